@@ -1,0 +1,94 @@
+//! The `lotline` command line: argument parsing and dispatch to one module per command group.
+//!
+//! Exit codes: 0 success, 1 invalid input or refused operation, 2 usage error (clap).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod barcode;
+pub mod gs1;
+pub mod label;
+pub mod scan;
+pub mod workflow;
+
+/// What a command returns: `Ok(code)` after it has printed its result, or an error that the
+/// binary's edge prints as a message for the user with exit status 1.
+pub type CmdResult = anyhow::Result<ExitCode>;
+
+/// Exit status for invalid input or a refused operation.
+pub const EXIT_REFUSED: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lotline",
+    version,
+    about = "Barcode/QR labelling and scanning station for batch (lot) tracking"
+)]
+pub struct Cli {
+    /// The local store (SQLite file). Default: lotline.db in the user's data directory.
+    #[arg(long, global = true, env = "LOTLINE_DB")]
+    pub db: Option<PathBuf>,
+
+    /// The station configuration file (TOML). Default: lotline.toml in the user's config directory.
+    #[arg(long, global = true, env = "LOTLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, check and generate GS1 data.
+    Gs1(gs1::Gs1Args),
+    /// Encode and decode barcodes.
+    Barcode(barcode::BarcodeArgs),
+    /// Render and print labels from templates.
+    Label(label::LabelArgs),
+    /// Run a headless station loop over a scanner source.
+    Scan(scan::ScanArgs),
+    #[command(flatten)]
+    Workflow(workflow::WorkflowCommand),
+}
+
+/// Runs the binary: parses arguments, dispatches, and reports errors with context.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_REFUSED)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> CmdResult {
+    let globals = Globals {
+        db: cli.db,
+        config: cli.config,
+    };
+    match cli.command {
+        // Until the station UI lands, no arguments shows the command-line help.
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            println!();
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Gs1(args)) => gs1::run(args, &globals),
+        Some(Command::Barcode(args)) => barcode::run(args, &globals),
+        Some(Command::Label(args)) => label::run(args, &globals),
+        Some(Command::Scan(args)) => scan::run(args, &globals),
+        Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
+    }
+}
+
+/// Options every command group may use.
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    pub db: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+}

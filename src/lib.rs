@@ -1,0 +1,34 @@
+//! Lotline: a barcode/QR labelling and scanning station for batch (lot) tracking.
+//!
+//! # Layout
+//!
+//! The core is pure (no SQLite, serial, HTTP or UI); adapters sit around it.
+//! Data flows one way: scan source → parse → workflow rule → store (event) → feedback / label / outbox.
+//!
+//! Pure core:
+//! - [`gs1`]: the GS1 Application Identifier table, parsing (bracketed HRI, raw element strings,
+//!   AIM-prefixed scan data, Digital Link URIs), validation and generation.
+//! - [`batch`]: site batch-number formats.
+//! - [`domain`]: batch-tracking rules: lot status machine, rotation (FIFO/FEFO/LIFO), expiry,
+//!   dispatch checks, trace over the genealogy, supplier quality.
+//! - [`barcode`]: symbol encoding to module matrices and image decoding (rxing).
+//! - [`label`]: label templates, layout, and renderers (PDF, ZPL, PNG).
+//!
+//! Adapters:
+//! - [`store`]: the local SQLite event store and the state derived from it.
+//! - [`workflow`]: receive / produce / dispatch / lookup commands over the store; shared by the
+//!   CLI, the headless scan loop and the UI.
+//! - [`scanner`]: scan sources (serial, keyboard wedge, HID POS, images) as one stream of scans.
+//! - [`config`]: the station's TOML configuration file.
+//! - [`cli`]: the `lotline` command line.
+
+pub mod barcode;
+pub mod batch;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod gs1;
+pub mod label;
+pub mod scanner;
+pub mod store;
+pub mod workflow;
