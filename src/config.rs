@@ -6,4 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct StationConfig {}
+pub struct StationConfig {
+    /// `[scanner]`: sources, framing, keyboard-wedge timing, duplicate window.
+    pub scanner: crate::scanner::ScannerConfig,
+}

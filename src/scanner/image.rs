@@ -1,0 +1,388 @@
+//! Images as a scanner: an image file, a watched folder, or a stream of frames on stdin.
+//!
+//! Decoding goes through rxing directly (`detect_multiple_in_luma_with_hints`) because the
+//! barcode module (`src/barcode/`) has no decoder on this branch yet; the lead should route
+//! [`decode_luma`] through it once it lands. Each barcode found is one scan, top to bottom,
+//! carrying the AIM identifier rxing reports (`]C1`, `]d2`, `]Q3`, …) and GS separators.
+//!
+//! A watched folder is polled (no daemon, no inotify): an image is taken once its size has
+//! stayed the same between two polls (so half-written uploads are left alone), and is then
+//! moved to `done/` (decoded) or `failed/` (no barcode), so a restart never scans it twice.
+//! Frames on stdin (`image:-`) are PNG or binary PGM (P5) images back to back, as
+//! `ffmpeg … -f image2pipe -c:v png -` or `-c:v pgm` writes them.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rxing::{DecodeHints, RXingResultMetadataType, RXingResultMetadataValue};
+
+use super::config::ImageConfig;
+use super::source::Emitter;
+use super::{Reject, ScannerError, SourceState};
+
+/// Decodes every barcode in a greyscale image. Returns the frames (AIM id + data), top first.
+pub fn decode_luma(luma: Vec<u8>, width: u32, height: u32) -> Result<Vec<Vec<u8>>, Reject> {
+    let no_barcode = || Reject::NoBarcode {
+        what: format!("the {width}×{height} image"),
+    };
+    // A quick pass first; the thorough one only when it finds nothing (TryHarder is slow
+    // and rxing has had runaway loops with it on some images).
+    let mut results = Vec::new();
+    for try_harder in [false, true] {
+        let mut hints = DecodeHints::default()
+            .with(rxing::DecodeHintValue::AssumeGs1(true))
+            .with(rxing::DecodeHintValue::TryHarder(try_harder));
+        if let Ok(found) = rxing::helpers::detect_multiple_in_luma_with_hints(
+            luma.clone(),
+            width,
+            height,
+            &mut hints,
+        ) {
+            results = found;
+        }
+        if !results.is_empty() {
+            break;
+        }
+    }
+    if results.is_empty() {
+        return Err(no_barcode());
+    }
+    let top = |r: &rxing::RXingResult| {
+        r.getPoints()
+            .iter()
+            .map(|p| p.y)
+            .fold(f32::INFINITY, f32::min)
+    };
+    results.sort_by(|a, b| top(a).total_cmp(&top(b)));
+    Ok(results.iter().map(frame_of).collect())
+}
+
+/// The scan bytes of one decoded symbol: AIM identifier (when rxing did not already put it
+/// in the text) followed by the text.
+fn frame_of(result: &rxing::RXingResult) -> Vec<u8> {
+    let text = result.getText();
+    let aim = match result
+        .getRXingResultMetadata()
+        .get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER)
+    {
+        Some(RXingResultMetadataValue::SymbologyIdentifier(id)) if !text.starts_with(']') => {
+            id.as_str()
+        }
+        _ => "",
+    };
+    format!("{aim}{text}").into_bytes()
+}
+
+/// Decodes an encoded image (PNG, JPEG or binary PGM).
+pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Reject> {
+    if bytes.starts_with(b"P5") {
+        let (width, height, pixels) = parse_pgm(bytes).ok_or_else(|| Reject::NoBarcode {
+            what: "a malformed PGM image".into(),
+        })?;
+        return decode_luma(pixels.to_vec(), width, height);
+    }
+    let image = image::load_from_memory(bytes).map_err(|e| Reject::NoBarcode {
+        what: format!("an unreadable image ({e})"),
+    })?;
+    let luma = image.to_luma8();
+    let (width, height) = luma.dimensions();
+    decode_luma(luma.into_raw(), width, height)
+}
+
+/// Header and pixels of a binary PGM with 8-bit samples: `P5 <w> <h> <maxval>` + w×h bytes.
+fn parse_pgm(bytes: &[u8]) -> Option<(u32, u32, &[u8])> {
+    let (fields, body) = pgm_header(bytes)?;
+    let [width, height, maxval] = fields;
+    if maxval == 0 || maxval > 255 || width == 0 || height == 0 {
+        return None;
+    }
+    let len = (width as usize).checked_mul(height as usize)?;
+    Some((width, height, body.get(..len)?))
+}
+
+/// The three numbers of a PGM header and the bytes after it (comments are not supported).
+fn pgm_header(bytes: &[u8]) -> Option<([u32; 3], &[u8])> {
+    let mut rest = bytes.strip_prefix(b"P5")?;
+    let mut fields = [0u32; 3];
+    for field in &mut fields {
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        if start == 0 {
+            return None; // numbers must be separated by whitespace
+        }
+        rest = &rest[start..];
+        let end = rest.iter().position(|b| !b.is_ascii_digit())?;
+        *field = std::str::from_utf8(&rest[..end]).ok()?.parse().ok()?;
+        rest = &rest[end..];
+    }
+    // Exactly one whitespace byte separates the header from the pixels.
+    rest.first().filter(|b| b.is_ascii_whitespace())?;
+    Some((fields, &rest[1..]))
+}
+
+/// Splits a byte stream of PNG / PGM images into whole images. Pure and incremental.
+#[derive(Debug, Default)]
+pub struct ImageStreamSplitter {
+    buf: Vec<u8>,
+}
+
+/// What the splitter found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Split {
+    Image(Vec<u8>),
+    /// The stream does not start with a PNG or PGM signature; everything pending is dropped.
+    Garbage(usize),
+}
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+impl ImageStreamSplitter {
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next whole image, or `None` when more bytes are needed.
+    pub fn next_image(&mut self) -> Option<Split> {
+        let len = if self.buf.starts_with(PNG_SIGNATURE) {
+            png_len(&self.buf)?
+        } else if self.buf.starts_with(b"P5") {
+            match pgm_header(&self.buf) {
+                Some(([w, h, _], body)) => {
+                    (self.buf.len() - body.len()) + (w as usize).checked_mul(h as usize)?
+                }
+                None if self.buf.len() < 64 => return None, // header still arriving
+                None => return Some(self.drop_all()),
+            }
+        } else if PNG_SIGNATURE.starts_with(&self.buf) || b"P5".starts_with(&self.buf) {
+            return None; // a signature still arriving (or nothing at all)
+        } else {
+            return Some(self.drop_all());
+        };
+        if self.buf.len() < len {
+            return None;
+        }
+        let rest = self.buf.split_off(len);
+        Some(Split::Image(std::mem::replace(&mut self.buf, rest)))
+    }
+
+    fn drop_all(&mut self) -> Split {
+        let n = self.buf.len();
+        self.buf.clear();
+        Split::Garbage(n)
+    }
+}
+
+/// Length of the PNG at the start of `buf` (through its IEND chunk), if all of it is there.
+fn png_len(buf: &[u8]) -> Option<usize> {
+    let mut at = PNG_SIGNATURE.len();
+    loop {
+        let header = buf.get(at..at + 8)?;
+        let len = u32::from_be_bytes(header[..4].try_into().ok()?) as usize;
+        let end = at + 12 + len; // length, type, data, CRC
+        if &header[4..8] == b"IEND" {
+            return (buf.len() >= end).then_some(end);
+        }
+        at = end;
+    }
+}
+
+/// What an `image:PATH` source reads.
+#[derive(Debug)]
+pub enum ImageSource {
+    File(PathBuf),
+    Folder { dir: PathBuf, poll: Duration },
+    Stdin,
+}
+
+impl ImageSource {
+    pub fn new(path: &str, config: &ImageConfig) -> Result<Self, ScannerError> {
+        if path == "-" {
+            return Ok(ImageSource::Stdin);
+        }
+        let p = PathBuf::from(path);
+        let meta = std::fs::metadata(&p).map_err(|source| ScannerError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(if meta.is_dir() {
+            ImageSource::Folder {
+                dir: p,
+                poll: Duration::from_millis(config.poll_interval_ms.max(10)),
+            }
+        } else {
+            ImageSource::File(p)
+        })
+    }
+
+    /// Runs the source to its end (file, stdin) or until stopped (folder).
+    pub fn run(self, emitter: Emitter) {
+        emitter.state(SourceState::Connected);
+        match self {
+            ImageSource::File(path) => {
+                scan_file(&path, &emitter);
+            }
+            ImageSource::Folder { dir, poll } => watch_folder(&dir, poll, &emitter),
+            ImageSource::Stdin => read_stream(std::io::stdin().lock(), &emitter),
+        }
+        emitter.state(SourceState::Closed);
+    }
+}
+
+/// Decodes one image file and sends its scans. True when a barcode was found.
+fn scan_file(path: &Path, emitter: &Emitter) -> bool {
+    let arrived = Instant::now();
+    let decoded = std::fs::read(path)
+        .map_err(|e| Reject::NoBarcode {
+            what: format!("{} (cannot read: {e})", path.display()),
+        })
+        .and_then(|bytes| decode_image_bytes(&bytes))
+        .map_err(|reject| match reject {
+            Reject::NoBarcode { what } if what.starts_with("the ") => Reject::NoBarcode {
+                what: path.display().to_string(),
+            },
+            other => other,
+        });
+    match decoded {
+        Ok(frames) => {
+            for frame in frames {
+                emitter.frame(frame, arrived);
+            }
+            true
+        }
+        Err(reject) => {
+            emitter.reject(reject);
+            false
+        }
+    }
+}
+
+fn is_image(path: &Path) -> bool {
+    let hidden = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_none_or(|n| n.starts_with('.'));
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    !hidden && matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "pgm"))
+}
+
+fn watch_folder(dir: &Path, poll: Duration, emitter: &Emitter) {
+    // Sizes seen at the previous poll: a file is taken when its size has not changed.
+    let mut seen: HashMap<PathBuf, u64> = HashMap::new();
+    while !emitter.stopped() {
+        let mut ready = Vec::new();
+        let mut now_seen = HashMap::new();
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(meta) = entry.metadata() else { continue };
+                if !meta.is_file() || !is_image(&path) {
+                    continue;
+                }
+                let size = meta.len();
+                if seen.get(&path) == Some(&size) && size > 0 {
+                    ready.push((meta.modified().ok(), path));
+                } else {
+                    now_seen.insert(path, size);
+                }
+            }
+        }
+        ready.sort();
+        for (_, path) in ready {
+            let found = scan_file(&path, emitter);
+            let sub = if found { "done" } else { "failed" };
+            if let Err(e) = move_into(dir, sub, &path) {
+                // Leaving it would scan it again at every poll: stop instead.
+                emitter.state(SourceState::Reconnecting {
+                    reason: format!("cannot move {} to {sub}/: {e}", path.display()),
+                    retry_in_ms: 0,
+                });
+                return;
+            }
+        }
+        seen = now_seen;
+        emitter.sleep(poll);
+    }
+}
+
+fn move_into(dir: &Path, sub: &str, path: &Path) -> std::io::Result<()> {
+    let target = dir.join(sub);
+    std::fs::create_dir_all(&target)?;
+    let name = path.file_name().unwrap_or_default();
+    std::fs::rename(path, target.join(name))
+}
+
+fn read_stream(mut input: impl Read, emitter: &Emitter) {
+    let mut splitter = ImageStreamSplitter::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        splitter.push(&buf[..n]);
+        while let Some(split) = splitter.next_image() {
+            let arrived = Instant::now();
+            let ok = match split {
+                Split::Image(bytes) => match decode_image_bytes(&bytes) {
+                    Ok(frames) => frames.into_iter().all(|f| emitter.frame(f, arrived)),
+                    Err(reject) => emitter.reject(reject),
+                },
+                Split::Garbage(len) => emitter.reject(Reject::NoBarcode {
+                    what: format!("{len} bytes on stdin that are not a PNG or PGM image"),
+                }),
+            };
+            if !ok || emitter.stopped() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pgm_and_png_frames_back_to_back_are_split_whole() {
+        let pgm = b"P5 3 2\n255\n\x00\x01\x02\x03\x04\x05".to_vec();
+        let mut png = Vec::new();
+        image::GrayImage::new(4, 4)
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let stream = [pgm.clone(), png.clone(), pgm.clone()].concat();
+        let mut s = ImageStreamSplitter::default();
+        let mut out = Vec::new();
+        for chunk in stream.chunks(7) {
+            s.push(chunk);
+            while let Some(split) = s.next_image() {
+                out.push(split);
+            }
+        }
+        assert_eq!(
+            out,
+            vec![
+                Split::Image(pgm.clone()),
+                Split::Image(png),
+                Split::Image(pgm)
+            ]
+        );
+    }
+
+    #[test]
+    fn garbage_on_the_stream_is_dropped_and_reported() {
+        let mut s = ImageStreamSplitter::default();
+        s.push(b"hello world, not an image");
+        assert_eq!(s.next_image(), Some(Split::Garbage(25)));
+        assert_eq!(s.next_image(), None);
+    }
+
+    #[test]
+    fn a_blank_image_has_no_barcode() {
+        let err = decode_luma(vec![255; 64 * 64], 64, 64).unwrap_err();
+        assert!(matches!(err, Reject::NoBarcode { .. }));
+    }
+}
