@@ -58,7 +58,7 @@ impl fmt::Display for SourceId {
 pub struct Scan {
     /// The bytes as the scanner sent them, with framing (prefix/suffix) removed. Keeps the AIM
     /// identifier and every GS (0x1D).
-    #[serde(serialize_with = "serialize_bytes_lossless")]
+    #[serde(rename = "raw_hex", serialize_with = "serialize_hex")]
     pub raw: Vec<u8>,
     /// `raw` as text (checked: valid UTF-8, no control characters but GS/RS/EOT).
     pub text: String,
@@ -75,7 +75,7 @@ pub struct Scan {
 }
 
 /// Raw bytes as a string of hex pairs, so JSON output shows exactly what came in.
-fn serialize_bytes_lossless<S: serde::Serializer>(raw: &[u8], s: S) -> Result<S::Ok, S::Error> {
+fn serialize_hex<S: serde::Serializer>(raw: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex::encode(raw))
 }
 

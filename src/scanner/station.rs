@@ -20,6 +20,12 @@ pub trait ScanHandler {
     fn handle(&mut self, scan: &Scan) -> Feedback;
 }
 
+impl<H: ScanHandler + ?Sized> ScanHandler for Box<H> {
+    fn handle(&mut self, scan: &Scan) -> Feedback {
+        (**self).handle(scan)
+    }
+}
+
 /// How a scan was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

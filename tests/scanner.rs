@@ -1,0 +1,339 @@
+//! Scanner sources against real pseudo-terminals: socat stands in for a serial scanner at
+//! 9600 baud (`socat -u STDIN pty,link=…`: what the test writes to socat comes out of the pty
+//! the reader opened by its link path). Killing socat makes the device vanish; starting it again
+//! on the same link path brings it back.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use lotline::scanner::source::{self, RunningSource, SourceSpec};
+use lotline::scanner::station::{Feedback, Outcome, ScanHandler, Station, StationEvent};
+use lotline::scanner::{Reject, Scan, ScannerConfig, SourceEvent, SourceState};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A virtual serial scanner: socat copying its stdin to a pty reachable at `link`.
+struct FakeScanner {
+    child: Child,
+    stdin: ChildStdin,
+}
+
+impl FakeScanner {
+    fn start(link: &Path) -> Self {
+        let mut child = Command::new("socat")
+            .arg("-u")
+            .arg("STDIN")
+            .arg(format!("pty,raw,echo=0,b9600,link={}", link.display()))
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("socat is installed by scripts/setup-system");
+        let stdin = child.stdin.take().unwrap();
+        let deadline = Instant::now() + WAIT;
+        while std::fs::symlink_metadata(link).is_err() {
+            assert!(Instant::now() < deadline, "socat never created {link:?}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        FakeScanner { child, stdin }
+    }
+
+    /// Sends bytes as one write (socat passes them on as they come).
+    fn send(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Unplugs: socat is asked to end (SIGTERM), which closes the pty and removes the link.
+    fn unplug(mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").arg(&pid).status().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for FakeScanner {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_serial(link: &Path) -> RunningSource {
+    let spec = SourceSpec::parse(&format!("serial:{}@9600", link.display())).unwrap();
+    source::start(&spec, &ScannerConfig::default()).unwrap()
+}
+
+fn next(events: &Receiver<SourceEvent>) -> SourceEvent {
+    match events.recv_timeout(WAIT) {
+        Ok(event) => event,
+        Err(RecvTimeoutError::Timeout) => panic!("no event from the scanner source in {WAIT:?}"),
+        Err(RecvTimeoutError::Disconnected) => panic!("the scanner source ended"),
+    }
+}
+
+/// Waits for a state event matching `want`, failing on any scan in between.
+fn expect_state(events: &Receiver<SourceEvent>, want: fn(&SourceState) -> bool) -> SourceState {
+    loop {
+        match next(events) {
+            SourceEvent::State { state, .. } if want(&state) => return state,
+            SourceEvent::State { .. } => continue,
+            other => panic!("expected a state change, got {other:?}"),
+        }
+    }
+}
+
+/// What came out of the source, in order, up to and including a scan with text `last`.
+#[derive(Debug, Default)]
+struct Received {
+    scans: Vec<String>,
+    rejects: Vec<Reject>,
+}
+
+fn receive_until(events: &Receiver<SourceEvent>, last: &str) -> Received {
+    let mut got = Received::default();
+    loop {
+        match next(events) {
+            SourceEvent::Scan(scan) => {
+                let done = scan.text == last;
+                got.scans.push(scan.text);
+                if done {
+                    return got;
+                }
+            }
+            SourceEvent::Rejected { reject, .. } => got.rejects.push(reject),
+            SourceEvent::State { state, .. } => panic!("unexpected state change {state:?}"),
+        }
+    }
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+const GS1_SCAN: &[u8] = b"]C10109501101531000\x1d1724123110LOT-42\r";
+const GS1_TEXT: &str = "]C10109501101531000\u{1d}1724123110LOT-42";
+
+#[test]
+fn serial_scans_arrive_once_in_order_through_splits_joins_line_endings_and_garbage() {
+    let dir = tempdir();
+    let link = dir.path().join("scanner");
+    let mut scanner = FakeScanner::start(&link);
+    let source = start_serial(&link);
+    expect_state(&source.events, |s| *s == SourceState::Connected);
+
+    // A GS1-128 scan with GS, in one piece.
+    scanner.send(GS1_SCAN);
+    // A frame split across reads.
+    scanner.send(b"]C100095011");
+    std::thread::sleep(Duration::from_millis(50));
+    scanner.send(b"0100000000\x1d0106141");
+    std::thread::sleep(Duration::from_millis(50));
+    scanner.send(b"41234567\r");
+    // Two frames in one write, CRLF and CR endings.
+    scanner.send(b"]C1011234567890123\r\n]d2010950110153100010ABC\r");
+    // Garbage between scans: line noise, then a good scan.
+    scanner.send(b"\x00\xff\xfe\x01\r");
+    scanner.send(b"plain-code-128\r\n");
+    // An over-long line (a scanner with its suffix switched off), then a good scan.
+    scanner.send(&vec![b'9'; 5000]);
+    scanner.send(b"\rLAST\r");
+
+    let got = receive_until(&source.events, "LAST");
+    assert_eq!(
+        got.scans,
+        vec![
+            GS1_TEXT,
+            "]C1000950110100000000\u{1d}010614141234567",
+            "]C1011234567890123",
+            "]d2010950110153100010ABC",
+            "plain-code-128",
+            "LAST",
+        ]
+    );
+    assert_eq!(got.rejects.len(), 2, "{:?}", got.rejects);
+    assert!(matches!(got.rejects[0], Reject::NotText { len: 4, .. }));
+    assert!(matches!(got.rejects[1], Reject::OverLong { limit: 4096 }));
+    source.stop.stop();
+    drop(scanner);
+}
+
+#[test]
+fn serial_device_vanishing_and_coming_back_is_reported_and_reading_resumes() {
+    let dir = tempdir();
+    let link = dir.path().join("scanner");
+    let mut scanner = FakeScanner::start(&link);
+    let source = start_serial(&link);
+    expect_state(&source.events, |s| *s == SourceState::Connected);
+    scanner.send(b"BEFORE\r");
+    assert_eq!(
+        receive_until(&source.events, "BEFORE").scans,
+        vec!["BEFORE"]
+    );
+
+    // Unplug mid-frame: the partial frame is reported lost, the source says it reconnects.
+    scanner.send(b"HALF");
+    std::thread::sleep(Duration::from_millis(100));
+    scanner.unplug();
+    let mut lost = None;
+    let reconnecting = loop {
+        match next(&source.events) {
+            SourceEvent::Rejected { reject, .. } => lost = Some(reject),
+            SourceEvent::State { state, .. } => break state,
+            SourceEvent::Scan(scan) => panic!("unexpected scan {scan:?}"),
+        }
+    };
+    assert!(
+        matches!(reconnecting, SourceState::Reconnecting { .. }),
+        "{reconnecting:?}"
+    );
+    assert_eq!(lost, Some(Reject::Incomplete { len: 4 }));
+
+    // Plug back in on the same path (after a few failed reopen attempts).
+    std::thread::sleep(Duration::from_millis(400));
+    let mut scanner = FakeScanner::start(&link);
+    expect_state(&source.events, |s| *s == SourceState::Connected);
+    scanner.send(b"AFTER-1\rAFTER-2\r");
+    assert_eq!(
+        receive_until(&source.events, "AFTER-2").scans,
+        vec!["AFTER-1", "AFTER-2"]
+    );
+    source.stop.stop();
+}
+
+/// Records every scan it is handed, in order.
+#[derive(Default)]
+struct Recorder(Vec<String>);
+
+impl ScanHandler for Recorder {
+    fn handle(&mut self, scan: &Scan) -> Feedback {
+        self.0.push(scan.text.clone());
+        Feedback::new(Outcome::Ok, "recorded")
+    }
+}
+
+#[test]
+fn the_station_loop_hands_each_scan_once_drops_a_doubled_read_and_reports_the_rest() {
+    let dir = tempdir();
+    let link = dir.path().join("scanner");
+    let mut scanner = FakeScanner::start(&link);
+    let source = start_serial(&link);
+    let mut station = Station::new(Recorder::default(), Duration::from_millis(1000));
+    let (mut handled, mut duplicates, mut rejected) = (0, 0, 0);
+    let mut report = |event: StationEvent<'_>| match event {
+        StationEvent::Handled { latency, .. } => {
+            handled += 1;
+            assert!(latency < WAIT);
+        }
+        StationEvent::Duplicate { .. } => duplicates += 1,
+        StationEvent::Rejected { .. } => rejected += 1,
+        StationEvent::State { .. } => {}
+    };
+    // One trigger pull that arrives twice, a bad frame, two more scans.
+    let mut sent = false;
+    while station.handler().0.len() < 3 {
+        station.process(next(&source.events), &mut report);
+        if !sent {
+            scanner.send(b"PALLET-1\rPALLET-1\r\x07\rPALLET-2\rPALLET-1X\r");
+            sent = true;
+        }
+    }
+    assert_eq!(
+        station.handler().0,
+        vec!["PALLET-1", "PALLET-2", "PALLET-1X"]
+    );
+    assert_eq!((handled, duplicates, rejected), (3, 1, 1));
+    source.stop.stop();
+}
+
+/// Runs `lotline scan` on a pty and reads its JSON lines.
+struct ScanProcess {
+    child: Child,
+    lines: Receiver<serde_json::Value>,
+}
+
+impl ScanProcess {
+    fn start(args: &[&str], home: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lotline"))
+            .args(args)
+            .env("LOTLINE_DB", home.join("lotline.db"))
+            .env_remove("LOTLINE_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        ScanProcess { child, lines }
+    }
+
+    fn next_event(&self, kind: &str) -> serde_json::Value {
+        loop {
+            let value = self
+                .lines
+                .recv_timeout(WAIT)
+                .unwrap_or_else(|_| panic!("no {kind} event from lotline scan"));
+            if value["event"] == kind {
+                return value;
+            }
+        }
+    }
+}
+
+impl Drop for ScanProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn lotline_scan_prints_one_json_object_per_scan_and_keeps_going_after_bad_ones() {
+    let dir = tempdir();
+    let link = dir.path().join("scanner");
+    let mut scanner = FakeScanner::start(&link);
+    let spec = format!("serial:{}@9600", link.display());
+    let process = ScanProcess::start(&["scan", "--source", &spec, "--json"], dir.path());
+    assert_eq!(process.next_event("state")["state"], "connected");
+
+    scanner.send(GS1_SCAN);
+    scanner.send(b"\x00\x01\r"); // garbage: a warning, the loop goes on
+    scanner.send(b"]C10109501101531000\x1d10NEXT\r");
+
+    let first = process.next_event("scan");
+    assert_eq!(first["scan"]["text"], GS1_TEXT);
+    assert_eq!(first["scan"]["aim_id"], "]C1");
+    assert_eq!(first["scan"]["symbology"], "Gs1_128");
+    assert_eq!(
+        first["scan"]["source"],
+        format!("serial:{}", link.display()),
+        "the source id names the port, not the baud"
+    );
+    let rejected = process.next_event("rejected");
+    assert_eq!(rejected["reject"]["kind"], "not_text");
+    let second = process.next_event("scan");
+    assert_eq!(second["scan"]["text"], "]C10109501101531000\u{1d}10NEXT");
+}
+
+#[test]
+fn lotline_scan_refuses_a_bad_source_with_exit_1_and_says_why() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .args(["scan", "--source", "serial:/dev/ttyUSB0@fast"])
+        .env_remove("LOTLINE_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("baud rate"), "{err}");
+}
