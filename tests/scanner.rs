@@ -337,3 +337,96 @@ fn lotline_scan_refuses_a_bad_source_with_exit_1_and_says_why() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("baud rate"), "{err}");
 }
+
+/// Renders a symbol as a PNG file with rxing's encoder (3 px per module, quiet zone).
+fn write_png(path: &Path, contents: &str, format: rxing::BarcodeFormat) {
+    use rxing::Writer;
+    let matrix = rxing::MultiFormatWriter
+        .encode_with_hints(contents, &format, 0, 0, &rxing::EncodeHints::default())
+        .unwrap();
+    let (scale, quiet) = (3, 30);
+    let w = matrix.getWidth() * scale + 2 * quiet;
+    let h = matrix.getHeight().max(30) * scale + 2 * quiet;
+    let img = image::GrayImage::from_fn(w, h, |x, y| {
+        let inside = (quiet..w - quiet).contains(&x) && (quiet..h - quiet).contains(&y);
+        let my = (y.saturating_sub(quiet) / scale).min(matrix.getHeight() - 1);
+        let dark = inside && matrix.get((x - quiet) / scale, my);
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    img.save(path).unwrap();
+}
+
+#[test]
+fn a_watched_folder_scans_each_new_image_once_and_files_it_away() {
+    let dir = tempdir();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let spec = SourceSpec::parse(&format!("image:{}", inbox.display())).unwrap();
+    let config = ScannerConfig {
+        image: lotline::scanner::config::ImageConfig {
+            poll_interval_ms: 20,
+        },
+        ..ScannerConfig::default()
+    };
+    let source = source::start(&spec, &config).unwrap();
+    expect_state(&source.events, |s| *s == SourceState::Connected);
+
+    write_png(
+        &inbox.join("pallet.png"),
+        "\u{f1}0109501101531000\u{f1}10LOT-42",
+        rxing::BarcodeFormat::CODE_128,
+    );
+    let got = receive_until(&source.events, "]C10109501101531000\u{1d}10LOT-42");
+    assert_eq!(got.scans.len(), 1);
+    image::GrayImage::from_pixel(80, 80, image::Luma([255]))
+        .save(inbox.join("blank.png"))
+        .unwrap();
+    match next(&source.events) {
+        SourceEvent::Rejected {
+            reject: Reject::NoBarcode { what },
+            ..
+        } => assert!(what.ends_with("blank.png"), "{what}"),
+        other => panic!("expected a rejected image, got {other:?}"),
+    }
+    // Both files are moved out of the inbox, so neither is scanned again (nor after a restart).
+    let deadline = Instant::now() + WAIT;
+    while !(inbox.join("done/pallet.png").exists() && inbox.join("failed/blank.png").exists()) {
+        assert!(Instant::now() < deadline, "images were not filed away");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100)); // several more polls
+    assert!(
+        source.events.try_recv().is_err(),
+        "an image was scanned twice"
+    );
+    source.stop.stop();
+}
+
+#[test]
+fn lotline_scan_decodes_an_image_file_and_ends() {
+    let dir = tempdir();
+    let png = dir.path().join("label.png");
+    write_png(
+        &png,
+        "https://id.gs1.org/01/09501101531000/10/LOT-42",
+        rxing::BarcodeFormat::QR_CODE,
+    );
+    let spec = format!("image:{}", png.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .args(["scan", "--source", &spec, "--json"])
+        .env_remove("LOTLINE_CONFIG")
+        .output()
+        .unwrap();
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let scans: Vec<_> = events.iter().filter(|e| e["event"] == "scan").collect();
+    assert_eq!(scans.len(), 1, "{events:?}");
+    assert_eq!(
+        scans[0]["scan"]["text"],
+        "]Q1https://id.gs1.org/01/09501101531000/10/LOT-42"
+    );
+    assert_eq!(events.last().unwrap()["state"], "closed");
+}

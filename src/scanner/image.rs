@@ -380,6 +380,61 @@ mod tests {
         assert_eq!(s.next_image(), None);
     }
 
+    /// Renders a symbol with rxing's encoder at `scale` pixels per module, with a quiet zone.
+    pub(crate) fn render(
+        contents: &str,
+        format: rxing::BarcodeFormat,
+        hints: rxing::EncodeHints,
+    ) -> (Vec<u8>, u32, u32) {
+        use rxing::Writer;
+        let matrix = rxing::MultiFormatWriter
+            .encode_with_hints(contents, &format, 0, 0, &hints)
+            .unwrap();
+        let (scale, quiet) = (3, 30);
+        let w = matrix.getWidth() * scale + 2 * quiet;
+        let h = matrix.getHeight().max(30) * scale + 2 * quiet;
+        let mut luma = vec![255u8; (w * h) as usize];
+        for y in quiet..h - quiet {
+            for x in quiet..w - quiet {
+                let my = ((y - quiet) / scale).min(matrix.getHeight() - 1);
+                if matrix.get((x - quiet) / scale, my) {
+                    luma[(y * w + x) as usize] = 0;
+                }
+            }
+        }
+        (luma, w, h)
+    }
+
+    #[test]
+    fn gs1_symbols_decode_with_aim_id_and_gs() {
+        let gs1 = || rxing::EncodeHints::default().with(rxing::EncodeHintValue::Gs1Format(true));
+        let cases = [
+            (
+                "\u{f1}0109501101531000\u{f1}10LOT-42",
+                rxing::BarcodeFormat::CODE_128,
+                rxing::EncodeHints::default(),
+                "]C10109501101531000\u{1d}10LOT-42",
+            ),
+            (
+                "0109501101531000\u{1d}10LOT-42",
+                rxing::BarcodeFormat::QR_CODE,
+                gs1(),
+                "]Q30109501101531000\u{1d}10LOT-42",
+            ),
+            (
+                "https://id.gs1.org/01/09501101531000",
+                rxing::BarcodeFormat::QR_CODE,
+                rxing::EncodeHints::default(),
+                "]Q1https://id.gs1.org/01/09501101531000",
+            ),
+        ];
+        for (contents, format, hints, want) in cases {
+            let (luma, w, h) = render(contents, format, hints);
+            let frames = decode_luma(luma, w, h).unwrap();
+            assert_eq!(frames, vec![want.as_bytes().to_vec()], "{format:?}");
+        }
+    }
+
     #[test]
     fn a_blank_image_has_no_barcode() {
         let err = decode_luma(vec![255; 64 * 64], 64, 64).unwrap_err();
