@@ -430,3 +430,60 @@ fn lotline_scan_decodes_an_image_file_and_ends() {
     );
     assert_eq!(events.last().unwrap()["state"], "closed");
 }
+
+/// A 64-byte HID POS scanned-data report (layout in src/scanner/hid.rs).
+fn hid_report(aim: &[u8; 3], data: &[u8], continued: bool) -> [u8; 64] {
+    let mut r = [0u8; 64];
+    r[0] = 0x02;
+    r[1] = data.len() as u8;
+    r[2..5].copy_from_slice(aim);
+    r[5..5 + data.len()].copy_from_slice(data);
+    r[63] = u8::from(continued);
+    r
+}
+
+/// No HID POS device here: a FIFO stands in for /dev/hidrawN (each 64-byte write is read back
+/// as one report, like hidraw delivers them), which runs the real reader loop: reports joined
+/// into scans, other reports skipped, the writer going away reported as a reconnect.
+#[test]
+fn hid_reader_joins_reports_into_scans_from_a_hidraw_stand_in() {
+    let dir = tempdir();
+    let fifo = dir.path().join("hidraw0");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let spec = SourceSpec::parse(&format!("hid:{}", fifo.display())).unwrap();
+    let source = source::start(&spec, &ScannerConfig::default()).unwrap();
+
+    let mut device = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    expect_state(&source.events, |s| *s == SourceState::Connected);
+    let long: Vec<u8> = (0..80).map(|i| b'0' + i % 10).collect();
+    for report in [
+        hid_report(b"]C1", b"0109501101531000\x1d10LOT-42", false),
+        [0x04; 64], // not a scanned-data report: skipped
+        hid_report(b"]d2", &long[..56], true),
+        hid_report(b"]d2", &long[56..], false),
+    ] {
+        device.write_all(&report).unwrap();
+        device.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let long_text = format!("]d2{}", String::from_utf8(long).unwrap());
+    let got = receive_until(&source.events, &long_text);
+    assert_eq!(
+        got.scans,
+        vec!["]C10109501101531000\u{1d}10LOT-42".to_owned(), long_text]
+    );
+    assert!(got.rejects.is_empty(), "{:?}", got.rejects);
+    drop(device);
+    expect_state(
+        &source.events,
+        |s| matches!(s, SourceState::Reconnecting { reason, .. } if reason == "device closed"),
+    );
+    // The reader may now wait in open() for a new writer; it ends with the test process.
+    source.stop.stop();
+}
