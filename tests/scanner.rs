@@ -47,8 +47,12 @@ impl FakeScanner {
 
     /// Unplugs: socat is asked to end (SIGTERM), which closes the pty and removes the link.
     fn unplug(mut self) {
+        // The shell's built-in kill: no procps needed.
         let pid = self.child.id().to_string();
-        Command::new("kill").arg(&pid).status().unwrap();
+        let killed = Command::new("sh")
+            .args(["-c", "kill \"$0\"", &pid])
+            .status();
+        assert!(killed.unwrap().success());
         self.child.wait().unwrap();
     }
 }
