@@ -157,7 +157,14 @@ fn serial_scans_arrive_once_in_order_through_splits_joins_line_endings_and_garba
         ]
     );
     assert_eq!(got.rejects.len(), 2, "{:?}", got.rejects);
-    assert!(matches!(got.rejects[0], Reject::NotText { len: 4, .. }));
+    assert!(matches!(
+        got.rejects[0],
+        Reject::NotText {
+            len: 4,
+            byte: 0,
+            position: 0
+        }
+    ));
     assert!(matches!(got.rejects[1], Reject::OverLong { limit: 4096 }));
     source.stop.stop();
     drop(scanner);

@@ -204,9 +204,9 @@ fn text_line(event: &StationEvent<'_>) -> String {
             SourceState::Reconnecting {
                 reason,
                 retry_in_ms,
-            } => format!(
-                "SCANNER   {source} reconnecting: {reason} (retrying every {retry_in_ms} ms or more)"
-            ),
+            } => {
+                format!("SCANNER   {source} reconnecting: {reason} (next try in {retry_in_ms} ms)")
+            }
             SourceState::Closed => format!("SCANNER   {source} closed"),
         },
     }

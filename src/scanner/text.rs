@@ -19,13 +19,20 @@ pub fn check_text(raw: &[u8]) -> Result<&str, Reject> {
         byte: raw[position],
         position,
     };
-    let text = std::str::from_utf8(raw).map_err(|e| not_text(e.valid_up_to()))?;
-    match raw
-        .iter()
-        .position(|&b| (b < 0x20 && !is_allowed_control(b)) || b == 0x7F)
-    {
-        Some(position) => Err(not_text(position)),
-        None => Ok(text),
+    let bad_control = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .position(|&b| (b < 0x20 && !is_allowed_control(b)) || b == 0x7F)
+    };
+    match std::str::from_utf8(raw) {
+        Ok(text) => match bad_control(raw) {
+            Some(position) => Err(not_text(position)),
+            None => Ok(text),
+        },
+        // Report the first bad byte, whichever kind it is.
+        Err(e) => Err(not_text(
+            bad_control(&raw[..e.valid_up_to()]).unwrap_or(e.valid_up_to()),
+        )),
     }
 }
 
