@@ -498,3 +498,41 @@ fn hid_reader_joins_reports_into_scans_from_a_hidraw_stand_in() {
     // The reader may now wait in open() for a new writer; it ends with the test process.
     source.stop.stop();
 }
+
+#[test]
+fn lotline_scan_reads_camera_frames_from_stdin() {
+    let dir = tempdir();
+    let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+    write_png(
+        &a,
+        "\u{f1}0109501101531000\u{f1}10FRAME-1",
+        rxing::BarcodeFormat::CODE_128,
+    );
+    write_png(&b, "FRAME-2", rxing::BarcodeFormat::QR_CODE);
+    let mut stream = std::fs::read(&a).unwrap();
+    stream.extend(b"junk between frames");
+    stream.extend(std::fs::read(&b).unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .args(["scan", "--source", "image:-", "--json"])
+        .env_remove("LOTLINE_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&stream).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let texts: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "scan")
+        .map(|e| e["scan"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["]C10109501101531000\u{1d}10FRAME-1", "]Q1FRAME-2"]);
+    let rejected: Vec<_> = events.iter().filter(|e| e["event"] == "rejected").collect();
+    assert_eq!(rejected.len(), 1, "the junk is one warning: {events:?}");
+    assert_eq!(out.status.code(), Some(1), "a rejected frame means exit 1");
+}

@@ -166,10 +166,17 @@ impl ImageStreamSplitter {
         Some(Split::Image(std::mem::replace(&mut self.buf, rest)))
     }
 
+    /// Drops bytes up to the next thing that may be an image start (a PNG signature or "P5"),
+    /// keeping a tail that could be the beginning of a signature.
     fn drop_all(&mut self) -> Split {
-        let n = self.buf.len();
-        self.buf.clear();
-        Split::Garbage(n)
+        let next_start = (1..self.buf.len()).find(|&i| {
+            let rest = &self.buf[i..];
+            let n = rest.len().min(PNG_SIGNATURE.len());
+            rest[..n] == PNG_SIGNATURE[..n] || rest.starts_with(b"P5") || rest == b"P"
+        });
+        let dropped = next_start.unwrap_or(self.buf.len());
+        self.buf.drain(..dropped);
+        Split::Garbage(dropped)
     }
 }
 
@@ -373,11 +380,23 @@ mod tests {
     }
 
     #[test]
-    fn garbage_on_the_stream_is_dropped_and_reported() {
+    fn garbage_on_the_stream_is_dropped_and_the_next_image_found() {
         let mut s = ImageStreamSplitter::default();
         s.push(b"hello world, not an image");
         assert_eq!(s.next_image(), Some(Split::Garbage(25)));
         assert_eq!(s.next_image(), None);
+        s.push(b"junk\x89PN");
+        assert_eq!(s.next_image(), Some(Split::Garbage(4)));
+        assert_eq!(s.next_image(), None, "a signature may be arriving");
+        s.push(b"G\r\n\x1a\n");
+        assert_eq!(s.next_image(), None, "a PNG waiting for its chunks");
+        let mut s = ImageStreamSplitter::default();
+        s.push(b"xxP5 1 1\n255\n\x00");
+        assert_eq!(s.next_image(), Some(Split::Garbage(2)));
+        assert_eq!(
+            s.next_image(),
+            Some(Split::Image(b"P5 1 1\n255\n\x00".to_vec()))
+        );
     }
 
     /// Renders a symbol with rxing's encoder at `scale` pixels per module, with a quiet zone.
