@@ -112,6 +112,16 @@ fn receive_until(events: &Receiver<SourceEvent>, last: &str) -> Received {
     }
 }
 
+/// The binary, kept away from any station config or store of the machine it runs on.
+fn lotline() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotline"));
+    cmd.env_remove("LOTLINE_CONFIG")
+        .env_remove("LOTLINE_DB")
+        .env("XDG_CONFIG_HOME", "/nonexistent/lotline-test")
+        .env("XDG_DATA_HOME", "/nonexistent/lotline-test");
+    cmd
+}
+
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
@@ -266,10 +276,9 @@ struct ScanProcess {
 
 impl ScanProcess {
     fn start(args: &[&str], home: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lotline"))
+        let mut child = lotline()
             .args(args)
             .env("LOTLINE_DB", home.join("lotline.db"))
-            .env_remove("LOTLINE_CONFIG")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -339,9 +348,8 @@ fn lotline_scan_prints_one_json_object_per_scan_and_keeps_going_after_bad_ones()
 
 #[test]
 fn lotline_scan_refuses_a_bad_source_with_exit_1_and_says_why() {
-    let out = Command::new(env!("CARGO_BIN_EXE_lotline"))
+    let out = lotline()
         .args(["scan", "--source", "serial:/dev/ttyUSB0@fast"])
-        .env_remove("LOTLINE_CONFIG")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -423,9 +431,8 @@ fn lotline_scan_decodes_an_image_file_and_ends() {
         rxing::BarcodeFormat::QR_CODE,
     );
     let spec = format!("image:{}", png.display());
-    let out = Command::new(env!("CARGO_BIN_EXE_lotline"))
+    let out = lotline()
         .args(["scan", "--source", &spec, "--json"])
-        .env_remove("LOTLINE_CONFIG")
         .output()
         .unwrap();
     let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
@@ -512,9 +519,8 @@ fn lotline_scan_reads_camera_frames_from_stdin() {
     let mut stream = std::fs::read(&a).unwrap();
     stream.extend(b"junk between frames");
     stream.extend(std::fs::read(&b).unwrap());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotline"))
+    let mut child = lotline()
         .args(["scan", "--source", "image:-", "--json"])
-        .env_remove("LOTLINE_CONFIG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -535,4 +541,48 @@ fn lotline_scan_reads_camera_frames_from_stdin() {
     let rejected: Vec<_> = events.iter().filter(|e| e["event"] == "rejected").collect();
     assert_eq!(rejected.len(), 1, "the junk is one warning: {events:?}");
     assert_eq!(out.status.code(), Some(1), "a rejected frame means exit 1");
+}
+
+#[test]
+fn lotline_scan_takes_source_and_wedge_settings_from_the_config_file() {
+    let dir = tempdir();
+    let config = dir.path().join("station.toml");
+    std::fs::write(
+        &config,
+        "[scanner]\nsource = \"wedge\"\nduplicate_window_ms = 0\n[scanner.wedge]\ngs_substitute = \"~\"\n",
+    )
+    .unwrap();
+    let mut child = lotline()
+        .args(["scan", "--json", "--config"])
+        .arg(&config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"]C10109501101531000~10LOT-7\r\n]C10109501101531000~10LOT-7\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let texts: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "scan")
+        .map(|e| e["scan"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    let want = "]C10109501101531000\u{1d}10LOT-7";
+    assert_eq!(texts, [want, want], "GS mapped, duplicate filter off");
+
+    std::fs::write(&config, "[scanner]\nsorce = \"wedge\"\n").unwrap();
+    let out = lotline()
+        .args(["scan", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("sorce"), "the misspelt key is named: {err}");
 }

@@ -133,13 +133,20 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
     })
 }
 
-/// The `[scanner]` section of the config file named by `--config`/`LOTLINE_CONFIG`, or the
-/// defaults when none is named.
+/// The `[scanner]` section of the config file named by `--config`/`LOTLINE_CONFIG` (which must
+/// exist), else of `lotline.toml` in the user's config directory when there is one, else the
+/// defaults.
+// The lead may move this into src/config.rs once other commands read the file too.
 fn load_scanner_config(path: Option<&Path>) -> anyhow::Result<ScannerConfig> {
-    let Some(path) = path else {
+    let default_path = || {
+        directories::ProjectDirs::from("", "", "lotline")
+            .map(|dirs| dirs.config_dir().join("lotline.toml"))
+            .filter(|p| p.is_file())
+    };
+    let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
         return Ok(ScannerConfig::default());
     };
-    let text = std::fs::read_to_string(path)
+    let text = std::fs::read_to_string(&path)
         .with_context(|| format!("reading the config file {}", path.display()))?;
     let config: StationConfig =
         toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))?;
