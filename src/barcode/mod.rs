@@ -1,1 +1,122 @@
-//! See the crate-level layout.
+//! Barcodes: GS1 and plain symbols encoded to module matrices, and images decoded back. Pure.
+//!
+//! Encoding yields a [`Symbol`]: the symbol's modules without quiet zone, the quiet zone its
+//! symbology needs (in modules), and whether it is linear (one row of bars). Renderers (PNG,
+//! SVG here; PDF and ZPL in `label`) draw from that, so every output shows the same modules.
+//! Decoding goes through [`decode`] for every image source (files, camera frames, labels
+//! rasterised back in tests).
+
+mod decode;
+mod encode;
+mod render;
+
+pub use decode::{Decoded, decode_image_bytes, decode_luma};
+pub use encode::{Matrix, Symbol, encode};
+pub use render::{to_png, to_svg};
+
+use std::fmt;
+use std::str::FromStr;
+
+/// The symbologies Lotline prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Symbology {
+    /// GS1-128: Code 128 with FNC1 in first position and as separator.
+    Gs1_128,
+    /// GS1 DataMatrix (ECC 200 with FNC1 first).
+    Gs1DataMatrix,
+    /// QR Code with FNC1 in first position (GS1 element string).
+    Gs1Qr,
+    /// Plain QR Code (text, or a GS1 Digital Link URI).
+    Qr,
+    /// EAN-13 (a GTIN-13).
+    Ean13,
+    /// UPC-A (a GTIN-12).
+    UpcA,
+    /// ITF-14 (a GTIN-14 on outer cases).
+    Itf14,
+    /// Plain Code 128.
+    Code128,
+    /// Plain DataMatrix.
+    DataMatrix,
+}
+
+impl Symbology {
+    pub const ALL: [Symbology; 9] = [
+        Symbology::Gs1_128,
+        Symbology::Gs1DataMatrix,
+        Symbology::Gs1Qr,
+        Symbology::Qr,
+        Symbology::Ean13,
+        Symbology::UpcA,
+        Symbology::Itf14,
+        Symbology::Code128,
+        Symbology::DataMatrix,
+    ];
+
+    /// The name used on the command line and in label templates.
+    pub fn name(self) -> &'static str {
+        match self {
+            Symbology::Gs1_128 => "gs1-128",
+            Symbology::Gs1DataMatrix => "gs1-datamatrix",
+            Symbology::Gs1Qr => "gs1-qr",
+            Symbology::Qr => "qr",
+            Symbology::Ean13 => "ean-13",
+            Symbology::UpcA => "upc-a",
+            Symbology::Itf14 => "itf-14",
+            Symbology::Code128 => "code128",
+            Symbology::DataMatrix => "datamatrix",
+        }
+    }
+
+    /// Whether the data is a GS1 element string (AIs and values).
+    pub fn is_gs1_element_string(self) -> bool {
+        matches!(
+            self,
+            Symbology::Gs1_128 | Symbology::Gs1DataMatrix | Symbology::Gs1Qr
+        )
+    }
+}
+
+impl fmt::Display for Symbology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Symbology {
+    type Err = BarcodeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.to_ascii_lowercase().replace('_', "-");
+        Symbology::ALL
+            .into_iter()
+            .find(|sym| sym.name() == wanted || sym.name().replace('-', "") == wanted)
+            .ok_or_else(|| BarcodeError::UnknownSymbology(s.to_string()))
+    }
+}
+
+/// What went wrong encoding or decoding a barcode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BarcodeError {
+    /// A symbology name nobody knows.
+    #[error(
+        "unknown symbology `{0}`: use one of gs1-128, gs1-datamatrix, gs1-qr, qr, ean-13, upc-a, itf-14, code128, datamatrix"
+    )]
+    UnknownSymbology(String),
+    /// The data cannot be put in this symbology (wrong length, characters, check digit…).
+    #[error("{symbology} cannot encode {data:?}: {reason}")]
+    Unencodable {
+        symbology: Symbology,
+        data: String,
+        reason: String,
+    },
+    /// The image could not be read as an image.
+    #[error("the image cannot be read: {0}")]
+    BadImage(String),
+    /// No barcode was found in the image.
+    #[error(
+        "no barcode found in the {width}×{height} image: check focus, light and that the whole symbol is in view"
+    )]
+    NoBarcode { width: u32, height: u32 },
+}

@@ -1,9 +1,7 @@
 //! Images as a scanner: an image file, a watched folder, or a stream of frames on stdin.
 //!
-//! Decoding goes through rxing directly (`detect_multiple_in_luma_with_hints`) because the
-//! barcode module (`src/barcode/`) has no decoder on this branch yet; the lead should route
-//! [`decode_luma`] through it once it lands. Each barcode found is one scan, top to bottom,
-//! carrying the AIM identifier rxing reports (`]C1`, `]d2`, `]Q3`, …) and GS separators.
+//! Decoding goes through [`crate::barcode::decode_luma`]. Each barcode found is one scan, top
+//! to bottom, carrying the AIM identifier (`]C1`, `]d2`, `]Q3`, …) and GS separators.
 //!
 //! A watched folder is polled (no daemon, no inotify): an image is taken once its size has
 //! stayed the same between two polls (so half-written uploads are left alone), and is then
@@ -16,63 +14,22 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rxing::{DecodeHints, RXingResultMetadataType, RXingResultMetadataValue};
-
 use super::config::ImageConfig;
 use super::source::Emitter;
 use super::{Reject, ScannerError, SourceState};
 
 /// Decodes every barcode in a greyscale image. Returns the frames (AIM id + data), top first.
 pub fn decode_luma(luma: Vec<u8>, width: u32, height: u32) -> Result<Vec<Vec<u8>>, Reject> {
-    let no_barcode = || Reject::NoBarcode {
-        what: format!("the {width}×{height} image"),
-    };
-    // A quick pass first; the thorough one only when it finds nothing (TryHarder is slow
-    // and rxing has had runaway loops with it on some images).
-    let mut results = Vec::new();
-    for try_harder in [false, true] {
-        let mut hints = DecodeHints::default()
-            .with(rxing::DecodeHintValue::AssumeGs1(true))
-            .with(rxing::DecodeHintValue::TryHarder(try_harder));
-        if let Ok(found) = rxing::helpers::detect_multiple_in_luma_with_hints(
-            luma.clone(),
-            width,
-            height,
-            &mut hints,
-        ) {
-            results = found;
-        }
-        if !results.is_empty() {
-            break;
-        }
-    }
-    if results.is_empty() {
-        return Err(no_barcode());
-    }
-    let top = |r: &rxing::RXingResult| {
-        r.getPoints()
-            .iter()
-            .map(|p| p.y)
-            .fold(f32::INFINITY, f32::min)
-    };
-    results.sort_by(|a, b| top(a).total_cmp(&top(b)));
-    Ok(results.iter().map(frame_of).collect())
-}
-
-/// The scan bytes of one decoded symbol: AIM identifier (when rxing did not already put it
-/// in the text) followed by the text.
-fn frame_of(result: &rxing::RXingResult) -> Vec<u8> {
-    let text = result.getText();
-    let aim = match result
-        .getRXingResultMetadata()
-        .get(&RXingResultMetadataType::SYMBOLOGY_IDENTIFIER)
-    {
-        Some(RXingResultMetadataValue::SymbologyIdentifier(id)) if !text.starts_with(']') => {
-            id.as_str()
-        }
-        _ => "",
-    };
-    format!("{aim}{text}").into_bytes()
+    let found =
+        crate::barcode::decode_luma(luma, width, height).map_err(|e| Reject::NoBarcode {
+            what: match e {
+                crate::barcode::BarcodeError::NoBarcode { .. } => {
+                    format!("the {width}×{height} image")
+                }
+                other => other.to_string(),
+            },
+        })?;
+    Ok(found.iter().map(|d| d.scan_data().into_bytes()).collect())
 }
 
 /// Decodes an encoded image (PNG, JPEG or binary PGM).
@@ -352,6 +309,7 @@ fn read_stream(mut input: impl Read, emitter: &Emitter) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::barcode::Symbology;
 
     #[test]
     fn pgm_and_png_frames_back_to_back_are_split_whole() {
@@ -399,58 +357,37 @@ mod tests {
         );
     }
 
-    /// Renders a symbol with rxing's encoder at `scale` pixels per module, with a quiet zone.
-    pub(crate) fn render(
-        contents: &str,
-        format: rxing::BarcodeFormat,
-        hints: rxing::EncodeHints,
-    ) -> (Vec<u8>, u32, u32) {
-        use rxing::Writer;
-        let matrix = rxing::MultiFormatWriter
-            .encode_with_hints(contents, &format, 0, 0, &hints)
-            .unwrap();
-        let (scale, quiet) = (3, 30);
-        let w = matrix.getWidth() * scale + 2 * quiet;
-        let h = matrix.getHeight().max(30) * scale + 2 * quiet;
-        let mut luma = vec![255u8; (w * h) as usize];
-        for y in quiet..h - quiet {
-            for x in quiet..w - quiet {
-                let my = ((y - quiet) / scale).min(matrix.getHeight() - 1);
-                if matrix.get((x - quiet) / scale, my) {
-                    luma[(y * w + x) as usize] = 0;
-                }
-            }
-        }
-        (luma, w, h)
+    /// A symbol as a greyscale image, drawn by the barcode module at 3 px per module.
+    fn render(symbology: Symbology, data: &str) -> (Vec<u8>, u32, u32) {
+        let png = crate::barcode::to_png(&crate::barcode::encode(symbology, data).unwrap(), 3);
+        let luma = image::load_from_memory(&png).unwrap().to_luma8();
+        let (w, h) = luma.dimensions();
+        (luma.into_raw(), w, h)
     }
 
     #[test]
     fn gs1_symbols_decode_with_aim_id_and_gs() {
-        let gs1 = || rxing::EncodeHints::default().with(rxing::EncodeHintValue::Gs1Format(true));
         let cases = [
             (
-                "\u{f1}0109501101531000\u{f1}10LOT-42",
-                rxing::BarcodeFormat::CODE_128,
-                rxing::EncodeHints::default(),
+                Symbology::Gs1_128,
+                "0109501101531000\u{1d}10LOT-42",
                 "]C10109501101531000\u{1d}10LOT-42",
             ),
             (
+                Symbology::Gs1Qr,
                 "0109501101531000\u{1d}10LOT-42",
-                rxing::BarcodeFormat::QR_CODE,
-                gs1(),
                 "]Q30109501101531000\u{1d}10LOT-42",
             ),
             (
+                Symbology::Qr,
                 "https://id.gs1.org/01/09501101531000",
-                rxing::BarcodeFormat::QR_CODE,
-                rxing::EncodeHints::default(),
                 "]Q1https://id.gs1.org/01/09501101531000",
             ),
         ];
-        for (contents, format, hints, want) in cases {
-            let (luma, w, h) = render(contents, format, hints);
+        for (symbology, data, want) in cases {
+            let (luma, w, h) = render(symbology, data);
             let frames = decode_luma(luma, w, h).unwrap();
-            assert_eq!(frames, vec![want.as_bytes().to_vec()], "{format:?}");
+            assert_eq!(frames, vec![want.as_bytes().to_vec()], "{symbology}");
         }
     }
 
