@@ -1,10 +1,133 @@
-//! `lotline barcode …`
+//! `lotline barcode encode|decode`
 
-use super::{CmdResult, Globals};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use super::{CmdResult, EXIT_REFUSED, Globals};
+use crate::barcode::{self, Symbology};
 
 #[derive(Debug, clap::Args)]
-pub struct BarcodeArgs {}
+pub struct BarcodeArgs {
+    #[command(subcommand)]
+    command: BarcodeCommand,
+}
 
-pub fn run(_args: BarcodeArgs, _globals: &Globals) -> CmdResult {
-    anyhow::bail!("`lotline barcode` is not built yet")
+#[derive(Debug, Subcommand)]
+enum BarcodeCommand {
+    /// Encode data as a barcode image (.png or .svg).
+    Encode {
+        /// gs1-128, gs1-datamatrix, gs1-qr, qr, ean-13, upc-a, itf-14, code128, datamatrix
+        #[arg(long)]
+        symbology: Symbology,
+        /// The data. GS1 symbologies take an element string with GS (0x1D) separators, or the
+        /// separator given by --gs.
+        #[arg(long)]
+        data: String,
+        /// A character that stands for GS in --data (e.g. '|').
+        #[arg(long)]
+        gs: Option<char>,
+        /// Pixels per module in a PNG.
+        #[arg(long, default_value_t = 4)]
+        module_px: u32,
+        /// Output file: .png or .svg
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Decode every barcode in one or more images (PNG, JPEG).
+    Decode {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// One JSON object per image.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(args: BarcodeArgs, _globals: &Globals) -> CmdResult {
+    match args.command {
+        BarcodeCommand::Encode {
+            symbology,
+            data,
+            gs,
+            module_px,
+            out,
+        } => {
+            let data = match gs {
+                Some(sub) => data.replace(sub, &crate::gs1::GS.to_string()),
+                None => data,
+            };
+            let symbol = barcode::encode(symbology, &data)?;
+            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let bytes = match ext.to_ascii_lowercase().as_str() {
+                "png" => barcode::to_png(&symbol, module_px),
+                "svg" => barcode::to_svg(&symbol).into_bytes(),
+                _ => bail!(
+                    "cannot write `{}`: the output file must end in .png or .svg",
+                    out.display()
+                ),
+            };
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BarcodeCommand::Decode { images, json } => {
+            let mut failed = false;
+            for path in images {
+                let result = std::fs::read(&path)
+                    .map_err(|e| barcode::BarcodeError::BadImage(e.to_string()))
+                    .and_then(|bytes| barcode::decode_image_bytes(&bytes));
+                match result {
+                    Ok(found) if json => {
+                        let symbols: Vec<_> = found
+                            .iter()
+                            .map(|d| {
+                                serde_json::json!({
+                                    "aim": d.aim_id,
+                                    "text": d.text,
+                                    "gs1": gs1_elements(d),
+                                })
+                            })
+                            .collect();
+                        println!("{}", serde_json::json!({"image": path, "symbols": symbols}));
+                    }
+                    Ok(found) => {
+                        for d in found {
+                            println!("{}\t{}", path.display(), printable(&d.scan_data()));
+                        }
+                    }
+                    Err(e) => {
+                        failed = true;
+                        if json {
+                            println!(
+                                "{}",
+                                serde_json::json!({"image": path, "error": e.to_string()})
+                            );
+                        } else {
+                            eprintln!("{}: {e}", path.display());
+                        }
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::from(EXIT_REFUSED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+/// The parsed GS1 elements of a decoded GS1 symbol, or null for plain data.
+fn gs1_elements(d: &barcode::Decoded) -> serde_json::Value {
+    match crate::gs1::parse(&d.scan_data(), &Default::default()) {
+        Ok(msg) => serde_json::to_value(&msg.elements).unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// GS shown as `<GS>` so a terminal line stays readable.
+fn printable(s: &str) -> String {
+    s.replace(crate::gs1::GS, "<GS>")
 }
