@@ -1,10 +1,197 @@
-//! `lotline label …`
+//! `lotline label render|batch|print|list`
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
 
 use super::{CmdResult, Globals};
+use crate::label::{self, LabelData, Layout, Template};
 
 #[derive(Debug, clap::Args)]
-pub struct LabelArgs {}
+pub struct LabelArgs {
+    #[command(subcommand)]
+    command: LabelCommand,
+}
 
-pub fn run(_args: LabelArgs, _globals: &Globals) -> CmdResult {
-    anyhow::bail!("`lotline label` is not built yet")
+#[derive(Debug, clap::Args)]
+struct Source {
+    /// Template name in label-templates/ (e.g. case-batch) or a path to a .toml file.
+    #[arg(long)]
+    template: String,
+    /// A placeholder value, key=value (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Fill every placeholder not given with --set from the template's own sample data.
+    #[arg(long)]
+    sample: bool,
+    /// Labels to make.
+    #[arg(long, default_value_t = 1)]
+    copies: u32,
+}
+
+#[derive(Debug, Subcommand)]
+enum LabelCommand {
+    /// Render labels to a file: .pdf (vector), .png (preview of the first label), .zpl.
+    Render {
+        #[command(flatten)]
+        source: Source,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// One label per CSV row (the header names the placeholders) into one file.
+    Batch {
+        #[arg(long)]
+        template: String,
+        #[arg(long)]
+        csv: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print labels: through CUPS (`lp -d NAME`, PDF) or raw TCP to a printer port (ZPL).
+    Print {
+        #[command(flatten)]
+        source: Source,
+        /// CUPS printer name.
+        #[arg(long, conflicts_with = "raw", required_unless_present = "raw")]
+        printer: Option<String>,
+        /// HOST:PORT of a raw (JetDirect, port 9100) ZPL printer.
+        #[arg(long)]
+        raw: Option<String>,
+    },
+    /// List the shipped templates and their placeholders.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(args: LabelArgs, _globals: &Globals) -> CmdResult {
+    match args.command {
+        LabelCommand::Render { source, out } => {
+            let (template, labels) = lay_out_source(&source)?;
+            write_output(&out, &template, &labels)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LabelCommand::Batch { template, csv, out } => {
+            let template = Template::load(&template)?;
+            let mut reader = csv::Reader::from_path(&csv)
+                .with_context(|| format!("reading {}", csv.display()))?;
+            let headers = reader.headers()?.clone();
+            let rows: Vec<csv::StringRecord> = reader
+                .records()
+                .collect::<Result<_, _>>()
+                .with_context(|| format!("reading {}", csv.display()))?;
+            let progress = std::io::stderr()
+                .is_terminal()
+                .then(|| indicatif::ProgressBar::new(rows.len() as u64));
+            let mut labels = Vec::with_capacity(rows.len());
+            for (n, row) in rows.iter().enumerate() {
+                let data: LabelData = headers
+                    .iter()
+                    .zip(row.iter())
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                let layout = label::lay_out(&template, &data)
+                    .with_context(|| format!("{} row {}", csv.display(), n + 2))?;
+                labels.push(layout);
+                if let Some(p) = &progress {
+                    p.inc(1);
+                }
+            }
+            if let Some(p) = progress {
+                p.finish_and_clear();
+            }
+            write_output(&out, &template, &labels)?;
+            eprintln!("{} labels written to {}", labels.len(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        LabelCommand::Print {
+            source,
+            printer,
+            raw,
+        } => {
+            let (template, labels) = lay_out_source(&source)?;
+            if let Some(addr) = raw {
+                let zpl = label::zpl::render(&labels)?;
+                let mut stream = std::net::TcpStream::connect(&addr)
+                    .with_context(|| format!("cannot reach the printer at {addr}: check it is on and the address is right"))?;
+                stream
+                    .write_all(zpl.as_bytes())
+                    .with_context(|| format!("sending to {addr}"))?;
+                eprintln!("{} labels sent to {addr}", labels.len());
+            } else if let Some(name) = printer {
+                let pdf = label::pdf::render(&labels, &template.name);
+                let mut child = std::process::Command::new("lp")
+                    .args(["-d", &name, "-t", &template.name])
+                    .stdin(std::process::Stdio::piped())
+                    .spawn()
+                    .context(
+                        "cannot run `lp` (CUPS): install cups-client or use --raw HOST:9100",
+                    )?;
+                child.stdin.take().expect("piped").write_all(&pdf)?;
+                let status = child.wait()?;
+                if !status.success() {
+                    bail!(
+                        "`lp -d {name}` failed ({status}): check the printer name with `lpstat -p`"
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LabelCommand::List { json } => {
+            for name in label::template::shipped() {
+                let t = Template::load(&name)?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"name": name, "description": t.description, "fields": t.fields()})
+                    );
+                } else {
+                    println!("{name}\t{}\t{}", t.description, t.fields().join(","));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn lay_out_source(source: &Source) -> anyhow::Result<(Template, Vec<Layout>)> {
+    let template = Template::load(&source.template)?;
+    let mut data = if source.sample {
+        template.sample.clone()
+    } else {
+        LabelData::new()
+    };
+    for kv in &source.set {
+        let (k, v) = kv
+            .split_once('=')
+            .with_context(|| format!("--set {kv:?}: write it as key=value"))?;
+        data.insert(k.to_string(), v.to_string());
+    }
+    if !(1..=10_000).contains(&source.copies) {
+        bail!("--copies {} is out of range (1 to 10000)", source.copies);
+    }
+    let layout = label::lay_out(&template, &data)?;
+    Ok((template, vec![layout; source.copies as usize]))
+}
+
+fn write_output(out: &Path, template: &Template, labels: &[Layout]) -> anyhow::Result<()> {
+    let ext = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let bytes = match ext.as_str() {
+        "pdf" => label::pdf::render(labels, &template.name),
+        "png" => label::png::render(&labels[0], template.dpi),
+        "zpl" => label::zpl::render(labels)?.into_bytes(),
+        _ => bail!(
+            "cannot write `{}`: the output must end in .pdf, .png or .zpl",
+            out.display()
+        ),
+    };
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
 }

@@ -108,6 +108,21 @@ impl Message {
         None
     }
 
+    /// Raw element string: GS only after a variable-length element that is followed by another.
+    pub fn to_element_string(&self) -> String {
+        String::new()
+    }
+
+    /// Bracketed human-readable form `(01)…(10)…`.
+    pub fn to_bracketed(&self) -> String {
+        String::new()
+    }
+
+    /// GS1 Digital Link URI on `domain`.
+    pub fn to_digital_link(&self, _domain: &str) -> String {
+        String::new()
+    }
+
     /// Count of items from AI (30) or (37).
     pub fn quantity(&self) -> Option<u64> {
         None

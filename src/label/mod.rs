@@ -1,1 +1,34 @@
-//! See the crate-level layout.
+//! Labels: templates (TOML files in `label-templates/`), a pure layout, and renderers.
+//!
+//! A [`Template`] plus [`LabelData`] (key → value, from `--set`, a CSV row, a lot in the
+//! store or the template's own sample) lays out to a [`Layout`] in millimetres: text, lines,
+//! boxes and barcodes (as encoded [`Symbol`](crate::barcode::Symbol)s with their module size
+//! snapped to whole printer dots). Renderers draw a layout: [`pdf`] (vector bars, embedded
+//! font), [`png`] (preview), [`zpl`] (Zebra printers, native barcode commands).
+//! The format is documented in `docs/labels.md`.
+
+pub mod font;
+pub mod layout;
+pub mod pdf;
+pub mod png;
+pub mod template;
+pub mod zpl;
+
+pub use layout::{Item, Layout, lay_out};
+pub use template::{LabelData, Template};
+
+/// Why a template or a label cannot be made. Names the template and the element.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LabelError {
+    /// The template file cannot be read or is not valid TOML for the format.
+    #[error("template {template}: {problem}")]
+    Template { template: String, problem: String },
+    /// One element of the template cannot be laid out with this data.
+    #[error("template {template}, element {element} ({kind}): {problem}")]
+    Element {
+        template: String,
+        element: usize,
+        kind: &'static str,
+        problem: String,
+    },
+}

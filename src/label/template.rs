@@ -1,0 +1,340 @@
+//! The label template format (version 1): a TOML file. See `docs/labels.md`.
+//!
+//! ```toml
+//! format = 1
+//! name = "case-batch"
+//! width_mm = 100.0
+//! height_mm = 70.0
+//! dpi = 203                         # printer resolution the module sizes snap to
+//! [sample]                          # data for `--sample` previews and checks
+//! gtin = "09501101530003"
+//! [[element]]
+//! kind = "text"                     # text | barcode | line | box | image
+//! x_mm = 4.0
+//! y_mm = 4.0                        # from the top-left corner
+//! size_pt = 12.0
+//! text = "Batch {batch}"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::LabelError;
+use crate::barcode::Symbology;
+
+/// Label data: placeholder name → value.
+pub type LabelData = BTreeMap<String, String>;
+
+/// The current template format version.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub format: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub width_mm: f32,
+    pub height_mm: f32,
+    #[serde(default = "default_dpi")]
+    pub dpi: u32,
+    /// Placeholders every label needs; `--sample` fills them from here.
+    #[serde(default)]
+    pub sample: LabelData,
+    #[serde(rename = "element", default)]
+    pub elements: Vec<Element>,
+}
+
+fn default_dpi() -> u32 {
+    203
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Element {
+    Text {
+        x_mm: f32,
+        y_mm: f32,
+        size_pt: f32,
+        text: String,
+        #[serde(default)]
+        bold: bool,
+        /// Refuse the label when the text is wider (default: up to the right edge).
+        max_width_mm: Option<f32>,
+    },
+    Barcode {
+        x_mm: f32,
+        y_mm: f32,
+        symbology: Symbology,
+        /// GS1 symbologies: bracketed element string, e.g. `(01){gtin}(10){batch}`.
+        /// `qr` with `digital_link = true`: the same, rendered as a GS1 Digital Link URI.
+        data: String,
+        /// Module (X) size; snapped down to whole printer dots, never below one dot.
+        module_mm: f32,
+        /// Bar height for linear symbols.
+        #[serde(default = "default_bar_height")]
+        height_mm: f32,
+        /// Human-readable text under a linear symbol (GS1 bracketed form).
+        #[serde(default = "yes")]
+        hri: bool,
+        #[serde(default)]
+        digital_link: bool,
+    },
+    Line {
+        x1_mm: f32,
+        y1_mm: f32,
+        x2_mm: f32,
+        y2_mm: f32,
+        #[serde(default = "default_stroke")]
+        thickness_mm: f32,
+    },
+    Box {
+        x_mm: f32,
+        y_mm: f32,
+        w_mm: f32,
+        h_mm: f32,
+        #[serde(default = "default_stroke")]
+        thickness_mm: f32,
+    },
+}
+
+fn default_bar_height() -> f32 {
+    15.0
+}
+fn default_stroke() -> f32 {
+    0.4
+}
+fn yes() -> bool {
+    true
+}
+
+impl Element {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Element::Text { .. } => "text",
+            Element::Barcode { .. } => "barcode",
+            Element::Line { .. } => "line",
+            Element::Box { .. } => "box",
+        }
+    }
+
+    /// The strings with placeholders in this element.
+    fn templated(&self) -> Vec<&str> {
+        match self {
+            Element::Text { text, .. } => vec![text],
+            Element::Barcode { data, .. } => vec![data],
+            _ => vec![],
+        }
+    }
+}
+
+impl Template {
+    /// Reads a template by path, or by name from `label-templates/` (`NAME.toml`).
+    pub fn load(name_or_path: &str) -> Result<Template, LabelError> {
+        let path = resolve(name_or_path);
+        let text = std::fs::read_to_string(&path).map_err(|e| LabelError::Template {
+            template: path.display().to_string(),
+            problem: format!(
+                "cannot read it ({e}); shipped templates: {}",
+                shipped().join(", ")
+            ),
+        })?;
+        Template::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a template; `origin` names it in messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Template, LabelError> {
+        let problem = |problem: String| LabelError::Template {
+            template: origin.to_string(),
+            problem,
+        };
+        let t: Template = toml::from_str(text).map_err(|e| problem(e.to_string()))?;
+        if t.format != FORMAT {
+            return Err(problem(format!(
+                "format {} is not supported (this Lotline reads format {FORMAT})",
+                t.format
+            )));
+        }
+        if !(t.width_mm > 0.0 && t.height_mm > 0.0 && t.width_mm <= 400.0 && t.height_mm <= 400.0) {
+            return Err(problem(
+                "width_mm and height_mm must be between 0 and 400".into(),
+            ));
+        }
+        if !(100..=1200).contains(&t.dpi) {
+            return Err(problem(format!(
+                "dpi {} is not a printer resolution (100-1200)",
+                t.dpi
+            )));
+        }
+        for (i, el) in t.elements.iter().enumerate() {
+            for s in el.templated() {
+                for key in placeholders(s).map_err(|p| t.element_error(i, p))? {
+                    if !t.sample.contains_key(key) {
+                        return Err(t.element_error(
+                            i,
+                            format!(
+                                "placeholder {{{key}}} has no sample value: add it to [sample]"
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    pub(super) fn element_error(&self, element: usize, problem: String) -> LabelError {
+        LabelError::Element {
+            template: self.name.clone(),
+            element: element + 1,
+            kind: self.elements.get(element).map_or("?", Element::kind),
+            problem,
+        }
+    }
+
+    /// Every placeholder the template uses, sorted.
+    pub fn fields(&self) -> Vec<String> {
+        self.sample.keys().cloned().collect()
+    }
+}
+
+/// `{name}` placeholders in a string; `{{` and `}}` stand for literal braces.
+pub fn placeholders(s: &str) -> Result<Vec<&str>, String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('}') {
+            return Err(format!("unmatched '}}' in {s:?}"));
+        }
+        let end = tail
+            .find('}')
+            .ok_or_else(|| format!("unclosed '{{' in {s:?}"))?;
+        let key = &tail[1..end];
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "placeholder {{{key}}} is not a name (letters, digits, _)"
+            ));
+        }
+        out.push(key);
+        rest = &tail[end + 1..];
+    }
+    Ok(out)
+}
+
+/// Fills placeholders from `data`; a missing key is an error naming it.
+pub fn fill(s: &str, data: &LabelData) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push(tail.as_bytes()[0] as char);
+            rest = &tail[2..];
+            continue;
+        }
+        let end = tail
+            .find('}')
+            .ok_or_else(|| format!("unclosed '{{' in {s:?}"))?;
+        let key = &tail[1..end];
+        let value = data
+            .get(key)
+            .ok_or_else(|| format!("no value for {{{key}}}: give it with --set {key}=…"))?;
+        out.push_str(value);
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The folder of shipped templates (next to the binary's source tree, or `LOTLINE_TEMPLATES`).
+pub fn templates_dir() -> PathBuf {
+    std::env::var_os("LOTLINE_TEMPLATES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("label-templates"))
+}
+
+fn resolve(name_or_path: &str) -> PathBuf {
+    let p = Path::new(name_or_path);
+    if p.extension().is_some() || p.components().count() > 1 {
+        p.to_path_buf()
+    } else {
+        templates_dir().join(format!("{name_or_path}.toml"))
+    }
+}
+
+/// Names of the shipped templates.
+pub fn shipped() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(templates_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(".toml").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found_and_filled() {
+        assert_eq!(
+            placeholders("(01){gtin}(10){batch}").unwrap(),
+            vec!["gtin", "batch"]
+        );
+        let data: LabelData = [("gtin".into(), "1".into())].into();
+        assert_eq!(fill("{{x}} {gtin}", &data).unwrap(), "{x} 1");
+        assert!(fill("{batch}", &data).unwrap_err().contains("--set batch="));
+        assert!(placeholders("{bad key}").is_err());
+        assert!(placeholders("{open").is_err());
+    }
+
+    #[test]
+    fn a_template_with_an_unknown_field_is_refused_naming_it() {
+        let err = Template::from_toml(
+            "format = 1\nname = \"t\"\nwidth_mm = 50\nheight_mm = 30\ncolour = \"red\"\n",
+            "t.toml",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("t.toml") && err.to_string().contains("colour"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_placeholder_without_sample_is_refused_naming_the_element() {
+        let err = Template::from_toml(
+            "format = 1\nname = \"t\"\nwidth_mm = 50\nheight_mm = 30\n[[element]]\nkind = \"text\"\nx_mm = 1\ny_mm = 1\nsize_pt = 8\ntext = \"{lot}\"\n",
+            "t.toml",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "template t, element 1 (text): placeholder {lot} has no sample value: add it to [sample]"
+        );
+    }
+
+    #[test]
+    fn every_shipped_template_loads() {
+        let names = shipped();
+        assert!(names.len() >= 4, "{names:?}");
+        for name in names {
+            Template::load(&name).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
