@@ -232,6 +232,8 @@ mod tests {
     fn symbology_names_round_trip() {
         for s in Symbology::ALL {
             assert_eq!(s.name().parse::<Symbology>().unwrap(), s);
+            // Templates name symbologies exactly as the command line does.
+            assert_eq!(serde_json::to_value(s).unwrap(), s.name());
         }
         assert!("pdf417".parse::<Symbology>().is_err());
     }

@@ -19,25 +19,33 @@ use std::str::FromStr;
 
 /// The symbologies Lotline prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum Symbology {
     /// GS1-128: Code 128 with FNC1 in first position and as separator.
+    #[serde(rename = "gs1-128")]
     Gs1_128,
     /// GS1 DataMatrix (ECC 200 with FNC1 first).
+    #[serde(rename = "gs1-datamatrix")]
     Gs1DataMatrix,
     /// QR Code with FNC1 in first position (GS1 element string).
+    #[serde(rename = "gs1-qr")]
     Gs1Qr,
     /// Plain QR Code (text, or a GS1 Digital Link URI).
+    #[serde(rename = "qr")]
     Qr,
     /// EAN-13 (a GTIN-13).
+    #[serde(rename = "ean-13")]
     Ean13,
     /// UPC-A (a GTIN-12).
+    #[serde(rename = "upc-a")]
     UpcA,
     /// ITF-14 (a GTIN-14 on outer cases).
+    #[serde(rename = "itf-14")]
     Itf14,
     /// Plain Code 128.
+    #[serde(rename = "code128")]
     Code128,
     /// Plain DataMatrix.
+    #[serde(rename = "datamatrix")]
     DataMatrix,
 }
 
