@@ -108,7 +108,7 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
                     symbol_data(*symbology, &filled, *digital_link).map_err(err)?;
                 let symbol =
                     barcode::encode(*symbology, &encoded).map_err(|e| err(e.to_string()))?;
-                let dots = ((module_mm * t.dpi as f32 / 25.4) + 1e-3).floor().max(1.0) as u32;
+                let dots = (module_mm * t.dpi as f32 / 25.4).round().max(1.0) as u32;
                 let module = dots as f32 * 25.4 / t.dpi as f32;
                 let quiet = symbol.quiet_zone as f32 * module;
                 let placed = PlacedBarcode {

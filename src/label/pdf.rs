@@ -7,6 +7,9 @@ use printpdf::{
 };
 
 use super::font;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
 use super::layout::{Item, Layout};
 
 const MM_TO_PT: f32 = 72.0 / 25.4;
@@ -15,10 +18,23 @@ const MM_TO_PT: f32 = 72.0 / 25.4;
 pub fn render(labels: &[Layout], title: &str) -> Vec<u8> {
     let mut doc = PdfDocument::new(title);
     let mut warnings = Vec::new();
+    let used = |want_bold: bool| -> BTreeSet<char> {
+        labels
+            .iter()
+            .flat_map(|l| &l.items)
+            .filter_map(|i| match i {
+                Item::Text { text, bold, .. } if *bold == want_bold => Some(text.chars()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    };
+    let regular_bytes = subset(font::REGULAR, false, &used(false));
+    let bold_bytes = subset(font::BOLD, true, &used(true));
     let regular =
-        ParsedFont::from_bytes(font::REGULAR, 0, &mut warnings).expect("the shipped font parses");
+        ParsedFont::from_bytes(&regular_bytes, 0, &mut warnings).expect("the shipped font parses");
     let bold =
-        ParsedFont::from_bytes(font::BOLD, 0, &mut warnings).expect("the shipped font parses");
+        ParsedFont::from_bytes(&bold_bytes, 0, &mut warnings).expect("the shipped font parses");
     let regular = doc.add_font(&regular);
     let bold = doc.add_font(&bold);
     let pages = labels
@@ -115,6 +131,39 @@ pub fn render(labels: &[Layout], title: &str) -> Vec<u8> {
         ..Default::default()
     };
     doc.save(&opts, &mut Vec::new())
+}
+
+/// The font reduced to the glyphs the labels use, so a label PDF carries a few KB of font
+/// instead of 700 KB (printpdf subsets only with its heavy `text_layout` feature). Falls back
+/// to the whole font if subsetting fails: a bigger file beats no label.
+fn subset(bytes: &'static [u8], bold: bool, chars: &BTreeSet<char>) -> Cow<'static, [u8]> {
+    use ab_glyph::Font;
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{CmapTarget, SubsetProfile, subset};
+
+    let face = font::face(bold);
+    let mut glyphs: Vec<u16> = chars.iter().map(|&c| face.glyph_id(c).0).collect();
+    glyphs.push(0); // .notdef must stay glyph 0
+    glyphs.sort_unstable();
+    glyphs.dedup();
+    let subsetted = ReadScope::new(bytes)
+        .read::<FontData>()
+        .ok()
+        .and_then(|data| data.table_provider(0).ok())
+        .and_then(|provider| {
+            subset(
+                &provider,
+                &glyphs,
+                &SubsetProfile::Minimal,
+                CmapTarget::Unicode,
+            )
+            .ok()
+        });
+    match subsetted {
+        Some(small) => Cow::Owned(small),
+        None => Cow::Borrowed(bytes),
+    }
 }
 
 fn black() -> Color {

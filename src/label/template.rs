@@ -72,7 +72,7 @@ pub enum Element {
         /// GS1 symbologies: bracketed element string, e.g. `(01){gtin}(10){batch}`.
         /// `qr` with `digital_link = true`: the same, rendered as a GS1 Digital Link URI.
         data: String,
-        /// Module (X) size; snapped down to whole printer dots, never below one dot.
+        /// Module (X) size; snapped to the nearest whole printer dot, never below one dot.
         module_mm: f32,
         /// Bar height for linear symbols.
         #[serde(default = "default_bar_height")]
