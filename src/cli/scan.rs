@@ -158,6 +158,7 @@ fn handler_for(mode: ScanMode, args: &ScanArgs) -> anyhow::Result<Box<dyn ScanHa
         ScanMode::Check => Ok(Box::new(Gs1CheckHandler {
             options: gs1::ParseOptions {
                 gs_substitute: args.gs,
+                ..Default::default()
             },
         })),
         // The workflow layer (src/workflow) is not on this branch yet: these modes plug a

@@ -1,19 +1,32 @@
 //! GS1 core: the Application Identifier table, parsing, validation and generation. Pure.
 //!
-//! CONTRACT used by the rest of the crate (store, labels, scanner, UI). The GS1 engineer owns
-//! this module and may extend it, but keeps these names and signatures:
+//! - [`parse`] reads any form a station meets: bracketed HRI `(01)…(10)…`, raw element strings
+//!   (GS = 0x1D, or a configured substitute), AIM-prefixed scan data (`]C1 ]d2 ]Q3 ]e0 ]J1`,
+//!   EAN/UPC `]E0`, plain `]C0 ]d1 ]Q1` whose data is then recognised by its form), and GS1
+//!   Digital Link URIs. Field quirks are absorbed: a leading GS, a GS after a fixed-length
+//!   element, trailing CR/LF, a doubled AIM prefix, a bare EAN-13/UPC-A/GTIN without identifier.
+//! - Validation: length, character set, check digits, dates and the other dictionary checks
+//!   ([`lint`]), AI associations (requires / excludes), the same AI twice with different values.
+//!   Errors name the AI, the position (1-based, in the input) and the rule.
+//! - Generation: [`Message::to_element_string`], [`Message::to_bracketed`],
+//!   [`Message::to_scan_data`], [`Message::to_digital_link`], [`check_digit`],
+//!   [`normalize_gtin`], [`make_sscc`].
 //!
-//! - [`parse`]`(input, &ParseOptions) -> Result<Message, Gs1Error>`: auto-detects bracketed HRI
-//!   `(01)…(10)…`, raw element strings (GS = 0x1D or the configured substitute), AIM-prefixed scan
-//!   data (`]C1`, `]d2`, `]Q3`, `]e0`, `]J1`, plain `]C0 ]d1 ]Q1`) and Digital Link URIs.
-//! - [`Message`]: the validated, ordered list of elements plus the symbology if known, with
-//!   `get(ai)`, `elements()`, typed accessors (`gtin`, `batch`, `expiry`, `sscc`, `quantity`),
-//!   and the textual forms (`to_bracketed`, `to_element_string`, `to_scan_data`, `to_digital_link`).
-//! - [`Message::from_elements`]: builds and validates a message from `(ai, value)` pairs.
-//! - [`check_digit`], [`normalize_gtin`], [`make_sscc`].
-//! - [`Gs1Error`]: typed errors whose `Display` names the AI, the position and the rule.
+//! The AI table ([`ai_table`]) is written by `scripts/gen-ai-table.py` from the GS1 Barcode
+//! Syntax Dictionary's facts.
 
-use chrono::NaiveDate;
+pub mod ai;
+#[allow(clippy::all)]
+pub mod ai_table;
+mod digital_link;
+mod generate;
+pub mod lint;
+mod parse;
+
+use chrono::{Datelike, NaiveDate};
+
+pub use ai::{AiDef, lookup};
+pub use generate::{check_digit, make_sscc, normalize_gtin};
 
 /// The GS separator byte (ASCII 29) that stands for FNC1 in transmitted data.
 pub const GS: char = '\u{1d}';
@@ -44,40 +57,154 @@ pub enum Symbology {
     Unknown,
 }
 
+impl Symbology {
+    /// The AIM identifier a scanner sends for GS1 data in this symbology.
+    pub fn aim_id(self) -> Option<&'static str> {
+        Some(match self {
+            Symbology::Gs1_128 => "]C1",
+            Symbology::Gs1DataMatrix => "]d2",
+            Symbology::Gs1Qr => "]Q3",
+            Symbology::Gs1DataBar => "]e0",
+            Symbology::Gs1DotCode => "]J1",
+            Symbology::Ean => "]E0",
+            _ => return None,
+        })
+    }
+}
+
 /// Options for [`parse`].
 #[derive(Debug, Clone, Default)]
 pub struct ParseOptions {
     /// A character that keyboard-wedge scanners send in place of GS (e.g. `|` or `~`).
     pub gs_substitute: Option<char>,
+    /// Skip the "requires" associations: for one symbol of several that mark the same item
+    /// (a logistics label splits its data), where the rule applies to the data of all of them.
+    pub skip_requisites: bool,
 }
 
 /// One AI and its value.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Element {
-    pub ai: String,
+    pub ai: &'static str,
     pub value: String,
 }
 
+impl Element {
+    /// The AI's title from the dictionary, e.g. "BATCH/LOT".
+    pub fn title(&self) -> &'static str {
+        lookup(self.ai).map_or("", |d| d.title)
+    }
+}
+
 /// A validated GS1 message: elements in order, and the symbology if the input said.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
     pub symbology: Option<Symbology>,
     pub elements: Vec<Element>,
+    /// Digital Link query parameters that are not GS1 attributes: ignored, and reported here.
+    pub ignored: Vec<String>,
 }
 
-/// What is wrong with GS1 data. Every variant names the AI (where there is one) and the rule.
+/// What is wrong with GS1 data. Every variant names the AI (where there is one), the position
+/// (1-based character in the input) and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Gs1Error {
-    #[error("not implemented yet")]
-    NotImplemented,
+    /// Nothing but line endings or separators.
+    #[error("no data: the scan is empty")]
+    Empty,
+    /// Digits that are no AI of the GS1 syntax dictionary.
+    #[error("unknown AI ({ai}) at position {pos}: not in the GS1 syntax dictionary")]
+    UnknownAi { ai: String, pos: usize },
+    /// Data where an AI should start.
+    #[error("expected an AI at position {pos}, found {found:?}")]
+    ExpectedAi { pos: usize, found: String },
+    /// A value shorter than its AI allows.
+    #[error("({ai}) is too short: {len} characters at position {pos}, {min} needed")]
+    TooShort {
+        ai: &'static str,
+        pos: usize,
+        len: usize,
+        min: usize,
+    },
+    /// A value longer than its AI allows (for a variable-length AI, often a missing separator).
+    #[error("({ai}) is too long: {len} characters at position {pos}, at most {max}{hint}")]
+    TooLong {
+        ai: &'static str,
+        pos: usize,
+        len: usize,
+        max: usize,
+        hint: &'static str,
+    },
+    /// A character outside the AI's character set.
+    #[error("({ai}) has {ch:?} at position {pos}: only {cset} allowed")]
+    BadCharacter {
+        ai: &'static str,
+        pos: usize,
+        ch: char,
+        cset: &'static str,
+    },
+    /// A content rule broken: check digit, date, code list…
+    #[error("({ai}) {problem} at position {pos}")]
+    Content {
+        ai: &'static str,
+        pos: usize,
+        problem: String,
+        expected: Option<String>,
+    },
+    /// An AI whose required partner is absent.
+    #[error("({ai}) needs {needs} with it")]
+    MissingPartner { ai: &'static str, needs: String },
+    /// Two AIs that may not appear together.
+    #[error("({ai}) and ({other}) may not appear together")]
+    Exclusive {
+        ai: &'static str,
+        other: &'static str,
+    },
+    /// The same AI twice with different values.
+    #[error("({ai}) appears twice with different values: {first:?} and {second:?}")]
+    Duplicate {
+        ai: &'static str,
+        first: String,
+        second: String,
+    },
+    /// Malformed bracketed HRI.
+    #[error("bracketed data: {problem} at position {pos}")]
+    Bracketed { pos: usize, problem: String },
+    /// Malformed GS1 Digital Link URI.
+    #[error("Digital Link URI: {0}")]
+    DigitalLink(String),
+    /// A Digital Link URI cannot carry these elements.
+    #[error("cannot make a Digital Link URI: {0}")]
+    NotDigitalLinkable(String),
+    /// A generator was given something it cannot use.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl Message {
     /// Builds a message from `(ai, value)` pairs and validates it (every check, associations too).
     pub fn from_elements<A: AsRef<str>, V: AsRef<str>>(
-        _pairs: impl IntoIterator<Item = (A, V)>,
+        pairs: impl IntoIterator<Item = (A, V)>,
     ) -> Result<Message, Gs1Error> {
-        Err(Gs1Error::NotImplemented)
+        let mut elements = Vec::new();
+        for (ai, value) in pairs {
+            let def = lookup(ai.as_ref()).ok_or_else(|| Gs1Error::UnknownAi {
+                ai: ai.as_ref().to_string(),
+                pos: 1,
+            })?;
+            parse::validate_value(def, value.as_ref(), 1)?;
+            elements.push(Element {
+                ai: def.ai,
+                value: value.as_ref().to_string(),
+            });
+        }
+        let mut msg = Message {
+            symbology: None,
+            elements,
+            ignored: Vec::new(),
+        };
+        parse::finish(&mut msg, &ParseOptions::default())?;
+        Ok(msg)
     }
 
     /// The value of the first element with this AI.
@@ -86,6 +213,11 @@ impl Message {
             .iter()
             .find(|e| e.ai == ai)
             .map(|e| e.value.as_str())
+    }
+
+    /// `(ai, value)` pairs in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.elements.iter().map(|e| (e.ai, e.value.as_str()))
     }
 
     /// GTIN-14 from AI (01), or (02) content GTIN when (01) is absent.
@@ -105,46 +237,59 @@ impl Message {
 
     /// Expiry date from AI (17) (a `00` day means the last day of that month).
     pub fn expiry(&self) -> Option<NaiveDate> {
-        None
-    }
-
-    /// Raw element string: GS only after a variable-length element that is followed by another.
-    pub fn to_element_string(&self) -> String {
-        String::new()
-    }
-
-    /// Bracketed human-readable form `(01)…(10)…`.
-    pub fn to_bracketed(&self) -> String {
-        String::new()
-    }
-
-    /// GS1 Digital Link URI on `domain`.
-    pub fn to_digital_link(&self, _domain: &str) -> String {
-        String::new()
+        self.get("17")
+            .and_then(|v| yymmdd_date(v, chrono::Utc::now().year()))
     }
 
     /// Count of items from AI (30) or (37).
     pub fn quantity(&self) -> Option<u64> {
-        None
+        self.get("30")
+            .or_else(|| self.get("37"))
+            .and_then(|v| v.parse().ok())
     }
 }
 
+/// A GS1 `YYMMDD` date (day `00` = last day of the month), the century chosen by GS1's
+/// sliding window around `this_year` (General Specifications 7.12).
+pub fn yymmdd_date(v: &str, this_year: i32) -> Option<NaiveDate> {
+    if v.len() != 6 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let yy: i32 = v[0..2].parse().ok()?;
+    let (mm, dd): (u32, u32) = (v[2..4].parse().ok()?, v[4..6].parse().ok()?);
+    if !(1..=12).contains(&mm) {
+        return None;
+    }
+    let century = this_year - this_year.rem_euclid(100);
+    let diff = yy - this_year.rem_euclid(100);
+    let year = if diff >= 51 {
+        century - 100 + yy
+    } else if diff <= -50 {
+        century + 100 + yy
+    } else {
+        century + yy
+    };
+    if dd == 0 {
+        let first_next = if mm == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, mm + 1, 1)
+        };
+        return first_next?.pred_opt();
+    }
+    NaiveDate::from_ymd_opt(year, mm, dd)
+}
+
 /// Parses GS1 data in any of the accepted forms (see the module documentation).
-pub fn parse(_input: &str, _opts: &ParseOptions) -> Result<Message, Gs1Error> {
-    Err(Gs1Error::NotImplemented)
+pub fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Error> {
+    parse::parse(input, opts)
 }
 
-/// The GS1 mod-10 check digit for a string of digits (the digits without their check digit).
-pub fn check_digit(_digits: &str) -> Result<u8, Gs1Error> {
-    Err(Gs1Error::NotImplemented)
+/// Checks the AI associations (requires / excludes) over elements from one or several
+/// symbols marking the same item.
+pub fn check_associations(elements: &[Element]) -> Result<(), Gs1Error> {
+    parse::check_associations(elements, false)
 }
 
-/// Normalises a GTIN-8/12/13/14 (with valid check digit) to 14 digits.
-pub fn normalize_gtin(_gtin: &str) -> Result<String, Gs1Error> {
-    Err(Gs1Error::NotImplemented)
-}
-
-/// Builds an 18-digit SSCC from extension digit, GS1 company prefix and serial reference.
-pub fn make_sscc(_extension: u8, _company_prefix: &str, _serial: u64) -> Result<String, Gs1Error> {
-    Err(Gs1Error::NotImplemented)
-}
+#[cfg(test)]
+mod tests;

@@ -233,7 +233,9 @@ fn symbol_data(
         Ok((msg.to_element_string(), msg.to_bracketed()))
     } else if digital_link {
         let msg = gs1_message()?;
-        let uri = msg.to_digital_link(gs1::DEFAULT_DL_DOMAIN);
+        let uri = msg
+            .to_digital_link(gs1::DEFAULT_DL_DOMAIN)
+            .map_err(|e| e.to_string())?;
         Ok((uri.clone(), uri))
     } else {
         Ok((filled.to_string(), filled.to_string()))

@@ -1,0 +1,247 @@
+//! The Application Identifier table's types and lookup. The table itself is
+//! [`ai_table`](super::ai_table), written by `scripts/gen-ai-table.py` from the GS1 Barcode
+//! Syntax Dictionary's facts.
+
+use std::sync::OnceLock;
+
+use super::ai_table::AIS;
+
+/// One AI: what its value looks like and how it relates to other AIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AiDef {
+    pub ai: &'static str,
+    pub title: &'static str,
+    /// Predefined length: no FNC1 separator needed after it (`*` in the dictionary).
+    pub fixed_length: bool,
+    /// May appear as a GS1 Digital Link query attribute (`?`).
+    pub dl_attribute: bool,
+    /// The value's parts, applied in order.
+    pub components: &'static [Component],
+    /// Each entry must be met: one of its alternatives (a set of AI patterns) must be present.
+    pub requires: &'static [&'static [&'static [&'static str]]],
+    /// None of these AI patterns may be present.
+    pub excludes: &'static [&'static str],
+    /// Digital Link primary key, with its alternative ordered qualifier sequences.
+    pub dl_primary_key: Option<&'static [&'static [&'static str]]>,
+}
+
+/// One part of an AI's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Component {
+    pub cset: Cset,
+    pub min: u8,
+    pub max: u8,
+    /// May be left out when the data is exhausted.
+    pub optional: bool,
+    pub linters: &'static [Linter],
+}
+
+/// Character sets of GS1 values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cset {
+    /// Digits.
+    Numeric,
+    /// GS1 AI encodable character set 82.
+    Cset82,
+    /// GS1 AI encodable character set 39.
+    Cset39,
+    /// GS1 AI encodable character set 64 (base64url with `=` padding).
+    Cset64,
+}
+
+impl Cset {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cset::Numeric => "digits",
+            Cset::Cset82 => "GS1 CSET 82",
+            Cset::Cset39 => "GS1 CSET 39",
+            Cset::Cset64 => "GS1 CSET 64",
+        }
+    }
+
+    #[inline]
+    pub fn allows(self, b: u8) -> bool {
+        match self {
+            Cset::Numeric => b.is_ascii_digit(),
+            Cset::Cset82 => CSET82[b as usize],
+            Cset::Cset39 => matches!(b, b'#' | b'-' | b'/' | b'0'..=b'9' | b'A'..=b'Z'),
+            Cset::Cset64 => {
+                matches!(b, b'-' | b'_' | b'=' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z')
+            }
+        }
+    }
+}
+
+/// CSET 82 membership by byte: `!"%&'()*+,-./0-9:;<=>?A-Z_a-z`.
+static CSET82: [bool; 256] = {
+    let mut t = [false; 256];
+    let allowed =
+        b"!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    let mut i = 0;
+    while i < allowed.len() {
+        t[allowed[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Content checks named by the dictionary (reference "linter" procedures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linter {
+    Csum,
+    CsumAlpha,
+    GcpPos1,
+    GcpPos2,
+    Yymmd0,
+    Yymmdd,
+    Yyyymmdd,
+    Hh,
+    Mi,
+    Ss,
+    Hhmi,
+    NonZero,
+    Zero,
+    YesNo,
+    Iso3166,
+    Iso3166Or999,
+    Iso3166Alpha2,
+    Iso4217,
+    Iso5218,
+    PercentEncoded,
+    Hyphen,
+    PieceOfTotal,
+    Winding,
+    PosInSeqSlash,
+    PackageType,
+    NoZeroPrefix,
+    MediaType,
+    Latitude,
+    Longitude,
+    ImporterIdx,
+    Iban,
+    HasNonDigit,
+    CouponPosOffer,
+    CouponCode,
+}
+
+impl AiDef {
+    /// Longest value the AI takes.
+    pub fn max_len(&self) -> usize {
+        self.components.iter().map(|c| c.max as usize).sum()
+    }
+
+    /// Shortest value: the mandatory components at their minimum.
+    pub fn min_len(&self) -> usize {
+        self.components
+            .iter()
+            .filter(|c| !c.optional)
+            .map(|c| c.min as usize)
+            .sum()
+    }
+}
+
+/// Index of the AI table by (length, numeric value): 2-, 3- and 4-digit AIs share no prefix,
+/// so the first length that hits is the AI.
+fn index() -> &'static [u16] {
+    static INDEX: OnceLock<Vec<u16>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut idx = vec![u16::MAX; 100 + 1000 + 10000];
+        for (i, def) in AIS.iter().enumerate() {
+            idx[slot(def.ai.as_bytes()).expect("table AIs are 2-4 digits")] = i as u16;
+        }
+        idx
+    })
+}
+
+#[inline]
+fn slot(digits: &[u8]) -> Option<usize> {
+    let base = match digits.len() {
+        2 => 0,
+        3 => 100,
+        4 => 1100,
+        _ => return None,
+    };
+    let mut n = 0usize;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + (d - b'0') as usize;
+    }
+    Some(base + n)
+}
+
+/// The definition of exactly this AI.
+pub fn lookup(ai: &str) -> Option<&'static AiDef> {
+    let i = *index().get(slot(ai.as_bytes())?)?;
+    (i != u16::MAX).then(|| &AIS[i as usize])
+}
+
+/// The AI at the start of `data` (2 to 4 digits), if any.
+#[inline]
+pub fn lookup_prefix(data: &[u8]) -> Option<&'static AiDef> {
+    let idx = index();
+    for len in 2..=4.min(data.len()) {
+        if let Some(s) = slot(&data[..len]) {
+            let i = idx[s];
+            if i != u16::MAX {
+                return Some(&AIS[i as usize]);
+            }
+        } else {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether `ai` matches a dictionary pattern such as `01`, `310n` or `35nn`.
+pub fn matches_pattern(ai: &str, pattern: &str) -> bool {
+    ai.len() == pattern.len()
+        && ai
+            .bytes()
+            .zip(pattern.bytes())
+            .all(|(a, p)| p == b'n' || a == p)
+}
+
+/// Every AI definition.
+pub fn all() -> &'static [AiDef] {
+    AIS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_finds_ais_of_every_length_and_nothing_else() {
+        assert_eq!(lookup("01").unwrap().title, "GTIN");
+        assert_eq!(lookup("3103").unwrap().ai, "3103");
+        assert_eq!(lookup("8006").unwrap().ai, "8006");
+        assert!(lookup("04").is_none());
+        assert!(lookup("0").is_none());
+        assert_eq!(lookup_prefix(b"10ABC").unwrap().ai, "10");
+        assert_eq!(lookup_prefix(b"2351234").unwrap().ai, "235");
+        assert!(lookup_prefix(b"9").is_none());
+    }
+
+    #[test]
+    fn patterns_use_n_for_any_digit() {
+        assert!(matches_pattern("3103", "310n"));
+        assert!(!matches_pattern("3113", "310n"));
+        assert!(matches_pattern("3500", "35nn"));
+    }
+
+    #[test]
+    fn no_ai_is_a_prefix_of_another() {
+        for a in all() {
+            for b in all() {
+                assert!(
+                    a.ai == b.ai || !b.ai.starts_with(a.ai),
+                    "{} / {}",
+                    a.ai,
+                    b.ai
+                );
+            }
+        }
+    }
+}

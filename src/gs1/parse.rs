@@ -1,0 +1,412 @@
+//! Parsing of raw element strings, bracketed HRI and AIM-prefixed scan data; value validation
+//! and AI association rules. Digital Link URIs are in `digital_link`.
+
+use std::borrow::Cow;
+
+use super::ai::{self, AiDef};
+use super::{Element, Gs1Error, Message, ParseOptions, Symbology, digital_link, generate, lint};
+
+const GS_BYTE: u8 = 0x1d;
+
+pub(super) fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Error> {
+    // Trailing CR/LF from scanners configured with a suffix.
+    let trimmed = input.trim_end_matches(['\r', '\n']);
+    let data: Cow<str> = match opts.gs_substitute {
+        Some(sub) if trimmed.contains(sub) => Cow::Owned(trimmed.replace(sub, "\u{1d}")),
+        _ => Cow::Borrowed(trimmed),
+    };
+    let offset_in_input = 0;
+    let (aim, body, body_start) = strip_aim(&data);
+    let symbology = aim.and_then(symbology_of);
+    let mut msg = match (aim, symbology) {
+        (_, Some(Symbology::Ean)) => ean(body, body_start)?,
+        (Some(_), Some(sym)) => {
+            let mut m = raw(body, body_start)?;
+            m.symbology = Some(sym);
+            m
+        }
+        // No identifier, or a plain one (]C0 ]d1 ]Q1 …): recognise the data by its form.
+        _ => by_form(body, body_start + offset_in_input)?,
+    };
+    finish(&mut msg, opts)?;
+    Ok(msg)
+}
+
+/// Removes an AIM symbology identifier (and a doubled one). Returns it, the rest, and where
+/// the rest starts (0-based).
+fn strip_aim(data: &str) -> (Option<&str>, &str, usize) {
+    let b = data.as_bytes();
+    if b.len() >= 3 && b[0] == b']' && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphanumeric() {
+        let id = &data[..3];
+        let mut start = 3;
+        while data[start..].starts_with(id) {
+            start += 3;
+        }
+        return (Some(id), &data[start..], start);
+    }
+    (None, data, 0)
+}
+
+fn symbology_of(aim: &str) -> Option<Symbology> {
+    Some(match aim {
+        "]C1" => Symbology::Gs1_128,
+        "]d2" => Symbology::Gs1DataMatrix,
+        "]Q3" => Symbology::Gs1Qr,
+        "]e0" => Symbology::Gs1DataBar,
+        "]J1" => Symbology::Gs1DotCode,
+        "]E0" | "]E4" | "]X0" => Symbology::Ean,
+        _ => return None,
+    })
+}
+
+fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {
+    let lower = body
+        .get(..8)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        let mut m = digital_link::parse(body)?;
+        m.symbology = Some(Symbology::DigitalLink);
+        return Ok(m);
+    }
+    if body.starts_with('(') {
+        let mut m = bracketed(body, start)?;
+        m.symbology = Some(Symbology::Bracketed);
+        return Ok(m);
+    }
+    // A bare EAN-13 / UPC-A / EAN-8 from a scanner that sends no identifier. All-digit data of
+    // those lengths with a valid check digit is read as a GTIN, not as an internal AI (9n).
+    if matches!(body.len(), 8 | 12 | 13)
+        && body.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(m) = ean(body, start)
+    {
+        return Ok(m);
+    }
+    let mut m = raw(body, start)?;
+    m.symbology = Some(Symbology::Unknown);
+    Ok(m)
+}
+
+fn ean(body: &str, start: usize) -> Result<Message, Gs1Error> {
+    let gtin = generate::normalize_gtin(body).map_err(|e| match e {
+        Gs1Error::Content {
+            problem, expected, ..
+        } => Gs1Error::Content {
+            ai: "01",
+            pos: start + body.len(),
+            problem,
+            expected,
+        },
+        other => other,
+    })?;
+    Ok(Message {
+        symbology: Some(Symbology::Ean),
+        elements: vec![Element {
+            ai: "01",
+            value: gtin,
+        }],
+        ignored: Vec::new(),
+    })
+}
+
+/// A raw element string: AIs and values, GS after variable-length values.
+pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
+    let b = body.as_bytes();
+    let mut elements = Vec::with_capacity(4);
+    let mut pos = 0;
+    while pos < b.len() {
+        // A leading GS, a GS after a fixed-length value, or a doubled GS carry no data.
+        if b[pos] == GS_BYTE {
+            pos += 1;
+            continue;
+        }
+        let Some(def) = ai::lookup_prefix(&b[pos..]) else {
+            return Err(unknown_ai(body, pos, start));
+        };
+        let vstart = pos + def.ai.len();
+        let vend = if def.fixed_length {
+            (vstart + def.max_len()).min(b.len())
+        } else {
+            b[vstart..]
+                .iter()
+                .position(|&c| c == GS_BYTE)
+                .map_or(b.len(), |i| vstart + i)
+        };
+        let Some(value) = body.get(vstart..vend) else {
+            return Err(non_ascii(def, body, vstart, start));
+        };
+        validate_value(def, value, start + vstart + 1)?;
+        elements.push(Element {
+            ai: def.ai,
+            value: value.to_string(),
+        });
+        pos = vend;
+    }
+    if elements.is_empty() {
+        return Err(Gs1Error::Empty);
+    }
+    Ok(Message {
+        symbology: None,
+        elements,
+        ignored: Vec::new(),
+    })
+}
+
+fn unknown_ai(body: &str, pos: usize, start: usize) -> Gs1Error {
+    let rest = &body[pos..];
+    let digits: String = rest
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(4)
+        .collect();
+    if digits.len() < 2 {
+        Gs1Error::ExpectedAi {
+            pos: start + pos + 1,
+            found: rest.chars().take(4).collect(),
+        }
+    } else {
+        Gs1Error::UnknownAi {
+            ai: digits,
+            pos: start + pos + 1,
+        }
+    }
+}
+
+fn non_ascii(def: &'static AiDef, body: &str, vstart: usize, start: usize) -> Gs1Error {
+    let (i, ch) = body
+        .char_indices()
+        .find(|(i, c)| *i >= vstart.saturating_sub(3) && !c.is_ascii())
+        .unwrap_or((vstart, '?'));
+    Gs1Error::BadCharacter {
+        ai: def.ai,
+        pos: start + i + 1,
+        ch,
+        cset: def.components[0].cset.name(),
+    }
+}
+
+/// Bracketed HRI: `(01)09501101530003(10)ABC`; `\(` is a literal parenthesis in a value.
+fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
+    let b = body.as_bytes();
+    let mut elements = Vec::new();
+    let mut pos = 0;
+    while pos < b.len() {
+        if b[pos] != b'(' {
+            return Err(Gs1Error::Bracketed {
+                pos: start + pos + 1,
+                problem: "expected '(' to open an AI".into(),
+            });
+        }
+        let close = b[pos..]
+            .iter()
+            .position(|&c| c == b')')
+            .map(|i| pos + i)
+            .ok_or_else(|| Gs1Error::Bracketed {
+                pos: start + pos + 1,
+                problem: "'(' without ')'".into(),
+            })?;
+        let ai_text = &body[pos + 1..close];
+        let def = ai::lookup(ai_text).ok_or_else(|| {
+            if ai_text.len() >= 2
+                && ai_text.len() <= 4
+                && ai_text.bytes().all(|c| c.is_ascii_digit())
+            {
+                Gs1Error::UnknownAi {
+                    ai: ai_text.to_string(),
+                    pos: start + pos + 2,
+                }
+            } else {
+                Gs1Error::Bracketed {
+                    pos: start + pos + 2,
+                    problem: format!("{ai_text:?} is not an AI"),
+                }
+            }
+        })?;
+        let vstart = close + 1;
+        let mut value = String::new();
+        let mut i = vstart;
+        while i < b.len() && b[i] != b'(' {
+            if b[i] == b'\\' && b.get(i + 1) == Some(&b'(') {
+                value.push('(');
+                i += 2;
+                continue;
+            }
+            let ch = body[i..].chars().next().expect("in bounds");
+            value.push(ch);
+            i += ch.len_utf8();
+        }
+        validate_value(def, &value, start + vstart + 1)?;
+        elements.push(Element { ai: def.ai, value });
+        pos = i;
+    }
+    if elements.is_empty() {
+        return Err(Gs1Error::Empty);
+    }
+    Ok(Message {
+        symbology: None,
+        elements,
+        ignored: Vec::new(),
+    })
+}
+
+/// Checks one value against its AI: length, each component's character set and linters.
+/// `pos` is the 1-based input position of the value's first character.
+pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
+    let len = value.len();
+    if let Some((i, ch)) = value.char_indices().find(|(_, c)| !c.is_ascii()) {
+        return Err(Gs1Error::BadCharacter {
+            ai: def.ai,
+            pos: pos + i,
+            ch,
+            cset: def.components[0].cset.name(),
+        });
+    }
+    if len < def.min_len() {
+        return Err(Gs1Error::TooShort {
+            ai: def.ai,
+            pos,
+            len,
+            min: def.min_len(),
+        });
+    }
+    if len > def.max_len() {
+        let hint = if def.fixed_length {
+            ""
+        } else {
+            "; is a GS separator missing after it?"
+        };
+        return Err(Gs1Error::TooLong {
+            ai: def.ai,
+            pos,
+            len,
+            max: def.max_len(),
+            hint,
+        });
+    }
+    let b = value.as_bytes();
+    let mut offset = 0;
+    for comp in def.components {
+        let remaining = len - offset;
+        if remaining == 0 {
+            if comp.optional {
+                break;
+            }
+            return Err(Gs1Error::TooShort {
+                ai: def.ai,
+                pos,
+                len,
+                min: def.min_len(),
+            });
+        }
+        let take = if comp.min == comp.max {
+            comp.max as usize
+        } else {
+            remaining.min(comp.max as usize)
+        };
+        if take > remaining {
+            return Err(Gs1Error::TooShort {
+                ai: def.ai,
+                pos,
+                len,
+                min: offset + take,
+            });
+        }
+        let part = &value[offset..offset + take];
+        if let Some(i) = b[offset..offset + take]
+            .iter()
+            .position(|&c| !comp.cset.allows(c))
+        {
+            return Err(Gs1Error::BadCharacter {
+                ai: def.ai,
+                pos: pos + offset + i,
+                ch: b[offset + i] as char,
+                cset: comp.cset.name(),
+            });
+        }
+        for &linter in comp.linters {
+            lint::check(linter, part).map_err(|f| Gs1Error::Content {
+                ai: def.ai,
+                pos: pos + offset + f.offset,
+                problem: f.problem,
+                expected: f.expected,
+            })?;
+        }
+        offset += take;
+    }
+    if offset < len {
+        return Err(Gs1Error::TooLong {
+            ai: def.ai,
+            pos,
+            len,
+            max: offset,
+            hint: "",
+        });
+    }
+    Ok(())
+}
+
+/// Message-level rules: the same AI twice (same value: kept once; different: refused), then
+/// the associations.
+pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
+    let mut i = 1;
+    while i < msg.elements.len() {
+        let (seen, rest) = msg.elements.split_at(i);
+        let e = &rest[0];
+        if let Some(first) = seen.iter().find(|s| s.ai == e.ai) {
+            if first.value != e.value {
+                return Err(Gs1Error::Duplicate {
+                    ai: e.ai,
+                    first: first.value.clone(),
+                    second: e.value.clone(),
+                });
+            }
+            msg.elements.remove(i);
+            continue;
+        }
+        i += 1;
+    }
+    check_associations(&msg.elements, opts.skip_requisites)
+}
+
+pub(super) fn check_associations(
+    elements: &[Element],
+    skip_requisites: bool,
+) -> Result<(), Gs1Error> {
+    let present = |pattern: &str| elements.iter().any(|e| ai::matches_pattern(e.ai, pattern));
+    for e in elements {
+        let Some(def) = ai::lookup(e.ai) else {
+            continue;
+        };
+        for pattern in def.excludes {
+            // An AI is not exclusive of itself even if it matches a pattern.
+            if let Some(other) = elements
+                .iter()
+                .find(|o| o.ai != e.ai && ai::matches_pattern(o.ai, pattern))
+            {
+                return Err(Gs1Error::Exclusive {
+                    ai: e.ai,
+                    other: other.ai,
+                });
+            }
+        }
+        if skip_requisites {
+            continue;
+        }
+        for requirement in def.requires {
+            if !requirement.iter().any(|alt| alt.iter().all(|p| present(p))) {
+                let needs = requirement
+                    .iter()
+                    .map(|alt| {
+                        alt.iter()
+                            .map(|p| format!("({p})"))
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                return Err(Gs1Error::MissingPartner { ai: e.ai, needs });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! Parser, validation and generation behaviour, one rule per test.
+
+use super::*;
+
+fn p(s: &str) -> Result<Message, Gs1Error> {
+    parse(s, &ParseOptions::default())
+}
+
+fn pairs(m: &Message) -> Vec<(&str, &str)> {
+    m.pairs().collect()
+}
+
+const CASE: &[(&str, &str)] = &[
+    ("01", "09501101530003"),
+    ("17", "271231"),
+    ("10", "LOT-7"),
+    ("30", "12"),
+];
+
+#[test]
+fn every_form_gives_the_same_elements() {
+    let forms = [
+        "(01)09501101530003(17)271231(10)LOT-7(30)12",
+        "]C10109501101530003172712311 0LOT-7\u{1d}3012",
+        "]d201095011015300031727123110LOT-7\u{1d}3012",
+        "]Q301095011015300031727123110LOT-7\u{1d}3012",
+        "01095011015300031727123110LOT-7\u{1d}3012",
+        "https://id.gs1.org/01/09501101530003/10/LOT-7?17=271231&30=12",
+    ];
+    for form in forms.iter().map(|f| f.replace("1 0", "10")) {
+        let m = p(&form).unwrap_or_else(|e| panic!("{form:?}: {e}"));
+        let mut got = pairs(&m);
+        got.sort();
+        let mut want = CASE.to_vec();
+        want.sort();
+        assert_eq!(got, want, "{form:?}");
+    }
+}
+
+#[test]
+fn symbology_comes_from_the_aim_identifier() {
+    assert_eq!(
+        p("]C10109501101530003").unwrap().symbology,
+        Some(Symbology::Gs1_128)
+    );
+    assert_eq!(
+        p("]d20109501101530003").unwrap().symbology,
+        Some(Symbology::Gs1DataMatrix)
+    );
+    assert_eq!(
+        p("]Q30109501101530003").unwrap().symbology,
+        Some(Symbology::Gs1Qr)
+    );
+    assert_eq!(
+        p("]e00109501101530003").unwrap().symbology,
+        Some(Symbology::Gs1DataBar)
+    );
+    assert_eq!(
+        p("]J10109501101530003").unwrap().symbology,
+        Some(Symbology::Gs1DotCode)
+    );
+    let ean = p("]E09501101530003").unwrap();
+    assert_eq!(
+        (ean.symbology, ean.gtin()),
+        (Some(Symbology::Ean), Some("09501101530003"))
+    );
+    let dl = p("]Q1https://example.com/01/09501101530003").unwrap();
+    assert_eq!(dl.symbology, Some(Symbology::DigitalLink));
+}
+
+#[test]
+fn field_quirks_are_absorbed() {
+    let want = vec![("01", "09501101530003"), ("10", "ABC")];
+    for quirk in [
+        "\u{1d}010950110153000310ABC",          // leading GS
+        "0109501101530003\u{1d}10ABC",          // GS after a fixed-length element
+        "]C10109501101530003\u{1d}10ABC\r\n",   // trailing CR/LF
+        "]C1]C1010950110153000310ABC",          // doubled AIM prefix
+        "]C10109501101530003\u{1d}\u{1d}10ABC", // doubled GS
+    ] {
+        assert_eq!(pairs(&p(quirk).unwrap()), want, "{quirk:?}");
+    }
+    let sub = ParseOptions {
+        gs_substitute: Some('|'),
+        ..Default::default()
+    };
+    assert_eq!(
+        pairs(&parse("10ABC|0109501101530003", &sub).unwrap()),
+        vec![("10", "ABC"), ("01", "09501101530003")]
+    );
+    // A bare EAN-13 / UPC-A from a scanner that sends no identifier.
+    assert_eq!(p("9501101530003").unwrap().gtin(), Some("09501101530003"));
+    assert_eq!(p("036000291452").unwrap().gtin(), Some("00036000291452"));
+}
+
+#[test]
+fn errors_name_the_ai_the_position_and_the_rule() {
+    let cases = [
+        (
+            "(01)09501101530004",
+            "(01) check digit is 4, expected 3 at position 18",
+        ),
+        (
+            "]C10109501101530003171313011 0A",
+            "(17) month 13 is not a month at position 24",
+        ),
+        (
+            "(01)09501101530003(17)270230",
+            "(17) day 30 does not exist in month 02 (it has 28 days) at position 27",
+        ),
+        (
+            "(01)0950110153000",
+            "(01) is too short: 13 characters at position 5, 14 needed",
+        ),
+        (
+            "(01)09501101530003(10)ABCDEFGHIJKLMNOPQRSTU",
+            "(10) is too long: 21 characters at position 23, at most 20",
+        ),
+        (
+            "(01)09501101530003(10)AB~C",
+            "(10) has '~' at position 25: only GS1 CSET 82 allowed",
+        ),
+        ("(04)123", "unknown AI (04) at position 2"),
+        ("0109501101530003049", "unknown AI (049) at position 17"),
+        (
+            "(10)ABC",
+            "(10) needs (01) or (02) or (03) or (8006) or (8026) with it",
+        ),
+        (
+            "(01)09501101530003(02)09501101530003",
+            "(02) and (01) may not appear together",
+        ),
+        (
+            "(01)09501101530003(10)A(10)B",
+            "(10) appears twice with different values: \"A\" and \"B\"",
+        ),
+        (
+            "(01)09501101530003(10",
+            "bracketed data: '(' without ')' at position 19",
+        ),
+        (
+            "https://id.gs1.org/01/09501101530003/21/S1/10/B1",
+            "Digital Link URI: qualifiers /21/10 after /01/ are not allowed in that order (allowed: /22/10/21 or /235)",
+        ),
+        ("", "no data: the scan is empty"),
+    ];
+    for (input, want) in cases {
+        let input = input.replace("1 0", "10");
+        let err = p(&input).unwrap_err().to_string();
+        assert!(
+            err.starts_with(want),
+            "{input:?}:\n  got  {err}\n  want {want}"
+        );
+    }
+    // A variable-length value run into the next AI: the separator is missing.
+    let err = p("010950110153000310ABC2112345678901234567890").unwrap_err();
+    assert!(
+        err.to_string().contains("is a GS separator missing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn repeated_identical_elements_count_once() {
+    let m = p("(01)09501101530003(10)A(10)A").unwrap();
+    assert_eq!(pairs(&m), vec![("01", "09501101530003"), ("10", "A")]);
+}
+
+#[test]
+fn requisites_can_be_left_to_the_other_symbols_of_a_label() {
+    let opts = ParseOptions {
+        skip_requisites: true,
+        ..Default::default()
+    };
+    assert!(parse("(17)271231(10)B1", &opts).is_ok());
+    assert!(p("(17)271231(10)B1").is_err());
+    // Exclusions still apply within one symbol.
+    assert!(parse("(01)09501101530003(02)09501101530003", &opts).is_err());
+}
+
+#[test]
+fn textual_forms_round_trip() {
+    let m = Message::from_elements(CASE.iter().copied()).unwrap();
+    assert_eq!(
+        m.to_element_string(),
+        "01095011015300031727123110LOT-7\u{1d}3012"
+    );
+    assert_eq!(
+        m.to_bracketed(),
+        "(01)09501101530003(17)271231(10)LOT-7(30)12"
+    );
+    assert_eq!(
+        m.to_scan_data(Symbology::Gs1_128).unwrap(),
+        "]C101095011015300031727123110LOT-7\u{1d}3012"
+    );
+    assert_eq!(
+        m.to_digital_link(DEFAULT_DL_DOMAIN).unwrap(),
+        "https://id.gs1.org/01/09501101530003/10/LOT-7?17=271231&30=12"
+    );
+    for form in [
+        m.to_element_string(),
+        m.to_bracketed(),
+        m.to_scan_data(Symbology::Gs1DataMatrix).unwrap(),
+    ] {
+        assert_eq!(p(&form).unwrap().elements, m.elements, "{form:?}");
+    }
+}
+
+#[test]
+fn digital_link_details() {
+    // Custom domain with a path prefix, a short GTIN, percent-encoding, unknown parameters.
+    let m = p("https://brand.example/dl/01/9501101530003/10/A%2FB?17=271231&utm_source=x&linkType=gs1:pip").unwrap();
+    assert_eq!(
+        pairs(&m),
+        vec![("01", "09501101530003"), ("10", "A/B"), ("17", "271231")]
+    );
+    assert_eq!(m.ignored, vec!["utm_source=x", "linkType=gs1:pip"]);
+    assert_eq!(
+        m.to_digital_link("https://brand.example/").unwrap(),
+        "https://brand.example/01/09501101530003/10/A%2FB?17=271231"
+    );
+    let sscc = Message::from_elements([("00", "395011010000000019")]).unwrap();
+    assert_eq!(
+        sscc.to_digital_link(DEFAULT_DL_DOMAIN).unwrap(),
+        "https://id.gs1.org/00/395011010000000019"
+    );
+    let no_key = Message::from_elements([("90", "INTERNAL-7")]).unwrap();
+    assert!(
+        no_key
+            .to_digital_link(DEFAULT_DL_DOMAIN)
+            .unwrap_err()
+            .to_string()
+            .contains("no primary key")
+    );
+    assert!(
+        p("https://id.gs1.org/foo/bar")
+            .unwrap_err()
+            .to_string()
+            .contains("no primary key")
+    );
+    assert!(
+        p("https://id.gs1.org/01/09501101530003?21=S1")
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be a query attribute")
+    );
+}
+
+#[test]
+fn generators() {
+    assert_eq!(check_digit("950110153000").unwrap(), 3);
+    assert!(check_digit("12a").is_err());
+    assert!(
+        normalize_gtin("95011015")
+            .unwrap_err()
+            .to_string()
+            .contains("check digit")
+    );
+    assert_eq!(normalize_gtin("9501101530003").unwrap(), "09501101530003");
+    assert_eq!(normalize_gtin("036000291452").unwrap(), "00036000291452");
+    assert!(normalize_gtin("12345").is_err());
+    assert_eq!(make_sscc(3, "9501101", 1).unwrap(), "395011010000000019");
+    assert!(make_sscc(0, "9501101", 1_000_000_000).is_err());
+    assert!(make_sscc(10, "9501101", 1).is_err());
+}
+
+#[test]
+fn typed_accessors() {
+    let m = p("(01)09501101530003(17)270200(10)B(30)40").unwrap();
+    assert_eq!(m.expiry(), NaiveDate::from_ymd_opt(2027, 2, 28));
+    assert_eq!(m.quantity(), Some(40));
+    assert_eq!(m.batch(), Some("B"));
+    assert_eq!(
+        yymmdd_date("991231", 2026),
+        NaiveDate::from_ymd_opt(1999, 12, 31)
+    );
+    assert_eq!(
+        yymmdd_date("751231", 2026),
+        NaiveDate::from_ymd_opt(2075, 12, 31)
+    );
+    assert_eq!(yymmdd_date("280000", 2026), None);
+}
+
+#[test]
+fn non_ascii_is_refused_not_a_panic() {
+    for input in [
+        "(10)ÄBC(01)09501101530003",
+        "0109501101530é03",
+        "10Ä",
+        "]C1é",
+    ] {
+        assert!(p(input).is_err(), "{input}");
+    }
+}
