@@ -124,6 +124,48 @@ pub enum Linter {
     CouponCode,
 }
 
+impl Linter {
+    /// The linter's name in the GS1 Barcode Syntax Dictionary.
+    pub fn dictionary_name(self) -> &'static str {
+        match self {
+            Linter::Csum => "csum",
+            Linter::CsumAlpha => "csumalpha",
+            Linter::GcpPos1 => "gcppos1",
+            Linter::GcpPos2 => "gcppos2",
+            Linter::Yymmd0 => "yymmd0",
+            Linter::Yymmdd => "yymmdd",
+            Linter::Yyyymmdd => "yyyymmdd",
+            Linter::Hh => "hh",
+            Linter::Mi => "mi",
+            Linter::Ss => "ss",
+            Linter::Hhmi => "hhmi",
+            Linter::NonZero => "nonzero",
+            Linter::Zero => "zero",
+            Linter::YesNo => "yesno",
+            Linter::Iso3166 => "iso3166",
+            Linter::Iso3166Or999 => "iso3166999",
+            Linter::Iso3166Alpha2 => "iso3166alpha2",
+            Linter::Iso4217 => "iso4217",
+            Linter::Iso5218 => "iso5218",
+            Linter::PercentEncoded => "pcenc",
+            Linter::Hyphen => "hyphen",
+            Linter::PieceOfTotal => "pieceoftotal",
+            Linter::Winding => "winding",
+            Linter::PosInSeqSlash => "posinseqslash",
+            Linter::PackageType => "packagetype",
+            Linter::NoZeroPrefix => "nozeroprefix",
+            Linter::MediaType => "mediatype",
+            Linter::Latitude => "latitude",
+            Linter::Longitude => "longitude",
+            Linter::ImporterIdx => "importeridx",
+            Linter::Iban => "iban",
+            Linter::HasNonDigit => "hasnondigit",
+            Linter::CouponPosOffer => "couponposoffer",
+            Linter::CouponCode => "couponcode",
+        }
+    }
+}
+
 impl AiDef {
     /// Longest value the AI takes.
     pub fn max_len(&self) -> usize {
