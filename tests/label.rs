@@ -199,7 +199,7 @@ fn set_values_replace_the_sample_and_copies_make_pages() {
         "{info}"
     );
     let read = rxing_reads(&rasterise(&pdf, 300));
-    let lot42 = "01095011015300031728061510LOT42".to_string();
+    let lot42 = "1728061510LOT42".to_string();
     assert!(read.contains(&("]C1".to_string(), lot42)), "{read:?}");
 }
 
@@ -237,12 +237,10 @@ fn a_csv_batch_makes_one_label_per_row_in_one_small_pdf() {
     assert!(size < 50 * 5 * 1024, "{size} bytes for 50 labels");
     let fonts =
         String::from_utf8(Command::new("pdffonts").arg(&pdf).output().unwrap().stdout).unwrap();
+    let font_lines: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(
-        fonts.contains("DejaVuSans")
-            && fonts
-                .lines()
-                .all(|l| !l.contains(" no ") || l.starts_with("name")),
-        "{fonts}"
+        !font_lines.is_empty() && font_lines.iter().all(|l| l.contains(" yes ")),
+        "fonts are embedded:\n{fonts}"
     );
 }
 
@@ -261,9 +259,10 @@ fn zpl_encodes_fnc1_for_gs1_128_and_datamatrix() {
     ]));
     let zpl = std::fs::read_to_string(zpl).unwrap();
     assert!(zpl.starts_with("^XA") && zpl.trim_end().ends_with("^XZ"));
-    // GS1-128: start in subset C with FNC1 first; (10) is last so it needs no separator.
+    // GS1-128: start in subset C with FNC1 first, switch to B for the batch; (10) is last so
+    // it needs no separator.
     assert!(
-        zpl.contains("^BCN,") && zpl.contains("^FD>;>801095011015300031727123110>6B2611^FS"),
+        zpl.contains("^FD>;>80109501101530003^FS") && zpl.contains("^FD>;>81727123110>6B>52611^FS"),
         "{zpl}"
     );
     // GS1 DataMatrix: FNC1 first as the _1 escape.

@@ -1,6 +1,8 @@
 //! Decoding images with rxing: every symbol in a greyscale image, top to bottom.
 
-use rxing::{DecodeHints, RXingResultMetadataType, RXingResultMetadataValue};
+use std::collections::HashSet;
+
+use rxing::{BarcodeFormat, DecodeHints, RXingResultMetadataType, RXingResultMetadataValue};
 
 use super::BarcodeError;
 use crate::gs1::GS;
@@ -34,19 +36,27 @@ pub fn decode_luma(luma: Vec<u8>, width: u32, height: u32) -> Result<Vec<Decoded
     // rxing has had runaway loops with it on some images).
     let mut results = Vec::new();
     for try_harder in [false, true] {
-        let mut hints = DecodeHints::default()
-            .with(rxing::DecodeHintValue::AssumeGs1(true))
-            .with(rxing::DecodeHintValue::TryHarder(try_harder));
-        if let Ok(found) = rxing::helpers::detect_multiple_in_luma_with_hints(
-            luma.clone(),
-            width,
-            height,
-            &mut hints,
-        ) {
-            results = found;
-        }
+        results = detect(&luma, width, height, try_harder, None);
         if !results.is_empty() {
             break;
+        }
+    }
+    // rxing's DataMatrix detector grows a rectangle from the image centre, so a DataMatrix in
+    // a corner of a label is missed. Find DataMatrix-like shapes (a dark connected region
+    // with the solid "L" finder on two adjacent sides) and decode each one cropped.
+    let dm: HashSet<BarcodeFormat> = [BarcodeFormat::DATA_MATRIX].into();
+    for (x0, y0, x1, y1) in datamatrix_candidates(&luma, width, height) {
+        let (cw, ch) = (x1 - x0, y1 - y0);
+        let crop: Vec<u8> = (y0..y1)
+            .flat_map(|row| {
+                let start = (row * width + x0) as usize;
+                luma[start..start + cw as usize].iter().copied()
+            })
+            .collect();
+        for extra in detect(&crop, cw, ch, false, Some(dm.clone())) {
+            if !results.iter().any(|r| r.getText() == extra.getText()) {
+                results.push(extra);
+            }
         }
     }
     if results.is_empty() {
@@ -69,6 +79,78 @@ pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<Decoded>, BarcodeError> {
     let luma = image.to_luma8();
     let (width, height) = luma.dimensions();
     decode_luma(luma.into_raw(), width, height)
+}
+
+/// Bounding boxes (with a quiet margin) of dark connected regions shaped like a DataMatrix:
+/// roughly square, at least 12 px, with two adjacent edges almost entirely dark.
+fn datamatrix_candidates(luma: &[u8], width: u32, height: u32) -> Vec<(u32, u32, u32, u32)> {
+    let (w, h) = (width as usize, height as usize);
+    let dark = |i: usize| luma[i] < 128;
+    let mut seen = vec![false; w * h];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..w * h {
+        if seen[start] || !dark(start) {
+            continue;
+        }
+        let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+        seen[start] = true;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            let neighbours = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
+            ];
+            for n in neighbours.into_iter().flatten() {
+                if !seen[n] && dark(n) {
+                    seen[n] = true;
+                    stack.push(n);
+                }
+            }
+        }
+        let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+        if bw < 12 || bh < 12 || bw * 2 < bh || bh * 2 < bw || bw * bh * 2 > w * h {
+            continue;
+        }
+        let share = |pixels: &mut dyn Iterator<Item = usize>, n: usize| {
+            pixels.filter(|&i| dark(i)).count() * 10 >= n * 9
+        };
+        let left = share(&mut (y0..=y1).map(|y| y * w + x0), bh);
+        let right = share(&mut (y0..=y1).map(|y| y * w + x1), bh);
+        let top = share(&mut (x0..=x1).map(|x| y0 * w + x), bw);
+        let bottom = share(&mut (x0..=x1).map(|x| y1 * w + x), bw);
+        if (left || right) && (top || bottom) {
+            let m = bw.max(bh) / 4 + 4;
+            out.push((
+                x0.saturating_sub(m) as u32,
+                y0.saturating_sub(m) as u32,
+                (x1 + 1 + m).min(w) as u32,
+                (y1 + 1 + m).min(h) as u32,
+            ));
+        }
+    }
+    out
+}
+
+fn detect(
+    luma: &[u8],
+    width: u32,
+    height: u32,
+    try_harder: bool,
+    formats: Option<HashSet<BarcodeFormat>>,
+) -> Vec<rxing::RXingResult> {
+    let mut hints = DecodeHints::default()
+        .with(rxing::DecodeHintValue::AssumeGs1(true))
+        .with(rxing::DecodeHintValue::TryHarder(try_harder));
+    if let Some(formats) = formats {
+        hints = hints.with(rxing::DecodeHintValue::PossibleFormats(formats));
+    }
+    rxing::helpers::detect_multiple_in_luma_with_hints(luma.to_vec(), width, height, &mut hints)
+        .unwrap_or_default()
 }
 
 fn decoded_of(result: &rxing::RXingResult) -> Decoded {

@@ -70,6 +70,8 @@ pub struct Layout {
 /// anything that does not fit on the label, naming the element.
 pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
     let mut items = Vec::with_capacity(t.elements.len() + 4);
+    // GS1 data of every symbol: one item's association rules hold over all of them.
+    let mut label_gs1: Vec<gs1::Element> = Vec::new();
     for (i, el) in t.elements.iter().enumerate() {
         let err = |problem: String| t.element_error(i, problem);
         match el {
@@ -104,8 +106,9 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
                 digital_link,
             } => {
                 let filled = fill(pattern, data).map_err(err)?;
-                let (encoded, hri_text) =
+                let (encoded, hri_text, elements) =
                     symbol_data(*symbology, &filled, *digital_link).map_err(err)?;
+                label_gs1.extend(elements);
                 let symbol =
                     barcode::encode(*symbology, &encoded).map_err(|e| err(e.to_string()))?;
                 let dots = (module_mm * t.dpi as f32 / 25.4).round().max(1.0) as u32;
@@ -210,6 +213,12 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
             }
         }
     }
+    label_gs1.sort_by(|a, b| a.ai.cmp(b.ai));
+    label_gs1.dedup();
+    gs1::check_associations(&label_gs1).map_err(|e| LabelError::Template {
+        template: t.name.clone(),
+        problem: format!("the label's GS1 data taken together: {e}"),
+    })?;
     Ok(Layout {
         width_mm: t.width_mm,
         height_mm: t.height_mm,
@@ -218,27 +227,31 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
     })
 }
 
-/// What a barcode element encodes, and its human-readable text.
+/// What a barcode element encodes, its human-readable text, and its GS1 elements.
 fn symbol_data(
     symbology: Symbology,
     filled: &str,
     digital_link: bool,
-) -> Result<(String, String), String> {
-    let gs1_message = || {
-        gs1::parse(filled, &gs1::ParseOptions::default())
-            .map_err(|e| format!("{filled:?} is not valid GS1 data: {e}"))
+) -> Result<(String, String, Vec<gs1::Element>), String> {
+    // A label may split one item's data over several symbols (the logistics label does), so
+    // "requires" rules are checked over all of them together in `lay_out`.
+    let opts = gs1::ParseOptions {
+        skip_requisites: true,
+        ..Default::default()
     };
+    let gs1_message =
+        || gs1::parse(filled, &opts).map_err(|e| format!("{filled:?} is not valid GS1 data: {e}"));
     if symbology.is_gs1_element_string() {
         let msg = gs1_message()?;
-        Ok((msg.to_element_string(), msg.to_bracketed()))
+        Ok((msg.to_element_string(), msg.to_bracketed(), msg.elements))
     } else if digital_link {
         let msg = gs1_message()?;
         let uri = msg
             .to_digital_link(gs1::DEFAULT_DL_DOMAIN)
             .map_err(|e| e.to_string())?;
-        Ok((uri.clone(), uri))
+        Ok((uri.clone(), uri, msg.elements))
     } else {
-        Ok((filled.to_string(), filled.to_string()))
+        Ok((filled.to_string(), filled.to_string(), Vec::new()))
     }
 }
 
