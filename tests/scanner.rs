@@ -586,3 +586,96 @@ fn lotline_scan_takes_source_and_wedge_settings_from_the_config_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("sorce"), "the misspelt key is named: {err}");
 }
+
+/// The whole receiving path: a serial scanner (pty at 9600 baud) → `lotline scan --mode
+/// receive` → the workflow → lots in the store, with refusals reported and the loop going on.
+#[test]
+fn lotline_scan_in_receive_mode_records_each_scanned_lot_in_the_store() {
+    let dir = tempdir();
+    let db = dir.path().join("lotline.db");
+    let registered = lotline()
+        .arg("--db")
+        .arg(&db)
+        .args(["product", "add", "09501101531000", "--name", "Widgets"])
+        .output()
+        .unwrap();
+    assert!(
+        registered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&registered.stderr)
+    );
+    let link = dir.path().join("scanner");
+    let mut scanner = FakeScanner::start(&link);
+    let spec = format!("serial:{}@9600", link.display());
+    let process = ScanProcess::start(
+        &[
+            "scan",
+            "--source",
+            &spec,
+            "--mode",
+            "receive",
+            "--location",
+            "DOCK-3",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(process.next_event("state")["state"], "connected");
+
+    scanner.send(b"]C10109501101531000\x1d1724123110LOT-42\x1d3012\r");
+    scanner.send(b"]C10109501101531000\x1d10LOT-43\x1d303\r");
+    scanner.send(b"]C10109501101530010\x1d10LOT-44\x1d303\r"); // unknown product
+    scanner.send(b"]C10109501101531000\x1d10LOT-45\x1d303\r");
+
+    let first = process.next_event("scan");
+    assert_eq!(first["outcome"], "ok", "{first}");
+    assert_eq!(first["detail"]["batch"], "LOT-42");
+    assert_eq!(first["detail"]["expiry"], "2024-12-31");
+    assert_eq!(first["detail"]["quantity"], 12);
+    assert_eq!(process.next_event("scan")["outcome"], "ok");
+    let refused = process.next_event("scan");
+    assert_eq!(refused["outcome"], "refused");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown GTIN 09501101530010")
+    );
+    assert_eq!(
+        process.next_event("scan")["outcome"],
+        "ok",
+        "the loop goes on after a refusal"
+    );
+    drop(process);
+
+    for (batch, qty) in [("LOT-42", 12), ("LOT-43", 3), ("LOT-45", 3)] {
+        let shown = lotline()
+            .arg("--db")
+            .arg(&db)
+            .args(["lot", "show", "09501101531000", batch, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            shown.status.success(),
+            "{batch}: {}",
+            String::from_utf8_lossy(&shown.stderr)
+        );
+        let lot: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+        assert_eq!(
+            lot["stock"],
+            serde_json::json!([["DOCK-3", qty]]),
+            "{batch}"
+        );
+    }
+    let verify = lotline()
+        .arg("--db")
+        .arg(&db)
+        .args(["store", "verify", "--json"])
+        .output()
+        .unwrap();
+    let verify: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    assert_eq!(
+        verify["events"], 4,
+        "one product and three receipts; the refusal wrote nothing"
+    );
+}

@@ -19,8 +19,11 @@ use crate::config::StationConfig;
 use crate::gs1;
 use crate::scanner::framer::Suffix;
 use crate::scanner::source::{self, SourceSpec};
-use crate::scanner::station::{Gs1CheckHandler, Outcome, ScanHandler, Station, StationEvent};
-use crate::scanner::{ScannerConfig, SourceState};
+use crate::scanner::station::{
+    Feedback, Gs1CheckHandler, Outcome, ScanHandler, Station, StationEvent,
+};
+use crate::scanner::{Scan, ScannerConfig, SourceState};
+use crate::workflow;
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -43,6 +46,12 @@ pub struct ScanArgs {
     /// Drop the same scan from the same source within this many milliseconds (0: keep all).
     #[arg(long, value_name = "MS")]
     pub duplicate_window_ms: Option<u64>,
+    /// Receive mode: the location received lots go to.
+    #[arg(long, default_value = "RECEIVING")]
+    pub location: String,
+    /// Receive mode: the supplier of the lots scanned.
+    #[arg(long)]
+    pub supplier: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -95,7 +104,7 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
         "no scanner source: give --source (e.g. serial:/dev/ttyACM0@9600) or set `source` in [scanner]",
     )?;
     let spec = SourceSpec::parse(&spec_text)?;
-    let handler = handler_for(args.mode, &args)?;
+    let handler = handler_for(args.mode, &args, globals)?;
     let running = source::start(&spec, &config)?;
 
     let mut station = Station::new(handler, Duration::from_millis(config.duplicate_window_ms));
@@ -153,7 +162,11 @@ fn load_scanner_config(path: Option<&Path>) -> anyhow::Result<ScannerConfig> {
     Ok(config.scanner)
 }
 
-fn handler_for(mode: ScanMode, args: &ScanArgs) -> anyhow::Result<Box<dyn ScanHandler>> {
+fn handler_for(
+    mode: ScanMode,
+    args: &ScanArgs,
+    globals: &Globals,
+) -> anyhow::Result<Box<dyn ScanHandler>> {
     match mode {
         ScanMode::Check => Ok(Box::new(Gs1CheckHandler {
             options: gs1::ParseOptions {
@@ -161,14 +174,60 @@ fn handler_for(mode: ScanMode, args: &ScanArgs) -> anyhow::Result<Box<dyn ScanHa
                 ..Default::default()
             },
         })),
-        // The workflow layer (src/workflow) is not on this branch yet: these modes plug a
-        // handler over it in here.
-        ScanMode::Receive | ScanMode::Dispatch | ScanMode::Produce | ScanMode::Lookup => {
-            anyhow::bail!(
-                "--mode {:?} needs the workflow layer, which this build does not have yet; \
-                 use --mode check",
-                mode
+        ScanMode::Receive => {
+            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+            let station = workflow::Station::open(&db, workflow::identity_from_env())
+                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            Ok(Box::new(ReceiveHandler {
+                station,
+                location: args.location.clone(),
+                supplier: args.supplier.clone(),
+                gs_substitute: args.gs,
+            }))
+        }
+        // Dispatch, production and lookup workflows are not built yet (the store issue).
+        ScanMode::Dispatch | ScanMode::Produce | ScanMode::Lookup => anyhow::bail!(
+            "--mode {:?} is not available yet; use --mode receive or --mode check",
+            mode
+        ),
+    }
+}
+
+/// Receive mode: each scan is one supplier lot received into the store.
+struct ReceiveHandler {
+    station: workflow::Station,
+    location: String,
+    supplier: Option<String>,
+    gs_substitute: Option<char>,
+}
+
+impl ScanHandler for ReceiveHandler {
+    fn handle(&mut self, scan: &Scan) -> Feedback {
+        let req = workflow::ReceiveRequest {
+            scan: scan.text.clone(),
+            quantity: None,
+            location: self.location.clone(),
+            supplier: self.supplier.clone(),
+            po: None,
+            gs_substitute: self.gs_substitute,
+        };
+        match self.station.receive(&req) {
+            Ok(r) => Feedback::new(
+                Outcome::Ok,
+                format!(
+                    "received {} x {} batch {} into {}: {}",
+                    r.quantity,
+                    r.product,
+                    r.batch,
+                    r.location,
+                    r.status.name()
+                ),
             )
+            .with_detail(serde_json::to_value(&r).unwrap_or_default()),
+            Err(workflow::WorkflowError::BadScan(e)) => {
+                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
+            }
+            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
         }
     }
 }

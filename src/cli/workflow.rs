@@ -1,11 +1,214 @@
-//! The batch-tracking commands: `receive`, `produce`, `dispatch`, `move`, `count`, `lot`, `pick`,
-//! `expiry`, `trace`, `suppliers`, `store`, `dev`.
+//! The batch-tracking commands over the workflow layer: `product`, `receive`, `lot`, `store`.
 
-use super::{CmdResult, Globals};
+use std::process::ExitCode;
 
-#[derive(Debug, clap::Subcommand)]
-pub enum WorkflowCommand {}
+use clap::Subcommand;
+use serde_json::json;
 
-pub fn run(cmd: WorkflowCommand, _globals: &Globals) -> CmdResult {
-    match cmd {}
+use super::{CmdResult, EXIT_REFUSED, Globals};
+use crate::domain::LotStatus;
+use crate::workflow::{self, ReceiveRequest, Station};
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// Register products.
+    Product {
+        #[command(subcommand)]
+        command: ProductCommand,
+    },
+    /// Receive a supplier lot from one GS1 scan (GTIN, batch, expiry, count, SSCC).
+    Receive {
+        /// The scan: scan data (`]C1…`), bracketed `(01)…`, element string, or Digital Link.
+        scan: String,
+        /// Quantity, when the label carries no count (30)/(37).
+        #[arg(long)]
+        qty: Option<u64>,
+        #[arg(long, default_value = "RECEIVING")]
+        location: String,
+        #[arg(long)]
+        supplier: Option<String>,
+        /// Purchase order reference.
+        #[arg(long)]
+        po: Option<String>,
+        /// A character that stands for GS in the scan.
+        #[arg(long)]
+        gs: Option<char>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Look at lots.
+    Lot {
+        #[command(subcommand)]
+        command: LotCommand,
+    },
+    /// Check and maintain the local store.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProductCommand {
+    /// Register (or rename) a product.
+    Add {
+        gtin: String,
+        #[arg(long)]
+        name: String,
+        /// The status received lots start in.
+        #[arg(long, value_enum, default_value = "quarantined")]
+        receive_as: LotStatus,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LotCommand {
+    /// A lot's status, expiry, supplier and stock per location.
+    Show {
+        gtin: String,
+        batch: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Check the event log's hash chain: detects edited or deleted history.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild current state by replaying the event log.
+    Rebuild {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn station(globals: &Globals) -> anyhow::Result<Station> {
+    let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+    Station::open(&db, workflow::identity_from_env())
+        .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))
+}
+
+pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
+    let mut station = station(globals)?;
+    match cmd {
+        WorkflowCommand::Product {
+            command:
+                ProductCommand::Add {
+                    gtin,
+                    name,
+                    receive_as,
+                    json,
+                },
+        } => {
+            station.register_product(&gtin, &name, receive_as)?;
+            let p = station.product(&gtin)?.expect("just registered");
+            if json {
+                println!("{}", serde_json::to_string(&p)?);
+            } else {
+                println!(
+                    "product {} {:?}: received lots start {}",
+                    p.gtin,
+                    p.name,
+                    p.receive_as.name()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Receive {
+            scan,
+            qty,
+            location,
+            supplier,
+            po,
+            gs,
+            json,
+        } => {
+            let req = ReceiveRequest {
+                scan,
+                quantity: qty,
+                location,
+                supplier,
+                po,
+                gs_substitute: gs,
+            };
+            let r = station.receive(&req)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                let expiry = r
+                    .expiry
+                    .map(|d| format!(", expires {d}"))
+                    .unwrap_or_default();
+                println!(
+                    "received {} x {} batch {} into {}{expiry}: {}",
+                    r.quantity,
+                    r.product,
+                    r.batch,
+                    r.location,
+                    r.status.name()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Lot {
+            command: LotCommand::Show { gtin, batch, json },
+        } => match station.lookup(&gtin, &batch)? {
+            Some(lot) if json => {
+                println!("{}", serde_json::to_string(&lot)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(lot) => {
+                println!("lot {} / {}: {}", lot.gtin, lot.batch, lot.status.name());
+                if let Some(e) = lot.expiry {
+                    println!("  expires {e}");
+                }
+                for (location, qty) in &lot.stock {
+                    println!("  {location}: {qty}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("no lot {batch} of GTIN {gtin} in this store");
+                Ok(ExitCode::from(EXIT_REFUSED))
+            }
+        },
+        WorkflowCommand::Store {
+            command: StoreCommand::Verify { json },
+        } => match station.store().verify() {
+            Ok(n) => {
+                let outbox = station.store().outbox_len()?;
+                if json {
+                    println!("{}", json!({"ok": true, "events": n, "outbox": outbox}));
+                } else {
+                    println!("event log intact: {n} events ({outbox} not yet synced)");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                if json {
+                    println!("{}", json!({"ok": false, "error": e.to_string()}));
+                } else {
+                    eprintln!("error: {e}");
+                }
+                Ok(ExitCode::from(EXIT_REFUSED))
+            }
+        },
+        WorkflowCommand::Store {
+            command: StoreCommand::Rebuild { json },
+        } => {
+            let n = station.store_mut().rebuild()?;
+            if json {
+                println!("{}", json!({"replayed": n}));
+            } else {
+                println!("current state rebuilt from {n} events");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

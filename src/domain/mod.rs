@@ -1,1 +1,42 @@
-//! See the crate-level layout.
+//! Batch-tracking rules and the events that record what happened. Pure.
+
+pub mod event;
+
+pub use event::EventKind;
+
+use serde::{Deserialize, Serialize};
+
+/// A lot's quality status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LotStatus {
+    Quarantined,
+    Released,
+    OnHold,
+    Rejected,
+    Recalled,
+}
+
+impl LotStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            LotStatus::Quarantined => "quarantined",
+            LotStatus::Released => "released",
+            LotStatus::OnHold => "on_hold",
+            LotStatus::Rejected => "rejected",
+            LotStatus::Recalled => "recalled",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<LotStatus> {
+        [
+            LotStatus::Quarantined,
+            LotStatus::Released,
+            LotStatus::OnHold,
+            LotStatus::Rejected,
+            LotStatus::Recalled,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+}

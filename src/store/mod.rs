@@ -1,1 +1,359 @@
-//! See the crate-level layout.
+//! The local store: one SQLite file (WAL, `synchronous=FULL`), an append-only hash-chained
+//! event log, an outbox for the sync, and tables of current state derived from the events.
+//!
+//! Every change is one transaction that writes the event, its outbox row and the derived
+//! rows together: when [`Store::append`] returns, the event survives a crash or power loss
+//! (on a disk that honours fsync), and current state matches the log.
+
+mod schema;
+
+use std::path::Path;
+
+use chrono::{NaiveDate, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::domain::{EventKind, LotStatus};
+
+/// Hash that stands before the first event of a chain.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What can go wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed (disk full, file locked, not a database…).
+    #[error("the store database failed")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer Lotline.
+    #[error(
+        "the store is schema version {found}, newer than this Lotline understands ({supported}): upgrade Lotline"
+    )]
+    TooNew { found: i64, supported: i64 },
+    /// A stored event does not decode.
+    #[error("event {seq} does not decode: {reason}")]
+    BadEvent { seq: i64, reason: String },
+    /// The hash chain does not hold: the history was edited or events were deleted.
+    #[error("the event log was altered at event {seq}: {reason}")]
+    ChainBroken { seq: i64, reason: String },
+}
+
+/// An event as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecordedEvent {
+    pub seq: i64,
+    pub id: String,
+    pub at: String,
+    pub station: String,
+    pub actor: String,
+    pub event: EventKind,
+    pub hash: String,
+}
+
+/// A product as the site knows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Product {
+    pub gtin: String,
+    pub name: String,
+    pub receive_as: LotStatus,
+}
+
+/// A lot's current state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Lot {
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: Option<NaiveDate>,
+    pub status: LotStatus,
+    pub supplier: Option<String>,
+    pub stock: Vec<(String, i64)>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) and upgrades the store at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // WAL + FULL: a scan the worker was told is recorded survives power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        schema::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// Records one event durably, with its outbox row and derived state, in one transaction.
+    pub fn append(
+        &mut self,
+        station: &str,
+        actor: &str,
+        event: EventKind,
+    ) -> Result<RecordedEvent, StoreError> {
+        let tx = self.conn.transaction()?;
+        let prev: String = tx
+            .query_row(
+                "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_else(|| GENESIS.to_string());
+        let id = Uuid::now_v7().to_string();
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+        let payload = serde_json::to_string(&event).expect("events serialise");
+        let hash = chain_hash(&prev, &id, &at, station, actor, &payload);
+        tx.execute(
+            "INSERT INTO events (id, at, station, actor, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, at, station, actor, event.name(), payload, prev, hash],
+        )?;
+        let seq = tx.last_insert_rowid();
+        tx.execute("INSERT INTO outbox (event_id) VALUES (?1)", params![id])?;
+        apply(&tx, &event)?;
+        tx.commit()?;
+        Ok(RecordedEvent {
+            seq,
+            id,
+            at,
+            station: station.into(),
+            actor: actor.into(),
+            event,
+            hash,
+        })
+    }
+
+    /// Every event in order.
+    pub fn events(&self) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, id, at, station, actor, payload, hash FROM events ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, String>(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, id, at, station, actor, payload, hash) = row?;
+            let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
+                seq,
+                reason: e.to_string(),
+            })?;
+            out.push(RecordedEvent {
+                seq,
+                id,
+                at,
+                station,
+                actor,
+                event,
+                hash,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Checks the hash chain over the whole log. Returns the number of events.
+    pub fn verify(&self) -> Result<u64, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, id, at, station, actor, payload, prev_hash, hash FROM events ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut prev = GENESIS.to_string();
+        let mut expected_seq = 1;
+        let mut count = 0;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            if seq != expected_seq {
+                return Err(StoreError::ChainBroken {
+                    seq: expected_seq,
+                    reason: "the event is missing".into(),
+                });
+            }
+            let (id, at, station, actor, payload, prev_hash, hash): (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+            ) = (
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            );
+            if prev_hash != prev {
+                return Err(StoreError::ChainBroken {
+                    seq,
+                    reason: "it does not follow the event before it".into(),
+                });
+            }
+            if chain_hash(&prev, &id, &at, &station, &actor, &payload) != hash {
+                return Err(StoreError::ChainBroken {
+                    seq,
+                    reason: "its content does not match its hash".into(),
+                });
+            }
+            prev = hash;
+            expected_seq += 1;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Rebuilds every derived table by replaying the log.
+    pub fn rebuild(&mut self) -> Result<u64, StoreError> {
+        let events = self.events()?;
+        let tx = self.conn.transaction()?;
+        schema::clear_derived(&tx)?;
+        for e in &events {
+            apply(&tx, &e.event)?;
+        }
+        tx.commit()?;
+        Ok(events.len() as u64)
+    }
+
+    /// A dump of every derived table, for comparing state (replay tests, sync checks).
+    pub fn derived_snapshot(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for (table, order) in schema::DERIVED {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).map(|v| format!("{v:?}"))))
+                    .collect();
+                out.push(format!("{table}: {}", cells.join(" | ")));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn product(&self, gtin: &str) -> Result<Option<Product>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT gtin, name, receive_as FROM products WHERE gtin = ?1",
+                params![gtin],
+                |r| {
+                    Ok(Product {
+                        gtin: r.get(0)?,
+                        name: r.get(1)?,
+                        receive_as: LotStatus::from_name(&r.get::<_, String>(2)?)
+                            .unwrap_or(LotStatus::Quarantined),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn lot(&self, gtin: &str, batch: &str) -> Result<Option<Lot>, StoreError> {
+        let lot = self
+            .conn
+            .query_row(
+                "SELECT expiry, status, supplier FROM lots WHERE gtin = ?1 AND batch = ?2",
+                params![gtin, batch],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((expiry, status, supplier)) = lot else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT location, quantity FROM stock WHERE gtin = ?1 AND batch = ?2 ORDER BY location",
+        )?;
+        let stock = stmt
+            .query_map(params![gtin, batch], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Lot {
+            gtin: gtin.into(),
+            batch: batch.into(),
+            expiry: expiry.and_then(|e| e.parse().ok()),
+            status: LotStatus::from_name(&status).unwrap_or(LotStatus::Quarantined),
+            supplier,
+            stock,
+        }))
+    }
+
+    /// Events not yet acknowledged by the central server.
+    pub fn outbox_len(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+}
+
+/// Applies one event to the derived tables.
+fn apply(tx: &Transaction, event: &EventKind) -> Result<(), StoreError> {
+    match event {
+        EventKind::ProductRegistered {
+            gtin,
+            name,
+            receive_as,
+        } => {
+            tx.execute(
+                "INSERT INTO products (gtin, name, receive_as) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (gtin) DO UPDATE SET name = excluded.name, receive_as = excluded.receive_as",
+                params![gtin, name, receive_as.name()],
+            )?;
+        }
+        EventKind::LotReceived {
+            gtin,
+            batch,
+            expiry,
+            quantity,
+            location,
+            status,
+            supplier,
+            ..
+        } => {
+            tx.execute(
+                "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (gtin, batch) DO NOTHING",
+                params![gtin, batch, expiry.map(|d| d.to_string()), status.name(), supplier],
+            )?;
+            tx.execute(
+                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
+                params![gtin, batch, location, *quantity as i64],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn chain_hash(prev: &str, id: &str, at: &str, station: &str, actor: &str, payload: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, id, at, station, actor, payload] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}

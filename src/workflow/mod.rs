@@ -1,1 +1,216 @@
-//! See the crate-level layout.
+//! Station workflows over the store: the one layer the CLI, the headless scan loop and the UI
+//! all call. Each operation checks the batch-tracking rules, then records one event; a refusal
+//! writes nothing.
+
+use std::path::{Path, PathBuf};
+
+use crate::domain::{EventKind, LotStatus};
+use crate::gs1::{self, ParseOptions};
+use crate::store::{Lot, Product, RecordedEvent, Store, StoreError};
+
+/// Largest quantity one receipt may carry: beyond it a scan or a typo is far likelier than a
+/// real pallet.
+pub const MAX_QUANTITY: u64 = 1_000_000;
+
+/// Why an operation was refused. The message says what is wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// The scan is not GS1 data the station can use.
+    #[error("the scan is not valid GS1 data")]
+    BadScan(#[from] gs1::Gs1Error),
+    /// The scan lacks an element the operation needs.
+    #[error("the scan has no {what}: scan the supplier's GS1 label that carries {ai}")]
+    Missing {
+        what: &'static str,
+        ai: &'static str,
+    },
+    /// A product the site has not registered.
+    #[error("unknown GTIN {0}: register the product first (lotline product add {0} --name …)")]
+    UnknownProduct(String),
+    /// A quantity that cannot be right.
+    #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
+    BadQuantity(u64),
+    /// The quantity is neither on the label nor given.
+    #[error("the label carries no count (30)/(37): give the quantity (--qty N)")]
+    NoQuantity,
+    /// An input that breaks a rule, e.g. an empty name.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who and where: recorded with every event.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub station: String,
+    pub actor: String,
+}
+
+/// What a receiving scan brings besides the label.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiveRequest {
+    pub scan: String,
+    pub quantity: Option<u64>,
+    pub location: String,
+    pub supplier: Option<String>,
+    pub po: Option<String>,
+    pub gs_substitute: Option<char>,
+}
+
+/// A received lot, for the worker's feedback.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReceiveOutcome {
+    pub event_id: String,
+    pub gtin: String,
+    pub product: String,
+    pub batch: String,
+    pub expiry: Option<chrono::NaiveDate>,
+    pub quantity: u64,
+    pub location: String,
+    pub status: LotStatus,
+    pub sscc: Option<String>,
+}
+
+pub struct Station {
+    store: Store,
+    who: Identity,
+}
+
+impl Station {
+    pub fn open(db: &Path, who: Identity) -> Result<Station, WorkflowError> {
+        Ok(Station {
+            store: Store::open(db)?,
+            who,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// Registers (or renames) a product and the status its received lots start in.
+    pub fn register_product(
+        &mut self,
+        gtin: &str,
+        name: &str,
+        receive_as: LotStatus,
+    ) -> Result<RecordedEvent, WorkflowError> {
+        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        if name.trim().is_empty() {
+            return Err(WorkflowError::Invalid(
+                "a product needs a name (--name)".into(),
+            ));
+        }
+        Ok(self.record(EventKind::ProductRegistered {
+            gtin,
+            name: name.trim().to_string(),
+            receive_as,
+        })?)
+    }
+
+    /// Receives a supplier lot from one GS1 scan (GTIN, batch, expiry, count and SSCC from the
+    /// label). Durable when it returns.
+    pub fn receive(&mut self, req: &ReceiveRequest) -> Result<ReceiveOutcome, WorkflowError> {
+        let opts = ParseOptions {
+            gs_substitute: req.gs_substitute,
+            ..Default::default()
+        };
+        let msg = gs1::parse(&req.scan, &opts)?;
+        let gtin = msg
+            .gtin()
+            .ok_or(WorkflowError::Missing {
+                what: "GTIN",
+                ai: "(01) or (02)",
+            })?
+            .to_string();
+        let batch = msg
+            .batch()
+            .ok_or(WorkflowError::Missing {
+                what: "batch/lot",
+                ai: "(10)",
+            })?
+            .to_string();
+        let quantity = req
+            .quantity
+            .or(msg.quantity())
+            .ok_or(WorkflowError::NoQuantity)?;
+        if quantity == 0 || quantity > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(quantity));
+        }
+        let location = req.location.trim();
+        if location.is_empty() {
+            return Err(WorkflowError::Invalid(
+                "a receipt needs a location (--location)".into(),
+            ));
+        }
+        let product = self
+            .store
+            .product(&gtin)?
+            .ok_or_else(|| WorkflowError::UnknownProduct(gtin.clone()))?;
+        let event = EventKind::LotReceived {
+            gtin: gtin.clone(),
+            batch: batch.clone(),
+            expiry: msg.expiry(),
+            quantity,
+            location: location.to_string(),
+            status: product.receive_as,
+            supplier: req.supplier.clone(),
+            sscc: msg.sscc().map(str::to_string),
+            po: req.po.clone(),
+        };
+        let recorded = self.record(event)?;
+        Ok(ReceiveOutcome {
+            event_id: recorded.id,
+            gtin,
+            product: product.name,
+            batch,
+            expiry: msg.expiry(),
+            quantity,
+            location: location.to_string(),
+            status: product.receive_as,
+            sscc: msg.sscc().map(str::to_string),
+        })
+    }
+
+    pub fn product(&self, gtin: &str) -> Result<Option<Product>, WorkflowError> {
+        Ok(self.store.product(&gs1::normalize_gtin(gtin)?)?)
+    }
+
+    /// A lot by GTIN and batch, or from a scan of its label.
+    pub fn lookup(&self, gtin: &str, batch: &str) -> Result<Option<Lot>, WorkflowError> {
+        Ok(self.store.lot(&gs1::normalize_gtin(gtin)?, batch)?)
+    }
+
+    fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
+        self.store.append(&self.who.station, &self.who.actor, event)
+    }
+}
+
+/// The store file: `--db`/`LOTLINE_DB`, else `lotline.db` in the user's data directory.
+pub fn default_db_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "lotline")
+        .map(|d| d.data_dir().join("lotline.db"))
+        .unwrap_or_else(|| PathBuf::from("lotline.db"))
+}
+
+/// Who is at this station: `LOTLINE_STATION` / `LOTLINE_ACTOR`, else the host and user names.
+pub fn identity_from_env() -> Identity {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    Identity {
+        station: env("LOTLINE_STATION")
+            .or_else(|| {
+                std::fs::read_to_string("/etc/hostname")
+                    .ok()
+                    .map(|h| h.trim().to_string())
+            })
+            .unwrap_or_else(|| "station".into()),
+        actor: env("LOTLINE_ACTOR")
+            .or_else(|| env("USER"))
+            .unwrap_or_else(|| "operator".into()),
+    }
+}

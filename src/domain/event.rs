@@ -1,0 +1,40 @@
+//! What can happen at a station, as typed data. The store keeps these in an append-only,
+//! hash-chained log; every table of current state is derived from them.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::LotStatus;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A product the site handles, and the status its received lots start in.
+    ProductRegistered {
+        gtin: String,
+        name: String,
+        receive_as: LotStatus,
+    },
+    /// A supplier lot received into a location.
+    LotReceived {
+        gtin: String,
+        batch: String,
+        expiry: Option<NaiveDate>,
+        quantity: u64,
+        location: String,
+        status: LotStatus,
+        supplier: Option<String>,
+        sscc: Option<String>,
+        po: Option<String>,
+    },
+}
+
+impl EventKind {
+    /// The short name stored beside the payload (for queries and the sync envelope).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::ProductRegistered { .. } => "product_registered",
+            EventKind::LotReceived { .. } => "lot_received",
+        }
+    }
+}

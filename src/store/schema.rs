@@ -1,0 +1,63 @@
+//! Schema versions. Each migration upgrades a file in place; `PRAGMA user_version` records
+//! which ran. Add new versions at the end; never edit one that has shipped.
+
+use rusqlite::{Connection, Transaction};
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: event log, outbox, products, lots, stock.
+    "CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        at TEXT NOT NULL,
+        station TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE outbox (event_id TEXT PRIMARY KEY REFERENCES events (id));
+    CREATE TABLE products (gtin TEXT PRIMARY KEY, name TEXT NOT NULL, receive_as TEXT NOT NULL);
+    CREATE TABLE lots (
+        gtin TEXT NOT NULL, batch TEXT NOT NULL, expiry TEXT, status TEXT NOT NULL, supplier TEXT,
+        PRIMARY KEY (gtin, batch)
+    );
+    CREATE TABLE stock (
+        gtin TEXT NOT NULL, batch TEXT NOT NULL, location TEXT NOT NULL, quantity INTEGER NOT NULL,
+        PRIMARY KEY (gtin, batch, location)
+    );",
+];
+
+/// Tables derived from the events, with the order that makes a snapshot comparable.
+pub(super) const DERIVED: &[(&str, &str)] = &[
+    ("products", "gtin"),
+    ("lots", "gtin, batch"),
+    ("stock", "gtin, batch, location"),
+];
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(StoreError::TooNew {
+            found: version,
+            supported,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub(super) fn clear_derived(tx: &Transaction) -> Result<(), StoreError> {
+    for (table, _) in DERIVED {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    Ok(())
+}

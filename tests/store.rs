@@ -1,0 +1,265 @@
+//! The local store and the receiving workflow through the real binary on real SQLite files:
+//! a receipt from one GS1 scan, refusals that write nothing, the hash chain catching edited
+//! or deleted history, and current state equal to a replay of the events.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const GTIN: &str = "09501101530003";
+/// A supplier pallet label: SSCC, content GTIN, count, expiry, batch.
+const PALLET: &str = "]C10039501101000000001902095011015300033740\u{1d}1727123110B2611";
+
+fn lotline(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("LOTLINE_STATION", "dock-1")
+        .env("LOTLINE_ACTOR", "ana")
+        .output()
+        .unwrap()
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn events(db: &Path) -> u64 {
+    json(&lotline(db, &["store", "verify", "--json"]))["events"]
+        .as_u64()
+        .unwrap()
+}
+
+fn site() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site").join("lotline.db");
+    json(&lotline(
+        &db,
+        &[
+            "product",
+            "add",
+            GTIN,
+            "--name",
+            "Tomato passata 500 g x 12",
+            "--json",
+        ],
+    ));
+    (dir, db)
+}
+
+#[test]
+fn one_pallet_scan_receives_the_lot_with_everything_the_label_carries() {
+    let (_dir, db) = site();
+    let r = json(&lotline(
+        &db,
+        &[
+            "receive",
+            PALLET,
+            "--location",
+            "DOCK-A",
+            "--supplier",
+            "Acme",
+            "--json",
+        ],
+    ));
+    assert_eq!(r["gtin"], GTIN);
+    assert_eq!(r["batch"], "B2611");
+    assert_eq!(r["expiry"], "2027-12-31");
+    assert_eq!(r["quantity"], 40);
+    assert_eq!(r["sscc"], "395011010000000019");
+    assert_eq!(
+        r["status"], "quarantined",
+        "products receive into quarantine unless registered otherwise"
+    );
+    // The same lot again, counted by hand into another location.
+    json(&lotline(
+        &db,
+        &[
+            "receive",
+            "(01)09501101530003(10)B2611(17)271231",
+            "--qty",
+            "5",
+            "--location",
+            "DOCK-B",
+            "--json",
+        ],
+    ));
+    let lot = json(&lotline(&db, &["lot", "show", GTIN, "B2611", "--json"]));
+    assert_eq!(lot["status"], "quarantined");
+    assert_eq!(lot["supplier"], "Acme");
+    assert_eq!(
+        lot["stock"],
+        serde_json::json!([["DOCK-A", 40], ["DOCK-B", 5]])
+    );
+    let verify = json(&lotline(&db, &["store", "verify", "--json"]));
+    assert_eq!(
+        (verify["events"].as_u64(), verify["outbox"].as_u64()),
+        (Some(3), Some(3)),
+        "every event waits in the outbox for the sync"
+    );
+    // The file is in WAL mode (synchronous=FULL is set on every connection by Store::open).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn bad_input_is_refused_with_a_reason_and_nothing_is_written() {
+    let (_dir, db) = site();
+    let before = events(&db);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["receive", "(01)09501101530010(10)X(30)5"],
+            "unknown GTIN 09501101530010: register the product first",
+        ),
+        (
+            &["receive", "(01)09501101530004(10)X(30)5"],
+            "(01) check digit is 4, expected 3",
+        ),
+        (&["receive", "]C1garbage"], "the scan is not valid GS1 data"),
+        (
+            &["receive", "(01)09501101530003(30)5"],
+            "the scan has no batch/lot",
+        ),
+        (
+            &["receive", "(01)09501101530003(10)X"],
+            "the label carries no count (30)/(37): give the quantity (--qty N)",
+        ),
+        (
+            &["receive", "(01)09501101530003(10)X", "--qty", "0"],
+            "quantity 0 is not possible",
+        ),
+        (
+            &["receive", "(01)09501101530003(10)X", "--qty", "99999999"],
+            "quantity 99999999 is not possible",
+        ),
+        (
+            &[
+                "receive",
+                "(01)09501101530003(10)X",
+                "--qty",
+                "5",
+                "--location",
+                " ",
+            ],
+            "needs a location",
+        ),
+        (&["product", "add", "123", "--name", "x"], "is not a GTIN"),
+        (
+            &["product", "add", GTIN, "--name", " "],
+            "a product needs a name",
+        ),
+    ];
+    for (args, message) in cases {
+        let o = lotline(&db, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    let o = lotline(&db, &["receive", "(01)09501101530003(10)X", "--qty", "-3"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a negative quantity is a usage error"
+    );
+    assert_eq!(events(&db), before, "refusals write nothing");
+}
+
+#[test]
+fn the_hash_chain_catches_an_edited_or_deleted_event() {
+    let (_dir, db) = site();
+    for batch in ["A1", "A2", "A3"] {
+        json(&lotline(
+            &db,
+            &["receive", &format!("(01){GTIN}(10){batch}(30)10"), "--json"],
+        ));
+    }
+    assert_eq!(events(&db), 4);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    // Someone changes a received quantity after the fact.
+    conn.execute("UPDATE events SET payload = replace(payload, '\"quantity\":10', '\"quantity\":1000') WHERE seq = 3", []).unwrap();
+    let o = lotline(&db, &["store", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("the event log was altered at event 3: its content does not match its hash")
+    );
+    // Put it back, then delete an event instead.
+    conn.execute("UPDATE events SET payload = replace(payload, '\"quantity\":1000', '\"quantity\":10') WHERE seq = 3", []).unwrap();
+    assert_eq!(events(&db), 4);
+    conn.execute_batch("DELETE FROM outbox WHERE event_id = (SELECT id FROM events WHERE seq = 2); DELETE FROM events WHERE seq = 2;")
+        .unwrap();
+    let o = lotline(&db, &["store", "verify", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("altered at event 2: the event is missing")
+    );
+}
+
+#[test]
+fn current_state_equals_a_replay_of_the_events() {
+    let (_dir, db) = site();
+    json(&lotline(
+        &db,
+        &[
+            "product",
+            "add",
+            "09501101530010",
+            "--name",
+            "Passata 1 kg",
+            "--receive-as",
+            "released",
+            "--json",
+        ],
+    ));
+    for (i, scan) in [
+        "(01)09501101530003(10)L1(17)270101(30)10",
+        "(01)09501101530003(10)L1(17)270101(30)4",
+        "(01)09501101530010(10)L2(30)7",
+        "(01)09501101530003(10)L3(17)261231(30)1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                scan,
+                "--location",
+                &format!("BAY-{}", i % 2),
+                "--json",
+            ],
+        ));
+    }
+    let mut store = lotline::store::Store::open(&db).unwrap();
+    let before = store.derived_snapshot().unwrap();
+    assert_eq!(before.len(), 2 + 3 + 4, "products, lots and stock rows");
+    assert_eq!(store.rebuild().unwrap(), 6);
+    assert_eq!(store.derived_snapshot().unwrap(), before);
+    let released = store.lot("09501101530010", "L2").unwrap().unwrap();
+    assert_eq!(released.status, lotline::domain::LotStatus::Released);
+}
+
+#[test]
+fn a_store_from_a_newer_lotline_is_refused_not_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("future.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let o = lotline(&db, &["store", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("newer than this Lotline understands"));
+}
