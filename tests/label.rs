@@ -383,3 +383,68 @@ fn a_bad_template_or_bad_data_is_refused_naming_template_element_and_problem() {
         "missing data names the --set to give"
     );
 }
+
+#[test]
+fn a_lots_label_comes_straight_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lotline.db");
+    let db = db.to_str().unwrap();
+    ok(lotline(&[
+        "--db",
+        db,
+        "product",
+        "add",
+        "09501101530003",
+        "--name",
+        "Passata 500 g",
+    ]));
+    ok(lotline(&[
+        "--db",
+        db,
+        "receive",
+        "(01)09501101530003(17)280615(10)B77(30)24",
+    ]));
+    let pdf = dir.path().join("lot.pdf");
+    ok(lotline(&[
+        "--db",
+        db,
+        "label",
+        "render",
+        "--template",
+        "case-batch",
+        "--lot",
+        "B77",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]));
+    let read = rxing_reads(&rasterise(&pdf, 300));
+    assert!(
+        read.contains(&("]C1".to_string(), "0109501101530003".to_string())),
+        "{read:?}"
+    );
+    assert!(
+        read.contains(&("]C1".to_string(), "1728061510B77".to_string())),
+        "{read:?}"
+    );
+    assert!(
+        read.contains(&(
+            "]d2".to_string(),
+            "01095011015300031728061510B77".to_string()
+        )),
+        "{read:?}"
+    );
+    let o = lotline(&[
+        "--db",
+        db,
+        "label",
+        "render",
+        "--template",
+        "case-batch",
+        "--lot",
+        "NOPE",
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no lot NOPE in this store"));
+}

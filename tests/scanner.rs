@@ -590,7 +590,7 @@ fn lotline_scan_takes_source_and_wedge_settings_from_the_config_file() {
 /// The whole receiving path: a serial scanner (pty at 9600 baud) → `lotline scan --mode
 /// receive` → the workflow → lots in the store, with refusals reported and the loop going on.
 #[test]
-fn lotline_scan_in_receive_mode_records_each_scanned_lot_in_the_store() {
+fn lotline_scan_receives_lots_into_the_store_and_looks_them_up() {
     let dir = tempdir();
     let db = dir.path().join("lotline.db");
     let registered = lotline()

@@ -82,7 +82,7 @@ pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<Decoded>, BarcodeError> {
 }
 
 /// Bounding boxes (with a quiet margin) of dark connected regions shaped like a DataMatrix:
-/// roughly square, at least 12 px, with two adjacent edges almost entirely dark.
+/// square or rectangular (up to 4:1), at least 12 px, with two adjacent edges almost entirely dark.
 fn datamatrix_candidates(luma: &[u8], width: u32, height: u32) -> Vec<(u32, u32, u32, u32)> {
     let (w, h) = (width as usize, height as usize);
     let dark = |i: usize| luma[i] < 128;
@@ -113,7 +113,7 @@ fn datamatrix_candidates(luma: &[u8], width: u32, height: u32) -> Vec<(u32, u32,
             }
         }
         let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
-        if bw < 12 || bh < 12 || bw * 2 < bh || bh * 2 < bw || bw * bh * 2 > w * h {
+        if bw < 12 || bh < 12 || bw * 4 < bh || bh * 4 < bw || bw * bh * 2 > w * h {
             continue;
         }
         let share = |pixels: &mut dyn Iterator<Item = usize>, n: usize| {

@@ -1,5 +1,6 @@
 //! Encoding with rxing to a module matrix, with the quiet zone each symbology requires.
 
+use rxing::datamatrix::encoder::SymbolShapeHint;
 use rxing::{BarcodeFormat, EncodeHintValue, EncodeHints, MultiFormatWriter, Writer};
 
 use super::{BarcodeError, Symbology};
@@ -82,10 +83,22 @@ pub fn encode(symbology: Symbology, data: &str) -> Result<Symbol, BarcodeError> 
             // rxing honours Gs1Format for DataMatrix only with the compact encoder.
             margin_zero
                 .with(EncodeHintValue::Gs1Format(true))
-                .with(EncodeHintValue::DataMatrixCompact(true)),
+                .with(EncodeHintValue::DataMatrixCompact(true))
+                .with(EncodeHintValue::DataMatrixShape(
+                    SymbolShapeHint::FORCE_SQUARE,
+                )),
             1,
         ),
-        Symbology::DataMatrix => (BarcodeFormat::DATA_MATRIX, data.to_string(), margin_zero, 1),
+        Symbology::DataMatrix => (
+            BarcodeFormat::DATA_MATRIX,
+            data.to_string(),
+            // Square symbols: what every imager reads best; rxing otherwise picks a rectangle
+            // for some lengths.
+            margin_zero.with(EncodeHintValue::DataMatrixShape(
+                SymbolShapeHint::FORCE_SQUARE,
+            )),
+            1,
+        ),
         Symbology::Gs1Qr => (
             BarcodeFormat::QR_CODE,
             data.to_string(),
@@ -226,6 +239,15 @@ mod tests {
         // DataMatrix's L finder: left column and bottom row fully dark.
         assert!((0..s.matrix.height).all(|y| s.matrix.get(0, y)));
         assert!((0..s.matrix.width).all(|x| s.matrix.get(x, s.matrix.height - 1)));
+    }
+
+    #[test]
+    fn datamatrix_symbols_are_square_for_every_length() {
+        for n in 1..=20 {
+            let data = format!("010950110153000317280615{}{}", "10", "B".repeat(n));
+            let s = encode(Symbology::Gs1DataMatrix, &data).unwrap();
+            assert_eq!(s.matrix.width, s.matrix.height, "batch of {n}");
+        }
     }
 
     #[test]

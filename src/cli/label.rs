@@ -9,6 +9,7 @@ use clap::Subcommand;
 
 use super::{CmdResult, Globals};
 use crate::label::{self, LabelData, Layout, Template};
+use crate::workflow;
 
 #[derive(Debug, clap::Args)]
 pub struct LabelArgs {
@@ -30,6 +31,12 @@ struct Source {
     /// Labels to make.
     #[arg(long, default_value_t = 1)]
     copies: u32,
+    /// Fill placeholders from this lot in the store (gtin, batch, product, expiry, count).
+    #[arg(long, value_name = "BATCH")]
+    lot: Option<String>,
+    /// With --lot: the product, when several share the batch number.
+    #[arg(long, requires = "lot")]
+    gtin: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,10 +75,10 @@ enum LabelCommand {
     },
 }
 
-pub fn run(args: LabelArgs, _globals: &Globals) -> CmdResult {
+pub fn run(args: LabelArgs, globals: &Globals) -> CmdResult {
     match args.command {
         LabelCommand::Render { source, out } => {
-            let (template, labels) = lay_out_source(&source)?;
+            let (template, labels) = lay_out_source(&source, globals)?;
             write_output(&out, &template, &labels)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -113,7 +120,7 @@ pub fn run(args: LabelArgs, _globals: &Globals) -> CmdResult {
             printer,
             raw,
         } => {
-            let (template, labels) = lay_out_source(&source)?;
+            let (template, labels) = lay_out_source(&source, globals)?;
             if let Some(addr) = raw {
                 let zpl = label::zpl::render(&labels)?;
                 let mut stream = std::net::TcpStream::connect(&addr)
@@ -158,13 +165,18 @@ pub fn run(args: LabelArgs, _globals: &Globals) -> CmdResult {
     }
 }
 
-fn lay_out_source(source: &Source) -> anyhow::Result<(Template, Vec<Layout>)> {
+fn lay_out_source(source: &Source, globals: &Globals) -> anyhow::Result<(Template, Vec<Layout>)> {
     let template = Template::load(&source.template)?;
     let mut data = if source.sample {
         template.sample.clone()
     } else {
         LabelData::new()
     };
+    if let Some(batch) = &source.lot {
+        let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+        let station = workflow::Station::open(&db, workflow::identity_from_env())?;
+        data.extend(station.label_data(batch, source.gtin.as_deref())?);
+    }
     for kv in &source.set {
         let (k, v) = kv
             .split_once('=')

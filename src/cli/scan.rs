@@ -185,11 +185,54 @@ fn handler_for(
                 gs_substitute: args.gs,
             }))
         }
-        // Dispatch, production and lookup workflows are not built yet (the store issue).
-        ScanMode::Dispatch | ScanMode::Produce | ScanMode::Lookup => anyhow::bail!(
-            "--mode {:?} is not available yet; use --mode receive or --mode check",
+        ScanMode::Lookup => {
+            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+            let station = workflow::Station::open(&db, workflow::identity_from_env())
+                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            Ok(Box::new(LookupHandler {
+                station,
+                gs_substitute: args.gs,
+            }))
+        }
+        // The dispatch and production workflows are not built yet (the store issue).
+        ScanMode::Dispatch | ScanMode::Produce => anyhow::bail!(
+            "--mode {:?} is not available yet; use --mode receive, lookup or check",
             mode
         ),
+    }
+}
+
+/// Lookup mode: each scan shows the lot it names; writes nothing.
+struct LookupHandler {
+    station: workflow::Station,
+    gs_substitute: Option<char>,
+}
+
+impl ScanHandler for LookupHandler {
+    fn handle(&mut self, scan: &Scan) -> Feedback {
+        match self.station.lookup_scan(&scan.text, self.gs_substitute) {
+            Ok(lot) => {
+                let on_hand: i64 = lot.stock.iter().map(|(_, q)| q).sum();
+                let expiry = lot
+                    .expiry
+                    .map(|d| format!(", expires {d}"))
+                    .unwrap_or_default();
+                Feedback::new(
+                    Outcome::Ok,
+                    format!(
+                        "lot {} / {}: {}{expiry}, {on_hand} on hand",
+                        lot.gtin,
+                        lot.batch,
+                        lot.status.name()
+                    ),
+                )
+                .with_detail(serde_json::to_value(&lot).unwrap_or_default())
+            }
+            Err(workflow::WorkflowError::BadScan(e)) => {
+                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
+            }
+            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
+        }
     }
 }
 

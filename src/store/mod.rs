@@ -301,6 +301,17 @@ impl Store {
         }))
     }
 
+    /// GTINs that have a lot with this batch number.
+    pub fn gtins_with_batch(&self, batch: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT gtin FROM lots WHERE batch = ?1 ORDER BY gtin")?;
+        let gtins = stmt
+            .query_map(params![batch], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(gtins)
+    }
+
     /// Events not yet acknowledged by the central server.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self

@@ -2,6 +2,7 @@
 //! all call. Each operation checks the batch-tracking rules, then records one event; a refusal
 //! writes nothing.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::domain::{EventKind, LotStatus};
@@ -184,6 +185,80 @@ impl Station {
     /// A lot by GTIN and batch, or from a scan of its label.
     pub fn lookup(&self, gtin: &str, batch: &str) -> Result<Option<Lot>, WorkflowError> {
         Ok(self.store.lot(&gs1::normalize_gtin(gtin)?, batch)?)
+    }
+
+    /// The lot a scan names (GTIN and batch from its GS1 data).
+    pub fn lookup_scan(
+        &self,
+        scan: &str,
+        gs_substitute: Option<char>,
+    ) -> Result<Lot, WorkflowError> {
+        let opts = ParseOptions {
+            gs_substitute,
+            skip_requisites: true,
+        };
+        let msg = gs1::parse(scan, &opts)?;
+        let gtin = msg.gtin().ok_or(WorkflowError::Missing {
+            what: "GTIN",
+            ai: "(01) or (02)",
+        })?;
+        let batch = msg.batch().ok_or(WorkflowError::Missing {
+            what: "batch/lot",
+            ai: "(10)",
+        })?;
+        self.store.lot(gtin, batch)?.ok_or_else(|| {
+            WorkflowError::Invalid(format!(
+                "no lot {batch} of GTIN {gtin} in this store: was it received here?"
+            ))
+        })
+    }
+
+    /// Label placeholders for a lot in the store: `gtin`, `batch`, `product`, `expiry` (GS1
+    /// YYMMDD), `expiry_date`, `count` (on hand). `gtin` picks among products sharing a batch.
+    pub fn label_data(
+        &self,
+        batch: &str,
+        gtin: Option<&str>,
+    ) -> Result<BTreeMap<String, String>, WorkflowError> {
+        let gtin = match gtin {
+            Some(g) => gs1::normalize_gtin(g).map_err(|e| WorkflowError::Invalid(e.to_string()))?,
+            None => {
+                let found = self.store.gtins_with_batch(batch)?;
+                match found.as_slice() {
+                    [one] => one.clone(),
+                    [] => {
+                        return Err(WorkflowError::Invalid(format!(
+                            "no lot {batch} in this store"
+                        )));
+                    }
+                    many => {
+                        return Err(WorkflowError::Invalid(format!(
+                            "batch {batch} exists for several products ({}): say which with --gtin",
+                            many.join(", ")
+                        )));
+                    }
+                }
+            }
+        };
+        let lot = self.store.lot(&gtin, batch)?.ok_or_else(|| {
+            WorkflowError::Invalid(format!("no lot {batch} of GTIN {gtin} in this store"))
+        })?;
+        let product = self.store.product(&gtin)?;
+        let mut data = BTreeMap::new();
+        data.insert("gtin".to_string(), gtin);
+        data.insert("batch".to_string(), lot.batch.clone());
+        if let Some(p) = product {
+            data.insert("product".to_string(), p.name);
+        }
+        if let Some(e) = lot.expiry {
+            data.insert("expiry".to_string(), e.format("%y%m%d").to_string());
+            data.insert("expiry_date".to_string(), e.to_string());
+        }
+        data.insert(
+            "count".to_string(),
+            lot.stock.iter().map(|(_, q)| q).sum::<i64>().to_string(),
+        );
+        Ok(data)
     }
 
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
