@@ -590,7 +590,7 @@ fn lotline_scan_takes_source_and_wedge_settings_from_the_config_file() {
 /// The whole receiving path: a serial scanner (pty at 9600 baud) → `lotline scan --mode
 /// receive` → the workflow → lots in the store, with refusals reported and the loop going on.
 #[test]
-fn lotline_scan_receives_lots_into_the_store_and_looks_them_up() {
+fn lotline_scan_receives_looks_up_and_refuses_dispatch_of_quarantined_lots() {
     let dir = tempdir();
     let db = dir.path().join("lotline.db");
     let registered = lotline()
@@ -678,4 +678,60 @@ fn lotline_scan_receives_lots_into_the_store_and_looks_them_up() {
         verify["events"], 4,
         "one product and three receipts; the refusal wrote nothing"
     );
+
+    // The same scanner in lookup mode shows the lot a label names and writes nothing.
+    let process = ScanProcess::start(
+        &["scan", "--source", &spec, "--mode", "lookup", "--json"],
+        dir.path(),
+    );
+    assert_eq!(process.next_event("state")["state"], "connected");
+    scanner.send(b"]C10109501101531000\x1d10LOT-42\r");
+    scanner.send(b"]C10109501101531000\x1d10LOT-99\r");
+    let found = process.next_event("scan");
+    assert_eq!(found["outcome"], "ok", "{found}");
+    assert_eq!(
+        found["message"],
+        "lot 09501101531000 / LOT-42: quarantined, expires 2024-12-31, 12 on hand"
+    );
+    let missing = process.next_event("scan");
+    assert_eq!(missing["outcome"], "refused");
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .contains("no lot LOT-99")
+    );
+    drop(process);
+
+    // Dispatch mode: the lots are still in quarantine, so the scan is refused and nothing ships.
+    let process = ScanProcess::start(
+        &[
+            "scan",
+            "--source",
+            &spec,
+            "--mode",
+            "dispatch",
+            "--customer",
+            "Northwind",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(process.next_event("state")["state"], "connected");
+    scanner.send(b"]C10109501101531000\x1d10LOT-43\r");
+    let refused = process.next_event("scan");
+    assert_eq!(refused["outcome"], "refused");
+    assert_eq!(
+        refused["message"],
+        "REFUSED: LOT-43: lot is quarantined: only released lots may ship"
+    );
+    drop(process);
+    let verify = lotline()
+        .arg("--db")
+        .arg(&db)
+        .args(["store", "verify", "--json"])
+        .output()
+        .unwrap();
+    let verify: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
+    assert_eq!(verify["events"], 4, "lookups and refusals write nothing");
 }

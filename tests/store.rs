@@ -263,3 +263,207 @@ fn a_store_from_a_newer_lotline_is_refused_not_damaged() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("newer than this Lotline understands"));
 }
+
+/// Today's date in GS1 YYMMDD form, shifted by `days`.
+fn yymmdd(days: i64) -> String {
+    (chrono::Local::now().date_naive() + chrono::Duration::days(days))
+        .format("%y%m%d")
+        .to_string()
+}
+
+#[test]
+fn dispatch_ships_released_stock_and_refuses_what_must_not_ship() {
+    let (_dir, db) = site(); // GTIN: received lots start quarantined
+    let released = "09501101530010";
+    json(&lotline(
+        &db,
+        &[
+            "product",
+            "add",
+            released,
+            "--name",
+            "Passata 1 kg",
+            "--receive-as",
+            "released",
+            "--json",
+        ],
+    ));
+    for (batch, days, qty) in [("OLD", 30, 10), ("NEW", 300, 10), ("GONE", -1, 10)] {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){released}(17){}(10){batch}(30){qty}", yymmdd(days)),
+                "--json",
+            ],
+        ));
+    }
+    json(&lotline(
+        &db,
+        &["receive", &format!("(01){GTIN}(10)QUAR(30)5"), "--json"],
+    ));
+    let before = events(&db);
+    let refusals: &[(&str, &[&str], &str)] = &[
+        (
+            "expired",
+            &[
+                "dispatch",
+                "(01)09501101530010(10)GONE",
+                "--customer",
+                "Northwind",
+            ],
+            "GONE: lot expired on",
+        ),
+        (
+            "quarantined",
+            &[
+                "dispatch",
+                "(01)09501101530003(10)QUAR",
+                "--customer",
+                "Northwind",
+            ],
+            "QUAR: lot is quarantined: only released lots may ship",
+        ),
+        (
+            "too many",
+            &[
+                "dispatch",
+                "(01)09501101530010(10)OLD(30)11",
+                "--customer",
+                "Northwind",
+            ],
+            "OLD: only 10 on hand, 11 asked",
+        ),
+        (
+            "never received",
+            &[
+                "dispatch",
+                "(01)09501101530010(10)NOPE",
+                "--customer",
+                "Northwind",
+            ],
+            "lot NOPE of GTIN 09501101530010 was never received here",
+        ),
+        (
+            "not FEFO, strict",
+            &[
+                "dispatch",
+                "(01)09501101530010(10)NEW",
+                "--customer",
+                "Northwind",
+                "--strict-fefo",
+            ],
+            "NEW: not the FEFO choice: lot OLD",
+        ),
+        (
+            "no customer",
+            &["dispatch", "(01)09501101530010(10)OLD", "--customer", " "],
+            "a dispatch needs a customer",
+        ),
+    ];
+    for (what, args, message) in refusals {
+        let o = lotline(&db, args);
+        assert_eq!(o.status.code(), Some(1), "{what}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(message), "{what}: {err}");
+    }
+    assert_eq!(events(&db), before, "refusals write nothing");
+
+    // Not the FEFO choice without --strict-fefo: it ships, with a warning.
+    let d = json(&lotline(
+        &db,
+        &[
+            "dispatch",
+            "(01)09501101530010(10)NEW(30)4",
+            "--customer",
+            "Northwind",
+            "--shipment",
+            "SH-1",
+            "--json",
+        ],
+    ));
+    assert_eq!(d["quantity"], 4);
+    assert!(
+        d["warning"]
+            .as_str()
+            .unwrap()
+            .starts_with("not the FEFO choice: lot OLD (expires ")
+    );
+    // The FEFO lot ships without warning; no count on the label ships all on hand.
+    let d = json(&lotline(
+        &db,
+        &[
+            "dispatch",
+            "(01)09501101530010(10)OLD",
+            "--customer",
+            "Northwind",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (d["quantity"].as_u64(), d["warning"].is_null()),
+        (Some(10), true)
+    );
+    let lot = json(&lotline(&db, &["lot", "show", released, "NEW", "--json"]));
+    assert_eq!(lot["stock"], serde_json::json!([["RECEIVING", 6]]));
+    let lot = json(&lotline(&db, &["lot", "show", released, "OLD", "--json"]));
+    assert_eq!(lot["stock"], serde_json::json!([]));
+    // Derived state, shipments included, still equals a replay.
+    let mut store = lotline::store::Store::open(&db).unwrap();
+    let snapshot = store.derived_snapshot().unwrap();
+    assert_eq!(
+        snapshot
+            .iter()
+            .filter(|r| r.starts_with("shipments:"))
+            .count(),
+        2
+    );
+    store.rebuild().unwrap();
+    assert_eq!(store.derived_snapshot().unwrap(), snapshot);
+}
+
+#[test]
+fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v1.db");
+    // A file as the first release wrote it: schema 1, a registered product.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, at TEXT NOT NULL,
+            station TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+         CREATE TABLE outbox (event_id TEXT PRIMARY KEY REFERENCES events (id));
+         CREATE TABLE products (gtin TEXT PRIMARY KEY, name TEXT NOT NULL, receive_as TEXT NOT NULL);
+         CREATE TABLE lots (gtin TEXT NOT NULL, batch TEXT NOT NULL, expiry TEXT, status TEXT NOT NULL,
+            supplier TEXT, PRIMARY KEY (gtin, batch));
+         CREATE TABLE stock (gtin TEXT NOT NULL, batch TEXT NOT NULL, location TEXT NOT NULL,
+            quantity INTEGER NOT NULL, PRIMARY KEY (gtin, batch, location));
+         INSERT INTO products VALUES ('09501101530003', 'Passata', 'released');
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    json(&lotline(
+        &db,
+        &["receive", "(01)09501101530003(10)V1(30)3", "--json"],
+    ));
+    let d = json(&lotline(
+        &db,
+        &[
+            "dispatch",
+            "(01)09501101530003(10)V1",
+            "--customer",
+            "C",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        d["quantity"], 3,
+        "the product registered under schema 1 is still known"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}

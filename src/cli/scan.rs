@@ -52,6 +52,15 @@ pub struct ScanArgs {
     /// Receive mode: the supplier of the lots scanned.
     #[arg(long)]
     pub supplier: Option<String>,
+    /// Dispatch mode: the customer the pallets ship to.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Dispatch mode: the shipment reference.
+    #[arg(long)]
+    pub shipment: Option<String>,
+    /// Dispatch mode: refuse, not just warn, when a lot is not the FEFO choice.
+    #[arg(long)]
+    pub strict_fefo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -194,11 +203,72 @@ fn handler_for(
                 gs_substitute: args.gs,
             }))
         }
-        // The dispatch and production workflows are not built yet (the store issue).
-        ScanMode::Dispatch | ScanMode::Produce => anyhow::bail!(
-            "--mode {:?} is not available yet; use --mode receive, lookup or check",
-            mode
+        ScanMode::Dispatch => {
+            let customer = args
+                .customer
+                .clone()
+                .context("--mode dispatch needs --customer: who do the pallets ship to?")?;
+            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+            let station = workflow::Station::open(&db, workflow::identity_from_env())
+                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            Ok(Box::new(DispatchHandler {
+                station,
+                customer,
+                shipment: args.shipment.clone(),
+                strict_fefo: args.strict_fefo,
+                gs_substitute: args.gs,
+            }))
+        }
+        // The production workflow is not built yet (the store issue).
+        ScanMode::Produce => anyhow::bail!(
+            "--mode produce is not available yet; use --mode receive, dispatch, lookup or check"
         ),
+    }
+}
+
+/// Dispatch mode: each scan ships a lot, or is refused loud and clear.
+struct DispatchHandler {
+    station: workflow::Station,
+    customer: String,
+    shipment: Option<String>,
+    strict_fefo: bool,
+    gs_substitute: Option<char>,
+}
+
+impl ScanHandler for DispatchHandler {
+    fn handle(&mut self, scan: &Scan) -> Feedback {
+        let req = workflow::DispatchRequest {
+            scan: scan.text.clone(),
+            customer: self.customer.clone(),
+            shipment: self.shipment.clone(),
+            quantity: None,
+            strict_fefo: self.strict_fefo,
+            gs_substitute: self.gs_substitute,
+        };
+        match self
+            .station
+            .dispatch(&req, chrono::Local::now().date_naive())
+        {
+            Ok(d) => {
+                let warning = d
+                    .warning
+                    .as_ref()
+                    .map(|w| format!(" WARNING: {w}"))
+                    .unwrap_or_default();
+                Feedback::new(
+                    Outcome::Ok,
+                    format!(
+                        "shipped {} of lot {} to {}{warning}",
+                        d.quantity, d.batch, d.customer
+                    ),
+                )
+                .with_detail(serde_json::to_value(&d).unwrap_or_default())
+            }
+            Err(workflow::WorkflowError::BadScan(e)) => {
+                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
+            }
+            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::domain::LotStatus;
-use crate::workflow::{self, ReceiveRequest, Station};
+use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkflowCommand {
@@ -31,6 +31,26 @@ pub enum WorkflowCommand {
         #[arg(long)]
         po: Option<String>,
         /// A character that stands for GS in the scan.
+        #[arg(long)]
+        gs: Option<char>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ship scanned pallets/cases to a customer (released, unexpired, on hand; FEFO checked).
+    Dispatch {
+        /// One or more scans.
+        #[arg(required = true)]
+        scans: Vec<String>,
+        #[arg(long)]
+        customer: String,
+        #[arg(long)]
+        shipment: Option<String>,
+        /// Quantity, when the label carries no count (default: the label's count, else all on hand).
+        #[arg(long)]
+        qty: Option<u64>,
+        /// Refuse, not just warn, when a lot is not the FEFO choice.
+        #[arg(long)]
+        strict_fefo: bool,
         #[arg(long)]
         gs: Option<char>,
         #[arg(long)]
@@ -155,6 +175,54 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Dispatch {
+            scans,
+            customer,
+            shipment,
+            qty,
+            strict_fefo,
+            gs,
+            json,
+        } => {
+            let today = chrono::Local::now().date_naive();
+            let mut refused = false;
+            for scan in scans {
+                let req = DispatchRequest {
+                    scan: scan.clone(),
+                    customer: customer.clone(),
+                    shipment: shipment.clone(),
+                    quantity: qty,
+                    strict_fefo,
+                    gs_substitute: gs,
+                };
+                match station.dispatch(&req, today) {
+                    Ok(d) if json => println!("{}", serde_json::to_string(&d)?),
+                    Ok(d) => {
+                        println!(
+                            "shipped {} of lot {} to {}",
+                            d.quantity, d.batch, d.customer
+                        );
+                        if let Some(w) = d.warning {
+                            println!("  WARNING: {w}");
+                        }
+                    }
+                    Err(e) => {
+                        refused = true;
+                        let message = format!("{:#}", anyhow::Error::from(e));
+                        if json {
+                            println!("{}", json!({"scan": scan, "error": message}));
+                        } else {
+                            eprintln!("{message}");
+                        }
+                    }
+                }
+            }
+            Ok(if refused {
+                ExitCode::from(EXIT_REFUSED)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         WorkflowCommand::Lot {
             command: LotCommand::Show { gtin, batch, json },

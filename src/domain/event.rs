@@ -27,6 +27,15 @@ pub enum EventKind {
         sscc: Option<String>,
         po: Option<String>,
     },
+    /// Stock of a lot shipped to a customer, taken from these locations.
+    LotDispatched {
+        gtin: String,
+        batch: String,
+        quantity: u64,
+        customer: String,
+        shipment: Option<String>,
+        from: Vec<(String, u64)>,
+    },
 }
 
 impl EventKind {
@@ -35,6 +44,7 @@ impl EventKind {
         match self {
             EventKind::ProductRegistered { .. } => "product_registered",
             EventKind::LotReceived { .. } => "lot_received",
+            EventKind::LotDispatched { .. } => "lot_dispatched",
         }
     }
 }

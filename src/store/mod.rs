@@ -116,7 +116,7 @@ impl Store {
         )?;
         let seq = tx.last_insert_rowid();
         tx.execute("INSERT INTO outbox (event_id) VALUES (?1)", params![id])?;
-        apply(&tx, &event)?;
+        apply(&tx, seq, &event)?;
         tx.commit()?;
         Ok(RecordedEvent {
             seq,
@@ -224,7 +224,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         schema::clear_derived(&tx)?;
         for e in &events {
-            apply(&tx, &e.event)?;
+            apply(&tx, e.seq, &e.event)?;
         }
         tx.commit()?;
         Ok(events.len() as u64)
@@ -301,6 +301,25 @@ impl Store {
         }))
     }
 
+    /// Every lot of a product with its stock on hand, for rotation choices.
+    pub fn lots_of(&self, gtin: &str) -> Result<Vec<crate::domain::rules::Candidate>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.batch, l.expiry, l.status, coalesce(sum(s.quantity), 0) FROM lots l
+             LEFT JOIN stock s ON s.gtin = l.gtin AND s.batch = l.batch
+             WHERE l.gtin = ?1 GROUP BY l.batch ORDER BY l.batch",
+        )?;
+        let rows = stmt.query_map(params![gtin], |r| {
+            Ok(crate::domain::rules::Candidate {
+                batch: r.get(0)?,
+                expiry: r.get::<_, Option<String>>(1)?.and_then(|e| e.parse().ok()),
+                status: LotStatus::from_name(&r.get::<_, String>(2)?)
+                    .unwrap_or(LotStatus::Quarantined),
+                on_hand: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// GTINs that have a lot with this batch number.
     pub fn gtins_with_batch(&self, batch: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
@@ -322,7 +341,7 @@ impl Store {
 }
 
 /// Applies one event to the derived tables.
-fn apply(tx: &Transaction, event: &EventKind) -> Result<(), StoreError> {
+fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError> {
     match event {
         EventKind::ProductRegistered {
             gtin,
@@ -354,6 +373,29 @@ fn apply(tx: &Transaction, event: &EventKind) -> Result<(), StoreError> {
                 "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
                 params![gtin, batch, location, *quantity as i64],
+            )?;
+        }
+        EventKind::LotDispatched {
+            gtin,
+            batch,
+            quantity,
+            customer,
+            shipment,
+            from,
+        } => {
+            for (location, qty) in from {
+                tx.execute(
+                    "UPDATE stock SET quantity = quantity - ?4 WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
+                    params![gtin, batch, location, *qty as i64],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
+                params![gtin, batch],
+            )?;
+            tx.execute(
+                "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![seq, gtin, batch, *quantity as i64, customer, shipment],
             )?;
         }
     }

@@ -28,6 +28,12 @@ const MIGRATIONS: &[&str] = &[
         gtin TEXT NOT NULL, batch TEXT NOT NULL, location TEXT NOT NULL, quantity INTEGER NOT NULL,
         PRIMARY KEY (gtin, batch, location)
     );",
+    // 2: shipments.
+    "CREATE TABLE shipments (
+        event_seq INTEGER PRIMARY KEY, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        quantity INTEGER NOT NULL, customer TEXT NOT NULL, shipment TEXT
+    );
+    CREATE INDEX shipments_lot ON shipments (gtin, batch);",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -35,6 +41,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("products", "gtin"),
     ("lots", "gtin, batch"),
     ("stock", "gtin, batch, location"),
+    ("shipments", "event_seq"),
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::domain::{EventKind, LotStatus};
+use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
 use crate::store::{Lot, Product, RecordedEvent, Store, StoreError};
 
@@ -34,6 +34,10 @@ pub enum WorkflowError {
     /// The quantity is neither on the label nor given.
     #[error("the label carries no count (30)/(37): give the quantity (--qty N)")]
     NoQuantity,
+    /// A batch-tracking rule forbids it (not released, expired, not on hand, not FEFO in
+    /// strict mode).
+    #[error("REFUSED: {0}")]
+    Refused(String),
     /// An input that breaks a rule, e.g. an empty name.
     #[error("{0}")]
     Invalid(String),
@@ -71,6 +75,31 @@ pub struct ReceiveOutcome {
     pub location: String,
     pub status: LotStatus,
     pub sscc: Option<String>,
+}
+
+/// A pallet or case scanned onto a shipment.
+#[derive(Debug, Clone, Default)]
+pub struct DispatchRequest {
+    pub scan: String,
+    pub customer: String,
+    pub shipment: Option<String>,
+    /// Quantity, when the label carries no count; otherwise the label's count.
+    pub quantity: Option<u64>,
+    /// Refuse (rather than warn) when the lot is not the FEFO choice.
+    pub strict_fefo: bool,
+    pub gs_substitute: Option<char>,
+}
+
+/// A dispatched lot, for the worker's feedback.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DispatchOutcome {
+    pub event_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub quantity: u64,
+    pub customer: String,
+    /// Set when another lot should have gone first (FEFO).
+    pub warning: Option<String>,
 }
 
 pub struct Station {
@@ -175,6 +204,101 @@ impl Station {
             location: location.to_string(),
             status: product.receive_as,
             sscc: msg.sscc().map(str::to_string),
+        })
+    }
+
+    /// Ships a scanned lot to a customer after the dispatch rules: released, not expired, on
+    /// hand; a lot that is not the FEFO choice is a warning, or a refusal in strict mode.
+    pub fn dispatch(
+        &mut self,
+        req: &DispatchRequest,
+        today: chrono::NaiveDate,
+    ) -> Result<DispatchOutcome, WorkflowError> {
+        if req.customer.trim().is_empty() {
+            return Err(WorkflowError::Invalid(
+                "a dispatch needs a customer (--customer)".into(),
+            ));
+        }
+        let opts = ParseOptions {
+            gs_substitute: req.gs_substitute,
+            ..Default::default()
+        };
+        let msg = gs1::parse(&req.scan, &opts)?;
+        let gtin = msg
+            .gtin()
+            .ok_or(WorkflowError::Missing {
+                what: "GTIN",
+                ai: "(01) or (02)",
+            })?
+            .to_string();
+        let batch = msg
+            .batch()
+            .ok_or(WorkflowError::Missing {
+                what: "batch/lot",
+                ai: "(10)",
+            })?
+            .to_string();
+        let lot = self.store.lot(&gtin, &batch)?.ok_or_else(|| {
+            WorkflowError::Refused(format!(
+                "lot {batch} of GTIN {gtin} was never received here"
+            ))
+        })?;
+        rules::check_dispatch(lot.status, lot.expiry, today)
+            .map_err(|r| WorkflowError::Refused(format!("{batch}: {r}")))?;
+        let on_hand: i64 = lot.stock.iter().map(|(_, q)| q).sum();
+        let quantity = match req.quantity.or(msg.quantity()) {
+            Some(q) => q,
+            None if on_hand > 0 => on_hand as u64,
+            None => 0,
+        };
+        if quantity == 0 || quantity > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(quantity));
+        }
+        if quantity as i64 > on_hand {
+            return Err(WorkflowError::Refused(format!(
+                "{batch}: only {on_hand} on hand, {quantity} asked"
+            )));
+        }
+        let candidates = self.store.lots_of(&gtin)?;
+        let warning = rules::fefo_first(&candidates, today)
+            .filter(|first| first.batch != batch)
+            .map(|first| {
+                let when = first
+                    .expiry
+                    .map(|e| format!(" (expires {e})"))
+                    .unwrap_or_default();
+                format!(
+                    "not the FEFO choice: lot {}{when} should go first",
+                    first.batch
+                )
+            });
+        if let (Some(w), true) = (&warning, req.strict_fefo) {
+            return Err(WorkflowError::Refused(format!("{batch}: {w}")));
+        }
+        let mut from = Vec::new();
+        let mut left = quantity as i64;
+        for (location, qty) in &lot.stock {
+            let take = left.min(*qty);
+            if take > 0 {
+                from.push((location.clone(), take as u64));
+                left -= take;
+            }
+        }
+        let recorded = self.record(EventKind::LotDispatched {
+            gtin: gtin.clone(),
+            batch: batch.clone(),
+            quantity,
+            customer: req.customer.trim().to_string(),
+            shipment: req.shipment.clone(),
+            from,
+        })?;
+        Ok(DispatchOutcome {
+            event_id: recorded.id,
+            gtin,
+            batch,
+            quantity,
+            customer: req.customer.trim().to_string(),
+            warning,
         })
     }
 

@@ -1,0 +1,101 @@
+//! Dispatch and rotation rules. Pure: the workflow feeds them the lot data.
+
+use chrono::NaiveDate;
+
+use super::LotStatus;
+
+/// Why a lot must not ship.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DispatchRefusal {
+    /// Only released lots ship.
+    #[error("lot is {}: only released lots may ship", .0.name())]
+    NotReleased(LotStatus),
+    /// Past its expiry date.
+    #[error("lot expired on {0}: expired stock may not ship")]
+    Expired(NaiveDate),
+}
+
+/// Whether a lot may ship today.
+pub fn check_dispatch(
+    status: LotStatus,
+    expiry: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(), DispatchRefusal> {
+    if status != LotStatus::Released {
+        return Err(DispatchRefusal::NotReleased(status));
+    }
+    match expiry {
+        Some(e) if e < today => Err(DispatchRefusal::Expired(e)),
+        _ => Ok(()),
+    }
+}
+
+/// A lot that could be picked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub batch: String,
+    pub expiry: Option<NaiveDate>,
+    pub status: LotStatus,
+    pub on_hand: i64,
+}
+
+/// First expired, first out: the shippable lot with stock that expires first (lots without
+/// an expiry date come last).
+pub fn fefo_first(lots: &[Candidate], today: NaiveDate) -> Option<&Candidate> {
+    lots.iter()
+        .filter(|c| c.on_hand > 0 && check_dispatch(c.status, c.expiry, today).is_ok())
+        .min_by_key(|c| (c.expiry.is_none(), c.expiry, c.batch.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_released_unexpired_lots_ship() {
+        let today = d("2026-11-25");
+        assert!(check_dispatch(LotStatus::Released, Some(d("2026-11-25")), today).is_ok());
+        assert!(check_dispatch(LotStatus::Released, None, today).is_ok());
+        assert_eq!(
+            check_dispatch(LotStatus::Released, Some(d("2026-11-24")), today),
+            Err(DispatchRefusal::Expired(d("2026-11-24")))
+        );
+        for s in [
+            LotStatus::Quarantined,
+            LotStatus::OnHold,
+            LotStatus::Rejected,
+            LotStatus::Recalled,
+        ] {
+            assert_eq!(
+                check_dispatch(s, None, today),
+                Err(DispatchRefusal::NotReleased(s))
+            );
+        }
+    }
+
+    #[test]
+    fn fefo_picks_the_earliest_expiry_among_shippable_lots_with_stock() {
+        let today = d("2026-11-25");
+        let c = |batch: &str, expiry: Option<&str>, status, on_hand| Candidate {
+            batch: batch.into(),
+            expiry: expiry.map(d),
+            status,
+            on_hand,
+        };
+        let lots = [
+            c("EXPIRED", Some("2026-01-01"), LotStatus::Released, 5),
+            c("HELD", Some("2026-12-01"), LotStatus::OnHold, 5),
+            c("EMPTY", Some("2026-12-02"), LotStatus::Released, 0),
+            c("LATER", Some("2027-06-01"), LotStatus::Released, 5),
+            c("FIRST", Some("2027-01-01"), LotStatus::Released, 5),
+            c("UNDATED", None, LotStatus::Released, 5),
+        ];
+        assert_eq!(fefo_first(&lots, today).unwrap().batch, "FIRST");
+        assert_eq!(fefo_first(&lots[5..], today).unwrap().batch, "UNDATED");
+        assert!(fefo_first(&lots[..3], today).is_none());
+    }
+}
