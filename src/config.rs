@@ -1,12 +1,54 @@
-//! The station's configuration file (TOML): site, station, scanner, printer, server.
+//! The station's configuration file (TOML): site, scanner; printer and server to come.
 //!
-//! Each section's type lives with the module that uses it; this file only gathers them.
+//! Each section's type lives with the module that uses it; this file gathers them and finds
+//! the file: `--config`/`LOTLINE_CONFIG`, else `lotline.toml` in the user's config directory,
+//! else the defaults.
+
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StationConfig {
+    /// `[site]`: facility code and batch-number format.
+    pub site: crate::workflow::SiteConfig,
     /// `[scanner]`: sources, framing, keyboard-wedge timing, duplicate window.
     pub scanner: crate::scanner::ScannerConfig,
+}
+
+/// Why the configuration file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("reading the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for the station configuration (misspelt keys included).
+    #[error("in the config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+}
+
+impl StationConfig {
+    /// Loads the configuration from `path`, or the default location, or the defaults.
+    pub fn load(path: Option<&Path>) -> Result<StationConfig, ConfigError> {
+        let default_path = || {
+            directories::ProjectDirs::from("", "", "lotline")
+                .map(|dirs| dirs.config_dir().join("lotline.toml"))
+                .filter(|p| p.is_file())
+        };
+        let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
+            return Ok(StationConfig::default());
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source })
+    }
 }

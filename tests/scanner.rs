@@ -590,7 +590,7 @@ fn lotline_scan_takes_source_and_wedge_settings_from_the_config_file() {
 /// The whole receiving path: a serial scanner (pty at 9600 baud) → `lotline scan --mode
 /// receive` → the workflow → lots in the store, with refusals reported and the loop going on.
 #[test]
-fn lotline_scan_receives_looks_up_and_refuses_dispatch_of_quarantined_lots() {
+fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
     let dir = tempdir();
     let db = dir.path().join("lotline.db");
     let registered = lotline()
@@ -734,4 +734,66 @@ fn lotline_scan_receives_looks_up_and_refuses_dispatch_of_quarantined_lots() {
         .unwrap();
     let verify: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
     assert_eq!(verify["events"], 4, "lookups and refusals write nothing");
+
+    // Produce mode: scanned input lots go into a production batch; quarantined ones do not.
+    let run = |args: &[&str]| {
+        let o = lotline().arg("--db").arg(&db).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    run(&[
+        "product",
+        "add",
+        "09501101530010",
+        "--name",
+        "Tomatoes",
+        "--receive-as",
+        "released",
+    ]);
+    run(&["receive", "(01)09501101530010(10)TOM(30)9"]);
+    let batch = run(&["produce", "--product", "09501101531000", "--qty", "10"]);
+    let process = ScanProcess::start(
+        &[
+            "scan",
+            "--source",
+            &spec,
+            "--mode",
+            "produce",
+            "--into",
+            &batch,
+            "--product",
+            "09501101531000",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(process.next_event("state")["state"], "connected");
+    scanner.send(b"]C10109501101530010\x1d10TOM\r");
+    scanner.send(b"]C10109501101531000\x1d10LOT-45\r");
+    let consumed = process.next_event("scan");
+    assert_eq!(consumed["outcome"], "ok", "{consumed}");
+    assert_eq!(
+        consumed["message"],
+        format!("consumed 9 of lot TOM into batch {batch}")
+    );
+    let refused = process.next_event("scan");
+    assert_eq!(refused["outcome"], "refused");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("input LOT-45: lot is quarantined")
+    );
+    drop(process);
+    let tomatoes: serde_json::Value =
+        serde_json::from_str(&run(&["lot", "show", "09501101530010", "TOM", "--json"])).unwrap();
+    assert_eq!(
+        tomatoes["stock"],
+        serde_json::json!([]),
+        "all 9 went into the batch"
+    );
 }

@@ -465,5 +465,159 @@ fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3, "upgraded through every migration");
+}
+
+#[test]
+fn production_numbers_batches_from_the_site_format_and_records_what_went_into_them() {
+    let (dir, db) = site(); // GTIN (the finished product) receives and produces into quarantine
+    let config = dir.path().join("lotline.toml");
+    std::fs::write(
+        &config,
+        "[site]\nfacility = \"DUB\"\nbatch_format = \"{FAC}{YY}{JJJ}-{SEQ:3}\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let tomatoes = "09501101530010";
+    json(&lotline(
+        &db,
+        &[
+            "product",
+            "add",
+            tomatoes,
+            "--name",
+            "Tomatoes",
+            "--receive-as",
+            "released",
+            "--json",
+        ],
+    ));
+    json(&lotline(
+        &db,
+        &["receive", &format!("(01){tomatoes}(10)T1(30)20"), "--json"],
+    ));
+    json(&lotline(
+        &db,
+        &["receive", &format!("(01){tomatoes}(10)T2(30)5"), "--json"],
+    ));
+    json(&lotline(
+        &db,
+        &["receive", &format!("(01){GTIN}(10)QUAR(30)5"), "--json"],
+    ));
+    let prefix = format!("DUB{}-", chrono::Local::now().date_naive().format("%y%j"));
+
+    let p = json(&lotline(
+        &db,
+        &[
+            "--config",
+            config,
+            "produce",
+            "--product",
+            GTIN,
+            "--qty",
+            "100",
+            "--expiry",
+            "2027-06-30",
+            "--consume",
+            &format!("(01){tomatoes}(10)T1(30)12"),
+            "--consume",
+            &format!("(01){tomatoes}(10)T2"),
+            "--json",
+        ],
+    ));
+    assert_eq!(p["batch"], format!("{prefix}001"));
+    assert_eq!(
+        p["inputs"],
+        serde_json::json!([[tomatoes, "T1", 12], [tomatoes, "T2", 5]])
+    );
+    assert_eq!(p["status"], "quarantined");
+
+    // A refused production (a quarantined input) writes nothing and uses no number.
+    let before = events(&db);
+    let o = lotline(
+        &db,
+        &[
+            "--config",
+            config,
+            "produce",
+            "--product",
+            GTIN,
+            "--qty",
+            "1",
+            "--consume",
+            &format!("(01){GTIN}(10)QUAR"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("input QUAR: lot is quarantined: only released lots may ship")
+    );
+    assert_eq!(events(&db), before);
+
+    // Every run is a new process: the sequence lives in the store and never repeats.
+    let o = lotline(
+        &db,
+        &[
+            "--config",
+            config,
+            "produce",
+            "--product",
+            GTIN,
+            "--qty",
+            "50",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("{prefix}002")
+    );
+
+    let lot = json(&lotline(&db, &["lot", "show", tomatoes, "T1", "--json"]));
+    assert_eq!(lot["stock"], serde_json::json!([["RECEIVING", 8]]));
+    let made = json(&lotline(
+        &db,
+        &["lot", "show", GTIN, &format!("{prefix}001"), "--json"],
+    ));
+    assert_eq!(
+        (made["expiry"].as_str(), made["stock"].clone()),
+        (Some("2027-06-30"), serde_json::json!([["PRODUCTION", 100]]))
+    );
+
+    let mut store = lotline::store::Store::open(&db).unwrap();
+    let edges = store.genealogy_of(tomatoes, "T1").unwrap();
+    assert_eq!(edges.len(), 1);
+    assert_eq!(
+        (edges[0].output_batch.as_str(), edges[0].quantity),
+        (format!("{prefix}001").as_str(), 12)
+    );
+    let snapshot = store.derived_snapshot().unwrap();
+    store.rebuild().unwrap();
+    assert_eq!(
+        store.derived_snapshot().unwrap(),
+        snapshot,
+        "sequences and genealogy replay too"
+    );
+
+    // A site format that could break AI (10) is refused before anything is made.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[site]\nbatch_format = \"{PROD:12}{YYYY}{MM}{DD}{SEQ:4}\"\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.toml");
+    let o = lotline(
+        &db,
+        &[
+            "--config",
+            bad.to_str().unwrap(),
+            "produce",
+            "--product",
+            GTIN,
+            "--qty",
+            "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("AI (10) holds at most 20"));
 }

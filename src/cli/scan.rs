@@ -7,7 +7,6 @@
 //! was rejected, or the source could not start.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use crate::scanner::source::{self, SourceSpec};
 use crate::scanner::station::{
     Feedback, Gs1CheckHandler, Outcome, ScanHandler, Station, StationEvent,
 };
-use crate::scanner::{Scan, ScannerConfig, SourceState};
+use crate::scanner::{Scan, SourceState};
 use crate::workflow;
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +60,12 @@ pub struct ScanArgs {
     /// Dispatch mode: refuse, not just warn, when a lot is not the FEFO choice.
     #[arg(long)]
     pub strict_fefo: bool,
+    /// Produce mode: the production batch the scanned input lots go into.
+    #[arg(long, value_name = "BATCH")]
+    pub into: Option<String>,
+    /// Produce mode: the GTIN of that production batch.
+    #[arg(long, value_name = "GTIN")]
+    pub product: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -99,7 +104,7 @@ impl From<SuffixArg> for Suffix {
 }
 
 pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
-    let mut config = load_scanner_config(globals.config.as_deref())?;
+    let mut config = StationConfig::load(globals.config.as_deref())?.scanner;
     if let Some(gs) = args.gs {
         config.wedge.gs_substitute = Some(gs);
     }
@@ -151,26 +156,6 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
     })
 }
 
-/// The `[scanner]` section of the config file named by `--config`/`LOTLINE_CONFIG` (which must
-/// exist), else of `lotline.toml` in the user's config directory when there is one, else the
-/// defaults.
-// The lead may move this into src/config.rs once other commands read the file too.
-fn load_scanner_config(path: Option<&Path>) -> anyhow::Result<ScannerConfig> {
-    let default_path = || {
-        directories::ProjectDirs::from("", "", "lotline")
-            .map(|dirs| dirs.config_dir().join("lotline.toml"))
-            .filter(|p| p.is_file())
-    };
-    let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
-        return Ok(ScannerConfig::default());
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading the config file {}", path.display()))?;
-    let config: StationConfig =
-        toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))?;
-    Ok(config.scanner)
-}
-
 fn handler_for(
     mode: ScanMode,
     args: &ScanArgs,
@@ -219,10 +204,22 @@ fn handler_for(
                 gs_substitute: args.gs,
             }))
         }
-        // The production workflow is not built yet (the store issue).
-        ScanMode::Produce => anyhow::bail!(
-            "--mode produce is not available yet; use --mode receive, dispatch, lookup or check"
-        ),
+        ScanMode::Produce => {
+            let (Some(into), Some(product)) = (args.into.clone(), args.product.clone()) else {
+                anyhow::bail!(
+                    "--mode produce needs --into BATCH and --product GTIN: the batch the scanned inputs go into (see lotline produce)"
+                );
+            };
+            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+            let station = workflow::Station::open(&db, workflow::identity_from_env())
+                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            Ok(Box::new(ProduceHandler {
+                station,
+                into,
+                product,
+                gs_substitute: args.gs,
+            }))
+        }
     }
 }
 
@@ -264,6 +261,31 @@ impl ScanHandler for DispatchHandler {
                 )
                 .with_detail(serde_json::to_value(&d).unwrap_or_default())
             }
+            Err(workflow::WorkflowError::BadScan(e)) => {
+                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
+            }
+            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
+        }
+    }
+}
+
+/// Produce mode: each scan consumes an input lot into the production batch.
+struct ProduceHandler {
+    station: workflow::Station,
+    into: String,
+    product: String,
+    gs_substitute: Option<char>,
+}
+
+impl ScanHandler for ProduceHandler {
+    fn handle(&mut self, scan: &Scan) -> Feedback {
+        let today = chrono::Local::now().date_naive();
+        match self.station.consume(&scan.text, &self.product, &self.into, self.gs_substitute, today) {
+            Ok((gtin, batch, quantity)) => Feedback::new(
+                Outcome::Ok,
+                format!("consumed {quantity} of lot {batch} into batch {}", self.into),
+            )
+            .with_detail(serde_json::json!({"gtin": gtin, "batch": batch, "quantity": quantity, "into": self.into})),
             Err(workflow::WorkflowError::BadScan(e)) => {
                 Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
             }

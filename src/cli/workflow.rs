@@ -36,6 +36,25 @@ pub enum WorkflowCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Record a production batch (its number from the site's batch format) and the input lots
+    /// it used up. Prints the new batch number.
+    Produce {
+        /// The product made (GTIN).
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        qty: u64,
+        /// Expiry date of the batch (YYYY-MM-DD).
+        #[arg(long)]
+        expiry: Option<chrono::NaiveDate>,
+        /// Scans of input lots consumed (label count, else all on hand).
+        #[arg(long, num_args = 1..)]
+        consume: Vec<String>,
+        #[arg(long)]
+        gs: Option<char>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Ship scanned pallets/cases to a customer (released, unexpired, on hand; FEFO checked).
     Dispatch {
         /// One or more scans.
@@ -173,6 +192,33 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                     r.location,
                     r.status.name()
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Produce {
+            product,
+            qty,
+            expiry,
+            consume,
+            gs,
+            json,
+        } => {
+            let site = crate::config::StationConfig::load(globals.config.as_deref())?.site;
+            let req = workflow::ProduceRequest {
+                product,
+                quantity: qty,
+                expiry,
+                consume,
+                gs_substitute: gs,
+            };
+            let p = station.produce(&site, &req, chrono::Local::now().date_naive())?;
+            if json {
+                println!("{}", serde_json::to_string(&p)?);
+            } else {
+                println!("{}", p.batch);
+                for (gtin, batch, q) in &p.inputs {
+                    eprintln!("  consumed {q} of lot {batch} ({gtin})");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

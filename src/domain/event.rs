@@ -27,6 +27,26 @@ pub enum EventKind {
         sscc: Option<String>,
         po: Option<String>,
     },
+    /// A production batch made, its number taken from the site's format and sequence.
+    BatchProduced {
+        gtin: String,
+        batch: String,
+        quantity: u64,
+        location: String,
+        expiry: Option<NaiveDate>,
+        status: LotStatus,
+        sequence_key: String,
+        sequence: u64,
+    },
+    /// An input lot used up in a production batch, taken from these locations.
+    LotConsumed {
+        gtin: String,
+        batch: String,
+        quantity: u64,
+        into_gtin: String,
+        into_batch: String,
+        from: Vec<(String, u64)>,
+    },
     /// Stock of a lot shipped to a customer, taken from these locations.
     LotDispatched {
         gtin: String,
@@ -45,6 +65,8 @@ impl EventKind {
             EventKind::ProductRegistered { .. } => "product_registered",
             EventKind::LotReceived { .. } => "lot_received",
             EventKind::LotDispatched { .. } => "lot_dispatched",
+            EventKind::BatchProduced { .. } => "batch_produced",
+            EventKind::LotConsumed { .. } => "lot_consumed",
         }
     }
 }

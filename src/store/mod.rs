@@ -58,6 +58,16 @@ pub struct Product {
     pub receive_as: LotStatus,
 }
 
+/// An input lot used up in an output lot.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GenealogyEdge {
+    pub input_gtin: String,
+    pub input_batch: String,
+    pub output_gtin: String,
+    pub output_batch: String,
+    pub quantity: i64,
+}
+
 /// A lot's current state.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Lot {
@@ -97,8 +107,19 @@ impl Store {
         actor: &str,
         event: EventKind,
     ) -> Result<RecordedEvent, StoreError> {
+        Ok(self.append_all(station, actor, vec![event])?.remove(0))
+    }
+
+    /// Records events that belong together (a production batch and its inputs) in one
+    /// transaction: all of them, or none.
+    pub fn append_all(
+        &mut self,
+        station: &str,
+        actor: &str,
+        events: Vec<EventKind>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let tx = self.conn.transaction()?;
-        let prev: String = tx
+        let mut prev: String = tx
             .query_row(
                 "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
                 [],
@@ -106,27 +127,63 @@ impl Store {
             )
             .optional()?
             .unwrap_or_else(|| GENESIS.to_string());
-        let id = Uuid::now_v7().to_string();
-        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
-        let payload = serde_json::to_string(&event).expect("events serialise");
-        let hash = chain_hash(&prev, &id, &at, station, actor, &payload);
-        tx.execute(
-            "INSERT INTO events (id, at, station, actor, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, at, station, actor, event.name(), payload, prev, hash],
-        )?;
-        let seq = tx.last_insert_rowid();
-        tx.execute("INSERT INTO outbox (event_id) VALUES (?1)", params![id])?;
-        apply(&tx, seq, &event)?;
+        let mut recorded = Vec::with_capacity(events.len());
+        for event in events {
+            let id = Uuid::now_v7().to_string();
+            let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+            let payload = serde_json::to_string(&event).expect("events serialise");
+            let hash = chain_hash(&prev, &id, &at, station, actor, &payload);
+            tx.execute(
+                "INSERT INTO events (id, at, station, actor, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![id, at, station, actor, event.name(), payload, prev, hash],
+            )?;
+            let seq = tx.last_insert_rowid();
+            tx.execute("INSERT INTO outbox (event_id) VALUES (?1)", params![id])?;
+            apply(&tx, seq, &event)?;
+            prev = hash.clone();
+            recorded.push(RecordedEvent {
+                seq,
+                id,
+                at,
+                station: station.into(),
+                actor: actor.into(),
+                event,
+                hash,
+            });
+        }
         tx.commit()?;
-        Ok(RecordedEvent {
-            seq,
-            id,
-            at,
-            station: station.into(),
-            actor: actor.into(),
-            event,
-            hash,
-        })
+        Ok(recorded)
+    }
+
+    /// The last production sequence number used under `key` (0 if none).
+    pub fn last_sequence(&self, key: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT last FROM sequences WHERE key = ?1",
+                params![key],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0) as u64)
+    }
+
+    /// Genealogy edges in which a lot is the input or the output.
+    pub fn genealogy_of(&self, gtin: &str, batch: &str) -> Result<Vec<GenealogyEdge>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT input_gtin, input_batch, output_gtin, output_batch, quantity FROM genealogy
+             WHERE (input_gtin = ?1 AND input_batch = ?2) OR (output_gtin = ?1 AND output_batch = ?2) ORDER BY event_seq",
+        )?;
+        let rows = stmt.query_map(params![gtin, batch], |r| {
+            Ok(GenealogyEdge {
+                input_gtin: r.get(0)?,
+                input_batch: r.get(1)?,
+                output_gtin: r.get(2)?,
+                output_batch: r.get(3)?,
+                quantity: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every event in order.
@@ -375,6 +432,47 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
                 params![gtin, batch, location, *quantity as i64],
             )?;
         }
+        EventKind::BatchProduced {
+            gtin,
+            batch,
+            quantity,
+            location,
+            expiry,
+            status,
+            sequence_key,
+            sequence,
+        } => {
+            tx.execute(
+                "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, NULL)
+                 ON CONFLICT (gtin, batch) DO NOTHING",
+                params![gtin, batch, expiry.map(|d| d.to_string()), status.name()],
+            )?;
+            tx.execute(
+                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
+                params![gtin, batch, location, *quantity as i64],
+            )?;
+            tx.execute(
+                "INSERT INTO sequences (key, last) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)",
+                params![sequence_key, *sequence as i64],
+            )?;
+        }
+        EventKind::LotConsumed {
+            gtin,
+            batch,
+            quantity,
+            into_gtin,
+            into_batch,
+            from,
+        } => {
+            take_stock(tx, gtin, batch, from)?;
+            tx.execute(
+                "INSERT INTO genealogy (event_seq, input_gtin, input_batch, output_gtin, output_batch, quantity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![seq, gtin, batch, into_gtin, into_batch, *quantity as i64],
+            )?;
+        }
         EventKind::LotDispatched {
             gtin,
             batch,
@@ -383,22 +481,33 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             shipment,
             from,
         } => {
-            for (location, qty) in from {
-                tx.execute(
-                    "UPDATE stock SET quantity = quantity - ?4 WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
-                    params![gtin, batch, location, *qty as i64],
-                )?;
-            }
-            tx.execute(
-                "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
-                params![gtin, batch],
-            )?;
+            take_stock(tx, gtin, batch, from)?;
             tx.execute(
                 "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![seq, gtin, batch, *quantity as i64, customer, shipment],
             )?;
         }
     }
+    Ok(())
+}
+
+/// Removes stock taken from locations (dispatch, consumption); empty rows go.
+fn take_stock(
+    tx: &Transaction,
+    gtin: &str,
+    batch: &str,
+    from: &[(String, u64)],
+) -> Result<(), StoreError> {
+    for (location, qty) in from {
+        tx.execute(
+            "UPDATE stock SET quantity = quantity - ?4 WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
+            params![gtin, batch, location, *qty as i64],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
+        params![gtin, batch],
+    )?;
     Ok(())
 }
 

@@ -34,6 +34,14 @@ const MIGRATIONS: &[&str] = &[
         quantity INTEGER NOT NULL, customer TEXT NOT NULL, shipment TEXT
     );
     CREATE INDEX shipments_lot ON shipments (gtin, batch);",
+    // 3: production sequences and genealogy.
+    "CREATE TABLE sequences (key TEXT PRIMARY KEY, last INTEGER NOT NULL);
+    CREATE TABLE genealogy (
+        event_seq INTEGER PRIMARY KEY, input_gtin TEXT NOT NULL, input_batch TEXT NOT NULL,
+        output_gtin TEXT NOT NULL, output_batch TEXT NOT NULL, quantity INTEGER NOT NULL
+    );
+    CREATE INDEX genealogy_input ON genealogy (input_gtin, input_batch);
+    CREATE INDEX genealogy_output ON genealogy (output_gtin, output_batch);",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -42,6 +50,8 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("lots", "gtin, batch"),
     ("stock", "gtin, batch, location"),
     ("shipments", "event_seq"),
+    ("sequences", "key"),
+    ("genealogy", "event_seq"),
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::batch::{BatchFormat, BatchInputs};
 use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
 use crate::store::{Lot, Product, RecordedEvent, Store, StoreError};
@@ -75,6 +76,51 @@ pub struct ReceiveOutcome {
     pub location: String,
     pub status: LotStatus,
     pub sscc: Option<String>,
+}
+
+/// The site's production settings (`[site]` in the station config).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Facility code for `{FAC}` in the batch format.
+    pub facility: String,
+    /// Batch-number format (see `src/batch`); `{PROD}` is the GTIN's item digits.
+    pub batch_format: String,
+    /// Where produced batches are put.
+    pub production_location: String,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            facility: String::new(),
+            batch_format: "{YY}{JJJ}{SEQ:4}".into(),
+            production_location: "PRODUCTION".into(),
+        }
+    }
+}
+
+/// A production batch to record.
+#[derive(Debug, Clone, Default)]
+pub struct ProduceRequest {
+    pub product: String,
+    pub quantity: u64,
+    pub expiry: Option<chrono::NaiveDate>,
+    /// Scans of input lots used up (label count, else all on hand).
+    pub consume: Vec<String>,
+    pub gs_substitute: Option<char>,
+}
+
+/// A production batch recorded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProduceOutcome {
+    pub gtin: String,
+    pub batch: String,
+    pub quantity: u64,
+    pub location: String,
+    pub status: LotStatus,
+    /// Inputs consumed: (gtin, batch, quantity).
+    pub inputs: Vec<(String, String, u64)>,
 }
 
 /// A pallet or case scanned onto a shipment.
@@ -275,15 +321,7 @@ impl Station {
         if let (Some(w), true) = (&warning, req.strict_fefo) {
             return Err(WorkflowError::Refused(format!("{batch}: {w}")));
         }
-        let mut from = Vec::new();
-        let mut left = quantity as i64;
-        for (location, qty) in &lot.stock {
-            let take = left.min(*qty);
-            if take > 0 {
-                from.push((location.clone(), take as u64));
-                left -= take;
-            }
-        }
+        let from = take_from(&lot.stock, quantity);
         let recorded = self.record(EventKind::LotDispatched {
             gtin: gtin.clone(),
             batch: batch.clone(),
@@ -300,6 +338,144 @@ impl Station {
             customer: req.customer.trim().to_string(),
             warning,
         })
+    }
+
+    /// Records a production batch: its number from the site format and a sequence that never
+    /// repeats in this store, and every input lot consumed into it, in one transaction.
+    pub fn produce(
+        &mut self,
+        site: &SiteConfig,
+        req: &ProduceRequest,
+        today: chrono::NaiveDate,
+    ) -> Result<ProduceOutcome, WorkflowError> {
+        let gtin =
+            gs1::normalize_gtin(&req.product).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let product = self
+            .store
+            .product(&gtin)?
+            .ok_or_else(|| WorkflowError::UnknownProduct(gtin.clone()))?;
+        if req.quantity == 0 || req.quantity > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(req.quantity));
+        }
+        let format = BatchFormat::parse(&site.batch_format)
+            .map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let item = &gtin[8..13];
+        let key = format.sequence_key(today, item);
+        let sequence = self.store.last_sequence(&key)? + 1;
+        let batch = format
+            .render(&BatchInputs {
+                date: today,
+                facility: &site.facility,
+                product: item,
+                sequence,
+            })
+            .map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        if self.store.lot(&gtin, &batch)?.is_some() {
+            return Err(WorkflowError::Refused(format!(
+                "batch {batch} already exists for {gtin}: the batch format must name this station or facility"
+            )));
+        }
+        let mut events = vec![EventKind::BatchProduced {
+            gtin: gtin.clone(),
+            batch: batch.clone(),
+            quantity: req.quantity,
+            location: site.production_location.clone(),
+            expiry: req.expiry,
+            status: product.receive_as,
+            sequence_key: key,
+            sequence,
+        }];
+        let mut inputs = Vec::new();
+        for scan in &req.consume {
+            let (event, input) = self.consumption(scan, &gtin, &batch, req.gs_substitute, today)?;
+            events.push(event);
+            inputs.push(input);
+        }
+        self.store
+            .append_all(&self.who.station, &self.who.actor, events)?;
+        Ok(ProduceOutcome {
+            gtin,
+            batch,
+            quantity: req.quantity,
+            location: site.production_location.clone(),
+            status: product.receive_as,
+            inputs,
+        })
+    }
+
+    /// Consumes one scanned input lot into an existing production batch.
+    pub fn consume(
+        &mut self,
+        scan: &str,
+        into_gtin: &str,
+        into_batch: &str,
+        gs_substitute: Option<char>,
+        today: chrono::NaiveDate,
+    ) -> Result<(String, String, u64), WorkflowError> {
+        let into_gtin =
+            gs1::normalize_gtin(into_gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        if self.store.lot(&into_gtin, into_batch)?.is_none() {
+            return Err(WorkflowError::Invalid(format!(
+                "no production batch {into_batch} of GTIN {into_gtin}: record it with lotline produce"
+            )));
+        }
+        let (event, input) =
+            self.consumption(scan, &into_gtin, into_batch, gs_substitute, today)?;
+        self.record(event)?;
+        Ok(input)
+    }
+
+    /// Checks an input lot (released, not expired, on hand) and makes its consumption event.
+    fn consumption(
+        &self,
+        scan: &str,
+        into_gtin: &str,
+        into_batch: &str,
+        gs_substitute: Option<char>,
+        today: chrono::NaiveDate,
+    ) -> Result<(EventKind, (String, String, u64)), WorkflowError> {
+        let opts = ParseOptions {
+            gs_substitute,
+            ..Default::default()
+        };
+        let msg = gs1::parse(scan, &opts)?;
+        let gtin = msg
+            .gtin()
+            .ok_or(WorkflowError::Missing {
+                what: "GTIN",
+                ai: "(01) or (02)",
+            })?
+            .to_string();
+        let batch = msg
+            .batch()
+            .ok_or(WorkflowError::Missing {
+                what: "batch/lot",
+                ai: "(10)",
+            })?
+            .to_string();
+        let lot = self.store.lot(&gtin, &batch)?.ok_or_else(|| {
+            WorkflowError::Refused(format!(
+                "input lot {batch} of GTIN {gtin} was never received here"
+            ))
+        })?;
+        rules::check_dispatch(lot.status, lot.expiry, today)
+            .map_err(|r| WorkflowError::Refused(format!("input {batch}: {r}")))?;
+        let on_hand: i64 = lot.stock.iter().map(|(_, q)| q).sum();
+        let quantity = msg.quantity().unwrap_or(on_hand.max(0) as u64);
+        if quantity == 0 || quantity as i64 > on_hand {
+            return Err(WorkflowError::Refused(format!(
+                "input {batch}: only {on_hand} on hand, {quantity} asked"
+            )));
+        }
+        let event = EventKind::LotConsumed {
+            gtin: gtin.clone(),
+            batch: batch.clone(),
+            quantity,
+            into_gtin: into_gtin.to_string(),
+            into_batch: into_batch.to_string(),
+            from: take_from(&lot.stock, quantity),
+        };
+        Ok((event, (gtin, batch, quantity)))
     }
 
     pub fn product(&self, gtin: &str) -> Result<Option<Product>, WorkflowError> {
@@ -388,6 +564,20 @@ impl Station {
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
         self.store.append(&self.who.station, &self.who.actor, event)
     }
+}
+
+/// Which locations stock is taken from: in the lot's location order until `quantity` is met.
+fn take_from(stock: &[(String, i64)], quantity: u64) -> Vec<(String, u64)> {
+    let mut left = quantity as i64;
+    let mut from = Vec::new();
+    for (location, qty) in stock {
+        let take = left.min(*qty);
+        if take > 0 {
+            from.push((location.clone(), take as u64));
+            left -= take;
+        }
+    }
+    from
 }
 
 /// The store file: `--db`/`LOTLINE_DB`, else `lotline.db` in the user's data directory.
