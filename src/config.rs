@@ -6,4 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct StationConfig {}
+pub struct StationConfig {
+    /// `[station]`: identity, site code, supervisor PIN hash, FEFO and expiry rules.
+    pub station: crate::workflow::StationSettings,
+}

@@ -25,15 +25,28 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub enum StoreError {
     /// SQLite failed (disk full, locked, corrupt file...).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// An event payload could not be encoded or decoded.
     #[error("event payload error: {0}")]
-    Payload(#[from] serde_json::Error),
+    Payload(serde_json::Error),
     /// The file was written by a newer Lotline.
     #[error(
         "database schema version {found} is newer than this program supports ({supported}); upgrade Lotline"
     )]
     TooNew { found: i64, supported: i64 },
+}
+
+// Manual `From`s so an error chain does not print the inner message twice.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Payload(e)
+    }
 }
 
 /// Who records an event, from where.

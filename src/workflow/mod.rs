@@ -69,10 +69,10 @@ pub enum WorkflowError {
     Rule(#[from] RuleError),
     /// A dispatch line must not ship.
     #[error("REFUSED: {0}")]
-    Dispatch(#[from] DispatchRefusal),
+    Dispatch(DispatchRefusal),
     /// The scan is not valid GS1 data.
     #[error("malformed scan: {0}")]
-    Scan(#[from] gs1::Gs1Error),
+    Scan(gs1::Gs1Error),
     /// The scan lacks a field the operation needs.
     #[error("the scan has no {0}; scan the label that carries it or type it with --{1}")]
     MissingField(&'static str, &'static str),
@@ -107,6 +107,20 @@ pub enum WorkflowError {
     /// A product name is required.
     #[error("a product name is required (--name)")]
     NameRequired,
+}
+
+// Manual `From`s (not `#[from]`): the message already includes the inner error, and marking it
+// as the source too would print it twice in an error chain.
+impl From<DispatchRefusal> for WorkflowError {
+    fn from(e: DispatchRefusal) -> Self {
+        WorkflowError::Dispatch(e)
+    }
+}
+
+impl From<gs1::Gs1Error> for WorkflowError {
+    fn from(e: gs1::Gs1Error) -> Self {
+        WorkflowError::Scan(e)
+    }
 }
 
 /// Checks the digits and check digit of a GTIN-8/12/13/14 and returns it as 14 digits.
