@@ -14,6 +14,7 @@ use crate::config::StationConfig;
 use crate::domain::{LotStatus, Role, StatusAction, Strategy};
 use crate::gs1;
 use crate::store::query;
+use crate::workflow::seed::{self, SeedPlan};
 use crate::workflow::{
     DispatchRequest, LotLine, Outcome, ProduceRequest, ReceiveRequest, Station, StationIdentity,
 };
@@ -43,6 +44,36 @@ pub enum WorkflowCommand {
     /// Check or rebuild the local store.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Developer tools: data generator.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Generate a realistic site (products, lots, genealogy, shipments) into the store.
+    Seed {
+        #[arg(long, default_value_t = 2000)]
+        products: u32,
+        #[arg(long, default_value_t = 200_000)]
+        lots: u32,
+        /// Share of lots produced from earlier lots.
+        #[arg(long, default_value_t = 0.3)]
+        produced_share: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        out: JsonArg,
+    },
+    /// Receive COUNT lots one durable scan at a time, printing each event id after its commit
+    /// (used by the crash test).
+    #[command(hide = true)]
+    RecordLoop {
+        #[arg(long)]
+        prefix: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -537,6 +568,49 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             } else {
                 ExitCode::from(EXIT_REFUSED)
             })
+        }
+        WorkflowCommand::Dev(DevCommand::Seed {
+            products,
+            lots,
+            produced_share,
+            seed,
+            out,
+        }) => {
+            let mut station = open(globals, None)?;
+            let plan = SeedPlan {
+                products,
+                lots,
+                produced_share,
+                seed,
+            };
+            let report = seed::seed(station.store_mut(), &plan)?;
+            print(out.json, &report, || {
+                format!(
+                    "OK seeded {} products, {} lots, {} events",
+                    report.products, report.lots, report.events
+                )
+            })
+        }
+        WorkflowCommand::Dev(DevCommand::RecordLoop { prefix, count }) => {
+            use std::io::Write;
+            let mut station = open(globals, None)?;
+            let gtin = seed::seed_gtin(0);
+            if query::product(station.store().conn(), &gtin)?.is_none() {
+                station.add_product(&gtin, "Crash test", LotStatus::Released, None)?;
+            }
+            let mut stdout = std::io::stdout().lock();
+            for i in 0..count {
+                let o = station.receive(ReceiveRequest {
+                    gtin: gtin.clone(),
+                    batch: format!("{prefix}-{i}"),
+                    qty: 1,
+                    ..ReceiveRequest::default()
+                })?;
+                // Printed only after commit: a reported id must survive any crash.
+                writeln!(stdout, "{}", o.event.id)?;
+                stdout.flush()?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         WorkflowCommand::Store(StoreCommand::Rebuild(out)) => {
             let mut station = open(globals, None)?;

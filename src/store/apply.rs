@@ -5,7 +5,7 @@ use rusqlite::{Connection, params};
 
 use crate::domain::{EventKind, LotQty};
 
-use super::StoreError;
+use super::{StoreError, exec};
 
 pub(crate) fn apply(conn: &Connection, seq: i64, event: &EventKind) -> Result<(), StoreError> {
     match event {
@@ -15,7 +15,8 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &EventKind) -> Result<()
             receive_as,
             shelf_life_days,
         } => {
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO products (gtin, name, receive_as, shelf_life_days) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(gtin) DO UPDATE SET name = ?2, receive_as = ?3, shelf_life_days = ?4",
                 params![gtin, name, receive_as.as_str(), shelf_life_days],
@@ -47,7 +48,8 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &EventKind) -> Result<()
             add_stock(conn, gtin, batch, location, *qty as i64)?;
             for input in consumed {
                 take_stock(conn, input)?;
-                conn.execute(
+                exec(
+                conn,
                     "INSERT INTO genealogy (parent_gtin, parent_batch, child_gtin, child_batch, qty)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![input.gtin, input.batch, gtin, batch, input.qty as i64],
@@ -61,7 +63,8 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &EventKind) -> Result<()
         } => {
             for line in lines {
                 take_stock(conn, line)?;
-                conn.execute(
+                exec(
+                    conn,
                     "INSERT INTO shipments (shipment, customer, gtin, batch, qty, event_seq)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
@@ -78,7 +81,8 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &EventKind) -> Result<()
         EventKind::StatusChanged {
             gtin, batch, to, ..
         } => {
-            conn.execute(
+            exec(
+                conn,
                 "UPDATE lots SET status = ?3 WHERE gtin = ?1 AND batch = ?2",
                 params![gtin, batch, to.as_str()],
             )?;
@@ -97,7 +101,8 @@ fn upsert_lot(
     supplier: &Option<String>,
 ) -> Result<(), StoreError> {
     // A second receipt of the same lot adds stock; the lot keeps its first status and arrival.
-    conn.execute(
+    exec(
+                conn,
         "INSERT INTO lots (gtin, batch, expiry, status, supplier, arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(gtin, batch) DO NOTHING",
         params![gtin, batch, expiry.map(|d| d.to_string()), status, supplier, seq],
@@ -112,7 +117,8 @@ fn add_stock(
     location: &str,
     qty: i64,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    exec(
+        conn,
         "INSERT INTO stock (gtin, batch, location, qty) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(gtin, batch, location) DO UPDATE SET qty = qty + ?4",
         params![gtin, batch, location, qty],
@@ -128,7 +134,8 @@ fn take_stock(conn: &Connection, line: &LotQty) -> Result<(), StoreError> {
         &line.location,
         -(line.qty as i64),
     )?;
-    conn.execute(
+    exec(
+        conn,
         "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND location = ?3 AND qty = 0",
         params![line.gtin, line.batch, line.location],
     )?;

@@ -144,6 +144,25 @@ impl Store {
         Ok((recorded, extra))
     }
 
+    /// Records many already-decided events in ONE transaction (bulk import, data generator).
+    /// Returns how many were recorded. All or nothing.
+    pub fn record_all(
+        &mut self,
+        actor: &Actor,
+        events: impl IntoIterator<Item = EventKind>,
+    ) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut count = 0;
+        for event in events {
+            append(&tx, actor, &event)?;
+            count += 1;
+        }
+        tx.commit()?;
+        Ok(count)
+    }
+
     /// Walks the chain from the first event and reports every broken link or altered row,
     /// plus SQLite's own `PRAGMA integrity_check`.
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
@@ -259,13 +278,19 @@ pub fn next_sequence(conn: &Connection, scope: &str) -> Result<u64, StoreError> 
     Ok(value as u64)
 }
 
+/// Executes through the statement cache: the hot path (one scan) and bulk loads reuse plans.
+pub(crate) fn exec<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 fn append(conn: &Connection, actor: &Actor, event: &EventKind) -> Result<Recorded, StoreError> {
     let prev_hash: String = conn
-        .query_row(
-            "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
         .optional()?
         .unwrap_or_else(|| GENESIS_HASH.to_string());
     let id = uuid::Uuid::now_v7().to_string();
@@ -281,7 +306,8 @@ fn append(conn: &Connection, actor: &Actor, event: &EventKind) -> Result<Recorde
         payload.as_str(),
     ];
     let hash = chain_hash(&prev_hash, &fields);
-    conn.execute(
+    exec(
+        conn,
         "INSERT INTO events (id, time, actor, role, station, kind, payload, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
@@ -291,7 +317,11 @@ fn append(conn: &Connection, actor: &Actor, event: &EventKind) -> Result<Recorde
     )?;
     let seq = conn.last_insert_rowid();
     apply::apply(conn, seq, event)?;
-    conn.execute("INSERT INTO outbox (event_id) VALUES (?1)", params![id])?;
+    exec(
+        conn,
+        "INSERT INTO outbox (event_id) VALUES (?1)",
+        params![id],
+    )?;
     Ok(Recorded {
         seq,
         id,

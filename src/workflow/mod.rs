@@ -3,6 +3,8 @@
 //! rules, records one durable event per operation and returns an outcome rich enough for
 //! feedback on screen. Refusals are [`WorkflowError`]s a worker understands; nothing is written.
 
+pub mod seed;
+
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
