@@ -505,6 +505,27 @@ fn rebuild_replays_the_log_into_the_same_derived_state() {
         "check",
     ]);
 
+    let moved = s.ok(&[
+        "move", "B-LATE", "--from", "A1", "--to", "B2", "--qty", "15",
+    ]);
+    assert_eq!(moved["lot"]["stock"][1]["location"], "B2");
+    assert_eq!(moved["lot"]["stock"][1]["qty"], 15);
+    s.refused(
+        &[
+            "move", "B-LATE", "--from", "A1", "--to", "B2", "--qty", "999",
+        ],
+        "on hand",
+    );
+    let counted = s.ok(&["count", "B-SOON", "--location", "A1", "--qty", "25"]);
+    assert_eq!(counted["lot"]["on_hand"], 25);
+    assert!(
+        counted["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("from 30 to 25"),
+        "{counted}"
+    );
+
     let live = Store::open(&s.db).unwrap().derived_snapshot().unwrap();
     assert!(live.contains("B-LATE"), "{live}");
     // Corrupt derived state on purpose: rebuild must restore it from the events alone.

@@ -30,6 +30,34 @@ pub enum WorkflowCommand {
     Produce(Box<ProduceArgs>),
     /// Ship lots to a customer.
     Dispatch(Box<DispatchArgs>),
+    /// Move stock of a lot between locations.
+    Move {
+        /// GTIN/BATCH or a unique BATCH.
+        lot: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, allow_hyphen_values = true)]
+        qty: i64,
+        #[command(flatten)]
+        actor: ActorArgs,
+        #[command(flatten)]
+        out: JsonArg,
+    },
+    /// Record a cycle count of a lot at a location.
+    Count {
+        /// GTIN/BATCH or a unique BATCH.
+        lot: String,
+        #[arg(long)]
+        location: String,
+        #[arg(long, allow_hyphen_values = true)]
+        qty: i64,
+        #[command(flatten)]
+        actor: ActorArgs,
+        #[command(flatten)]
+        out: JsonArg,
+    },
     /// Show a lot or change its quality status (supervisor).
     #[command(subcommand)]
     Lot(LotCommand),
@@ -411,6 +439,29 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                 }
                 s
             })
+        }
+        WorkflowCommand::Move {
+            lot,
+            from,
+            to,
+            qty,
+            actor,
+            out,
+        } => {
+            let mut station = open(globals, Some(&actor))?;
+            let o = station.move_stock(&lot, &from, &to, qty)?;
+            print(out.json, &o, || outcome_text("moved", &o))
+        }
+        WorkflowCommand::Count {
+            lot,
+            location,
+            qty,
+            actor,
+            out,
+        } => {
+            let mut station = open(globals, Some(&actor))?;
+            let o = station.count(&lot, &location, qty)?;
+            print(out.json, &o, || outcome_text("counted", &o))
         }
         WorkflowCommand::Lot(LotCommand::Show { lot, out }) => {
             let station = open(globals, None)?;

@@ -196,6 +196,22 @@ pub enum EventKind {
         shipment: String,
         lines: Vec<LotQty>,
     },
+    /// Stock moved between locations.
+    Moved {
+        gtin: String,
+        batch: String,
+        from: String,
+        to: String,
+        qty: u64,
+    },
+    /// A cycle count set the quantity at a location (the difference is the adjustment).
+    Counted {
+        gtin: String,
+        batch: String,
+        location: String,
+        previous: u64,
+        counted: u64,
+    },
     /// A supervisor changed a lot's quality status.
     StatusChanged {
         gtin: String,
@@ -214,6 +230,8 @@ impl EventKind {
             EventKind::Received { .. } => "received",
             EventKind::Produced { .. } => "produced",
             EventKind::Dispatched { .. } => "dispatched",
+            EventKind::Moved { .. } => "moved",
+            EventKind::Counted { .. } => "counted",
             EventKind::StatusChanged { .. } => "status_changed",
         }
     }

@@ -78,6 +78,44 @@ pub(crate) fn apply(conn: &Connection, seq: i64, event: &EventKind) -> Result<()
                 )?;
             }
         }
+        EventKind::Moved {
+            gtin,
+            batch,
+            from,
+            to,
+            qty,
+        } => {
+            take_stock(
+                conn,
+                &LotQty {
+                    gtin: gtin.clone(),
+                    batch: batch.clone(),
+                    location: from.clone(),
+                    qty: *qty,
+                },
+            )?;
+            add_stock(conn, gtin, batch, to, *qty as i64)?;
+        }
+        EventKind::Counted {
+            gtin,
+            batch,
+            location,
+            previous,
+            counted,
+        } => {
+            add_stock(
+                conn,
+                gtin,
+                batch,
+                location,
+                *counted as i64 - *previous as i64,
+            )?;
+            exec(
+                conn,
+                "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND location = ?3 AND qty = 0",
+                params![gtin, batch, location],
+            )?;
+        }
         EventKind::StatusChanged {
             gtin, batch, to, ..
         } => {

@@ -470,6 +470,95 @@ impl Station {
         })
     }
 
+    /// Moves stock of a lot from one location to another.
+    pub fn move_stock(
+        &mut self,
+        lot: &str,
+        from: &str,
+        to: &str,
+        qty: i64,
+    ) -> Result<Outcome, WorkflowError> {
+        let qty = check_qty(qty)?;
+        if to.trim().is_empty() {
+            return Err(WorkflowError::MissingField("destination location", "to"));
+        }
+        let actor = self.actor();
+        let (event, (gtin, batch)) = self.store.record(&actor, |conn| {
+            let lot = resolve_lot(conn, lot)?;
+            let here = lot
+                .stock
+                .iter()
+                .find(|s| s.location == from)
+                .map_or(0, |s| s.qty);
+            if qty > here {
+                return Err(WorkflowError::NotEnough {
+                    batch: lot.batch,
+                    on_hand: here,
+                    wanted: qty,
+                });
+            }
+            let event = EventKind::Moved {
+                gtin: lot.gtin.clone(),
+                batch: lot.batch.clone(),
+                from: from.to_string(),
+                to: to.trim().to_string(),
+                qty,
+            };
+            Ok::<_, WorkflowError>((event, (lot.gtin, lot.batch)))
+        })?;
+        self.outcome(event, &gtin, &batch)
+    }
+
+    /// Records a cycle count: the counted quantity replaces what the store held at that location.
+    pub fn count(
+        &mut self,
+        lot: &str,
+        location: &str,
+        counted: i64,
+    ) -> Result<Outcome, WorkflowError> {
+        if counted < 0 || counted as u64 > MAX_QTY {
+            return Err(WorkflowError::BadQuantity(counted.to_string()));
+        }
+        let actor = self.actor();
+        let (event, (gtin, batch, previous)) = self.store.record(&actor, |conn| {
+            let lot = resolve_lot(conn, lot)?;
+            let previous = lot
+                .stock
+                .iter()
+                .find(|s| s.location == location)
+                .map_or(0, |s| s.qty);
+            let event = EventKind::Counted {
+                gtin: lot.gtin.clone(),
+                batch: lot.batch.clone(),
+                location: location.to_string(),
+                previous,
+                counted: counted as u64,
+            };
+            Ok::<_, WorkflowError>((event, (lot.gtin, lot.batch, previous)))
+        })?;
+        let mut outcome = self.outcome(event, &gtin, &batch)?;
+        if previous != counted as u64 {
+            outcome.warnings.push(format!(
+                "count adjusted {location} from {previous} to {counted}"
+            ));
+        }
+        Ok(outcome)
+    }
+
+    fn outcome(&self, event: Recorded, gtin: &str, batch: &str) -> Result<Outcome, WorkflowError> {
+        let lot = query::lot(self.store.conn(), gtin, batch)?
+            .ok_or_else(|| WorkflowError::UnknownLot(batch.to_string()))?;
+        let product = query::product(self.store.conn(), gtin)?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        Ok(Outcome {
+            event,
+            product,
+            lot,
+            warnings: Vec::new(),
+        })
+    }
+
     /// A supervisor's hold / release / reject / recall, with a reason.
     pub fn set_status(
         &mut self,
@@ -493,17 +582,7 @@ impl Station {
             };
             Ok::<_, WorkflowError>((event, (lot.gtin, lot.batch)))
         })?;
-        let lot = query::lot(self.store.conn(), &gtin, &batch)?
-            .ok_or_else(|| WorkflowError::UnknownLot(batch.clone()))?;
-        let product = query::product(self.store.conn(), &gtin)?
-            .map(|p| p.name)
-            .unwrap_or_default();
-        Ok(Outcome {
-            event,
-            product,
-            lot,
-            warnings: Vec::new(),
-        })
+        self.outcome(event, &gtin, &batch)
     }
 
     fn check_supervisor(&self) -> Result<(), WorkflowError> {
