@@ -93,6 +93,8 @@ impl Store {
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 64 MiB page cache: bulk loads and traces stay in memory instead of spilling pages.
+        conn.pragma_update(None, "cache_size", -65536)?;
         let mut store = Store { conn };
         store.migrate()?;
         Ok(store)
