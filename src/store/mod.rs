@@ -157,8 +157,10 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut count = 0;
+        // The chain head is carried in memory between events instead of read back each time.
+        let mut prev_hash = chain_head(&tx)?;
         for event in events {
-            append(&tx, actor, &event)?;
+            prev_hash = append_after(&tx, actor, &event, prev_hash)?.hash;
             count += 1;
         }
         tx.commit()?;
@@ -289,12 +291,25 @@ pub(crate) fn exec<P: rusqlite::Params>(
     conn.prepare_cached(sql)?.execute(params)
 }
 
-fn append(conn: &Connection, actor: &Actor, event: &EventKind) -> Result<Recorded, StoreError> {
-    let prev_hash: String = conn
+fn chain_head(conn: &Connection) -> Result<String, StoreError> {
+    Ok(conn
         .prepare_cached("SELECT hash FROM events ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| r.get(0))
         .optional()?
-        .unwrap_or_else(|| GENESIS_HASH.to_string());
+        .unwrap_or_else(|| GENESIS_HASH.to_string()))
+}
+
+fn append(conn: &Connection, actor: &Actor, event: &EventKind) -> Result<Recorded, StoreError> {
+    let prev_hash = chain_head(conn)?;
+    append_after(conn, actor, event, prev_hash)
+}
+
+fn append_after(
+    conn: &Connection,
+    actor: &Actor,
+    event: &EventKind,
+    prev_hash: String,
+) -> Result<Recorded, StoreError> {
     let id = uuid::Uuid::now_v7().to_string();
     let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let payload = serde_json::to_string(event)?;
