@@ -151,6 +151,54 @@ pub fn normalize_gtin(gtin: &str) -> Result<String, WorkflowError> {
     Ok(padded)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(pairs: &[(&str, &str)]) -> gs1::Message {
+        gs1::Message {
+            symbology: None,
+            elements: pairs
+                .iter()
+                .map(|(ai, value)| gs1::Element {
+                    ai: ai.to_string(),
+                    value: value.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_scanned_label_becomes_requests() {
+        let msg = message(&[
+            ("01", "09506000134352"),
+            ("10", "B1"),
+            ("00", "095060001343520017"),
+        ]);
+        let req = ReceiveRequest::from_message(&msg);
+        assert_eq!(
+            (req.gtin.as_str(), req.batch.as_str()),
+            ("09506000134352", "B1")
+        );
+        assert_eq!(req.sscc.as_deref(), Some("095060001343520017"));
+        let line = LotLine::from_message(&msg, 4).unwrap();
+        assert_eq!((line.lot.as_str(), line.qty), ("09506000134352/B1", 4));
+        let no_batch = message(&[("01", "09506000134352")]);
+        assert!(matches!(
+            LotLine::from_message(&no_batch, 1),
+            Err(WorkflowError::MissingField(..))
+        ));
+    }
+
+    #[test]
+    fn gtins_are_checked_and_padded() {
+        assert_eq!(normalize_gtin("9506000134352").unwrap(), "09506000134352");
+        assert!(normalize_gtin("9506000134353").is_err());
+        assert!(normalize_gtin("95060A0134352").is_err());
+        assert!(normalize_gtin("123").is_err());
+    }
+}
+
 fn check_qty(qty: i64) -> Result<u64, WorkflowError> {
     if qty <= 0 || qty as u64 > MAX_QTY {
         return Err(WorkflowError::BadQuantity(qty.to_string()));
@@ -202,6 +250,23 @@ pub struct LotLine {
     /// `GTIN/BATCH`, or just `BATCH` when unique.
     pub lot: String,
     pub qty: i64,
+}
+
+impl LotLine {
+    /// A dispatch or consumption line from a scanned lot label: GTIN (01) + batch (10), and
+    /// the count (30/37) when the label carries one, else `default_qty`.
+    pub fn from_message(msg: &gs1::Message, default_qty: i64) -> Result<LotLine, WorkflowError> {
+        let gtin = msg
+            .gtin()
+            .ok_or(WorkflowError::MissingField("GTIN (01)", "gtin"))?;
+        let batch = msg
+            .batch()
+            .ok_or(WorkflowError::MissingField("batch/lot (10)", "batch"))?;
+        Ok(LotLine {
+            lot: format!("{gtin}/{batch}"),
+            qty: msg.quantity().map_or(default_qty, |q| q as i64),
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
