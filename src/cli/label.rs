@@ -9,7 +9,6 @@ use clap::Subcommand;
 
 use super::{CmdResult, Globals};
 use crate::label::{self, LabelData, Layout, Template};
-use crate::workflow;
 
 #[derive(Debug, clap::Args)]
 pub struct LabelArgs {
@@ -173,8 +172,7 @@ fn lay_out_source(source: &Source, globals: &Globals) -> anyhow::Result<(Templat
         LabelData::new()
     };
     if let Some(batch) = &source.lot {
-        let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
-        let station = workflow::Station::open(&db, workflow::identity_from_env())?;
+        let station = super::workflow::open_station(globals)?;
         data.extend(station.label_data(batch, source.gtin.as_deref())?);
     }
     for kv in &source.set {

@@ -169,9 +169,7 @@ fn handler_for(
             },
         })),
         ScanMode::Receive => {
-            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
-            let station = workflow::Station::open(&db, workflow::identity_from_env())
-                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            let station = super::workflow::open_station(globals)?;
             Ok(Box::new(ReceiveHandler {
                 station,
                 location: args.location.clone(),
@@ -180,9 +178,7 @@ fn handler_for(
             }))
         }
         ScanMode::Lookup => {
-            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
-            let station = workflow::Station::open(&db, workflow::identity_from_env())
-                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            let station = super::workflow::open_station(globals)?;
             Ok(Box::new(LookupHandler {
                 station,
                 gs_substitute: args.gs,
@@ -193,9 +189,7 @@ fn handler_for(
                 .customer
                 .clone()
                 .context("--mode dispatch needs --customer: who do the pallets ship to?")?;
-            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
-            let station = workflow::Station::open(&db, workflow::identity_from_env())
-                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            let station = super::workflow::open_station(globals)?;
             Ok(Box::new(DispatchHandler {
                 station,
                 customer,
@@ -210,9 +204,7 @@ fn handler_for(
                     "--mode produce needs --into BATCH and --product GTIN: the batch the scanned inputs go into (see lotline produce)"
                 );
             };
-            let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
-            let station = workflow::Station::open(&db, workflow::identity_from_env())
-                .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))?;
+            let station = super::workflow::open_station(globals)?;
             Ok(Box::new(ProduceHandler {
                 station,
                 into,

@@ -127,14 +127,16 @@ pub enum StoreCommand {
     },
 }
 
-fn station(globals: &Globals) -> anyhow::Result<Station> {
+/// The station's store (`--db`/`LOTLINE_DB`, else the default file); shared by every command
+/// that records or looks up lots.
+pub(crate) fn open_station(globals: &Globals) -> anyhow::Result<Station> {
     let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
     Station::open(&db, workflow::identity_from_env())
         .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))
 }
 
 pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
-    let mut station = station(globals)?;
+    let mut station = open_station(globals)?;
     match cmd {
         WorkflowCommand::Product {
             command:

@@ -192,25 +192,7 @@ impl Station {
     /// Receives a supplier lot from one GS1 scan (GTIN, batch, expiry, count and SSCC from the
     /// label). Durable when it returns.
     pub fn receive(&mut self, req: &ReceiveRequest) -> Result<ReceiveOutcome, WorkflowError> {
-        let opts = ParseOptions {
-            gs_substitute: req.gs_substitute,
-            ..Default::default()
-        };
-        let msg = gs1::parse(&req.scan, &opts)?;
-        let gtin = msg
-            .gtin()
-            .ok_or(WorkflowError::Missing {
-                what: "GTIN",
-                ai: "(01) or (02)",
-            })?
-            .to_string();
-        let batch = msg
-            .batch()
-            .ok_or(WorkflowError::Missing {
-                what: "batch/lot",
-                ai: "(10)",
-            })?
-            .to_string();
+        let (msg, gtin, batch) = scanned_lot(&req.scan, req.gs_substitute, false)?;
         let quantity = req
             .quantity
             .or(msg.quantity())
@@ -265,25 +247,7 @@ impl Station {
                 "a dispatch needs a customer (--customer)".into(),
             ));
         }
-        let opts = ParseOptions {
-            gs_substitute: req.gs_substitute,
-            ..Default::default()
-        };
-        let msg = gs1::parse(&req.scan, &opts)?;
-        let gtin = msg
-            .gtin()
-            .ok_or(WorkflowError::Missing {
-                what: "GTIN",
-                ai: "(01) or (02)",
-            })?
-            .to_string();
-        let batch = msg
-            .batch()
-            .ok_or(WorkflowError::Missing {
-                what: "batch/lot",
-                ai: "(10)",
-            })?
-            .to_string();
+        let (msg, gtin, batch) = scanned_lot(&req.scan, req.gs_substitute, false)?;
         let lot = self.store.lot(&gtin, &batch)?.ok_or_else(|| {
             WorkflowError::Refused(format!(
                 "lot {batch} of GTIN {gtin} was never received here"
@@ -434,25 +398,7 @@ impl Station {
         gs_substitute: Option<char>,
         today: chrono::NaiveDate,
     ) -> Result<(EventKind, (String, String, u64)), WorkflowError> {
-        let opts = ParseOptions {
-            gs_substitute,
-            ..Default::default()
-        };
-        let msg = gs1::parse(scan, &opts)?;
-        let gtin = msg
-            .gtin()
-            .ok_or(WorkflowError::Missing {
-                what: "GTIN",
-                ai: "(01) or (02)",
-            })?
-            .to_string();
-        let batch = msg
-            .batch()
-            .ok_or(WorkflowError::Missing {
-                what: "batch/lot",
-                ai: "(10)",
-            })?
-            .to_string();
+        let (msg, gtin, batch) = scanned_lot(scan, gs_substitute, false)?;
         let lot = self.store.lot(&gtin, &batch)?.ok_or_else(|| {
             WorkflowError::Refused(format!(
                 "input lot {batch} of GTIN {gtin} was never received here"
@@ -493,19 +439,8 @@ impl Station {
         scan: &str,
         gs_substitute: Option<char>,
     ) -> Result<Lot, WorkflowError> {
-        let opts = ParseOptions {
-            gs_substitute,
-            skip_requisites: true,
-        };
-        let msg = gs1::parse(scan, &opts)?;
-        let gtin = msg.gtin().ok_or(WorkflowError::Missing {
-            what: "GTIN",
-            ai: "(01) or (02)",
-        })?;
-        let batch = msg.batch().ok_or(WorkflowError::Missing {
-            what: "batch/lot",
-            ai: "(10)",
-        })?;
+        let (_, gtin, batch) = scanned_lot(scan, gs_substitute, true)?;
+        let (gtin, batch) = (gtin.as_str(), batch.as_str());
         self.store.lot(gtin, batch)?.ok_or_else(|| {
             WorkflowError::Invalid(format!(
                 "no lot {batch} of GTIN {gtin} in this store: was it received here?"
@@ -564,6 +499,35 @@ impl Station {
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
         self.store.append(&self.who.station, &self.who.actor, event)
     }
+}
+
+/// Parses a scan and takes the lot it names: the message, its GTIN and its batch. A label that
+/// lacks either is refused. `skip_requisites` for lookups of partial labels.
+fn scanned_lot(
+    scan: &str,
+    gs_substitute: Option<char>,
+    skip_requisites: bool,
+) -> Result<(gs1::Message, String, String), WorkflowError> {
+    let opts = ParseOptions {
+        gs_substitute,
+        skip_requisites,
+    };
+    let msg = gs1::parse(scan, &opts)?;
+    let gtin = msg
+        .gtin()
+        .ok_or(WorkflowError::Missing {
+            what: "GTIN",
+            ai: "(01) or (02)",
+        })?
+        .to_string();
+    let batch = msg
+        .batch()
+        .ok_or(WorkflowError::Missing {
+            what: "batch/lot",
+            ai: "(10)",
+        })?
+        .to_string();
+    Ok((msg, gtin, batch))
 }
 
 /// Which locations stock is taken from: in the lot's location order until `quantity` is met.
