@@ -58,6 +58,21 @@ pub enum Symbology {
 }
 
 impl Symbology {
+    /// The symbology an AIM identifier names, for the GS1 ones and EAN/UPC (`]E0`, EAN-8 `]E4`).
+    /// Plain identifiers such as `]C0`, `]d1`, `]Q1` give `None`: their data is recognised by
+    /// its form (often a Digital Link URI).
+    pub fn from_aim_id(aim_id: &str) -> Option<Symbology> {
+        Some(match aim_id {
+            "]C1" => Symbology::Gs1_128,
+            "]d2" => Symbology::Gs1DataMatrix,
+            "]Q3" => Symbology::Gs1Qr,
+            "]e0" => Symbology::Gs1DataBar,
+            "]J1" => Symbology::Gs1DotCode,
+            "]E0" | "]E4" => Symbology::Ean,
+            _ => return None,
+        })
+    }
+
     /// The AIM identifier a scanner sends for GS1 data in this symbology.
     pub fn aim_id(self) -> Option<&'static str> {
         Some(match self {

@@ -17,7 +17,7 @@ pub(super) fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Erro
     };
     let offset_in_input = 0;
     let (aim, body, body_start) = strip_aim(&data);
-    let symbology = aim.and_then(symbology_of);
+    let symbology = aim.and_then(Symbology::from_aim_id);
     let mut msg = match (aim, symbology) {
         (_, Some(Symbology::Ean)) => ean(body, body_start)?,
         (Some(_), Some(sym)) => {
@@ -45,18 +45,6 @@ fn strip_aim(data: &str) -> (Option<&str>, &str, usize) {
         return (Some(id), &data[start..], start);
     }
     (None, data, 0)
-}
-
-fn symbology_of(aim: &str) -> Option<Symbology> {
-    Some(match aim {
-        "]C1" => Symbology::Gs1_128,
-        "]d2" => Symbology::Gs1DataMatrix,
-        "]Q3" => Symbology::Gs1Qr,
-        "]e0" => Symbology::Gs1DataBar,
-        "]J1" => Symbology::Gs1DotCode,
-        "]E0" | "]E4" | "]X0" => Symbology::Ean,
-        _ => return None,
-    })
 }
 
 fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {

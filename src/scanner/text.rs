@@ -46,21 +46,6 @@ pub fn aim_id(text: &str) -> Option<&str> {
     ok.then_some(id)
 }
 
-/// The GS1 symbology an AIM identifier names. Plain (non-GS1) identifiers such as `]C0`, `]d1`,
-/// `]Q1` give `None`: the data may still be a Digital Link URI, which `gs1::parse` recognises.
-pub fn symbology_of(aim_id: &str) -> Option<Symbology> {
-    Some(match aim_id {
-        "]C1" => Symbology::Gs1_128,
-        "]d2" => Symbology::Gs1DataMatrix,
-        "]Q3" => Symbology::Gs1Qr,
-        "]e0" => Symbology::Gs1DataBar,
-        "]J1" => Symbology::Gs1DotCode,
-        // EAN/UPC (E0) and EAN-8 (E4): the data is a GTIN.
-        "]E0" | "]E4" => Symbology::Ean,
-        _ => return None,
-    })
-}
-
 impl Scan {
     /// Builds a scan from a complete frame, or says why the frame is not one.
     pub fn from_frame(
@@ -72,7 +57,7 @@ impl Scan {
         let text = check_text(&raw)?.to_owned();
         let aim = aim_id(&text).map(str::to_owned);
         Ok(Scan {
-            symbology: aim.as_deref().and_then(symbology_of),
+            symbology: aim.as_deref().and_then(Symbology::from_aim_id),
             aim_id: aim,
             text,
             raw,
