@@ -184,6 +184,21 @@ fn bad_usage_exits_2() {
     assert_eq!(lotline(&["gs1", "frobnicate"], None).status.code(), Some(2));
 }
 
+/// Regression: a scan argument holding bytes that are not UTF-8 used to be a clap usage error
+/// (exit 2); it is invalid data, so it must be refused with exit 1 and a message.
+#[test]
+fn non_utf8_scan_argument_is_invalid_input_not_usage() {
+    use std::os::unix::ffi::OsStrExt;
+    let out = Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .args(["gs1", "parse", "--json"])
+        .arg(std::ffi::OsStr::from_bytes(b"]C1010950110153000310AB\x80"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("(10)"), "{v}");
+}
+
 // ---- the AI table against the dictionary ----
 
 /// Re-reads the dictionary independently of scripts/gen-ai-table.py and compares every fact

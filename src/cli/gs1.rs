@@ -21,8 +21,10 @@ enum Gs1Command {
     /// Parse GS1 data: bracketed `(01)…`, raw element string (GS = 0x1D), scan data with an
     /// AIM identifier (`]C1…`), or a Digital Link URI. `-` reads one datum per line from stdin.
     Parse {
-        /// The data, or `-` for stdin.
-        data: String,
+        /// The data, or `-` for stdin. Taken as raw OS bytes so a scan with stray non-UTF-8
+        /// bytes is refused as invalid data (exit 1), not as a usage error.
+        data: std::ffi::OsString,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
         /// A character that stands for GS (keyboard-wedge scanners), e.g. '|'.
@@ -31,29 +33,38 @@ enum Gs1Command {
     },
     /// The GS1 check digit of a string of digits (GTIN, SSCC, GLN … without the check digit).
     CheckDigit {
+        /// The digits without their check digit, e.g. 0950600013435.
         digits: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Make an SSCC from extension digit, GS1 company prefix and serial reference.
     Sscc {
+        /// Extension digit (0-9), chosen by the company.
         #[arg(long, default_value_t = 0)]
         extension: u8,
+        /// GS1 company prefix (4 to 12 digits).
         #[arg(long)]
         company_prefix: String,
+        /// Serial reference; must fit in the digits the prefix leaves.
         #[arg(long)]
         serial: u64,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// GS1 data → Digital Link URI, or a Digital Link URI → its elements.
     Dl {
+        /// GS1 data in any accepted form, or a Digital Link URI.
         data: String,
         /// Resolver domain for new URIs.
         #[arg(long, default_value = gs1::DEFAULT_DL_DOMAIN)]
         domain: String,
+        /// A character that stands for GS (keyboard-wedge scanners), e.g. '|'.
         #[arg(long)]
         gs: Option<char>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -61,15 +72,19 @@ enum Gs1Command {
     BatchFormat {
         /// e.g. "{FAC}{YY}{JJJ}-{SEQ:4}"
         format: String,
+        /// Facility code for `{FAC}`.
         #[arg(long, default_value = "")]
         facility: String,
+        /// Product code for `{PROD}`.
         #[arg(long, default_value = "")]
         product: String,
+        /// Sequence value for `{SEQ:n}` (the store keeps the real counter).
         #[arg(long, default_value_t = 1)]
         sequence: u64,
         /// Production date (YYYY-MM-DD); today if not given.
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -82,6 +97,7 @@ pub fn run(args: Gs1Args, _globals: &Globals) -> CmdResult {
                 gs_substitute: gs,
                 ..Default::default()
             };
+            let data = data.to_string_lossy();
             if data == "-" {
                 // One result line per input line; bad lines do not stop the run.
                 let stdin = std::io::stdin();
