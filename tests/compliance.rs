@@ -242,3 +242,114 @@ fn recall_impact_follows_derived_lots_only_when_asked() {
         120.0
     );
 }
+
+/// Runs the real binary against a store file.
+fn lotline(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("LOTLINE_SITE_GLN")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_exports_fsma_and_epcis_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let ok = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    ok(lotline(
+        &db,
+        &[
+            "product",
+            "add",
+            BREAD,
+            "--name",
+            "Bread",
+            "--receive-as",
+            "released",
+        ],
+    ));
+    ok(lotline(
+        &db,
+        &[
+            "receive",
+            &format!("(01){BREAD}(17)261231(10)B7"),
+            "--qty",
+            "40",
+            "--supplier",
+            MILL,
+            "--po",
+            "PO1",
+        ],
+    ));
+    ok(lotline(
+        &db,
+        &[
+            "dispatch",
+            &format!("(01){BREAD}(10)B7"),
+            "--qty",
+            "15",
+            "--customer",
+            "Corner Shop",
+        ],
+    ));
+
+    let csv_path = dir.path().join("fsma.csv");
+    ok(lotline(
+        &db,
+        &[
+            "export",
+            "fsma",
+            "--lot",
+            "B7",
+            "--out",
+            csv_path.to_str().unwrap(),
+        ],
+    ));
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert_eq!(&rows[0][2], "Receiving");
+    assert_eq!(&rows[0][9], "9506000000022 (GLN 9506000000022)");
+    assert_eq!(&rows[0][12], "2026-12-31");
+    assert_eq!(&rows[1][2], "Shipping");
+    assert_eq!(rows[1][6].parse::<f64>().unwrap(), 15.0);
+    assert_eq!(&rows[1][10], "Corner Shop");
+
+    // EPCIS needs the site GLN: refused with a reason and exit 1 without it.
+    let out_path = dir.path().join("events.jsonld");
+    let refused = lotline(
+        &db,
+        &["export", "epcis", "--out", out_path.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--site-gln"));
+
+    let o = ok(lotline(
+        &db,
+        &[
+            "export",
+            "epcis",
+            "--site-gln",
+            SITE,
+            "--json",
+            "--out",
+            out_path.to_str().unwrap(),
+        ],
+    ));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["count"], 2);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    let events = doc["epcisBody"]["eventList"].as_array().unwrap();
+    assert_eq!(events[0]["action"], "ADD");
+    assert_eq!(events[0]["ilmd"]["cbvmda:itemExpirationDate"], "2026-12-31");
+    assert_eq!(events[1]["action"], "OBSERVE");
+    assert_eq!(events[1]["quantityList"][0]["quantity"], 15.0);
+}

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod epcis;
+pub mod from_store;
 pub mod fsma;
 pub mod recall;
 
