@@ -25,6 +25,7 @@
 pub mod barcode;
 pub mod batch;
 pub mod cli;
+pub mod compliance;
 pub mod config;
 pub mod domain;
 pub mod gs1;

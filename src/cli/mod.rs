@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod barcode;
+pub mod compliance;
 pub mod gs1;
 pub mod label;
 pub mod scan;
@@ -49,6 +50,8 @@ pub enum Command {
     Label(label::LabelArgs),
     /// Run a headless station loop over a scanner source.
     Scan(scan::ScanArgs),
+    /// Compliance exports: FSMA 204 spreadsheet, EPCIS 2.0.
+    Export(compliance::ExportArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Barcode(args)) => barcode::run(args, &globals),
         Some(Command::Label(args)) => label::run(args, &globals),
         Some(Command::Scan(args)) => scan::run(args, &globals),
+        Some(Command::Export(args)) => compliance::run(args, &globals),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
     }
 }

@@ -1,0 +1,127 @@
+//! `lotline export …`: compliance exports (FSMA 204 spreadsheet, EPCIS 2.0) from the store.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{CmdResult, Globals};
+use crate::compliance::{Cte, epcis, from_store, fsma};
+use crate::store::Store;
+use crate::workflow;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub command: ExportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// FSMA 204 sortable spreadsheet (CSV): one row per CTE per traceability lot.
+    Fsma {
+        /// Only rows naming these lot numbers (repeatable). Default: every lot.
+        #[arg(long = "lot")]
+        lots: Vec<String>,
+        /// First day included (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day included (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Output file (.csv).
+        #[arg(long)]
+        out: PathBuf,
+        /// GLN of this site, written as the event location.
+        #[arg(long, env = "LOTLINE_SITE_GLN")]
+        site_gln: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// EPCIS 2.0 JSON-LD document of the events since a day.
+    Epcis {
+        /// First day included (YYYY-MM-DD, UTC). Default: all events.
+        #[arg(long)]
+        since: Option<NaiveDate>,
+        /// Output file (.json / .jsonld).
+        #[arg(long)]
+        out: PathBuf,
+        /// GLN of this site (readPoint / bizLocation).
+        #[arg(long, env = "LOTLINE_SITE_GLN")]
+        site_gln: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(args: ExportArgs, globals: &Globals) -> CmdResult {
+    match args.command {
+        ExportCommand::Fsma {
+            lots,
+            from,
+            to,
+            out,
+            site_gln,
+            json,
+        } => {
+            if out.extension().and_then(|e| e.to_str()) != Some("csv") {
+                bail!("{}: only .csv output is supported for now", out.display());
+            }
+            let ctes = load(globals, site_gln.as_deref().unwrap_or(""))?;
+            let rows = fsma::rows(&ctes, &lots, from, to);
+            let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+            fsma::write_csv(&rows, BufWriter::new(file))
+                .with_context(|| format!("writing {}", out.display()))?;
+            report(json, "fsma", &out, rows.len());
+        }
+        ExportCommand::Epcis {
+            since,
+            out,
+            site_gln,
+            json,
+        } => {
+            let Some(gln) = site_gln else {
+                bail!("EPCIS needs this site's GLN: pass --site-gln or set LOTLINE_SITE_GLN");
+            };
+            let ctes: Vec<Cte> = load(globals, &gln)?
+                .into_iter()
+                .filter(|c| since.is_none_or(|s| c.time.date_naive() >= s))
+                .collect();
+            let doc = epcis::document(&ctes, Utc::now()).context("building the EPCIS document")?;
+            let events = doc["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
+            std::fs::write(&out, serde_json::to_vec_pretty(&doc)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            report(json, "epcis", &out, events);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every CTE in the store, in log order.
+fn load(globals: &Globals, site_gln: &str) -> anyhow::Result<Vec<Cte>> {
+    let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+    let store = Store::open(&db).with_context(|| format!("opening the store {}", db.display()))?;
+    let events = store.events().context("reading the event log")?;
+    let describe = |gtin: &str| {
+        store
+            .product(gtin)
+            .ok()
+            .flatten()
+            .map(|p| p.name)
+            .unwrap_or_default()
+    };
+    Ok(from_store::ctes(&events, site_gln, describe))
+}
+
+fn report(json: bool, kind: &str, out: &std::path::Path, count: usize) {
+    if json {
+        println!("{}", json!({"export": kind, "out": out, "count": count}));
+    } else {
+        println!("wrote {count} {kind} records to {}", out.display());
+    }
+}
