@@ -467,3 +467,79 @@ fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
         .unwrap();
     assert_eq!(version, 2);
 }
+
+#[test]
+fn only_a_supervisor_with_a_reason_changes_a_lots_status_and_every_change_is_recorded() {
+    let (_dir, db) = site();
+    json(&lotline(&db, &["receive", PALLET, "--json"]));
+    let before = events(&db);
+    let status = |db: &Path| {
+        json(&lotline(db, &["lot", "show", GTIN, "B2611", "--json"]))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status(&db), "quarantined");
+
+    // Refusals: no reason, a worker, a transition that does not exist. Nothing is written.
+    let no_reason = lotline(
+        &db,
+        &["lot", "release", GTIN, "B2611", "--role", "supervisor"],
+    );
+    assert_eq!(no_reason.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&no_reason.stderr).contains("needs a reason"));
+    let worker = lotline(&db, &["lot", "release", GTIN, "B2611", "--reason", "QC ok"]);
+    assert_eq!(worker.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&worker.stderr).contains("only a supervisor"));
+    let unknown = lotline(
+        &db,
+        &[
+            "lot",
+            "hold",
+            GTIN,
+            "NOPE",
+            "--role",
+            "supervisor",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no lot NOPE"));
+    assert_eq!(events(&db), before);
+    assert_eq!(status(&db), "quarantined");
+
+    // A supervisor releases, holds, then recalls; recalled is final.
+    let sup = |verb: &str, reason: &str| {
+        lotline(
+            &db,
+            &[
+                "lot",
+                verb,
+                GTIN,
+                "B2611",
+                "--role",
+                "supervisor",
+                "--reason",
+                reason,
+                "--json",
+            ],
+        )
+    };
+    let r = json(&sup("release", "QC sample passed"));
+    assert_eq!(r["from"], "quarantined");
+    assert_eq!(r["to"], "released");
+    assert_eq!(status(&db), "released");
+    json(&sup("hold", "customer complaint under review"));
+    assert_eq!(status(&db), "on_hold");
+    json(&sup("recall", "supplier recall notice 2026-11"));
+    assert_eq!(status(&db), "recalled");
+    let back = sup("release", "mistake");
+    assert_eq!(back.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&back.stderr).contains("cannot become released"));
+    assert_eq!(events(&db), before + 3);
+
+    // Status is derived state: a replay gives the same answer, and the chain holds.
+    json(&lotline(&db, &["store", "rebuild", "--json"]));
+    assert_eq!(status(&db), "recalled");
+}

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::domain::LotStatus;
-use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station};
+use crate::domain::status::Role;
+use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station, StatusRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkflowCommand {
@@ -92,6 +93,29 @@ pub enum LotCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Put a lot on hold (supervisor, with a reason).
+    Hold(StatusArgs),
+    /// Release a lot for use and shipping (supervisor, with a reason).
+    Release(StatusArgs),
+    /// Reject a lot (supervisor, with a reason). Final.
+    Reject(StatusArgs),
+    /// Recall a lot (supervisor, with a reason). Final.
+    Recall(StatusArgs),
+}
+
+/// A quality-status change of one lot.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    gtin: String,
+    batch: String,
+    /// Why: recorded in the event log for the audit trail. Required.
+    #[arg(long, default_value = "")]
+    reason: String,
+    /// Who is acting (`LOTLINE_ROLE`); only a supervisor may change a lot's status.
+    #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
+    role: Role,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,6 +270,18 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                 Ok(ExitCode::from(EXIT_REFUSED))
             }
         },
+        WorkflowCommand::Lot {
+            command: LotCommand::Hold(args),
+        } => set_status(&mut station, args, LotStatus::OnHold),
+        WorkflowCommand::Lot {
+            command: LotCommand::Release(args),
+        } => set_status(&mut station, args, LotStatus::Released),
+        WorkflowCommand::Lot {
+            command: LotCommand::Reject(args),
+        } => set_status(&mut station, args, LotStatus::Rejected),
+        WorkflowCommand::Lot {
+            command: LotCommand::Recall(args),
+        } => set_status(&mut station, args, LotStatus::Recalled),
         WorkflowCommand::Store {
             command: StoreCommand::Verify { json },
         } => match station.store().verify() {
@@ -279,4 +315,28 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn set_status(station: &mut Station, args: StatusArgs, to: LotStatus) -> CmdResult {
+    let req = StatusRequest {
+        gtin: args.gtin,
+        batch: args.batch,
+        to,
+        role: args.role,
+        reason: args.reason,
+    };
+    let r = station.set_status(&req)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&r)?);
+    } else {
+        println!(
+            "lot {} / {}: {} -> {} ({})",
+            r.gtin,
+            r.batch,
+            r.from.name(),
+            r.to.name(),
+            r.reason
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::LotStatus;
+use super::status::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -36,6 +37,15 @@ pub enum EventKind {
         shipment: Option<String>,
         from: Vec<(String, u64)>,
     },
+    /// A supervisor changed a lot's quality status, with the reason given.
+    LotStatusChanged {
+        gtin: String,
+        batch: String,
+        from: LotStatus,
+        to: LotStatus,
+        role: Role,
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -45,6 +55,7 @@ impl EventKind {
             EventKind::ProductRegistered { .. } => "product_registered",
             EventKind::LotReceived { .. } => "lot_received",
             EventKind::LotDispatched { .. } => "lot_dispatched",
+            EventKind::LotStatusChanged { .. } => "lot_status_changed",
         }
     }
 }

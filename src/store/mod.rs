@@ -398,6 +398,14 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
                 params![seq, gtin, batch, *quantity as i64, customer, shipment],
             )?;
         }
+        EventKind::LotStatusChanged {
+            gtin, batch, to, ..
+        } => {
+            tx.execute(
+                "UPDATE lots SET status = ?3 WHERE gtin = ?1 AND batch = ?2",
+                params![gtin, batch, to.name()],
+            )?;
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::domain::status::{self, Role, StatusRefusal};
 use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
 use crate::store::{Lot, Product, RecordedEvent, Store, StoreError};
@@ -41,6 +42,13 @@ pub enum WorkflowError {
     /// An input that breaks a rule, e.g. an empty name.
     #[error("{0}")]
     Invalid(String),
+    /// A quality-status change the rules do not allow (no reason, not a supervisor, no such
+    /// transition).
+    #[error("REFUSED: {0}")]
+    Status(#[from] StatusRefusal),
+    /// The lot named is not in this store.
+    #[error("no lot {batch} of GTIN {gtin} in this store: was it received here?")]
+    NoSuchLot { gtin: String, batch: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -50,6 +58,27 @@ pub enum WorkflowError {
 pub struct Identity {
     pub station: String,
     pub actor: String,
+}
+
+/// A supervisor's quality-status change of one lot.
+#[derive(Debug, Clone)]
+pub struct StatusRequest {
+    pub gtin: String,
+    pub batch: String,
+    pub to: LotStatus,
+    pub role: Role,
+    pub reason: String,
+}
+
+/// A lot's status after a change, for the supervisor's feedback.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusOutcome {
+    pub event_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub from: LotStatus,
+    pub to: LotStatus,
+    pub reason: String,
 }
 
 /// What a receiving scan brings besides the label.
@@ -299,6 +328,38 @@ impl Station {
             quantity,
             customer: req.customer.trim().to_string(),
             warning,
+        })
+    }
+
+    /// Holds, releases, rejects or recalls a lot: a supervisor, a reason and a transition of
+    /// the status machine ([`status::check_status_change`]); a refusal writes nothing.
+    pub fn set_status(&mut self, req: &StatusRequest) -> Result<StatusOutcome, WorkflowError> {
+        let gtin =
+            gs1::normalize_gtin(&req.gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let lot = self
+            .store
+            .lot(&gtin, &req.batch)?
+            .ok_or_else(|| WorkflowError::NoSuchLot {
+                gtin: gtin.clone(),
+                batch: req.batch.clone(),
+            })?;
+        status::check_status_change(lot.status, req.to, req.role, &req.reason)?;
+        let reason = req.reason.trim().to_string();
+        let recorded = self.record(EventKind::LotStatusChanged {
+            gtin: gtin.clone(),
+            batch: req.batch.clone(),
+            from: lot.status,
+            to: req.to,
+            role: req.role,
+            reason: reason.clone(),
+        })?;
+        Ok(StatusOutcome {
+            event_id: recorded.id,
+            gtin,
+            batch: req.batch.clone(),
+            from: lot.status,
+            to: req.to,
+            reason,
         })
     }
 
