@@ -465,7 +465,7 @@ fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 #[test]
@@ -542,4 +542,82 @@ fn only_a_supervisor_with_a_reason_changes_a_lots_status_and_every_change_is_rec
     // Status is derived state: a replay gives the same answer, and the chain holds.
     json(&lotline(&db, &["store", "rebuild", "--json"]));
     assert_eq!(status(&db), "recalled");
+}
+
+#[test]
+fn pick_follows_the_strategy_and_expiry_lists_stock_nearing_its_date() {
+    let (_dir, db) = site();
+    let released = "09501101530010";
+    json(&lotline(
+        &db,
+        &[
+            "product",
+            "add",
+            released,
+            "--name",
+            "Passata 1 kg",
+            "--receive-as",
+            "released",
+            "--json",
+        ],
+    ));
+    // Receipt order FIRST-IN, SOON, LAST-IN; SOON expires first, DEAD has expired.
+    for (batch, days) in [
+        ("FIRSTIN", 200),
+        ("SOON", 10),
+        ("LASTIN", 300),
+        ("DEAD", -2),
+    ] {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){released}(17){}(10){batch}(30)5", yymmdd(days)),
+                "--json",
+            ],
+        ));
+    }
+    let pick = |strategy: &str| {
+        let p = json(&lotline(
+            &db,
+            &[
+                "pick",
+                released,
+                "--qty",
+                "7",
+                "--strategy",
+                strategy,
+                "--json",
+            ],
+        ));
+        let lines: Vec<(String, u64)> = p["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["batch"].as_str().unwrap().into(),
+                    l["take"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (lines, p["short"].as_u64().unwrap())
+    };
+    let v = |a: &str, b: &str| vec![(a.to_string(), 5), (b.to_string(), 2)];
+    assert_eq!(pick("fifo"), (v("FIRSTIN", "SOON"), 0));
+    assert_eq!(pick("fefo"), (v("SOON", "FIRSTIN"), 0));
+    assert_eq!(pick("lifo"), (v("LASTIN", "SOON"), 0));
+    let all = json(&lotline(&db, &["pick", released, "--qty", "20", "--json"]));
+    assert_eq!(all["short"], 5, "the expired lot is never suggested");
+    let unknown = lotline(&db, &["pick", "09501101530027", "--qty", "1"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown GTIN"));
+
+    let soon: Vec<String> = json(&lotline(&db, &["expiry", "--within", "30", "--json"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["batch"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(soon, ["DEAD", "SOON"]);
 }

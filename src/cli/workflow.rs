@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::domain::LotStatus;
+use crate::domain::rules::Strategy;
 use crate::domain::status::Role;
 use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station, StatusRequest};
 
@@ -54,6 +55,23 @@ pub enum WorkflowCommand {
         strict_fefo: bool,
         #[arg(long)]
         gs: Option<char>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Suggest which lots to pick a quantity from (FIFO, FEFO or LIFO).
+    Pick {
+        gtin: String,
+        #[arg(long)]
+        qty: u64,
+        #[arg(long, value_enum, default_value = "fefo")]
+        strategy: Strategy,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lots with stock that expire within a number of days (expired ones included).
+    Expiry {
+        #[arg(long, default_value_t = 30)]
+        within: u32,
         #[arg(long)]
         json: bool,
     },
@@ -270,6 +288,59 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                 Ok(ExitCode::from(EXIT_REFUSED))
             }
         },
+        WorkflowCommand::Pick {
+            gtin,
+            qty,
+            strategy,
+            json,
+        } => {
+            let today = chrono::Local::now().date_naive();
+            let p = station.pick(&gtin, qty, strategy, today)?;
+            if json {
+                println!("{}", serde_json::to_string(&p)?);
+            } else {
+                for l in &p.lines {
+                    let expiry = l
+                        .expiry
+                        .map(|e| format!(" (expires {e})"))
+                        .unwrap_or_default();
+                    println!("take {} from lot {}{expiry}", l.take, l.batch);
+                }
+                if p.short > 0 {
+                    println!(
+                        "SHORT: {} not available as released, unexpired stock",
+                        p.short
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Expiry { within, json } => {
+            let today = chrono::Local::now().date_naive();
+            let lots = station.expiring(today, within)?;
+            if json {
+                println!("{}", serde_json::to_string(&lots)?);
+            } else if lots.is_empty() {
+                println!("no stock expires within {within} days");
+            } else {
+                for l in &lots {
+                    let state = if l.expiry < today {
+                        "EXPIRED"
+                    } else {
+                        "expires"
+                    };
+                    println!(
+                        "{} / {}: {state} {} ({} on hand, {})",
+                        l.gtin,
+                        l.batch,
+                        l.expiry,
+                        l.on_hand,
+                        l.status.name()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         WorkflowCommand::Lot {
             command: LotCommand::Hold(args),
         } => set_status(&mut station, args, LotStatus::OnHold),

@@ -69,6 +69,16 @@ pub struct Lot {
     pub stock: Vec<(String, i64)>,
 }
 
+/// A lot with stock that expires within the alert horizon.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExpiringLot {
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: NaiveDate,
+    pub status: LotStatus,
+    pub on_hand: i64,
+}
+
 pub struct Store {
     conn: Connection,
 }
@@ -301,12 +311,13 @@ impl Store {
         }))
     }
 
-    /// Every lot of a product with its stock on hand, for rotation choices.
+    /// Every lot of a product with its stock on hand, in receipt order (oldest first: the
+    /// order lots were first received, which a replay preserves), for rotation choices.
     pub fn lots_of(&self, gtin: &str) -> Result<Vec<crate::domain::rules::Candidate>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT l.batch, l.expiry, l.status, coalesce(sum(s.quantity), 0) FROM lots l
              LEFT JOIN stock s ON s.gtin = l.gtin AND s.batch = l.batch
-             WHERE l.gtin = ?1 GROUP BY l.batch ORDER BY l.batch",
+             WHERE l.gtin = ?1 GROUP BY l.batch ORDER BY l.rowid",
         )?;
         let rows = stmt.query_map(params![gtin], |r| {
             Ok(crate::domain::rules::Candidate {
@@ -315,6 +326,28 @@ impl Store {
                 status: LotStatus::from_name(&r.get::<_, String>(2)?)
                     .unwrap_or(LotStatus::Quarantined),
                 on_hand: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Lots with stock on hand that expire on or before `until`, soonest first.
+    pub fn expiring(&self, until: NaiveDate) -> Result<Vec<ExpiringLot>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.gtin, l.batch, l.expiry, l.status, sum(s.quantity) FROM lots l
+             JOIN stock s ON s.gtin = l.gtin AND s.batch = l.batch
+             WHERE l.expiry IS NOT NULL AND l.expiry <= ?1
+             GROUP BY l.gtin, l.batch HAVING sum(s.quantity) > 0
+             ORDER BY l.expiry, l.gtin, l.batch",
+        )?;
+        let rows = stmt.query_map(params![until.to_string()], |r| {
+            Ok(ExpiringLot {
+                gtin: r.get(0)?,
+                batch: r.get(1)?,
+                expiry: r.get::<_, String>(2)?.parse().unwrap_or(NaiveDate::MIN),
+                status: LotStatus::from_name(&r.get::<_, String>(3)?)
+                    .unwrap_or(LotStatus::Quarantined),
+                on_hand: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -34,6 +34,8 @@ const MIGRATIONS: &[&str] = &[
         quantity INTEGER NOT NULL, customer TEXT NOT NULL, shipment TEXT
     );
     CREATE INDEX shipments_lot ON shipments (gtin, batch);",
+    // 3: expiry alerts scan lots by date.
+    "CREATE INDEX lots_expiry ON lots (expiry);",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

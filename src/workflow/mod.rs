@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::domain::status::{self, Role, StatusRefusal};
 use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
-use crate::store::{Lot, Product, RecordedEvent, Store, StoreError};
+use crate::store::{ExpiringLot, Lot, Product, RecordedEvent, Store, StoreError};
 
 /// Largest quantity one receipt may carry: beyond it a scan or a typo is far likelier than a
 /// real pallet.
@@ -58,6 +58,17 @@ pub enum WorkflowError {
 pub struct Identity {
     pub station: String,
     pub actor: String,
+}
+
+/// A pick suggestion: lots in the strategy's order and what is short.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PickOutcome {
+    pub gtin: String,
+    pub strategy: rules::Strategy,
+    pub quantity: u64,
+    pub lines: Vec<rules::PickLine>,
+    /// What released, unexpired stock cannot cover (0 when the pick is complete).
+    pub short: u64,
 }
 
 /// A supervisor's quality-status change of one lot.
@@ -361,6 +372,43 @@ impl Station {
             to: req.to,
             reason,
         })
+    }
+
+    /// Which lots of a product to pick `quantity` from, in the strategy's order; only
+    /// released, unexpired stock is suggested.
+    pub fn pick(
+        &self,
+        gtin: &str,
+        quantity: u64,
+        strategy: rules::Strategy,
+        today: chrono::NaiveDate,
+    ) -> Result<PickOutcome, WorkflowError> {
+        if quantity == 0 || quantity > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(quantity));
+        }
+        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        if self.store.product(&gtin)?.is_none() {
+            return Err(WorkflowError::UnknownProduct(gtin));
+        }
+        let (lines, short) =
+            rules::suggest_pick(&self.store.lots_of(&gtin)?, quantity, strategy, today);
+        Ok(PickOutcome {
+            gtin,
+            strategy,
+            quantity,
+            lines,
+            short,
+        })
+    }
+
+    /// Lots with stock that expire within `days` from `today` (already expired ones too).
+    pub fn expiring(
+        &self,
+        today: chrono::NaiveDate,
+        days: u32,
+    ) -> Result<Vec<ExpiringLot>, WorkflowError> {
+        let until = today + chrono::Days::new(days.into());
+        Ok(self.store.expiring(until)?)
     }
 
     pub fn product(&self, gtin: &str) -> Result<Option<Product>, WorkflowError> {
