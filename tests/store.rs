@@ -667,3 +667,41 @@ fn receipts_reported_before_a_sigkill_are_never_lost() {
         &["receive", &format!("(01){GTIN}(10)AFTER(30)1"), "--json"],
     ));
 }
+
+#[test]
+fn supplier_quality_counts_rejected_and_recalled_lots_per_supplier() {
+    let (_dir, db) = site();
+    for (batch, supplier) in [("A1", "Acme"), ("A2", "Acme"), ("B1", "Best")] {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){GTIN}(10){batch}(30)5"),
+                "--supplier",
+                supplier,
+                "--json",
+            ],
+        ));
+    }
+    json(&lotline(
+        &db,
+        &[
+            "lot",
+            "reject",
+            GTIN,
+            "A2",
+            "--role",
+            "supervisor",
+            "--reason",
+            "mould",
+            "--json",
+        ],
+    ));
+    let figures = json(&lotline(&db, &["suppliers", "--json"]));
+    assert_eq!(figures[0]["supplier"], "Acme");
+    assert_eq!(figures[0]["lots"], 2);
+    assert_eq!(figures[0]["rejected"], 1);
+    assert_eq!(figures[0]["defect_rate"], 0.5);
+    assert_eq!(figures[1]["supplier"], "Best");
+    assert_eq!(figures[1]["defect_rate"], 0.0);
+}

@@ -75,6 +75,11 @@ pub enum WorkflowCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Supplier quality: lots received, rejected, recalled and the defect rate, worst first.
+    Suppliers {
+        #[arg(long)]
+        json: bool,
+    },
     /// Look at lots.
     Lot {
         #[command(subcommand)]
@@ -310,6 +315,24 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                     println!(
                         "SHORT: {} not available as released, unexpired stock",
                         p.short
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Suppliers { json } => {
+            let figures = station.store().supplier_quality()?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                for f in &figures {
+                    println!(
+                        "{}: {} lots, {} rejected, {} recalled ({:.1}%)",
+                        f.supplier,
+                        f.lots,
+                        f.rejected,
+                        f.recalled,
+                        f.defect_rate * 100.0
                     );
                 }
             }

@@ -103,6 +103,34 @@ pub fn suggest_pick(
     (lines, left)
 }
 
+/// A supplier's quality figures from the lots received from it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SupplierQuality {
+    pub supplier: String,
+    pub lots: u64,
+    pub rejected: u64,
+    pub recalled: u64,
+    /// Share of lots rejected or recalled (0.0 to 1.0).
+    pub defect_rate: f64,
+}
+
+impl SupplierQuality {
+    pub fn new(supplier: String, lots: u64, rejected: u64, recalled: u64) -> SupplierQuality {
+        let defect_rate = if lots == 0 {
+            0.0
+        } else {
+            (rejected + recalled) as f64 / lots as f64
+        };
+        SupplierQuality {
+            supplier,
+            lots,
+            rejected,
+            recalled,
+            defect_rate,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

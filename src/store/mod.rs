@@ -353,6 +353,31 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Quality figures per supplier (lots received, rejected, recalled), worst rate first.
+    pub fn supplier_quality(
+        &self,
+    ) -> Result<Vec<crate::domain::rules::SupplierQuality>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT supplier, count(*), sum(status = 'rejected'), sum(status = 'recalled')
+             FROM lots WHERE supplier IS NOT NULL GROUP BY supplier",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(crate::domain::rules::SupplierQuality::new(
+                r.get(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, i64>(3)? as u64,
+            ))
+        })?;
+        let mut out: Vec<_> = rows.collect::<Result<_, _>>()?;
+        out.sort_by(|a, b| {
+            b.defect_rate
+                .total_cmp(&a.defect_rate)
+                .then(a.supplier.cmp(&b.supplier))
+        });
+        Ok(out)
+    }
+
     /// GTINs that have a lot with this batch number.
     pub fn gtins_with_batch(&self, batch: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
