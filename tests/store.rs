@@ -705,3 +705,32 @@ fn supplier_quality_counts_rejected_and_recalled_lots_per_supplier() {
     assert_eq!(figures[1]["supplier"], "Best");
     assert_eq!(figures[1]["defect_rate"], 0.0);
 }
+
+#[test]
+fn move_shifts_stock_between_locations_and_refuses_more_than_is_there() {
+    let (_dir, db) = site();
+    json(&lotline(
+        &db,
+        &["receive", PALLET, "--location", "DOCK", "--json"],
+    ));
+    let stock = || json(&lotline(&db, &["lot", "show", GTIN, "B2611", "--json"]))["stock"].clone();
+    let before = events(&db);
+    let too_much = lotline(
+        &db,
+        &[
+            "move", GTIN, "B2611", "--from", "DOCK", "--to", "A-01", "--qty", "41",
+        ],
+    );
+    assert_eq!(too_much.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&too_much.stderr).contains("only 40 at DOCK"));
+    assert_eq!(events(&db), before);
+    json(&lotline(
+        &db,
+        &[
+            "move", GTIN, "B2611", "--from", "DOCK", "--to", "A-01", "--qty", "15", "--json",
+        ],
+    ));
+    assert_eq!(stock(), serde_json::json!([["A-01", 15], ["DOCK", 25]]));
+    json(&lotline(&db, &["store", "rebuild", "--json"]));
+    assert_eq!(stock(), serde_json::json!([["A-01", 15], ["DOCK", 25]]));
+}

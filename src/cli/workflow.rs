@@ -75,6 +75,19 @@ pub enum WorkflowCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Move stock of a lot between locations.
+    Move {
+        gtin: String,
+        batch: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        qty: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Supplier quality: lots received, rejected, recalled and the defect rate, worst first.
     Suppliers {
         #[arg(long)]
@@ -317,6 +330,25 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                         p.short
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Move {
+            gtin,
+            batch,
+            from,
+            to,
+            qty,
+            json,
+        } => {
+            let e = station.move_stock(&gtin, &batch, &from, &to, qty)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({"event_id": e.id, "batch": batch, "from": from, "to": to, "quantity": qty})
+                );
+            } else {
+                println!("moved {qty} of lot {batch} from {from} to {to}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -37,6 +37,14 @@ pub enum EventKind {
         shipment: Option<String>,
         from: Vec<(String, u64)>,
     },
+    /// Stock of a lot moved from one location to another.
+    LotMoved {
+        gtin: String,
+        batch: String,
+        from: String,
+        to: String,
+        quantity: u64,
+    },
     /// A supervisor changed a lot's quality status, with the reason given.
     LotStatusChanged {
         gtin: String,
@@ -56,6 +64,7 @@ impl EventKind {
             EventKind::LotReceived { .. } => "lot_received",
             EventKind::LotDispatched { .. } => "lot_dispatched",
             EventKind::LotStatusChanged { .. } => "lot_status_changed",
+            EventKind::LotMoved { .. } => "lot_moved",
         }
     }
 }

@@ -456,6 +456,27 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
                 params![seq, gtin, batch, *quantity as i64, customer, shipment],
             )?;
         }
+        EventKind::LotMoved {
+            gtin,
+            batch,
+            from,
+            to,
+            quantity,
+        } => {
+            tx.execute(
+                "UPDATE stock SET quantity = quantity - ?4 WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
+                params![gtin, batch, from, *quantity as i64],
+            )?;
+            tx.execute(
+                "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
+                params![gtin, batch],
+            )?;
+            tx.execute(
+                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
+                params![gtin, batch, to, *quantity as i64],
+            )?;
+        }
         EventKind::LotStatusChanged {
             gtin, batch, to, ..
         } => {

@@ -374,6 +374,52 @@ impl Station {
         })
     }
 
+    /// Moves `quantity` of a lot from one location to another; refused when the source
+    /// location does not hold that much.
+    pub fn move_stock(
+        &mut self,
+        gtin: &str,
+        batch: &str,
+        from: &str,
+        to: &str,
+        quantity: u64,
+    ) -> Result<RecordedEvent, WorkflowError> {
+        if quantity == 0 || quantity > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(quantity));
+        }
+        let (from, to) = (from.trim(), to.trim());
+        if to.is_empty() || from == to {
+            return Err(WorkflowError::Invalid(
+                "a move needs a destination different from its source (--to)".into(),
+            ));
+        }
+        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let lot = self
+            .store
+            .lot(&gtin, batch)?
+            .ok_or_else(|| WorkflowError::NoSuchLot {
+                gtin: gtin.clone(),
+                batch: batch.to_string(),
+            })?;
+        let here = lot
+            .stock
+            .iter()
+            .find(|(l, _)| l == from)
+            .map_or(0, |(_, q)| *q);
+        if quantity as i64 > here {
+            return Err(WorkflowError::Refused(format!(
+                "{batch}: only {here} at {from}, {quantity} asked"
+            )));
+        }
+        Ok(self.record(EventKind::LotMoved {
+            gtin,
+            batch: batch.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+            quantity,
+        })?)
+    }
+
     /// Which lots of a product to pick `quantity` from, in the strategy's order; only
     /// released, unexpired stock is suggested.
     pub fn pick(
