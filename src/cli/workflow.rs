@@ -7,7 +7,9 @@ use serde_json::json;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::domain::LotStatus;
-use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station};
+use crate::domain::rules::Strategy;
+use crate::domain::status::Role;
+use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station, StatusRequest};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkflowCommand {
@@ -75,6 +77,41 @@ pub enum WorkflowCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Suggest which lots to pick a quantity from (FIFO, FEFO or LIFO).
+    Pick {
+        gtin: String,
+        #[arg(long)]
+        qty: u64,
+        #[arg(long, value_enum, default_value = "fefo")]
+        strategy: Strategy,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lots with stock that expire within a number of days (expired ones included).
+    Expiry {
+        #[arg(long, default_value_t = 30)]
+        within: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move stock of a lot between locations.
+    Move {
+        gtin: String,
+        batch: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        qty: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Supplier quality: lots received, rejected, recalled and the defect rate, worst first.
+    Suppliers {
+        #[arg(long)]
+        json: bool,
+    },
     /// Look at lots.
     Lot {
         #[command(subcommand)]
@@ -111,6 +148,29 @@ pub enum LotCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Put a lot on hold (supervisor, with a reason).
+    Hold(StatusArgs),
+    /// Release a lot for use and shipping (supervisor, with a reason).
+    Release(StatusArgs),
+    /// Reject a lot (supervisor, with a reason). Final.
+    Reject(StatusArgs),
+    /// Recall a lot (supervisor, with a reason). Final.
+    Recall(StatusArgs),
+}
+
+/// A quality-status change of one lot.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    gtin: String,
+    batch: String,
+    /// Why: recorded in the event log for the audit trail. Required.
+    #[arg(long, default_value = "")]
+    reason: String,
+    /// Who is acting (`LOTLINE_ROLE`); only a supervisor may change a lot's status.
+    #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
+    role: Role,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -294,6 +354,108 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                 Ok(ExitCode::from(EXIT_REFUSED))
             }
         },
+        WorkflowCommand::Pick {
+            gtin,
+            qty,
+            strategy,
+            json,
+        } => {
+            let today = chrono::Local::now().date_naive();
+            let p = station.pick(&gtin, qty, strategy, today)?;
+            if json {
+                println!("{}", serde_json::to_string(&p)?);
+            } else {
+                for l in &p.lines {
+                    let expiry = l
+                        .expiry
+                        .map(|e| format!(" (expires {e})"))
+                        .unwrap_or_default();
+                    println!("take {} from lot {}{expiry}", l.take, l.batch);
+                }
+                if p.short > 0 {
+                    println!(
+                        "SHORT: {} not available as released, unexpired stock",
+                        p.short
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Move {
+            gtin,
+            batch,
+            from,
+            to,
+            qty,
+            json,
+        } => {
+            let e = station.move_stock(&gtin, &batch, &from, &to, qty)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({"event_id": e.id, "batch": batch, "from": from, "to": to, "quantity": qty})
+                );
+            } else {
+                println!("moved {qty} of lot {batch} from {from} to {to}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Suppliers { json } => {
+            let figures = station.store().supplier_quality()?;
+            if json {
+                println!("{}", serde_json::to_string(&figures)?);
+            } else {
+                for f in &figures {
+                    println!(
+                        "{}: {} lots, {} rejected, {} recalled ({:.1}%)",
+                        f.supplier,
+                        f.lots,
+                        f.rejected,
+                        f.recalled,
+                        f.defect_rate * 100.0
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Expiry { within, json } => {
+            let today = chrono::Local::now().date_naive();
+            let lots = station.expiring(today, within)?;
+            if json {
+                println!("{}", serde_json::to_string(&lots)?);
+            } else if lots.is_empty() {
+                println!("no stock expires within {within} days");
+            } else {
+                for l in &lots {
+                    let state = if l.expiry < today {
+                        "EXPIRED"
+                    } else {
+                        "expires"
+                    };
+                    println!(
+                        "{} / {}: {state} {} ({} on hand, {})",
+                        l.gtin,
+                        l.batch,
+                        l.expiry,
+                        l.on_hand,
+                        l.status.name()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Lot {
+            command: LotCommand::Hold(args),
+        } => set_status(&mut station, args, LotStatus::OnHold),
+        WorkflowCommand::Lot {
+            command: LotCommand::Release(args),
+        } => set_status(&mut station, args, LotStatus::Released),
+        WorkflowCommand::Lot {
+            command: LotCommand::Reject(args),
+        } => set_status(&mut station, args, LotStatus::Rejected),
+        WorkflowCommand::Lot {
+            command: LotCommand::Recall(args),
+        } => set_status(&mut station, args, LotStatus::Recalled),
         WorkflowCommand::Store {
             command: StoreCommand::Verify { json },
         } => match station.store().verify() {
@@ -327,4 +489,28 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn set_status(station: &mut Station, args: StatusArgs, to: LotStatus) -> CmdResult {
+    let req = StatusRequest {
+        gtin: args.gtin,
+        batch: args.batch,
+        to,
+        role: args.role,
+        reason: args.reason,
+    };
+    let r = station.set_status(&req)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&r)?);
+    } else {
+        println!(
+            "lot {} / {}: {} -> {} ({})",
+            r.gtin,
+            r.batch,
+            r.from.name(),
+            r.to.name(),
+            r.reason
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -26,8 +26,12 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
         expiry,
     };
     match &ev.event {
-        // Inputs of a transformation: attached to their batch's CTE by `ctes`.
-        EventKind::ProductRegistered { .. } | EventKind::LotConsumed { .. } => None,
+        // Inputs of a transformation: attached to their batch's CTE by `ctes`. Master data,
+        // moves within the site and status changes are not critical tracking events.
+        EventKind::ProductRegistered { .. }
+        | EventKind::LotConsumed { .. }
+        | EventKind::LotMoved { .. }
+        | EventKind::LotStatusChanged { .. } => None,
         EventKind::BatchProduced {
             gtin,
             batch,

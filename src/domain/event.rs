@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::LotStatus;
+use super::status::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -56,6 +57,23 @@ pub enum EventKind {
         shipment: Option<String>,
         from: Vec<(String, u64)>,
     },
+    /// Stock of a lot moved from one location to another.
+    LotMoved {
+        gtin: String,
+        batch: String,
+        from: String,
+        to: String,
+        quantity: u64,
+    },
+    /// A supervisor changed a lot's quality status, with the reason given.
+    LotStatusChanged {
+        gtin: String,
+        batch: String,
+        from: LotStatus,
+        to: LotStatus,
+        role: Role,
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -67,6 +85,8 @@ impl EventKind {
             EventKind::LotDispatched { .. } => "lot_dispatched",
             EventKind::BatchProduced { .. } => "batch_produced",
             EventKind::LotConsumed { .. } => "lot_consumed",
+            EventKind::LotStatusChanged { .. } => "lot_status_changed",
+            EventKind::LotMoved { .. } => "lot_moved",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod event;
 pub mod rules;
+pub mod status;
 
 pub use event::EventKind;
 

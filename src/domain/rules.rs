@@ -47,6 +47,90 @@ pub fn fefo_first(lots: &[Candidate], today: NaiveDate) -> Option<&Candidate> {
         .min_by_key(|c| (c.expiry.is_none(), c.expiry, c.batch.clone()))
 }
 
+/// The order stock is taken in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    /// First in, first out: oldest receipt first.
+    Fifo,
+    /// First expired, first out: earliest expiry first (undated lots last).
+    Fefo,
+    /// Last in, first out: newest receipt first.
+    Lifo,
+}
+
+/// One lot of a pick suggestion and how much to take from it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PickLine {
+    pub batch: String,
+    pub expiry: Option<NaiveDate>,
+    pub take: u64,
+}
+
+/// Which lots to pick `quantity` from. `lots` must come in receipt order (oldest first).
+/// Only shippable lots with stock are suggested; the second value is what could not be
+/// covered (0 when the suggestion is complete).
+pub fn suggest_pick(
+    lots: &[Candidate],
+    quantity: u64,
+    strategy: Strategy,
+    today: NaiveDate,
+) -> (Vec<PickLine>, u64) {
+    let mut usable: Vec<&Candidate> = lots
+        .iter()
+        .filter(|c| c.on_hand > 0 && check_dispatch(c.status, c.expiry, today).is_ok())
+        .collect();
+    match strategy {
+        Strategy::Fifo => {}
+        Strategy::Lifo => usable.reverse(),
+        // Stable sort: equal expiries keep receipt order.
+        Strategy::Fefo => usable.sort_by_key(|c| (c.expiry.is_none(), c.expiry)),
+    }
+    let mut left = quantity;
+    let mut lines = Vec::new();
+    for c in usable {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(c.on_hand as u64);
+        lines.push(PickLine {
+            batch: c.batch.clone(),
+            expiry: c.expiry,
+            take,
+        });
+        left -= take;
+    }
+    (lines, left)
+}
+
+/// A supplier's quality figures from the lots received from it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SupplierQuality {
+    pub supplier: String,
+    pub lots: u64,
+    pub rejected: u64,
+    pub recalled: u64,
+    /// Share of lots rejected or recalled (0.0 to 1.0).
+    pub defect_rate: f64,
+}
+
+impl SupplierQuality {
+    pub fn new(supplier: String, lots: u64, rejected: u64, recalled: u64) -> SupplierQuality {
+        let defect_rate = if lots == 0 {
+            0.0
+        } else {
+            (rejected + recalled) as f64 / lots as f64
+        };
+        SupplierQuality {
+            supplier,
+            lots,
+            rejected,
+            recalled,
+            defect_rate,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +181,36 @@ mod tests {
         assert_eq!(fefo_first(&lots, today).unwrap().batch, "FIRST");
         assert_eq!(fefo_first(&lots[5..], today).unwrap().batch, "UNDATED");
         assert!(fefo_first(&lots[..3], today).is_none());
+    }
+
+    #[test]
+    fn pick_strategies_take_stock_in_their_order_and_skip_what_cannot_ship() {
+        let today = d("2026-11-25");
+        let c = |batch: &str, expiry: Option<&str>, status, on_hand| Candidate {
+            batch: batch.into(),
+            expiry: expiry.map(d),
+            status,
+            on_hand,
+        };
+        // Receipt order: OLD, HELD, MID, NEW.
+        let lots = [
+            c("OLD", Some("2027-03-01"), LotStatus::Released, 4),
+            c("HELD", Some("2026-12-01"), LotStatus::OnHold, 9),
+            c("MID", Some("2027-01-01"), LotStatus::Released, 4),
+            c("NEW", Some("2027-02-01"), LotStatus::Released, 4),
+        ];
+        let batches = |s| {
+            let (lines, short) = suggest_pick(&lots, 6, s, today);
+            assert_eq!(short, 0);
+            lines
+                .iter()
+                .map(|l| (l.batch.clone(), l.take))
+                .collect::<Vec<_>>()
+        };
+        let v = |a: &str, x, b: &str, y| vec![(a.to_string(), x), (b.to_string(), y)];
+        assert_eq!(batches(Strategy::Fifo), v("OLD", 4, "MID", 2));
+        assert_eq!(batches(Strategy::Fefo), v("MID", 4, "NEW", 2));
+        assert_eq!(batches(Strategy::Lifo), v("NEW", 4, "MID", 2));
+        assert_eq!(suggest_pick(&lots, 20, Strategy::Fefo, today).1, 8);
     }
 }

@@ -79,6 +79,16 @@ pub struct Lot {
     pub stock: Vec<(String, i64)>,
 }
 
+/// A lot with stock that expires within the alert horizon.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExpiringLot {
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: NaiveDate,
+    pub status: LotStatus,
+    pub on_hand: i64,
+}
+
 pub struct Store {
     conn: Connection,
 }
@@ -358,12 +368,13 @@ impl Store {
         }))
     }
 
-    /// Every lot of a product with its stock on hand, for rotation choices.
+    /// Every lot of a product with its stock on hand, in receipt order (oldest first: the
+    /// order lots were first received, which a replay preserves), for rotation choices.
     pub fn lots_of(&self, gtin: &str) -> Result<Vec<crate::domain::rules::Candidate>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT l.batch, l.expiry, l.status, coalesce(sum(s.quantity), 0) FROM lots l
              LEFT JOIN stock s ON s.gtin = l.gtin AND s.batch = l.batch
-             WHERE l.gtin = ?1 GROUP BY l.batch ORDER BY l.batch",
+             WHERE l.gtin = ?1 GROUP BY l.batch ORDER BY l.rowid",
         )?;
         let rows = stmt.query_map(params![gtin], |r| {
             Ok(crate::domain::rules::Candidate {
@@ -375,6 +386,53 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Lots with stock on hand that expire on or before `until`, soonest first.
+    pub fn expiring(&self, until: NaiveDate) -> Result<Vec<ExpiringLot>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.gtin, l.batch, l.expiry, l.status, sum(s.quantity) FROM lots l
+             JOIN stock s ON s.gtin = l.gtin AND s.batch = l.batch
+             WHERE l.expiry IS NOT NULL AND l.expiry <= ?1
+             GROUP BY l.gtin, l.batch HAVING sum(s.quantity) > 0
+             ORDER BY l.expiry, l.gtin, l.batch",
+        )?;
+        let rows = stmt.query_map(params![until.to_string()], |r| {
+            Ok(ExpiringLot {
+                gtin: r.get(0)?,
+                batch: r.get(1)?,
+                expiry: r.get::<_, String>(2)?.parse().unwrap_or(NaiveDate::MIN),
+                status: LotStatus::from_name(&r.get::<_, String>(3)?)
+                    .unwrap_or(LotStatus::Quarantined),
+                on_hand: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Quality figures per supplier (lots received, rejected, recalled), worst rate first.
+    pub fn supplier_quality(
+        &self,
+    ) -> Result<Vec<crate::domain::rules::SupplierQuality>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT supplier, count(*), sum(status = 'rejected'), sum(status = 'recalled')
+             FROM lots WHERE supplier IS NOT NULL GROUP BY supplier",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(crate::domain::rules::SupplierQuality::new(
+                r.get(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, i64>(3)? as u64,
+            ))
+        })?;
+        let mut out: Vec<_> = rows.collect::<Result<_, _>>()?;
+        out.sort_by(|a, b| {
+            b.defect_rate
+                .total_cmp(&a.defect_rate)
+                .then(a.supplier.cmp(&b.supplier))
+        });
+        Ok(out)
     }
 
     /// GTINs that have a lot with this batch number.
@@ -485,6 +543,35 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             tx.execute(
                 "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![seq, gtin, batch, *quantity as i64, customer, shipment],
+            )?;
+        }
+        EventKind::LotMoved {
+            gtin,
+            batch,
+            from,
+            to,
+            quantity,
+        } => {
+            tx.execute(
+                "UPDATE stock SET quantity = quantity - ?4 WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
+                params![gtin, batch, from, *quantity as i64],
+            )?;
+            tx.execute(
+                "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
+                params![gtin, batch],
+            )?;
+            tx.execute(
+                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
+                params![gtin, batch, to, *quantity as i64],
+            )?;
+        }
+        EventKind::LotStatusChanged {
+            gtin, batch, to, ..
+        } => {
+            tx.execute(
+                "UPDATE lots SET status = ?3 WHERE gtin = ?1 AND batch = ?2",
+                params![gtin, batch, to.name()],
             )?;
         }
     }

@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX genealogy_input ON genealogy (input_gtin, input_batch);
     CREATE INDEX genealogy_output ON genealogy (output_gtin, output_batch);",
+    // 4: expiry alerts scan lots by date.
+    "CREATE INDEX lots_expiry ON lots (expiry);",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

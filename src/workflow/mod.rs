@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::batch::{BatchFormat, BatchInputs};
+use crate::domain::status::{self, Role, StatusRefusal};
 use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
-use crate::store::{Lot, Product, RecordedEvent, Store, StoreError};
+use crate::store::{ExpiringLot, Lot, Product, RecordedEvent, Store, StoreError};
 
 /// Largest quantity one receipt may carry: beyond it a scan or a typo is far likelier than a
 /// real pallet.
@@ -42,6 +43,13 @@ pub enum WorkflowError {
     /// An input that breaks a rule, e.g. an empty name.
     #[error("{0}")]
     Invalid(String),
+    /// A quality-status change the rules do not allow (no reason, not a supervisor, no such
+    /// transition).
+    #[error("REFUSED: {0}")]
+    Status(#[from] StatusRefusal),
+    /// The lot named is not in this store.
+    #[error("no lot {batch} of GTIN {gtin} in this store: was it received here?")]
+    NoSuchLot { gtin: String, batch: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -51,6 +59,38 @@ pub enum WorkflowError {
 pub struct Identity {
     pub station: String,
     pub actor: String,
+}
+
+/// A pick suggestion: lots in the strategy's order and what is short.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PickOutcome {
+    pub gtin: String,
+    pub strategy: rules::Strategy,
+    pub quantity: u64,
+    pub lines: Vec<rules::PickLine>,
+    /// What released, unexpired stock cannot cover (0 when the pick is complete).
+    pub short: u64,
+}
+
+/// A supervisor's quality-status change of one lot.
+#[derive(Debug, Clone)]
+pub struct StatusRequest {
+    pub gtin: String,
+    pub batch: String,
+    pub to: LotStatus,
+    pub role: Role,
+    pub reason: String,
+}
+
+/// A lot's status after a change, for the supervisor's feedback.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusOutcome {
+    pub event_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub from: LotStatus,
+    pub to: LotStatus,
+    pub reason: String,
 }
 
 /// What a receiving scan brings besides the label.
@@ -422,6 +462,121 @@ impl Station {
             from: take_from(&lot.stock, quantity),
         };
         Ok((event, (gtin, batch, quantity)))
+    }
+
+    /// Holds, releases, rejects or recalls a lot: a supervisor, a reason and a transition of
+    /// the status machine ([`status::check_status_change`]); a refusal writes nothing.
+    pub fn set_status(&mut self, req: &StatusRequest) -> Result<StatusOutcome, WorkflowError> {
+        let gtin =
+            gs1::normalize_gtin(&req.gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let lot = self
+            .store
+            .lot(&gtin, &req.batch)?
+            .ok_or_else(|| WorkflowError::NoSuchLot {
+                gtin: gtin.clone(),
+                batch: req.batch.clone(),
+            })?;
+        status::check_status_change(lot.status, req.to, req.role, &req.reason)?;
+        let reason = req.reason.trim().to_string();
+        let recorded = self.record(EventKind::LotStatusChanged {
+            gtin: gtin.clone(),
+            batch: req.batch.clone(),
+            from: lot.status,
+            to: req.to,
+            role: req.role,
+            reason: reason.clone(),
+        })?;
+        Ok(StatusOutcome {
+            event_id: recorded.id,
+            gtin,
+            batch: req.batch.clone(),
+            from: lot.status,
+            to: req.to,
+            reason,
+        })
+    }
+
+    /// Moves `quantity` of a lot from one location to another; refused when the source
+    /// location does not hold that much.
+    pub fn move_stock(
+        &mut self,
+        gtin: &str,
+        batch: &str,
+        from: &str,
+        to: &str,
+        quantity: u64,
+    ) -> Result<RecordedEvent, WorkflowError> {
+        if quantity == 0 || quantity > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(quantity));
+        }
+        let (from, to) = (from.trim(), to.trim());
+        if to.is_empty() || from == to {
+            return Err(WorkflowError::Invalid(
+                "a move needs a destination different from its source (--to)".into(),
+            ));
+        }
+        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let lot = self
+            .store
+            .lot(&gtin, batch)?
+            .ok_or_else(|| WorkflowError::NoSuchLot {
+                gtin: gtin.clone(),
+                batch: batch.to_string(),
+            })?;
+        let here = lot
+            .stock
+            .iter()
+            .find(|(l, _)| l == from)
+            .map_or(0, |(_, q)| *q);
+        if quantity as i64 > here {
+            return Err(WorkflowError::Refused(format!(
+                "{batch}: only {here} at {from}, {quantity} asked"
+            )));
+        }
+        Ok(self.record(EventKind::LotMoved {
+            gtin,
+            batch: batch.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+            quantity,
+        })?)
+    }
+
+    /// Which lots of a product to pick `quantity` from, in the strategy's order; only
+    /// released, unexpired stock is suggested.
+    pub fn pick(
+        &self,
+        gtin: &str,
+        quantity: u64,
+        strategy: rules::Strategy,
+        today: chrono::NaiveDate,
+    ) -> Result<PickOutcome, WorkflowError> {
+        if quantity == 0 || quantity > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(quantity));
+        }
+        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        if self.store.product(&gtin)?.is_none() {
+            return Err(WorkflowError::UnknownProduct(gtin));
+        }
+        let (lines, short) =
+            rules::suggest_pick(&self.store.lots_of(&gtin)?, quantity, strategy, today);
+        Ok(PickOutcome {
+            gtin,
+            strategy,
+            quantity,
+            lines,
+            short,
+        })
+    }
+
+    /// Lots with stock that expire within `days` from `today` (already expired ones too).
+    pub fn expiring(
+        &self,
+        today: chrono::NaiveDate,
+        days: u32,
+    ) -> Result<Vec<ExpiringLot>, WorkflowError> {
+        let until = today + chrono::Days::new(days.into());
+        Ok(self.store.expiring(until)?)
     }
 
     pub fn product(&self, gtin: &str) -> Result<Option<Product>, WorkflowError> {

@@ -1,0 +1,109 @@
+//! The lot status machine: which quality-status changes exist and who may make them. Pure.
+
+use serde::{Deserialize, Serialize};
+
+use super::LotStatus;
+
+/// Who is acting. Only a supervisor changes a lot's quality status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Worker,
+    Supervisor,
+}
+
+/// Why a status change is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatusRefusal {
+    /// Every change needs a reason for the audit trail.
+    #[error("a status change needs a reason (--reason \"…\")")]
+    NoReason,
+    /// Only supervisors change quality status.
+    #[error("only a supervisor may change a lot's status: ask a supervisor")]
+    NotSupervisor,
+    /// The lot is already in that status.
+    #[error("the lot is already {}", .0.name())]
+    Unchanged(LotStatus),
+    /// The machine has no such transition (rejected and recalled lots are final).
+    #[error("a {} lot cannot become {}", .from.name(), .to.name())]
+    NoSuchTransition { from: LotStatus, to: LotStatus },
+}
+
+/// Whether `from → to` is a transition of the machine. Rejected and recalled are final:
+/// stock that left quality control that way never comes back by a status change.
+pub fn transition_exists(from: LotStatus, to: LotStatus) -> bool {
+    use LotStatus::*;
+    match from {
+        Quarantined | OnHold => matches!(to, Released | OnHold | Rejected | Recalled),
+        Released => matches!(to, OnHold | Rejected | Recalled),
+        Rejected | Recalled => false,
+    }
+}
+
+/// Checks a status change: a reason, a supervisor, and a transition that exists.
+pub fn check_status_change(
+    from: LotStatus,
+    to: LotStatus,
+    role: Role,
+    reason: &str,
+) -> Result<(), StatusRefusal> {
+    if reason.trim().is_empty() {
+        return Err(StatusRefusal::NoReason);
+    }
+    if role != Role::Supervisor {
+        return Err(StatusRefusal::NotSupervisor);
+    }
+    if from == to {
+        return Err(StatusRefusal::Unchanged(from));
+    }
+    if !transition_exists(from, to) {
+        return Err(StatusRefusal::NoSuchTransition { from, to });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LotStatus::*;
+
+    #[test]
+    fn a_supervisor_with_a_reason_releases_holds_and_recalls() {
+        for (from, to) in [
+            (Quarantined, Released),
+            (Released, OnHold),
+            (OnHold, Released),
+            (Released, Recalled),
+            (Quarantined, Rejected),
+        ] {
+            assert_eq!(
+                check_status_change(from, to, Role::Supervisor, "QC ok"),
+                Ok(())
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_name_what_is_wrong() {
+        assert_eq!(
+            check_status_change(Quarantined, Released, Role::Supervisor, "  "),
+            Err(StatusRefusal::NoReason)
+        );
+        assert_eq!(
+            check_status_change(Quarantined, Released, Role::Worker, "QC ok"),
+            Err(StatusRefusal::NotSupervisor)
+        );
+        assert_eq!(
+            check_status_change(Released, Released, Role::Supervisor, "again"),
+            Err(StatusRefusal::Unchanged(Released))
+        );
+        assert_eq!(
+            check_status_change(Recalled, Released, Role::Supervisor, "oops"),
+            Err(StatusRefusal::NoSuchTransition {
+                from: Recalled,
+                to: Released
+            })
+        );
+        assert!(!transition_exists(Rejected, Released));
+    }
+}
