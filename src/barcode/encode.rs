@@ -77,18 +77,18 @@ pub fn encode(symbology: Symbology, data: &str) -> Result<Symbol, BarcodeError> 
             (BarcodeFormat::CODE_128, contents, margin_zero, 10)
         }
         Symbology::Code128 => (BarcodeFormat::CODE_128, data.to_string(), margin_zero, 10),
-        Symbology::Gs1DataMatrix => (
-            BarcodeFormat::DATA_MATRIX,
-            data.to_string(),
-            // rxing honours Gs1Format for DataMatrix only with the compact encoder.
-            margin_zero
-                .with(EncodeHintValue::Gs1Format(true))
-                .with(EncodeHintValue::DataMatrixCompact(true))
-                .with(EncodeHintValue::DataMatrixShape(
-                    SymbolShapeHint::FORCE_SQUARE,
-                )),
-            1,
-        ),
+        Symbology::Gs1DataMatrix => {
+            let (width, bits) = super::datamatrix::encode_gs1(data).map_err(unencodable)?;
+            return Ok(Symbol {
+                symbology,
+                matrix: Matrix {
+                    width,
+                    height: bits.len() as u32 / width,
+                    bits,
+                },
+                quiet_zone: 1,
+            });
+        }
         Symbology::DataMatrix => (
             BarcodeFormat::DATA_MATRIX,
             data.to_string(),

@@ -6,6 +6,7 @@
 //! Decoding goes through [`decode`] for every image source (files, camera frames, labels
 //! rasterised back in tests).
 
+mod datamatrix;
 mod decode;
 mod encode;
 mod render;

@@ -93,20 +93,24 @@ pub fn run(args: LabelArgs, globals: &Globals) -> CmdResult {
             let progress = std::io::stderr()
                 .is_terminal()
                 .then(|| indicatif::ProgressBar::new(rows.len() as u64));
-            let mut labels = Vec::with_capacity(rows.len());
-            for (n, row) in rows.iter().enumerate() {
-                let data: LabelData = headers
-                    .iter()
-                    .zip(row.iter())
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
-                let layout = label::lay_out(&template, &data)
-                    .with_context(|| format!("{} row {}", csv.display(), n + 2))?;
-                labels.push(layout);
+            let rows: Vec<LabelData> = rows
+                .iter()
+                .map(|row| {
+                    headers
+                        .iter()
+                        .zip(row.iter())
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect()
+                })
+                .collect();
+            let tick = || {
                 if let Some(p) = &progress {
                     p.inc(1);
                 }
-            }
+            };
+            let labels = label::lay_out_all(&template, &rows, &tick).map_err(|(n, e)| {
+                anyhow::Error::new(e).context(format!("{} row {}", csv.display(), n + 2))
+            })?;
             if let Some(p) = progress {
                 p.finish_and_clear();
             }

@@ -1,15 +1,23 @@
 //! The label font (DejaVu Sans, shipped in `assets/fonts/` with its licence): bytes for PDF
 //! embedding and metrics for the layout's fit checks and the PNG preview.
 
+use std::sync::OnceLock;
+
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 pub const REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 pub const BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
-/// The parsed font for a weight.
-pub fn face(bold: bool) -> FontRef<'static> {
-    FontRef::try_from_slice(if bold { BOLD } else { REGULAR })
-        .expect("the shipped font is a valid TrueType file")
+/// The parsed font for a weight, parsed once per process: measuring every text of a
+/// thousand-label run re-read the font's tables each time.
+pub fn face(bold: bool) -> &'static FontRef<'static> {
+    static FACES: OnceLock<[FontRef<'static>; 2]> = OnceLock::new();
+    let faces = FACES.get_or_init(|| {
+        [REGULAR, BOLD].map(|bytes| {
+            FontRef::try_from_slice(bytes).expect("the shipped font is a valid TrueType file")
+        })
+    });
+    &faces[usize::from(bold)]
 }
 
 /// Width of `text` in millimetres at `size_pt` points.
@@ -19,16 +27,12 @@ pub fn text_width_mm(text: &str, size_pt: f32, bold: bool) -> f32 {
     let scaled = font.as_scaled(PxScale::from(
         size_pt * font.height_unscaled() / font.units_per_em().unwrap_or(1000.0),
     ));
-    let mut width = 0.0;
-    let mut last = None;
-    for ch in text.chars() {
-        let id = scaled.glyph_id(ch);
-        if let Some(prev) = last {
-            width += scaled.kern(prev, id);
-        }
-        width += scaled.h_advance(id);
-        last = Some(id);
-    }
+    // No kerning: the PDF shows glyphs at their advances, and kerning only ever narrows, so
+    // the unkerned width is what the fit checks must hold to (and it is cheap to look up).
+    let width: f32 = text
+        .chars()
+        .map(|ch| scaled.h_advance(scaled.glyph_id(ch)))
+        .sum();
     width * 25.4 / 72.0
 }
 

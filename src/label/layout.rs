@@ -66,6 +66,29 @@ pub struct Layout {
     pub items: Vec<Item>,
 }
 
+/// Lays out many labels of one template, spread over the machine's cores (a print run of a
+/// thousand labels spends most of its time encoding symbols). Labels come back in order;
+/// `done` is called once per label, from any thread (a progress bar). The first failing
+/// label, by position, is reported with its index.
+pub fn lay_out_all(
+    t: &Template,
+    rows: &[LabelData],
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<Layout>, (usize, LabelError)> {
+    let mut labels = Vec::with_capacity(rows.len());
+    for (i, layout) in super::par_map(rows, |data| {
+        let layout = lay_out(t, data);
+        done();
+        layout
+    })
+    .into_iter()
+    .enumerate()
+    {
+        labels.push(layout.map_err(|e| (i, e))?);
+    }
+    Ok(labels)
+}
+
 /// Lays out one label. Refuses data that is not valid GS1 where GS1 is required, and
 /// anything that does not fit on the label, naming the element.
 pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {

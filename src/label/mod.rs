@@ -14,8 +14,29 @@ pub mod png;
 pub mod template;
 pub mod zpl;
 
-pub use layout::{Item, Layout, lay_out};
+pub use layout::{Item, Layout, lay_out, lay_out_all};
 pub use template::{LabelData, Template};
+
+/// `f` over `items` on every core, results in order: a print run lays out and draws each
+/// label independently. Small runs stay on the calling thread.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(64);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
 
 /// Why a template or a label cannot be made. Names the template and the element.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
