@@ -244,7 +244,11 @@ fn current_state_equals_a_replay_of_the_events() {
     }
     let mut store = lotline::store::Store::open(&db).unwrap();
     let before = store.derived_snapshot().unwrap();
-    assert_eq!(before.len(), 2 + 3 + 4, "products, lots and stock rows");
+    assert_eq!(
+        before.len(),
+        2 + 3 + 4 + 4,
+        "products, lots, stock and receipt rows"
+    );
     assert_eq!(store.rebuild().unwrap(), 6);
     assert_eq!(store.derived_snapshot().unwrap(), before);
     let released = store.lot("09501101530010", "L2").unwrap().unwrap();
@@ -465,7 +469,7 @@ fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4, "upgraded through every migration");
+    assert_eq!(version, 5, "upgraded through every migration");
 }
 
 #[test]
@@ -887,4 +891,195 @@ fn move_shifts_stock_between_locations_and_refuses_more_than_is_there() {
     assert_eq!(stock(), serde_json::json!([["A-01", 15], ["DOCK", 25]]));
     json(&lotline(&db, &["store", "rebuild", "--json"]));
     assert_eq!(stock(), serde_json::json!([["A-01", 15], ["DOCK", 25]]));
+}
+
+#[test]
+fn trace_follows_a_lot_through_two_productions_to_customers_and_back_to_suppliers() {
+    let (dir, db) = site();
+    let config = dir.path().join("lotline.toml");
+    std::fs::write(
+        &config,
+        "[site]\nfacility = \"DUB\"\nbatch_format = \"{FAC}{PROD}-{SEQ:3}\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let (flour, sugar, dough, cake) = (
+        "09501101530027",
+        "09501101530034",
+        "09501101530041",
+        "09501101530058",
+    );
+    for (gtin, name) in [
+        (flour, "Flour"),
+        (sugar, "Sugar"),
+        (dough, "Dough"),
+        (cake, "Cake"),
+    ] {
+        json(&lotline(
+            &db,
+            &[
+                "product",
+                "add",
+                gtin,
+                "--name",
+                name,
+                "--receive-as",
+                "released",
+                "--json",
+            ],
+        ));
+    }
+    // Receive A (flour) and B (sugar) from two suppliers.
+    for (gtin, batch, supplier) in [(flour, "A", "Mill Co"), (sugar, "B", "Sweet Ltd")] {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){gtin}(10){batch}(30)50"),
+                "--supplier",
+                supplier,
+                "--po",
+                "PO-1",
+                "--json",
+            ],
+        ));
+    }
+    let produce = |product: &str, inputs: &[String]| -> String {
+        let mut args = vec!["--config", config, "produce", "--product", product];
+        args.extend(["--qty", "20", "--json"]);
+        for i in inputs {
+            args.extend(["--consume", i.as_str()]);
+        }
+        json(&lotline(&db, &args))["batch"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // C from A and B, D from C.
+    let c = produce(
+        dough,
+        &[
+            format!("(01){flour}(10)A(30)30"),
+            format!("(01){sugar}(10)B(30)10"),
+        ],
+    );
+    let d = produce(cake, &[format!("(01){dough}(10){c}(30)20")]);
+    for (customer, qty) in [("Northwind", "5"), ("Contoso", "7")] {
+        json(&lotline(
+            &db,
+            &[
+                "dispatch",
+                &format!("(01){cake}(10){d}"),
+                "--qty",
+                qty,
+                "--customer",
+                customer,
+                "--shipment",
+                &format!("SH-{customer}"),
+                "--json",
+            ],
+        ));
+    }
+
+    // Forward from A: through C and D to both customers, with quantities and shipments.
+    let t = json(&lotline(&db, &["trace", "A", "--forward", "--json"]));
+    let lots: Vec<&str> = t["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["batch"].as_str().unwrap())
+        .collect();
+    assert_eq!(lots.len(), 3);
+    assert!(lots.contains(&"A") && lots.contains(&c.as_str()) && lots.contains(&d.as_str()));
+    assert_eq!(t["customers"], serde_json::json!(["Contoso", "Northwind"]));
+    let shipped: Vec<(String, i64)> = t["shipments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["customer"].as_str().unwrap().to_string(),
+                s["quantity"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shipped,
+        [("Northwind".to_string(), 5), ("Contoso".to_string(), 7)]
+    );
+    assert_eq!(t["shipments"][0]["lot"]["batch"], d.as_str());
+    assert_eq!(t["forward_depth"], 2);
+    assert!(t["backward"].is_null() && t["receipts"] == serde_json::json!([]));
+    let tree = &t["forward"]["children"][0];
+    assert_eq!(
+        (tree["lot"]["batch"].as_str(), tree["quantity"].as_i64()),
+        (Some(c.as_str()), Some(30))
+    );
+
+    // Backward from D (by scan): C, then A and B, then their suppliers.
+    let t = json(&lotline(
+        &db,
+        &[
+            "trace",
+            &format!("(01){cake}(10){d}"),
+            "--backward",
+            "--json",
+        ],
+    ));
+    let mut lots: Vec<&str> = t["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["batch"].as_str().unwrap())
+        .collect();
+    lots.sort();
+    let mut want = vec!["A", "B", c.as_str(), d.as_str()];
+    want.sort();
+    assert_eq!(lots, want);
+    assert_eq!(t["suppliers"], serde_json::json!(["Mill Co", "Sweet Ltd"]));
+    assert_eq!(t["receipts"][0]["po"], "PO-1");
+    assert_eq!(t["backward_depth"], 2);
+    assert!(t["forward"].is_null());
+
+    // Human output: an indented tree with customers and suppliers where they belong.
+    let o = lotline(&db, &["trace", &c]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(&format!("    {cake} / {d} (used 20)")),
+        "{text}"
+    );
+    assert!(text.contains("-> shipped 7 to Contoso on "), "{text}");
+    assert!(
+        text.contains(&format!("    {flour} / A (used 30)")),
+        "{text}"
+    );
+    assert!(text.contains("<- received 50 from Mill Co on "), "{text}");
+    assert!(
+        text.contains(
+            "4 lots; 2 shipments to 2 customers (Contoso, Northwind); 2 receipts from 2 suppliers"
+        ),
+        "{text}"
+    );
+
+    // A batch number shared by two products asks which one; an unknown lot is refused.
+    for gtin in [flour, sugar] {
+        json(&lotline(
+            &db,
+            &["receive", &format!("(01){gtin}(10)SHARED(30)1"), "--json"],
+        ));
+    }
+    let o = lotline(&db, &["trace", "SHARED"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("say which with --gtin"));
+    let t = json(&lotline(
+        &db,
+        &["trace", "SHARED", "--gtin", sugar, "--json"],
+    ));
+    assert_eq!(t["lot"]["gtin"], sugar);
+    let o = lotline(&db, &["trace", "NOPE"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no lot NOPE in this store"));
+    let o = lotline(&db, &["trace", "A", "--forward", "--backward"]);
+    assert_eq!(o.status.code(), Some(2), "one direction flag at a time");
 }

@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::domain::trace::{Direction, Link, LotRef, ReceiptLine, ShipmentLine, TraceFacts};
 use crate::domain::{EventKind, LotStatus};
 
 /// Hash that stands before the first event of a chain.
@@ -191,6 +192,100 @@ impl Store {
                 output_gtin: r.get(2)?,
                 output_batch: r.get(3)?,
                 quantity: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The genealogy edges, shipments and receipts reachable from a lot, for
+    /// [`crate::domain::trace::trace`]. One recursive query per direction over the indexed
+    /// genealogy (`UNION` keeps each lot once, so a cycle in bad data ends), then indexed
+    /// look-ups of shipments (forward) and receipts (backward) of the lots reached.
+    pub fn trace_facts(
+        &self,
+        lot: &LotRef,
+        direction: Direction,
+    ) -> Result<TraceFacts, StoreError> {
+        let mut facts = TraceFacts::default();
+        for (wanted, from, to) in [
+            (direction.forward(), "input", "output"),
+            (direction.backward(), "output", "input"),
+        ] {
+            if !wanted {
+                continue;
+            }
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "WITH RECURSIVE reach (gtin, batch) AS (
+                    VALUES (?1, ?2)
+                    UNION
+                    SELECT g.{to}_gtin, g.{to}_batch FROM genealogy g
+                    JOIN reach r ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
+                 )
+                 SELECT g.input_gtin, g.input_batch, g.output_gtin, g.output_batch, g.quantity
+                 FROM reach r JOIN genealogy g ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
+                 ORDER BY g.event_seq"
+            ))?;
+            let links = stmt.query_map(params![lot.gtin, lot.batch], |r| {
+                Ok(Link {
+                    input: LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                    output: LotRef::new(r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+                    quantity: r.get(4)?,
+                })
+            })?;
+            let links: Vec<Link> = links.collect::<Result<_, _>>()?;
+            let mut reached = std::collections::BTreeSet::from([lot.clone()]);
+            for l in &links {
+                reached.insert(if from == "input" {
+                    l.output.clone()
+                } else {
+                    l.input.clone()
+                });
+            }
+            for l in &reached {
+                if from == "input" {
+                    facts.shipments.extend(self.shipments_of(l)?);
+                } else {
+                    facts.receipts.extend(self.receipts_of(l)?);
+                }
+            }
+            facts.links.extend(links);
+        }
+        Ok(facts)
+    }
+
+    /// Shipments of one lot, with the time they were recorded.
+    fn shipments_of(&self, lot: &LotRef) -> Result<Vec<ShipmentLine>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.quantity, s.customer, s.shipment, e.at FROM shipments s
+             JOIN events e ON e.seq = s.event_seq
+             WHERE s.gtin = ?1 AND s.batch = ?2 ORDER BY s.event_seq",
+        )?;
+        let rows = stmt.query_map(params![lot.gtin, lot.batch], |r| {
+            Ok(ShipmentLine {
+                lot: lot.clone(),
+                quantity: r.get(0)?,
+                customer: r.get(1)?,
+                shipment: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Receipts of one lot from suppliers, with the time they were recorded.
+    fn receipts_of(&self, lot: &LotRef) -> Result<Vec<ReceiptLine>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.quantity, r.supplier, r.po, e.at FROM receipts r
+             JOIN events e ON e.seq = r.event_seq
+             WHERE r.gtin = ?1 AND r.batch = ?2 ORDER BY r.event_seq",
+        )?;
+        let rows = stmt.query_map(params![lot.gtin, lot.batch], |r| {
+            Ok(ReceiptLine {
+                lot: lot.clone(),
+                quantity: r.get(0)?,
+                supplier: r.get(1)?,
+                po: r.get(2)?,
+                at: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -477,8 +572,13 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             location,
             status,
             supplier,
+            po,
             ..
         } => {
+            tx.execute(
+                "INSERT INTO receipts (event_seq, gtin, batch, quantity, supplier, po) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![seq, gtin, batch, *quantity as i64, supplier, po],
+            )?;
             tx.execute(
                 "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (gtin, batch) DO NOTHING",
