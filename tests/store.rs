@@ -242,14 +242,46 @@ fn current_state_equals_a_replay_of_the_events() {
             ],
         ));
     }
+    // Counts set stock (one up, one to zero: that stock row goes).
+    json(&lotline(
+        &db,
+        &[
+            "count",
+            GTIN,
+            "L1",
+            "--location",
+            "BAY-0",
+            "--qty",
+            "12",
+            "--json",
+        ],
+    ));
+    json(&lotline(
+        &db,
+        &[
+            "count",
+            GTIN,
+            "L3",
+            "--location",
+            "BAY-1",
+            "--qty",
+            "0",
+            "--json",
+        ],
+    ));
     let mut store = lotline::store::Store::open(&db).unwrap();
     let before = store.derived_snapshot().unwrap();
     assert_eq!(
         before.len(),
-        2 + 3 + 4 + 4,
+        2 + 3 + 3 + 4,
         "products, lots, stock and receipt rows"
     );
-    assert_eq!(store.rebuild().unwrap(), 6);
+    let counted = store.lot(GTIN, "L1").unwrap().unwrap().stock;
+    assert_eq!(
+        counted,
+        [("BAY-0".to_string(), 12), ("BAY-1".to_string(), 4)]
+    );
+    assert_eq!(store.rebuild().unwrap(), 8);
     assert_eq!(store.derived_snapshot().unwrap(), before);
     let released = store.lot("09501101530010", "L2").unwrap().unwrap();
     assert_eq!(released.status, lotline::domain::LotStatus::Released);
@@ -1082,4 +1114,88 @@ fn trace_follows_a_lot_through_two_productions_to_customers_and_back_to_supplier
     assert!(String::from_utf8_lossy(&o.stderr).contains("no lot NOPE in this store"));
     let o = lotline(&db, &["trace", "A", "--forward", "--backward"]);
     assert_eq!(o.status.code(), Some(2), "one direction flag at a time");
+}
+
+#[test]
+fn a_count_sets_stock_to_what_was_counted_and_keeps_the_difference() {
+    let (_dir, db) = site();
+    json(&lotline(
+        &db,
+        &["receive", PALLET, "--location", "DOCK", "--json"],
+    ));
+    let c = json(&lotline(
+        &db,
+        &[
+            "count",
+            GTIN,
+            "B2611",
+            "--location",
+            "DOCK",
+            "--qty",
+            "37",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (c["previous"].as_i64(), c["difference"].as_i64()),
+        (Some(40), Some(-3))
+    );
+    // Stock found where the store had none is counted in too.
+    let o = lotline(
+        &db,
+        &["count", GTIN, "B2611", "--location", "A-01", "--qty", "5"],
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "counted 5 of lot B2611 at A-01 (store held 0, adjustment +5)"
+    );
+    let lot = json(&lotline(&db, &["lot", "show", GTIN, "B2611", "--json"]));
+    assert_eq!(lot["stock"], serde_json::json!([["A-01", 5], ["DOCK", 37]]));
+    let store = lotline::store::Store::open(&db).unwrap();
+    let last = store.events().unwrap().pop().unwrap();
+    assert_eq!(last.event.name(), "lot_counted");
+    drop(store);
+
+    // An unknown lot, an absurd count or no location: refused, nothing written.
+    let before = events(&db);
+    for (args, says) in [
+        (
+            vec!["count", GTIN, "NOPE", "--location", "DOCK", "--qty", "1"],
+            "no lot NOPE of GTIN 09501101530003 in this store",
+        ),
+        (
+            vec![
+                "count",
+                GTIN,
+                "B2611",
+                "--location",
+                "DOCK",
+                "--qty",
+                "5000000",
+            ],
+            "quantity 5000000 is not possible",
+        ),
+        (
+            vec!["count", GTIN, "B2611", "--location", " ", "--qty", "1"],
+            "a count needs a location",
+        ),
+    ] {
+        let o = lotline(&db, &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(says),
+            "{args:?}"
+        );
+    }
+    let o = lotline(
+        &db,
+        &["count", GTIN, "B2611", "--location", "DOCK", "--qty", "-2"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a negative count is a usage error"
+    );
+    assert_eq!(events(&db), before);
 }

@@ -130,6 +130,19 @@ pub enum WorkflowCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Record a stock count of a lot at a location: stock there becomes the count, and the
+    /// difference is kept as an adjustment in the event log.
+    Count {
+        gtin: String,
+        batch: String,
+        #[arg(long)]
+        location: String,
+        /// What was counted (0 when the location is empty).
+        #[arg(long)]
+        qty: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Supplier quality: lots received, rejected, recalled and the defect rate, worst first.
     Suppliers {
         #[arg(long)]
@@ -442,6 +455,24 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
                 println!("{}", serde_json::to_string(&t)?);
             } else {
                 print!("{}", render_trace(&t));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Count {
+            gtin,
+            batch,
+            location,
+            qty,
+            json,
+        } => {
+            let c = station.count(&gtin, &batch, &location, qty)?;
+            if json {
+                println!("{}", serde_json::to_string(&c)?);
+            } else {
+                println!(
+                    "counted {} of lot {} at {} (store held {}, adjustment {:+})",
+                    c.counted, c.batch, c.location, c.previous, c.difference
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -666,6 +666,24 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
                 params![gtin, batch, to, *quantity as i64],
             )?;
         }
+        EventKind::LotCounted {
+            gtin,
+            batch,
+            location,
+            counted,
+            ..
+        } => {
+            // The count is the truth: set, not adjust, so a replay lands on the same figure.
+            tx.execute(
+                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = excluded.quantity",
+                params![gtin, batch, location, *counted as i64],
+            )?;
+            tx.execute(
+                "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
+                params![gtin, batch],
+            )?;
+        }
         EventKind::LotStatusChanged {
             gtin, batch, to, ..
         } => {

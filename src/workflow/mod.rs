@@ -77,6 +77,18 @@ pub struct PickOutcome {
     pub short: u64,
 }
 
+/// A stock count recorded: what the store held, what was counted, the adjustment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CountOutcome {
+    pub event_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub location: String,
+    pub previous: i64,
+    pub counted: u64,
+    pub difference: i64,
+}
+
 /// A supervisor's quality-status change of one lot.
 #[derive(Debug, Clone)]
 pub struct StatusRequest {
@@ -545,6 +557,57 @@ impl Station {
             to: to.to_string(),
             quantity,
         })?)
+    }
+
+    /// Records a stock count of a lot at a location: stock there becomes `counted` (0 is a
+    /// valid count) and the event keeps the difference against what the store held. Refused
+    /// for a lot this store does not know.
+    pub fn count(
+        &mut self,
+        gtin: &str,
+        batch: &str,
+        location: &str,
+        counted: u64,
+    ) -> Result<CountOutcome, WorkflowError> {
+        if counted > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(counted));
+        }
+        let location = location.trim();
+        if location.is_empty() {
+            return Err(WorkflowError::Invalid(
+                "a count needs a location (--location)".into(),
+            ));
+        }
+        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let lot = self
+            .store
+            .lot(&gtin, batch)?
+            .ok_or_else(|| WorkflowError::NoSuchLot {
+                gtin: gtin.clone(),
+                batch: batch.to_string(),
+            })?;
+        let held = lot
+            .stock
+            .iter()
+            .find(|(l, _)| l == location)
+            .map_or(0, |(_, q)| *q);
+        let difference = counted as i64 - held;
+        let recorded = self.record(EventKind::LotCounted {
+            gtin: gtin.clone(),
+            batch: batch.to_string(),
+            location: location.to_string(),
+            counted,
+            difference,
+        })?;
+        Ok(CountOutcome {
+            event_id: recorded.id,
+            gtin,
+            batch: batch.to_string(),
+            location: location.to_string(),
+            previous: held,
+            counted,
+            difference,
+        })
     }
 
     /// Which lots of a product to pick `quantity` from, in the strategy's order; only
