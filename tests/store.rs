@@ -1199,3 +1199,60 @@ fn a_count_sets_stock_to_what_was_counted_and_keeps_the_difference() {
     );
     assert_eq!(events(&db), before);
 }
+
+#[test]
+fn dev_seed_builds_a_site_that_verifies_replays_and_traces_deep() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("seeded.db");
+    let args = [
+        "dev",
+        "seed",
+        "--products",
+        "40",
+        "--lots",
+        "2000",
+        "--events",
+        "15000",
+        "--seed",
+        "5",
+        "--json",
+    ];
+    let r = json(&lotline(&db, &args));
+    let made = r["events"].as_u64().unwrap();
+    assert!(made >= 14_000, "{r}");
+    assert_eq!(events(&db), made, "every generated event is in the chain");
+    assert_eq!(
+        r["lots_received"].as_u64().unwrap() + r["lots_produced"].as_u64().unwrap(),
+        2000
+    );
+
+    // Replay equals the state derived while seeding.
+    let mut store = lotline::store::Store::open(&db).unwrap();
+    let derived = store.derived_snapshot().unwrap();
+    store.rebuild().unwrap();
+    assert_eq!(store.derived_snapshot().unwrap(), derived);
+    drop(store);
+
+    // The deep lot it names traces back through at least six production levels to suppliers.
+    let deep = &r["deep_lot"];
+    assert!(deep["depth"].as_u64().unwrap() >= 6, "{r}");
+    let t = json(&lotline(
+        &db,
+        &[
+            "trace",
+            deep["batch"].as_str().unwrap(),
+            "--gtin",
+            deep["gtin"].as_str().unwrap(),
+            "--backward",
+            "--json",
+        ],
+    ));
+    assert_eq!(t["backward_depth"], deep["depth"]);
+    assert!(!t["suppliers"].as_array().unwrap().is_empty());
+
+    // A store with history is not seeded over.
+    let o = lotline(&db, &args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give it an empty --db"));
+    assert_eq!(events(&db), made);
+}

@@ -102,6 +102,8 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Room for every statement of `append_all` and `apply`, so none is prepared twice.
+        conn.set_prepared_statement_cache_capacity(64);
         // WAL + FULL: a scan the worker was told is recorded survives power loss.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -144,12 +146,17 @@ impl Store {
             let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
             let payload = serde_json::to_string(&event).expect("events serialise");
             let hash = chain_hash(&prev, &id, &at, station, actor, &payload);
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT INTO events (id, at, station, actor, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![id, at, station, actor, event.name(), payload, prev, hash],
             )?;
             let seq = tx.last_insert_rowid();
-            tx.execute("INSERT INTO outbox (event_id) VALUES (?1)", params![id])?;
+            exec(
+                &tx,
+                "INSERT INTO outbox (event_id) VALUES (?1)",
+                params![id],
+            )?;
             apply(&tx, seq, &event)?;
             prev = hash.clone();
             recorded.push(RecordedEvent {
@@ -541,6 +548,14 @@ impl Store {
         Ok(gtins)
     }
 
+    /// Events in the log.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
     /// Events not yet acknowledged by the central server.
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self
@@ -558,7 +573,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             name,
             receive_as,
         } => {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO products (gtin, name, receive_as) VALUES (?1, ?2, ?3)
                  ON CONFLICT (gtin) DO UPDATE SET name = excluded.name, receive_as = excluded.receive_as",
                 params![gtin, name, receive_as.name()],
@@ -575,16 +590,17 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             po,
             ..
         } => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO receipts (event_seq, gtin, batch, quantity, supplier, po) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![seq, gtin, batch, *quantity as i64, supplier, po],
             )?;
-            tx.execute(
+            exec(tx,
                 "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name(), supplier],
             )?;
-            tx.execute(
+            exec(tx,
                 "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
                 params![gtin, batch, location, *quantity as i64],
@@ -600,17 +616,18 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             sequence_key,
             sequence,
         } => {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, NULL)
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name()],
             )?;
-            tx.execute(
+            exec(tx,
                 "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
                 params![gtin, batch, location, *quantity as i64],
             )?;
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO sequences (key, last) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)",
                 params![sequence_key, *sequence as i64],
@@ -625,7 +642,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             from,
         } => {
             take_stock(tx, gtin, batch, from)?;
-            tx.execute(
+            exec(tx,
                 "INSERT INTO genealogy (event_seq, input_gtin, input_batch, output_gtin, output_batch, quantity)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![seq, gtin, batch, into_gtin, into_batch, *quantity as i64],
@@ -640,7 +657,8 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             from,
         } => {
             take_stock(tx, gtin, batch, from)?;
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![seq, gtin, batch, *quantity as i64, customer, shipment],
             )?;
@@ -652,15 +670,17 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             to,
             quantity,
         } => {
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE stock SET quantity = quantity - ?4 WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
                 params![gtin, batch, from, *quantity as i64],
             )?;
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
                 params![gtin, batch],
             )?;
-            tx.execute(
+            exec(tx,
                 "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
                 params![gtin, batch, to, *quantity as i64],
@@ -674,12 +694,14 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             ..
         } => {
             // The count is the truth: set, not adjust, so a replay lands on the same figure.
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = excluded.quantity",
                 params![gtin, batch, location, *counted as i64],
             )?;
-            tx.execute(
+            exec(
+                tx,
                 "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
                 params![gtin, batch],
             )?;
@@ -687,7 +709,8 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
         EventKind::LotStatusChanged {
             gtin, batch, to, ..
         } => {
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE lots SET status = ?3 WHERE gtin = ?1 AND batch = ?2",
                 params![gtin, batch, to.name()],
             )?;
@@ -704,16 +727,24 @@ fn take_stock(
     from: &[(String, u64)],
 ) -> Result<(), StoreError> {
     for (location, qty) in from {
-        tx.execute(
+        exec(
+            tx,
             "UPDATE stock SET quantity = quantity - ?4 WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
             params![gtin, batch, location, *qty as i64],
         )?;
     }
-    tx.execute(
+    exec(
+        tx,
         "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
         params![gtin, batch],
     )?;
     Ok(())
+}
+
+/// Runs a statement through the connection's cache: bulk ingest and replay run the same few
+/// statements hundreds of thousands of times, and preparing each costs more than running it.
+fn exec(tx: &Transaction, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
 }
 
 fn chain_hash(prev: &str, id: &str, at: &str, station: &str, actor: &str, payload: &str) -> String {

@@ -2,6 +2,8 @@
 //! all call. Each operation checks the batch-tracking rules, then records one event; a refusal
 //! writes nothing.
 
+pub mod seed;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
