@@ -108,6 +108,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // 32 MiB of page cache (default 2 MiB): a 2-million-event site keeps its indexes warm.
+        conn.pragma_update(None, "cache_size", -32768)?;
         let mut store = Store { conn };
         schema::migrate(&mut store.conn)?;
         Ok(store)
