@@ -643,21 +643,28 @@ fn render_trace(t: &Trace) -> String {
         out.push_str("backward: made from, received from\n");
         node(&mut out, b, "used");
     }
+    fn names(list: &[String]) -> String {
+        if list.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", list.join(", "))
+        }
+    }
     out.push_str(&format!("{} lots", t.lots.len()));
     if t.direction.forward() {
         out.push_str(&format!(
-            "; {} shipments to {} customers ({})",
+            "; {} shipments to {} customers{}",
             t.shipments.len(),
             t.customers.len(),
-            t.customers.join(", ")
+            names(&t.customers)
         ));
     }
     if t.direction.backward() {
         out.push_str(&format!(
-            "; {} receipts from {} suppliers ({})",
+            "; {} receipts from {} suppliers{}",
             t.receipts.len(),
             t.suppliers.len(),
-            t.suppliers.join(", ")
+            names(&t.suppliers)
         ));
     }
     out.push('\n');

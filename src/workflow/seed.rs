@@ -214,7 +214,12 @@ impl Generator {
 
     /// Receives a bought-in lot, or produces one from lots of the tier below.
     fn new_lot(&mut self, n: u64) -> Vec<EventKind> {
-        let mut tier = self.rng.below(u64::from(TIERS)) as usize;
+        // Half the lots are bought in, the rest made at one of the production tiers.
+        let mut tier = if self.rng.chance(50) {
+            0
+        } else {
+            1 + self.rng.below(u64::from(TIERS - 1)) as usize
+        };
         if tier > 0 && self.pools[tier - 1].is_empty() {
             tier = 0;
         }
