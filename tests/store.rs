@@ -242,10 +242,46 @@ fn current_state_equals_a_replay_of_the_events() {
             ],
         ));
     }
+    // Counts set stock (one up, one to zero: that stock row goes).
+    json(&lotline(
+        &db,
+        &[
+            "count",
+            GTIN,
+            "L1",
+            "--location",
+            "BAY-0",
+            "--qty",
+            "12",
+            "--json",
+        ],
+    ));
+    json(&lotline(
+        &db,
+        &[
+            "count",
+            GTIN,
+            "L3",
+            "--location",
+            "BAY-1",
+            "--qty",
+            "0",
+            "--json",
+        ],
+    ));
     let mut store = lotline::store::Store::open(&db).unwrap();
     let before = store.derived_snapshot().unwrap();
-    assert_eq!(before.len(), 2 + 3 + 4, "products, lots and stock rows");
-    assert_eq!(store.rebuild().unwrap(), 6);
+    assert_eq!(
+        before.len(),
+        2 + 3 + 3 + 4,
+        "products, lots, stock and receipt rows"
+    );
+    let counted = store.lot(GTIN, "L1").unwrap().unwrap().stock;
+    assert_eq!(
+        counted,
+        [("BAY-0".to_string(), 12), ("BAY-1".to_string(), 4)]
+    );
+    assert_eq!(store.rebuild().unwrap(), 8);
     assert_eq!(store.derived_snapshot().unwrap(), before);
     let released = store.lot("09501101530010", "L2").unwrap().unwrap();
     assert_eq!(released.status, lotline::domain::LotStatus::Released);
@@ -465,7 +501,7 @@ fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4, "upgraded through every migration");
+    assert_eq!(version, 5, "upgraded through every migration");
 }
 
 #[test]
@@ -887,4 +923,336 @@ fn move_shifts_stock_between_locations_and_refuses_more_than_is_there() {
     assert_eq!(stock(), serde_json::json!([["A-01", 15], ["DOCK", 25]]));
     json(&lotline(&db, &["store", "rebuild", "--json"]));
     assert_eq!(stock(), serde_json::json!([["A-01", 15], ["DOCK", 25]]));
+}
+
+#[test]
+fn trace_follows_a_lot_through_two_productions_to_customers_and_back_to_suppliers() {
+    let (dir, db) = site();
+    let config = dir.path().join("lotline.toml");
+    std::fs::write(
+        &config,
+        "[site]\nfacility = \"DUB\"\nbatch_format = \"{FAC}{PROD}-{SEQ:3}\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let (flour, sugar, dough, cake) = (
+        "09501101530027",
+        "09501101530034",
+        "09501101530041",
+        "09501101530058",
+    );
+    for (gtin, name) in [
+        (flour, "Flour"),
+        (sugar, "Sugar"),
+        (dough, "Dough"),
+        (cake, "Cake"),
+    ] {
+        json(&lotline(
+            &db,
+            &[
+                "product",
+                "add",
+                gtin,
+                "--name",
+                name,
+                "--receive-as",
+                "released",
+                "--json",
+            ],
+        ));
+    }
+    // Receive A (flour) and B (sugar) from two suppliers.
+    for (gtin, batch, supplier) in [(flour, "A", "Mill Co"), (sugar, "B", "Sweet Ltd")] {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){gtin}(10){batch}(30)50"),
+                "--supplier",
+                supplier,
+                "--po",
+                "PO-1",
+                "--json",
+            ],
+        ));
+    }
+    let produce = |product: &str, inputs: &[String]| -> String {
+        let mut args = vec!["--config", config, "produce", "--product", product];
+        args.extend(["--qty", "20", "--json"]);
+        for i in inputs {
+            args.extend(["--consume", i.as_str()]);
+        }
+        json(&lotline(&db, &args))["batch"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // C from A and B, D from C.
+    let c = produce(
+        dough,
+        &[
+            format!("(01){flour}(10)A(30)30"),
+            format!("(01){sugar}(10)B(30)10"),
+        ],
+    );
+    let d = produce(cake, &[format!("(01){dough}(10){c}(30)20")]);
+    for (customer, qty) in [("Northwind", "5"), ("Contoso", "7")] {
+        json(&lotline(
+            &db,
+            &[
+                "dispatch",
+                &format!("(01){cake}(10){d}"),
+                "--qty",
+                qty,
+                "--customer",
+                customer,
+                "--shipment",
+                &format!("SH-{customer}"),
+                "--json",
+            ],
+        ));
+    }
+
+    // Forward from A: through C and D to both customers, with quantities and shipments.
+    let t = json(&lotline(&db, &["trace", "A", "--forward", "--json"]));
+    let lots: Vec<&str> = t["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["batch"].as_str().unwrap())
+        .collect();
+    assert_eq!(lots.len(), 3);
+    assert!(lots.contains(&"A") && lots.contains(&c.as_str()) && lots.contains(&d.as_str()));
+    assert_eq!(t["customers"], serde_json::json!(["Contoso", "Northwind"]));
+    let shipped: Vec<(String, i64)> = t["shipments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["customer"].as_str().unwrap().to_string(),
+                s["quantity"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shipped,
+        [("Northwind".to_string(), 5), ("Contoso".to_string(), 7)]
+    );
+    assert_eq!(t["shipments"][0]["lot"]["batch"], d.as_str());
+    assert_eq!(t["forward_depth"], 2);
+    assert!(t["backward"].is_null() && t["receipts"] == serde_json::json!([]));
+    let tree = &t["forward"]["children"][0];
+    assert_eq!(
+        (tree["lot"]["batch"].as_str(), tree["quantity"].as_i64()),
+        (Some(c.as_str()), Some(30))
+    );
+
+    // Backward from D (by scan): C, then A and B, then their suppliers.
+    let t = json(&lotline(
+        &db,
+        &[
+            "trace",
+            &format!("(01){cake}(10){d}"),
+            "--backward",
+            "--json",
+        ],
+    ));
+    let mut lots: Vec<&str> = t["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["batch"].as_str().unwrap())
+        .collect();
+    lots.sort();
+    let mut want = vec!["A", "B", c.as_str(), d.as_str()];
+    want.sort();
+    assert_eq!(lots, want);
+    assert_eq!(t["suppliers"], serde_json::json!(["Mill Co", "Sweet Ltd"]));
+    assert_eq!(t["receipts"][0]["po"], "PO-1");
+    assert_eq!(t["backward_depth"], 2);
+    assert!(t["forward"].is_null());
+
+    // Human output: an indented tree with customers and suppliers where they belong.
+    let o = lotline(&db, &["trace", &c]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(&format!("    {cake} / {d} (used 20)")),
+        "{text}"
+    );
+    assert!(text.contains("-> shipped 7 to Contoso on "), "{text}");
+    assert!(
+        text.contains(&format!("    {flour} / A (used 30)")),
+        "{text}"
+    );
+    assert!(text.contains("<- received 50 from Mill Co on "), "{text}");
+    assert!(
+        text.contains(
+            "4 lots; 2 shipments to 2 customers (Contoso, Northwind); 2 receipts from 2 suppliers"
+        ),
+        "{text}"
+    );
+
+    // A batch number shared by two products asks which one; an unknown lot is refused.
+    for gtin in [flour, sugar] {
+        json(&lotline(
+            &db,
+            &["receive", &format!("(01){gtin}(10)SHARED(30)1"), "--json"],
+        ));
+    }
+    let o = lotline(&db, &["trace", "SHARED"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("say which with --gtin"));
+    let t = json(&lotline(
+        &db,
+        &["trace", "SHARED", "--gtin", sugar, "--json"],
+    ));
+    assert_eq!(t["lot"]["gtin"], sugar);
+    let o = lotline(&db, &["trace", "NOPE"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no lot NOPE in this store"));
+    let o = lotline(&db, &["trace", "A", "--forward", "--backward"]);
+    assert_eq!(o.status.code(), Some(2), "one direction flag at a time");
+}
+
+#[test]
+fn a_count_sets_stock_to_what_was_counted_and_keeps_the_difference() {
+    let (_dir, db) = site();
+    json(&lotline(
+        &db,
+        &["receive", PALLET, "--location", "DOCK", "--json"],
+    ));
+    let c = json(&lotline(
+        &db,
+        &[
+            "count",
+            GTIN,
+            "B2611",
+            "--location",
+            "DOCK",
+            "--qty",
+            "37",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        (c["previous"].as_i64(), c["difference"].as_i64()),
+        (Some(40), Some(-3))
+    );
+    // Stock found where the store had none is counted in too.
+    let o = lotline(
+        &db,
+        &["count", GTIN, "B2611", "--location", "A-01", "--qty", "5"],
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "counted 5 of lot B2611 at A-01 (store held 0, adjustment +5)"
+    );
+    let lot = json(&lotline(&db, &["lot", "show", GTIN, "B2611", "--json"]));
+    assert_eq!(lot["stock"], serde_json::json!([["A-01", 5], ["DOCK", 37]]));
+    let store = lotline::store::Store::open(&db).unwrap();
+    let last = store.events().unwrap().pop().unwrap();
+    assert_eq!(last.event.name(), "lot_counted");
+    drop(store);
+
+    // An unknown lot, an absurd count or no location: refused, nothing written.
+    let before = events(&db);
+    for (args, says) in [
+        (
+            vec!["count", GTIN, "NOPE", "--location", "DOCK", "--qty", "1"],
+            "no lot NOPE of GTIN 09501101530003 in this store",
+        ),
+        (
+            vec![
+                "count",
+                GTIN,
+                "B2611",
+                "--location",
+                "DOCK",
+                "--qty",
+                "5000000",
+            ],
+            "quantity 5000000 is not possible",
+        ),
+        (
+            vec!["count", GTIN, "B2611", "--location", " ", "--qty", "1"],
+            "a count needs a location",
+        ),
+    ] {
+        let o = lotline(&db, &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(says),
+            "{args:?}"
+        );
+    }
+    let o = lotline(
+        &db,
+        &["count", GTIN, "B2611", "--location", "DOCK", "--qty", "-2"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a negative count is a usage error"
+    );
+    assert_eq!(events(&db), before);
+}
+
+#[test]
+fn dev_seed_builds_a_site_that_verifies_replays_and_traces_deep() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("seeded.db");
+    let args = [
+        "dev",
+        "seed",
+        "--products",
+        "40",
+        "--lots",
+        "2000",
+        "--events",
+        "15000",
+        "--seed",
+        "5",
+        "--json",
+    ];
+    let r = json(&lotline(&db, &args));
+    let made = r["events"].as_u64().unwrap();
+    assert!(made >= 14_000, "{r}");
+    assert_eq!(events(&db), made, "every generated event is in the chain");
+    assert_eq!(
+        r["lots_received"].as_u64().unwrap() + r["lots_produced"].as_u64().unwrap(),
+        2000
+    );
+
+    // Replay equals the state derived while seeding.
+    let mut store = lotline::store::Store::open(&db).unwrap();
+    let derived = store.derived_snapshot().unwrap();
+    store.rebuild().unwrap();
+    assert_eq!(store.derived_snapshot().unwrap(), derived);
+    drop(store);
+
+    // The deep lot it names traces back through at least six production levels to suppliers.
+    let deep = &r["deep_lot"];
+    assert!(deep["depth"].as_u64().unwrap() >= 6, "{r}");
+    let t = json(&lotline(
+        &db,
+        &[
+            "trace",
+            deep["batch"].as_str().unwrap(),
+            "--gtin",
+            deep["gtin"].as_str().unwrap(),
+            "--backward",
+            "--json",
+        ],
+    ));
+    assert_eq!(t["backward_depth"], deep["depth"]);
+    assert!(!t["suppliers"].as_array().unwrap().is_empty());
+
+    // A store with history is not seeded over.
+    let o = lotline(&db, &args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give it an empty --db"));
+    assert_eq!(events(&db), made);
 }

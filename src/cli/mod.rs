@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 pub mod barcode;
 pub mod compliance;
+pub mod dev;
 pub mod gs1;
 pub mod label;
 pub mod scan;
@@ -52,6 +53,8 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Compliance exports: FSMA 204 spreadsheet, EPCIS 2.0.
     Export(compliance::ExportArgs),
+    /// Developer tools: seed a realistic site.
+    Dev(dev::DevArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -86,6 +89,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Label(args)) => label::run(args, &globals),
         Some(Command::Scan(args)) => scan::run(args, &globals),
         Some(Command::Export(args)) => compliance::run(args, &globals),
+        Some(Command::Dev(args)) => dev::run(args, &globals),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
     }
 }

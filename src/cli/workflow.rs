@@ -9,6 +9,7 @@ use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::domain::LotStatus;
 use crate::domain::rules::Strategy;
 use crate::domain::status::Role;
+use crate::domain::trace::{Direction, Trace, TraceNode};
 use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station, StatusRequest};
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +103,41 @@ pub enum WorkflowCommand {
         from: String,
         #[arg(long)]
         to: String,
+        #[arg(long)]
+        qty: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Trace a lot: forward (consumed into → shipped to customers) and/or backward (made from →
+    /// received from suppliers). Default: both.
+    Trace {
+        /// A batch number, or a scan of the lot's GS1 label (GTIN and batch).
+        lot: String,
+        /// The product, when several share the batch number.
+        #[arg(long)]
+        gtin: Option<String>,
+        /// Where it went: lots it was consumed into, then shipments.
+        #[arg(long, conflicts_with_all = ["backward", "both"])]
+        forward: bool,
+        /// Where it came from: lots it was made from, then receipts.
+        #[arg(long, conflicts_with = "both")]
+        backward: bool,
+        /// Both ways (the default).
+        #[arg(long)]
+        both: bool,
+        #[arg(long)]
+        gs: Option<char>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a stock count of a lot at a location: stock there becomes the count, and the
+    /// difference is kept as an adjustment in the event log.
+    Count {
+        gtin: String,
+        batch: String,
+        #[arg(long)]
+        location: String,
+        /// What was counted (0 when the location is empty).
         #[arg(long)]
         qty: u64,
         #[arg(long)]
@@ -400,6 +436,46 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             }
             Ok(ExitCode::SUCCESS)
         }
+        WorkflowCommand::Trace {
+            lot,
+            gtin,
+            forward,
+            backward,
+            both: _,
+            gs,
+            json,
+        } => {
+            let direction = match (forward, backward) {
+                (true, _) => Direction::Forward,
+                (_, true) => Direction::Backward,
+                _ => Direction::Both,
+            };
+            let t = station.trace(&lot, gtin.as_deref(), direction, gs)?;
+            if json {
+                println!("{}", serde_json::to_string(&t)?);
+            } else {
+                print!("{}", render_trace(&t));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        WorkflowCommand::Count {
+            gtin,
+            batch,
+            location,
+            qty,
+            json,
+        } => {
+            let c = station.count(&gtin, &batch, &location, qty)?;
+            if json {
+                println!("{}", serde_json::to_string(&c)?);
+            } else {
+                println!(
+                    "counted {} of lot {} at {} (store held {}, adjustment {:+})",
+                    c.counted, c.batch, c.location, c.previous, c.difference
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         WorkflowCommand::Suppliers { json } => {
             let figures = station.store().supplier_quality()?;
             if json {
@@ -513,4 +589,87 @@ fn set_status(station: &mut Station, args: StatusArgs, to: LotStatus) -> CmdResu
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A trace as an indented tree for a supervisor: one lot per line, shipments and receipts
+/// under the lot they belong to, then a summary.
+fn render_trace(t: &Trace) -> String {
+    fn node(out: &mut String, n: &TraceNode, verb: &str) {
+        let pad = "  ".repeat(n.depth as usize + 1);
+        let qty = n
+            .quantity
+            .map(|q| format!(" ({verb} {q})"))
+            .unwrap_or_default();
+        let again = if n.repeated { " [shown above]" } else { "" };
+        out.push_str(&format!("{pad}{}{qty}{again}\n", n.lot));
+        for s in &n.shipments {
+            let reference = s
+                .shipment
+                .as_ref()
+                .map(|r| format!(", shipment {r}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{pad}  -> shipped {} to {} on {}{reference}\n",
+                s.quantity,
+                s.customer,
+                date(&s.at)
+            ));
+        }
+        for r in &n.receipts {
+            let supplier = r.supplier.as_deref().unwrap_or("an unnamed supplier");
+            let po =
+                r.po.as_ref()
+                    .map(|p| format!(", PO {p}"))
+                    .unwrap_or_default();
+            out.push_str(&format!(
+                "{pad}  <- received {} from {supplier} on {}{po}\n",
+                r.quantity,
+                date(&r.at)
+            ));
+        }
+        for c in &n.children {
+            node(out, c, verb);
+        }
+    }
+    fn date(at: &str) -> &str {
+        at.get(..10).unwrap_or(at)
+    }
+    let mut out = format!("trace of lot {}\n", t.lot);
+    if let Some(f) = &t.forward {
+        out.push_str("forward: consumed into, shipped to\n");
+        node(&mut out, f, "used");
+    }
+    if let Some(b) = &t.backward {
+        out.push_str("backward: made from, received from\n");
+        node(&mut out, b, "used");
+    }
+    fn names(list: &[String]) -> String {
+        if list.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", list.join(", "))
+        }
+    }
+    out.push_str(&format!("{} lots", t.lots.len()));
+    if t.direction.forward() {
+        out.push_str(&format!(
+            "; {} shipments to {} customers{}",
+            t.shipments.len(),
+            t.customers.len(),
+            names(&t.customers)
+        ));
+    }
+    if t.direction.backward() {
+        out.push_str(&format!(
+            "; {} receipts from {} suppliers{}",
+            t.receipts.len(),
+            t.suppliers.len(),
+            names(&t.suppliers)
+        ));
+    }
+    out.push('\n');
+    if t.truncated {
+        out.push_str("WARNING: the genealogy goes deeper than the trace follows\n");
+    }
+    out
 }

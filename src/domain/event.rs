@@ -65,6 +65,15 @@ pub enum EventKind {
         to: String,
         quantity: u64,
     },
+    /// A stock count of a lot at a location: stock there becomes `counted`; `difference` is
+    /// the adjustment against what the store held (negative: stock was missing).
+    LotCounted {
+        gtin: String,
+        batch: String,
+        location: String,
+        counted: u64,
+        difference: i64,
+    },
     /// A supervisor changed a lot's quality status, with the reason given.
     LotStatusChanged {
         gtin: String,
@@ -87,6 +96,7 @@ impl EventKind {
             EventKind::LotConsumed { .. } => "lot_consumed",
             EventKind::LotStatusChanged { .. } => "lot_status_changed",
             EventKind::LotMoved { .. } => "lot_moved",
+            EventKind::LotCounted { .. } => "lot_counted",
         }
     }
 }

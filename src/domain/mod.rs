@@ -3,6 +3,7 @@
 pub mod event;
 pub mod rules;
 pub mod status;
+pub mod trace;
 
 pub use event::EventKind;
 

@@ -44,6 +44,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX genealogy_output ON genealogy (output_gtin, output_batch);",
     // 4: expiry alerts scan lots by date.
     "CREATE INDEX lots_expiry ON lots (expiry);",
+    // 5: receipts per lot (backward trace ends at the supplier), filled from the log so an
+    // older file keeps its history.
+    "CREATE TABLE receipts (
+        event_seq INTEGER PRIMARY KEY, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        quantity INTEGER NOT NULL, supplier TEXT, po TEXT
+    );
+    CREATE INDEX receipts_lot ON receipts (gtin, batch);
+    INSERT INTO receipts (event_seq, gtin, batch, quantity, supplier, po)
+        SELECT seq, json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'),
+               json_extract(payload, '$.quantity'), json_extract(payload, '$.supplier'),
+               json_extract(payload, '$.po')
+        FROM events WHERE kind = 'lot_received';",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -54,6 +66,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("shipments", "event_seq"),
     ("sequences", "key"),
     ("genealogy", "event_seq"),
+    ("receipts", "event_seq"),
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -2,11 +2,14 @@
 //! all call. Each operation checks the batch-tracking rules, then records one event; a refusal
 //! writes nothing.
 
+pub mod seed;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::batch::{BatchFormat, BatchInputs};
 use crate::domain::status::{self, Role, StatusRefusal};
+use crate::domain::trace::{self, Direction, LotRef, Trace};
 use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
 use crate::store::{ExpiringLot, Lot, Product, RecordedEvent, Store, StoreError};
@@ -14,6 +17,10 @@ use crate::store::{ExpiringLot, Lot, Product, RecordedEvent, Store, StoreError};
 /// Largest quantity one receipt may carry: beyond it a scan or a typo is far likelier than a
 /// real pallet.
 pub const MAX_QUANTITY: u64 = 1_000_000;
+
+/// Deepest genealogy a trace follows: far beyond any real product structure, a guard against
+/// runaway data.
+pub const MAX_TRACE_DEPTH: u32 = 256;
 
 /// Why an operation was refused. The message says what is wrong and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +77,18 @@ pub struct PickOutcome {
     pub lines: Vec<rules::PickLine>,
     /// What released, unexpired stock cannot cover (0 when the pick is complete).
     pub short: u64,
+}
+
+/// A stock count recorded: what the store held, what was counted, the adjustment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CountOutcome {
+    pub event_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub location: String,
+    pub previous: i64,
+    pub counted: u64,
+    pub difference: i64,
 }
 
 /// A supervisor's quality-status change of one lot.
@@ -542,6 +561,57 @@ impl Station {
         })?)
     }
 
+    /// Records a stock count of a lot at a location: stock there becomes `counted` (0 is a
+    /// valid count) and the event keeps the difference against what the store held. Refused
+    /// for a lot this store does not know.
+    pub fn count(
+        &mut self,
+        gtin: &str,
+        batch: &str,
+        location: &str,
+        counted: u64,
+    ) -> Result<CountOutcome, WorkflowError> {
+        if counted > MAX_QUANTITY {
+            return Err(WorkflowError::BadQuantity(counted));
+        }
+        let location = location.trim();
+        if location.is_empty() {
+            return Err(WorkflowError::Invalid(
+                "a count needs a location (--location)".into(),
+            ));
+        }
+        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let lot = self
+            .store
+            .lot(&gtin, batch)?
+            .ok_or_else(|| WorkflowError::NoSuchLot {
+                gtin: gtin.clone(),
+                batch: batch.to_string(),
+            })?;
+        let held = lot
+            .stock
+            .iter()
+            .find(|(l, _)| l == location)
+            .map_or(0, |(_, q)| *q);
+        let difference = counted as i64 - held;
+        let recorded = self.record(EventKind::LotCounted {
+            gtin: gtin.clone(),
+            batch: batch.to_string(),
+            location: location.to_string(),
+            counted,
+            difference,
+        })?;
+        Ok(CountOutcome {
+            event_id: recorded.id,
+            gtin,
+            batch: batch.to_string(),
+            location: location.to_string(),
+            previous: held,
+            counted,
+            difference,
+        })
+    }
+
     /// Which lots of a product to pick `quantity` from, in the strategy's order; only
     /// released, unexpired stock is suggested.
     pub fn pick(
@@ -610,26 +680,7 @@ impl Station {
         batch: &str,
         gtin: Option<&str>,
     ) -> Result<BTreeMap<String, String>, WorkflowError> {
-        let gtin = match gtin {
-            Some(g) => gs1::normalize_gtin(g).map_err(|e| WorkflowError::Invalid(e.to_string()))?,
-            None => {
-                let found = self.store.gtins_with_batch(batch)?;
-                match found.as_slice() {
-                    [one] => one.clone(),
-                    [] => {
-                        return Err(WorkflowError::Invalid(format!(
-                            "no lot {batch} in this store"
-                        )));
-                    }
-                    many => {
-                        return Err(WorkflowError::Invalid(format!(
-                            "batch {batch} exists for several products ({}): say which with --gtin",
-                            many.join(", ")
-                        )));
-                    }
-                }
-            }
-        };
+        let gtin = self.gtin_of_batch(batch, gtin)?;
         let lot = self.store.lot(&gtin, batch)?.ok_or_else(|| {
             WorkflowError::Invalid(format!("no lot {batch} of GTIN {gtin} in this store"))
         })?;
@@ -649,6 +700,56 @@ impl Station {
             lot.stock.iter().map(|(_, q)| q).sum::<i64>().to_string(),
         );
         Ok(data)
+    }
+
+    /// The GTIN of a lot named by its batch number: `gtin` when given, else the one product
+    /// that has a lot with this batch (several ask for `--gtin`).
+    fn gtin_of_batch(&self, batch: &str, gtin: Option<&str>) -> Result<String, WorkflowError> {
+        if let Some(g) = gtin {
+            return gs1::normalize_gtin(g).map_err(|e| WorkflowError::Invalid(e.to_string()));
+        }
+        let found = self.store.gtins_with_batch(batch)?;
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(WorkflowError::Invalid(format!(
+                "no lot {batch} in this store"
+            ))),
+            many => Err(WorkflowError::Invalid(format!(
+                "batch {batch} exists for several products ({}): say which with --gtin",
+                many.join(", ")
+            ))),
+        }
+    }
+
+    /// Forward and/or backward trace of a lot (see [`trace::trace`]): where it went (lots it
+    /// was consumed into, shipments with customer, quantity and date) and where it came from
+    /// (input lots, receipts with supplier). `lot` is a GS1 scan of the lot's label (GTIN and
+    /// batch from it), or a batch number with `gtin` to choose among products sharing it.
+    /// The one trace the CLI, the UI, the recall report and the server call.
+    pub fn trace(
+        &self,
+        lot: &str,
+        gtin: Option<&str>,
+        direction: Direction,
+        gs_substitute: Option<char>,
+    ) -> Result<Trace, WorkflowError> {
+        let lot = lot.trim();
+        let scanned = match gtin {
+            Some(_) => None,
+            None => scanned_lot(lot, gs_substitute, true).ok(),
+        };
+        let target = match scanned {
+            Some((_, gtin, batch)) => LotRef::new(gtin, batch),
+            None => LotRef::new(self.gtin_of_batch(lot, gtin)?, lot),
+        };
+        if self.store.lot(&target.gtin, &target.batch)?.is_none() {
+            return Err(WorkflowError::NoSuchLot {
+                gtin: target.gtin,
+                batch: target.batch,
+            });
+        }
+        let facts = self.store.trace_facts(&target, direction)?;
+        Ok(trace::trace(&target, direction, &facts, MAX_TRACE_DEPTH))
     }
 
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
