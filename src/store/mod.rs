@@ -262,12 +262,14 @@ impl Store {
         Ok(facts)
     }
 
-    /// Shipments of one lot, with the time they were recorded.
+    /// Shipments of one lot, with the time they were recorded. (`ORDER BY +seq`: sorting the
+    /// few rows found keeps SQLite on the lot index rather than walking the table in rowid
+    /// order, 100× slower on a large site; the same in `receipts_of` and `lots_of`.)
     fn shipments_of(&self, lot: &LotRef) -> Result<Vec<ShipmentLine>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.quantity, s.customer, s.shipment, e.at FROM shipments s
              JOIN events e ON e.seq = s.event_seq
-             WHERE s.gtin = ?1 AND s.batch = ?2 ORDER BY s.event_seq",
+             WHERE s.gtin = ?1 AND s.batch = ?2 ORDER BY +s.event_seq",
         )?;
         let rows = stmt.query_map(params![lot.gtin, lot.batch], |r| {
             Ok(ShipmentLine {
@@ -286,7 +288,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.quantity, r.supplier, r.po, e.at FROM receipts r
              JOIN events e ON e.seq = r.event_seq
-             WHERE r.gtin = ?1 AND r.batch = ?2 ORDER BY r.event_seq",
+             WHERE r.gtin = ?1 AND r.batch = ?2 ORDER BY +r.event_seq",
         )?;
         let rows = stmt.query_map(params![lot.gtin, lot.batch], |r| {
             Ok(ReceiptLine {
@@ -478,7 +480,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT l.batch, l.expiry, l.status, coalesce(sum(s.quantity), 0) FROM lots l
              LEFT JOIN stock s ON s.gtin = l.gtin AND s.batch = l.batch
-             WHERE l.gtin = ?1 GROUP BY l.batch ORDER BY l.rowid",
+             WHERE l.gtin = ?1 GROUP BY l.batch ORDER BY +l.rowid",
         )?;
         let rows = stmt.query_map(params![gtin], |r| {
             Ok(crate::domain::rules::Candidate {
