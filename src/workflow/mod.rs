@@ -328,7 +328,7 @@ impl Station {
                 "{batch}: only {on_hand} on hand, {quantity} asked"
             )));
         }
-        let candidates = self.store.lots_of(&gtin)?;
+        let candidates = self.store.pick_candidates(&gtin, today)?;
         let warning = rules::fefo_first(&candidates, today)
             .filter(|first| first.batch != batch)
             .map(|first| {
@@ -628,8 +628,12 @@ impl Station {
         if self.store.product(&gtin)?.is_none() {
             return Err(WorkflowError::UnknownProduct(gtin));
         }
-        let (lines, short) =
-            rules::suggest_pick(&self.store.lots_of(&gtin)?, quantity, strategy, today);
+        let (lines, short) = rules::suggest_pick(
+            &self.store.pick_candidates(&gtin, today)?,
+            quantity,
+            strategy,
+            today,
+        );
         Ok(PickOutcome {
             gtin,
             strategy,
