@@ -83,6 +83,21 @@ pub struct Lot {
     pub stock: Vec<(String, i64)>,
 }
 
+impl Lot {
+    /// Stock on hand over all locations.
+    pub fn on_hand(&self) -> i64 {
+        self.stock.iter().map(|(_, q)| q).sum()
+    }
+
+    /// Stock held at one location (0 where it has none).
+    pub fn at(&self, location: &str) -> i64 {
+        self.stock
+            .iter()
+            .find(|(l, _)| l == location)
+            .map_or(0, |(_, q)| *q)
+    }
+}
+
 /// A lot with stock that expires within the alert horizon.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExpiringLot {
