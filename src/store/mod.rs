@@ -7,6 +7,7 @@
 
 mod checkpoint;
 mod schema;
+mod stock;
 
 pub use schema::latest_version as latest_schema_version;
 
@@ -169,6 +170,7 @@ impl Store {
             .optional()?
             .unwrap_or_else(|| GENESIS.to_string());
         let mut recorded = Vec::with_capacity(events.len());
+        let mut stock = stock::StockWrites::default();
         for event in events {
             let id = Uuid::now_v7().to_string();
             let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
@@ -185,7 +187,7 @@ impl Store {
                 "INSERT INTO outbox (event_id) VALUES (?1)",
                 params![id],
             )?;
-            apply(&tx, seq, &event)?;
+            apply_event(&tx, seq, &event, &mut stock)?;
             prev = hash.clone();
             recorded.push(RecordedEvent {
                 seq,
@@ -197,6 +199,7 @@ impl Store {
                 hash,
             });
         }
+        stock.flush(&tx)?;
         tx.commit()?;
         Ok(recorded)
     }
@@ -391,9 +394,11 @@ impl Store {
         let events = self.events()?;
         let tx = self.conn.transaction()?;
         schema::clear_derived(&tx)?;
+        let mut stock = stock::StockWrites::default();
         for e in &events {
-            apply(&tx, e.seq, &e.event)?;
+            apply_event(&tx, e.seq, &e.event, &mut stock)?;
         }
+        stock.flush(&tx)?;
         tx.commit()?;
         Ok(events.len() as u64)
     }
@@ -646,8 +651,22 @@ fn trace_sql(walk: TraceWalk, rows: TraceRows) -> String {
     )
 }
 
-/// Applies one event to the derived tables.
+/// Applies one event to the derived tables (its stock changes included).
+#[allow(dead_code)] // the sync applies pulled events one by one with it
 fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError> {
+    let mut stock = stock::StockWrites::default();
+    apply_event(tx, seq, event, &mut stock)?;
+    stock.flush(tx)
+}
+
+/// Applies one event to the derived tables; its stock changes go to `stock`, which the caller
+/// flushes before committing (once for a whole batch of events).
+fn apply_event(
+    tx: &Transaction,
+    seq: i64,
+    event: &EventKind,
+    stock: &mut stock::StockWrites,
+) -> Result<(), StoreError> {
     match event {
         EventKind::ProductRegistered {
             gtin,
@@ -681,11 +700,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name(), supplier],
             )?;
-            exec(tx,
-                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
-                params![gtin, batch, location, *quantity as i64],
-            )?;
+            stock.add(tx, gtin, batch, location, *quantity)?;
         }
         EventKind::BatchProduced {
             gtin,
@@ -702,11 +717,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name()],
             )?;
-            exec(tx,
-                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
-                params![gtin, batch, location, *quantity as i64],
-            )?;
+            stock.add(tx, gtin, batch, location, *quantity)?;
             exec(
                 tx,
                 "INSERT INTO sequences (key, last) VALUES (?1, ?2)
@@ -722,7 +733,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             into_batch,
             from,
         } => {
-            take_stock(tx, gtin, batch, from)?;
+            stock.take(tx, gtin, batch, from)?;
             exec(tx,
                 "INSERT INTO genealogy (event_seq, input_gtin, input_batch, output_gtin, output_batch, quantity)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -737,7 +748,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             shipment,
             from,
         } => {
-            take_stock(tx, gtin, batch, from)?;
+            stock.take(tx, gtin, batch, from)?;
             exec(
                 tx,
                 "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -751,12 +762,8 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             to,
             quantity,
         } => {
-            take_stock(tx, gtin, batch, &[(from.clone(), *quantity)])?;
-            exec(tx,
-                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
-                params![gtin, batch, to, *quantity as i64],
-            )?;
+            stock.take(tx, gtin, batch, &[(from.clone(), *quantity)])?;
+            stock.add(tx, gtin, batch, to, *quantity)?;
         }
         EventKind::LotCounted {
             gtin,
@@ -766,15 +773,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             ..
         } => {
             // The count is the truth: set, not adjust, so a replay lands on the same figure.
-            exec(
-                tx,
-                "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = excluded.quantity",
-                params![gtin, batch, location, *counted as i64],
-            )?;
-            if *counted == 0 {
-                drop_stock_row(tx, gtin, batch, location)?;
-            }
+            stock.set(tx, gtin, batch, location, *counted)?;
         }
         EventKind::LotStatusChanged {
             gtin, batch, to, ..
@@ -786,44 +785,6 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             )?;
         }
     }
-    Ok(())
-}
-
-/// Removes stock taken from locations (dispatch, consumption, the source of a move); a row
-/// that reaches zero goes. One keyed update per location: no stock row is ever left at zero
-/// or below, so only the rows just lowered need looking at.
-fn take_stock(
-    tx: &Transaction,
-    gtin: &str,
-    batch: &str,
-    from: &[(String, u64)],
-) -> Result<(), StoreError> {
-    for (location, qty) in from {
-        let left: Option<i64> = tx
-            .prepare_cached(
-                "UPDATE stock SET quantity = quantity - ?4
-                 WHERE gtin = ?1 AND batch = ?2 AND location = ?3 RETURNING quantity",
-            )?
-            .query_row(params![gtin, batch, location, *qty as i64], |r| r.get(0))
-            .optional()?;
-        if left.is_some_and(|q| q <= 0) {
-            drop_stock_row(tx, gtin, batch, location)?;
-        }
-    }
-    Ok(())
-}
-
-fn drop_stock_row(
-    tx: &Transaction,
-    gtin: &str,
-    batch: &str,
-    location: &str,
-) -> Result<(), StoreError> {
-    exec(
-        tx,
-        "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
-        params![gtin, batch, location],
-    )?;
     Ok(())
 }
 
@@ -886,6 +847,180 @@ mod tests {
                 "{index} unused by {sql}: {plan:#?}"
             );
         }
+    }
+
+    /// Stock events, sensible or not (taking more than a row holds, from a row that does not
+    /// exist, counts to 0, moves back and forth): recorded one per transaction, all in one
+    /// transaction, and replayed, they leave the same derived state, and the stock is what the
+    /// plain statements leave, run one event at a time (`reference_stock`). Batching the stock
+    /// writes of a transaction (`stock::StockWrites`) must not change any outcome.
+    #[test]
+    fn stock_comes_out_the_same_one_event_at_a_time_or_in_one_batch() {
+        use proptest::prelude::*;
+        let gtin = "09501101530003";
+        let lot = prop::sample::select(vec!["L1", "L2"]);
+        let loc = || prop::sample::select(vec!["A", "B", "C"]);
+        let event = prop_oneof![
+            // Receipts carry 1 or more (the workflow refuses 0).
+            (lot.clone(), loc(), 1u64..6).prop_map(move |(b, l, q)| EventKind::LotReceived {
+                gtin: gtin.into(),
+                batch: b.into(),
+                expiry: None,
+                quantity: q,
+                location: l.into(),
+                status: LotStatus::Released,
+                supplier: None,
+                sscc: None,
+                po: None,
+            }),
+            (lot.clone(), prop::collection::vec((loc(), 0u64..6), 0..3)).prop_map(
+                move |(b, from)| EventKind::LotDispatched {
+                    gtin: gtin.into(),
+                    batch: b.into(),
+                    quantity: from.iter().map(|(_, q)| q).sum(),
+                    customer: "C".into(),
+                    shipment: None,
+                    from: from.into_iter().map(|(l, q)| (l.to_string(), q)).collect(),
+                }
+            ),
+            (lot.clone(), loc(), loc(), 1u64..6).prop_map(move |(b, f, t, q)| {
+                EventKind::LotMoved {
+                    gtin: gtin.into(),
+                    batch: b.into(),
+                    from: f.into(),
+                    to: t.into(),
+                    quantity: q,
+                }
+            }),
+            (lot.clone(), loc(), 0u64..6).prop_map(move |(b, l, q)| EventKind::LotCounted {
+                gtin: gtin.into(),
+                batch: b.into(),
+                location: l.into(),
+                counted: q,
+                difference: 0,
+            }),
+            (lot, loc(), 0u64..6).prop_map(move |(b, l, q)| EventKind::LotConsumed {
+                gtin: gtin.into(),
+                batch: b.into(),
+                quantity: q,
+                into_gtin: gtin.into(),
+                into_batch: "OUT".into(),
+                from: vec![(l.to_string(), q)],
+            }),
+        ];
+        let config = ProptestConfig {
+            cases: 32,
+            ..ProptestConfig::default()
+        };
+        proptest!(config, |(events in prop::collection::vec(event, 1..30))| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut one_by_one = Store::open(&dir.path().join("a.db")).unwrap();
+            for e in &events {
+                one_by_one.append("s", "a", e.clone()).unwrap();
+            }
+            let mut batch = Store::open(&dir.path().join("b.db")).unwrap();
+            batch.append_all("s", "a", events.clone()).unwrap();
+            let expected = one_by_one.derived_snapshot().unwrap();
+            let stock: Vec<String> =
+                expected.iter().filter(|r| r.starts_with("stock:")).cloned().collect();
+            prop_assert_eq!(stock, reference_stock(&events));
+            prop_assert_eq!(&batch.derived_snapshot().unwrap(), &expected);
+            one_by_one.rebuild().unwrap();
+            prop_assert_eq!(&one_by_one.derived_snapshot().unwrap(), &expected);
+        });
+    }
+
+    /// The stock rows the plain statements leave, one event at a time: add with an upsert,
+    /// take with an update, then drop the lot's rows at zero or below; a count sets the row.
+    /// Rendered like `derived_snapshot`.
+    fn reference_stock(events: &[EventKind]) -> Vec<String> {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE stock (gtin TEXT, batch TEXT, location TEXT, quantity INTEGER,
+             PRIMARY KEY (gtin, batch, location)) WITHOUT ROWID",
+        )
+        .unwrap();
+        let add = |g: &str, b: &str, l: &str, q: u64| {
+            conn.execute(
+                "INSERT INTO stock VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE
+                 SET quantity = quantity + excluded.quantity",
+                params![g, b, l, q as i64],
+            )
+            .unwrap();
+        };
+        let drop_empty = |g: &str, b: &str| {
+            conn.execute(
+                "DELETE FROM stock WHERE gtin = ?1 AND batch = ?2 AND quantity <= 0",
+                params![g, b],
+            )
+            .unwrap();
+        };
+        let take = |g: &str, b: &str, from: &[(String, u64)]| {
+            for (l, q) in from {
+                conn.execute(
+                    "UPDATE stock SET quantity = quantity - ?4
+                     WHERE gtin = ?1 AND batch = ?2 AND location = ?3",
+                    params![g, b, l, *q as i64],
+                )
+                .unwrap();
+            }
+            drop_empty(g, b);
+        };
+        for e in events {
+            match e {
+                EventKind::LotReceived {
+                    gtin,
+                    batch,
+                    location,
+                    quantity,
+                    ..
+                } => add(gtin, batch, location, *quantity),
+                EventKind::LotDispatched {
+                    gtin, batch, from, ..
+                }
+                | EventKind::LotConsumed {
+                    gtin, batch, from, ..
+                } => take(gtin, batch, from),
+                EventKind::LotMoved {
+                    gtin,
+                    batch,
+                    from,
+                    to,
+                    quantity,
+                } => {
+                    take(gtin, batch, &[(from.clone(), *quantity)]);
+                    add(gtin, batch, to, *quantity);
+                }
+                EventKind::LotCounted {
+                    gtin,
+                    batch,
+                    location,
+                    counted,
+                    ..
+                } => {
+                    conn.execute(
+                        "INSERT INTO stock VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE
+                         SET quantity = excluded.quantity",
+                        params![gtin, batch, location, *counted as i64],
+                    )
+                    .unwrap();
+                    drop_empty(gtin, batch);
+                }
+                _ => unreachable!("only stock events are generated"),
+            }
+        }
+        let mut stmt = conn
+            .prepare("SELECT * FROM stock ORDER BY gtin, batch, location")
+            .unwrap();
+        stmt.query_map([], |r| {
+            let cells: Vec<String> = (0..4)
+                .map(|i| format!("{:?}", r.get_ref(i).map(|v| format!("{v:?}"))))
+                .collect();
+            Ok(format!("stock: {}", cells.join(" | ")))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
     }
 
     /// Checkpoints run on the store's own thread; closing the store waits for it, and the
