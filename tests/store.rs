@@ -272,7 +272,10 @@ fn current_state_equals_a_replay_of_the_events() {
     let mut store = lotline::store::Store::open(&db).unwrap();
     let before = store.derived_snapshot().unwrap();
     assert_eq!(
-        before.len(),
+        before
+            .iter()
+            .filter(|r| !r.starts_with("lot_status_log:"))
+            .count(),
         2 + 3 + 3 + 4,
         "products, lots, stock and receipt rows"
     );
@@ -501,7 +504,11 @@ fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5, "upgraded through every migration");
+    assert_eq!(
+        version,
+        lotline::store::latest_schema_version(),
+        "upgraded through every migration"
+    );
 }
 
 #[test]
