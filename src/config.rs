@@ -15,6 +15,8 @@ pub struct StationConfig {
     pub site: crate::workflow::SiteConfig,
     /// `[scanner]`: sources, framing, keyboard-wedge timing, duplicate window.
     pub scanner: crate::scanner::ScannerConfig,
+    /// `[sync]`: the central server and this station's token.
+    pub sync: crate::cli::sync::SyncConfig,
 }
 
 /// Why the configuration file cannot be used.
