@@ -278,10 +278,10 @@ fn the_openapi_document_is_served_and_lists_every_route() {
 #[test]
 fn faults_lose_and_double_nothing_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    fault::faults_lose_and_double_nothing(Backend::sqlite(dir.path()), 40);
+    fault::faults_lose_and_double_nothing(Backend::sqlite(dir.path()), 400);
 }
 
 #[test]
 fn faults_lose_and_double_nothing_on_postgres() {
-    fault::faults_lose_and_double_nothing(Backend::postgres(), 40);
+    fault::faults_lose_and_double_nothing(Backend::postgres(), 400);
 }
