@@ -23,12 +23,28 @@ fn lotline(db: &str, args: &[&str]) -> std::process::Output {
         .env("LOTLINE_STATION", "bench")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
 fn token(db: &str, station: &str, role: &str) -> String {
-    let out = lotline(db, &["server", "token", "create", "--station", station, "--role", role, "--json"]);
+    let out = lotline(
+        db,
+        &[
+            "server",
+            "token",
+            "create",
+            "--station",
+            station,
+            "--role",
+            role,
+            "--json",
+        ],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["token"].as_str().unwrap().to_string()
 }
@@ -40,17 +56,29 @@ fn serve(db: &str) -> (Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap().to_string();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
     (child, url)
 }
 
 fn pg(sql: &str, db: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 user=postgres dbname={db}"), tokio_postgres::NoTls)
-            .await
-            .expect("PostgreSQL at 127.0.0.1:5432 (run scripts/setup-system)");
+        let (c, conn) = tokio_postgres::connect(
+            &format!("host=127.0.0.1 user=postgres dbname={db}"),
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (run scripts/setup-system)");
         tokio::spawn(conn);
         c.batch_execute(sql).await.unwrap();
     });
@@ -58,32 +86,63 @@ fn pg(sql: &str, db: &str) {
 
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
-    let n: u64 = std::env::var("LOTLINE_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: u64 = std::env::var("LOTLINE_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let station = dir.path().join("offline.db");
     let station = station.to_str().unwrap();
     let t = Instant::now();
-    lotline(station, &["dev", "seed", "--events", &n.to_string(), "--products", "200", "--lots", &(n / 10).to_string(), "--json"]);
+    lotline(
+        station,
+        &[
+            "dev",
+            "seed",
+            "--events",
+            &n.to_string(),
+            "--products",
+            "200",
+            "--lots",
+            &(n / 10).to_string(),
+            "--json",
+        ],
+    );
     let events: u64 = {
         let s = lotline::store::Store::open(std::path::Path::new(station)).unwrap();
         s.outbox_len().unwrap()
     };
-    println!("seeded an offline station with {events} events in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "seeded an offline station with {events} events in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     // 1. Catch-up on the default (SQLite) server.
     let server_db = format!("sqlite:{}", dir.path().join("server.db").display());
-    let (ta, tb) = (token(&server_db, "offline", "station"), token(&server_db, "fresh", "station"));
+    let (ta, tb) = (
+        token(&server_db, "offline", "station"),
+        token(&server_db, "fresh", "station"),
+    );
     let (mut child, url) = serve(&server_db);
     let t = Instant::now();
-    lotline(station, &["sync", "--once", "--server", &url, "--token", &ta]);
+    lotline(
+        station,
+        &["sync", "--once", "--server", &url, "--token", &ta],
+    );
     let push = t.elapsed().as_secs_f64();
     let fresh = dir.path().join("fresh.db");
     let t = Instant::now();
-    lotline(fresh.to_str().unwrap(), &["sync", "--once", "--server", &url, "--token", &tb]);
+    lotline(
+        fresh.to_str().unwrap(),
+        &["sync", "--once", "--server", &url, "--token", &tb],
+    );
     let pull = t.elapsed().as_secs_f64();
     let _ = child.kill();
-    println!("catch-up, SQLite server: push {events} events {push:.2} s ({:.0} events/s); fresh station pulls them {pull:.2} s ({:.0} events/s)",
-        events as f64 / push, events as f64 / pull);
+    println!(
+        "catch-up, SQLite server: push {events} events {push:.2} s ({:.0} events/s); fresh station pulls them {pull:.2} s ({:.0} events/s)",
+        events as f64 / push,
+        events as f64 / pull
+    );
 
     // 2. Ingest on PostgreSQL vs COPY of the same rows.
     let name = format!("lotline_bench_{:x}", rand::random::<u32>());
@@ -95,14 +154,21 @@ fn main() {
     let again = dir.path().join("again.db");
     std::fs::copy(dir.path().join("offline.db"), &again).unwrap();
     let conn = rusqlite::Connection::open(&again).unwrap();
-    conn.execute("INSERT INTO outbox (event_id) SELECT id FROM events", []).unwrap();
+    conn.execute("INSERT INTO outbox (event_id) SELECT id FROM events", [])
+        .unwrap();
     drop(conn);
     let t = Instant::now();
-    lotline(again.to_str().unwrap(), &["sync", "--once", "--server", &url, "--token", &ta]);
+    lotline(
+        again.to_str().unwrap(),
+        &["sync", "--once", "--server", &url, "--token", &ta],
+    );
     let ingest = t.elapsed().as_secs_f64();
     let _ = child.kill();
     // The same rows, COPY'd into a table with the same columns and indexes.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let copy = rt.block_on(async {
         use futures_util::SinkExt;
         let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 user=postgres dbname={name}"), tokio_postgres::NoTls).await.unwrap();
@@ -124,6 +190,10 @@ fn main() {
         t.elapsed().as_secs_f64()
     });
     pg(&format!("DROP DATABASE {name} WITH (FORCE)"), "postgres");
-    println!("PostgreSQL ingest of {events} events: HTTP push (lotline sync) {ingest:.2} s = {:.0} events/s; COPY of the same rows {copy:.2} s = {:.0} rows/s; ratio {:.2}x",
-        events as f64 / ingest, events as f64 / copy, ingest / copy);
+    println!(
+        "PostgreSQL ingest of {events} events: HTTP push (lotline sync) {ingest:.2} s = {:.0} events/s; COPY of the same rows {copy:.2} s = {:.0} rows/s; ratio {:.2}x",
+        events as f64 / ingest,
+        events as f64 / copy,
+        ingest / copy
+    );
 }

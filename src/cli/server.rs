@@ -150,8 +150,12 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore) -> CmdRes
                         t.role.name(),
                         t.station,
                         t.created,
-                        t.expires.map(|e| format!(", expires {e}")).unwrap_or_default(),
-                        t.revoked.map(|r| format!(", REVOKED {r}")).unwrap_or_default()
+                        t.expires
+                            .map(|e| format!(", expires {e}"))
+                            .unwrap_or_default(),
+                        t.revoked
+                            .map(|r| format!(", REVOKED {r}"))
+                            .unwrap_or_default()
                     );
                 }
             }

@@ -112,7 +112,9 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
             Err(e) => {
                 if !args.watch {
                     eprintln!("error: {e}");
-                    eprintln!("nothing recorded here is lost: run `lotline sync` again when the server is reachable");
+                    eprintln!(
+                        "nothing recorded here is lost: run `lotline sync` again when the server is reachable"
+                    );
                     return Ok(ExitCode::from(EXIT_REFUSED));
                 }
                 failures += 1;

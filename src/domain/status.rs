@@ -140,12 +140,22 @@ mod tests {
         use StatusStep::*;
         // Two stations: one recalled, the other released the held lot; the server put the
         // recall first, so the release has no effect anywhere.
-        let h = [Created(Quarantined), Changed(OnHold), Changed(Recalled), Changed(Released)];
+        let h = [
+            Created(Quarantined),
+            Changed(OnHold),
+            Changed(Recalled),
+            Changed(Released),
+        ];
         assert_eq!(settle(h), Some(Recalled));
         let h = [Created(Quarantined), Changed(Released), Changed(OnHold)];
         assert_eq!(settle(h), Some(OnHold));
         // A second receipt does not reset the status; a change before any creation is moot.
-        let h = [Changed(Released), Created(Quarantined), Changed(Released), Created(OnHold)];
+        let h = [
+            Changed(Released),
+            Created(Quarantined),
+            Changed(Released),
+            Created(OnHold),
+        ];
         assert_eq!(settle(h), Some(Released));
         assert_eq!(settle([Changed(Released)]), None);
     }

@@ -136,12 +136,17 @@ impl FromRequestParts<Db> for Caller {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            });
         match auth::check(db.as_ref(), token).await {
             Ok(c) => Ok(c),
-            Err(CheckError::Refused(r)) => {
-                Err(ApiError::new(StatusCode::UNAUTHORIZED, r.to_string(), r.hint()))
-            }
+            Err(CheckError::Refused(r)) => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                r.to_string(),
+                r.hint(),
+            )),
             Err(CheckError::Db(e)) => Err(e.into()),
         }
     }
@@ -281,17 +286,28 @@ async fn pull(
 ) -> ApiResult<PullResponse> {
     caller.require(Role::Station)?;
     let Query(q) = q?;
+    let page = page(db.as_ref(), &q, Some(&caller.station)).await?;
+    db.note_pull(&caller.station, q.after).await?;
+    Ok(Json(page))
+}
+
+/// A page of events after the cursor, without those `exclude` pushed; `next` is the last
+/// position looked at, so a page of only excluded events still moves the cursor.
+async fn page(
+    db: &dyn ServerStore,
+    q: &PullQuery,
+    exclude: Option<&str>,
+) -> Result<PullResponse, DbError> {
     let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
     let rows = db.events_after(q.after, limit).await?;
     let more = rows.len() == limit;
     let next = rows.last().map_or(q.after, |(e, _)| e.pos);
     let events = rows
         .into_iter()
-        .filter(|(_, origin)| origin.as_deref() != Some(caller.station.as_str()))
+        .filter(|(_, origin)| exclude.is_none() || origin.as_deref() != exclude)
         .map(|(e, _)| e)
         .collect();
-    db.note_pull(&caller.station, q.after).await?;
-    Ok(Json(PullResponse { events, next, more }))
+    Ok(PullResponse { events, next, more })
 }
 
 /// Every event in the server's order (audit, checks): admin only.
@@ -302,12 +318,7 @@ async fn events(
 ) -> ApiResult<PullResponse> {
     caller.require(Role::Admin)?;
     let Query(q) = q?;
-    let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
-    let rows = db.events_after(q.after, limit).await?;
-    let more = rows.len() == limit;
-    let next = rows.last().map_or(q.after, |(e, _)| e.pos);
-    let events = rows.into_iter().map(|(e, _)| e).collect();
-    Ok(Json(PullResponse { events, next, more }))
+    Ok(Json(page(db.as_ref(), &q, None).await?))
 }
 
 fn lot_ref(gtin: &str, batch: &str) -> Result<LotRef, ApiError> {
@@ -342,7 +353,9 @@ async fn lot(
     caller.require(Role::Station)?;
     let Path((gtin, batch)) = p?;
     let l = lot_ref(&gtin, &batch)?;
-    let state = views::lot(db.as_ref(), &l).await?.ok_or_else(|| no_lot(&l))?;
+    let state = views::lot(db.as_ref(), &l)
+        .await?
+        .ok_or_else(|| no_lot(&l))?;
     Ok(Json(state).into_response())
 }
 

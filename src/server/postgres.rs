@@ -15,7 +15,7 @@ use super::db::{
 };
 
 /// The advisory lock key that serialises pushes (and schema set-up).
-const PUSH_LOCK: i64 = 0x4c4f_544c_494e_45;
+const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS server_events (
@@ -192,9 +192,7 @@ impl ServerStore for PgStore {
                             id: e.id.clone(),
                             pos,
                         })
-                        .ok_or_else(|| {
-                            DbError::Backend(format!("event {} was not stored", e.id))
-                        })
+                        .ok_or_else(|| DbError::Backend(format!("event {} was not stored", e.id)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if let Some(name) = origin {

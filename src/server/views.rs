@@ -13,7 +13,9 @@ use super::auth::Caller;
 use super::db::{DbError, EventFilter, LotFilter, NewEvent, ServerStore};
 use crate::domain::lot_state::LotState;
 use crate::domain::status::{self, Role, StatusRefusal};
-use crate::domain::trace::{self, Direction, Link, LotRef, ReceiptLine, ShipmentLine, Trace, TraceFacts};
+use crate::domain::trace::{
+    self, Direction, Link, LotRef, ReceiptLine, ShipmentLine, Trace, TraceFacts,
+};
 use crate::domain::{EventKind, LotStatus};
 use crate::store::ExpiringLot;
 use crate::workflow::MAX_TRACE_DEPTH;
@@ -191,7 +193,9 @@ pub async fn recalled(db: &dyn ServerStore) -> Result<Vec<LotState>, DbError> {
 /// Why a status change at the server was not recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum StatusError {
-    #[error("no lot {batch} of GTIN {gtin} on the server: has the station that received it synced?")]
+    #[error(
+        "no lot {batch} of GTIN {gtin} on the server: has the station that received it synced?"
+    )]
     NoSuchLot { gtin: String, batch: String },
     #[error(transparent)]
     Refused(#[from] StatusRefusal),

@@ -73,16 +73,8 @@ pub struct GenealogyEdge {
     pub quantity: i64,
 }
 
-/// A lot's current state.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Lot {
-    pub gtin: String,
-    pub batch: String,
-    pub expiry: Option<NaiveDate>,
-    pub status: LotStatus,
-    pub supplier: Option<String>,
-    pub stock: Vec<(String, i64)>,
-}
+/// A lot's current state (the same type the server folds from its events).
+pub use crate::domain::lot_state::LotState as Lot;
 
 /// A lot with stock that expires within the alert horizon.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -297,35 +289,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT seq, id, at, station, actor, payload, hash FROM events ORDER BY seq",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get::<_, String>(5)?,
-                r.get(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, id, at, station, actor, payload, hash) = row?;
-            let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
-                seq,
-                reason: e.to_string(),
-            })?;
-            out.push(RecordedEvent {
-                seq,
-                id,
-                at,
-                station,
-                actor,
-                event,
-                hash,
-            });
-        }
-        Ok(out)
+        read_events(&mut stmt, [])
     }
 
     /// Checks the hash chain over the whole log. Returns the number of events.
@@ -557,6 +521,42 @@ impl Store {
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
             as u64)
     }
+}
+
+/// Decodes event rows selected as `seq, id, at, station, actor, payload, hash`.
+fn read_events(
+    stmt: &mut rusqlite::Statement,
+    params: impl rusqlite::Params,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get::<_, String>(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, id, at, station, actor, payload, hash) = row?;
+        let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
+            seq,
+            reason: e.to_string(),
+        })?;
+        out.push(RecordedEvent {
+            seq,
+            id,
+            at,
+            station,
+            actor,
+            event,
+            hash,
+        });
+    }
+    Ok(out)
 }
 
 /// Appends one event to the chain after `prev`; returns its sequence number and hash.

@@ -10,7 +10,10 @@ use std::collections::BTreeSet;
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{RecordedEvent, Store, StoreError, apply, exec, insert_event, last_hash, settle_status};
+use super::{
+    RecordedEvent, Store, StoreError, apply, exec, insert_event, last_hash, read_events,
+    settle_status,
+};
 use crate::domain::EventKind;
 
 /// An event pulled from the server: recorded with its original id, station, actor and time.
@@ -49,35 +52,7 @@ impl Store {
             "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash
              FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.seq LIMIT ?1",
         )?;
-        let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, id, at, station, actor, payload, hash) = row?;
-            let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
-                seq,
-                reason: e.to_string(),
-            })?;
-            out.push(RecordedEvent {
-                seq,
-                id,
-                at,
-                station,
-                actor,
-                event,
-                hash,
-            });
-        }
-        Ok(out)
+        read_events(&mut stmt, params![limit as i64])
     }
 
     /// Records that the server holds these events at these positions: they leave the outbox,
@@ -104,11 +79,7 @@ impl Store {
     /// again; it only learns its server position. Pulled events join this store's hash chain
     /// with their original id, station, actor and time, and are not put in the outbox.
     /// Returns how many were new.
-    pub fn apply_pulled(
-        &mut self,
-        events: &[PulledEvent],
-        cursor: i64,
-    ) -> Result<u64, StoreError> {
+    pub fn apply_pulled(&mut self, events: &[PulledEvent], cursor: i64) -> Result<u64, StoreError> {
         let tx = self.conn.transaction()?;
         let mut prev = last_hash(&tx)?;
         let mut new = 0;

@@ -253,7 +253,9 @@ impl Transport for HttpTransport {
 
 /// Waiting time before retry `attempt` (1, 2, …) after failures: 1 s doubling up to `max`.
 pub fn backoff(attempt: u32, max: Duration) -> Duration {
-    let secs = 1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX);
+    let secs = 1u64
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u64::MAX);
     Duration::from_secs(secs).min(max)
 }
 

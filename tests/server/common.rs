@@ -87,7 +87,13 @@ impl Server {
     pub fn start_on(db: &str, port: u16) -> Server {
         for attempt in 0..50 {
             let mut child = Command::new(BIN)
-                .args(["--db", db, "server", "--listen", &format!("127.0.0.1:{port}")])
+                .args([
+                    "--db",
+                    db,
+                    "server",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -152,7 +158,11 @@ pub fn token(db: &str, station: &str, role: &str, expires: Option<u32>) -> Strin
         args.extend(["--expires", d]);
     }
     let out = Command::new(BIN).args(&args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["token"].as_str().unwrap().to_string()
 }
@@ -169,7 +179,9 @@ impl Station {
         let config = dir.join(format!("{name}.toml"));
         std::fs::write(
             &config,
-            format!("[site]\nfacility = \"{name}\"\nbatch_format = \"{{FAC}}{{YY}}{{JJJ}}-{{SEQ:3}}\"\n"),
+            format!(
+                "[site]\nfacility = \"{name}\"\nbatch_format = \"{{FAC}}{{YY}}{{JJJ}}-{{SEQ:3}}\"\n"
+            ),
         )
         .unwrap();
         Station {
@@ -209,7 +221,17 @@ impl Station {
     }
 
     pub fn sync(&self, server: &str, token: &str) -> Output {
-        self.run(&["sync", "--server", server, "--token", token, "--once", "--json", "--timeout", "10"])
+        self.run(&[
+            "sync",
+            "--server",
+            server,
+            "--token",
+            token,
+            "--once",
+            "--json",
+            "--timeout",
+            "10",
+        ])
     }
 
     pub fn sync_ok(&self, server: &str, token: &str) -> Value {
@@ -232,7 +254,12 @@ impl Station {
     }
 
     pub fn event_ids(&self) -> BTreeSet<String> {
-        self.store().events().unwrap().into_iter().map(|e| e.id).collect()
+        self.store()
+            .events()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
     }
 }
 
@@ -272,7 +299,10 @@ pub fn http(method: &str, url: &str, token: Option<&str>, body: Option<&[u8]>) -
         .limit(1 << 30)
         .read_to_vec()
         .unwrap();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// Every event the server holds, in its order (admin `/events`).
@@ -301,7 +331,10 @@ pub fn server_lots(events: &[Value]) -> BTreeSet<(String, String)> {
         .iter()
         .filter_map(|e| {
             let ev = &e["event"];
-            Some((ev["gtin"].as_str()?.to_string(), ev["batch"].as_str()?.to_string()))
+            Some((
+                ev["gtin"].as_str()?.to_string(),
+                ev["batch"].as_str()?.to_string(),
+            ))
         })
         .collect()
 }
@@ -316,7 +349,11 @@ pub fn assert_converged(server: &str, admin: &str, stations: &[&Station]) {
         .map(|e| e["id"].as_str().unwrap().to_string())
         .collect();
     let unique: BTreeSet<String> = ids.iter().cloned().collect();
-    assert_eq!(unique.len(), ids.len(), "an event is stored twice on the server");
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "an event is stored twice on the server"
+    );
     let mut union = BTreeSet::new();
     for s in stations {
         let mut store = s.store();
@@ -331,10 +368,17 @@ pub fn assert_converged(server: &str, admin: &str, stations: &[&Station]) {
             s.name
         );
         let mine = s.event_ids();
-        assert_eq!(mine, unique, "{} does not hold every event the server has", s.name);
+        assert_eq!(
+            mine, unique,
+            "{} does not hold every event the server has",
+            s.name
+        );
         union.extend(mine);
     }
-    assert_eq!(union, unique, "the server holds exactly the union of station events");
+    assert_eq!(
+        union, unique,
+        "the server holds exactly the union of station events"
+    );
     for (gtin, batch) in server_lots(&events) {
         let (status, on_server) = http(
             "GET",

@@ -197,7 +197,10 @@ pub fn faults_lose_and_double_nothing(backend: Backend, target: u64) {
     let dir = tempfile::tempdir().unwrap();
     let db = backend.url();
     let admin = token(&db, "hq", "admin", None);
-    let tokens = [token(&db, "A", "station", None), token(&db, "B", "station", None)];
+    let tokens = [
+        token(&db, "A", "station", None),
+        token(&db, "B", "station", None),
+    ];
     let server = Arc::new(Mutex::new(Server::start(&db)));
     let port = server.lock().unwrap().port;
     let upstream = Arc::new(AtomicU16::new(port));
@@ -206,7 +209,16 @@ pub fn faults_lose_and_double_nothing(backend: Backend, target: u64) {
     let via = format!("http://127.0.0.1:{}", proxy.port);
     let stations = [Station::new(dir.path(), "A"), Station::new(dir.path(), "B")];
     for s in &stations {
-        s.ok(&["product", "add", GTIN, "--name", "Passata", "--receive-as", "released", "--json"]);
+        s.ok(&[
+            "product",
+            "add",
+            GTIN,
+            "--name",
+            "Passata",
+            "--receive-as",
+            "released",
+            "--json",
+        ]);
     }
 
     // The killer: SIGKILLs the server at random moments while the stations sync, and
@@ -232,7 +244,15 @@ pub fn faults_lose_and_double_nothing(backend: Backend, target: u64) {
         .zip(&tokens)
         .enumerate()
         .map(|(i, (s, t))| {
-            let (s, t, via) = (Station { name: s.name.clone(), db: s.db.clone(), config: s.config.clone() }, t.clone(), via.clone());
+            let (s, t, via) = (
+                Station {
+                    name: s.name.clone(),
+                    db: s.db.clone(),
+                    config: s.config.clone(),
+                },
+                t.clone(),
+                via.clone(),
+            );
             let faults = proxy.faults.clone();
             let mut wrng = StdRng::seed_from_u64(seed.wrapping_add(i as u64 + 1));
             std::thread::spawn(move || {
@@ -258,7 +278,9 @@ pub fn faults_lose_and_double_nothing(backend: Backend, target: u64) {
     killer.join().unwrap();
     let faults = proxy.faults.load(Ordering::SeqCst);
     let kills = kills.load(Ordering::SeqCst);
-    println!("{faults} proxy faults, {kills} server kills, successful syncs per station: {succeeded:?}");
+    println!(
+        "{faults} proxy faults, {kills} server kills, successful syncs per station: {succeeded:?}"
+    );
     assert!(faults >= target, "only {faults} faults in 400 rounds");
 
     // The network heals: every station syncs until it has nothing left either way.

@@ -4,8 +4,8 @@
 mod common;
 mod fault;
 
-use common::*;
 pub use common::Backend;
+use common::*;
 use serde_json::{Value, json};
 
 const PASSATA: &str = "09501101530003";
@@ -32,16 +32,59 @@ fn two_stations_converge(backend: Backend) {
     let b = Station::new(dir.path(), "B");
 
     // Station A: master data, receipts, a production batch from L1.
-    a.ok(&["product", "add", PASSATA, "--name", "Passata", "--receive-as", "released", "--json"]);
-    a.ok(&["product", "add", SAUCE, "--name", "Sauce", "--receive-as", "released", "--json"]);
+    a.ok(&[
+        "product",
+        "add",
+        PASSATA,
+        "--name",
+        "Passata",
+        "--receive-as",
+        "released",
+        "--json",
+    ]);
+    a.ok(&[
+        "product",
+        "add",
+        SAUCE,
+        "--name",
+        "Sauce",
+        "--receive-as",
+        "released",
+        "--json",
+    ]);
     for lot in ["L1", "L2", "L3"] {
-        a.ok(&["receive", &scan(PASSATA, lot), "--qty", "10", "--location", "DOCK-A", "--supplier", "Farm", "--json"]);
+        a.ok(&[
+            "receive",
+            &scan(PASSATA, lot),
+            "--qty",
+            "10",
+            "--location",
+            "DOCK-A",
+            "--supplier",
+            "Farm",
+            "--json",
+        ]);
     }
     let produced = a.ok(&[
-        "produce", "--product", SAUCE, "--qty", "5", "--consume", &scan(PASSATA, "L1"), "--json",
+        "produce",
+        "--product",
+        SAUCE,
+        "--qty",
+        "5",
+        "--consume",
+        &scan(PASSATA, "L1"),
+        "--json",
     ]);
     let p = produced["batch"].as_str().unwrap().to_string();
-    a.ok(&["dispatch", &scan(PASSATA, "L2"), "--qty", "4", "--customer", "Northwind", "--json"]);
+    a.ok(&[
+        "dispatch",
+        &scan(PASSATA, "L2"),
+        "--qty",
+        "4",
+        "--customer",
+        "Northwind",
+        "--json",
+    ]);
     let r = a.sync_ok(&url, &ta);
     assert_eq!(r["pushed"], 8, "{r}");
     assert_eq!(a.store().outbox_len().unwrap(), 0);
@@ -50,14 +93,54 @@ fn two_stations_converge(backend: Backend) {
     let r = b.sync_ok(&url, &tb);
     assert_eq!(r["pulled"], 8, "{r}");
     assert_eq!(b.lot(SAUCE, &p)["stock"], json!([["PRODUCTION", 5]]));
-    b.ok(&["receive", &scan(PASSATA, "L4"), "--qty", "20", "--location", "DOCK-B", "--json"]);
-    b.ok(&["dispatch", &scan(SAUCE, &p), "--qty", "5", "--customer", "Contoso", "--json"]);
+    b.ok(&[
+        "receive",
+        &scan(PASSATA, "L4"),
+        "--qty",
+        "20",
+        "--location",
+        "DOCK-B",
+        "--json",
+    ]);
+    b.ok(&[
+        "dispatch",
+        &scan(SAUCE, &p),
+        "--qty",
+        "5",
+        "--customer",
+        "Contoso",
+        "--json",
+    ]);
 
     // Concurrent status changes of L3 while both are offline: A holds it; B holds and
     // releases it. The server's order (A first) decides: released, at every station.
-    a.ok(&["lot", "hold", PASSATA, "L3", "--reason", "label check", "--json"]);
-    b.ok(&["lot", "hold", PASSATA, "L3", "--reason", "damp pallet", "--json"]);
-    b.ok(&["lot", "release", PASSATA, "L3", "--reason", "dried, fine", "--json"]);
+    a.ok(&[
+        "lot",
+        "hold",
+        PASSATA,
+        "L3",
+        "--reason",
+        "label check",
+        "--json",
+    ]);
+    b.ok(&[
+        "lot",
+        "hold",
+        PASSATA,
+        "L3",
+        "--reason",
+        "damp pallet",
+        "--json",
+    ]);
+    b.ok(&[
+        "lot",
+        "release",
+        PASSATA,
+        "L3",
+        "--reason",
+        "dried, fine",
+        "--json",
+    ]);
     a.sync_ok(&url, &ta);
     b.sync_ok(&url, &tb);
     a.sync_ok(&url, &ta);
@@ -76,7 +159,14 @@ fn two_stations_converge(backend: Backend) {
     assert_eq!(v["lot"]["status"], "recalled");
     b.sync_ok(&url, &tb);
     a.sync_ok(&url, &ta);
-    let refused = b.run(&["dispatch", &scan(PASSATA, "L4"), "--qty", "1", "--customer", "X"]);
+    let refused = b.run(&[
+        "dispatch",
+        &scan(PASSATA, "L4"),
+        "--qty",
+        "1",
+        "--customer",
+        "X",
+    ]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("recalled"));
     assert_eq!(a.lot(PASSATA, "L4")["status"], "recalled");
@@ -100,17 +190,31 @@ fn two_stations_converge(backend: Backend) {
         None,
     );
     assert_eq!(back["suppliers"], json!(["Farm"]));
-    let (_, expiring) = http("GET", &format!("{url}/api/v1/expiry?within=100000"), Some(&ta), None);
+    let (_, expiring) = http(
+        "GET",
+        &format!("{url}/api/v1/expiry?within=100000"),
+        Some(&ta),
+        None,
+    );
     let batches: Vec<&str> = expiring
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["batch"].as_str().unwrap())
         .collect();
-    assert_eq!(batches, ["L2", "L3", "L4"], "lots with stock, by expiry: {expiring}");
+    assert_eq!(
+        batches,
+        ["L2", "L3", "L4"],
+        "lots with stock, by expiry: {expiring}"
+    );
 
     // The station list: both seen, nothing waiting; the sync state a station shows.
-    let (status, stations) = http("GET", &format!("{url}/api/v1/stations"), Some(&supervisor), None);
+    let (status, stations) = http(
+        "GET",
+        &format!("{url}/api/v1/stations"),
+        Some(&supervisor),
+        None,
+    );
     assert_eq!(status, 200);
     let names: Vec<&str> = stations
         .as_array()
@@ -119,7 +223,13 @@ fn two_stations_converge(backend: Backend) {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["A", "B"]);
-    assert!(stations.as_array().unwrap().iter().all(|s| s["backlog"] == 0 && s["last_seen"].is_string()));
+    assert!(
+        stations
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["backlog"] == 0 && s["last_seen"].is_string())
+    );
     let state = b.store().sync_status().unwrap();
     assert_eq!(state.backlog, 0);
     assert_eq!(state.server.as_deref(), Some(url.as_str()));
@@ -166,7 +276,14 @@ fn security(backend: Backend) {
     let expired = token(&db, "old", "station", Some(0));
     let revoked = token(&db, "gone", "station", None);
     let out = std::process::Command::new(BIN)
-        .args(["--db", &db, "server", "token", "revoke", revoked.split('_').nth(1).unwrap()])
+        .args([
+            "--db",
+            &db,
+            "server",
+            "token",
+            "revoke",
+            revoked.split('_').nth(1).unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -177,30 +294,135 @@ fn security(backend: Backend) {
         json!({"id": id, "at": "2026-11-25T10:00:00Z", "station": "A", "actor": "w",
                "event": {"kind": "product_registered", "gtin": PASSATA, "name": "P", "receive_as": "released"}})
     };
-    let good = json!({"events": [event("01a21233-7f9f-707c-b162-a4bf604976f9")], "backlog": 0}).to_string();
+    let good = json!({"events": [event("01a21233-7f9f-707c-b162-a4bf604976f9")], "backlog": 0})
+        .to_string();
     let big = vec![b' '; 5 * 1024 * 1024];
     let too_many = json!({"events": (0..5001).map(|i| event(&format!("01a21233-7f9f-707c-b162-{i:012}"))).collect::<Vec<_>>()}).to_string();
-    let cases: Vec<(&str, String, Option<&str>, Option<Vec<u8>>, u16)> = vec![
+    // (method, url, token, body, expected status)
+    type Case<'a> = (&'a str, String, Option<&'a str>, Option<Vec<u8>>, u16);
+    let cases: Vec<Case> = vec![
         ("POST", push.clone(), None, Some(good.clone().into()), 401),
-        ("POST", push.clone(), Some("llt_nope_nope"), Some(good.clone().into()), 401),
-        ("POST", push.clone(), Some(&expired), Some(good.clone().into()), 401),
-        ("POST", push.clone(), Some(&revoked), Some(good.clone().into()), 401),
+        (
+            "POST",
+            push.clone(),
+            Some("llt_nope_nope"),
+            Some(good.clone().into()),
+            401,
+        ),
+        (
+            "POST",
+            push.clone(),
+            Some(&expired),
+            Some(good.clone().into()),
+            401,
+        ),
+        (
+            "POST",
+            push.clone(),
+            Some(&revoked),
+            Some(good.clone().into()),
+            401,
+        ),
         ("GET", format!("{url}/api/v1/sync/pull"), None, None, 401),
-        ("POST", push.clone(), Some(&station), Some(b"{\"events\": [".to_vec()), 400),
-        ("POST", push.clone(), Some(&station), Some(b"{\"evnts\": []}".to_vec()), 400),
-        ("POST", push.clone(), Some(&station), Some(json!({"events": [event("not-a-uuid")]}).to_string().into()), 422),
+        (
+            "POST",
+            push.clone(),
+            Some(&station),
+            Some(b"{\"events\": [".to_vec()),
+            400,
+        ),
+        (
+            "POST",
+            push.clone(),
+            Some(&station),
+            Some(b"{\"evnts\": []}".to_vec()),
+            400,
+        ),
+        (
+            "POST",
+            push.clone(),
+            Some(&station),
+            Some(json!({"events": [event("not-a-uuid")]}).to_string().into()),
+            422,
+        ),
         ("POST", push.clone(), Some(&station), Some(big), 413),
-        ("POST", push.clone(), Some(&station), Some(too_many.into()), 413),
-        ("POST", format!("{url}/api/v1/lots/{PASSATA}/L1/status"), Some(&station), Some(br#"{"to":"recalled","reason":"x"}"#.to_vec()), 403),
-        ("GET", format!("{url}/api/v1/stations"), Some(&station), None, 403),
-        ("GET", format!("{url}/api/v1/tokens"), Some(&supervisor), None, 403),
-        ("POST", format!("{url}/api/v1/tokens"), Some(&supervisor), Some(br#"{"station":"x","role":"admin"}"#.to_vec()), 403),
-        ("GET", format!("{url}/api/v1/events"), Some(&station), None, 403),
-        ("POST", format!("{url}/api/v1/lots/{PASSATA}/L1/status"), Some(&supervisor), Some(br#"{"to":"recalled","reason":"x"}"#.to_vec()), 404),
-        ("GET", format!("{url}/api/v1/lots/123/L1"), Some(&station), None, 400),
-        ("GET", format!("{url}/api/v1/sync/pull?after=abc"), Some(&station), None, 400),
-        ("GET", format!("{url}/api/v1/nothing"), Some(&station), None, 404),
-        ("DELETE", format!("{url}/api/v1/sync/push"), Some(&station), None, 405),
+        (
+            "POST",
+            push.clone(),
+            Some(&station),
+            Some(too_many.into()),
+            413,
+        ),
+        (
+            "POST",
+            format!("{url}/api/v1/lots/{PASSATA}/L1/status"),
+            Some(&station),
+            Some(br#"{"to":"recalled","reason":"x"}"#.to_vec()),
+            403,
+        ),
+        (
+            "GET",
+            format!("{url}/api/v1/stations"),
+            Some(&station),
+            None,
+            403,
+        ),
+        (
+            "GET",
+            format!("{url}/api/v1/tokens"),
+            Some(&supervisor),
+            None,
+            403,
+        ),
+        (
+            "POST",
+            format!("{url}/api/v1/tokens"),
+            Some(&supervisor),
+            Some(br#"{"station":"x","role":"admin"}"#.to_vec()),
+            403,
+        ),
+        (
+            "GET",
+            format!("{url}/api/v1/events"),
+            Some(&station),
+            None,
+            403,
+        ),
+        (
+            "POST",
+            format!("{url}/api/v1/lots/{PASSATA}/L1/status"),
+            Some(&supervisor),
+            Some(br#"{"to":"recalled","reason":"x"}"#.to_vec()),
+            404,
+        ),
+        (
+            "GET",
+            format!("{url}/api/v1/lots/123/L1"),
+            Some(&station),
+            None,
+            400,
+        ),
+        (
+            "GET",
+            format!("{url}/api/v1/sync/pull?after=abc"),
+            Some(&station),
+            None,
+            400,
+        ),
+        (
+            "GET",
+            format!("{url}/api/v1/nothing"),
+            Some(&station),
+            None,
+            404,
+        ),
+        (
+            "DELETE",
+            format!("{url}/api/v1/sync/push"),
+            Some(&station),
+            None,
+            405,
+        ),
     ];
     for (method, target, tok, body, want) in cases {
         let (status, v) = http(method, &target, tok, body.as_deref());
@@ -211,9 +433,16 @@ fn security(backend: Backend) {
             "{method} {target}: not a JSON error with a hint: {v}"
         );
     }
-    assert!(server_events(url, &admin).is_empty(), "a refused request wrote an event");
+    assert!(
+        server_events(url, &admin).is_empty(),
+        "a refused request wrote an event"
+    );
     let (_, tokens) = http("GET", &format!("{url}/api/v1/tokens"), Some(&admin), None);
-    assert_eq!(tokens.as_array().unwrap().len(), 5, "a refused request made a token");
+    assert_eq!(
+        tokens.as_array().unwrap().len(),
+        5,
+        "a refused request made a token"
+    );
     // The same push with a good token is stored, once.
     for _ in 0..2 {
         let (status, v) = http("POST", &push, Some(&station), Some(good.as_bytes()));
@@ -245,10 +474,16 @@ fn the_openapi_document_is_served_and_lists_every_route() {
     let dir = tempfile::tempdir().unwrap();
     let backend = Backend::sqlite(dir.path());
     let server = Server::start(&backend.url());
-    let (status, served) = http("GET", &format!("{}/api/v1/openapi.json", server.url), None, None);
+    let (status, served) = http(
+        "GET",
+        &format!("{}/api/v1/openapi.json", server.url),
+        None,
+        None,
+    );
     assert_eq!(status, 200);
     let file: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json")).unwrap(),
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json"))
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(served, file);
@@ -266,10 +501,19 @@ fn the_openapi_document_is_served_and_lists_every_route() {
         .map(|(m, p)| (m.to_string(), format!("/api/v1{p}")))
         .collect();
     routes.sort();
-    assert_eq!(documented, routes, "docs/openapi.json and the router differ");
+    assert_eq!(
+        documented, routes,
+        "docs/openapi.json and the router differ"
+    );
     // Every route exists on the running server (no 404 "no such route").
     for (method, path) in routes {
-        let target = format!("{}{}", server.url, path.replace("{gtin}", PASSATA).replace("{batch}", "L1").replace("{id}", "x"));
+        let target = format!(
+            "{}{}",
+            server.url,
+            path.replace("{gtin}", PASSATA)
+                .replace("{batch}", "L1")
+                .replace("{id}", "x")
+        );
         let (_, v) = http(&method.to_uppercase(), &target, None, Some(b"{}"));
         assert_ne!(v["error"], "no such route", "{method} {path}");
     }
