@@ -76,7 +76,7 @@ impl Store {
 
     /// Applies events pulled from the server, in the server's order, and moves the pull
     /// cursor to `cursor`, in one transaction. An event already here (by id) is not recorded
-    /// again; it only learns its server position. Pulled events join this store's hash chain
+    /// again; it only learns its server position (and leaves the outbox). Pulled events join this store's hash chain
     /// with their original id, station, actor and time, and are not put in the outbox.
     /// Returns how many were new.
     pub fn apply_pulled(&mut self, events: &[PulledEvent], cursor: i64) -> Result<u64, StoreError> {
@@ -90,7 +90,10 @@ impl Store {
                 .query_row(params![e.id], |r| r.get(0))
                 .optional()?;
             if known.is_some() {
+                // The server holds it: if it was still waiting here (pushed under another
+                // token, its answer lost), it is acknowledged now.
                 set_server_pos(&tx, &e.id, e.pos)?;
+                exec(&tx, "DELETE FROM outbox WHERE event_id = ?1", params![e.id])?;
                 lots.extend(status_lots_of(&tx, &e.id)?);
                 continue;
             }
@@ -190,4 +193,84 @@ fn status_lots_of(
         )?
         .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LotStatus;
+    use crate::domain::status::Role;
+
+    fn received(batch: &str) -> EventKind {
+        EventKind::LotReceived {
+            gtin: "09501101530003".into(),
+            batch: batch.into(),
+            expiry: None,
+            quantity: 10,
+            location: "DOCK".into(),
+            status: LotStatus::Released,
+            supplier: None,
+            sscc: None,
+            po: None,
+        }
+    }
+
+    fn change(batch: &str, to: LotStatus) -> EventKind {
+        EventKind::LotStatusChanged {
+            gtin: "09501101530003".into(),
+            batch: batch.into(),
+            from: LotStatus::Released,
+            to,
+            role: Role::Supervisor,
+            reason: "QC".into(),
+        }
+    }
+
+    fn pulled(e: &RecordedEvent, pos: i64) -> PulledEvent {
+        PulledEvent {
+            id: e.id.clone(),
+            at: e.at.clone(),
+            station: e.station.clone(),
+            actor: e.actor.clone(),
+            event: e.event.clone(),
+            pos,
+        }
+    }
+
+    #[test]
+    fn a_re_pull_changes_nothing_and_status_follows_the_server_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Store::open(&dir.path().join("a.db")).unwrap();
+        let mut b = Store::open(&dir.path().join("b.db")).unwrap();
+        let lot = a.append("A", "w", received("L1")).unwrap();
+        let hold = a.append("A", "w", change("L1", LotStatus::OnHold)).unwrap();
+        a.acknowledge(&[(lot.id.clone(), 1), (hold.id.clone(), 3)])
+            .unwrap();
+        // B got the lot and recalled it; the server put B's recall
+        // (pos 2) before A's hold (pos 3): recalled everywhere, the hold has no effect.
+        assert_eq!(b.apply_pulled(&[pulled(&lot, 1)], 1).unwrap(), 1);
+        let recall = b
+            .append("B", "s", change("L1", LotStatus::Recalled))
+            .unwrap();
+        b.acknowledge(&[(recall.id.clone(), 2)]).unwrap();
+        assert_eq!(b.apply_pulled(&[pulled(&hold, 3)], 3).unwrap(), 1);
+        assert_eq!(a.apply_pulled(&[pulled(&recall, 2)], 3).unwrap(), 1);
+        for s in [&a, &b] {
+            assert_eq!(
+                s.lot("09501101530003", "L1").unwrap().unwrap().status,
+                LotStatus::Recalled
+            );
+        }
+        // Pulling the same events again records nothing and keeps the chain and the replay.
+        let before = b.derived_snapshot().unwrap();
+        let again = [pulled(&lot, 1), pulled(&hold, 3)];
+        assert_eq!(b.apply_pulled(&again, 3).unwrap(), 0);
+        assert_eq!(b.event_count().unwrap(), 3);
+        assert_eq!(b.verify().unwrap(), 3);
+        assert_eq!(b.derived_snapshot().unwrap(), before);
+        b.rebuild().unwrap();
+        assert_eq!(b.derived_snapshot().unwrap(), before);
+        assert_eq!(b.outbox_len().unwrap(), 0);
+        assert_eq!(b.pull_cursor().unwrap(), 3);
+    }
 }
