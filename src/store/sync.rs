@@ -46,11 +46,13 @@ pub struct SyncStatus {
 }
 
 impl Store {
-    /// Up to `limit` events waiting in the outbox, oldest first.
+    /// Up to `limit` events waiting in the outbox, oldest first. (Outbox rows are written
+    /// with their events, so outbox order is log order; reading it in rowid order stops
+    /// after `limit` rows instead of sorting the whole backlog for every batch.)
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash
-             FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY e.seq LIMIT ?1",
+             FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY o.rowid LIMIT ?1",
         )?;
         read_events(&mut stmt, params![limit as i64])
     }

@@ -529,3 +529,43 @@ fn faults_lose_and_double_nothing_on_sqlite() {
 fn faults_lose_and_double_nothing_on_postgres() {
     fault::faults_lose_and_double_nothing(Backend::postgres(), 400);
 }
+
+/// The server keeps no state outside its database: two server processes on one PostgreSQL
+/// serve two stations as one.
+#[test]
+fn two_server_processes_share_one_postgres() {
+    let backend = Backend::postgres();
+    let db = backend.url();
+    let dir = tempfile::tempdir().unwrap();
+    let admin = token(&db, "hq", "admin", None);
+    let (ta, tb) = (
+        token(&db, "A", "station", None),
+        token(&db, "B", "station", None),
+    );
+    let one = Server::start(&db);
+    let two = Server::start(&db);
+    let a = Station::new(dir.path(), "A");
+    let b = Station::new(dir.path(), "B");
+    a.ok(&[
+        "product",
+        "add",
+        PASSATA,
+        "--name",
+        "Passata",
+        "--receive-as",
+        "released",
+        "--json",
+    ]);
+    for lot in ["A1", "A2"] {
+        a.ok(&["receive", &scan(PASSATA, lot), "--qty", "10", "--json"]);
+    }
+    a.sync_ok(&one.url, &ta);
+    b.sync_ok(&two.url, &tb);
+    b.ok(&["lot", "hold", PASSATA, "A1", "--reason", "check", "--json"]);
+    b.ok(&["receive", &scan(PASSATA, "B1"), "--qty", "5", "--json"]);
+    b.sync_ok(&two.url, &tb);
+    a.sync_ok(&one.url, &ta);
+    assert_eq!(a.lot(PASSATA, "A1")["status"], "on_hold");
+    assert_converged(&one.url, &admin, &[&a, &b]);
+    assert_converged(&two.url, &admin, &[&a, &b]);
+}
