@@ -34,18 +34,6 @@ pub struct SyncArgs {
     json: bool,
 }
 
-/// The `[sync]` section of the station config.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SyncConfig {
-    /// The server's base URL.
-    pub server: Option<String>,
-    /// The station's bearer token.
-    pub token: Option<String>,
-    /// Seconds between rounds with `--watch`.
-    pub interval: Option<u64>,
-}
-
 pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
     let config = crate::config::StationConfig::load(globals.config.as_deref())?.sync;
     let server = args.server.or(config.server).ok_or_else(|| {

@@ -68,6 +68,7 @@ pub fn router(db: Db) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(refuse_declared_oversize))
         .with_state(db)
 }
 
@@ -179,11 +180,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     async fn from_request(req: Request, state: &S) -> Result<Body<T>, ApiError> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the request body is larger than {MAX_BODY} bytes"),
-                    format!("send smaller batches (at most {MAX_PUSH_EVENTS} events per push)"),
-                )
+                too_large()
             } else {
                 ApiError::bad(e.body_text(), "send the request again")
             }
@@ -195,6 +192,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
             )
         })
     }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than {MAX_BODY} bytes"),
+        format!("send smaller batches (at most {MAX_PUSH_EVENTS} events per push)"),
+    )
+}
+
+/// A body whose declared length is over the limit is refused before a byte of it is read
+/// (one without a length is cut at the limit by [`Body`]).
+async fn refuse_declared_oversize(req: Request, next: axum::middleware::Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large().into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> ApiError {

@@ -28,6 +28,18 @@ pub const PUSH_BATCH: usize = 2_000;
 /// Events per pull.
 pub const PULL_BATCH: usize = 5_000;
 
+/// The `[sync]` section of the station config.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// The server's base URL.
+    pub server: Option<String>,
+    /// The station's bearer token.
+    pub token: Option<String>,
+    /// Seconds between rounds with `--watch`.
+    pub interval: Option<u64>,
+}
+
 /// Why a sync round stopped. The next round picks up from where this one left.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

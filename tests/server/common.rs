@@ -397,3 +397,42 @@ pub fn assert_converged(server: &str, admin: &str, stations: &[&Station]) {
         }
     }
 }
+
+/// A POST that declares a body of `declared` bytes but sends only its first KiB, then reads
+/// the answer: how a server refuses an oversized body without reading it (a client that
+/// keeps writing would see the connection closed under it).
+pub fn http_declaring(url: &str, path: &str, token: &str, declared: usize) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let addr = url.strip_prefix("http://").unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n{}",
+        " ".repeat(1024)
+    )
+    .unwrap();
+    let mut reader = BufReader::new(&mut s);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
