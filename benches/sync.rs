@@ -8,7 +8,8 @@
 //!    (same columns and indexes), in the same run. Target: within 3x of COPY.
 //!
 //! Run: `cargo bench --bench sync` (PostgreSQL at 127.0.0.1:5432, user postgres, trust).
-//! `LOTLINE_BENCH_EVENTS` changes the count.
+//! `LOTLINE_BENCH_EVENTS` changes the count; without `--bench` (as `cargo test --all-targets`
+//! runs it) it is a 2,000-event smoke run.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -85,11 +86,12 @@ fn pg(sql: &str, db: &str) {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; nothing else to parse.
+    // `cargo bench` passes --bench; without it (`cargo test --all-targets`) a small smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
     let n: u64 = std::env::var("LOTLINE_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+        .unwrap_or(if full { 100_000 } else { 2_000 });
     let dir = tempfile::tempdir().unwrap();
     let station = dir.path().join("offline.db");
     let station = station.to_str().unwrap();
