@@ -2,11 +2,12 @@
 //!
 //! A [`Template`] plus [`LabelData`] (key → value, from `--set`, a CSV row, a lot in the
 //! store or the template's own sample) lays out to a [`Layout`] in millimetres: text, lines,
-//! boxes and barcodes (as encoded [`Symbol`](crate::barcode::Symbol)s with their module size
+//! boxes, images and barcodes (as encoded [`Symbol`](crate::barcode::Symbol)s with their module size
 //! snapped to whole printer dots). Renderers draw a layout: [`pdf`] (vector bars, embedded
 //! font), [`png`] (preview), [`zpl`] (Zebra printers, native barcode commands).
 //! The format is documented in `docs/labels.md`.
 
+pub mod bitmap;
 pub mod font;
 pub mod layout;
 pub mod pdf;
