@@ -183,7 +183,8 @@ impl Template {
             template: origin.to_string(),
             problem,
         };
-        let mut t: Template = toml::from_str(text).map_err(|e| problem(e.to_string()))?;
+        let mut t: Template = toml::from_str(text)
+            .map_err(|e| element_problem(text).unwrap_or_else(|| problem(e.to_string())))?;
         if t.format != FORMAT {
             return Err(problem(format!(
                 "format {} is not supported (this Lotline reads format {FORMAT})",
@@ -260,6 +261,34 @@ impl Template {
     pub fn fields(&self) -> Vec<String> {
         self.sample.keys().cloned().collect()
     }
+}
+
+/// When a template does not read, the first `[[element]]` that does not read by itself, so
+/// the message names it (the TOML error points at the first element of the array whatever
+/// element is wrong).
+fn element_problem(text: &str) -> Option<LabelError> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let template = table.get("name")?.as_str().unwrap_or("?").to_string();
+    let elements = table.get("element")?.as_array()?;
+    elements.iter().enumerate().find_map(|(i, el)| {
+        let kind = match el.get("kind").and_then(|k| k.as_str()) {
+            Some("text") => "text",
+            Some("barcode") => "barcode",
+            Some("line") => "line",
+            Some("box") => "box",
+            Some("image") => "image",
+            _ => "?",
+        };
+        el.clone()
+            .try_into::<Element>()
+            .err()
+            .map(|e| LabelError::Element {
+                template: template.clone(),
+                element: i + 1,
+                kind,
+                problem: e.to_string().trim_end().to_string(),
+            })
+    })
 }
 
 /// A ZPL font name: one resident font letter or digit, or a font file stored in the printer
