@@ -39,13 +39,13 @@ fn encoded_png_and_svg_read_back_with_separators_in_lotline_and_independent_deco
     let cases = [
         (
             "gs1-128",
-            "0109501101530003|17271231|10LOT-7|3712",
+            "010950110153000310LOT-7|21S1|17271231",
             "]C1",
             Some("CODE-128"),
         ),
         (
             "gs1-qr",
-            "0109501101530003|10ABC|21S1",
+            "010950110153000310ABC|21S1",
             "]Q3",
             Some("QR-Code"),
         ),
@@ -61,7 +61,7 @@ fn encoded_png_and_svg_read_back_with_separators_in_lotline_and_independent_deco
         ("code128", "PALLET-0042", "]C0", Some("CODE-128")),
         (
             "gs1-datamatrix",
-            "010950110153000317271231|10A1B2|3750",
+            "01095011015300031727123110A1B2|3050",
             "]d2",
             None,
         ),
@@ -137,6 +137,45 @@ fn bad_input_is_refused_with_a_reason_and_exit_1() {
         !Path::new(out).exists(),
         "nothing written for a refused barcode"
     );
+
+    // GS1 symbologies take only valid GS1 data: a wrong check digit is refused…
+    let o = lotline(&[
+        "barcode",
+        "encode",
+        "--symbology",
+        "gs1-128",
+        "--data",
+        "(01)09501101530004(10)A",
+        "--out",
+        out,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is not valid GS1 data") && err.contains("check digit is 4, expected 3"),
+        "{err}"
+    );
+    assert!(!Path::new(out).exists());
+    // …and bracketed data is encoded as the element string it stands for.
+    let o = lotline(&[
+        "barcode",
+        "encode",
+        "--symbology",
+        "gs1-datamatrix",
+        "--data",
+        "(01)09501101530003(10)A1(17)271231",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        rxing_reads(Path::new(out)),
+        vec![(
+            "]d2".to_string(),
+            format!("010950110153000310A1{GS}17271231")
+        )]
+    );
+    std::fs::remove_file(out).unwrap();
 
     let o = lotline(&[
         "barcode",
