@@ -163,19 +163,10 @@ fn font_exists(stem: &str) -> bool {
 /// Font names that `font = "…"` accepts here (file stems in `assets/fonts/`, bold files
 /// included).
 pub fn available() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fonts_dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            name.strip_suffix(".ttf").map(str::to_string)
-        })
-        .collect();
+    let mut names = super::stems_in(&fonts_dir(), "ttf");
     if !names.iter().any(|n| n == DEFAULT) {
-        names.push(DEFAULT.to_string());
+        names.insert(0, DEFAULT.to_string());
     }
-    names.sort();
     names
 }
 

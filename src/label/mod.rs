@@ -39,6 +39,22 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
     })
 }
 
+/// File names in `dir` ending in `.{ext}`, without it, sorted (templates, fonts).
+pub(crate) fn stems_in(dir: &std::path::Path, ext: &str) -> Vec<String> {
+    let suffix = format!(".{ext}");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(&suffix).map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// Why a template or a label cannot be made. Names the template and the element.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LabelError {

@@ -381,17 +381,7 @@ fn resolve(name_or_path: &str) -> PathBuf {
 
 /// Names of the shipped templates.
 pub fn shipped() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(templates_dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            name.strip_suffix(".toml").map(str::to_string)
-        })
-        .collect();
-    names.sort();
-    names
+    super::stems_in(&templates_dir(), "toml")
 }
 
 #[cfg(test)]
