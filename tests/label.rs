@@ -103,13 +103,11 @@ fn check_image(template: &str, png: &Path) {
 /// A label whose GS1 data needs separators in every symbology (the shipped templates put
 /// the one variable-length AI last, so they need none): (10) before (17) in GS1-128 and GS1
 /// DataMatrix, (10) before (21) in GS1 QR, and a Digital Link QR beside them.
-fn separators_template(with_gs1_qr: bool) -> String {
-    let mut t = String::from(
-        r#"format = 1
-name = "separators"
-width_mm = 100
+fn separators_template(with_gs1_qr: bool, dpi: u32) -> String {
+    let mut t = format!("format = 1\nname = \"separators\"\ndpi = {dpi}\n");
+    t.push_str(
+        r#"width_mm = 100
 height_mm = 60
-dpi = 203
 [sample]
 gtin = "09501101530003"
 batch = "AB-12"
@@ -158,11 +156,14 @@ module_mm = 0.5
 #[test]
 fn every_shipped_template_reads_back_from_pdf_at_203_and_300_dpi_and_from_png() {
     let dir = tempfile::tempdir().unwrap();
-    let separators = dir.path().join("separators.toml");
-    std::fs::write(&separators, separators_template(true)).unwrap();
     let mut templates = lotline::label::template::shipped();
     assert!(templates.len() >= 4, "{templates:?}");
-    templates.push(separators.to_str().unwrap().to_string());
+    // The separators label for 203 and for 300 dpi printers: PNG previews at both.
+    for dpi in [203, 300] {
+        let path = dir.path().join(format!("separators-{dpi}.toml"));
+        std::fs::write(&path, separators_template(true, dpi)).unwrap();
+        templates.push(path.to_str().unwrap().to_string());
+    }
     for template in &templates {
         let stem = Path::new(template).file_stem().unwrap().to_str().unwrap();
         let pdf = dir.path().join(format!("{stem}.pdf"));
@@ -280,7 +281,7 @@ fn zpl_encodes_fnc1_for_each_barcode_command() {
 
     // Separators: GS1-128 and GS1 DataMatrix each carry FNC1 first and after the batch.
     let template = dir.path().join("separators.toml");
-    std::fs::write(&template, separators_template(false)).unwrap();
+    std::fs::write(&template, separators_template(false, 203)).unwrap();
     let zpl_path = dir.path().join("s.zpl");
     render(template.to_str().unwrap(), &zpl_path, &[]);
     let zpl = std::fs::read_to_string(&zpl_path).unwrap();
@@ -307,7 +308,7 @@ fn zpl_encodes_fnc1_for_each_barcode_command() {
     assert!(zpl.contains("^BQN,2,4^FD"), "{zpl}");
 
     // GS1 QR (FNC1 first) has no dependable ZPL form: refused, not printed as plain QR.
-    std::fs::write(&template, separators_template(true)).unwrap();
+    std::fs::write(&template, separators_template(true, 203)).unwrap();
     let o = label_render(
         None,
         template.to_str().unwrap(),
