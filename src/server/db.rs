@@ -154,6 +154,35 @@ pub struct TokenRecord {
     pub revoked: Option<String>,
 }
 
+/// The server's tables, for both back-ends; `pos` is the column type of the server's order
+/// (`INTEGER PRIMARY KEY AUTOINCREMENT` in SQLite, `BIGSERIAL PRIMARY KEY` in PostgreSQL).
+pub(super) fn schema(pos: &str) -> String {
+    SCHEMA.replace("{pos}", pos)
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS server_events (
+    pos {pos},
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL, station TEXT NOT NULL, actor TEXT NOT NULL,
+    kind TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT,
+    gtin TEXT, batch TEXT, into_gtin TEXT, into_batch TEXT, expiry TEXT, status_to TEXT,
+    received TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS server_events_lot ON server_events (gtin, batch);
+CREATE INDEX IF NOT EXISTS server_events_into ON server_events (into_gtin, into_batch);
+CREATE INDEX IF NOT EXISTS server_events_expiry ON server_events (expiry);
+CREATE INDEX IF NOT EXISTS server_events_status ON server_events (status_to);
+CREATE TABLE IF NOT EXISTS server_stations (
+    name TEXT PRIMARY KEY, last_seen TEXT, backlog BIGINT NOT NULL DEFAULT 0,
+    pushed BIGINT NOT NULL DEFAULT 0, pulled_up_to BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS server_tokens (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, station TEXT NOT NULL, role TEXT NOT NULL,
+    created TEXT NOT NULL, expires TEXT, revoked TEXT
+);
+";
+
 /// A stored event's row, decoded.
 pub(super) fn decode_row(
     pos: i64,

@@ -12,33 +12,11 @@ use tokio_postgres::NoTls;
 use super::api::{Acked, Role, ServerEvent, StationView};
 use super::db::{
     DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
+    schema,
 };
 
 /// The advisory lock key that serialises pushes (and schema set-up).
 const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS server_events (
-    pos BIGSERIAL PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    at TEXT NOT NULL, station TEXT NOT NULL, actor TEXT NOT NULL,
-    kind TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT,
-    gtin TEXT, batch TEXT, into_gtin TEXT, into_batch TEXT, expiry TEXT, status_to TEXT,
-    received TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS server_events_lot ON server_events (gtin, batch);
-CREATE INDEX IF NOT EXISTS server_events_into ON server_events (into_gtin, into_batch);
-CREATE INDEX IF NOT EXISTS server_events_expiry ON server_events (expiry);
-CREATE INDEX IF NOT EXISTS server_events_status ON server_events (status_to);
-CREATE TABLE IF NOT EXISTS server_stations (
-    name TEXT PRIMARY KEY, last_seen TEXT, backlog BIGINT NOT NULL DEFAULT 0,
-    pushed BIGINT NOT NULL DEFAULT 0, pulled_up_to BIGINT NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS server_tokens (
-    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, station TEXT NOT NULL, role TEXT NOT NULL,
-    created TEXT NOT NULL, expires TEXT, revoked TEXT
-);
-";
 
 pub struct PgStore {
     pool: Pool,
@@ -71,7 +49,7 @@ impl PgStore {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await?;
-        tx.batch_execute(SCHEMA).await?;
+        tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY")).await?;
         tx.commit().await?;
         Ok(store)
     }

@@ -10,30 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::api::{Acked, Role, ServerEvent, StationView};
 use super::db::{
     DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
+    schema,
 };
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS server_events (
-    pos INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    at TEXT NOT NULL, station TEXT NOT NULL, actor TEXT NOT NULL,
-    kind TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT,
-    gtin TEXT, batch TEXT, into_gtin TEXT, into_batch TEXT, expiry TEXT, status_to TEXT,
-    received TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS server_events_lot ON server_events (gtin, batch);
-CREATE INDEX IF NOT EXISTS server_events_into ON server_events (into_gtin, into_batch);
-CREATE INDEX IF NOT EXISTS server_events_expiry ON server_events (expiry);
-CREATE INDEX IF NOT EXISTS server_events_status ON server_events (status_to);
-CREATE TABLE IF NOT EXISTS server_stations (
-    name TEXT PRIMARY KEY, last_seen TEXT, backlog INTEGER NOT NULL DEFAULT 0,
-    pushed INTEGER NOT NULL DEFAULT 0, pulled_up_to INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS server_tokens (
-    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, station TEXT NOT NULL, role TEXT NOT NULL,
-    created TEXT NOT NULL, expires TEXT, revoked TEXT
-);
-";
 
 const COLUMNS: &str = "pos, id, at, station, actor, payload";
 
@@ -63,7 +41,7 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.set_prepared_statement_cache_capacity(64);
-        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT"))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
         })
