@@ -1,12 +1,11 @@
 //! Compliance builders over a receive → produce → ship scenario: EPCIS events (validated
-//! against the EPCIS 2.0 JSON Schema when ../shared/epcis is present), FSMA 204 rows, recall
-//! impact.
+//! against the EPCIS 2.0 JSON Schema when ../shared/epcis is present), FSMA 204 rows.
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use lotline::compliance::{Cte, CteKind, LotQuantity, Party, epcis, fsma, recall};
+use lotline::compliance::{Cte, CteKind, LotQuantity, Party, epcis, fsma};
 
 const FLOUR: &str = "09506000134352";
 const BREAD: &str = "09506000134369";
@@ -219,28 +218,6 @@ fn fsma_rows_one_per_cte_with_kdes_sorted() {
             .starts_with("Event date,Event time (UTC),CTE,Traceability lot code")
     );
     assert_eq!(lines.count(), 3);
-}
-
-#[test]
-fn recall_impact_follows_derived_lots_only_when_asked() {
-    let direct = recall::impact(&scenario(), &["F1".into()], false);
-    assert!(
-        direct.shipments.is_empty(),
-        "flour itself was never shipped"
-    );
-
-    let derived = recall::impact(&scenario(), &["F1".into()], true);
-    assert_eq!(derived.lots.iter().collect::<Vec<_>>(), ["B1", "F1"]);
-    assert_eq!(derived.shipments.len(), 1);
-    let s = &derived.shipments[0];
-    assert_eq!(
-        (s.customer.as_str(), s.lot.as_str(), s.quantity),
-        ("Corner Shop", "B1", 120.0)
-    );
-    assert_eq!(
-        derived.per_customer[&("Corner Shop".to_string(), "EA".to_string())],
-        120.0
-    );
 }
 
 /// Runs the real binary against a store file.

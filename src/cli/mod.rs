@@ -12,6 +12,7 @@ pub mod compliance;
 pub mod dev;
 pub mod gs1;
 pub mod label;
+pub mod recall;
 pub mod scan;
 pub mod workflow;
 
@@ -55,6 +56,8 @@ pub enum Command {
     Export(compliance::ExportArgs),
     /// Developer tools: seed a realistic site.
     Dev(dev::DevArgs),
+    /// Recalls: start one, account for what it covers, close it.
+    Recall(recall::RecallArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -90,6 +93,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Scan(args)) => scan::run(args, &globals),
         Some(Command::Export(args)) => compliance::run(args, &globals),
         Some(Command::Dev(args)) => dev::run(args, &globals),
+        Some(Command::Recall(args)) => recall::run(args, &globals),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
     }
 }

@@ -27,12 +27,16 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
     };
     match &ev.event {
         // Inputs of a transformation: attached to their batch's CTE by `ctes`. Master data,
-        // moves within the site, stock counts and status changes are not critical tracking events.
+        // moves within the site, stock counts, status changes and recall bookkeeping are not
+        // critical tracking events.
         EventKind::ProductRegistered { .. }
         | EventKind::LotConsumed { .. }
         | EventKind::LotMoved { .. }
         | EventKind::LotCounted { .. }
-        | EventKind::LotStatusChanged { .. } => None,
+        | EventKind::LotStatusChanged { .. }
+        | EventKind::RecallStarted { .. }
+        | EventKind::RecallAccounted { .. }
+        | EventKind::RecallClosed { .. } => None,
         EventKind::BatchProduced {
             gtin,
             batch,

@@ -3,7 +3,9 @@
 //! The store's event log is adapted into [`Cte`] records at the edge; everything here is pure:
 //! - [`epcis`]: EPCIS 2.0 JSON-LD documents (ObjectEvent / TransformationEvent).
 //! - [`fsma`]: FSMA 204 sortable spreadsheet rows (one row per CTE per lot) and their CSV form.
-//! - [`recall`]: the recall impact list (affected lots, shipments and customers with quantities).
+//!
+//! The recall itself (what it covers, what is still open) is [`crate::domain::recall`], over
+//! the one trace the station has ([`crate::domain::trace`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,6 @@ use serde::{Deserialize, Serialize};
 pub mod epcis;
 pub mod from_store;
 pub mod fsma;
-pub mod recall;
 
 /// What went wrong while building or rendering a compliance document.
 #[derive(Debug, thiserror::Error)]
