@@ -423,3 +423,143 @@ fn a_recall_marks_the_lots_lists_customers_and_stays_open_until_everything_is_ac
     assert_eq!(store.derived_snapshot().unwrap(), live);
     store.verify().unwrap();
 }
+
+/// Text of a PDF as a reader sees it (poppler's pdftotext), after checking the fonts are
+/// embedded so it prints the same anywhere.
+fn pdf_text(pdf: &Path) -> String {
+    let fonts = Command::new("pdffonts")
+        .arg(pdf)
+        .output()
+        .expect("pdffonts (poppler-utils, scripts/setup-system)");
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(
+        fonts.lines().skip(2).all(|l| l.contains(" yes ")),
+        "every font embedded: {fonts}"
+    );
+    let o = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(o.status.success());
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn trace_and_recall_reports_as_pdf_and_csv() {
+    let (dir, db) = site();
+    let bread = bakery(&db);
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+
+    // Both ways from the bread: made from the flour (received from North Mill), shipped to
+    // two customers.
+    let pdf = out("bread.pdf");
+    let r = json(lotline(
+        &db,
+        &[
+            "report", "trace", &bread, "--gtin", BREAD, "--out", &pdf, "--json",
+        ],
+    ));
+    assert_eq!(r["customers"], 2);
+    assert_eq!(r["suppliers"], 1);
+    let text = pdf_text(Path::new(&pdf));
+    for expected in [
+        "Trace report",
+        "Sourdough loaf",
+        "Forward: where it went",
+        "Backward: where it came from",
+        "received 500 from North Mill",
+        "shipped 100 to Shop",
+        "SH-3",
+        "Customers (2)",
+        "Suppliers (1)",
+        "page 1 of 1",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+
+    // CSV: one row per movement, oldest first, sortable columns.
+    let csv_path = out("flour.csv");
+    ok(lotline(
+        &db,
+        &[
+            "report",
+            "trace",
+            &format!("(01){FLOUR}(10)F1"),
+            "--out",
+            &csv_path,
+        ],
+    ));
+    let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    assert_eq!(&header[0], "Date");
+    assert_eq!(&header[2], "Event");
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let events: Vec<(&str, &str, &str)> = rows.iter().map(|r| (&r[2], &r[4], &r[6])).collect();
+    assert_eq!(
+        events,
+        [
+            ("received", "F1", "500"),
+            ("consumed into", "F1", "200"),
+            ("shipped", bread.as_str(), "100"),
+            ("shipped", bread.as_str(), "30"),
+            ("shipped", bread.as_str(), "20"),
+        ]
+    );
+    assert_eq!(&rows[2][7], "Shop");
+    assert_eq!(&rows[2][8], "SH-1");
+
+    // A recall report: the recall, what is open, and where the lots went.
+    let id = json(lotline(
+        &db,
+        &[
+            "recall",
+            "start",
+            "F1",
+            "--include-derived",
+            "--reason",
+            "foreign body",
+            "--role",
+            "supervisor",
+            "--json",
+        ],
+    ))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rpdf = out("recall.pdf");
+    ok(lotline(&db, &["recall", "report", &id, "--out", &rpdf]));
+    let text = pdf_text(Path::new(&rpdf));
+    let title = format!("Recall report {id}");
+    for expected in [
+        title.as_str(),
+        "Reason: foreign body",
+        "OPEN: 4 items",
+        "at customer Deli",
+        "Outstanding",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    let rcsv = out("recall.csv");
+    ok(lotline(&db, &["recall", "report", &id, "--out", &rcsv]));
+    let text = std::fs::read_to_string(&rcsv).unwrap();
+    assert_eq!(text.matches(",recall item,").count(), 4, "{text}");
+
+    // Refused before any work: an unknown format, an unknown lot; no file is left behind.
+    refused(
+        lotline(&db, &["report", "trace", "F1", "--out", &out("r.txt")]),
+        ".pdf",
+    );
+    refused(
+        lotline(&db, &["report", "trace", "NOPE", "--out", &out("nope.pdf")]),
+        "NOPE",
+    );
+    assert!(!dir.path().join("nope.pdf").exists());
+}

@@ -13,6 +13,7 @@ pub mod dev;
 pub mod gs1;
 pub mod label;
 pub mod recall;
+pub mod report;
 pub mod scan;
 pub mod workflow;
 
@@ -58,6 +59,8 @@ pub enum Command {
     Dev(dev::DevArgs),
     /// Recalls: start one, account for what it covers, close it.
     Recall(recall::RecallArgs),
+    /// Reports: trace report as PDF or CSV.
+    Report(report::ReportArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Export(args)) => compliance::run(args, &globals),
         Some(Command::Dev(args)) => dev::run(args, &globals),
         Some(Command::Recall(args)) => recall::run(args, &globals),
+        Some(Command::Report(args)) => report::run(args, &globals),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
     }
 }

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::report::{ReportFormat, write_report};
 use super::workflow::open_station;
 use super::{CmdResult, Globals};
 use crate::domain::recall::{Disposition, HolderChoice, RecallStatus, holder_name};
@@ -88,6 +89,16 @@ pub enum RecallCommand {
         reason: Option<String>,
         #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
         role: Role,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The recall report: where the recall stands and the forward trace of its lots, as PDF
+    /// or CSV (by the file's extension).
+    Report {
+        id: String,
+        /// Output file: .pdf or .csv.
+        #[arg(long)]
+        out: std::path::PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -200,6 +211,11 @@ pub fn run(args: RecallArgs, globals: &Globals) -> CmdResult {
                 };
                 println!("recall {} closed{forced}", s.record.id);
             }
+        }
+        RecallCommand::Report { id, out, json } => {
+            let format = ReportFormat::of(&out)?;
+            let report = station.recall_report(&id)?;
+            write_report(&report, format, &out, json)?;
         }
         RecallCommand::List { json } => {
             let all = station.recalls()?;

@@ -3,6 +3,8 @@
 //! The store's event log is adapted into [`Cte`] records at the edge; everything here is pure:
 //! - [`epcis`]: EPCIS 2.0 JSON-LD documents (ObjectEvent / TransformationEvent).
 //! - [`fsma`]: FSMA 204 sortable spreadsheet rows (one row per CTE per lot) and their CSV form.
+//! - [`report`]: the trace (and recall) report model over [`crate::domain::trace::Trace`]s, with
+//!   its PDF and CSV renderers.
 //!
 //! The recall itself (what it covers, what is still open) is [`crate::domain::recall`], over
 //! the one trace the station has ([`crate::domain::trace`]).
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub mod epcis;
 pub mod from_store;
 pub mod fsma;
+pub mod report;
 
 /// What went wrong while building or rendering a compliance document.
 #[derive(Debug, thiserror::Error)]

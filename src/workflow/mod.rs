@@ -3,6 +3,7 @@
 //! writes nothing.
 
 pub mod recall;
+pub mod report;
 pub mod seed;
 
 use std::collections::BTreeMap;
@@ -759,6 +760,33 @@ impl Station {
     pub fn trace_lot(&self, lot: &LotRef, direction: Direction) -> Result<Trace, WorkflowError> {
         let facts = self.store.trace_facts(lot, direction)?;
         Ok(trace::trace(lot, direction, &facts, MAX_TRACE_DEPTH))
+    }
+
+    /// Resolves every lot named; refused naming all that are unknown, so one try shows every
+    /// mistake.
+    pub fn resolve_lots(
+        &self,
+        lots: &[String],
+        gtin: Option<&str>,
+        gs_substitute: Option<char>,
+    ) -> Result<Vec<LotRef>, WorkflowError> {
+        let mut found = Vec::new();
+        let mut problems = Vec::new();
+        for l in lots {
+            match self.resolve_lot(l, gtin, gs_substitute) {
+                Ok(r) if !found.contains(&r) => found.push(r),
+                Ok(_) => {}
+                Err(WorkflowError::Store(e)) => return Err(WorkflowError::Store(e)),
+                Err(e) => problems.push(format!("{l}: {e}")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(WorkflowError::Invalid(format!(
+                "nothing was done; fix these lots and try again:\n  {}",
+                problems.join("\n  ")
+            )));
+        }
+        Ok(found)
     }
 
     /// The lot a user names: a GS1 scan of its label (GTIN and batch from it), or a batch

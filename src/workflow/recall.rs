@@ -200,33 +200,6 @@ impl Station {
         self.recall_status(&status.record.id)
     }
 
-    /// Resolves every lot named; refused naming all that are unknown, so one try shows every
-    /// mistake.
-    fn resolve_lots(
-        &self,
-        lots: &[String],
-        gtin: Option<&str>,
-        gs_substitute: Option<char>,
-    ) -> Result<Vec<LotRef>, WorkflowError> {
-        let mut found = Vec::new();
-        let mut problems = Vec::new();
-        for l in lots {
-            match self.resolve_lot(l, gtin, gs_substitute) {
-                Ok(r) if !found.contains(&r) => found.push(r),
-                Ok(_) => {}
-                Err(WorkflowError::Store(e)) => return Err(WorkflowError::Store(e)),
-                Err(e) => problems.push(format!("{l}: {e}")),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(WorkflowError::Invalid(format!(
-                "nothing was recalled; fix these lots and try again:\n  {}",
-                problems.join("\n  ")
-            )));
-        }
-        Ok(found)
-    }
-
     /// `RC-YYMMDD-XXXXXX`: the day and six hex digits of a fresh UUIDv7's random part, so two
     /// stations starting recalls offline on the same day do not collide in practice.
     fn new_recall_id(&self, today: chrono::NaiveDate) -> Result<String, WorkflowError> {
