@@ -563,3 +563,127 @@ fn trace_and_recall_reports_as_pdf_and_csv() {
     );
     assert!(!dir.path().join("nope.pdf").exists());
 }
+
+#[test]
+fn supplier_report_counts_rejections_and_recalls_with_rates_table_json_and_csv() {
+    let (dir, db) = site();
+    ok(lotline(
+        &db,
+        &[
+            "product",
+            "add",
+            FLOUR,
+            "--name",
+            "Flour",
+            "--receive-as",
+            "released",
+        ],
+    ));
+    for (batch, supplier) in [
+        ("A1", "Acme Mills"),
+        ("A2", "Acme Mills"),
+        ("A3", "Acme Mills"),
+        ("A4", "Acme Mills"),
+        ("B1", "Best Farms"),
+    ] {
+        ok(lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){FLOUR}(10){batch}(30)10"),
+                "--supplier",
+                supplier,
+            ],
+        ));
+    }
+    ok(lotline(
+        &db,
+        &[
+            "lot",
+            "reject",
+            FLOUR,
+            "A1",
+            "--reason",
+            "mould",
+            "--role",
+            "supervisor",
+        ],
+    ));
+    // A recall started through the workflow counts against the supplier too.
+    ok(lotline(
+        &db,
+        &[
+            "recall",
+            "start",
+            "A2",
+            "--reason",
+            "aflatoxin",
+            "--role",
+            "supervisor",
+        ],
+    ));
+
+    let figures = json(lotline(&db, &["suppliers", "--json"]));
+    let acme = &figures[0];
+    assert_eq!(acme["supplier"], "Acme Mills");
+    assert_eq!(acme["lots"], 4);
+    assert_eq!(acme["rejected"], 1);
+    assert_eq!(acme["recalled"], 1);
+    assert_eq!(acme["rejection_rate"], 0.25);
+    assert_eq!(acme["recall_rate"], 0.25);
+    assert_eq!(acme["defect_rate"], 0.5);
+    assert_eq!(figures[1]["supplier"], "Best Farms");
+    assert_eq!(figures[1]["defect_rate"], 0.0);
+
+    let table = String::from_utf8(ok(lotline(&db, &["suppliers"])).stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("Supplier"), "{table}");
+    assert!(
+        lines[1].starts_with("Acme Mills") && lines[1].ends_with("50.0"),
+        "{table}"
+    );
+    assert!(
+        lines.last().unwrap().starts_with("All suppliers"),
+        "{table}"
+    );
+
+    let csv_text = String::from_utf8(ok(lotline(&db, &["suppliers", "--csv"])).stdout).unwrap();
+    assert_eq!(
+        csv_text.lines().next(),
+        Some(
+            "Supplier,Lots received,Rejected,Recalled,Rejection rate %,Recall rate %,Defect rate %"
+        )
+    );
+    assert_eq!(
+        csv_text.lines().nth(1),
+        Some("Acme Mills,4,1,1,25.0,25.0,50.0")
+    );
+    let file = dir.path().join("suppliers.csv");
+    ok(lotline(
+        &db,
+        &["suppliers", "--out", file.to_str().unwrap()],
+    ));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), csv_text);
+
+    // --since: lots first received on or after the day.
+    let today = chrono::Utc::now().date_naive();
+    let since = |d: i64| (today + chrono::Duration::days(d)).to_string();
+    let later = json(lotline(&db, &["suppliers", "--since", &since(1), "--json"]));
+    assert!(later.as_array().unwrap().is_empty());
+    let all = json(lotline(
+        &db,
+        &["suppliers", "--since", &since(-1), "--json"],
+    ));
+    assert_eq!(all, figures);
+    refused(
+        lotline(
+            &db,
+            &[
+                "suppliers",
+                "--out",
+                dir.path().join("s.txt").to_str().unwrap(),
+            ],
+        ),
+        ".csv",
+    );
+}

@@ -143,8 +143,18 @@ pub enum WorkflowCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Supplier quality: lots received, rejected, recalled and the defect rate, worst first.
+    /// Supplier quality report: lots received, rejected and recalled per supplier with the
+    /// rejection, recall and defect rates, worst first; as a table, JSON or CSV.
     Suppliers {
+        /// Only lots first received on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Print CSV instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Write CSV to this file (.csv) instead of printing.
+        #[arg(long, conflicts_with = "json")]
+        out: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -476,21 +486,38 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             }
             Ok(ExitCode::SUCCESS)
         }
-        WorkflowCommand::Suppliers { json } => {
-            let figures = station.store().supplier_quality()?;
+        WorkflowCommand::Suppliers {
+            since,
+            csv,
+            out,
+            json,
+        } => {
+            use crate::compliance::suppliers;
+            if let Some(out) = &out
+                && out.extension().and_then(|e| e.to_str()) != Some("csv")
+            {
+                anyhow::bail!(
+                    "{}: the supplier report file must end in .csv",
+                    out.display()
+                );
+            }
+            let figures = station.store().supplier_quality_since(since)?;
             if json {
                 println!("{}", serde_json::to_string(&figures)?);
+            } else if let Some(out) = out {
+                let file = std::fs::File::create(&out)
+                    .map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
+                suppliers::write_csv(&figures, std::io::BufWriter::new(file))?;
+                println!("wrote {} suppliers to {}", figures.len(), out.display());
+            } else if csv {
+                suppliers::write_csv(&figures, std::io::stdout().lock())?;
+            } else if figures.is_empty() {
+                println!(
+                    "no lots received from a named supplier{}",
+                    since.map(|s| format!(" since {s}")).unwrap_or_default()
+                );
             } else {
-                for f in &figures {
-                    println!(
-                        "{}: {} lots, {} rejected, {} recalled ({:.1}%)",
-                        f.supplier,
-                        f.lots,
-                        f.rejected,
-                        f.recalled,
-                        f.defect_rate * 100.0
-                    );
-                }
+                print!("{}", suppliers::table(&figures));
             }
             Ok(ExitCode::SUCCESS)
         }

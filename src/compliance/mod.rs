@@ -5,6 +5,7 @@
 //! - [`fsma`]: FSMA 204 sortable spreadsheet rows (one row per CTE per lot) and their CSV form.
 //! - [`report`]: the trace (and recall) report model over [`crate::domain::trace::Trace`]s, with
 //!   its PDF and CSV renderers.
+//! - [`suppliers`]: the supplier quality report as a table or CSV.
 //!
 //! The recall itself (what it covers, what is still open) is [`crate::domain::recall`], over
 //! the one trace the station has ([`crate::domain::trace`]).
@@ -16,6 +17,7 @@ pub mod epcis;
 pub mod from_store;
 pub mod fsma;
 pub mod report;
+pub mod suppliers;
 
 /// What went wrong while building or rendering a compliance document.
 #[derive(Debug, thiserror::Error)]

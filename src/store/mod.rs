@@ -527,11 +527,22 @@ impl Store {
     pub fn supplier_quality(
         &self,
     ) -> Result<Vec<crate::domain::rules::SupplierQuality>, StoreError> {
+        self.supplier_quality_since(None)
+    }
+
+    /// [`Store::supplier_quality`] over the lots first received on or after `since` (UTC day).
+    pub fn supplier_quality_since(
+        &self,
+        since: Option<NaiveDate>,
+    ) -> Result<Vec<crate::domain::rules::SupplierQuality>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT supplier, count(*), sum(status = 'rejected'), sum(status = 'recalled')
-             FROM lots WHERE supplier IS NOT NULL GROUP BY supplier",
+             FROM lots l WHERE supplier IS NOT NULL
+               AND (?1 IS NULL OR (SELECT min(e.at) FROM receipts r JOIN events e ON e.seq = r.event_seq
+                                   WHERE r.gtin = l.gtin AND r.batch = l.batch) >= ?1)
+             GROUP BY supplier",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map(params![since.map(|d| d.to_string())], |r| {
             Ok(crate::domain::rules::SupplierQuality::new(
                 r.get(0)?,
                 r.get::<_, i64>(1)? as u64,
@@ -540,11 +551,7 @@ impl Store {
             ))
         })?;
         let mut out: Vec<_> = rows.collect::<Result<_, _>>()?;
-        out.sort_by(|a, b| {
-            b.defect_rate
-                .total_cmp(&a.defect_rate)
-                .then(a.supplier.cmp(&b.supplier))
-        });
+        crate::domain::rules::rank_suppliers(&mut out);
         Ok(out)
     }
 
