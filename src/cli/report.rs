@@ -9,10 +9,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::workflow::open_station;
+use super::workflow::{DirectionArgs, open_station};
 use super::{CmdResult, Globals};
 use crate::compliance::report::TraceReport;
-use crate::domain::trace::Direction;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -31,15 +30,8 @@ pub enum ReportCommand {
         /// The product, when a batch number is shared by several products.
         #[arg(long)]
         gtin: Option<String>,
-        /// Only where it went.
-        #[arg(long, conflicts_with_all = ["backward", "both"])]
-        forward: bool,
-        /// Only where it came from.
-        #[arg(long, conflicts_with = "both")]
-        backward: bool,
-        /// Both ways (the default).
-        #[arg(long)]
-        both: bool,
+        #[command(flatten)]
+        direction: DirectionArgs,
         /// Output file: .pdf or .csv.
         #[arg(long)]
         out: PathBuf,
@@ -55,22 +47,15 @@ pub fn run(args: ReportArgs, globals: &Globals) -> CmdResult {
         ReportCommand::Trace {
             lots,
             gtin,
-            forward,
-            backward,
-            both: _,
+            direction,
             out,
             gs,
             json,
         } => {
             let format = ReportFormat::of(&out)?;
             let station = open_station(globals)?;
-            let direction = match (forward, backward) {
-                (true, _) => Direction::Forward,
-                (_, true) => Direction::Backward,
-                _ => Direction::Both,
-            };
             let lots = station.resolve_lots(&lots, gtin.as_deref(), gs)?;
-            let report = station.trace_report(&lots, direction)?;
+            let report = station.trace_report(&lots, direction.direction())?;
             write_report(&report, format, &out, json)?;
         }
     }

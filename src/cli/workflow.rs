@@ -116,15 +116,8 @@ pub enum WorkflowCommand {
         /// The product, when several share the batch number.
         #[arg(long)]
         gtin: Option<String>,
-        /// Where it went: lots it was consumed into, then shipments.
-        #[arg(long, conflicts_with_all = ["backward", "both"])]
-        forward: bool,
-        /// Where it came from: lots it was made from, then receipts.
-        #[arg(long, conflicts_with = "both")]
-        backward: bool,
-        /// Both ways (the default).
-        #[arg(long)]
-        both: bool,
+        #[command(flatten)]
+        direction: DirectionArgs,
         #[arg(long)]
         gs: Option<char>,
         #[arg(long)]
@@ -168,6 +161,30 @@ pub enum WorkflowCommand {
         #[command(subcommand)]
         command: StoreCommand,
     },
+}
+
+/// Which way a trace goes: `--forward`, `--backward` or `--both` (the default).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct DirectionArgs {
+    /// Where it went: lots it was consumed into, then shipments.
+    #[arg(long, conflicts_with_all = ["backward", "both"])]
+    forward: bool,
+    /// Where it came from: lots it was made from, then receipts.
+    #[arg(long, conflicts_with = "both")]
+    backward: bool,
+    /// Both ways (the default).
+    #[arg(long)]
+    both: bool,
+}
+
+impl DirectionArgs {
+    pub fn direction(self) -> Direction {
+        match (self.forward, self.backward) {
+            (true, _) => Direction::Forward,
+            (_, true) => Direction::Backward,
+            _ => Direction::Both,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -449,18 +466,11 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
         WorkflowCommand::Trace {
             lot,
             gtin,
-            forward,
-            backward,
-            both: _,
+            direction,
             gs,
             json,
         } => {
-            let direction = match (forward, backward) {
-                (true, _) => Direction::Forward,
-                (_, true) => Direction::Backward,
-                _ => Direction::Both,
-            };
-            let t = station.trace(&lot, gtin.as_deref(), direction, gs)?;
+            let t = station.trace(&lot, gtin.as_deref(), direction.direction(), gs)?;
             if json {
                 println!("{}", serde_json::to_string(&t)?);
             } else {
