@@ -236,7 +236,7 @@ impl Store {
                     JOIN reach r ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
                  )
                  SELECT g.input_gtin, g.input_batch, g.output_gtin, g.output_batch, g.quantity, e.at
-                 FROM reach r JOIN genealogy g ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
+                 FROM reach r CROSS JOIN genealogy g ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
                  JOIN events e ON e.seq = g.event_seq
                  ORDER BY g.event_seq"
             ))?;
