@@ -10,7 +10,7 @@
 use super::{MovementKind, PartyLine, TraceReport, TreeEntry, TreeRow, date, lot_label};
 use crate::domain::recall::holder_name;
 use crate::domain::trace::LotRef;
-use crate::label::font::text_width_mm;
+use crate::label::font::{self, Face};
 use crate::label::{Item, Layout};
 
 const PAGE_W: f32 = 210.0;
@@ -26,6 +26,21 @@ const BODY: f32 = 8.5;
 const SMALL: f32 = 7.5;
 const ROW_H: f32 = 4.6;
 const TREE_INDENT: f32 = 5.0;
+
+/// DejaVu Sans (built in), regular or bold: the report's only faces.
+fn face(bold: bool) -> &'static Face {
+    if bold {
+        static BOLD: std::sync::OnceLock<&'static Face> = std::sync::OnceLock::new();
+        BOLD.get_or_init(|| font::resolve(None, true).expect("the built-in bold font is there"))
+    } else {
+        font::default_face()
+    }
+}
+
+/// Width of `text` in mm at `size` points.
+fn text_width_mm(text: &str, size: f32, bold: bool) -> f32 {
+    face(bold).text_width_mm(text, size)
+}
 
 /// Renders the report to PDF bytes.
 pub fn render(report: &TraceReport) -> Vec<u8> {
@@ -495,7 +510,8 @@ impl Pager {
             x_mm: x,
             y_mm: y,
             size_pt: size,
-            bold,
+            face: face(bold),
+            zpl_font: None,
             text: text.to_string(),
         });
     }
@@ -637,7 +653,8 @@ impl Pager {
                     x_mm: LEFT,
                     y_mm: y,
                     size_pt: SMALL,
-                    bold: false,
+                    face: face(false),
+                    zpl_font: None,
                     text: fit(&left, WIDTH - 25.0, SMALL, false),
                 });
                 let page = format!("page {} of {n}", i + 1);
@@ -645,7 +662,8 @@ impl Pager {
                     x_mm: RIGHT - text_width_mm(&page, SMALL, false),
                     y_mm: y,
                     size_pt: SMALL,
-                    bold: false,
+                    face: face(false),
+                    zpl_font: None,
                     text: page,
                 });
                 Layout {
