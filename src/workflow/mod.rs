@@ -756,6 +756,15 @@ impl Station {
         self.trace_lot(&target, direction)
     }
 
+    /// The traces of several resolved lots, one each, in order.
+    pub fn trace_lots(
+        &self,
+        lots: &[LotRef],
+        direction: Direction,
+    ) -> Result<Vec<Trace>, WorkflowError> {
+        lots.iter().map(|l| self.trace_lot(l, direction)).collect()
+    }
+
     /// The trace of a lot already resolved (see [`Station::resolve_lot`]).
     pub fn trace_lot(&self, lot: &LotRef, direction: Direction) -> Result<Trace, WorkflowError> {
         let facts = self.store.trace_facts(lot, direction)?;

@@ -62,10 +62,7 @@ impl Station {
         lots: &[LotRef],
         include_derived: bool,
     ) -> Result<RecallPlan, WorkflowError> {
-        let traces = lots
-            .iter()
-            .map(|l| self.trace_lot(l, Direction::Forward))
-            .collect::<Result<Vec<_>, _>>()?;
+        let traces = self.trace_lots(lots, Direction::Forward)?;
         let mut state = BTreeMap::new();
         for l in recall::covered_lots(lots, &traces, include_derived) {
             if let Some(lot) = self.store.lot(&l.gtin, &l.batch)? {

@@ -14,10 +14,7 @@ impl Station {
         lots: &[LotRef],
         direction: Direction,
     ) -> Result<TraceReport, WorkflowError> {
-        let traces = lots
-            .iter()
-            .map(|l| self.trace_lot(l, direction))
-            .collect::<Result<Vec<_>, _>>()?;
+        let traces = self.trace_lots(lots, direction)?;
         Ok(TraceReport::new(
             &traces,
             |g| self.product_name(g),
@@ -28,12 +25,7 @@ impl Station {
     /// The report of a recall: where it stands, and the forward traces of its named lots.
     pub fn recall_report(&self, id: &str) -> Result<TraceReport, WorkflowError> {
         let status = self.recall_status(id)?;
-        let traces = status
-            .record
-            .named
-            .iter()
-            .map(|l| self.trace_lot(l, Direction::Forward))
-            .collect::<Result<Vec<_>, _>>()?;
+        let traces = self.trace_lots(&status.record.named, Direction::Forward)?;
         Ok(TraceReport::for_recall(
             status,
             &traces,
