@@ -524,7 +524,8 @@ pub fn check_account(
             holder,
         });
     }
-    if quantity as i64 > item.outstanding {
+    // Compared as u64: a huge --quantity must not wrap to a negative i64 and slip through.
+    if quantity > item.outstanding.max(0) as u64 {
         return Err(RecallRefusal::TooMuch {
             lot: lot.clone(),
             holder,
