@@ -12,6 +12,8 @@ pub mod compliance;
 pub mod dev;
 pub mod gs1;
 pub mod label;
+pub mod recall;
+pub mod report;
 pub mod scan;
 pub mod workflow;
 
@@ -55,6 +57,10 @@ pub enum Command {
     Export(compliance::ExportArgs),
     /// Developer tools: seed a realistic site.
     Dev(dev::DevArgs),
+    /// Recalls: start one, account for what it covers, close it.
+    Recall(recall::RecallArgs),
+    /// Reports: trace report as PDF or CSV.
+    Report(report::ReportArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -90,6 +96,8 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Scan(args)) => scan::run(args, &globals),
         Some(Command::Export(args)) => compliance::run(args, &globals),
         Some(Command::Dev(args)) => dev::run(args, &globals),
+        Some(Command::Recall(args)) => recall::run(args, &globals),
+        Some(Command::Report(args)) => report::run(args, &globals),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
     }
 }
