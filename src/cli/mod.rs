@@ -12,6 +12,8 @@ pub mod compliance;
 pub mod dev;
 pub mod gs1;
 pub mod label;
+pub mod recall;
+pub mod report;
 pub mod scan;
 pub mod server;
 pub mod sync;
@@ -61,6 +63,10 @@ pub enum Command {
     Server(server::ServerArgs),
     /// Sync this station with the central server (push the outbox, pull what it lacks).
     Sync(sync::SyncArgs),
+    /// Recalls: start one, account for what it covers, close it.
+    Recall(recall::RecallArgs),
+    /// Reports: trace report as PDF or CSV.
+    Report(report::ReportArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -98,6 +104,8 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Dev(args)) => dev::run(args, &globals),
         Some(Command::Server(args)) => server::run(args, &globals),
         Some(Command::Sync(args)) => sync::run(args, &globals),
+        Some(Command::Recall(args)) => recall::run(args, &globals),
+        Some(Command::Report(args)) => report::run(args, &globals),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod event;
 pub mod lot_state;
+pub mod recall;
 pub mod rules;
 pub mod status;
 pub mod trace;

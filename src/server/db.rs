@@ -105,6 +105,12 @@ impl NewEvent {
             EventKind::LotStatusChanged {
                 gtin, batch, to, ..
             } => (Some(gtin), Some(batch), None, None, Some(to.name())),
+            EventKind::RecallAccounted { gtin, batch, .. } => {
+                (Some(gtin), Some(batch), None, None, None)
+            }
+            EventKind::RecallStarted { .. } | EventKind::RecallClosed { .. } => {
+                (None, None, None, None, None)
+            }
         };
         NewEvent {
             id: w.id.clone(),

@@ -80,6 +80,7 @@ pub async fn trace(
                                     input: at.clone(),
                                     output: output.clone(),
                                     quantity: *quantity as i64,
+                                    at: e.event.at.clone(),
                                 });
                                 if seen.insert(output.clone()) {
                                     next.push(output);
@@ -137,6 +138,7 @@ pub async fn trace(
                                 input: input.clone(),
                                 output: at.clone(),
                                 quantity: *quantity as i64,
+                                at: e.event.at.clone(),
                             });
                             if seen.insert(input.clone()) {
                                 next.push(input);

@@ -18,6 +18,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::domain::recall::{
+    Accounting, Closure, Disposition, RecallItem, RecallRecord, RecallStatus,
+};
 use crate::domain::trace::{Direction, Link, LotRef, ReceiptLine, ShipmentLine, TraceFacts};
 use crate::domain::{EventKind, LotStatus};
 
@@ -212,8 +215,9 @@ impl Store {
                     SELECT g.{to}_gtin, g.{to}_batch FROM genealogy g
                     JOIN reach r ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
                  )
-                 SELECT g.input_gtin, g.input_batch, g.output_gtin, g.output_batch, g.quantity
-                 FROM reach r JOIN genealogy g ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
+                 SELECT g.input_gtin, g.input_batch, g.output_gtin, g.output_batch, g.quantity, e.at
+                 FROM reach r CROSS JOIN genealogy g ON g.{from}_gtin = r.gtin AND g.{from}_batch = r.batch
+                 JOIN events e ON e.seq = g.event_seq
                  ORDER BY g.event_seq"
             ))?;
             let links = stmt.query_map(params![lot.gtin, lot.batch], |r| {
@@ -221,6 +225,7 @@ impl Store {
                     input: LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
                     output: LotRef::new(r.get::<_, String>(2)?, r.get::<_, String>(3)?),
                     quantity: r.get(4)?,
+                    at: r.get(5)?,
                 })
             })?;
             let links: Vec<Link> = links.collect::<Result<_, _>>()?;
@@ -474,11 +479,22 @@ impl Store {
     pub fn supplier_quality(
         &self,
     ) -> Result<Vec<crate::domain::rules::SupplierQuality>, StoreError> {
+        self.supplier_quality_since(None)
+    }
+
+    /// [`Store::supplier_quality`] over the lots first received on or after `since` (UTC day).
+    pub fn supplier_quality_since(
+        &self,
+        since: Option<NaiveDate>,
+    ) -> Result<Vec<crate::domain::rules::SupplierQuality>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT supplier, count(*), sum(status = 'rejected'), sum(status = 'recalled')
-             FROM lots WHERE supplier IS NOT NULL GROUP BY supplier",
+             FROM lots l WHERE supplier IS NOT NULL
+               AND (?1 IS NULL OR (SELECT min(e.at) FROM receipts r JOIN events e ON e.seq = r.event_seq
+                                   WHERE r.gtin = l.gtin AND r.batch = l.batch) >= ?1)
+             GROUP BY supplier",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map(params![since.map(|d| d.to_string())], |r| {
             Ok(crate::domain::rules::SupplierQuality::new(
                 r.get(0)?,
                 r.get::<_, i64>(1)? as u64,
@@ -487,11 +503,7 @@ impl Store {
             ))
         })?;
         let mut out: Vec<_> = rows.collect::<Result<_, _>>()?;
-        out.sort_by(|a, b| {
-            b.defect_rate
-                .total_cmp(&a.defect_rate)
-                .then(a.supplier.cmp(&b.supplier))
-        });
+        crate::domain::rules::rank_suppliers(&mut out);
         Ok(out)
     }
 
@@ -504,6 +516,103 @@ impl Store {
             .query_map(params![batch], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(gtins)
+    }
+
+    /// Recall ids, newest first.
+    pub fn recall_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM recalls ORDER BY event_seq DESC")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// A recall with its items and what was accounted for, or `None` for an unknown id.
+    pub fn recall(&self, id: &str) -> Result<Option<RecallStatus>, StoreError> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT r.reason, r.include_derived, e.at, e.actor, c.at, c.actor, r.forced,
+                        r.close_reason, r.outstanding_at_close
+                 FROM recalls r JOIN events e ON e.seq = r.event_seq
+                 LEFT JOIN events c ON c.seq = r.closed_seq WHERE r.id = ?1",
+                params![id],
+                |r| {
+                    let closed = match r.get::<_, Option<String>>(4)? {
+                        Some(at) => Some(Closure {
+                            at,
+                            by: r.get(5)?,
+                            forced: r.get::<_, Option<bool>>(6)?.unwrap_or(false),
+                            reason: r.get(7)?,
+                            outstanding: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
+                        }),
+                        None => None,
+                    };
+                    Ok(RecallRecord {
+                        id: id.to_string(),
+                        reason: r.get(0)?,
+                        include_derived: r.get(1)?,
+                        started_at: r.get(2)?,
+                        started_by: r.get(3)?,
+                        named: Vec::new(),
+                        lots: Vec::new(),
+                        closed,
+                    })
+                },
+            )
+            .optional()?;
+        let Some(mut record) = head else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT gtin, batch, named FROM recall_lots WHERE recall = ?1 ORDER BY position",
+        )?;
+        for row in stmt.query_map(params![id], |r| {
+            Ok((
+                LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                r.get::<_, bool>(2)?,
+            ))
+        })? {
+            let (lot, named) = row?;
+            if named {
+                record.named.push(lot.clone());
+            }
+            record.lots.push(lot);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT gtin, batch, customer, quantity FROM recall_items WHERE recall = ?1 ORDER BY position",
+        )?;
+        let items = stmt
+            .query_map(params![id], |r| {
+                Ok(RecallItem {
+                    lot: LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                    customer: r.get(2)?,
+                    quantity: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.gtin, a.batch, a.customer, a.quantity, a.how, a.note, e.at, e.actor
+             FROM recall_accounting a JOIN events e ON e.seq = a.event_seq
+             WHERE a.recall = ?1 ORDER BY a.event_seq",
+        )?;
+        let accounting = stmt
+            .query_map(params![id], |r| {
+                Ok(Accounting {
+                    lot: LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                    customer: r.get(2)?,
+                    quantity: r.get(3)?,
+                    how: Disposition::from_key(&r.get::<_, String>(4)?)
+                        .unwrap_or(Disposition::Other),
+                    note: r.get(5)?,
+                    at: r.get(6)?,
+                    actor: r.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(RecallStatus::new(record, items, accounting)))
     }
 
     /// Events in the log.
@@ -739,6 +848,89 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
         } => {
             log_status(tx, seq, gtin, batch, *to, true, true)?;
         }
+        EventKind::RecallStarted { .. }
+        | EventKind::RecallAccounted { .. }
+        | EventKind::RecallClosed { .. } => apply_recall(tx, seq, event)?,
+    }
+    Ok(())
+}
+
+/// Applies a recall event to the recall tables.
+fn apply_recall(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError> {
+    match event {
+        EventKind::RecallStarted {
+            recall,
+            reason,
+            include_derived,
+            lots,
+            items,
+            ..
+        } => {
+            // An id seen before (a copy of the same recall) changes nothing.
+            let fresh = exec(
+                tx,
+                "INSERT INTO recalls (id, event_seq, reason, include_derived) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO NOTHING",
+                params![recall, seq, reason, include_derived],
+            )?;
+            if fresh == 0 {
+                return Ok(());
+            }
+            for (i, l) in lots.iter().enumerate() {
+                exec(
+                    tx,
+                    "INSERT INTO recall_lots (recall, position, gtin, batch, named, status, on_hand)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![recall, i as i64, l.lot.gtin, l.lot.batch, l.named, l.status.name(), l.on_hand],
+                )?;
+            }
+            for (i, item) in items.iter().enumerate() {
+                exec(
+                    tx,
+                    "INSERT INTO recall_items (recall, position, gtin, batch, customer, quantity)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        recall,
+                        i as i64,
+                        item.lot.gtin,
+                        item.lot.batch,
+                        item.customer,
+                        item.quantity
+                    ],
+                )?;
+            }
+        }
+        EventKind::RecallAccounted {
+            recall,
+            gtin,
+            batch,
+            customer,
+            quantity,
+            how,
+            note,
+        } => {
+            exec(
+                tx,
+                "INSERT INTO recall_accounting (event_seq, recall, gtin, batch, customer, quantity, how, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![seq, recall, gtin, batch, customer, *quantity as i64, how.key(), note],
+            )?;
+        }
+        EventKind::RecallClosed {
+            recall,
+            forced,
+            reason,
+            outstanding,
+            ..
+        } => {
+            exec(
+                tx,
+                "UPDATE recalls SET closed_seq = ?2, forced = ?3, close_reason = ?4, outstanding_at_close = ?5
+                 WHERE id = ?1 AND closed_seq IS NULL",
+                params![recall, seq, forced, reason, outstanding],
+            )?;
+        }
+        _ => {}
     }
     Ok(())
 }

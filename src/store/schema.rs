@@ -56,7 +56,30 @@ const MIGRATIONS: &[&str] = &[
                json_extract(payload, '$.quantity'), json_extract(payload, '$.supplier'),
                json_extract(payload, '$.po')
         FROM events WHERE kind = 'lot_received';",
-    // 6: sync with the central server. `server_pos` is each synced event's place in the
+    // 6 (recall): recalls, the lots they cover, what must be accounted for (`customer` NULL:
+    // stock at the site) and what was; all derived from the recall_* events.
+    "CREATE TABLE recalls (
+        id TEXT PRIMARY KEY, event_seq INTEGER NOT NULL, reason TEXT NOT NULL,
+        include_derived INTEGER NOT NULL, closed_seq INTEGER, forced INTEGER,
+        close_reason TEXT, outstanding_at_close INTEGER
+    );
+    CREATE TABLE recall_lots (
+        recall TEXT NOT NULL, position INTEGER NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        named INTEGER NOT NULL, status TEXT NOT NULL, on_hand INTEGER NOT NULL,
+        PRIMARY KEY (recall, position)
+    );
+    CREATE INDEX recall_lots_lot ON recall_lots (gtin, batch);
+    CREATE TABLE recall_items (
+        recall TEXT NOT NULL, position INTEGER NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        customer TEXT, quantity INTEGER NOT NULL,
+        PRIMARY KEY (recall, position)
+    );
+    CREATE TABLE recall_accounting (
+        event_seq INTEGER PRIMARY KEY, recall TEXT NOT NULL, gtin TEXT NOT NULL,
+        batch TEXT NOT NULL, customer TEXT, quantity INTEGER NOT NULL, how TEXT NOT NULL, note TEXT
+    );
+    CREATE INDEX recall_accounting_recall ON recall_accounting (recall);",
+    // 7: sync with the central server. `server_pos` is each synced event's place in the
     // server's order (sync metadata, not derived: a rebuild keeps it); `lot_status_log` is
     // every lot's status history, settled in that order so stations converge; `sync_state`
     // is the station's pull cursor and its last sync outcome.
@@ -90,6 +113,10 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("sequences", "key"),
     ("genealogy", "event_seq"),
     ("receipts", "event_seq"),
+    ("recalls", "id"),
+    ("recall_lots", "recall, position"),
+    ("recall_items", "recall, position"),
+    ("recall_accounting", "event_seq"),
     ("lot_status_log", "event_seq"),
 ];
 
