@@ -6,8 +6,10 @@
 //! (on a disk that honours fsync), and current state matches the log.
 
 mod schema;
+mod sync;
 
 pub use schema::latest_version as latest_schema_version;
+pub use sync::{PulledEvent, SyncStatus};
 
 use std::path::Path;
 
@@ -74,16 +76,8 @@ pub struct GenealogyEdge {
     pub quantity: i64,
 }
 
-/// A lot's current state.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Lot {
-    pub gtin: String,
-    pub batch: String,
-    pub expiry: Option<NaiveDate>,
-    pub status: LotStatus,
-    pub supplier: Option<String>,
-    pub stock: Vec<(String, i64)>,
-}
+/// A lot's current state (the same type the server folds from its events).
+pub use crate::domain::lot_state::LotState as Lot;
 
 /// A lot with stock that expires within the alert horizon.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -139,26 +133,12 @@ impl Store {
         events: Vec<EventKind>,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let tx = self.conn.transaction()?;
-        let mut prev: String = tx
-            .query_row(
-                "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or_else(|| GENESIS.to_string());
+        let mut prev = last_hash(&tx)?;
         let mut recorded = Vec::with_capacity(events.len());
         for event in events {
             let id = Uuid::now_v7().to_string();
             let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
-            let payload = serde_json::to_string(&event).expect("events serialise");
-            let hash = chain_hash(&prev, &id, &at, station, actor, &payload);
-            exec(
-                &tx,
-                "INSERT INTO events (id, at, station, actor, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![id, at, station, actor, event.name(), payload, prev, hash],
-            )?;
-            let seq = tx.last_insert_rowid();
+            let (seq, hash) = insert_event(&tx, &prev, &id, &at, station, actor, &event)?;
             exec(
                 &tx,
                 "INSERT INTO outbox (event_id) VALUES (?1)",
@@ -314,35 +294,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT seq, id, at, station, actor, payload, hash FROM events ORDER BY seq",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get::<_, String>(5)?,
-                r.get(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, id, at, station, actor, payload, hash) = row?;
-            let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
-                seq,
-                reason: e.to_string(),
-            })?;
-            out.push(RecordedEvent {
-                seq,
-                id,
-                at,
-                station,
-                actor,
-                event,
-                hash,
-            });
-        }
-        Ok(out)
+        read_events(&mut stmt, [])
     }
 
     /// Checks the hash chain over the whole log. Returns the number of events.
@@ -680,6 +632,74 @@ impl Store {
     }
 }
 
+/// Decodes event rows selected as `seq, id, at, station, actor, payload, hash`.
+fn read_events(
+    stmt: &mut rusqlite::Statement,
+    params: impl rusqlite::Params,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get::<_, String>(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, id, at, station, actor, payload, hash) = row?;
+        let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
+            seq,
+            reason: e.to_string(),
+        })?;
+        out.push(RecordedEvent {
+            seq,
+            id,
+            at,
+            station,
+            actor,
+            event,
+            hash,
+        });
+    }
+    Ok(out)
+}
+
+/// Appends one event to the chain after `prev`; returns its sequence number and hash.
+fn insert_event(
+    tx: &Transaction,
+    prev: &str,
+    id: &str,
+    at: &str,
+    station: &str,
+    actor: &str,
+    event: &EventKind,
+) -> Result<(i64, String), StoreError> {
+    let payload = serde_json::to_string(event).expect("events serialise");
+    let hash = chain_hash(prev, id, at, station, actor, &payload);
+    exec(
+        tx,
+        "INSERT INTO events (id, at, station, actor, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![id, at, station, actor, event.name(), payload, prev, hash],
+    )?;
+    Ok((tx.last_insert_rowid(), hash))
+}
+
+/// The hash of the last event (the genesis hash in an empty log).
+fn last_hash(tx: &Transaction) -> Result<String, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| GENESIS.to_string()))
+}
+
 /// Applies one event to the derived tables.
 fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError> {
     match event {
@@ -710,11 +730,12 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
                 "INSERT INTO receipts (event_seq, gtin, batch, quantity, supplier, po) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![seq, gtin, batch, *quantity as i64, supplier, po],
             )?;
-            exec(tx,
+            let created = exec(tx,
                 "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name(), supplier],
             )?;
+            log_status(tx, seq, gtin, batch, *status, false, created == 0)?;
             exec(tx,
                 "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
@@ -731,11 +752,12 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
             sequence_key,
             sequence,
         } => {
-            exec(tx,
+            let created = exec(tx,
                 "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, NULL)
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name()],
             )?;
+            log_status(tx, seq, gtin, batch, *status, false, created == 0)?;
             exec(tx,
                 "INSERT INTO stock (gtin, batch, location, quantity) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (gtin, batch, location) DO UPDATE SET quantity = quantity + excluded.quantity",
@@ -824,11 +846,7 @@ fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError
         EventKind::LotStatusChanged {
             gtin, batch, to, ..
         } => {
-            exec(
-                tx,
-                "UPDATE lots SET status = ?3 WHERE gtin = ?1 AND batch = ?2",
-                params![gtin, batch, to.name()],
-            )?;
+            log_status(tx, seq, gtin, batch, *to, true, true)?;
         }
         EventKind::RecallStarted { .. }
         | EventKind::RecallAccounted { .. }
@@ -913,6 +931,65 @@ fn apply_recall(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), Sto
             )?;
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// Records a step of a lot's status history and, when it can change the outcome (a status
+/// change, or a creation of a lot that already existed: which one counts depends on the
+/// order), settles the lot's status again.
+fn log_status(
+    tx: &Transaction,
+    seq: i64,
+    gtin: &str,
+    batch: &str,
+    status: LotStatus,
+    change: bool,
+    settle: bool,
+) -> Result<(), StoreError> {
+    exec(
+        tx,
+        "INSERT INTO lot_status_log (event_seq, gtin, batch, status, change) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![seq, gtin, batch, status.name(), change],
+    )?;
+    if settle {
+        settle_status(tx, gtin, batch)?;
+    }
+    Ok(())
+}
+
+/// Sets a lot's status from its whole history in the order that decides: synced events in
+/// the server's order, then local ones not yet synced in log order
+/// ([`crate::domain::status::settle`]). The same history gives the same status at every
+/// station, whatever order the events reached it in.
+fn settle_status(tx: &Transaction, gtin: &str, batch: &str) -> Result<(), StoreError> {
+    use crate::domain::status::{StatusStep, settle};
+    let mut stmt = tx.prepare_cached(
+        "SELECT s.status, s.change FROM lot_status_log s
+         JOIN events e ON e.seq = s.event_seq
+         LEFT JOIN server_pos p ON p.event_id = e.id
+         WHERE s.gtin = ?1 AND s.batch = ?2
+         ORDER BY p.pos IS NULL, p.pos, s.event_seq",
+    )?;
+    let steps = stmt
+        .query_map(params![gtin, batch], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let status = settle(steps.into_iter().filter_map(|(s, change)| {
+        let s = LotStatus::from_name(&s)?;
+        Some(if change {
+            StatusStep::Changed(s)
+        } else {
+            StatusStep::Created(s)
+        })
+    }));
+    if let Some(status) = status {
+        exec(
+            tx,
+            "UPDATE lots SET status = ?3 WHERE gtin = ?1 AND batch = ?2",
+            params![gtin, batch, status.name()],
+        )?;
     }
     Ok(())
 }

@@ -79,6 +79,29 @@ const MIGRATIONS: &[&str] = &[
         batch TEXT NOT NULL, customer TEXT, quantity INTEGER NOT NULL, how TEXT NOT NULL, note TEXT
     );
     CREATE INDEX recall_accounting_recall ON recall_accounting (recall);",
+    // 7: sync with the central server. `server_pos` is each synced event's place in the
+    // server's order (sync metadata, not derived: a rebuild keeps it); `lot_status_log` is
+    // every lot's status history, settled in that order so stations converge; `sync_state`
+    // is the station's pull cursor and its last sync outcome.
+    "CREATE TABLE server_pos (event_id TEXT PRIMARY KEY REFERENCES events (id), pos INTEGER NOT NULL);
+    CREATE TABLE lot_status_log (
+        event_seq INTEGER PRIMARY KEY, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        status TEXT NOT NULL, change INTEGER NOT NULL
+    );
+    CREATE INDEX lot_status_log_lot ON lot_status_log (gtin, batch);
+    INSERT INTO lot_status_log (event_seq, gtin, batch, status, change)
+        SELECT seq, json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'),
+               json_extract(payload, '$.status'), 0
+        FROM events WHERE kind IN ('lot_received', 'batch_produced');
+    INSERT INTO lot_status_log (event_seq, gtin, batch, status, change)
+        SELECT seq, json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'),
+               json_extract(payload, '$.to'), 1
+        FROM events WHERE kind = 'lot_status_changed';
+    CREATE TABLE sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1), server TEXT, pull_cursor INTEGER NOT NULL DEFAULT 0,
+        last_success TEXT, last_error TEXT, last_error_at TEXT
+    );
+    INSERT INTO sync_state (id) VALUES (1);",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -94,6 +117,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("recall_lots", "recall, position"),
     ("recall_items", "recall, position"),
     ("recall_accounting", "event_seq"),
+    ("lot_status_log", "event_seq"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).

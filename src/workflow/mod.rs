@@ -16,6 +16,9 @@ use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
 use crate::store::{ExpiringLot, Lot, Product, RecordedEvent, Store, StoreError};
 
+/// The station's sync state (see [`Station::sync_state`]).
+pub use crate::store::SyncStatus as SyncState;
+
 /// Largest quantity one receipt may carry: beyond it a scan or a typo is far likelier than a
 /// real pallet.
 pub const MAX_QUANTITY: u64 = 1_000_000;
@@ -823,6 +826,12 @@ impl Station {
             });
         }
         Ok(target)
+    }
+
+    /// The station's sync state for the UI: backlog (events not yet acknowledged by the
+    /// server), last success, last error, the server last synced with. Two small queries.
+    pub fn sync_state(&self) -> Result<SyncState, WorkflowError> {
+        Ok(self.store.sync_status()?)
     }
 
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
