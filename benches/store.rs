@@ -16,6 +16,8 @@
 //! bare one-row INSERT transaction (WAL, `synchronous=FULL`: one fsync) into a fresh file on
 //! the same disk, so both see the same disk and the same load.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -73,37 +75,9 @@ fn main() {
         }
     };
     let today = chrono::Local::now().date_naive();
-    // On the real disk, not tmpfs: fsync costs what it costs on a station.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let scratch = tempfile::tempdir_in(dir).unwrap();
-    let site = if full {
-        dir.join("store-bench-site.db")
-    } else {
-        scratch.path().join("site.db")
-    };
-    let report_file = site.with_extension("json");
-    if std::env::var_os("LOTLINE_BENCH_FRESH").is_some() || !report_file.exists() {
-        for f in [&site, &report_file] {
-            let _ = std::fs::remove_file(f);
-        }
-        let _ = std::fs::remove_file(site.with_extension("db-wal"));
-        let mut store = Store::open(&site).unwrap();
-        let t = Instant::now();
-        let r = seed::seed(&mut store, &size.plan, today, &mut |_| {}).unwrap();
-        println!(
-            "seeded {} events ({} lots) in {:.1?}",
-            r.events,
-            r.lots_received + r.lots_produced,
-            t.elapsed()
-        );
-        std::fs::write(&report_file, serde_json::to_string(&r).unwrap()).unwrap();
-    }
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap();
-    println!(
-        "site: {} events, {} products, deepest lot {} levels",
-        report["events"], report["products"], report["deep_lot"]["depth"]
-    );
+    let site = common::seeded_site(full, &size.plan, today);
+    let scratch = &site.scratch;
+    let report = &site.report;
 
     if wanted("ingest") {
         bulk_ingest(&size.ingest, scratch.path(), today);
@@ -113,7 +87,7 @@ fn main() {
         station: "bench".into(),
         actor: "bench".into(),
     };
-    let mut station = Station::open(&site, who).unwrap();
+    let mut station = Station::open(&site.path, who).unwrap();
     let products = report["products"].as_u64().unwrap() as u32;
 
     // Scan → durable event: one receive per scan, one fsync'd transaction each, alternating
@@ -157,7 +131,7 @@ fn main() {
     let lots = (report["lots_received"].as_u64().unwrap()
         + report["lots_produced"].as_u64().unwrap()) as u32;
     let batches: Vec<(String, String)> = {
-        let conn = rusqlite::Connection::open(&site).unwrap();
+        let conn = rusqlite::Connection::open(&site.path).unwrap();
         let mut stmt = conn
             .prepare("SELECT gtin, batch FROM lots WHERE rowid % ?1 = 0 LIMIT ?2")
             .unwrap();

@@ -1,4 +1,4 @@
-//! The station's configuration file (TOML): site, scanner; printer and server to come.
+//! The station's configuration file (TOML): site, scanner, sync; printer to come.
 //!
 //! Each section's type lives with the module that uses it; this file gathers them and finds
 //! the file: `--config`/`LOTLINE_CONFIG`, else `lotline.toml` in the user's config directory,
@@ -15,6 +15,8 @@ pub struct StationConfig {
     pub site: crate::workflow::SiteConfig,
     /// `[scanner]`: sources, framing, keyboard-wedge timing, duplicate window.
     pub scanner: crate::scanner::ScannerConfig,
+    /// `[sync]`: the central server and this station's token.
+    pub sync: crate::sync::SyncConfig,
 }
 
 /// Why the configuration file cannot be used.

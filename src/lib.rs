@@ -20,6 +20,8 @@
 //!   CLI, the headless scan loop and the UI.
 //! - [`scanner`]: scan sources (serial, keyboard wedge, HID POS, images) as one stream of scans.
 //! - [`config`]: the station's TOML configuration file.
+//! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL).
+//! - [`sync`]: the station's sync client (outbox up, other stations' events down).
 //! - [`cli`]: the `lotline` command line.
 
 pub mod barcode;
@@ -31,5 +33,7 @@ pub mod domain;
 pub mod gs1;
 pub mod label;
 pub mod scanner;
+pub mod server;
 pub mod store;
+pub mod sync;
 pub mod workflow;

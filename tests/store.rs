@@ -272,7 +272,10 @@ fn current_state_equals_a_replay_of_the_events() {
     let mut store = lotline::store::Store::open(&db).unwrap();
     let before = store.derived_snapshot().unwrap();
     assert_eq!(
-        before.len(),
+        before
+            .iter()
+            .filter(|r| !r.starts_with("lot_status_log:"))
+            .count(),
         2 + 3 + 3 + 4,
         "products, lots, stock and receipt rows"
     );

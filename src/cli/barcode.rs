@@ -22,8 +22,8 @@ enum BarcodeCommand {
         /// gs1-128, gs1-datamatrix, gs1-qr, qr, ean-13, upc-a, itf-14, code128, datamatrix
         #[arg(long)]
         symbology: Symbology,
-        /// The data. GS1 symbologies take an element string with GS (0x1D) separators, or the
-        /// separator given by --gs.
+        /// The data. GS1 symbologies take bracketed GS1 data, `(01)…(10)…`, or an element
+        /// string with GS (0x1D) separators (or the separator given by --gs); it is validated.
         #[arg(long)]
         data: String,
         /// A character that stands for GS in --data (e.g. '|').
@@ -58,6 +58,19 @@ pub fn run(args: BarcodeArgs, _globals: &Globals) -> CmdResult {
             let data = match gs {
                 Some(sub) => data.replace(sub, &crate::gs1::GS.to_string()),
                 None => data,
+            };
+            // GS1 symbols carry only valid GS1 data, given bracketed or raw; one symbol may be
+            // part of a label, so which AIs must appear together is not checked here.
+            let data = if symbology.is_gs1_element_string() {
+                let opts = crate::gs1::ParseOptions {
+                    skip_requisites: true,
+                    ..Default::default()
+                };
+                crate::gs1::parse(&data, &opts)
+                    .with_context(|| format!("{data:?} is not valid GS1 data"))?
+                    .to_element_string()
+            } else {
+                data
             };
             let symbol = barcode::encode(symbology, &data)?;
             let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");

@@ -23,7 +23,7 @@ pub struct ExportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
-    /// FSMA 204 sortable spreadsheet (CSV): one row per CTE per traceability lot.
+    /// FSMA 204 sortable spreadsheet (.csv or .xlsx): one row per CTE per traceability lot.
     Fsma {
         /// Only rows naming these lot numbers (repeatable). Default: every lot.
         #[arg(long = "lot")]
@@ -34,7 +34,7 @@ pub enum ExportCommand {
         /// Last day included (YYYY-MM-DD, UTC).
         #[arg(long)]
         to: Option<NaiveDate>,
-        /// Output file (.csv).
+        /// Output file: .csv, or .xlsx (header frozen, autofilter, real dates).
         #[arg(long)]
         out: PathBuf,
         /// GLN of this site, written as the event location.
@@ -69,14 +69,34 @@ pub fn run(args: ExportArgs, globals: &Globals) -> CmdResult {
             site_gln,
             json,
         } => {
-            if out.extension().and_then(|e| e.to_str()) != Some("csv") {
-                bail!("{}: only .csv output is supported for now", out.display());
+            let xlsx = match out
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("csv") => false,
+                Some("xlsx") => true,
+                _ => bail!(
+                    "{}: the FSMA spreadsheet is written as .csv or .xlsx: name the file so",
+                    out.display()
+                ),
+            };
+            if let (Some(f), Some(t)) = (from, to)
+                && f > t
+            {
+                bail!("--from {f} is after --to {t}: nothing could match");
             }
             let ctes = load(globals, site_gln.as_deref().unwrap_or(""))?;
             let rows = fsma::rows(&ctes, &lots, from, to);
             let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
-            fsma::write_csv(&rows, BufWriter::new(file))
-                .with_context(|| format!("writing {}", out.display()))?;
+            let w = BufWriter::new(file);
+            if xlsx {
+                fsma::write_xlsx(&rows, w)
+            } else {
+                fsma::write_csv(&rows, w)
+            }
+            .with_context(|| format!("writing {}", out.display()))?;
             report(json, "fsma", &out, rows.len());
         }
         ExportCommand::Epcis {

@@ -12,7 +12,11 @@ pub mod compliance;
 pub mod dev;
 pub mod gs1;
 pub mod label;
+pub mod recall;
+pub mod report;
 pub mod scan;
+pub mod server;
+pub mod sync;
 pub mod workflow;
 
 /// What a command returns: `Ok(code)` after it has printed its result, or an error that the
@@ -55,6 +59,14 @@ pub enum Command {
     Export(compliance::ExportArgs),
     /// Developer tools: seed a realistic site.
     Dev(dev::DevArgs),
+    /// Run the central server; manage its tokens.
+    Server(server::ServerArgs),
+    /// Sync this station with the central server (push the outbox, pull what it lacks).
+    Sync(sync::SyncArgs),
+    /// Recalls: start one, account for what it covers, close it.
+    Recall(recall::RecallArgs),
+    /// Reports: trace report as PDF or CSV.
+    Report(report::ReportArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -90,6 +102,10 @@ pub fn run(cli: Cli) -> CmdResult {
         Some(Command::Scan(args)) => scan::run(args, &globals),
         Some(Command::Export(args)) => compliance::run(args, &globals),
         Some(Command::Dev(args)) => dev::run(args, &globals),
+        Some(Command::Server(args)) => server::run(args, &globals),
+        Some(Command::Sync(args)) => sync::run(args, &globals),
+        Some(Command::Recall(args)) => recall::run(args, &globals),
+        Some(Command::Report(args)) => report::run(args, &globals),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
     }
 }

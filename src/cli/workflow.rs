@@ -116,15 +116,8 @@ pub enum WorkflowCommand {
         /// The product, when several share the batch number.
         #[arg(long)]
         gtin: Option<String>,
-        /// Where it went: lots it was consumed into, then shipments.
-        #[arg(long, conflicts_with_all = ["backward", "both"])]
-        forward: bool,
-        /// Where it came from: lots it was made from, then receipts.
-        #[arg(long, conflicts_with = "both")]
-        backward: bool,
-        /// Both ways (the default).
-        #[arg(long)]
-        both: bool,
+        #[command(flatten)]
+        direction: DirectionArgs,
         #[arg(long)]
         gs: Option<char>,
         #[arg(long)]
@@ -143,8 +136,18 @@ pub enum WorkflowCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Supplier quality: lots received, rejected, recalled and the defect rate, worst first.
+    /// Supplier quality report: lots received, rejected and recalled per supplier with the
+    /// rejection, recall and defect rates, worst first; as a table, JSON or CSV.
     Suppliers {
+        /// Only lots first received on or after this day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+        /// Print CSV instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Write CSV to this file (.csv) instead of printing.
+        #[arg(long, conflicts_with = "json")]
+        out: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -158,6 +161,30 @@ pub enum WorkflowCommand {
         #[command(subcommand)]
         command: StoreCommand,
     },
+}
+
+/// Which way a trace goes: `--forward`, `--backward` or `--both` (the default).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct DirectionArgs {
+    /// Where it went: lots it was consumed into, then shipments.
+    #[arg(long, conflicts_with_all = ["backward", "both"])]
+    forward: bool,
+    /// Where it came from: lots it was made from, then receipts.
+    #[arg(long, conflicts_with = "both")]
+    backward: bool,
+    /// Both ways (the default).
+    #[arg(long)]
+    both: bool,
+}
+
+impl DirectionArgs {
+    pub fn direction(self) -> Direction {
+        match (self.forward, self.backward) {
+            (true, _) => Direction::Forward,
+            (_, true) => Direction::Backward,
+            _ => Direction::Both,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -439,18 +466,11 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
         WorkflowCommand::Trace {
             lot,
             gtin,
-            forward,
-            backward,
-            both: _,
+            direction,
             gs,
             json,
         } => {
-            let direction = match (forward, backward) {
-                (true, _) => Direction::Forward,
-                (_, true) => Direction::Backward,
-                _ => Direction::Both,
-            };
-            let t = station.trace(&lot, gtin.as_deref(), direction, gs)?;
+            let t = station.trace(&lot, gtin.as_deref(), direction.direction(), gs)?;
             if json {
                 println!("{}", serde_json::to_string(&t)?);
             } else {
@@ -476,21 +496,38 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             }
             Ok(ExitCode::SUCCESS)
         }
-        WorkflowCommand::Suppliers { json } => {
-            let figures = station.store().supplier_quality()?;
+        WorkflowCommand::Suppliers {
+            since,
+            csv,
+            out,
+            json,
+        } => {
+            use crate::compliance::suppliers;
+            if let Some(out) = &out
+                && out.extension().and_then(|e| e.to_str()) != Some("csv")
+            {
+                anyhow::bail!(
+                    "{}: the supplier report file must end in .csv",
+                    out.display()
+                );
+            }
+            let figures = station.store().supplier_quality_since(since)?;
             if json {
                 println!("{}", serde_json::to_string(&figures)?);
+            } else if let Some(out) = out {
+                let file = std::fs::File::create(&out)
+                    .map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
+                suppliers::write_csv(&figures, std::io::BufWriter::new(file))?;
+                println!("wrote {} suppliers to {}", figures.len(), out.display());
+            } else if csv {
+                suppliers::write_csv(&figures, std::io::stdout().lock())?;
+            } else if figures.is_empty() {
+                println!(
+                    "no lots received from a named supplier{}",
+                    since.map(|s| format!(" since {s}")).unwrap_or_default()
+                );
             } else {
-                for f in &figures {
-                    println!(
-                        "{}: {} lots, {} rejected, {} recalled ({:.1}%)",
-                        f.supplier,
-                        f.lots,
-                        f.rejected,
-                        f.recalled,
-                        f.defect_rate * 100.0
-                    );
-                }
+                print!("{}", suppliers::table(&figures));
             }
             Ok(ExitCode::SUCCESS)
         }

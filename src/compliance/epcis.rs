@@ -103,6 +103,11 @@ pub fn events_for(cte: &Cte) -> Result<Vec<Value>, ComplianceError> {
             events.push(base);
         }
     }
+    // The store's events are UUIDs: as the eventID they let a partner recognise an event
+    // exported twice. (Only when the CTE makes one event: each eventID must be unique.)
+    if let ([event], Ok(id)) = (events.as_mut_slice(), uuid::Uuid::parse_str(&cte.id)) {
+        event["eventID"] = json!(format!("urn:uuid:{id}"));
+    }
     Ok(events)
 }
 

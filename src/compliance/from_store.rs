@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Cte, CteKind, LotQuantity, Party};
+use super::{Cte, CteKind, LotQuantity, Party, Reference};
 use crate::domain::event::EventKind;
 use crate::store::RecordedEvent;
 
@@ -27,12 +27,16 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
     };
     match &ev.event {
         // Inputs of a transformation: attached to their batch's CTE by `ctes`. Master data,
-        // moves within the site, stock counts and status changes are not critical tracking events.
+        // moves within the site, stock counts, status changes and recall bookkeeping are not
+        // critical tracking events.
         EventKind::ProductRegistered { .. }
         | EventKind::LotConsumed { .. }
         | EventKind::LotMoved { .. }
         | EventKind::LotCounted { .. }
-        | EventKind::LotStatusChanged { .. } => None,
+        | EventKind::LotStatusChanged { .. }
+        | EventKind::RecallStarted { .. }
+        | EventKind::RecallAccounted { .. }
+        | EventKind::RecallClosed { .. } => None,
         EventKind::BatchProduced {
             gtin,
             batch,
@@ -48,7 +52,7 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
             outputs: vec![line(gtin, batch, *quantity, *expiry)],
             source: None,
             destination: None,
-            reference: Some(format!("Batch {batch}")),
+            reference: Some(Reference::new("Production record", batch)),
         }),
         EventKind::LotReceived {
             gtin,
@@ -67,7 +71,7 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
             outputs: vec![line(gtin, batch, *quantity, *expiry)],
             source: supplier.as_deref().map(party),
             destination: None,
-            reference: po.as_ref().map(|p| format!("PO {p}")),
+            reference: po.as_ref().map(|p| Reference::new("Purchase order", p)),
         }),
         EventKind::LotDispatched {
             gtin,
@@ -85,12 +89,15 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
             outputs: vec![],
             source: None,
             destination: Some(party(customer)),
-            reference: shipment.as_ref().map(|s| format!("Shipment {s}")),
+            reference: shipment
+                .as_ref()
+                .map(|s| Reference::new("Despatch advice", s)),
         }),
     }
 }
 
-/// Every CTE of the log, in order, with each transformation's consumed input lots attached.
+/// Every CTE of the log, in order, with each transformation's consumed input lots attached;
+/// a production with no inputs recorded is initial packing (commissioning).
 pub fn ctes(
     events: &[RecordedEvent],
     site_gln: &str,
@@ -126,6 +133,13 @@ pub fn ctes(
             continue;
         }
         out.extend(cte(ev, site_gln, &describe));
+    }
+    // A batch made with no recorded inputs is created here from nothing the log knows:
+    // commissioning (EPCIS ObjectEvent ADD), not a transformation of inputs.
+    for c in &mut out {
+        if c.kind == CteKind::Transformation && c.inputs.is_empty() {
+            c.kind = CteKind::InitialPacking;
+        }
     }
     out
 }

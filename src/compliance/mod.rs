@@ -3,7 +3,12 @@
 //! The store's event log is adapted into [`Cte`] records at the edge; everything here is pure:
 //! - [`epcis`]: EPCIS 2.0 JSON-LD documents (ObjectEvent / TransformationEvent).
 //! - [`fsma`]: FSMA 204 sortable spreadsheet rows (one row per CTE per lot) and their CSV form.
-//! - [`recall`]: the recall impact list (affected lots, shipments and customers with quantities).
+//! - [`report`]: the trace (and recall) report model over [`crate::domain::trace::Trace`]s, with
+//!   its PDF and CSV renderers.
+//! - [`suppliers`]: the supplier quality report as a table or CSV.
+//!
+//! The recall itself (what it covers, what is still open) is [`crate::domain::recall`], over
+//! the one trace the station has ([`crate::domain::trace`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +16,8 @@ use serde::{Deserialize, Serialize};
 pub mod epcis;
 pub mod from_store;
 pub mod fsma;
-pub mod recall;
+pub mod report;
+pub mod suppliers;
 
 /// What went wrong while building or rendering a compliance document.
 #[derive(Debug, thiserror::Error)]
@@ -24,11 +30,14 @@ pub enum ComplianceError {
         source: crate::gs1::Gs1Error,
     },
     /// Writing the CSV output failed (disk full, closed pipe…).
-    #[error("could not write CSV: {0}")]
+    #[error("could not write CSV")]
     Csv(#[from] csv::Error),
     /// Writing the output failed.
-    #[error("could not write output: {0}")]
+    #[error("could not write output")]
     Io(#[from] std::io::Error),
+    /// Building the XLSX workbook failed.
+    #[error("could not build the XLSX workbook")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }
 
 /// A trading partner (supplier, customer) or our own site.
@@ -51,6 +60,33 @@ pub struct LotQuantity {
     /// UN/ECE rec 20 unit code (e.g. KGM, EA).
     pub unit: String,
     pub expiry: Option<NaiveDate>,
+}
+
+/// A reference document: its type (purchase order, despatch advice, production record …) and
+/// number, the FSMA 204 KDEs "reference document type" and "reference document number".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    pub kind: String,
+    pub number: String,
+}
+
+impl Reference {
+    pub fn new(kind: impl Into<String>, number: impl Into<String>) -> Reference {
+        Reference {
+            kind: kind.into(),
+            number: number.into(),
+        }
+    }
+}
+
+/// `"PO 4711"` → type `PO`, number `4711` (no space: a number of no stated type).
+impl From<&str> for Reference {
+    fn from(s: &str) -> Reference {
+        match s.trim().split_once(char::is_whitespace) {
+            Some((kind, number)) => Reference::new(kind, number.trim()),
+            None => Reference::new("", s.trim()),
+        }
+    }
 }
 
 /// The kind of critical tracking event (FSMA 204 names).
@@ -97,7 +133,7 @@ pub struct Cte {
     /// The customer for shipping.
     pub destination: Option<Party>,
     /// Reference document (PO, despatch advice, work order) type and number.
-    pub reference: Option<String>,
+    pub reference: Option<Reference>,
 }
 
 impl Cte {

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::LotStatus;
+use super::recall::{CoveredLot, Disposition, RecallItem};
 use super::status::Role;
+use super::trace::LotRef;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -83,6 +85,37 @@ pub enum EventKind {
         role: Role,
         reason: String,
     },
+    /// A supervisor started a recall: the lots it covers and what must be accounted for (stock
+    /// on hand, shipments per customer) as they stood. The covered lots' status changes are
+    /// recorded as `LotStatusChanged` events in the same transaction.
+    RecallStarted {
+        recall: String,
+        reason: String,
+        role: Role,
+        include_derived: bool,
+        named: Vec<LotRef>,
+        lots: Vec<CoveredLot>,
+        items: Vec<RecallItem>,
+    },
+    /// A quantity of a recalled lot accounted for, at the site (`customer` = `None`) or at a
+    /// customer it was shipped to.
+    RecallAccounted {
+        recall: String,
+        gtin: String,
+        batch: String,
+        customer: Option<String>,
+        quantity: u64,
+        how: Disposition,
+        note: Option<String>,
+    },
+    /// A supervisor closed a recall; `forced` with a reason when something was still open.
+    RecallClosed {
+        recall: String,
+        role: Role,
+        forced: bool,
+        reason: Option<String>,
+        outstanding: i64,
+    },
 }
 
 impl EventKind {
@@ -97,6 +130,9 @@ impl EventKind {
             EventKind::LotStatusChanged { .. } => "lot_status_changed",
             EventKind::LotMoved { .. } => "lot_moved",
             EventKind::LotCounted { .. } => "lot_counted",
+            EventKind::RecallStarted { .. } => "recall_started",
+            EventKind::RecallAccounted { .. } => "recall_accounted",
+            EventKind::RecallClosed { .. } => "recall_closed",
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Batch-tracking rules and the events that record what happened. Pure.
 
 pub mod event;
+pub mod lot_state;
+pub mod recall;
 pub mod rules;
 pub mod status;
 pub mod trace;

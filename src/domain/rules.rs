@@ -107,28 +107,47 @@ pub fn suggest_pick(
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SupplierQuality {
     pub supplier: String,
+    /// Lots received from it.
     pub lots: u64,
     pub rejected: u64,
     pub recalled: u64,
+    /// Share of lots rejected (0.0 to 1.0).
+    pub rejection_rate: f64,
+    /// Share of lots recalled (0.0 to 1.0).
+    pub recall_rate: f64,
     /// Share of lots rejected or recalled (0.0 to 1.0).
     pub defect_rate: f64,
 }
 
 impl SupplierQuality {
     pub fn new(supplier: String, lots: u64, rejected: u64, recalled: u64) -> SupplierQuality {
-        let defect_rate = if lots == 0 {
-            0.0
-        } else {
-            (rejected + recalled) as f64 / lots as f64
+        let rate = |n: u64| {
+            if lots == 0 {
+                0.0
+            } else {
+                n as f64 / lots as f64
+            }
         };
         SupplierQuality {
             supplier,
             lots,
             rejected,
             recalled,
-            defect_rate,
+            rejection_rate: rate(rejected),
+            recall_rate: rate(recalled),
+            defect_rate: rate(rejected + recalled),
         }
     }
+}
+
+/// Worst first: highest defect rate, then more lots (more evidence), then by name.
+pub fn rank_suppliers(figures: &mut [SupplierQuality]) {
+    figures.sort_by(|a, b| {
+        b.defect_rate
+            .total_cmp(&a.defect_rate)
+            .then(b.lots.cmp(&a.lots))
+            .then(a.supplier.cmp(&b.supplier))
+    });
 }
 
 #[cfg(test)]

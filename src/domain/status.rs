@@ -40,6 +40,34 @@ pub fn transition_exists(from: LotStatus, to: LotStatus) -> bool {
     }
 }
 
+/// One entry of a lot's status history, in the order that decides (the server's order for
+/// synced events, then local events not yet synced, in log order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusStep {
+    /// The lot was received or produced in this status (only the first one counts).
+    Created(LotStatus),
+    /// A supervisor asked for this status.
+    Changed(LotStatus),
+}
+
+/// A lot's status after its history: the first creation's status, then every change that is
+/// a transition of the machine from the status reached so far. A change that is not (a
+/// release that arrives after a recall in the server's order) is kept in the log but has no
+/// effect, so every station and the server, folding the same history in the same order,
+/// land on the same status. `None` when the history has no creation.
+pub fn settle(history: impl IntoIterator<Item = StatusStep>) -> Option<LotStatus> {
+    history.into_iter().fold(None, settle_step)
+}
+
+/// One step of [`settle`].
+pub fn settle_step(current: Option<LotStatus>, step: StatusStep) -> Option<LotStatus> {
+    match (current, step) {
+        (None, StatusStep::Created(s)) => Some(s),
+        (Some(from), StatusStep::Changed(to)) if transition_exists(from, to) => Some(to),
+        _ => current,
+    }
+}
+
 /// Checks a status change: a reason, a supervisor, and a transition that exists.
 pub fn check_status_change(
     from: LotStatus,
@@ -105,5 +133,30 @@ mod tests {
             })
         );
         assert!(!transition_exists(Rejected, Released));
+    }
+
+    #[test]
+    fn settle_ignores_changes_that_the_order_made_impossible() {
+        use StatusStep::*;
+        // Two stations: one recalled, the other released the held lot; the server put the
+        // recall first, so the release has no effect anywhere.
+        let h = [
+            Created(Quarantined),
+            Changed(OnHold),
+            Changed(Recalled),
+            Changed(Released),
+        ];
+        assert_eq!(settle(h), Some(Recalled));
+        let h = [Created(Quarantined), Changed(Released), Changed(OnHold)];
+        assert_eq!(settle(h), Some(OnHold));
+        // A second receipt does not reset the status; a change before any creation is moot.
+        let h = [
+            Changed(Released),
+            Created(Quarantined),
+            Changed(Released),
+            Created(OnHold),
+        ];
+        assert_eq!(settle(h), Some(Released));
+        assert_eq!(settle([Changed(Released)]), None);
     }
 }

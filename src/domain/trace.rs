@@ -38,7 +38,7 @@ impl Direction {
 }
 
 /// A lot: GTIN and batch.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct LotRef {
     pub gtin: String,
     pub batch: String,
@@ -65,6 +65,8 @@ pub struct Link {
     pub input: LotRef,
     pub output: LotRef,
     pub quantity: i64,
+    /// When the consumption was recorded (RFC 3339, UTC).
+    pub at: String,
 }
 
 /// Stock of a lot shipped to a customer.
@@ -105,6 +107,8 @@ pub struct TraceNode {
     pub depth: u32,
     /// Quantity along the edge from the parent (consumed), `None` at the root.
     pub quantity: Option<i64>,
+    /// When that consumption was recorded (RFC 3339, UTC), `None` at the root.
+    pub at: Option<String>,
     /// The lot was already expanded elsewhere in this tree (a shared input or a cycle):
     /// its children are not repeated.
     pub repeated: bool,
@@ -174,7 +178,7 @@ pub fn trace(lot: &LotRef, direction: Direction, facts: &TraceFacts, max_depth: 
         let node = walk.expand(lot, None, 0, &mut BTreeSet::new(), &|l| {
             let next = down
                 .get(l)
-                .map(|v| v.iter().map(|e| (&e.output, e.quantity)).collect())
+                .map(|v| v.iter().map(|e| (&e.output, *e)).collect())
                 .unwrap_or_default();
             let ships = shipped.get(l).cloned().unwrap_or_default();
             (next, ships, Vec::new())
@@ -186,7 +190,7 @@ pub fn trace(lot: &LotRef, direction: Direction, facts: &TraceFacts, max_depth: 
         let node = walk.expand(lot, None, 0, &mut BTreeSet::new(), &|l| {
             let next = up
                 .get(l)
-                .map(|v| v.iter().map(|e| (&e.input, e.quantity)).collect())
+                .map(|v| v.iter().map(|e| (&e.input, *e)).collect())
                 .unwrap_or_default();
             let recs = received.get(l).cloned().unwrap_or_default();
             (next, Vec::new(), recs)
@@ -216,9 +220,9 @@ pub fn trace(lot: &LotRef, direction: Direction, facts: &TraceFacts, max_depth: 
     }
 }
 
-/// Neighbours of a lot in one direction: next lots with quantities, shipments, receipts.
+/// Neighbours of a lot in one direction: next lots with the edge to them, shipments, receipts.
 type Step<'a> = (
-    Vec<(&'a LotRef, i64)>,
+    Vec<(&'a LotRef, &'a Link)>,
     Vec<&'a ShipmentLine>,
     Vec<&'a ReceiptLine>,
 );
@@ -237,7 +241,7 @@ impl Walk {
     fn expand<'a>(
         &mut self,
         lot: &LotRef,
-        quantity: Option<i64>,
+        edge: Option<&Link>,
         depth: u32,
         seen: &mut BTreeSet<LotRef>,
         step: &dyn Fn(&LotRef) -> Step<'a>,
@@ -247,7 +251,8 @@ impl Walk {
         let mut node = TraceNode {
             lot: lot.clone(),
             depth,
-            quantity,
+            quantity: edge.map(|e| e.quantity),
+            at: edge.map(|e| e.at.clone()),
             repeated: false,
             children: Vec::new(),
             shipments: Vec::new(),
@@ -266,8 +271,8 @@ impl Walk {
             self.truncated = true;
             return node;
         }
-        for (child, q) in next {
-            let c = self.expand(child, Some(q), depth + 1, seen, step);
+        for (child, e) in next {
+            let c = self.expand(child, Some(e), depth + 1, seen, step);
             node.children.push(c);
         }
         node
@@ -287,6 +292,7 @@ mod tests {
             input: lot(i),
             output: lot(o),
             quantity: q,
+            at: "2026-01".into(),
         }
     }
 

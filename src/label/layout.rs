@@ -1,7 +1,11 @@
 //! Template + data → a laid-out label in millimetres. Pure: every renderer draws this.
 
+use std::sync::Arc;
+
+use super::LabelError;
+use super::bitmap::Bitmap;
+use super::font::{self, Face};
 use super::template::{Element, LabelData, Template, fill};
-use super::{LabelError, font};
 use crate::barcode::{self, Symbol, Symbology};
 use crate::gs1;
 
@@ -16,8 +20,19 @@ pub enum Item {
         x_mm: f32,
         y_mm: f32,
         size_pt: f32,
-        bold: bool,
+        face: &'static Face,
+        /// ZPL: a font stored in the printer instead of the resident font 0.
+        zpl_font: Option<String>,
         text: String,
+    },
+    /// An image scaled to `w_mm`×`h_mm`; ZPL prints grey below `threshold` black.
+    Image {
+        x_mm: f32,
+        y_mm: f32,
+        w_mm: f32,
+        h_mm: f32,
+        threshold: u8,
+        bitmap: Arc<Bitmap>,
     },
     /// A filled rectangle (lines and box edges).
     Rect {
@@ -104,17 +119,32 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
                 size_pt,
                 text,
                 bold,
+                font,
+                zpl_font,
                 max_width_mm,
+                face,
             } => {
+                let face = match face {
+                    Some(face) => *face,
+                    None => font::resolve(font.as_deref(), *bold).map_err(err)?,
+                };
                 let text = fill(text, data).map_err(err)?;
+                let missing = face.missing_glyphs(&text);
+                if !missing.is_empty() {
+                    return Err(err(format!(
+                        "font {} has no glyph for {missing:?} in {text:?}: change the text or choose a font that has them",
+                        face.name
+                    )));
+                }
                 let room = max_width_mm.unwrap_or(t.width_mm - x_mm);
-                check_text_fits(&text, *size_pt, *bold, room).map_err(err)?;
+                check_text_fits(face, &text, *size_pt, room).map_err(err)?;
                 check_inside(t, *x_mm, *y_mm, 0.0, size_pt * 25.4 / 72.0).map_err(err)?;
                 items.push(Item::Text {
                     x_mm: *x_mm,
                     y_mm: *y_mm,
                     size_pt: *size_pt,
-                    bold: *bold,
+                    face,
+                    zpl_font: zpl_font.clone(),
                     text,
                 });
             }
@@ -156,13 +186,15 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
                 let mut bottom = y_mm + placed.bars_height_mm();
                 let hri_item = (*hri && placed.symbol.is_linear()).then(|| {
                     let text = hri_text.clone();
-                    let w = font::text_width_mm(&text, HRI_SIZE_PT, false);
+                    let face = font::default_face();
+                    let w = face.text_width_mm(&text, HRI_SIZE_PT);
                     let x = placed.x_mm + (placed.width_mm() - w).max(0.0) / 2.0;
                     Item::Text {
                         x_mm: x,
                         y_mm: bottom + 0.8,
                         size_pt: HRI_SIZE_PT,
-                        bold: false,
+                        face,
+                        zpl_font: None,
                         text,
                     }
                 });
@@ -234,6 +266,37 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
                     h_mm: *h_mm,
                 });
             }
+            Element::Image {
+                x_mm,
+                y_mm,
+                path,
+                w_mm,
+                h_mm,
+                threshold,
+                bitmap,
+            } => {
+                let bitmap = match bitmap {
+                    Some(b) => b.clone(),
+                    None => Arc::new(Bitmap::load(&font::assets_dir(), path).map_err(err)?),
+                };
+                let natural = |px: u32| px as f32 * 25.4 / t.dpi as f32;
+                let aspect = bitmap.height as f32 / bitmap.width as f32;
+                let (w, h) = match (w_mm, h_mm) {
+                    (Some(w), Some(h)) => (*w, *h),
+                    (Some(w), None) => (*w, w * aspect),
+                    (None, Some(h)) => (h / aspect, *h),
+                    (None, None) => (natural(bitmap.width), natural(bitmap.height)),
+                };
+                check_inside(t, *x_mm, *y_mm, w, h).map_err(err)?;
+                items.push(Item::Image {
+                    x_mm: *x_mm,
+                    y_mm: *y_mm,
+                    w_mm: w,
+                    h_mm: h,
+                    threshold: *threshold,
+                    bitmap,
+                });
+            }
         }
     }
     label_gs1.sort_by(|a, b| a.ai.cmp(b.ai));
@@ -278,8 +341,8 @@ fn symbol_data(
     }
 }
 
-fn check_text_fits(text: &str, size_pt: f32, bold: bool, room_mm: f32) -> Result<(), String> {
-    let w = font::text_width_mm(text, size_pt, bold);
+fn check_text_fits(face: &Face, text: &str, size_pt: f32, room_mm: f32) -> Result<(), String> {
+    let w = face.text_width_mm(text, size_pt);
     if w > room_mm + 1e-3 {
         return Err(format!(
             "{text:?} is {w:.1} mm wide at {size_pt} pt but only {room_mm:.1} mm fit: shorten it or lower size_pt"

@@ -2,11 +2,12 @@
 //!
 //! A [`Template`] plus [`LabelData`] (key → value, from `--set`, a CSV row, a lot in the
 //! store or the template's own sample) lays out to a [`Layout`] in millimetres: text, lines,
-//! boxes and barcodes (as encoded [`Symbol`](crate::barcode::Symbol)s with their module size
+//! boxes, images and barcodes (as encoded [`Symbol`](crate::barcode::Symbol)s with their module size
 //! snapped to whole printer dots). Renderers draw a layout: [`pdf`] (vector bars, embedded
 //! font), [`png`] (preview), [`zpl`] (Zebra printers, native barcode commands).
 //! The format is documented in `docs/labels.md`.
 
+pub mod bitmap;
 pub mod font;
 pub mod layout;
 pub mod pdf;
@@ -36,6 +37,22 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
             })
             .collect()
     })
+}
+
+/// File names in `dir` ending in `.{ext}`, without it, sorted (templates, fonts).
+pub(crate) fn stems_in(dir: &std::path::Path, ext: &str) -> Vec<String> {
+    let suffix = format!(".{ext}");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(&suffix).map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
 }
 
 /// Why a template or a label cannot be made. Names the template and the element.

@@ -1,14 +1,18 @@
 //! Labels as PDF: one page per label, bars as filled vector rectangles (each dark run of a row
-//! is one rectangle), text in the embedded label font (subset, once per document).
+//! is one rectangle), text in the embedded faces (each subset, once per document), images as
+//! image XObjects (once per document, drawn on every page that shows them).
 
 use printpdf::{
-    Color, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    Rect, Rgb, TextItem,
+    Color, FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
+    Pt, RawImage, RawImageData, RawImageFormat, Rect, Rgb, TextItem, XObjectId, XObjectTransform,
 };
 
-use super::font;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::bitmap::Bitmap;
+use super::font::Face;
 
 use super::layout::{Item, Layout};
 
@@ -18,25 +22,41 @@ const MM_TO_PT: f32 = 72.0 / 25.4;
 pub fn render(labels: &[Layout], title: &str) -> Vec<u8> {
     let mut doc = PdfDocument::new(title);
     let mut warnings = Vec::new();
-    let used = |want_bold: bool| -> BTreeSet<char> {
-        labels
-            .iter()
-            .flat_map(|l| &l.items)
-            .filter_map(|i| match i {
-                Item::Text { text, bold, .. } if *bold == want_bold => Some(text.chars()),
-                _ => None,
-            })
-            .flatten()
-            .collect()
-    };
-    let regular_bytes = subset(font::REGULAR, false, &used(false));
-    let bold_bytes = subset(font::BOLD, true, &used(true));
-    let regular =
-        ParsedFont::from_bytes(&regular_bytes, 0, &mut warnings).expect("the shipped font parses");
-    let bold =
-        ParsedFont::from_bytes(&bold_bytes, 0, &mut warnings).expect("the shipped font parses");
-    let regular = doc.add_font(&regular);
-    let bold = doc.add_font(&bold);
+    // Each face the labels use, with the characters shown in it: embedded once per document,
+    // reduced to those glyphs.
+    let mut used: BTreeMap<&str, (&Face, BTreeSet<char>)> = BTreeMap::new();
+    // Each distinct image (one Arc per template element): one XObject shared by every page.
+    let mut images: Vec<(&Arc<Bitmap>, XObjectId)> = Vec::new();
+    for item in labels.iter().flat_map(|l| &l.items) {
+        match item {
+            Item::Text { face, text, .. } => used
+                .entry(face.name.as_str())
+                .or_insert_with(|| (face, BTreeSet::new()))
+                .1
+                .extend(text.chars()),
+            Item::Image { bitmap, .. } if !images.iter().any(|(b, _)| Arc::ptr_eq(b, bitmap)) => {
+                let id = doc.add_image(&RawImage {
+                    pixels: RawImageData::U8(bitmap.luma.clone()),
+                    width: bitmap.width as usize,
+                    height: bitmap.height as usize,
+                    data_format: RawImageFormat::R8,
+                    tag: Vec::new(),
+                });
+                images.push((bitmap, id));
+            }
+            _ => {}
+        }
+    }
+    let fonts: BTreeMap<&str, FontId> = used
+        .into_iter()
+        .map(|(name, (face, chars))| {
+            let bytes = subset(face, &chars);
+            let parsed = ParsedFont::from_bytes(&bytes, 0, &mut warnings)
+                .or_else(|| ParsedFont::from_bytes(face.bytes, 0, &mut warnings))
+                .expect("a face that ab_glyph parsed parses");
+            (name, doc.add_font(&parsed))
+        })
+        .collect();
     // Pages are built on every core: formatting the bars of a thousand labels is real work.
     let pages = super::par_map(labels, |label| {
         let mut ops = vec![Op::SetFillColor { col: black() }];
@@ -66,14 +86,11 @@ pub fn render(labels: &[Layout], title: &str) -> Vec<u8> {
                     x_mm,
                     y_mm,
                     size_pt,
-                    bold: is_bold,
+                    face,
                     text,
+                    ..
                 } => {
-                    let font = if *is_bold {
-                        bold.clone()
-                    } else {
-                        regular.clone()
-                    };
+                    let font = fonts[face.name.as_str()].clone();
                     let baseline = y_mm + size_pt * 0.8 / MM_TO_PT;
                     ops.extend([
                         Op::StartTextSection,
@@ -94,6 +111,32 @@ pub fn render(labels: &[Layout], title: &str) -> Vec<u8> {
                     ]);
                 }
                 Item::Barcode(b) => bars(&mut ops, b, top),
+                Item::Image {
+                    x_mm,
+                    y_mm,
+                    w_mm,
+                    h_mm,
+                    bitmap,
+                    ..
+                } => {
+                    let id = images
+                        .iter()
+                        .find(|(b, _)| Arc::ptr_eq(b, bitmap))
+                        .map(|(_, id)| id.clone())
+                        .expect("every image was added above");
+                    // At 72 dpi one pixel is one point; scale that to the printed size.
+                    ops.push(Op::UseXobject {
+                        id,
+                        transform: XObjectTransform {
+                            translate_x: Some(Pt(x_mm * MM_TO_PT)),
+                            translate_y: Some(Pt((top - y_mm - h_mm) * MM_TO_PT)),
+                            scale_x: Some(w_mm * MM_TO_PT / bitmap.width as f32),
+                            scale_y: Some(h_mm * MM_TO_PT / bitmap.height as f32),
+                            dpi: Some(72.0),
+                            ..Default::default()
+                        },
+                    });
+                }
             }
         }
         PdfPage::new(Mm(label.width_mm), Mm(label.height_mm), ops)
@@ -166,21 +209,20 @@ fn push_uint(s: &mut String, mut v: u32) {
     s.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
 }
 
-/// The font reduced to the glyphs the labels use, so a label PDF carries a few KB of font
+/// The face reduced to the glyphs the labels use, so a label PDF carries a few KB of font
 /// instead of 700 KB (printpdf subsets only with its heavy `text_layout` feature). Falls back
 /// to the whole font if subsetting fails: a bigger file beats no label.
-fn subset(bytes: &'static [u8], bold: bool, chars: &BTreeSet<char>) -> Cow<'static, [u8]> {
+fn subset(face: &Face, chars: &BTreeSet<char>) -> Cow<'static, [u8]> {
     use ab_glyph::Font;
     use allsorts::binary::read::ReadScope;
     use allsorts::font_data::FontData;
     use allsorts::subset::{CmapTarget, SubsetProfile, subset};
 
-    let face = font::face(bold);
-    let mut glyphs: Vec<u16> = chars.iter().map(|&c| face.glyph_id(c).0).collect();
+    let mut glyphs: Vec<u16> = chars.iter().map(|&c| face.font.glyph_id(c).0).collect();
     glyphs.push(0); // .notdef must stay glyph 0
     glyphs.sort_unstable();
     glyphs.dedup();
-    let subsetted = ReadScope::new(bytes)
+    let subsetted = ReadScope::new(face.bytes)
         .read::<FontData>()
         .ok()
         .and_then(|data| data.table_provider(0).ok())
@@ -195,7 +237,7 @@ fn subset(bytes: &'static [u8], bold: bool, chars: &BTreeSet<char>) -> Cow<'stat
         });
     match subsetted {
         Some(small) => Cow::Owned(small),
-        None => Cow::Borrowed(bytes),
+        None => Cow::Borrowed(face.bytes),
     }
 }
 

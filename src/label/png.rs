@@ -3,7 +3,7 @@
 use ab_glyph::{Font, PxScale, ScaleFont, point};
 use image::{GrayImage, Luma};
 
-use super::font;
+use super::font::Face;
 use super::layout::{Item, Layout};
 
 /// Renders a label at `dpi` dots per inch, black on white.
@@ -81,17 +81,41 @@ pub fn render(label: &Layout, dpi: u32) -> Vec<u8> {
                 x_mm,
                 y_mm,
                 size_pt,
-                bold,
+                face,
                 text,
+                ..
             } => {
                 draw_text(
                     &mut img,
+                    face,
                     text,
                     px(*x_mm) as f32,
                     px(*y_mm) as f32,
                     size_pt * dpi as f32 / 72.0,
-                    *bold,
                 );
+            }
+            Item::Image {
+                x_mm,
+                y_mm,
+                w_mm,
+                h_mm,
+                bitmap,
+                ..
+            } => {
+                let (x0, y0) = (px(*x_mm), px(*y_mm));
+                let (bw, bh) = (
+                    (px(x_mm + w_mm) - x0).max(1) as u32,
+                    (px(y_mm + h_mm) - y0).max(1) as u32,
+                );
+                let grey = bitmap.resample(bw, bh);
+                for (i, &g) in grey.iter().enumerate() {
+                    let (x, y) = (x0 + (i as u32 % bw) as i64, y0 + (i as u32 / bw) as i64);
+                    if x >= 0 && y >= 0 && (x as u32) < w && (y as u32) < h {
+                        // Ink darkens what is under it.
+                        let old = img.get_pixel(x as u32, y as u32)[0];
+                        img.put_pixel(x as u32, y as u32, Luma([old.min(g)]));
+                    }
+                }
             }
         }
     }
@@ -102,8 +126,8 @@ pub fn render(label: &Layout, dpi: u32) -> Vec<u8> {
 }
 
 /// Draws `text` with its top at `y` and an em of `size_px` pixels.
-fn draw_text(img: &mut GrayImage, text: &str, x: f32, y: f32, size_px: f32, bold: bool) {
-    let face = font::face(bold);
+fn draw_text(img: &mut GrayImage, face: &Face, text: &str, x: f32, y: f32, size_px: f32) {
+    let face = &face.font;
     let scale =
         PxScale::from(size_px * face.height_unscaled() / face.units_per_em().unwrap_or(1000.0));
     let scaled = face.as_scaled(scale);

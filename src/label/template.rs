@@ -19,9 +19,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use super::LabelError;
+use super::bitmap::Bitmap;
+use super::font::{self, Face};
 use crate::barcode::Symbology;
 
 /// Label data: placeholder name → value.
@@ -62,8 +66,16 @@ pub enum Element {
         text: String,
         #[serde(default)]
         bold: bool,
+        /// A font file in `assets/fonts/` by name without `.ttf` (default: DejaVu Sans).
+        font: Option<String>,
+        /// ZPL only: a font stored in the printer, used instead of the resident font 0:
+        /// one letter or digit (`"D"`), or a file such as `"E:DEJAVUSANSMONO.TTF"`.
+        zpl_font: Option<String>,
         /// Refuse the label when the text is wider (default: up to the right edge).
         max_width_mm: Option<f32>,
+        /// The face, found when the template is loaded.
+        #[serde(skip)]
+        face: Option<&'static Face>,
     },
     Barcode {
         x_mm: f32,
@@ -99,6 +111,22 @@ pub enum Element {
         #[serde(default = "default_stroke")]
         thickness_mm: f32,
     },
+    Image {
+        x_mm: f32,
+        y_mm: f32,
+        /// A PNG (or JPEG) inside the assets folder, e.g. `"logo.png"`.
+        path: String,
+        /// Printed size. Give one to keep the image's proportions, or neither to print one
+        /// image pixel per printer dot.
+        w_mm: Option<f32>,
+        h_mm: Option<f32>,
+        /// ZPL: grey levels darker than this (0-255) print black.
+        #[serde(default = "default_threshold")]
+        threshold: u8,
+        /// The pixels, read when the template is loaded.
+        #[serde(skip)]
+        bitmap: Option<Arc<Bitmap>>,
+    },
 }
 
 fn default_bar_height() -> f32 {
@@ -106,6 +134,9 @@ fn default_bar_height() -> f32 {
 }
 fn default_stroke() -> f32 {
     0.4
+}
+fn default_threshold() -> u8 {
+    128
 }
 fn yes() -> bool {
     true
@@ -118,6 +149,7 @@ impl Element {
             Element::Barcode { .. } => "barcode",
             Element::Line { .. } => "line",
             Element::Box { .. } => "box",
+            Element::Image { .. } => "image",
         }
     }
 
@@ -151,7 +183,8 @@ impl Template {
             template: origin.to_string(),
             problem,
         };
-        let t: Template = toml::from_str(text).map_err(|e| problem(e.to_string()))?;
+        let mut t: Template = toml::from_str(text)
+            .map_err(|e| element_problem(text).unwrap_or_else(|| problem(e.to_string())))?;
         if t.format != FORMAT {
             return Err(problem(format!(
                 "format {} is not supported (this Lotline reads format {FORMAT})",
@@ -183,6 +216,35 @@ impl Template {
                 }
             }
         }
+        let assets = font::assets_dir();
+        for i in 0..t.elements.len() {
+            let checked = match &mut t.elements[i] {
+                Element::Text {
+                    font,
+                    bold,
+                    zpl_font,
+                    face,
+                    ..
+                } => font::resolve(font.as_deref(), *bold)
+                    .map(|f| *face = Some(f))
+                    .and_then(|()| zpl_font.as_deref().map_or(Ok(()), check_zpl_font)),
+                Element::Image {
+                    path,
+                    w_mm,
+                    h_mm,
+                    bitmap,
+                    ..
+                } => {
+                    if w_mm.is_some_and(|w| w <= 0.0) || h_mm.is_some_and(|h| h <= 0.0) {
+                        Err("w_mm and h_mm must be above 0".to_string())
+                    } else {
+                        Bitmap::load(&assets, path).map(|b| *bitmap = Some(Arc::new(b)))
+                    }
+                }
+                _ => Ok(()),
+            };
+            checked.map_err(|p| t.element_error(i, p))?;
+        }
         Ok(t)
     }
 
@@ -198,6 +260,52 @@ impl Template {
     /// Every placeholder the template uses, sorted.
     pub fn fields(&self) -> Vec<String> {
         self.sample.keys().cloned().collect()
+    }
+}
+
+/// When a template does not read, the first `[[element]]` that does not read by itself, so
+/// the message names it (the TOML error points at the first element of the array whatever
+/// element is wrong).
+fn element_problem(text: &str) -> Option<LabelError> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let template = table.get("name")?.as_str().unwrap_or("?").to_string();
+    let elements = table.get("element")?.as_array()?;
+    elements.iter().enumerate().find_map(|(i, el)| {
+        let kind = match el.get("kind").and_then(|k| k.as_str()) {
+            Some("text") => "text",
+            Some("barcode") => "barcode",
+            Some("line") => "line",
+            Some("box") => "box",
+            Some("image") => "image",
+            _ => "?",
+        };
+        el.clone()
+            .try_into::<Element>()
+            .err()
+            .map(|e| LabelError::Element {
+                template: template.clone(),
+                element: i + 1,
+                kind,
+                problem: e.to_string().trim_end().to_string(),
+            })
+    })
+}
+
+/// A ZPL font name: one resident font letter or digit, or a font file stored in the printer
+/// (`E:NAME.TTF`, drive letter R, E, B or A).
+fn check_zpl_font(name: &str) -> Result<(), String> {
+    let resident = name.len() == 1 && name.chars().all(|c| c.is_ascii_alphanumeric());
+    let stored = name.len() > 2
+        && matches!(&name[..2], "R:" | "E:" | "B:" | "A:")
+        && name[2..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
+    if resident || stored {
+        Ok(())
+    } else {
+        Err(format!(
+            "zpl_font {name:?} is not a printer font: give a resident font (one letter or digit, e.g. \"0\") or a stored font file such as \"E:DEJAVUSANSMONO.TTF\""
+        ))
     }
 }
 
@@ -273,17 +381,7 @@ fn resolve(name_or_path: &str) -> PathBuf {
 
 /// Names of the shipped templates.
 pub fn shipped() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(templates_dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            name.strip_suffix(".toml").map(str::to_string)
-        })
-        .collect();
-    names.sort();
-    names
+    super::stems_in(&templates_dir(), "toml")
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Labels as ZPL II for Zebra-compatible thermal printers. Barcodes use the printer's own
 //! commands (sharper than bitmaps): `^BC` Code 128 / GS1-128 with explicit code-set switches
 //! and `>8` FNC1, `^BX` DataMatrix (quality 200) with `_1` FNC1, `^BQ` QR, `^BE` EAN-13,
-//! `^BU` UPC-A, `^B2` ITF-14. Text uses the scalable font 0 with `^FH` escapes.
+//! `^BU` UPC-A, `^B2` ITF-14. Text uses the resident scalable font 0 (or the element's
+//! `zpl_font`) with `^FH` escapes; images are `^GFA` graphic fields.
 
 use super::LabelError;
+use super::bitmap::Bitmap;
 use super::layout::{Item, Layout};
 use crate::barcode::Symbology;
 use crate::gs1::GS;
@@ -40,14 +42,36 @@ pub fn render(labels: &[Layout]) -> Result<String, LabelError> {
                     y_mm,
                     size_pt,
                     text,
+                    zpl_font,
                     ..
                 } => {
                     let h = (size_pt * dpi / 72.0).round() as i64;
+                    let font = match zpl_font.as_deref() {
+                        None => format!("^A0N,{h},{h}"),
+                        Some(stored) if stored.contains(':') => format!("^A@N,{h},{h},{stored}"),
+                        Some(resident) => format!("^A{resident}N,{h},{h}"),
+                    };
                     out.push_str(&format!(
-                        "^FO{},{}^A0N,{h},{h}^FH^FD{}^FS\n",
+                        "^FO{},{}{font}^FH^FD{}^FS\n",
                         dots(*x_mm),
                         dots(*y_mm),
                         escape_text(text)
+                    ));
+                }
+                Item::Image {
+                    x_mm,
+                    y_mm,
+                    w_mm,
+                    h_mm,
+                    threshold,
+                    bitmap,
+                } => {
+                    let (w, h) = (dots(*w_mm).max(1) as u32, dots(*h_mm).max(1) as u32);
+                    out.push_str(&format!(
+                        "^FO{},{}{}^FS\n",
+                        dots(*x_mm),
+                        dots(*y_mm),
+                        graphic_field(bitmap, w, h, *threshold)
                     ));
                 }
                 Item::Barcode(b) => {
@@ -134,6 +158,20 @@ pub fn code128_invocations(data: &str, gs1: bool) -> String {
     out
 }
 
+/// `^GFA,b,c,d,data`: the image at `w`×`h` dots as an uncompressed ASCII-hex graphic field;
+/// `b` and `c` are the total bytes, `d` the bytes per row (each row padded to whole bytes,
+/// 1 = black dot, most significant bit leftmost).
+pub fn graphic_field(bitmap: &Bitmap, w: u32, h: u32, threshold: u8) -> String {
+    use std::fmt::Write;
+    let (bytes, per_row) = bitmap.to_mono_rows(w, h, threshold);
+    let mut out = String::with_capacity(24 + 2 * bytes.len());
+    let _ = write!(out, "^GFA,{0},{0},{per_row},", bytes.len());
+    for b in bytes {
+        let _ = write!(out, "{b:02X}");
+    }
+    out
+}
+
 fn escape_datamatrix(data: &str) -> String {
     data.replace('_', "__").replace(GS, "_1")
 }
@@ -194,6 +232,7 @@ mod tests {
     fn gs1_128_field_has_fnc1_first_and_at_each_separator() {
         for data in [
             "0109501101530003\u{1d}10LOT-7\u{1d}3712",
+            "010950110153000310AB-12\u{1d}17271231",
             "00395011010000000019",
             "10A\u{1d}17271231",
             "0109501101530003172712311012345",

@@ -56,7 +56,53 @@ const MIGRATIONS: &[&str] = &[
                json_extract(payload, '$.quantity'), json_extract(payload, '$.supplier'),
                json_extract(payload, '$.po')
         FROM events WHERE kind = 'lot_received';",
-    // 6 (storeperf): a large site. `lots_batch`: a batch number names its lot without reading
+    // 6 (recall): recalls, the lots they cover, what must be accounted for (`customer` NULL:
+    // stock at the site) and what was; all derived from the recall_* events.
+    "CREATE TABLE recalls (
+        id TEXT PRIMARY KEY, event_seq INTEGER NOT NULL, reason TEXT NOT NULL,
+        include_derived INTEGER NOT NULL, closed_seq INTEGER, forced INTEGER,
+        close_reason TEXT, outstanding_at_close INTEGER
+    );
+    CREATE TABLE recall_lots (
+        recall TEXT NOT NULL, position INTEGER NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        named INTEGER NOT NULL, status TEXT NOT NULL, on_hand INTEGER NOT NULL,
+        PRIMARY KEY (recall, position)
+    );
+    CREATE INDEX recall_lots_lot ON recall_lots (gtin, batch);
+    CREATE TABLE recall_items (
+        recall TEXT NOT NULL, position INTEGER NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        customer TEXT, quantity INTEGER NOT NULL,
+        PRIMARY KEY (recall, position)
+    );
+    CREATE TABLE recall_accounting (
+        event_seq INTEGER PRIMARY KEY, recall TEXT NOT NULL, gtin TEXT NOT NULL,
+        batch TEXT NOT NULL, customer TEXT, quantity INTEGER NOT NULL, how TEXT NOT NULL, note TEXT
+    );
+    CREATE INDEX recall_accounting_recall ON recall_accounting (recall);",
+    // 7: sync with the central server. `server_pos` is each synced event's place in the
+    // server's order (sync metadata, not derived: a rebuild keeps it); `lot_status_log` is
+    // every lot's status history, settled in that order so stations converge; `sync_state`
+    // is the station's pull cursor and its last sync outcome.
+    "CREATE TABLE server_pos (event_id TEXT PRIMARY KEY REFERENCES events (id), pos INTEGER NOT NULL);
+    CREATE TABLE lot_status_log (
+        event_seq INTEGER PRIMARY KEY, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        status TEXT NOT NULL, change INTEGER NOT NULL
+    );
+    CREATE INDEX lot_status_log_lot ON lot_status_log (gtin, batch);
+    INSERT INTO lot_status_log (event_seq, gtin, batch, status, change)
+        SELECT seq, json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'),
+               json_extract(payload, '$.status'), 0
+        FROM events WHERE kind IN ('lot_received', 'batch_produced');
+    INSERT INTO lot_status_log (event_seq, gtin, batch, status, change)
+        SELECT seq, json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'),
+               json_extract(payload, '$.to'), 1
+        FROM events WHERE kind = 'lot_status_changed';
+    CREATE TABLE sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1), server TEXT, pull_cursor INTEGER NOT NULL DEFAULT 0,
+        last_success TEXT, last_error TEXT, last_error_at TEXT
+    );
+    INSERT INTO sync_state (id) VALUES (1);",
+    // 8 (storeperf): a large site. `lots_batch`: a batch number names its lot without reading
     // every lot; `lots_pick`: a product's released lots by expiry, covering what a pick needs;
     // stock clustered by lot (WITHOUT ROWID): a lot's and a product's stock are a few adjacent
     // rows, and a stock change writes one B-tree instead of a table and its key index.
@@ -81,6 +127,11 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("sequences", "key"),
     ("genealogy", "event_seq"),
     ("receipts", "event_seq"),
+    ("recalls", "id"),
+    ("recall_lots", "recall, position"),
+    ("recall_items", "recall, position"),
+    ("recall_accounting", "event_seq"),
+    ("lot_status_log", "event_seq"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).

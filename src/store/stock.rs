@@ -10,6 +10,10 @@
 //! - dispatch, consumption and the source of a move **take** from a row that exists (nothing
 //!   happens where the lot has no row), and a row that reaches zero or below goes;
 //! - a count **sets** the row, and a count of zero removes it.
+//!
+//! Until the flush the table lags behind: nothing else that runs inside the transaction (the
+//! other derived tables' rules) may read `stock`. None does; events carry the figures they need
+//! (a recall's on-hand quantities are in its event).
 
 use std::collections::HashMap;
 

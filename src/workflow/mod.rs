@@ -2,6 +2,8 @@
 //! all call. Each operation checks the batch-tracking rules, then records one event; a refusal
 //! writes nothing.
 
+pub mod recall;
+pub mod report;
 pub mod seed;
 
 use std::collections::BTreeMap;
@@ -13,6 +15,9 @@ use crate::domain::trace::{self, Direction, LotRef, Trace};
 use crate::domain::{EventKind, LotStatus, rules};
 use crate::gs1::{self, ParseOptions};
 use crate::store::{ExpiringLot, Lot, Product, RecordedEvent, Store, StoreError};
+
+/// The station's sync state (see [`Station::sync_state`]).
+pub use crate::store::SyncStatus as SyncState;
 
 /// Largest quantity one receipt may carry: beyond it a scan or a typo is far likelier than a
 /// real pallet.
@@ -53,12 +58,29 @@ pub enum WorkflowError {
     /// A quality-status change the rules do not allow (no reason, not a supervisor, no such
     /// transition).
     #[error("REFUSED: {0}")]
-    Status(#[from] StatusRefusal),
+    Status(StatusRefusal),
     /// The lot named is not in this store.
     #[error("no lot {batch} of GTIN {gtin} in this store: was it received here?")]
     NoSuchLot { gtin: String, batch: String },
+    /// A recall operation the rules do not allow (see [`crate::domain::recall`]).
+    #[error("REFUSED: {0}")]
+    Recall(crate::domain::recall::RecallRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+// The refusals are the message itself, not a cause under it: no `#[from]` (which would make
+// them the error's source, and `{:#}` would print them twice).
+impl From<StatusRefusal> for WorkflowError {
+    fn from(r: StatusRefusal) -> Self {
+        WorkflowError::Status(r)
+    }
+}
+
+impl From<crate::domain::recall::RecallRefusal> for WorkflowError {
+    fn from(r: crate::domain::recall::RecallRefusal) -> Self {
+        WorkflowError::Recall(r)
+    }
 }
 
 /// Who and where: recorded with every event.
@@ -695,6 +717,61 @@ impl Station {
         direction: Direction,
         gs_substitute: Option<char>,
     ) -> Result<Trace, WorkflowError> {
+        let target = self.resolve_lot(lot, gtin, gs_substitute)?;
+        self.trace_lot(&target, direction)
+    }
+
+    /// The traces of several resolved lots, one each, in order.
+    pub fn trace_lots(
+        &self,
+        lots: &[LotRef],
+        direction: Direction,
+    ) -> Result<Vec<Trace>, WorkflowError> {
+        lots.iter().map(|l| self.trace_lot(l, direction)).collect()
+    }
+
+    /// The trace of a lot already resolved (see [`Station::resolve_lot`]).
+    pub fn trace_lot(&self, lot: &LotRef, direction: Direction) -> Result<Trace, WorkflowError> {
+        let facts = self.store.trace_facts(lot, direction)?;
+        Ok(trace::trace(lot, direction, &facts, MAX_TRACE_DEPTH))
+    }
+
+    /// Resolves every lot named; refused naming all that are unknown, so one try shows every
+    /// mistake.
+    pub fn resolve_lots(
+        &self,
+        lots: &[String],
+        gtin: Option<&str>,
+        gs_substitute: Option<char>,
+    ) -> Result<Vec<LotRef>, WorkflowError> {
+        let mut found = Vec::new();
+        let mut problems = Vec::new();
+        for l in lots {
+            match self.resolve_lot(l, gtin, gs_substitute) {
+                Ok(r) if !found.contains(&r) => found.push(r),
+                Ok(_) => {}
+                Err(WorkflowError::Store(e)) => return Err(WorkflowError::Store(e)),
+                Err(e) => problems.push(format!("{l}: {e}")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(WorkflowError::Invalid(format!(
+                "nothing was done; fix these lots and try again:\n  {}",
+                problems.join("\n  ")
+            )));
+        }
+        Ok(found)
+    }
+
+    /// The lot a user names: a GS1 scan of its label (GTIN and batch from it), or a batch
+    /// number, with `gtin` to choose among products sharing it. Refused when this store does
+    /// not know the lot. Used by every command that takes a LOT (trace, recall, reports).
+    pub fn resolve_lot(
+        &self,
+        lot: &str,
+        gtin: Option<&str>,
+        gs_substitute: Option<char>,
+    ) -> Result<LotRef, WorkflowError> {
         let lot = lot.trim();
         let scanned = match gtin {
             Some(_) => None,
@@ -705,8 +782,13 @@ impl Station {
             None => LotRef::new(self.gtin_of_batch(lot, gtin)?, lot),
         };
         self.existing_lot(&target.gtin, &target.batch)?;
-        let facts = self.store.trace_facts(&target, direction)?;
-        Ok(trace::trace(&target, direction, &facts, MAX_TRACE_DEPTH))
+        Ok(target)
+    }
+
+    /// The station's sync state for the UI: backlog (events not yet acknowledged by the
+    /// server), last success, last error, the server last synced with. Two small queries.
+    pub fn sync_state(&self) -> Result<SyncState, WorkflowError> {
+        Ok(self.store.sync_status()?)
     }
 
     /// The lot a command names by GTIN and batch; refused (`NoSuchLot`) when this store does

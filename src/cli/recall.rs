@@ -1,0 +1,399 @@
+//! `lotline recall …`: start a recall, account for what it covers, close it, look it up.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::report::{ReportFormat, write_report};
+use super::workflow::open_station;
+use super::{CmdResult, Globals};
+use crate::domain::recall::{Disposition, HolderChoice, RecallStatus, holder_name};
+use crate::domain::status::Role;
+use crate::workflow::recall::{AccountRequest, RecallRequest, RecallStarted};
+
+#[derive(Debug, Args)]
+pub struct RecallArgs {
+    #[command(subcommand)]
+    pub command: RecallCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecallCommand {
+    /// Start a recall (supervisor): marks the lots recalled and lists the affected shipments
+    /// and customers with quantities.
+    Start {
+        /// The lots: a scan of each lot's GS1 label, or its batch number.
+        #[arg(required = true)]
+        lots: Vec<String>,
+        /// Why: recorded in the event log, and on every lot's status change. Required.
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// The product, when a batch number is shared by several products.
+        #[arg(long)]
+        gtin: Option<String>,
+        /// Also recall every lot made from these (forward through the genealogy).
+        #[arg(long)]
+        include_derived: bool,
+        /// Show what the recall would cover; record nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Who is acting (`LOTLINE_ROLE`); only a supervisor may start a recall.
+        #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
+        role: Role,
+        #[arg(long)]
+        gs: Option<char>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where a recall stands: each lot at the site and at each customer, accounted for or not.
+    Status {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Account for a quantity of a recalled lot (returned, destroyed, found on hand …).
+    Account {
+        id: String,
+        /// The lot: a scan of its label, or its batch number.
+        lot: String,
+        #[arg(long)]
+        quantity: u64,
+        /// What happened to it.
+        #[arg(long, value_enum)]
+        how: Disposition,
+        /// The customer who held it (when the lot went to several places).
+        #[arg(long, conflicts_with = "site")]
+        customer: Option<String>,
+        /// It was stock at this site (when the lot also went to customers).
+        #[arg(long)]
+        site: bool,
+        /// Free text kept with the record (required with --how other).
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        gtin: Option<String>,
+        #[arg(long)]
+        gs: Option<char>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a recall (supervisor): refused while anything is unaccounted for, unless --force
+    /// with a reason.
+    Close {
+        id: String,
+        /// Close although items are still open (needs --reason).
+        #[arg(long)]
+        force: bool,
+        /// Why it is closed with items open.
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
+        role: Role,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The recall report: where the recall stands and the forward trace of its lots, as PDF
+    /// or CSV (by the file's extension).
+    Report {
+        id: String,
+        /// Output file: .pdf or .csv.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every recall, newest first, with what is still open.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(args: RecallArgs, globals: &Globals) -> CmdResult {
+    let mut station = open_station(globals)?;
+    match args.command {
+        RecallCommand::Start {
+            lots,
+            reason,
+            gtin,
+            include_derived,
+            dry_run,
+            role,
+            gs,
+            json,
+        } => {
+            let req = RecallRequest {
+                lots,
+                gtin,
+                reason,
+                role,
+                include_derived,
+                gs_substitute: gs,
+            };
+            let today = chrono::Local::now().date_naive();
+            let r = station.start_recall(&req, today, dry_run)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                print!("{}", render_started(&r));
+            }
+        }
+        RecallCommand::Status { id, json } => {
+            let s = station.recall_status(&id)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                print!("{}", render_status(&s));
+            }
+        }
+        RecallCommand::Account {
+            id,
+            lot,
+            quantity,
+            how,
+            customer,
+            site,
+            note,
+            gtin,
+            gs,
+            json,
+        } => {
+            let holder = match (customer, site) {
+                (Some(c), _) => HolderChoice::Customer(c.trim().to_string()),
+                (None, true) => HolderChoice::Site,
+                (None, false) => HolderChoice::Any,
+            };
+            let req = AccountRequest {
+                recall: id,
+                lot,
+                gtin,
+                holder,
+                quantity,
+                how,
+                note,
+                gs_substitute: gs,
+            };
+            let s = station.account_recall(&req)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                let a = s.accounting.last().expect("just recorded");
+                println!(
+                    "recall {}: {} of lot {} {} accounted for as {}; {} open items, {} units outstanding",
+                    s.record.id,
+                    a.quantity,
+                    a.lot,
+                    holder_name(&a.customer),
+                    a.how.name(),
+                    s.open_items,
+                    s.outstanding
+                );
+            }
+        }
+        RecallCommand::Close {
+            id,
+            force,
+            reason,
+            role,
+            json,
+        } => {
+            let s = station.close_recall(&id, role, force, reason.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                let forced = match s.record.closed.as_ref() {
+                    Some(c) if c.forced => format!(
+                        " with {} units unaccounted for ({})",
+                        c.outstanding,
+                        c.reason.as_deref().unwrap_or("")
+                    ),
+                    _ => String::new(),
+                };
+                println!("recall {} closed{forced}", s.record.id);
+            }
+        }
+        RecallCommand::Report { id, out, json } => {
+            let format = ReportFormat::of(&out)?;
+            let report = station.recall_report(&id)?;
+            write_report(&report, format, &out, json)?;
+        }
+        RecallCommand::List { json } => {
+            let all = station.recalls()?;
+            if json {
+                println!("{}", serde_json::to_string(&all)?);
+            } else if all.is_empty() {
+                println!("no recalls in this store");
+            } else {
+                for s in &all {
+                    println!(
+                        "{}  {}  {}  {} lots, {} open items ({} units)  {}",
+                        s.record.id,
+                        date(&s.record.started_at),
+                        state(s),
+                        s.record.lots.len(),
+                        s.open_items,
+                        s.outstanding,
+                        s.record.reason
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn date(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
+}
+
+fn state(s: &RecallStatus) -> &'static str {
+    match &s.record.closed {
+        None => "open",
+        Some(c) if c.forced => "closed (forced)",
+        Some(_) => "closed",
+    }
+}
+
+/// What a started recall covers, for the supervisor at the terminal.
+fn render_started(r: &RecallStarted) -> String {
+    let p = &r.plan;
+    let mut out = match &r.id {
+        Some(id) => format!("recall {id} started: {}\n", r.reason),
+        None => format!("DRY RUN (nothing recorded): {}\n", r.reason),
+    };
+    out.push_str(&format!(
+        "lots covered ({}{}):\n",
+        p.lots.len(),
+        if p.include_derived {
+            ", with every lot made from them"
+        } else {
+            ""
+        }
+    ));
+    for l in &p.lots {
+        let change = if r.marked.contains(&l.lot) {
+            format!("{} -> recalled", l.status.name())
+        } else {
+            format!("stays {}", l.status.name())
+        };
+        out.push_str(&format!(
+            "  {}{}  {change}, {} on hand\n",
+            l.lot,
+            if l.named { " (named)" } else { "" },
+            l.on_hand
+        ));
+    }
+    out.push_str(&format!("affected shipments ({}):\n", p.shipments.len()));
+    for s in &p.shipments {
+        let reference = s
+            .shipment
+            .as_ref()
+            .map(|r| format!(", shipment {r}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}  {}  {} to {}{reference}\n",
+            date(&s.at),
+            s.lot,
+            s.quantity,
+            s.customer
+        ));
+    }
+    out.push_str(&format!("customers ({}):\n", p.customers.len()));
+    for c in &p.customers {
+        let lots: Vec<&str> = c.lots.iter().map(|l| l.batch.as_str()).collect();
+        out.push_str(&format!(
+            "  {}: {} in {} shipments (lots {})\n",
+            c.customer,
+            c.quantity,
+            c.shipments,
+            lots.join(", ")
+        ));
+    }
+    if !p.not_covered.is_empty() {
+        let lots: Vec<String> = p.not_covered.iter().map(|l| l.to_string()).collect();
+        out.push_str(&format!(
+            "NOT covered, made from these lots ({}): {} — add --include-derived to recall them too\n",
+            lots.len(),
+            lots.join(", ")
+        ));
+    }
+    if p.truncated {
+        out.push_str("WARNING: the genealogy goes deeper than the trace follows\n");
+    }
+    let units: i64 = p.items.iter().map(|i| i.quantity).sum();
+    out.push_str(&format!(
+        "to account for: {} items, {units} units",
+        p.items.len()
+    ));
+    match &r.id {
+        Some(id) => out.push_str(&format!(
+            " (lotline recall account {id} LOT --quantity N --how returned|destroyed|on-hand|consumed|other)\n"
+        )),
+        None => out.push('\n'),
+    }
+    out
+}
+
+/// A recall's state, item by item, then what was recorded.
+fn render_status(s: &RecallStatus) -> String {
+    let r = &s.record;
+    let mut out = format!("recall {}: {}\n", r.id, state(s));
+    out.push_str(&format!(
+        "reason: {}\nstarted {} by {}{}\n",
+        r.reason,
+        date(&r.started_at),
+        r.started_by,
+        if r.include_derived {
+            ", with derived lots"
+        } else {
+            ""
+        }
+    ));
+    if let Some(c) = &r.closed {
+        out.push_str(&format!("closed {} by {}", date(&c.at), c.by));
+        if c.forced {
+            out.push_str(&format!(
+                ", FORCED with {} units unaccounted for: {}",
+                c.outstanding,
+                c.reason.as_deref().unwrap_or("")
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str("items (expected / accounted / outstanding):\n");
+    for i in &s.items {
+        out.push_str(&format!(
+            "  {} {}: {} / {} / {}{}\n",
+            i.lot,
+            holder_name(&i.customer),
+            i.expected,
+            i.accounted,
+            i.outstanding,
+            if i.outstanding == 0 { "  done" } else { "" }
+        ));
+    }
+    if !s.accounting.is_empty() {
+        out.push_str("accounted:\n");
+        for a in &s.accounting {
+            let note = a
+                .note
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {}  {} {}: {} {}{note}, by {}\n",
+                date(&a.at),
+                a.lot,
+                holder_name(&a.customer),
+                a.quantity,
+                a.how.name(),
+                a.actor
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "{} open items, {} units outstanding\n",
+        s.open_items, s.outstanding
+    ));
+    out
+}

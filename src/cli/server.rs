@@ -1,0 +1,165 @@
+//! `lotline server`: run the central server, and manage its tokens.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use super::{CmdResult, EXIT_REFUSED, Globals};
+use crate::server::api::Role;
+use crate::server::{DbUrl, auth};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The server's database is `--db` (global): `sqlite:PATH` (default: lotline-server.db in the user's data directory) or `postgres://user@host:port/db`."
+)]
+pub struct ServerArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(subcommand)]
+    command: Option<ServerCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCommand {
+    /// Manage bearer tokens (stored hashed; a new token is shown once).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a station or a person.
+    Create {
+        /// Who the token speaks for (the station's name).
+        #[arg(long)]
+        station: String,
+        /// station: push and pull; supervisor: also hold/release/recall; admin: also tokens.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id (or the token itself).
+    Revoke {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tokens (never the secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn db_url(globals: &Globals) -> DbUrl {
+    globals
+        .db
+        .as_ref()
+        .map(|p| DbUrl::parse(&p.to_string_lossy()))
+        .unwrap_or_else(DbUrl::default_sqlite)
+}
+
+pub fn run(args: ServerArgs, globals: &Globals) -> CmdResult {
+    let url = db_url(globals);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let db = url.open().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        match args.command {
+            None => {
+                crate::server::serve(args.listen, db)
+                    .await
+                    .with_context(|| format!("serving on {}", args.listen))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(ServerCommand::Token { command }) => token(command, db.as_ref()).await,
+        }
+    })
+}
+
+async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore) -> CmdResult {
+    match cmd {
+        TokenCommand::Create {
+            station,
+            role,
+            expires,
+            json,
+        } => {
+            let (token, info) = auth::create(db, &station, role, expires)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                println!("{}", serde_json::json!({ "token": token, "id": info.id }));
+            } else {
+                println!("{token}");
+                eprintln!(
+                    "token {} for {} ({}): shown once, keep it safe{}",
+                    info.id,
+                    info.station,
+                    info.role.name(),
+                    info.expires
+                        .map(|e| format!("; expires {e}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::Revoke { id, json } => {
+            let done = auth::revoke(db, &id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                println!("{}", serde_json::json!({ "revoked": done, "id": id }));
+            } else if done {
+                println!("token {id} revoked");
+            } else {
+                eprintln!("no token {id}: `lotline server token list` shows the ids");
+            }
+            Ok(if done {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_REFUSED)
+            })
+        }
+        TokenCommand::List { json } => {
+            let tokens: Vec<_> = db
+                .tokens()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .iter()
+                .map(auth::info)
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string(&tokens)?);
+            } else {
+                for t in tokens {
+                    println!(
+                        "{}  {:<10} {:<20} created {}{}{}",
+                        t.id,
+                        t.role.name(),
+                        t.station,
+                        t.created,
+                        t.expires
+                            .map(|e| format!(", expires {e}"))
+                            .unwrap_or_default(),
+                        t.revoked
+                            .map(|r| format!(", REVOKED {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The wire types of the HTTP/JSON API (`/api/v1`), shared by the server and the station's
+//! sync client. The OpenAPI document (docs/openapi.json) describes these shapes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{EventKind, LotStatus};
+
+/// The API version prefix.
+pub const PREFIX: &str = "/api/v1";
+
+/// Largest request body the server reads (bytes); larger ones are refused with 413.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Most events one push may carry; more is refused with 413.
+pub const MAX_PUSH_EVENTS: usize = 5_000;
+
+/// Most events one pull returns.
+pub const MAX_PULL_EVENTS: usize = 5_000;
+
+/// Who a token speaks for. Each role may do what the ones before it may.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A station: pushes its events, pulls the others', reads lots and traces.
+    Station,
+    /// A supervisor: also holds, releases, rejects and recalls lots, sees the stations.
+    Supervisor,
+    /// An administrator: also manages tokens.
+    Admin,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Station => "station",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        [Role::Station, Role::Supervisor, Role::Admin]
+            .into_iter()
+            .find(|r| r.name() == name)
+    }
+}
+
+/// An event as it travels: the station's record of it, with its original id, time, station
+/// and actor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireEvent {
+    pub id: String,
+    pub at: String,
+    pub station: String,
+    pub actor: String,
+    pub event: EventKind,
+}
+
+/// `POST /sync/push`: a batch of the station's outbox, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub events: Vec<WireEvent>,
+    /// The station's outbox length before this push (shown in the station list).
+    #[serde(default)]
+    pub backlog: u64,
+}
+
+/// An event the server holds, and where in its order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acked {
+    pub id: String,
+    pub pos: i64,
+}
+
+/// The answer to a push: every event of the batch is held by the server (new or not).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub acked: Vec<Acked>,
+    /// How many of them were new.
+    pub stored: u64,
+}
+
+/// An event in the server's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerEvent {
+    pub pos: i64,
+    #[serde(flatten)]
+    pub event: WireEvent,
+}
+
+/// `GET /sync/pull?after=N`: the events after position `N` that the station lacks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub events: Vec<ServerEvent>,
+    /// The cursor to ask from next time (the last position looked at).
+    pub next: i64,
+    /// More events wait beyond `next`.
+    pub more: bool,
+}
+
+/// Every 4xx and 5xx answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What is wrong.
+    pub error: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// `POST /lots/{gtin}/{batch}/status`: a supervisor's hold, release, reject or recall.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub to: LotStatus,
+    pub reason: String,
+}
+
+/// A station as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationView {
+    pub name: String,
+    /// Last push or pull (RFC 3339, UTC).
+    pub last_seen: Option<String>,
+    /// Outbox length the station reported at its last push.
+    pub backlog: u64,
+    /// Events received from it.
+    pub pushed: u64,
+    /// The last position it pulled from.
+    pub pulled_up_to: i64,
+}
+
+/// `POST /tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub station: String,
+    pub role: Role,
+    /// Days until it expires; never when absent.
+    pub expires_days: Option<u32>,
+}
+
+/// A token's record (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Public id (the part after `llt_`), for revoking.
+    pub id: String,
+    pub station: String,
+    pub role: Role,
+    pub created: String,
+    pub expires: Option<String>,
+    pub revoked: Option<String>,
+}
+
+/// A new token: shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewToken {
+    pub token: String,
+    #[serde(flatten)]
+    pub info: TokenInfo,
+}

@@ -1,0 +1,255 @@
+//! The server's database: one trait, [`ServerStore`], with an embedded SQLite and a
+//! PostgreSQL implementation. The server keeps nothing outside it, so several server
+//! processes may share one PostgreSQL.
+//!
+//! Tables (both back-ends, prefixed `server_` so they never mix with a station store):
+//! `server_events` (every event once, by id, `pos` = the server's order, with the lot columns
+//! the views look up by), `server_stations` (last seen, reported backlog, pull cursor),
+//! `server_tokens` (hashed bearer tokens).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::NaiveDate;
+
+use super::api::{Acked, Role, ServerEvent, StationView, WireEvent};
+use crate::domain::{EventKind, LotStatus};
+
+/// A boxed future, so the trait can be used as `dyn ServerStore`.
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + Send + 'a>>;
+
+/// What can go wrong with the server's database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database failed or cannot be reached.
+    #[error("the server database failed: {0}")]
+    Backend(String),
+    /// `--db` names something that is not a server database.
+    #[error("{0}")]
+    Refused(String),
+    /// A stored event does not decode (written by a newer Lotline, or damaged).
+    #[error("stored event {pos} does not decode: {reason}")]
+    BadEvent { pos: i64, reason: String },
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Backend(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for DbError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        DbError::Backend(match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        })
+    }
+}
+
+/// An event ready to store: the station's record, its payload as JSON, and the columns the
+/// views look up by.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub at: String,
+    pub station: String,
+    pub actor: String,
+    pub kind: String,
+    pub payload: String,
+    /// The station (token) that pushed it; `None` for events recorded at the server, which
+    /// every station pulls.
+    pub origin: Option<String>,
+    pub gtin: Option<String>,
+    pub batch: Option<String>,
+    pub into_gtin: Option<String>,
+    pub into_batch: Option<String>,
+    pub expiry: Option<String>,
+    pub status_to: Option<String>,
+}
+
+impl NewEvent {
+    pub fn new(w: &WireEvent, origin: Option<&str>) -> NewEvent {
+        let (gtin, batch, into, expiry, status_to) = match &w.event {
+            EventKind::ProductRegistered { gtin, .. } => (Some(gtin), None, None, None, None),
+            EventKind::LotReceived {
+                gtin,
+                batch,
+                expiry,
+                ..
+            }
+            | EventKind::BatchProduced {
+                gtin,
+                batch,
+                expiry,
+                ..
+            } => (Some(gtin), Some(batch), None, *expiry, None),
+            EventKind::LotConsumed {
+                gtin,
+                batch,
+                into_gtin,
+                into_batch,
+                ..
+            } => (
+                Some(gtin),
+                Some(batch),
+                Some((into_gtin, into_batch)),
+                None,
+                None,
+            ),
+            EventKind::LotDispatched { gtin, batch, .. }
+            | EventKind::LotMoved { gtin, batch, .. }
+            | EventKind::LotCounted { gtin, batch, .. } => {
+                (Some(gtin), Some(batch), None, None, None)
+            }
+            EventKind::LotStatusChanged {
+                gtin, batch, to, ..
+            } => (Some(gtin), Some(batch), None, None, Some(to.name())),
+            EventKind::RecallAccounted { gtin, batch, .. } => {
+                (Some(gtin), Some(batch), None, None, None)
+            }
+            EventKind::RecallStarted { .. } | EventKind::RecallClosed { .. } => {
+                (None, None, None, None, None)
+            }
+        };
+        NewEvent {
+            id: w.id.clone(),
+            at: w.at.clone(),
+            station: w.station.clone(),
+            actor: w.actor.clone(),
+            kind: w.event.name().to_string(),
+            payload: serde_json::to_string(&w.event).expect("events serialise"),
+            origin: origin.map(str::to_string),
+            gtin: gtin.cloned(),
+            batch: batch.cloned(),
+            into_gtin: into.map(|i| i.0.clone()),
+            into_batch: into.map(|i| i.1.clone()),
+            expiry: expiry.map(|d| d.to_string()),
+            status_to: status_to.map(str::to_string),
+        }
+    }
+}
+
+/// Which events a view needs, each answered from an index.
+#[derive(Debug, Clone)]
+pub enum EventFilter {
+    /// Every event of one lot (received, produced, moved, counted, consumed, shipped, status).
+    Lot { gtin: String, batch: String },
+    /// Consumptions into one lot (its inputs).
+    ConsumedInto { gtin: String, batch: String },
+}
+
+/// Which lots a list needs.
+#[derive(Debug, Clone)]
+pub enum LotFilter {
+    /// Lots received or produced with an expiry on or before this date.
+    ExpiringBy(NaiveDate),
+    /// Lots that were ever given this status by a change.
+    EverSetTo(LotStatus),
+}
+
+/// A token as stored: the SHA-256 of the secret, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: String,
+    pub hash: String,
+    pub station: String,
+    pub role: Role,
+    pub created: String,
+    pub expires: Option<String>,
+    pub revoked: Option<String>,
+}
+
+/// The server's tables, for both back-ends; `pos` is the column type of the server's order
+/// (`INTEGER PRIMARY KEY AUTOINCREMENT` in SQLite, `BIGSERIAL PRIMARY KEY` in PostgreSQL).
+pub(super) fn schema(pos: &str) -> String {
+    SCHEMA.replace("{pos}", pos)
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS server_events (
+    pos {pos},
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL, station TEXT NOT NULL, actor TEXT NOT NULL,
+    kind TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT,
+    gtin TEXT, batch TEXT, into_gtin TEXT, into_batch TEXT, expiry TEXT, status_to TEXT,
+    received TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS server_events_lot ON server_events (gtin, batch);
+CREATE INDEX IF NOT EXISTS server_events_into ON server_events (into_gtin, into_batch);
+CREATE INDEX IF NOT EXISTS server_events_expiry ON server_events (expiry);
+CREATE INDEX IF NOT EXISTS server_events_status ON server_events (status_to);
+CREATE TABLE IF NOT EXISTS server_stations (
+    name TEXT PRIMARY KEY, last_seen TEXT, backlog BIGINT NOT NULL DEFAULT 0,
+    pushed BIGINT NOT NULL DEFAULT 0, pulled_up_to BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS server_tokens (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, station TEXT NOT NULL, role TEXT NOT NULL,
+    created TEXT NOT NULL, expires TEXT, revoked TEXT
+);
+";
+
+/// A stored event's row, decoded.
+pub(super) fn decode_row(
+    pos: i64,
+    id: String,
+    at: String,
+    station: String,
+    actor: String,
+    payload: &str,
+) -> Result<ServerEvent, DbError> {
+    let event = serde_json::from_str(payload).map_err(|e| DbError::BadEvent {
+        pos,
+        reason: e.to_string(),
+    })?;
+    Ok(ServerEvent {
+        pos,
+        event: WireEvent {
+            id,
+            at,
+            station,
+            actor,
+            event,
+        },
+    })
+}
+
+/// An event in the server's order with the station that pushed it.
+pub type Stored = (ServerEvent, Option<String>);
+
+/// The server's database. Every method is one transaction.
+pub trait ServerStore: Send + Sync + 'static {
+    /// Stores each event once by id, in the batch's order, in one transaction that also
+    /// records the pushing station's last-seen time and backlog; answers the position of
+    /// every event of the batch (new or already held) in the batch's order, and how many were
+    /// new. Pushes are serialised, so positions become visible in order.
+    fn ingest<'a>(
+        &'a self,
+        origin: Option<&'a str>,
+        backlog: u64,
+        events: &'a [NewEvent],
+    ) -> Fut<'a, (Vec<Acked>, u64)>;
+
+    /// Up to `limit` events after position `after`, in order.
+    fn events_after(&self, after: i64, limit: usize) -> Fut<'_, Vec<Stored>>;
+
+    /// Records a station's pull (last seen, cursor).
+    fn note_pull<'a>(&'a self, station: &'a str, cursor: i64) -> Fut<'a, ()>;
+
+    /// The events a view needs, in the server's order.
+    fn events_where(&self, filter: EventFilter) -> Fut<'_, Vec<ServerEvent>>;
+
+    /// Distinct lots (gtin, batch) for a list, sorted.
+    fn lots_where(&self, filter: LotFilter) -> Fut<'_, Vec<(String, String)>>;
+
+    fn stations(&self) -> Fut<'_, Vec<StationView>>;
+
+    fn put_token(&self, token: TokenRecord) -> Fut<'_, ()>;
+
+    fn token_by_hash(&self, hash: String) -> Fut<'_, Option<TokenRecord>>;
+
+    fn tokens(&self) -> Fut<'_, Vec<TokenRecord>>;
+
+    /// Marks a token revoked; false when there is no such token.
+    fn revoke_token(&self, id: String, at: String) -> Fut<'_, bool>;
+}

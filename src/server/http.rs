@@ -1,0 +1,501 @@
+//! The HTTP layer: routes under `/api/v1`, the bearer-token check and role of each route,
+//! the body size limit, and JSON errors (`{"error": …, "hint": …}`) for every refusal.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::api::{
+    self, ErrorBody, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, NewToken, PullResponse,
+    PushRequest, PushResponse, Role, StatusChange, TokenRequest,
+};
+use super::auth::{self, Caller, CheckError};
+use super::db::{DbError, NewEvent, ServerStore};
+use super::views::{self, StatusError};
+use crate::domain::trace::{Direction, LotRef};
+
+/// The OpenAPI document, as kept in the repository.
+pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
+
+/// Every route: method and path (under [`api::PREFIX`]). docs/openapi.json documents each
+/// (a test checks both ways).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/openapi.json"),
+    ("post", "/sync/push"),
+    ("get", "/sync/pull"),
+    ("get", "/events"),
+    ("get", "/lots/{gtin}/{batch}"),
+    ("post", "/lots/{gtin}/{batch}/status"),
+    ("get", "/trace/{gtin}/{batch}"),
+    ("get", "/expiry"),
+    ("get", "/recalls"),
+    ("get", "/stations"),
+    ("get", "/tokens"),
+    ("post", "/tokens"),
+    ("delete", "/tokens/{id}"),
+];
+
+type Db = Arc<dyn ServerStore>;
+
+/// The API's router over a database.
+pub fn router(db: Db) -> Router {
+    let v1 = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/sync/push", post(push))
+        .route("/sync/pull", get(pull))
+        .route("/events", get(events))
+        .route("/lots/{gtin}/{batch}", get(lot))
+        .route("/lots/{gtin}/{batch}/status", post(change_status))
+        .route("/trace/{gtin}/{batch}", get(trace))
+        .route("/expiry", get(expiry))
+        .route("/recalls", get(recalls))
+        .route("/stations", get(stations))
+        .route("/tokens", get(tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token));
+    Router::new()
+        .nest(api::PREFIX, v1)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(refuse_declared_oversize))
+        .with_state(db)
+}
+
+/// A refusal or failure, answered as JSON.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, error: impl Into<String>, hint: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: error.into(),
+                hint: hint.into(),
+            },
+        }
+    }
+
+    fn bad(error: impl Into<String>, hint: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, error, hint)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            e.to_string(),
+            "the server's database is unavailable; retry later (stations retry by themselves)",
+        )
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(e: PathRejection) -> ApiError {
+        ApiError::bad(e.body_text(), "see /api/v1/openapi.json for the paths")
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> ApiError {
+        ApiError::bad(
+            e.body_text(),
+            "see /api/v1/openapi.json for the query parameters",
+        )
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// The caller, from `Authorization: Bearer …`.
+impl FromRequestParts<Db> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, db: &Db) -> Result<Caller, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            });
+        match auth::check(db.as_ref(), token).await {
+            Ok(c) => Ok(c),
+            Err(CheckError::Refused(r)) => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                r.to_string(),
+                r.hint(),
+            )),
+            Err(CheckError::Db(e)) => Err(e.into()),
+        }
+    }
+}
+
+impl Caller {
+    fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role >= role {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this needs the {} role; the token of {} has the {} role",
+                role.name(),
+                self.station,
+                self.role.name()
+            ),
+            "use a token with that role (an admin creates one with `lotline server token create --role …`)",
+        ))
+    }
+}
+
+/// A JSON body within the size limit, refused with a JSON 413/400 otherwise.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Body<T>, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                ApiError::bad(e.body_text(), "send the request again")
+            }
+        })?;
+        serde_json::from_slice(&bytes).map(Body).map_err(|e| {
+            ApiError::bad(
+                format!("the request body is not valid JSON for this call: {e}"),
+                "see /api/v1/openapi.json for the body this call takes",
+            )
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than {MAX_BODY} bytes"),
+        format!("send smaller batches (at most {MAX_PUSH_EVENTS} events per push)"),
+    )
+}
+
+/// A body whose declared length is over the limit is refused before a byte of it is read
+/// (one without a length is cut at the limit by [`Body`]).
+async fn refuse_declared_oversize(req: Request, next: axum::middleware::Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large().into_response();
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such route",
+        "the API is under /api/v1; see /api/v1/openapi.json",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this route does not take that method",
+        "see /api/v1/openapi.json",
+    )
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+async fn push(
+    State(db): State<Db>,
+    caller: Caller,
+    Body(req): Body<PushRequest>,
+) -> ApiResult<PushResponse> {
+    caller.require(Role::Station)?;
+    if req.events.len() > MAX_PUSH_EVENTS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} events in one push; at most {MAX_PUSH_EVENTS}",
+                req.events.len()
+            ),
+            "split the outbox into smaller batches",
+        ));
+    }
+    // The whole batch is checked before anything is written.
+    for (i, e) in req.events.iter().enumerate() {
+        let problem = if uuid::Uuid::parse_str(&e.id).is_err() {
+            Some(format!("its id {:?} is not a UUID", e.id))
+        } else if chrono::DateTime::parse_from_rfc3339(&e.at).is_err() {
+            Some(format!("its time {:?} is not RFC 3339", e.at))
+        } else if e.station.trim().is_empty() || e.actor.trim().is_empty() {
+            Some("it names no station or actor".to_string())
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("event {i} of the batch cannot be stored: {p}"),
+                "nothing of this batch was stored; push events as the station recorded them",
+            ));
+        }
+    }
+    let rows: Vec<NewEvent> = req
+        .events
+        .iter()
+        .map(|e| NewEvent::new(e, Some(&caller.station)))
+        .collect();
+    let (acked, stored) = db.ingest(Some(&caller.station), req.backlog, &rows).await?;
+    Ok(Json(PushResponse { acked, stored }))
+}
+
+#[derive(Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(db): State<Db>,
+    caller: Caller,
+    q: Result<Query<PullQuery>, QueryRejection>,
+) -> ApiResult<PullResponse> {
+    caller.require(Role::Station)?;
+    let Query(q) = q?;
+    let page = page(db.as_ref(), &q, Some(&caller.station)).await?;
+    db.note_pull(&caller.station, q.after).await?;
+    Ok(Json(page))
+}
+
+/// A page of events after the cursor, without those `exclude` pushed; `next` is the last
+/// position looked at, so a page of only excluded events still moves the cursor.
+async fn page(
+    db: &dyn ServerStore,
+    q: &PullQuery,
+    exclude: Option<&str>,
+) -> Result<PullResponse, DbError> {
+    let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
+    let rows = db.events_after(q.after, limit).await?;
+    let more = rows.len() == limit;
+    let next = rows.last().map_or(q.after, |(e, _)| e.pos);
+    let events = rows
+        .into_iter()
+        .filter(|(_, origin)| exclude.is_none() || origin.as_deref() != exclude)
+        .map(|(e, _)| e)
+        .collect();
+    Ok(PullResponse { events, next, more })
+}
+
+/// Every event in the server's order (audit, checks): admin only.
+async fn events(
+    State(db): State<Db>,
+    caller: Caller,
+    q: Result<Query<PullQuery>, QueryRejection>,
+) -> ApiResult<PullResponse> {
+    caller.require(Role::Admin)?;
+    let Query(q) = q?;
+    Ok(Json(page(db.as_ref(), &q, None).await?))
+}
+
+fn lot_ref(gtin: &str, batch: &str) -> Result<LotRef, ApiError> {
+    let gtin = crate::gs1::normalize_gtin(gtin).map_err(|e| {
+        ApiError::bad(
+            format!("{gtin:?} is not a GTIN: {e}"),
+            "give the product's GTIN (8, 12, 13 or 14 digits)",
+        )
+    })?;
+    if batch.is_empty() || batch.len() > 20 {
+        return Err(ApiError::bad(
+            format!("{batch:?} is not a batch number"),
+            "a GS1 batch/lot number has 1 to 20 characters",
+        ));
+    }
+    Ok(LotRef::new(gtin, batch))
+}
+
+fn no_lot(l: &LotRef) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no lot {} of GTIN {} on the server", l.batch, l.gtin),
+        "has the station that received it synced?",
+    )
+}
+
+async fn lot(
+    State(db): State<Db>,
+    caller: Caller,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Station)?;
+    let Path((gtin, batch)) = p?;
+    let l = lot_ref(&gtin, &batch)?;
+    let state = views::lot(db.as_ref(), &l)
+        .await?
+        .ok_or_else(|| no_lot(&l))?;
+    Ok(Json(state).into_response())
+}
+
+#[derive(Serialize)]
+struct StatusAnswer {
+    event_id: String,
+    pos: i64,
+    lot: crate::domain::lot_state::LotState,
+}
+
+async fn change_status(
+    State(db): State<Db>,
+    caller: Caller,
+    p: Result<Path<(String, String)>, PathRejection>,
+    Body(req): Body<StatusChange>,
+) -> ApiResult<StatusAnswer> {
+    caller.require(Role::Supervisor)?;
+    let Path((gtin, batch)) = p?;
+    let l = lot_ref(&gtin, &batch)?;
+    match views::change_status(db.as_ref(), &caller, &l, req.to, &req.reason).await {
+        Ok((lot, acked)) => Ok(Json(StatusAnswer {
+            event_id: acked.id,
+            pos: acked.pos,
+            lot,
+        })),
+        Err(StatusError::NoSuchLot { .. }) => Err(no_lot(&l)),
+        Err(StatusError::Refused(r)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("REFUSED: {r}"),
+            "check the lot's status (GET /api/v1/lots/{gtin}/{batch}) and give a reason",
+        )),
+        Err(StatusError::Db(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct TraceQuery {
+    direction: Option<Direction>,
+}
+
+async fn trace(
+    State(db): State<Db>,
+    caller: Caller,
+    p: Result<Path<(String, String)>, PathRejection>,
+    q: Result<Query<TraceQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Station)?;
+    let Path((gtin, batch)) = p?;
+    let Query(q) = q?;
+    let l = lot_ref(&gtin, &batch)?;
+    let t = views::trace(db.as_ref(), &l, q.direction.unwrap_or(Direction::Both))
+        .await?
+        .ok_or_else(|| no_lot(&l))?;
+    Ok(Json(t).into_response())
+}
+
+#[derive(Deserialize)]
+struct ExpiryQuery {
+    within: Option<u32>,
+}
+
+async fn expiry(
+    State(db): State<Db>,
+    caller: Caller,
+    q: Result<Query<ExpiryQuery>, QueryRejection>,
+) -> ApiResult<Vec<crate::store::ExpiringLot>> {
+    caller.require(Role::Station)?;
+    let Query(q) = q?;
+    let until = chrono::Utc::now().date_naive() + chrono::Days::new(q.within.unwrap_or(30).into());
+    Ok(Json(views::expiring(db.as_ref(), until).await?))
+}
+
+async fn recalls(
+    State(db): State<Db>,
+    caller: Caller,
+) -> ApiResult<Vec<crate::domain::lot_state::LotState>> {
+    caller.require(Role::Station)?;
+    Ok(Json(views::recalled(db.as_ref()).await?))
+}
+
+async fn stations(State(db): State<Db>, caller: Caller) -> ApiResult<Vec<api::StationView>> {
+    caller.require(Role::Supervisor)?;
+    Ok(Json(db.stations().await?))
+}
+
+async fn tokens(State(db): State<Db>, caller: Caller) -> ApiResult<Vec<api::TokenInfo>> {
+    caller.require(Role::Admin)?;
+    Ok(Json(db.tokens().await?.iter().map(auth::info).collect()))
+}
+
+async fn create_token(
+    State(db): State<Db>,
+    caller: Caller,
+    Body(req): Body<TokenRequest>,
+) -> Result<(StatusCode, Json<NewToken>), ApiError> {
+    caller.require(Role::Admin)?;
+    match auth::create(db.as_ref(), &req.station, req.role, req.expires_days).await {
+        Ok((token, info)) => Ok((StatusCode::CREATED, Json(NewToken { token, info }))),
+        Err(DbError::Refused(why)) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            why,
+            "give a station name",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn revoke_token(
+    State(db): State<Db>,
+    caller: Caller,
+    p: Result<Path<String>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Role::Admin)?;
+    let Path(id) = p?;
+    if auth::revoke(db.as_ref(), &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no token {id}"),
+            "GET /api/v1/tokens lists the tokens and their ids",
+        ))
+    }
+}

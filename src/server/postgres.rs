@@ -1,0 +1,342 @@
+//! The PostgreSQL server database (production): tokio-postgres over a deadpool pool. Pushes
+//! take a transaction-scoped advisory lock, so positions are assigned and committed in order
+//! even with several server processes on one database: a pull never skips a position that
+//! commits later.
+
+use std::collections::HashMap;
+
+use chrono::{SecondsFormat, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use super::api::{Acked, Role, ServerEvent, StationView};
+use super::db::{
+    DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
+    schema,
+};
+
+/// The advisory lock key that serialises pushes (and schema set-up).
+const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+fn pool_err(e: impl std::fmt::Display) -> DbError {
+    DbError::Backend(format!("PostgreSQL: {e}"))
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/db`) and creates the tables if needed.
+    pub async fn open(url: &str) -> Result<PgStore, DbError> {
+        let cfg: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| DbError::Refused(format!("the PostgreSQL URL {url} is not valid: {e}")))?;
+        let mgr = Manager::from_config(
+            cfg,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(mgr).max_size(16).build().map_err(pool_err)?;
+        let store = PgStore { pool };
+        let mut client = store.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
+            .await?;
+        tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY")).await?;
+        tx.commit().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {
+        self.pool.get().await.map_err(pool_err)
+    }
+
+    async fn read(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Stored>, DbError> {
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(sql).await?;
+        let rows = client.query(&stmt, params).await?;
+        rows.iter()
+            .map(|r| {
+                let payload: String = r.get(5);
+                Ok((
+                    decode_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), &payload)?,
+                    r.get::<_, Option<String>>(6),
+                ))
+            })
+            .collect()
+    }
+}
+
+fn token_row(r: &tokio_postgres::Row) -> TokenRecord {
+    TokenRecord {
+        id: r.get(0),
+        hash: r.get(1),
+        station: r.get(2),
+        role: Role::from_name(r.get::<_, &str>(3)).unwrap_or(Role::Station),
+        created: r.get(4),
+        expires: r.get(5),
+        revoked: r.get(6),
+    }
+}
+
+impl ServerStore for PgStore {
+    fn ingest<'a>(
+        &'a self,
+        origin: Option<&'a str>,
+        backlog: u64,
+        events: &'a [NewEvent],
+    ) -> Fut<'a, (Vec<Acked>, u64)> {
+        Box::pin(async move {
+            let col = |f: fn(&NewEvent) -> Option<&str>| -> Vec<Option<&str>> {
+                events.iter().map(f).collect()
+            };
+            let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+            let at = col(|e| Some(&e.at));
+            let station = col(|e| Some(&e.station));
+            let actor = col(|e| Some(&e.actor));
+            let kind = col(|e| Some(&e.kind));
+            let payload = col(|e| Some(&e.payload));
+            let origins = col(|e| e.origin.as_deref());
+            let gtin = col(|e| e.gtin.as_deref());
+            let batch = col(|e| e.batch.as_deref());
+            let into_gtin = col(|e| e.into_gtin.as_deref());
+            let into_batch = col(|e| e.into_batch.as_deref());
+            let expiry = col(|e| e.expiry.as_deref());
+            let status_to = col(|e| e.status_to.as_deref());
+            let received = now();
+
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
+                .await?;
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
+                        into_gtin, into_batch, expiry, status_to, received)
+                     SELECT u.id, u.at, u.station, u.actor, u.kind, u.payload, u.origin, u.gtin, u.batch,
+                        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14
+                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                        WITH ORDINALITY AS u(id, at, station, actor, kind, payload, origin, gtin, batch,
+                        into_gtin, into_batch, expiry, status_to, n)
+                     ORDER BY u.n
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .await?;
+            let stored = tx
+                .execute(
+                    &insert,
+                    &[
+                        &ids,
+                        &at,
+                        &station,
+                        &actor,
+                        &kind,
+                        &payload,
+                        &origins,
+                        &gtin,
+                        &batch,
+                        &into_gtin,
+                        &into_batch,
+                        &expiry,
+                        &status_to,
+                        &received,
+                    ],
+                )
+                .await?;
+            let rows = tx
+                .query(
+                    "SELECT id, pos FROM server_events WHERE id = ANY($1)",
+                    &[&ids],
+                )
+                .await?;
+            let pos: HashMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            let acked = events
+                .iter()
+                .map(|e| {
+                    pos.get(&e.id)
+                        .map(|&pos| Acked {
+                            id: e.id.clone(),
+                            pos,
+                        })
+                        .ok_or_else(|| DbError::Backend(format!("event {} was not stored", e.id)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Some(name) = origin {
+                tx.execute(
+                    "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
+                        backlog = excluded.backlog, pushed = server_stations.pushed + excluded.pushed",
+                    &[&name, &received, &(backlog as i64), &(stored as i64)],
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok((acked, stored))
+        })
+    }
+
+    fn events_after(&self, after: i64, limit: usize) -> Fut<'_, Vec<Stored>> {
+        Box::pin(async move {
+            self.read(
+                "SELECT pos, id, at, station, actor, payload, origin FROM server_events
+                 WHERE pos > $1 ORDER BY pos LIMIT $2",
+                &[&after, &(limit as i64)],
+            )
+            .await
+        })
+    }
+
+    fn note_pull<'a>(&'a self, station: &'a str, cursor: i64) -> Fut<'a, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO server_stations (name, last_seen, pulled_up_to) VALUES ($1, $2, $3)
+                     ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
+                        pulled_up_to = greatest(server_stations.pulled_up_to, excluded.pulled_up_to)",
+                    &[&station, &now(), &cursor],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn events_where(&self, filter: EventFilter) -> Fut<'_, Vec<ServerEvent>> {
+        Box::pin(async move {
+            let (sql, gtin, batch) = match filter {
+                EventFilter::Lot { gtin, batch } => (
+                    "SELECT pos, id, at, station, actor, payload, origin FROM server_events
+                     WHERE gtin = $1 AND batch = $2 ORDER BY pos",
+                    gtin,
+                    batch,
+                ),
+                EventFilter::ConsumedInto { gtin, batch } => (
+                    "SELECT pos, id, at, station, actor, payload, origin FROM server_events
+                     WHERE into_gtin = $1 AND into_batch = $2 ORDER BY pos",
+                    gtin,
+                    batch,
+                ),
+            };
+            Ok(self
+                .read(sql, &[&gtin, &batch])
+                .await?
+                .into_iter()
+                .map(|(e, _)| e)
+                .collect())
+        })
+    }
+
+    fn lots_where(&self, filter: LotFilter) -> Fut<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            let (sql, value) = match filter {
+                LotFilter::ExpiringBy(date) => (
+                    "SELECT DISTINCT gtin, batch FROM server_events
+                     WHERE expiry IS NOT NULL AND expiry <= $1 ORDER BY gtin, batch",
+                    date.to_string(),
+                ),
+                LotFilter::EverSetTo(status) => (
+                    "SELECT DISTINCT gtin, batch FROM server_events WHERE status_to = $1 ORDER BY gtin, batch",
+                    status.name().to_string(),
+                ),
+            };
+            let client = self.client().await?;
+            let rows = client.query(sql, &[&value]).await?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        })
+    }
+
+    fn stations(&self) -> Fut<'_, Vec<StationView>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT name, last_seen, backlog, pushed, pulled_up_to FROM server_stations ORDER BY name",
+                    &[],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| StationView {
+                    name: r.get(0),
+                    last_seen: r.get(1),
+                    backlog: r.get::<_, i64>(2) as u64,
+                    pushed: r.get::<_, i64>(3) as u64,
+                    pulled_up_to: r.get(4),
+                })
+                .collect())
+        })
+    }
+
+    fn put_token(&self, t: TokenRecord) -> Fut<'_, ()> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO server_tokens (id, hash, station, role, created, expires, revoked)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &[
+                        &t.id,
+                        &t.hash,
+                        &t.station,
+                        &t.role.name(),
+                        &t.created,
+                        &t.expires,
+                        &t.revoked,
+                    ],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn token_by_hash(&self, hash: String) -> Fut<'_, Option<TokenRecord>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens WHERE hash = $1",
+                    &[&hash],
+                )
+                .await?;
+            Ok(row.as_ref().map(token_row))
+        })
+    }
+
+    fn tokens(&self) -> Fut<'_, Vec<TokenRecord>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens ORDER BY created, id",
+                    &[],
+                )
+                .await?;
+            Ok(rows.iter().map(token_row).collect())
+        })
+    }
+
+    fn revoke_token(&self, id: String, at: String) -> Fut<'_, bool> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            Ok(client
+                .execute(
+                    "UPDATE server_tokens SET revoked = coalesce(revoked, $2) WHERE id = $1",
+                    &[&id, &at],
+                )
+                .await?
+                > 0)
+        })
+    }
+}

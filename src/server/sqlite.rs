@@ -1,0 +1,301 @@
+//! The embedded SQLite server database (the default): one file, WAL, `synchronous=FULL`;
+//! calls run on tokio's blocking pool over one connection.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::api::{Acked, Role, ServerEvent, StationView};
+use super::db::{
+    DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
+    schema,
+};
+
+const COLUMNS: &str = "pos, id, at, station, actor, payload";
+
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating) the server database at `path`. A station store is refused untouched.
+    pub fn open(path: &Path) -> Result<SqliteStore, DbError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let station_store: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'outbox'",
+            [],
+            |r| r.get(0),
+        )?;
+        if station_store {
+            return Err(DbError::Refused(format!(
+                "{} is a station store, not a server database: give the server its own file (--db sqlite:server.db)",
+                path.display()
+            )));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT"))?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    ) -> Fut<'_, T> {
+        let conn = self.conn.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                f(&mut conn)
+            })
+            .await
+            .map_err(|e| DbError::Backend(format!("database task failed: {e}")))?
+        })
+    }
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn read_events(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Stored>, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (pos, id, at, station, actor, payload, origin) = row?;
+        out.push((decode_row(pos, id, at, station, actor, &payload)?, origin));
+    }
+    Ok(out)
+}
+
+fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: r.get(0)?,
+        hash: r.get(1)?,
+        station: r.get(2)?,
+        role: Role::from_name(&r.get::<_, String>(3)?).unwrap_or(Role::Station),
+        created: r.get(4)?,
+        expires: r.get(5)?,
+        revoked: r.get(6)?,
+    })
+}
+
+impl ServerStore for SqliteStore {
+    fn ingest<'a>(
+        &'a self,
+        origin: Option<&'a str>,
+        backlog: u64,
+        events: &'a [NewEvent],
+    ) -> Fut<'a, (Vec<Acked>, u64)> {
+        let origin = origin.map(str::to_string);
+        let events = events.to_vec();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let received = now();
+            let mut stored = 0;
+            let mut acked = Vec::with_capacity(events.len());
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
+                        into_gtin, into_batch, expiry, status_to, received)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     ON CONFLICT (id) DO NOTHING",
+                )?;
+                let mut pos_of = tx.prepare_cached("SELECT pos FROM server_events WHERE id = ?1")?;
+                for e in &events {
+                    stored += insert.execute(params![
+                        e.id,
+                        e.at,
+                        e.station,
+                        e.actor,
+                        e.kind,
+                        e.payload,
+                        e.origin,
+                        e.gtin,
+                        e.batch,
+                        e.into_gtin,
+                        e.into_batch,
+                        e.expiry,
+                        e.status_to,
+                        received
+                    ])? as u64;
+                    let pos: i64 = pos_of.query_row(params![e.id], |r| r.get(0))?;
+                    acked.push(Acked {
+                        id: e.id.clone(),
+                        pos,
+                    });
+                }
+            }
+            if let Some(station) = &origin {
+                tx.execute(
+                    "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
+                        backlog = excluded.backlog, pushed = pushed + excluded.pushed",
+                    params![station, received, backlog as i64, stored as i64],
+                )?;
+            }
+            tx.commit()?;
+            Ok((acked, stored))
+        })
+    }
+
+    fn events_after(&self, after: i64, limit: usize) -> Fut<'_, Vec<Stored>> {
+        self.run(move |conn| {
+            read_events(
+                conn,
+                &format!(
+                    "SELECT {COLUMNS}, origin FROM server_events WHERE pos > ?1 ORDER BY pos LIMIT ?2"
+                ),
+                params![after, limit as i64],
+            )
+        })
+    }
+
+    fn note_pull<'a>(&'a self, station: &'a str, cursor: i64) -> Fut<'a, ()> {
+        let station = station.to_string();
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO server_stations (name, last_seen, pulled_up_to) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
+                    pulled_up_to = max(pulled_up_to, excluded.pulled_up_to)",
+                params![station, now(), cursor],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn events_where(&self, filter: EventFilter) -> Fut<'_, Vec<ServerEvent>> {
+        self.run(move |conn| {
+            let (sql, gtin, batch) = match filter {
+                EventFilter::Lot { gtin, batch } => (
+                    format!(
+                        "SELECT {COLUMNS}, origin FROM server_events WHERE gtin = ?1 AND batch = ?2 ORDER BY pos"
+                    ),
+                    gtin,
+                    batch,
+                ),
+                EventFilter::ConsumedInto { gtin, batch } => (
+                    format!(
+                        "SELECT {COLUMNS}, origin FROM server_events WHERE into_gtin = ?1 AND into_batch = ?2 ORDER BY pos"
+                    ),
+                    gtin,
+                    batch,
+                ),
+            };
+            Ok(read_events(conn, &sql, params![gtin, batch])?
+                .into_iter()
+                .map(|(e, _)| e)
+                .collect())
+        })
+    }
+
+    fn lots_where(&self, filter: LotFilter) -> Fut<'_, Vec<(String, String)>> {
+        self.run(move |conn| {
+            let (sql, value) = match filter {
+                LotFilter::ExpiringBy(date) => (
+                    "SELECT DISTINCT gtin, batch FROM server_events
+                     WHERE expiry IS NOT NULL AND expiry <= ?1 ORDER BY gtin, batch",
+                    date.to_string(),
+                ),
+                LotFilter::EverSetTo(status) => (
+                    "SELECT DISTINCT gtin, batch FROM server_events WHERE status_to = ?1 ORDER BY gtin, batch",
+                    status.name().to_string(),
+                ),
+            };
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt.query_map(params![value], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn stations(&self) -> Fut<'_, Vec<StationView>> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT name, last_seen, backlog, pushed, pulled_up_to FROM server_stations ORDER BY name",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(StationView {
+                    name: r.get(0)?,
+                    last_seen: r.get(1)?,
+                    backlog: r.get::<_, i64>(2)? as u64,
+                    pushed: r.get::<_, i64>(3)? as u64,
+                    pulled_up_to: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn put_token(&self, t: TokenRecord) -> Fut<'_, ()> {
+        self.run(move |conn| {
+            conn.execute(
+                "INSERT INTO server_tokens (id, hash, station, role, created, expires, revoked)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    t.id,
+                    t.hash,
+                    t.station,
+                    t.role.name(),
+                    t.created,
+                    t.expires,
+                    t.revoked
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn token_by_hash(&self, hash: String) -> Fut<'_, Option<TokenRecord>> {
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens WHERE hash = ?1",
+                )?
+                .query_row(params![hash], token_row)
+                .optional()?)
+        })
+    }
+
+    fn tokens(&self) -> Fut<'_, Vec<TokenRecord>> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens ORDER BY created, id",
+            )?;
+            let rows = stmt.query_map([], token_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn revoke_token(&self, id: String, at: String) -> Fut<'_, bool> {
+        self.run(move |conn| {
+            Ok(conn.execute(
+                "UPDATE server_tokens SET revoked = coalesce(revoked, ?2) WHERE id = ?1",
+                params![id, at],
+            )? > 0)
+        })
+    }
+}

@@ -1,0 +1,278 @@
+//! The station side of the sync, in the store: what the outbox holds, acknowledgements from
+//! the server, events pulled from it, and the station's sync state.
+//!
+//! Each call is one transaction, so a crash at any moment leaves either the old or the new
+//! state: an acknowledged event leaves the outbox together with its server position, and
+//! pulled events are applied together with the cursor that says they were.
+
+use std::collections::BTreeSet;
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{
+    RecordedEvent, Store, StoreError, apply, exec, insert_event, last_hash, read_events,
+    settle_status,
+};
+use crate::domain::EventKind;
+
+/// An event pulled from the server: recorded with its original id, station, actor and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledEvent {
+    pub id: String,
+    pub at: String,
+    pub station: String,
+    pub actor: String,
+    pub event: EventKind,
+    /// Its place in the server's order.
+    pub pos: i64,
+}
+
+/// The station's sync state, as the UI shows it (`Station::sync_state`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SyncStatus {
+    /// Events recorded here and not yet acknowledged by the server.
+    pub backlog: u64,
+    /// The server the station last synced with (URL), if any.
+    pub server: Option<String>,
+    /// When the last sync round succeeded (RFC 3339, UTC).
+    pub last_success: Option<String>,
+    /// Why the last sync round failed, when the last round failed.
+    pub last_error: Option<String>,
+    /// When that failure happened.
+    pub last_error_at: Option<String>,
+    /// The last server position pulled and applied.
+    pub pulled_up_to: i64,
+}
+
+impl Store {
+    /// Up to `limit` events waiting in the outbox, oldest first. (Outbox rows are written
+    /// with their events, so outbox order is log order; reading it in rowid order stops
+    /// after `limit` rows instead of sorting the whole backlog for every batch.)
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash
+             FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY o.rowid LIMIT ?1",
+        )?;
+        read_events(&mut stmt, params![limit as i64])
+    }
+
+    /// Records that the server holds these events at these positions: they leave the outbox,
+    /// and lots whose status history they are part of are settled again in the server's
+    /// order. Ids this store does not have are ignored. Returns how many left the outbox.
+    pub fn acknowledge(&mut self, acked: &[(String, i64)]) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut removed = 0;
+        let mut lots = BTreeSet::new();
+        for (id, pos) in acked {
+            set_server_pos(&tx, id, *pos)?;
+            removed += exec(&tx, "DELETE FROM outbox WHERE event_id = ?1", params![id])? as u64;
+            lots.extend(status_lots_of(&tx, id)?);
+        }
+        for (gtin, batch) in lots {
+            settle_status(&tx, &gtin, &batch)?;
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// Applies events pulled from the server, in the server's order, and moves the pull
+    /// cursor to `cursor`, in one transaction. An event already here (by id) is not recorded
+    /// again; it only learns its server position (and leaves the outbox). Pulled events join this store's hash chain
+    /// with their original id, station, actor and time, and are not put in the outbox.
+    /// Returns how many were new.
+    pub fn apply_pulled(&mut self, events: &[PulledEvent], cursor: i64) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut prev = last_hash(&tx)?;
+        let mut new = 0;
+        let mut lots = BTreeSet::new();
+        for e in events {
+            let known: Option<i64> = tx
+                .prepare_cached("SELECT seq FROM events WHERE id = ?1")?
+                .query_row(params![e.id], |r| r.get(0))
+                .optional()?;
+            if known.is_some() {
+                // The server holds it: if it was still waiting here (pushed under another
+                // token, its answer lost), it is acknowledged now.
+                set_server_pos(&tx, &e.id, e.pos)?;
+                exec(&tx, "DELETE FROM outbox WHERE event_id = ?1", params![e.id])?;
+                lots.extend(status_lots_of(&tx, &e.id)?);
+                continue;
+            }
+            let (seq, hash) =
+                insert_event(&tx, &prev, &e.id, &e.at, &e.station, &e.actor, &e.event)?;
+            set_server_pos(&tx, &e.id, e.pos)?;
+            apply(&tx, seq, &e.event)?;
+            prev = hash;
+            new += 1;
+        }
+        for (gtin, batch) in lots {
+            settle_status(&tx, &gtin, &batch)?;
+        }
+        exec(
+            &tx,
+            "UPDATE sync_state SET pull_cursor = max(pull_cursor, ?1)",
+            params![cursor],
+        )?;
+        tx.commit()?;
+        Ok(new)
+    }
+
+    /// The last server position pulled and applied (0 before the first pull).
+    pub fn pull_cursor(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT pull_cursor FROM sync_state", [], |r| r.get(0))?)
+    }
+
+    /// Records how a sync round with `server` ended: `None` for success, else why it failed.
+    pub fn record_sync_outcome(
+        &mut self,
+        server: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+        match error {
+            None => self.conn.execute(
+                "UPDATE sync_state SET server = ?1, last_success = ?2, last_error = NULL, last_error_at = NULL",
+                params![server, now],
+            )?,
+            Some(why) => self.conn.execute(
+                "UPDATE sync_state SET server = ?1, last_error = ?2, last_error_at = ?3",
+                params![server, why, now],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// The sync state: two small queries (outbox length, the one `sync_state` row).
+    pub fn sync_status(&self) -> Result<SyncStatus, StoreError> {
+        let backlog = self.outbox_len()?;
+        Ok(self.conn.query_row(
+            "SELECT server, last_success, last_error, last_error_at, pull_cursor FROM sync_state",
+            [],
+            |r| {
+                Ok(SyncStatus {
+                    backlog,
+                    server: r.get(0)?,
+                    last_success: r.get(1)?,
+                    last_error: r.get(2)?,
+                    last_error_at: r.get(3)?,
+                    pulled_up_to: r.get(4)?,
+                })
+            },
+        )?)
+    }
+
+    /// Server positions of the synced events, by event id (for tests and checks).
+    pub fn server_positions(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT event_id, pos FROM server_pos ORDER BY pos")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn set_server_pos(tx: &rusqlite::Transaction, id: &str, pos: i64) -> Result<(), StoreError> {
+    exec(
+        tx,
+        "INSERT INTO server_pos (event_id, pos) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)
+         ON CONFLICT (event_id) DO UPDATE SET pos = excluded.pos",
+        params![id, pos],
+    )?;
+    Ok(())
+}
+
+/// The lot whose status history the event is part of, if any.
+fn status_lots_of(
+    tx: &rusqlite::Transaction,
+    id: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT s.gtin, s.batch FROM events e JOIN lot_status_log s ON s.event_seq = e.seq WHERE e.id = ?1",
+        )?
+        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LotStatus;
+    use crate::domain::status::Role;
+
+    fn received(batch: &str) -> EventKind {
+        EventKind::LotReceived {
+            gtin: "09501101530003".into(),
+            batch: batch.into(),
+            expiry: None,
+            quantity: 10,
+            location: "DOCK".into(),
+            status: LotStatus::Released,
+            supplier: None,
+            sscc: None,
+            po: None,
+        }
+    }
+
+    fn change(batch: &str, to: LotStatus) -> EventKind {
+        EventKind::LotStatusChanged {
+            gtin: "09501101530003".into(),
+            batch: batch.into(),
+            from: LotStatus::Released,
+            to,
+            role: Role::Supervisor,
+            reason: "QC".into(),
+        }
+    }
+
+    fn pulled(e: &RecordedEvent, pos: i64) -> PulledEvent {
+        PulledEvent {
+            id: e.id.clone(),
+            at: e.at.clone(),
+            station: e.station.clone(),
+            actor: e.actor.clone(),
+            event: e.event.clone(),
+            pos,
+        }
+    }
+
+    #[test]
+    fn a_re_pull_changes_nothing_and_status_follows_the_server_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Store::open(&dir.path().join("a.db")).unwrap();
+        let mut b = Store::open(&dir.path().join("b.db")).unwrap();
+        let lot = a.append("A", "w", received("L1")).unwrap();
+        let hold = a.append("A", "w", change("L1", LotStatus::OnHold)).unwrap();
+        a.acknowledge(&[(lot.id.clone(), 1), (hold.id.clone(), 3)])
+            .unwrap();
+        // B got the lot and recalled it; the server put B's recall
+        // (pos 2) before A's hold (pos 3): recalled everywhere, the hold has no effect.
+        assert_eq!(b.apply_pulled(&[pulled(&lot, 1)], 1).unwrap(), 1);
+        let recall = b
+            .append("B", "s", change("L1", LotStatus::Recalled))
+            .unwrap();
+        b.acknowledge(&[(recall.id.clone(), 2)]).unwrap();
+        assert_eq!(b.apply_pulled(&[pulled(&hold, 3)], 3).unwrap(), 1);
+        assert_eq!(a.apply_pulled(&[pulled(&recall, 2)], 3).unwrap(), 1);
+        for s in [&a, &b] {
+            assert_eq!(
+                s.lot("09501101530003", "L1").unwrap().unwrap().status,
+                LotStatus::Recalled
+            );
+        }
+        // Pulling the same events again records nothing and keeps the chain and the replay.
+        let before = b.derived_snapshot().unwrap();
+        let again = [pulled(&lot, 1), pulled(&hold, 3)];
+        assert_eq!(b.apply_pulled(&again, 3).unwrap(), 0);
+        assert_eq!(b.event_count().unwrap(), 3);
+        assert_eq!(b.verify().unwrap(), 3);
+        assert_eq!(b.derived_snapshot().unwrap(), before);
+        b.rebuild().unwrap();
+        assert_eq!(b.derived_snapshot().unwrap(), before);
+        assert_eq!(b.outbox_len().unwrap(), 0);
+        assert_eq!(b.pull_cursor().unwrap(), 3);
+    }
+}

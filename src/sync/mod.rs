@@ -1,0 +1,285 @@
+//! The station's sync client: pushes the outbox to the central server, then pulls what the
+//! station lacks. Offline-first: the station never waits for it, and any failure at any
+//! moment (connection dropped, response cut, server killed) leaves a state the next round
+//! completes without loss or duplication:
+//!
+//! - **Push**: outbox batches, oldest first. The server stores each event once by id and
+//!   answers the position of every event of the batch; only then do those rows leave the
+//!   outbox (with their positions, in one transaction). A lost answer means the batch is sent
+//!   again, and the server answers the same positions.
+//! - **Pull**: from the station's own cursor (kept in its store, moved in the same
+//!   transaction as the events it covers), the events of other stations and of the server in
+//!   the server's order; they join the local log with their original id, station and time
+//!   (an id already here is not recorded twice). Lot status is settled in the server's order
+//!   (see `store::settle_status`), so every station converges.
+//!
+//! [`Transport`] is the network side; [`HttpTransport`] speaks the `/api/v1` API.
+
+use std::time::Duration;
+
+use crate::server::api::{
+    Acked, ErrorBody, PREFIX, PullResponse, PushRequest, PushResponse, WireEvent,
+};
+use crate::store::{PulledEvent, Store, StoreError};
+
+/// Events per push (well under the server's limit).
+pub const PUSH_BATCH: usize = 2_000;
+
+/// Events per pull.
+pub const PULL_BATCH: usize = 5_000;
+
+/// The `[sync]` section of the station config.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// The server's base URL.
+    pub server: Option<String>,
+    /// The station's bearer token.
+    pub token: Option<String>,
+    /// Seconds between rounds with `--watch`.
+    pub interval: Option<u64>,
+}
+
+/// Why a sync round stopped. The next round picks up from where this one left.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached, or the connection broke.
+    #[error("cannot reach the server {server}: {reason}")]
+    Network { server: String, reason: String },
+    /// The server refused (401 bad token, 403 wrong role, 413, …).
+    #[error("the server refused ({status}): {error} ({hint})")]
+    Refused {
+        status: u16,
+        error: String,
+        hint: String,
+    },
+    /// The server answered something that is not the protocol.
+    #[error("the server's answer is not understood: {0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// Whether retrying later can help (a refusal for a bad token will not).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Network { .. } | SyncError::Protocol(_) => true,
+            SyncError::Refused { status, .. } => *status >= 500 || *status == 429,
+            SyncError::Store(_) => false,
+        }
+    }
+}
+
+/// The network side of the sync.
+pub trait Transport {
+    fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError>;
+    fn pull(&self, after: i64, limit: usize) -> Result<PullResponse, SyncError>;
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Round {
+    /// Outbox events the server acknowledged.
+    pub pushed: u64,
+    /// Events pulled that were new here.
+    pub pulled: u64,
+    /// Events still in the outbox.
+    pub backlog: u64,
+    /// The pull cursor after the round.
+    pub cursor: i64,
+}
+
+/// Progress for a progress bar: `(done, total)` of the push, then pulled counts.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    Pushed { done: u64, total: u64 },
+    Pulled { done: u64, more: bool },
+}
+
+/// One sync round: push the whole outbox, then pull until caught up.
+pub fn sync_once(
+    store: &mut Store,
+    transport: &dyn Transport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Round, SyncError> {
+    let mut round = Round::default();
+    let total = store.outbox_len()?;
+    loop {
+        let batch = store.outbox_batch(PUSH_BATCH)?;
+        if batch.is_empty() {
+            break;
+        }
+        let backlog = store.outbox_len()?.saturating_sub(batch.len() as u64);
+        let req = PushRequest {
+            events: batch
+                .iter()
+                .map(|e| WireEvent {
+                    id: e.id.clone(),
+                    at: e.at.clone(),
+                    station: e.station.clone(),
+                    actor: e.actor.clone(),
+                    event: e.event.clone(),
+                })
+                .collect(),
+            backlog,
+        };
+        let resp = transport.push(&req)?;
+        check_acks(&req, &resp.acked)?;
+        let acked: Vec<(String, i64)> = resp.acked.into_iter().map(|a| (a.id, a.pos)).collect();
+        round.pushed += store.acknowledge(&acked)?;
+        progress(Progress::Pushed {
+            done: round.pushed,
+            total,
+        });
+    }
+    loop {
+        let after = store.pull_cursor()?;
+        let resp = transport.pull(after, PULL_BATCH)?;
+        if resp.next < after {
+            return Err(SyncError::Protocol(format!(
+                "the pull cursor went back from {after} to {}",
+                resp.next
+            )));
+        }
+        let events: Vec<PulledEvent> = resp
+            .events
+            .into_iter()
+            .map(|e| PulledEvent {
+                id: e.event.id,
+                at: e.event.at,
+                station: e.event.station,
+                actor: e.event.actor,
+                event: e.event.event,
+                pos: e.pos,
+            })
+            .collect();
+        round.pulled += store.apply_pulled(&events, resp.next)?;
+        progress(Progress::Pulled {
+            done: round.pulled,
+            more: resp.more,
+        });
+        if !resp.more || resp.next == after {
+            break;
+        }
+    }
+    round.backlog = store.outbox_len()?;
+    round.cursor = store.pull_cursor()?;
+    Ok(round)
+}
+
+/// The server must answer for every event of the batch, and only for them.
+fn check_acks(req: &PushRequest, acked: &[Acked]) -> Result<(), SyncError> {
+    let sent: std::collections::BTreeSet<&str> = req.events.iter().map(|e| e.id.as_str()).collect();
+    let got: std::collections::BTreeSet<&str> = acked.iter().map(|a| a.id.as_str()).collect();
+    if sent != got {
+        return Err(SyncError::Protocol(format!(
+            "the push answer covers {} of the {} events sent",
+            sent.intersection(&got).count(),
+            sent.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The `/api/v1` API over HTTP(S).
+pub struct HttpTransport {
+    agent: ureq::Agent,
+    base: String,
+    token: String,
+}
+
+impl HttpTransport {
+    /// `server` is the base URL (`http://host:8080`); requests time out after `timeout`.
+    pub fn new(server: &str, token: &str, timeout: Duration) -> HttpTransport {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        HttpTransport {
+            agent,
+            base: format!("{}{PREFIX}", server.trim_end_matches('/')),
+            token: token.to_string(),
+        }
+    }
+
+    fn answer<T: serde::de::DeserializeOwned>(
+        &self,
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<T, SyncError> {
+        let net = |e: ureq::Error| SyncError::Network {
+            server: self.base.clone(),
+            reason: e.to_string(),
+        };
+        let mut resp = resp.map_err(net)?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(256 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(net)?;
+        if status >= 400 {
+            let e: ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|_| ErrorBody {
+                error: String::from_utf8_lossy(&body).chars().take(200).collect(),
+                hint: "is this a Lotline server?".into(),
+            });
+            return Err(SyncError::Refused {
+                status,
+                error: e.error,
+                hint: e.hint,
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    fn auth(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+}
+
+impl Transport for HttpTransport {
+    fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError> {
+        let body = serde_json::to_vec(req).expect("requests serialise");
+        self.answer(
+            self.agent
+                .post(format!("{}/sync/push", self.base))
+                .header("Authorization", self.auth())
+                .header("Content-Type", "application/json")
+                .send(&body[..]),
+        )
+    }
+
+    fn pull(&self, after: i64, limit: usize) -> Result<PullResponse, SyncError> {
+        self.answer(
+            self.agent
+                .get(format!("{}/sync/pull", self.base))
+                .query("after", after.to_string())
+                .query("limit", limit.to_string())
+                .header("Authorization", self.auth())
+                .call(),
+        )
+    }
+}
+
+/// Waiting time before retry `attempt` (1, 2, …) after failures: 1 s doubling up to `max`.
+pub fn backoff(attempt: u32, max: Duration) -> Duration {
+    let secs = 1u64
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u64::MAX);
+    Duration::from_secs(secs).min(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_ceiling() {
+        let max = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=8).map(|a| backoff(a, max).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(backoff(200, max), max);
+    }
+}

@@ -1,0 +1,438 @@
+//! Real processes on loopback: the `lotline` server on SQLite or a fresh PostgreSQL database,
+//! stations as SQLite files driven through the `lotline` binary, HTTP with ureq.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_lotline");
+
+/// Where the server keeps its data for one test.
+pub enum Backend {
+    Sqlite(PathBuf),
+    Postgres { url: String, name: String },
+}
+
+impl Backend {
+    pub fn sqlite(dir: &Path) -> Backend {
+        Backend::Sqlite(dir.join("server.db"))
+    }
+
+    /// A fresh database `lotline_test_<random>` on the local PostgreSQL, dropped at the end.
+    pub fn postgres() -> Backend {
+        let name = format!("lotline_test_{:016x}", rand::random::<u64>());
+        admin_sql(&format!("CREATE DATABASE {name}"));
+        Backend::Postgres {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            name,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Backend::Sqlite(p) => format!("sqlite:{}", p.display()),
+            Backend::Postgres { url, .. } => url.clone(),
+        }
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Backend::Postgres { name, .. } = self {
+            admin_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+fn admin_sql(sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+            tokio_postgres::NoTls,
+        )
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres ({e}): run scripts/setup-system"
+            )
+        });
+        tokio::spawn(conn);
+        client.batch_execute(sql).await.unwrap();
+    });
+}
+
+/// A running server process.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub port: u16,
+    pub db: String,
+}
+
+impl Server {
+    pub fn start(db: &str) -> Server {
+        Server::start_on(db, 0)
+    }
+
+    pub fn start_on(db: &str, port: u16) -> Server {
+        for attempt in 0..50 {
+            let mut child = Command::new(BIN)
+                .args([
+                    "--db",
+                    db,
+                    "server",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut line = String::new();
+            BufReader::new(child.stdout.take().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            if let Some(addr) = line.trim().strip_prefix("listening on ") {
+                let url = addr.to_string();
+                let port = url.rsplit(':').next().unwrap().parse().unwrap();
+                return Server {
+                    child,
+                    url,
+                    port,
+                    db: db.to_string(),
+                };
+            }
+            // The port may still be held by the process just killed: try again.
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            if attempt == 49 {
+                panic!(
+                    "the server did not start: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        unreachable!()
+    }
+
+    /// SIGKILL, as a crash or power cut would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `lotline server token create … --json` → the token.
+pub fn token(db: &str, station: &str, role: &str, expires: Option<u32>) -> String {
+    let mut args = vec![
+        "--db",
+        db,
+        "server",
+        "token",
+        "create",
+        "--station",
+        station,
+        "--role",
+        role,
+        "--json",
+    ];
+    let days = expires.map(|d| d.to_string());
+    if let Some(d) = &days {
+        args.extend(["--expires", d]);
+    }
+    let out = Command::new(BIN).args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+/// A station: its store file and name.
+pub struct Station {
+    pub name: String,
+    pub db: PathBuf,
+    pub config: PathBuf,
+}
+
+impl Station {
+    pub fn new(dir: &Path, name: &str) -> Station {
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[site]\nfacility = \"{name}\"\nbatch_format = \"{{FAC}}{{YY}}{{JJJ}}-{{SEQ:3}}\"\n"
+            ),
+        )
+        .unwrap();
+        Station {
+            name: name.to_string(),
+            db: dir.join(format!("{name}.db")),
+            config,
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("--db")
+            .arg(&self.db)
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("LOTLINE_STATION", &self.name)
+            .env("LOTLINE_ACTOR", format!("worker-{}", self.name))
+            .env("LOTLINE_ROLE", "supervisor")
+            .env_remove("LOTLINE_SERVER")
+            .env_remove("LOTLINE_TOKEN")
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a command that must succeed; its JSON output.
+    pub fn ok(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{} {args:?} failed: {}{}",
+            self.name,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    pub fn sync(&self, server: &str, token: &str) -> Output {
+        self.run(&[
+            "sync",
+            "--server",
+            server,
+            "--token",
+            token,
+            "--once",
+            "--json",
+            "--timeout",
+            "10",
+        ])
+    }
+
+    pub fn sync_ok(&self, server: &str, token: &str) -> Value {
+        let out = self.sync(server, token);
+        assert!(
+            out.status.success(),
+            "sync of {} failed: {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    pub fn store(&self) -> lotline::store::Store {
+        lotline::store::Store::open(&self.db).unwrap()
+    }
+
+    pub fn lot(&self, gtin: &str, batch: &str) -> Value {
+        self.ok(&["lot", "show", gtin, batch, "--json"])
+    }
+
+    pub fn event_ids(&self) -> BTreeSet<String> {
+        self.store()
+            .events()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
+    }
+}
+
+/// One HTTP call; the status and the JSON body (Null when none).
+pub fn http(method: &str, url: &str, token: Option<&str>, body: Option<&[u8]>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let resp = match method {
+        "GET" | "DELETE" => {
+            let mut r = if method == "GET" {
+                agent.get(url)
+            } else {
+                agent.delete(url)
+            };
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.call()
+        }
+        _ => {
+            let mut r = agent.post(url).header("Content-Type", "application/json");
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.send(body.unwrap_or(b""))
+        }
+    };
+    let mut resp = resp.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_vec()
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Every event the server holds, in its order (admin `/events`).
+pub fn server_events(server: &str, admin: &str) -> Vec<Value> {
+    let mut after = 0;
+    let mut out = Vec::new();
+    loop {
+        let (status, v) = http(
+            "GET",
+            &format!("{server}/api/v1/events?after={after}"),
+            Some(admin),
+            None,
+        );
+        assert_eq!(status, 200, "{v}");
+        out.extend(v["events"].as_array().unwrap().iter().cloned());
+        after = v["next"].as_i64().unwrap();
+        if !v["more"].as_bool().unwrap() {
+            return out;
+        }
+    }
+}
+
+/// The lots the server knows (gtin, batch), from its events.
+pub fn server_lots(events: &[Value]) -> BTreeSet<(String, String)> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let ev = &e["event"];
+            Some((
+                ev["gtin"].as_str()?.to_string(),
+                ev["batch"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// After a full sync: the server holds exactly the union of the stations' events, each
+/// once; every station's lots equal the server's; every station's log verifies and its
+/// derived state equals a replay.
+pub fn assert_converged(server: &str, admin: &str, stations: &[&Station]) {
+    let events = server_events(server, admin);
+    let ids: Vec<String> = events
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    let unique: BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "an event is stored twice on the server"
+    );
+    let mut union = BTreeSet::new();
+    for s in stations {
+        let mut store = s.store();
+        assert_eq!(store.outbox_len().unwrap(), 0, "{} has a backlog", s.name);
+        store.verify().unwrap();
+        let before = store.derived_snapshot().unwrap();
+        store.rebuild().unwrap();
+        assert_eq!(
+            before,
+            store.derived_snapshot().unwrap(),
+            "{}: derived state differs from a replay of its log",
+            s.name
+        );
+        let mine = s.event_ids();
+        assert_eq!(
+            mine, unique,
+            "{} does not hold every event the server has",
+            s.name
+        );
+        union.extend(mine);
+    }
+    assert_eq!(
+        union, unique,
+        "the server holds exactly the union of station events"
+    );
+    for (gtin, batch) in server_lots(&events) {
+        let (status, on_server) = http(
+            "GET",
+            &format!("{server}/api/v1/lots/{gtin}/{batch}"),
+            Some(admin),
+            None,
+        );
+        assert_eq!(status, 200, "{on_server}");
+        for s in stations {
+            assert_eq!(
+                s.lot(&gtin, &batch),
+                on_server,
+                "{} and the server disagree on lot {gtin}/{batch}",
+                s.name
+            );
+        }
+    }
+}
+
+/// A POST that declares a body of `declared` bytes but sends only its first KiB, then reads
+/// the answer: how a server refuses an oversized body without reading it (a client that
+/// keeps writing would see the connection closed under it).
+pub fn http_declaring(url: &str, path: &str, token: &str, declared: usize) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let addr = url.strip_prefix("http://").unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n{}",
+        " ".repeat(1024)
+    )
+    .unwrap();
+    let mut reader = BufReader::new(&mut s);
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).unwrap();
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
