@@ -651,7 +651,7 @@ enum TraceRows {
 
 /// A trace query from the lot `?1`/`?2`. `reach` holds the lot and every lot reached from it
 /// (`UNION` keeps each lot once, so a cycle in bad data ends); each lot reached then finds its
-/// edges, shipments or receipts through their lot indexes.
+/// edges, shipments or receipts through their lot keys (shipments are clustered by lot).
 ///
 /// The plan is forced, because SQLite, knowing nothing of the table sizes, chose to walk the
 /// whole genealogy or shipments table in rowid order and probe `reach` for each row (15 ms to
@@ -1093,7 +1093,11 @@ mod tests {
         ];
         for walk in [TraceWalk::Forward, TraceWalk::Backward] {
             queries.push((trace_sql(walk, TraceRows::Links), 2, "genealogy_"));
-            queries.push((trace_sql(walk, TraceRows::Ends), 2, "_lot"));
+            let by_lot = match walk {
+                TraceWalk::Forward => "PRIMARY KEY (gtin=? AND batch=?)",
+                TraceWalk::Backward => "receipts_lot",
+            };
+            queries.push((trace_sql(walk, TraceRows::Ends), 2, by_lot));
         }
         for (sql, params, index) in queries {
             let mut stmt = store
