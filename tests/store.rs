@@ -161,12 +161,56 @@ fn bad_input_is_refused_with_a_reason_and_nothing_is_written() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(message), "{args:?}: {err}");
     }
-    let o = lotline(&db, &["receive", "(01)09501101530003(10)X", "--qty", "-3"]);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "a negative quantity is a usage error"
-    );
+    assert_eq!(events(&db), before, "refusals write nothing");
+    // A negative quantity anywhere: the same refusal as any impossible quantity, not an
+    // argument-syntax error.
+    json(&lotline(
+        &db,
+        &["receive", "(01)09501101530003(10)N1(30)5", "--json"],
+    ));
+    let before = events(&db);
+    let negatives: &[&[&str]] = &[
+        &["receive", "(01)09501101530003(10)X", "--qty", "-3"],
+        &[
+            "dispatch",
+            "(01)09501101530003(10)N1",
+            "--customer",
+            "C",
+            "--qty",
+            "-3",
+        ],
+        &["produce", "--product", GTIN, "--qty", "-3"],
+        &[
+            "move",
+            GTIN,
+            "N1",
+            "--from",
+            "RECEIVING",
+            "--to",
+            "B",
+            "--qty",
+            "-3",
+        ],
+        &[
+            "count",
+            GTIN,
+            "N1",
+            "--location",
+            "RECEIVING",
+            "--qty",
+            "-3",
+        ],
+        &["pick", GTIN, "--qty", "-3"],
+    ];
+    for args in negatives {
+        let o = lotline(&db, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("quantity -3 is not possible: give a count from 1 to 1000000"),
+            "{args:?}: {err}"
+        );
+    }
     assert_eq!(events(&db), before, "refusals write nothing");
 }
 
@@ -1279,11 +1323,8 @@ fn a_count_sets_stock_to_what_was_counted_and_keeps_the_difference() {
         &db,
         &["count", GTIN, "B2611", "--location", "DOCK", "--qty", "-2"],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "a negative count is a usage error"
-    );
+    assert_eq!(o.status.code(), Some(1), "a negative count is refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("quantity -2 is not possible"));
     assert_eq!(events(&db), before);
 }
 
