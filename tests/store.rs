@@ -503,6 +503,56 @@ fn dispatch_ships_released_stock_and_refuses_what_must_not_ship() {
     );
     store.rebuild().unwrap();
     assert_eq!(store.derived_snapshot().unwrap(), snapshot);
+    drop(store);
+
+    // Several pallets in one command: each scan ships or is refused on its own; a refusal
+    // writes nothing for that scan, the others ship, and the command exits 1.
+    for batch in ["P1", "P2"] {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){released}(17){}(10){batch}(30)5", yymmdd(100)),
+                "--json",
+            ],
+        ));
+    }
+    let before = events(&db);
+    let o = lotline(
+        &db,
+        &[
+            "dispatch",
+            &format!("(01){released}(10)P1(30)2"),
+            "(01)09501101530003(10)QUAR",
+            &format!("(01){released}(10)P2(30)3"),
+            "--customer",
+            "Contoso",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "one of the three was refused");
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one answer per scan, in scan order");
+    assert_eq!(
+        (&lines[0]["batch"], &lines[0]["quantity"]),
+        (&"P1".into(), &2.into())
+    );
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("QUAR: lot is quarantined")
+    );
+    assert_eq!(
+        (&lines[2]["batch"], &lines[2]["quantity"]),
+        (&"P2".into(), &3.into())
+    );
+    assert_eq!(events(&db), before + 2, "the refused scan wrote nothing");
+    let p2 = json(&lotline(&db, &["lot", "show", released, "P2", "--json"]));
+    assert_eq!(p2["stock"], serde_json::json!([["RECEIVING", 2]]));
 }
 
 #[test]
