@@ -865,6 +865,86 @@ fn receipts_reported_before_a_sigkill_are_never_lost() {
     ));
 }
 
+/// The headless station loop (`lotline scan --mode receive`, scans on stdin as from a
+/// keyboard-wedge scanner) records scan after scan and is killed with SIGKILL at a random
+/// moment, many times over the same file: every scan it reported as received is in the store,
+/// `integrity_check` passes and the chain verifies. Each run records up to a few hundred scans,
+/// so kills also land while the store's checkpoint thread is copying the WAL into the file.
+#[test]
+fn a_scan_loop_killed_at_random_moments_loses_no_reported_scan() {
+    use std::io::{BufRead, BufReader, Write};
+    let (_dir, db) = site();
+    let mut reported = Vec::new();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    for run in 0..16u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lotline"))
+            .arg("--db")
+            .arg(&db)
+            .args(["scan", "--source", "wedge", "--mode", "receive", "--json"])
+            .args(["--location", "DOCK"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            for i in 0..5_000 {
+                // Stops when the loop is killed (broken pipe).
+                if writeln!(stdin, "(01){GTIN}(10)R{run}-{i}(30)1").is_err() {
+                    break;
+                }
+            }
+        });
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut ok = Vec::new();
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let v: Value = serde_json::from_str(&line).unwrap();
+                if v["event"] == "scan" && v["outcome"] == "ok" {
+                    ok.push(v["detail"]["batch"].as_str().unwrap().to_string());
+                }
+            }
+            ok
+        });
+        // SplitMix64 over the clock: kill moments from 20 ms (start-up) to 1.5 s.
+        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        let wait = 20 + (z ^ (z >> 31)) % 1_480;
+        std::thread::sleep(std::time::Duration::from_millis(wait));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        feeder.join().unwrap();
+        reported.extend(reader.join().unwrap());
+    }
+    eprintln!("{} scans reported before the kills", reported.len());
+    assert!(
+        reported.len() > 100,
+        "the loop recorded scans before it was killed"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(conn);
+    let store = lotline::store::Store::open(&db).unwrap();
+    for batch in &reported {
+        let lot = store.lot(GTIN, batch).unwrap();
+        assert!(
+            lot.is_some_and(|l| l.stock == [("DOCK".to_string(), 1)]),
+            "{batch} lost"
+        );
+    }
+    store.verify().unwrap();
+}
+
 #[test]
 fn supplier_quality_counts_rejected_and_recalled_lots_per_supplier() {
     let (_dir, db) = site();

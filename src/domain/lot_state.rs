@@ -46,8 +46,17 @@ impl LotState {
         })
     }
 
+    /// Stock on hand over all locations.
     pub fn on_hand(&self) -> i64 {
         self.stock.iter().map(|(_, q)| q).sum()
+    }
+
+    /// Stock held at one location (0 where it has none).
+    pub fn at(&self, location: &str) -> i64 {
+        self.stock
+            .iter()
+            .find(|(l, _)| l == location)
+            .map_or(0, |(_, q)| *q)
     }
 }
 

@@ -257,7 +257,7 @@ impl Station {
         name: &str,
         receive_as: LotStatus,
     ) -> Result<RecordedEvent, WorkflowError> {
-        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let gtin = gtin_arg(gtin)?;
         if name.trim().is_empty() {
             return Err(WorkflowError::Invalid(
                 "a product needs a name (--name)".into(),
@@ -336,7 +336,7 @@ impl Station {
         })?;
         rules::check_dispatch(lot.status, lot.expiry, today)
             .map_err(|r| WorkflowError::Refused(format!("{batch}: {r}")))?;
-        let on_hand: i64 = lot.stock.iter().map(|(_, q)| q).sum();
+        let on_hand = lot.on_hand();
         let quantity = match req.quantity.or(msg.quantity()) {
             Some(q) => q,
             None if on_hand > 0 => on_hand as u64,
@@ -350,7 +350,7 @@ impl Station {
                 "{batch}: only {on_hand} on hand, {quantity} asked"
             )));
         }
-        let candidates = self.store.lots_of(&gtin)?;
+        let candidates = self.store.pick_candidates(&gtin, today)?;
         let warning = rules::fefo_first(&candidates, today)
             .filter(|first| first.batch != batch)
             .map(|first| {
@@ -393,8 +393,7 @@ impl Station {
         req: &ProduceRequest,
         today: chrono::NaiveDate,
     ) -> Result<ProduceOutcome, WorkflowError> {
-        let gtin =
-            gs1::normalize_gtin(&req.product).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let gtin = gtin_arg(&req.product)?;
         let product = self
             .store
             .product(&gtin)?
@@ -457,8 +456,7 @@ impl Station {
         gs_substitute: Option<char>,
         today: chrono::NaiveDate,
     ) -> Result<(String, String, u64), WorkflowError> {
-        let into_gtin =
-            gs1::normalize_gtin(into_gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let into_gtin = gtin_arg(into_gtin)?;
         if self.store.lot(&into_gtin, into_batch)?.is_none() {
             return Err(WorkflowError::Invalid(format!(
                 "no production batch {into_batch} of GTIN {into_gtin}: record it with lotline produce"
@@ -487,7 +485,7 @@ impl Station {
         })?;
         rules::check_dispatch(lot.status, lot.expiry, today)
             .map_err(|r| WorkflowError::Refused(format!("input {batch}: {r}")))?;
-        let on_hand: i64 = lot.stock.iter().map(|(_, q)| q).sum();
+        let on_hand = lot.on_hand();
         let quantity = msg.quantity().unwrap_or(on_hand.max(0) as u64);
         if quantity == 0 || quantity as i64 > on_hand {
             return Err(WorkflowError::Refused(format!(
@@ -508,19 +506,11 @@ impl Station {
     /// Holds, releases, rejects or recalls a lot: a supervisor, a reason and a transition of
     /// the status machine ([`status::check_status_change`]); a refusal writes nothing.
     pub fn set_status(&mut self, req: &StatusRequest) -> Result<StatusOutcome, WorkflowError> {
-        let gtin =
-            gs1::normalize_gtin(&req.gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
-        let lot = self
-            .store
-            .lot(&gtin, &req.batch)?
-            .ok_or_else(|| WorkflowError::NoSuchLot {
-                gtin: gtin.clone(),
-                batch: req.batch.clone(),
-            })?;
+        let lot = self.existing_lot(&req.gtin, &req.batch)?;
         status::check_status_change(lot.status, req.to, req.role, &req.reason)?;
         let reason = req.reason.trim().to_string();
         let recorded = self.record(EventKind::LotStatusChanged {
-            gtin: gtin.clone(),
+            gtin: lot.gtin.clone(),
             batch: req.batch.clone(),
             from: lot.status,
             to: req.to,
@@ -529,7 +519,7 @@ impl Station {
         })?;
         Ok(StatusOutcome {
             event_id: recorded.id,
-            gtin,
+            gtin: lot.gtin,
             batch: req.batch.clone(),
             from: lot.status,
             to: req.to,
@@ -556,26 +546,15 @@ impl Station {
                 "a move needs a destination different from its source (--to)".into(),
             ));
         }
-        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
-        let lot = self
-            .store
-            .lot(&gtin, batch)?
-            .ok_or_else(|| WorkflowError::NoSuchLot {
-                gtin: gtin.clone(),
-                batch: batch.to_string(),
-            })?;
-        let here = lot
-            .stock
-            .iter()
-            .find(|(l, _)| l == from)
-            .map_or(0, |(_, q)| *q);
+        let lot = self.existing_lot(gtin, batch)?;
+        let here = lot.at(from);
         if quantity as i64 > here {
             return Err(WorkflowError::Refused(format!(
                 "{batch}: only {here} at {from}, {quantity} asked"
             )));
         }
         Ok(self.record(EventKind::LotMoved {
-            gtin,
+            gtin: lot.gtin,
             batch: batch.to_string(),
             from: from.to_string(),
             to: to.to_string(),
@@ -602,22 +581,11 @@ impl Station {
                 "a count needs a location (--location)".into(),
             ));
         }
-        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
-        let lot = self
-            .store
-            .lot(&gtin, batch)?
-            .ok_or_else(|| WorkflowError::NoSuchLot {
-                gtin: gtin.clone(),
-                batch: batch.to_string(),
-            })?;
-        let held = lot
-            .stock
-            .iter()
-            .find(|(l, _)| l == location)
-            .map_or(0, |(_, q)| *q);
+        let lot = self.existing_lot(gtin, batch)?;
+        let held = lot.at(location);
         let difference = counted as i64 - held;
         let recorded = self.record(EventKind::LotCounted {
-            gtin: gtin.clone(),
+            gtin: lot.gtin.clone(),
             batch: batch.to_string(),
             location: location.to_string(),
             counted,
@@ -625,7 +593,7 @@ impl Station {
         })?;
         Ok(CountOutcome {
             event_id: recorded.id,
-            gtin,
+            gtin: lot.gtin,
             batch: batch.to_string(),
             location: location.to_string(),
             previous: held,
@@ -646,12 +614,16 @@ impl Station {
         if quantity == 0 || quantity > MAX_QUANTITY {
             return Err(WorkflowError::BadQuantity(quantity));
         }
-        let gtin = gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+        let gtin = gtin_arg(gtin)?;
         if self.store.product(&gtin)?.is_none() {
             return Err(WorkflowError::UnknownProduct(gtin));
         }
-        let (lines, short) =
-            rules::suggest_pick(&self.store.lots_of(&gtin)?, quantity, strategy, today);
+        let (lines, short) = rules::suggest_pick(
+            &self.store.pick_candidates(&gtin, today)?,
+            quantity,
+            strategy,
+            today,
+        );
         Ok(PickOutcome {
             gtin,
             strategy,
@@ -687,12 +659,7 @@ impl Station {
         gs_substitute: Option<char>,
     ) -> Result<Lot, WorkflowError> {
         let (_, gtin, batch) = scanned_lot(scan, gs_substitute, true)?;
-        let (gtin, batch) = (gtin.as_str(), batch.as_str());
-        self.store.lot(gtin, batch)?.ok_or_else(|| {
-            WorkflowError::Invalid(format!(
-                "no lot {batch} of GTIN {gtin} in this store: was it received here?"
-            ))
-        })
+        self.existing_lot(&gtin, &batch)
     }
 
     /// Label placeholders for a lot in the store: `gtin`, `batch`, `product`, `expiry` (GS1
@@ -703,9 +670,7 @@ impl Station {
         gtin: Option<&str>,
     ) -> Result<BTreeMap<String, String>, WorkflowError> {
         let gtin = self.gtin_of_batch(batch, gtin)?;
-        let lot = self.store.lot(&gtin, batch)?.ok_or_else(|| {
-            WorkflowError::Invalid(format!("no lot {batch} of GTIN {gtin} in this store"))
-        })?;
+        let lot = self.existing_lot(&gtin, batch)?;
         let product = self.store.product(&gtin)?;
         let mut data = BTreeMap::new();
         data.insert("gtin".to_string(), gtin);
@@ -717,10 +682,7 @@ impl Station {
             data.insert("expiry".to_string(), e.format("%y%m%d").to_string());
             data.insert("expiry_date".to_string(), e.to_string());
         }
-        data.insert(
-            "count".to_string(),
-            lot.stock.iter().map(|(_, q)| q).sum::<i64>().to_string(),
-        );
+        data.insert("count".to_string(), lot.on_hand().to_string());
         Ok(data)
     }
 
@@ -728,7 +690,7 @@ impl Station {
     /// that has a lot with this batch (several ask for `--gtin`).
     fn gtin_of_batch(&self, batch: &str, gtin: Option<&str>) -> Result<String, WorkflowError> {
         if let Some(g) = gtin {
-            return gs1::normalize_gtin(g).map_err(|e| WorkflowError::Invalid(e.to_string()));
+            return gtin_arg(g);
         }
         let found = self.store.gtins_with_batch(batch)?;
         match found.as_slice() {
@@ -819,12 +781,7 @@ impl Station {
             Some((_, gtin, batch)) => LotRef::new(gtin, batch),
             None => LotRef::new(self.gtin_of_batch(lot, gtin)?, lot),
         };
-        if self.store.lot(&target.gtin, &target.batch)?.is_none() {
-            return Err(WorkflowError::NoSuchLot {
-                gtin: target.gtin,
-                batch: target.batch,
-            });
-        }
+        self.existing_lot(&target.gtin, &target.batch)?;
         Ok(target)
     }
 
@@ -834,9 +791,27 @@ impl Station {
         Ok(self.store.sync_status()?)
     }
 
+    /// The lot a command names by GTIN and batch; refused (`NoSuchLot`) when this store does
+    /// not know it.
+    fn existing_lot(&self, gtin: &str, batch: &str) -> Result<Lot, WorkflowError> {
+        let gtin = gtin_arg(gtin)?;
+        self.store
+            .lot(&gtin, batch)?
+            .ok_or_else(|| WorkflowError::NoSuchLot {
+                gtin,
+                batch: batch.to_string(),
+            })
+    }
+
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
         self.store.append(&self.who.station, &self.who.actor, event)
     }
+}
+
+/// A GTIN given by hand (8, 12, 13 or 14 digits) as the store keys it: 14 digits, check digit
+/// verified; a wrong one is refused with the reason.
+fn gtin_arg(gtin: &str) -> Result<String, WorkflowError> {
+    gs1::normalize_gtin(gtin).map_err(|e| WorkflowError::Invalid(e.to_string()))
 }
 
 /// Parses a scan and takes the lot it names: the message, its GTIN and its batch. A label that
