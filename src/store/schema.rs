@@ -104,9 +104,8 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO sync_state (id) VALUES (1);",
     // 8 (storeperf): a large site. `lots_batch`: a batch number names its lot without reading
     // every lot; `lots_pick`: a product's released lots by expiry, covering what a pick needs;
-    // stock and shipments clustered by lot (WITHOUT ROWID): a lot's rows are adjacent (a pick
-    // or a trace reads a few pages), and a write goes to one B-tree instead of a table and its
-    // lot index.
+    // stock clustered by lot (WITHOUT ROWID): a lot's and a product's stock are a few adjacent
+    // rows, and a stock change writes one B-tree instead of a table and its key index.
     "CREATE INDEX lots_batch ON lots (batch, gtin);
     CREATE INDEX lots_pick ON lots (gtin, status, expiry, batch);
     CREATE TABLE stock_by_lot (
@@ -116,8 +115,11 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO stock_by_lot (gtin, batch, location, quantity)
         SELECT gtin, batch, location, quantity FROM stock;
     DROP TABLE stock;
-    ALTER TABLE stock_by_lot RENAME TO stock;
-    CREATE TABLE shipments_by_lot (
+    ALTER TABLE stock_by_lot RENAME TO stock;",
+    // 9 (storeperf): shipments clustered by lot (WITHOUT ROWID) like stock: a trace reads a
+    // lot's shipments from adjacent rows, and a dispatch writes one B-tree, not a table and
+    // its lot index.
+    "CREATE TABLE shipments_by_lot (
         event_seq INTEGER NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
         quantity INTEGER NOT NULL, customer TEXT NOT NULL, shipment TEXT,
         PRIMARY KEY (gtin, batch, event_seq)
@@ -178,8 +180,8 @@ pub(super) fn clear_derived(tx: &Transaction) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
-    /// The storeperf migration rebuilds `stock` and `shipments` clustered by lot: a file
-    /// upgraded from the version before it keeps every row, and the new lot indexes serve it.
+    /// The storeperf migrations rebuild `stock` and `shipments` clustered by lot: a file
+    /// upgraded from the version before them keeps every row.
     #[test]
     fn clustering_stock_and_shipments_by_lot_keeps_every_row() {
         let at = MIGRATIONS
