@@ -113,121 +113,279 @@ fn main() {
             location: "DOCK".into(),
             ..ReceiveRequest::default()
         };
-        let t = Instant::now();
-        floor
-            .execute("INSERT INTO scans (scan) VALUES (?1)", [&req.scan])
-            .unwrap();
-        floor_samples.push(t.elapsed());
-        let t = Instant::now();
-        station.receive(&req).unwrap();
-        samples.push(t.elapsed());
+        // Which goes first alternates: an fsync right after another waits on the disk more.
+        for turn in [i % 2, 1 - i % 2] {
+            let t = Instant::now();
+            if turn == 0 {
+                floor
+                    .execute("INSERT INTO scans (scan) VALUES (?1)", [&req.scan])
+                    .unwrap();
+                floor_samples.push(t.elapsed());
+            } else {
+                station.receive(&req).unwrap();
+                samples.push(t.elapsed());
+            }
+        }
     }
     if !samples.is_empty() {
         line("floor: bare 1-row insert txn", floor_samples, None);
         line("scan -> durable receive", samples, Some(10.0));
     }
 
-    // Lot lookup and FEFO pick over the seeded lots and products.
+    // Reads: lot lookup, FEFO pick, traces. First on the file as the OS page cache left it
+    // (on this shared machine other builds evict it, and the 1% tail is then reads from the
+    // disk), then on other lots once the file has been read through (a station whose store
+    // stays in memory).
     let lots = (report["lots_received"].as_u64().unwrap()
         + report["lots_produced"].as_u64().unwrap()) as u32;
-    let batches: Vec<(String, String)> = {
+    let step = (lots / size.lookups).max(1);
+    let sample = |offset: u32| -> Vec<(String, String)> {
         let conn = rusqlite::Connection::open(&site.path).unwrap();
         let mut stmt = conn
-            .prepare("SELECT gtin, batch FROM lots WHERE rowid % ?1 = 0 LIMIT ?2")
+            .prepare("SELECT gtin, batch FROM lots WHERE rowid % ?1 = ?2 LIMIT ?3")
             .unwrap();
-        let step = (lots / size.lookups).max(1);
-        stmt.query_map([step, size.lookups], |r| Ok((r.get(0)?, r.get(1)?)))
+        stmt.query_map([step, offset, size.lookups], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
     };
-    let (mut look, mut pick) = (Vec::new(), Vec::new());
-    for (i, (gtin, batch)) in batches.iter().enumerate().filter(|_| wanted("lookup")) {
-        let t = Instant::now();
-        assert!(station.lookup(gtin, batch).unwrap().is_some());
-        look.push(t.elapsed());
-        let product = seed::seed_gtin(i as u32 % products);
-        let t = Instant::now();
-        station.pick(&product, 50, Strategy::Fefo, today).unwrap();
-        pick.push(t.elapsed());
+    let reads = Reads {
+        station: &station,
+        products,
+        size: &size,
+        today,
+        wanted: &wanted,
+        deep: &report["deep_lot"],
+    };
+    reads.run("cold", &sample(0));
+    if wanted("lookup") || wanted("trace") {
+        let mut file = std::fs::File::open(&site.path).unwrap();
+        std::io::copy(&mut file, &mut std::io::sink()).unwrap();
+        reads.run("warm", &sample(step / 2));
     }
-    if !look.is_empty() {
-        line("lot lookup", look, Some(1.0));
-        line("FEFO pick", pick, Some(1.0));
-    }
-    if !wanted("trace") {
-        return;
-    }
+}
 
-    // Full forward + backward trace of the deepest lot, and of sampled lots.
-    let deep = &report["deep_lot"];
-    let (gtin, batch) = (
-        deep["gtin"].as_str().unwrap(),
-        deep["batch"].as_str().unwrap(),
-    );
-    let mut samples = Vec::new();
-    let mut shape = String::new();
-    for _ in 0..size.traces {
-        let t = Instant::now();
-        let tr = station
-            .trace(batch, Some(gtin), Direction::Both, None)
-            .unwrap();
-        samples.push(t.elapsed());
-        shape = format!(
-            "{} lots, {} levels back, {} forward, {} receipts, {} shipments",
-            tr.lots.len(),
-            tr.backward_depth,
-            tr.forward_depth,
-            tr.receipts.len(),
-            tr.shipments.len()
+/// The read benchmarks over one sample of lots.
+struct Reads<'a> {
+    station: &'a Station,
+    products: u32,
+    size: &'a Size,
+    today: chrono::NaiveDate,
+    wanted: &'a dyn Fn(&str) -> bool,
+    deep: &'a serde_json::Value,
+}
+
+impl Reads<'_> {
+    fn run(&self, pass: &str, batches: &[(String, String)]) {
+        let station = self.station;
+        let (mut look, mut pick) = (Vec::new(), Vec::new());
+        for (i, (gtin, batch)) in batches
+            .iter()
+            .enumerate()
+            .filter(|_| (self.wanted)("lookup"))
+        {
+            let t = Instant::now();
+            assert!(station.lookup(gtin, batch).unwrap().is_some());
+            look.push(t.elapsed());
+            let product = seed::seed_gtin(i as u32 % self.products);
+            let t = Instant::now();
+            station
+                .pick(&product, 50, Strategy::Fefo, self.today)
+                .unwrap();
+            pick.push(t.elapsed());
+        }
+        if !look.is_empty() {
+            line(&format!("lot lookup ({pass})"), look, Some(1.0));
+            line(&format!("FEFO pick ({pass})"), pick, Some(1.0));
+        }
+        if !(self.wanted)("trace") {
+            return;
+        }
+        // Full forward + backward trace of the deepest lot, and of sampled lots.
+        let (gtin, batch) = (
+            self.deep["gtin"].as_str().unwrap(),
+            self.deep["batch"].as_str().unwrap(),
         );
+        let mut samples = Vec::new();
+        let mut shape = String::new();
+        for _ in 0..self.size.traces {
+            let t = Instant::now();
+            let tr = station
+                .trace(batch, Some(gtin), Direction::Both, None)
+                .unwrap();
+            samples.push(t.elapsed());
+            shape = format!(
+                "{} lots, {} levels back, {} forward, {} receipts, {} shipments",
+                tr.lots.len(),
+                tr.backward_depth,
+                tr.forward_depth,
+                tr.receipts.len(),
+                tr.shipments.len()
+            );
+        }
+        line(&format!("trace deepest lot ({pass})"), samples, Some(20.0));
+        println!("  deepest lot {batch}: {shape}");
+        let mut samples = Vec::new();
+        let mut widest = 0;
+        for (gtin, batch) in batches.iter().take(self.size.traces as usize) {
+            let t = Instant::now();
+            let tr = station
+                .trace(batch, Some(gtin), Direction::Both, None)
+                .unwrap();
+            samples.push(t.elapsed());
+            widest = widest.max(tr.lots.len());
+        }
+        line(&format!("trace sampled lots ({pass})"), samples, Some(20.0));
+        println!("  largest sampled trace: {widest} lots");
     }
-    line("trace deepest lot (both)", samples, Some(20.0));
-    println!("  deepest lot {batch}: {shape}");
-    let mut samples = Vec::new();
-    let mut widest = 0;
-    for (gtin, batch) in batches.iter().take(size.traces as usize) {
-        let t = Instant::now();
-        let tr = station
-            .trace(batch, Some(gtin), Direction::Both, None)
-            .unwrap();
-        samples.push(t.elapsed());
-        widest = widest.max(tr.lots.len());
-    }
-    line("trace sampled lots (both)", samples, Some(20.0));
-    println!("  largest sampled trace: {widest} lots");
 }
 
 /// Bulk ingest through the store (JSON payload, hash chain, outbox, derived tables) against
 /// the floor: the same event rows, already made, inserted plainly into the same table shape
-/// with the same pragmas and transaction size.
+/// with the same pragmas and transaction size. Three rounds, alternating, each into fresh
+/// files: the shared disk varies by tens of percent from one second to the next, so the
+/// ratio reported is the median of the rounds'.
 fn bulk_ingest(plan: &SeedPlan, dir: &Path, today: chrono::NaiveDate) {
-    let ours_db = dir.join("ingest.db");
-    let mut store = Store::open(&ours_db).unwrap();
-    let t = Instant::now();
-    let r = seed::seed(&mut store, plan, today, &mut |_| {}).unwrap();
-    let ours = t.elapsed();
-    drop(store);
-    let conn = rusqlite::Connection::open(&ours_db).unwrap();
-    let rows: Vec<[String; 8]> = conn
-        .prepare("SELECT id, at, station, actor, kind, payload, prev_hash, hash FROM events ORDER BY seq")
+    // The events are made first, as the floor's rows are: the timing is the store's alone.
+    let mut events = Vec::new();
+    let r = seed::generate(plan, today, &mut |e| {
+        events.push(e);
+        Ok(())
+    })
+    .unwrap();
+    let mut ratios = Vec::new();
+    for round in 0..3 {
+        let ours_db = dir.join(format!("ingest-{round}.db"));
+        let mut store = Store::open(&ours_db).unwrap();
+        let mut chunks = events.clone().into_iter().peekable();
+        let t = Instant::now();
+        while chunks.peek().is_some() {
+            // Transactions of 20,000 events, as `lotline dev seed` and the floor use.
+            let chunk: Vec<_> = chunks.by_ref().take(20_000).collect();
+            store.append_all("SEED", "seed", chunk).unwrap();
+        }
+        let ours = t.elapsed();
+        drop(store);
+        let rows = event_rows(&ours_db);
+        let plain_db = dir.join(format!("plain-{round}.db"));
+        let floor = plain_inserts(&plain_db, &rows);
+        let copy_db = dir.join(format!("copy-{round}.db"));
+        let (copied, all_rows) = copy_every_row(&ours_db, &copy_db);
+        for db in [ours_db, plain_db, copy_db] {
+            let _ = std::fs::remove_file(&db);
+            let _ = std::fs::remove_file(db.with_extension("db-wal"));
+            let _ = std::fs::remove_file(db.with_extension("db-shm"));
+        }
+        let ratio = ours.as_secs_f64() / floor.as_secs_f64();
+        ratios.push(ratio);
+        println!(
+            "bulk ingest {} events, round {}: store {:.2?} ({:.0} events/s) vs plain inserts {:.2?} = {:.2}x; \
+             every row the store left ({all_rows}, all tables and indexes) inserted plainly: {:.2?} = {:.2}x",
+            r.events,
+            round + 1,
+            ours,
+            r.events as f64 / ours.as_secs_f64(),
+            floor,
+            ratio,
+            copied,
+            ours.as_secs_f64() / copied.as_secs_f64()
+        );
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    println!(
+        "bulk ingest: median {median:.2}x plain inserts (target <= 2x: {})",
+        if median <= 2.0 { "met" } else { "NOT met" }
+    );
+}
+
+/// The event rows of a store file, in order, as text.
+fn event_rows(db: &Path) -> Vec<[String; 8]> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.prepare(
+        "SELECT id, at, station, actor, kind, payload, prev_hash, hash FROM events ORDER BY seq",
+    )
+    .unwrap()
+    .query_map([], |r| {
+        Ok([
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+        ])
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// A second, looser peer: every row of every table the store left in `from` (events, outbox,
+/// derived tables), inserted plainly into the same schema (same tables and indexes) in `to`,
+/// 20,000 rows per transaction, rows read beforehand. What the store does beyond that is its
+/// own work: JSON, hashing, the reads and rules of the derived state, rows later changed or
+/// removed. Returns the time and the number of rows.
+fn copy_every_row(from: &Path, to: &Path) -> (Duration, usize) {
+    use rusqlite::types::Value;
+    let src = rusqlite::Connection::open(from).unwrap();
+    let schema: Vec<(String, String, String)> = src
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL
+             AND name NOT LIKE 'sqlite_%' ORDER BY type = 'index', rowid",
+        )
         .unwrap()
-        .query_map([], |r| {
-            Ok([
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ])
-        })
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let mut plain = rusqlite::Connection::open(dir.join("plain.db")).unwrap();
+    let mut tables = Vec::new();
+    for (kind, name, _) in &schema {
+        if kind != "table" {
+            continue;
+        }
+        let mut stmt = src.prepare(&format!("SELECT * FROM {name}")).unwrap();
+        let n = stmt.column_count();
+        let rows: Vec<Vec<Value>> = stmt
+            .query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        tables.push((name.clone(), n, rows));
+    }
+    let mut dst = rusqlite::Connection::open(to).unwrap();
+    dst.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .unwrap();
+    for (_, _, sql) in &schema {
+        dst.execute_batch(sql).unwrap();
+    }
+    let total = tables.iter().map(|t| t.2.len()).sum();
+    let t = Instant::now();
+    for (name, n, rows) in &tables {
+        let marks = vec!["?"; *n].join(", ");
+        for chunk in rows.chunks(20_000) {
+            let tx = dst.transaction().unwrap();
+            {
+                let mut stmt = tx
+                    .prepare_cached(&format!("INSERT INTO {name} VALUES ({marks})"))
+                    .unwrap();
+                for row in chunk {
+                    stmt.execute(rusqlite::params_from_iter(row.iter()))
+                        .unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+    }
+    (t.elapsed(), total)
+}
+
+/// The floor: `rows` inserted with a cached statement into a bare events table (same shape,
+/// unique id index, WAL, `synchronous=FULL`), 20,000 per transaction.
+fn plain_inserts(db: &Path, rows: &[[String; 8]]) -> Duration {
+    let mut plain = rusqlite::Connection::open(db).unwrap();
     plain
         .execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
@@ -250,15 +408,7 @@ fn bulk_ingest(plan: &SeedPlan, dir: &Path, today: chrono::NaiveDate) {
         }
         tx.commit().unwrap();
     }
-    let floor = t.elapsed();
-    println!(
-        "bulk ingest {} events: store {:.2?} ({:.0} events/s) vs plain inserts {:.2?} = {:.2}x (target <= 2x)",
-        r.events,
-        ours,
-        r.events as f64 / ours.as_secs_f64(),
-        floor,
-        ours.as_secs_f64() / floor.as_secs_f64()
-    );
+    t.elapsed()
 }
 
 /// Prints p50, p99 and max of `samples`; with a target, whether the p99 meets it.

@@ -161,12 +161,56 @@ fn bad_input_is_refused_with_a_reason_and_nothing_is_written() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(message), "{args:?}: {err}");
     }
-    let o = lotline(&db, &["receive", "(01)09501101530003(10)X", "--qty", "-3"]);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "a negative quantity is a usage error"
-    );
+    assert_eq!(events(&db), before, "refusals write nothing");
+    // A negative quantity anywhere: the same refusal as any impossible quantity, not an
+    // argument-syntax error.
+    json(&lotline(
+        &db,
+        &["receive", "(01)09501101530003(10)N1(30)5", "--json"],
+    ));
+    let before = events(&db);
+    let negatives: &[&[&str]] = &[
+        &["receive", "(01)09501101530003(10)X", "--qty", "-3"],
+        &[
+            "dispatch",
+            "(01)09501101530003(10)N1",
+            "--customer",
+            "C",
+            "--qty",
+            "-3",
+        ],
+        &["produce", "--product", GTIN, "--qty", "-3"],
+        &[
+            "move",
+            GTIN,
+            "N1",
+            "--from",
+            "RECEIVING",
+            "--to",
+            "B",
+            "--qty",
+            "-3",
+        ],
+        &[
+            "count",
+            GTIN,
+            "N1",
+            "--location",
+            "RECEIVING",
+            "--qty",
+            "-3",
+        ],
+        &["pick", GTIN, "--qty", "-3"],
+    ];
+    for args in negatives {
+        let o = lotline(&db, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("quantity -3 is not possible: give a count from 1 to 1000000"),
+            "{args:?}: {err}"
+        );
+    }
     assert_eq!(events(&db), before, "refusals write nothing");
 }
 
@@ -459,6 +503,56 @@ fn dispatch_ships_released_stock_and_refuses_what_must_not_ship() {
     );
     store.rebuild().unwrap();
     assert_eq!(store.derived_snapshot().unwrap(), snapshot);
+    drop(store);
+
+    // Several pallets in one command: each scan ships or is refused on its own; a refusal
+    // writes nothing for that scan, the others ship, and the command exits 1.
+    for batch in ["P1", "P2"] {
+        json(&lotline(
+            &db,
+            &[
+                "receive",
+                &format!("(01){released}(17){}(10){batch}(30)5", yymmdd(100)),
+                "--json",
+            ],
+        ));
+    }
+    let before = events(&db);
+    let o = lotline(
+        &db,
+        &[
+            "dispatch",
+            &format!("(01){released}(10)P1(30)2"),
+            "(01)09501101530003(10)QUAR",
+            &format!("(01){released}(10)P2(30)3"),
+            "--customer",
+            "Contoso",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "one of the three was refused");
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one answer per scan, in scan order");
+    assert_eq!(
+        (&lines[0]["batch"], &lines[0]["quantity"]),
+        (&"P1".into(), &2.into())
+    );
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("QUAR: lot is quarantined")
+    );
+    assert_eq!(
+        (&lines[2]["batch"], &lines[2]["quantity"]),
+        (&"P2".into(), &3.into())
+    );
+    assert_eq!(events(&db), before + 2, "the refused scan wrote nothing");
+    let p2 = json(&lotline(&db, &["lot", "show", released, "P2", "--json"]));
+    assert_eq!(p2["stock"], serde_json::json!([["RECEIVING", 2]]));
 }
 
 #[test]
@@ -1279,11 +1373,8 @@ fn a_count_sets_stock_to_what_was_counted_and_keeps_the_difference() {
         &db,
         &["count", GTIN, "B2611", "--location", "DOCK", "--qty", "-2"],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "a negative count is a usage error"
-    );
+    assert_eq!(o.status.code(), Some(1), "a negative count is refused");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("quantity -2 is not possible"));
     assert_eq!(events(&db), before);
 }
 

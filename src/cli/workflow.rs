@@ -24,8 +24,8 @@ pub enum WorkflowCommand {
         /// The scan: scan data (`]C1…`), bracketed `(01)…`, element string, or Digital Link.
         scan: String,
         /// Quantity, when the label carries no count (30)/(37).
-        #[arg(long)]
-        qty: Option<u64>,
+        #[arg(long, allow_negative_numbers = true)]
+        qty: Option<i64>,
         #[arg(long, default_value = "RECEIVING")]
         location: String,
         #[arg(long)]
@@ -45,8 +45,8 @@ pub enum WorkflowCommand {
         /// The product made (GTIN).
         #[arg(long)]
         product: String,
-        #[arg(long)]
-        qty: u64,
+        #[arg(long, allow_negative_numbers = true)]
+        qty: i64,
         /// Expiry date of the batch (YYYY-MM-DD).
         #[arg(long)]
         expiry: Option<chrono::NaiveDate>,
@@ -68,8 +68,8 @@ pub enum WorkflowCommand {
         #[arg(long)]
         shipment: Option<String>,
         /// Quantity, when the label carries no count (default: the label's count, else all on hand).
-        #[arg(long)]
-        qty: Option<u64>,
+        #[arg(long, allow_negative_numbers = true)]
+        qty: Option<i64>,
         /// Refuse, not just warn, when a lot is not the FEFO choice.
         #[arg(long)]
         strict_fefo: bool,
@@ -81,8 +81,8 @@ pub enum WorkflowCommand {
     /// Suggest which lots to pick a quantity from (FIFO, FEFO or LIFO).
     Pick {
         gtin: String,
-        #[arg(long)]
-        qty: u64,
+        #[arg(long, allow_negative_numbers = true)]
+        qty: i64,
         #[arg(long, value_enum, default_value = "fefo")]
         strategy: Strategy,
         #[arg(long)]
@@ -103,8 +103,8 @@ pub enum WorkflowCommand {
         from: String,
         #[arg(long)]
         to: String,
-        #[arg(long)]
-        qty: u64,
+        #[arg(long, allow_negative_numbers = true)]
+        qty: i64,
         #[arg(long)]
         json: bool,
     },
@@ -131,8 +131,8 @@ pub enum WorkflowCommand {
         #[arg(long)]
         location: String,
         /// What was counted (0 when the location is empty).
-        #[arg(long)]
-        qty: u64,
+        #[arg(long, allow_negative_numbers = true)]
+        qty: i64,
         #[arg(long)]
         json: bool,
     },
@@ -295,7 +295,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
         } => {
             let req = ReceiveRequest {
                 scan,
-                quantity: qty,
+                quantity: qty.map(workflow::typed_quantity).transpose()?,
                 location,
                 supplier,
                 po,
@@ -331,7 +331,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             let site = crate::config::StationConfig::load(globals.config.as_deref())?.site;
             let req = workflow::ProduceRequest {
                 product,
-                quantity: qty,
+                quantity: workflow::typed_quantity(qty)?,
                 expiry,
                 consume,
                 gs_substitute: gs,
@@ -357,6 +357,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             json,
         } => {
             let today = chrono::Local::now().date_naive();
+            let qty = qty.map(workflow::typed_quantity).transpose()?;
             let mut refused = false;
             for scan in scans {
                 let req = DispatchRequest {
@@ -424,7 +425,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             json,
         } => {
             let today = chrono::Local::now().date_naive();
-            let p = station.pick(&gtin, qty, strategy, today)?;
+            let p = station.pick(&gtin, workflow::typed_quantity(qty)?, strategy, today)?;
             if json {
                 println!("{}", serde_json::to_string(&p)?);
             } else {
@@ -452,6 +453,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             qty,
             json,
         } => {
+            let qty = workflow::typed_quantity(qty)?;
             let e = station.move_stock(&gtin, &batch, &from, &to, qty)?;
             if json {
                 println!(
@@ -485,7 +487,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             qty,
             json,
         } => {
-            let c = station.count(&gtin, &batch, &location, qty)?;
+            let c = station.count(&gtin, &batch, &location, workflow::typed_quantity(qty)?)?;
             if json {
                 println!("{}", serde_json::to_string(&c)?);
             } else {

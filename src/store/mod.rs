@@ -145,7 +145,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut prev = last_hash(&tx)?;
         let mut recorded = Vec::with_capacity(events.len());
-        let mut stock = stock::StockWrites::default();
+        let mut deferred = Deferred::default();
         for event in events {
             let id = Uuid::now_v7().to_string();
             let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
@@ -155,7 +155,7 @@ impl Store {
                 "INSERT INTO outbox (event_id) VALUES (?1)",
                 params![id],
             )?;
-            apply_event(&tx, seq, &event, &mut stock)?;
+            apply_event(&tx, seq, &event, &mut deferred)?;
             prev = hash.clone();
             recorded.push(RecordedEvent {
                 seq,
@@ -167,7 +167,7 @@ impl Store {
                 hash,
             });
         }
-        stock.flush(&tx)?;
+        deferred.flush(&tx)?;
         tx.commit()?;
         Ok(recorded)
     }
@@ -335,11 +335,11 @@ impl Store {
         let events = self.events()?;
         let tx = self.conn.transaction()?;
         schema::clear_derived(&tx)?;
-        let mut stock = stock::StockWrites::default();
+        let mut deferred = Deferred::default();
         for e in &events {
-            apply_event(&tx, e.seq, &e.event, &mut stock)?;
+            apply_event(&tx, e.seq, &e.event, &mut deferred)?;
         }
-        stock.flush(&tx)?;
+        deferred.flush(&tx)?;
         tx.commit()?;
         Ok(events.len() as u64)
     }
@@ -651,7 +651,7 @@ enum TraceRows {
 
 /// A trace query from the lot `?1`/`?2`. `reach` holds the lot and every lot reached from it
 /// (`UNION` keeps each lot once, so a cycle in bad data ends); each lot reached then finds its
-/// edges, shipments or receipts through their lot indexes.
+/// edges, shipments or receipts through their lot keys (shipments are clustered by lot).
 ///
 /// The plan is forced, because SQLite, knowing nothing of the table sizes, chose to walk the
 /// whole genealogy or shipments table in rowid order and probe `reach` for each row (15 ms to
@@ -765,21 +765,37 @@ fn last_hash(tx: &Transaction) -> Result<String, StoreError> {
         .unwrap_or_else(|| GENESIS.to_string()))
 }
 
-/// Applies one event to the derived tables (its stock changes included).
-fn apply(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), StoreError> {
-    let mut stock = stock::StockWrites::default();
-    apply_event(tx, seq, event, &mut stock)?;
-    stock.flush(tx)
+/// What [`apply_event`] leaves to the end of a transaction, done once however many events
+/// touched it: each stock row written ([`stock::StockWrites`]), and each lot whose status
+/// history grew settled from that whole history ([`settle_status`]: one query per lot rather
+/// than per event). Nothing inside the transaction reads `stock` or `lots.status` before
+/// [`Deferred::flush`].
+#[derive(Default)]
+pub(super) struct Deferred {
+    stock: stock::StockWrites,
+    settle: std::collections::BTreeSet<(String, String)>,
 }
 
-/// Applies one event to the derived tables; its stock changes go to `stock`, which the caller
-/// flushes before committing (once for a whole batch of events).
-fn apply_event(
+impl Deferred {
+    /// Writes what was deferred; call before the transaction commits.
+    pub(super) fn flush(&mut self, tx: &Transaction) -> Result<(), StoreError> {
+        self.stock.flush(tx)?;
+        for (gtin, batch) in std::mem::take(&mut self.settle) {
+            settle_status(tx, &gtin, &batch)?;
+        }
+        Ok(())
+    }
+}
+
+/// Applies one event to the derived tables; stock and status go to `deferred`, which the
+/// caller flushes before committing (once for a whole batch of events).
+pub(super) fn apply_event(
     tx: &Transaction,
     seq: i64,
     event: &EventKind,
-    stock: &mut stock::StockWrites,
+    deferred: &mut Deferred,
 ) -> Result<(), StoreError> {
+    let stock = &mut deferred.stock;
     match event {
         EventKind::ProductRegistered {
             gtin,
@@ -813,7 +829,10 @@ fn apply_event(
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name(), supplier],
             )?;
-            log_status(tx, seq, gtin, batch, *status, false, created == 0)?;
+            log_status(tx, seq, gtin, batch, *status, false)?;
+            if created == 0 {
+                deferred.settle.insert((gtin.clone(), batch.clone()));
+            }
             stock.add(tx, gtin, batch, location, *quantity)?;
         }
         EventKind::BatchProduced {
@@ -831,7 +850,10 @@ fn apply_event(
                  ON CONFLICT (gtin, batch) DO NOTHING",
                 params![gtin, batch, expiry.map(|d| d.to_string()), status.name()],
             )?;
-            log_status(tx, seq, gtin, batch, *status, false, created == 0)?;
+            log_status(tx, seq, gtin, batch, *status, false)?;
+            if created == 0 {
+                deferred.settle.insert((gtin.clone(), batch.clone()));
+            }
             stock.add(tx, gtin, batch, location, *quantity)?;
             exec(
                 tx,
@@ -893,7 +915,8 @@ fn apply_event(
         EventKind::LotStatusChanged {
             gtin, batch, to, ..
         } => {
-            log_status(tx, seq, gtin, batch, *to, true, true)?;
+            log_status(tx, seq, gtin, batch, *to, true)?;
+            deferred.settle.insert((gtin.clone(), batch.clone()));
         }
         EventKind::RecallStarted { .. }
         | EventKind::RecallAccounted { .. }
@@ -982,9 +1005,9 @@ fn apply_recall(tx: &Transaction, seq: i64, event: &EventKind) -> Result<(), Sto
     Ok(())
 }
 
-/// Records a step of a lot's status history and, when it can change the outcome (a status
-/// change, or a creation of a lot that already existed: which one counts depends on the
-/// order), settles the lot's status again.
+/// Records a step of a lot's status history. When it can change the outcome (a status change,
+/// or a creation of a lot that already existed: which one counts depends on the order), the
+/// caller has the lot settled again ([`Deferred`]).
 fn log_status(
     tx: &Transaction,
     seq: i64,
@@ -992,16 +1015,12 @@ fn log_status(
     batch: &str,
     status: LotStatus,
     change: bool,
-    settle: bool,
 ) -> Result<(), StoreError> {
     exec(
         tx,
         "INSERT INTO lot_status_log (event_seq, gtin, batch, status, change) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![seq, gtin, batch, status.name(), change],
     )?;
-    if settle {
-        settle_status(tx, gtin, batch)?;
-    }
     Ok(())
 }
 
@@ -1074,7 +1093,11 @@ mod tests {
         ];
         for walk in [TraceWalk::Forward, TraceWalk::Backward] {
             queries.push((trace_sql(walk, TraceRows::Links), 2, "genealogy_"));
-            queries.push((trace_sql(walk, TraceRows::Ends), 2, "_lot"));
+            let by_lot = match walk {
+                TraceWalk::Forward => "PRIMARY KEY (gtin=? AND batch=?)",
+                TraceWalk::Backward => "receipts_lot",
+            };
+            queries.push((trace_sql(walk, TraceRows::Ends), 2, by_lot));
         }
         for (sql, params, index) in queries {
             let mut stmt = store
@@ -1102,30 +1125,42 @@ mod tests {
         }
     }
 
-    /// Stock events, sensible or not (taking more than a row holds, from a row that does not
-    /// exist, counts to 0, moves back and forth): recorded one per transaction, all in one
-    /// transaction, and replayed, they leave the same derived state, and each lot's stock is
-    /// what the domain's fold of its events gives (`LotState::fold`, the server's answer).
-    /// Batching the stock writes of a transaction (`stock::StockWrites`) must not change any
-    /// outcome.
+    /// Stock and status events, sensible or not (taking more than a row holds, from a row that
+    /// does not exist, counts to 0, moves back and forth, a lot received again with another
+    /// status, changes the status machine has no transition for): recorded one per
+    /// transaction, all in one transaction, and replayed, they leave the same derived state,
+    /// and each lot's stock and status are what the domain's fold of its events gives
+    /// (`LotState::fold`, the server's answer). Deferring stock writes and status settling to
+    /// the end of a transaction ([`Deferred`]) must not change any outcome.
     #[test]
-    fn stock_comes_out_the_same_one_event_at_a_time_or_in_one_batch() {
+    fn stock_and_status_come_out_the_same_one_event_at_a_time_or_in_one_batch() {
         use proptest::prelude::*;
         let gtin = "09501101530003";
         let lot = prop::sample::select(vec!["L1", "L2"]);
         let loc = || prop::sample::select(vec!["A", "B", "C"]);
+        let status = || {
+            prop::sample::select(vec![
+                LotStatus::Quarantined,
+                LotStatus::Released,
+                LotStatus::OnHold,
+                LotStatus::Rejected,
+                LotStatus::Recalled,
+            ])
+        };
         let event = prop_oneof![
             // Receipts carry 1 or more (the workflow refuses 0).
-            (lot.clone(), loc(), 1u64..6).prop_map(move |(b, l, q)| EventKind::LotReceived {
-                gtin: gtin.into(),
-                batch: b.into(),
-                expiry: None,
-                quantity: q,
-                location: l.into(),
-                status: LotStatus::Released,
-                supplier: None,
-                sscc: None,
-                po: None,
+            (lot.clone(), loc(), 1u64..6, status()).prop_map(move |(b, l, q, s)| {
+                EventKind::LotReceived {
+                    gtin: gtin.into(),
+                    batch: b.into(),
+                    expiry: None,
+                    quantity: q,
+                    location: l.into(),
+                    status: s,
+                    supplier: None,
+                    sscc: None,
+                    po: None,
+                }
             }),
             (lot.clone(), prop::collection::vec((loc(), 0u64..6), 0..3)).prop_map(
                 move |(b, from)| EventKind::LotDispatched {
@@ -1153,13 +1188,21 @@ mod tests {
                 counted: q,
                 difference: 0,
             }),
-            (lot, loc(), 0u64..6).prop_map(move |(b, l, q)| EventKind::LotConsumed {
+            (lot.clone(), loc(), 0u64..6).prop_map(move |(b, l, q)| EventKind::LotConsumed {
                 gtin: gtin.into(),
                 batch: b.into(),
                 quantity: q,
                 into_gtin: gtin.into(),
                 into_batch: "OUT".into(),
                 from: vec![(l.to_string(), q)],
+            }),
+            (lot, status()).prop_map(move |(b, to)| EventKind::LotStatusChanged {
+                gtin: gtin.into(),
+                batch: b.into(),
+                from: LotStatus::Quarantined,
+                to,
+                role: crate::domain::status::Role::Supervisor,
+                reason: "QC".into(),
             }),
         ];
         let config = ProptestConfig {
@@ -1190,8 +1233,8 @@ mod tests {
             for batch in ["L1", "L2"] {
                 let folded = crate::domain::lot_state::LotState::fold(gtin, batch, &events);
                 prop_assert_eq!(
-                    one_by_one.lot(gtin, batch).unwrap().map(|l| l.stock),
-                    folded.map(|l| l.stock)
+                    one_by_one.lot(gtin, batch).unwrap().map(|l| (l.stock, l.status)),
+                    folded.map(|l| (l.stock, l.status))
                 );
             }
             let expected = one_by_one.derived_snapshot().unwrap();

@@ -116,6 +116,18 @@ const MIGRATIONS: &[&str] = &[
         SELECT gtin, batch, location, quantity FROM stock;
     DROP TABLE stock;
     ALTER TABLE stock_by_lot RENAME TO stock;",
+    // 9 (storeperf): shipments clustered by lot (WITHOUT ROWID) like stock: a trace reads a
+    // lot's shipments from adjacent rows, and a dispatch writes one B-tree, not a table and
+    // its lot index.
+    "CREATE TABLE shipments_by_lot (
+        event_seq INTEGER NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        quantity INTEGER NOT NULL, customer TEXT NOT NULL, shipment TEXT,
+        PRIMARY KEY (gtin, batch, event_seq)
+    ) WITHOUT ROWID;
+    INSERT INTO shipments_by_lot (event_seq, gtin, batch, quantity, customer, shipment)
+        SELECT event_seq, gtin, batch, quantity, customer, shipment FROM shipments;
+    DROP TABLE shipments;
+    ALTER TABLE shipments_by_lot RENAME TO shipments;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -162,4 +174,64 @@ pub(super) fn clear_derived(tx: &Transaction) -> Result<(), StoreError> {
         tx.execute(&format!("DELETE FROM {table}"), [])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The storeperf migrations rebuild `stock` and `shipments` clustered by lot: a file
+    /// upgraded from the version before them keeps every row.
+    #[test]
+    fn clustering_stock_and_shipments_by_lot_keeps_every_row() {
+        let at = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("CREATE TABLE stock_by_lot"))
+            .expect("the storeperf migration");
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("old.db")).unwrap();
+        for sql in &MIGRATIONS[..at] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", at as i64).unwrap();
+        conn.execute_batch(
+            "INSERT INTO lots VALUES ('09501101530003', 'B1', '2027-01-31', 'released', 'Acme');
+             INSERT INTO stock VALUES ('09501101530003', 'B1', 'BAY-2', 7),
+                                      ('09501101530003', 'B1', 'BAY-1', 3);
+             INSERT INTO shipments VALUES (12, '09501101530003', 'B1', 4, 'Northwind', 'SH-1'),
+                                          (9, '09501101530003', 'B1', 1, 'Contoso', NULL);",
+        )
+        .unwrap();
+        let dump = |conn: &Connection, sql: &str| -> Vec<String> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let n = stmt.column_count();
+            stmt.query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+        };
+        let stock = "SELECT * FROM stock ORDER BY gtin, batch, location";
+        let shipments = "SELECT * FROM shipments ORDER BY event_seq";
+        let before = (dump(&conn, stock), dump(&conn, shipments));
+        migrate(&mut conn).unwrap();
+        assert_eq!((dump(&conn, stock), dump(&conn, shipments)), before);
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, latest_version());
+        let clustered: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name IN ('stock', 'shipments')
+                 AND sql LIKE '%WITHOUT ROWID%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(clustered, 2);
+    }
 }

@@ -11,8 +11,8 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{
-    RecordedEvent, Store, StoreError, apply, exec, insert_event, last_hash, read_events,
-    settle_status,
+    Deferred, RecordedEvent, Store, StoreError, apply_event, exec, insert_event, last_hash,
+    read_events, settle_status,
 };
 use crate::domain::EventKind;
 
@@ -86,6 +86,7 @@ impl Store {
         let mut prev = last_hash(&tx)?;
         let mut new = 0;
         let mut lots = BTreeSet::new();
+        let mut deferred = Deferred::default();
         for e in events {
             let known: Option<i64> = tx
                 .prepare_cached("SELECT seq FROM events WHERE id = ?1")?
@@ -102,10 +103,11 @@ impl Store {
             let (seq, hash) =
                 insert_event(&tx, &prev, &e.id, &e.at, &e.station, &e.actor, &e.event)?;
             set_server_pos(&tx, &e.id, e.pos)?;
-            apply(&tx, seq, &e.event)?;
+            apply_event(&tx, seq, &e.event, &mut deferred)?;
             prev = hash;
             new += 1;
         }
+        deferred.flush(&tx)?;
         for (gtin, batch) in lots {
             settle_status(&tx, &gtin, &batch)?;
         }

@@ -45,6 +45,9 @@ pub enum WorkflowError {
     /// A quantity that cannot be right.
     #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
     BadQuantity(u64),
+    /// A negative quantity typed by hand.
+    #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
+    NegativeQuantity(i64),
     /// The quantity is neither on the label nor given.
     #[error("the label carries no count (30)/(37): give the quantity (--qty N)")]
     NoQuantity,
@@ -806,6 +809,13 @@ impl Station {
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
         self.store.append(&self.who.station, &self.who.actor, event)
     }
+}
+
+/// A quantity typed by hand. The command line takes signed numbers so that a negative one is
+/// refused with the reason (exit 1), like any other impossible quantity, rather than taken for
+/// an unknown option.
+pub fn typed_quantity(quantity: i64) -> Result<u64, WorkflowError> {
+    u64::try_from(quantity).map_err(|_| WorkflowError::NegativeQuantity(quantity))
 }
 
 /// A GTIN given by hand (8, 12, 13 or 14 digits) as the store keys it: 14 digits, check digit
