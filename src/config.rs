@@ -17,6 +17,8 @@ pub struct StationConfig {
     pub scanner: crate::scanner::ScannerConfig,
     /// `[sync]`: the central server and this station's token.
     pub sync: crate::sync::SyncConfig,
+    /// `[ui]`: supervisor PIN, sounds, printer, expiry horizon of the station UI.
+    pub ui: crate::ui::UiConfig,
 }
 
 /// Why the configuration file cannot be used.

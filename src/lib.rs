@@ -22,6 +22,7 @@
 //! - [`config`]: the station's TOML configuration file.
 //! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL).
 //! - [`sync`]: the station's sync client (outbox up, other stations' events down).
+//! - [`ui`]: the station UI (Slint): views in `ui/*.slint`, logic over [`workflow`].
 //! - [`cli`]: the `lotline` command line.
 
 pub mod barcode;
@@ -36,4 +37,5 @@ pub mod scanner;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod ui;
 pub mod workflow;
