@@ -1,4 +1,4 @@
-//! The station's configuration file (TOML): site, scanner, sync; printer to come.
+//! The station's configuration file (TOML): site, scanner, sync, printer.
 //!
 //! Each section's type lives with the module that uses it; this file gathers them and finds
 //! the file: `--config`/`LOTLINE_CONFIG`, else `lotline.toml` in the user's config directory,
@@ -17,6 +17,9 @@ pub struct StationConfig {
     pub scanner: crate::scanner::ScannerConfig,
     /// `[sync]`: the central server and this station's token.
     pub sync: crate::sync::SyncConfig,
+    /// `[printer]`: where labels go (CUPS queue, raw printer port or folder); none set means
+    /// labels can be rendered but not printed.
+    pub printer: Option<crate::printer::PrintTarget>,
 }
 
 /// Why the configuration file cannot be used.
