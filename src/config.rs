@@ -1,4 +1,4 @@
-//! The station's configuration file (TOML): site, scanner, sync; printer to come.
+//! The station's configuration file (TOML): site, scanner, sync, printer.
 //!
 //! Each section's type lives with the module that uses it; this file gathers them and finds
 //! the file: `--config`/`LOTLINE_CONFIG`, else `lotline.toml` in the user's config directory,
@@ -17,7 +17,10 @@ pub struct StationConfig {
     pub scanner: crate::scanner::ScannerConfig,
     /// `[sync]`: the central server and this station's token.
     pub sync: crate::sync::SyncConfig,
-    /// `[ui]`: supervisor PIN, sounds, printer, expiry horizon of the station UI.
+    /// `[printer]`: where labels go (CUPS queue, raw printer port or folder); none set means
+    /// labels can be rendered but not printed.
+    pub printer: Option<crate::printer::PrintTarget>,
+    /// `[ui]`: station name, supervisor PIN, sounds, expiry horizon of the station UI.
     pub ui: crate::ui::UiConfig,
 }
 

@@ -20,6 +20,7 @@
 //!   CLI, the headless scan loop and the UI.
 //! - [`scanner`]: scan sources (serial, keyboard wedge, HID POS, images) as one stream of scans.
 //! - [`config`]: the station's TOML configuration file.
+//! - [`printer`]: labels to a CUPS queue, a raw printer port or a folder.
 //! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL).
 //! - [`sync`]: the station's sync client (outbox up, other stations' events down).
 //! - [`ui`]: the station UI (Slint): views in `ui/*.slint`, logic over [`workflow`].
@@ -33,6 +34,7 @@ pub mod config;
 pub mod domain;
 pub mod gs1;
 pub mod label;
+pub mod printer;
 pub mod scanner;
 pub mod server;
 pub mod store;

@@ -366,6 +366,100 @@ fn raw_printing_sends_the_labels_zpl_to_the_printer_port() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot reach the printer"));
 }
 
+/// `lotline label print …` with `PATH` starting at `bin` (where a stand-in `lp` lives) and
+/// the station config `config`.
+fn label_print(bin: &Path, config: &Path, extra: &[&str]) -> Output {
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .env("PATH", path)
+        .env("LOTLINE_CONFIG", config)
+        .args(["label", "print", "--template", "case-batch", "--sample"])
+        .args(extra)
+        .output()
+        .expect("lotline runs")
+}
+
+#[test]
+fn cups_and_folder_printing_spool_a_pdf_that_scans_and_say_why_they_failed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // A stand-in for CUPS's `lp`: keeps its arguments and the job it was piped; the queue
+    // `jammed` does not exist, as `lp` says of an unknown printer.
+    let spool = dir.path().join("spool");
+    let lp = bin.join("lp");
+    std::fs::write(
+        &lp,
+        format!(
+            "#!/bin/sh\n\
+             case \"$*\" in *jammed*) echo 'lp: The printer or class does not exist.' >&2; exit 1;; esac\n\
+             echo \"$@\" > {spool}.args\n\
+             cat > {spool}.pdf\n",
+            spool = spool.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&lp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let no_config = dir.path().join("none.toml");
+    std::fs::write(&no_config, "").unwrap();
+
+    let o = ok(label_print(
+        &bin,
+        &no_config,
+        &["--printer", "dock-zebra", "--copies", "2"],
+    ));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("2 labels sent to printer dock-zebra"),
+        "{said}"
+    );
+    let args = std::fs::read_to_string(spool.with_extension("args")).unwrap();
+    assert_eq!(args.trim(), "-d dock-zebra -t case-batch");
+    // The job is the PDF `label render` makes: two pages, every barcode reads back.
+    let pdf = spool.with_extension("pdf");
+    assert_eq!(pages(&pdf), 2);
+    check_image("case-batch", &rasterise(&pdf, 300, 2));
+
+    // CUPS refuses the queue: exit 1, lp's own words and what to check.
+    let o = label_print(&bin, &no_config, &["--printer", "jammed"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("The printer or class does not exist"), "{err}");
+    assert!(err.contains("lpstat -p"), "{err}");
+
+    // No target given and none configured: say how to name one.
+    let o = label_print(&bin, &no_config, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("set [printer] in the station config"));
+
+    // The config's [printer]: a folder that gets one PDF per job.
+    let out = dir.path().join("labels");
+    std::fs::create_dir(&out).unwrap();
+    let config = dir.path().join("station.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[printer]\nkind = \"folder\"\ndir = \"{}\"\n",
+            out.display()
+        ),
+    )
+    .unwrap();
+    ok(label_print(&bin, &config, &[]));
+    let jobs: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert!(jobs[0].to_string_lossy().ends_with(".pdf"));
+    check_image("case-batch", &rasterise(&jobs[0], 300, 1));
+
+    // A folder that is not there: exit 1 naming it.
+    let o = label_print(&bin, &no_config, &["--folder", "/nonexistent/labels"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/labels"));
+}
+
 /// A label assets folder for a test: the given PNGs, and `fonts/` with DejaVu Sans Mono's
 /// regular face only (so its bold is missing).
 fn assets_with(pngs: &[(&str, Vec<u8>)]) -> tempfile::TempDir {

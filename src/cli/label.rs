@@ -1,6 +1,6 @@
 //! `lotline label render|batch|print|list`
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,6 +9,7 @@ use clap::Subcommand;
 
 use super::{CmdResult, Globals};
 use crate::label::{self, LabelData, Layout, Template};
+use crate::printer::{self, PrintTarget};
 
 #[derive(Debug, clap::Args)]
 pub struct LabelArgs {
@@ -56,16 +57,20 @@ enum LabelCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Print labels: through CUPS (`lp -d NAME`, PDF) or raw TCP to a printer port (ZPL).
+    /// Print labels: through CUPS (`lp -d NAME`, PDF), raw TCP to a printer port (ZPL) or as a
+    /// PDF into a folder. Without a target option, the config's `[printer]` is used.
     Print {
         #[command(flatten)]
         source: Source,
         /// CUPS printer name.
-        #[arg(long, conflicts_with = "raw", required_unless_present = "raw")]
+        #[arg(long, conflicts_with_all = ["raw", "folder"])]
         printer: Option<String>,
         /// HOST:PORT of a raw (JetDirect, port 9100) ZPL printer.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "folder")]
         raw: Option<String>,
+        /// A folder to write the job into as a PDF file.
+        #[arg(long)]
+        folder: Option<PathBuf>,
     },
     /// List the shipped templates and their placeholders.
     List {
@@ -122,33 +127,21 @@ pub fn run(args: LabelArgs, globals: &Globals) -> CmdResult {
             source,
             printer,
             raw,
+            folder,
         } => {
-            let (template, labels) = lay_out_source(&source, globals)?;
-            if let Some(addr) = raw {
-                let zpl = label::zpl::render(&labels)?;
-                let mut stream = std::net::TcpStream::connect(&addr)
-                    .with_context(|| format!("cannot reach the printer at {addr}: check it is on and the address is right"))?;
-                stream
-                    .write_all(zpl.as_bytes())
-                    .with_context(|| format!("sending to {addr}"))?;
-                eprintln!("{} labels sent to {addr}", labels.len());
-            } else if let Some(name) = printer {
-                let pdf = label::pdf::render(&labels, &template.name);
-                let mut child = std::process::Command::new("lp")
-                    .args(["-d", &name, "-t", &template.name])
-                    .stdin(std::process::Stdio::piped())
-                    .spawn()
+            let target = match (printer, raw, folder) {
+                (Some(printer), _, _) => PrintTarget::Cups { printer },
+                (_, Some(addr), _) => PrintTarget::Raw { addr },
+                (_, _, Some(dir)) => PrintTarget::Folder { dir },
+                _ => crate::config::StationConfig::load(globals.config.as_deref())?
+                    .printer
                     .context(
-                        "cannot run `lp` (CUPS): install cups-client or use --raw HOST:9100",
-                    )?;
-                child.stdin.take().expect("piped").write_all(&pdf)?;
-                let status = child.wait()?;
-                if !status.success() {
-                    bail!(
-                        "`lp -d {name}` failed ({status}): check the printer name with `lpstat -p`"
-                    );
-                }
-            }
+                        "no printer: give --printer NAME, --raw HOST:9100 or --folder DIR, \
+                         or set [printer] in the station config",
+                    )?,
+            };
+            let (template, labels) = lay_out_source(&source, globals)?;
+            eprintln!("{}", printer::print(&target, &template, &labels)?);
             Ok(ExitCode::SUCCESS)
         }
         LabelCommand::List { json } => {

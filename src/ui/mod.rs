@@ -42,8 +42,6 @@ pub struct UiConfig {
     pub sounds: bool,
     /// The expiry board shows lots expiring within this many days.
     pub expiry_days: u32,
-    /// Where labels go: `cups:PRINTER`, `raw:HOST:PORT` (ZPL, port 9100) or `folder:DIR`.
-    pub printer: Option<String>,
     /// Template for the internal label printed at receiving.
     pub receive_template: String,
     /// Where exported reports are written.
@@ -57,7 +55,6 @@ impl Default for UiConfig {
             supervisor_pin: None,
             sounds: true,
             expiry_days: 14,
-            printer: None,
             receive_template: "case-batch".into(),
             report_dir: None,
         }
