@@ -487,6 +487,7 @@ fn show_lot(w: &AppWindow, st: &Rc<RefCell<State>>, d: &LotDetails) {
     };
     show(w, &shown);
     ui.set_look_found(true);
+    ui.set_look_query(d.lot.batch.clone().into());
     ui.set_look_status(d.lot.status.name().into());
     let facts = present::lot_facts(&d.lot, d.product.as_deref());
     ui.set_look_facts(kv_model(facts));
