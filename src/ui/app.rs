@@ -767,13 +767,20 @@ fn enter_mode(w: &AppWindow, st: &Rc<RefCell<State>>, mode: Mode) {
         message: hint.into(),
     });
     if mode == Mode::Settings {
-        let path = st.borrow().config_path.clone();
+        let s = st.borrow();
+        let path = s.config_path.clone().or_else(StationConfig::default_path);
         ui.set_settings_path(
-            path.map_or("(no config file: defaults)".into(), |p| {
-                p.display().to_string()
-            })
-            .into(),
+            path.map_or("(no config file)".into(), |p| p.display().to_string())
+                .into(),
         );
+        ui.set_settings(kv_model(settings::fields(&s.config)));
+    }
+    if mode == Mode::Produce && !ui.get_prod_has_preview() {
+        let lot = st.borrow().batch.clone().map(|(g, b)| LotRef::new(g, b));
+        st.borrow().worker.send(Job::Preview {
+            template: chosen_template(w),
+            lot,
+        });
     }
     if mode == Mode::Expiry {
         let days = ui.get_exp_days().max(0) as u32;

@@ -11,14 +11,14 @@ pub const STATION: &str = "Station name";
 pub const FACILITY: &str = "Site facility code";
 pub const BATCH_FORMAT: &str = "Batch number format";
 pub const PRODUCTION: &str = "Production location";
-pub const SCANNER: &str = "Scanner source (serial:…, hid:…)";
-pub const GS: &str = "GS substitute character";
-pub const PRINTER: &str = "Printer (cups:NAME, raw:HOST:9100, folder:DIR)";
+pub const SCANNER: &str = "Scanner source (serial:…)";
+pub const GS: &str = "GS substitute";
+pub const PRINTER: &str = "Printer (cups:, raw:, folder:)";
 pub const TEMPLATE: &str = "Receive label template";
 pub const SERVER: &str = "Server URL";
 pub const EXPIRY: &str = "Expiry board days";
 pub const SOUNDS: &str = "Sounds (on/off)";
-pub const PIN: &str = "New supervisor PIN (blank keeps it)";
+pub const PIN: &str = "New supervisor PIN (blank: keep)";
 
 /// The form's fields for `config`.
 pub fn fields(config: &StationConfig) -> Vec<(String, String)> {
