@@ -23,6 +23,7 @@
 //! - [`printer`]: labels to a CUPS queue, a raw printer port or a folder.
 //! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL).
 //! - [`sync`]: the station's sync client (outbox up, other stations' events down).
+//! - [`ui`]: the station UI (Slint): views in `ui/*.slint`, logic over [`workflow`].
 //! - [`cli`]: the `lotline` command line.
 
 pub mod barcode;
@@ -38,4 +39,5 @@ pub mod scanner;
 pub mod server;
 pub mod store;
 pub mod sync;
+pub mod ui;
 pub mod workflow;

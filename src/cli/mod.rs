@@ -17,6 +17,7 @@ pub mod report;
 pub mod scan;
 pub mod server;
 pub mod sync;
+pub mod ui;
 pub mod workflow;
 
 /// What a command returns: `Ok(code)` after it has printed its result, or an error that the
@@ -41,8 +42,27 @@ pub struct Cli {
     #[arg(long, global = true, env = "LOTLINE_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Station UI (no command given): full screen, for a panel PC.
+    #[arg(long)]
+    pub kiosk: bool,
+
+    /// Station UI (no command given): the mode shown first.
+    #[arg(long, value_enum, default_value_t = UiMode::Receive)]
+    pub mode: UiMode,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The station UI's modes, for `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UiMode {
+    Receive,
+    Produce,
+    Dispatch,
+    Lookup,
+    Expiry,
+    Settings,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,13 +109,7 @@ pub fn run(cli: Cli) -> CmdResult {
         config: cli.config,
     };
     match cli.command {
-        // Until the station UI lands, no arguments shows the command-line help.
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            println!();
-            Ok(ExitCode::SUCCESS)
-        }
+        None => ui::run(cli.kiosk, cli.mode, &globals),
         Some(Command::Gs1(args)) => gs1::run(args, &globals),
         Some(Command::Barcode(args)) => barcode::run(args, &globals),
         Some(Command::Label(args)) => label::run(args, &globals),

@@ -16,13 +16,11 @@ use serde_json::json;
 use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::config::StationConfig;
 use crate::gs1;
+use crate::scanner::SourceState;
 use crate::scanner::framer::Suffix;
 use crate::scanner::source::{self, SourceSpec};
-use crate::scanner::station::{
-    Feedback, Gs1CheckHandler, Outcome, ScanHandler, Station, StationEvent,
-};
-use crate::scanner::{Scan, SourceState};
-use crate::workflow;
+use crate::scanner::station::{Gs1CheckHandler, Outcome, ScanHandler, Station, StationEvent};
+use crate::workflow::scan::{ScanAction, WorkflowHandler};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -161,202 +159,42 @@ fn handler_for(
     args: &ScanArgs,
     globals: &Globals,
 ) -> anyhow::Result<Box<dyn ScanHandler>> {
-    match mode {
-        ScanMode::Check => Ok(Box::new(Gs1CheckHandler {
-            options: gs1::ParseOptions {
-                gs_substitute: args.gs,
-                ..Default::default()
-            },
-        })),
-        ScanMode::Receive => {
-            let station = super::workflow::open_station(globals)?;
-            Ok(Box::new(ReceiveHandler {
-                station,
-                location: args.location.clone(),
-                supplier: args.supplier.clone(),
-                gs_substitute: args.gs,
-            }))
+    let action = match mode {
+        ScanMode::Check => {
+            return Ok(Box::new(Gs1CheckHandler {
+                options: gs1::ParseOptions {
+                    gs_substitute: args.gs,
+                    ..Default::default()
+                },
+            }));
         }
-        ScanMode::Lookup => {
-            let station = super::workflow::open_station(globals)?;
-            Ok(Box::new(LookupHandler {
-                station,
-                gs_substitute: args.gs,
-            }))
-        }
-        ScanMode::Dispatch => {
-            let customer = args
+        ScanMode::Receive => ScanAction::Receive {
+            location: args.location.clone(),
+            supplier: args.supplier.clone(),
+        },
+        ScanMode::Lookup => ScanAction::Lookup,
+        ScanMode::Dispatch => ScanAction::Dispatch {
+            customer: args
                 .customer
                 .clone()
-                .context("--mode dispatch needs --customer: who do the pallets ship to?")?;
-            let station = super::workflow::open_station(globals)?;
-            Ok(Box::new(DispatchHandler {
-                station,
-                customer,
-                shipment: args.shipment.clone(),
-                strict_fefo: args.strict_fefo,
-                gs_substitute: args.gs,
-            }))
-        }
+                .context("--mode dispatch needs --customer: who do the pallets ship to?")?,
+            shipment: args.shipment.clone(),
+            strict_fefo: args.strict_fefo,
+        },
         ScanMode::Produce => {
             let (Some(into), Some(product)) = (args.into.clone(), args.product.clone()) else {
                 anyhow::bail!(
                     "--mode produce needs --into BATCH and --product GTIN: the batch the scanned inputs go into (see lotline produce)"
                 );
             };
-            let station = super::workflow::open_station(globals)?;
-            Ok(Box::new(ProduceHandler {
-                station,
-                into,
-                product,
-                gs_substitute: args.gs,
-            }))
+            ScanAction::Produce { into, product }
         }
-    }
-}
-
-/// Dispatch mode: each scan ships a lot, or is refused loud and clear.
-struct DispatchHandler {
-    station: workflow::Station,
-    customer: String,
-    shipment: Option<String>,
-    strict_fefo: bool,
-    gs_substitute: Option<char>,
-}
-
-impl ScanHandler for DispatchHandler {
-    fn handle(&mut self, scan: &Scan) -> Feedback {
-        let req = workflow::DispatchRequest {
-            scan: scan.text.clone(),
-            customer: self.customer.clone(),
-            shipment: self.shipment.clone(),
-            quantity: None,
-            strict_fefo: self.strict_fefo,
-            gs_substitute: self.gs_substitute,
-        };
-        match self
-            .station
-            .dispatch(&req, chrono::Local::now().date_naive())
-        {
-            Ok(d) => {
-                let warning = d
-                    .warning
-                    .as_ref()
-                    .map(|w| format!(" WARNING: {w}"))
-                    .unwrap_or_default();
-                Feedback::new(
-                    Outcome::Ok,
-                    format!(
-                        "shipped {} of lot {} to {}{warning}",
-                        d.quantity, d.batch, d.customer
-                    ),
-                )
-                .with_detail(serde_json::to_value(&d).unwrap_or_default())
-            }
-            Err(workflow::WorkflowError::BadScan(e)) => {
-                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
-            }
-            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
-        }
-    }
-}
-
-/// Produce mode: each scan consumes an input lot into the production batch.
-struct ProduceHandler {
-    station: workflow::Station,
-    into: String,
-    product: String,
-    gs_substitute: Option<char>,
-}
-
-impl ScanHandler for ProduceHandler {
-    fn handle(&mut self, scan: &Scan) -> Feedback {
-        let today = chrono::Local::now().date_naive();
-        match self.station.consume(&scan.text, &self.product, &self.into, self.gs_substitute, today) {
-            Ok((gtin, batch, quantity)) => Feedback::new(
-                Outcome::Ok,
-                format!("consumed {quantity} of lot {batch} into batch {}", self.into),
-            )
-            .with_detail(serde_json::json!({"gtin": gtin, "batch": batch, "quantity": quantity, "into": self.into})),
-            Err(workflow::WorkflowError::BadScan(e)) => {
-                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
-            }
-            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
-        }
-    }
-}
-
-/// Lookup mode: each scan shows the lot it names; writes nothing.
-struct LookupHandler {
-    station: workflow::Station,
-    gs_substitute: Option<char>,
-}
-
-impl ScanHandler for LookupHandler {
-    fn handle(&mut self, scan: &Scan) -> Feedback {
-        match self.station.lookup_scan(&scan.text, self.gs_substitute) {
-            Ok(lot) => {
-                let on_hand: i64 = lot.stock.iter().map(|(_, q)| q).sum();
-                let expiry = lot
-                    .expiry
-                    .map(|d| format!(", expires {d}"))
-                    .unwrap_or_default();
-                Feedback::new(
-                    Outcome::Ok,
-                    format!(
-                        "lot {} / {}: {}{expiry}, {on_hand} on hand",
-                        lot.gtin,
-                        lot.batch,
-                        lot.status.name()
-                    ),
-                )
-                .with_detail(serde_json::to_value(&lot).unwrap_or_default())
-            }
-            Err(workflow::WorkflowError::BadScan(e)) => {
-                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
-            }
-            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
-        }
-    }
-}
-
-/// Receive mode: each scan is one supplier lot received into the store.
-struct ReceiveHandler {
-    station: workflow::Station,
-    location: String,
-    supplier: Option<String>,
-    gs_substitute: Option<char>,
-}
-
-impl ScanHandler for ReceiveHandler {
-    fn handle(&mut self, scan: &Scan) -> Feedback {
-        let req = workflow::ReceiveRequest {
-            scan: scan.text.clone(),
-            quantity: None,
-            location: self.location.clone(),
-            supplier: self.supplier.clone(),
-            po: None,
-            gs_substitute: self.gs_substitute,
-        };
-        match self.station.receive(&req) {
-            Ok(r) => Feedback::new(
-                Outcome::Ok,
-                format!(
-                    "received {} x {} batch {} into {}: {}",
-                    r.quantity,
-                    r.product,
-                    r.batch,
-                    r.location,
-                    r.status.name()
-                ),
-            )
-            .with_detail(serde_json::to_value(&r).unwrap_or_default()),
-            Err(workflow::WorkflowError::BadScan(e)) => {
-                Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
-            }
-            Err(e) => Feedback::new(Outcome::Refused, e.to_string()),
-        }
-    }
+    };
+    Ok(Box::new(WorkflowHandler {
+        station: super::workflow::open_station(globals)?,
+        action,
+        gs_substitute: args.gs,
+    }))
 }
 
 /// Scan text for a person: control characters made visible (GS as `<GS>`).

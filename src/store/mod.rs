@@ -616,6 +616,23 @@ impl Store {
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
             as u64)
     }
+
+    /// The latest `limit` events that name a lot (received, produced, consumed, moved,
+    /// counted, shipped, status changes), oldest first: the lot's history for the UI. A scan
+    /// of the log, run on the UI's worker thread.
+    pub fn lot_events(
+        &self,
+        gtin: &str,
+        batch: &str,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT * FROM (SELECT seq, id, at, station, actor, payload, hash FROM events
+             WHERE json_extract(payload, '$.gtin') = ?1 AND json_extract(payload, '$.batch') = ?2
+             ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
+        )?;
+        read_events(&mut stmt, rusqlite::params![gtin, batch, limit as i64])
+    }
 }
 
 /// A product's released, unexpired lots with stock, in receipt order (`Store::pick_candidates`).

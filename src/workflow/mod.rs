@@ -4,6 +4,7 @@
 
 pub mod recall;
 pub mod report;
+pub mod scan;
 pub mod seed;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,80 @@
+//! The station UI (Slint): `ui/*.slint` is the declarative view, this module the logic.
+//!
+//! - [`app`]: builds the window, wires the views' callbacks, feeds keys to the wedge decoder.
+//! - [`worker`]: owns the [`Station`](crate::workflow::Station) on its own thread; every store,
+//!   print, sync and report job runs there, never on the UI thread, and reports back through
+//!   the Slint event loop.
+//! - [`present`]: workflow outcomes → view models (tone, headline, lines). Pure.
+//! - [`keys`]: Slint key events → [`crate::scanner::wedge`] keys. Pure.
+//! - [`pin`]: the supervisor PIN check. Pure.
+//! - [`settings`]: the Settings form ↔ the station config. Pure.
+//! - [`sound`]: which sound an outcome plays, and playing it off the UI thread.
+//!
+//! Scans go through [`crate::workflow::scan::handle`], the same rules and feedback as the
+//! headless `lotline scan` loop.
+
+pub mod app;
+pub mod keys;
+pub mod pin;
+pub mod present;
+pub mod settings;
+pub mod sound;
+pub mod worker;
+
+use serde::{Deserialize, Serialize};
+
+#[allow(clippy::all, clippy::pedantic, unused_qualifications)]
+mod generated {
+    slint::include_modules!();
+}
+pub use generated::{AppWindow, Feedback, KeyValue, Line, Mode, Tone, Ui};
+
+pub use app::{App, UiOptions, run, start};
+
+/// The `[ui]` section of the station config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// This station's name in every event it records (else `LOTLINE_STATION` or the host name).
+    pub station: Option<String>,
+    /// The PIN a supervisor types to hold, release, reject or recall a lot. No PIN set: those
+    /// actions are refused at this station.
+    pub supervisor_pin: Option<String>,
+    /// Play a sound for every scan outcome (needs `aplay` or `paplay`).
+    pub sounds: bool,
+    /// The expiry board shows lots expiring within this many days.
+    pub expiry_days: u32,
+    /// Template for the internal label printed at receiving.
+    pub receive_template: String,
+    /// Where exported reports are written.
+    pub report_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            station: None,
+            supervisor_pin: None,
+            sounds: true,
+            expiry_days: 14,
+            receive_template: "case-batch".into(),
+            report_dir: None,
+        }
+    }
+}
+
+/// Why the station UI cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    /// The windowing system or renderer is not available (no display?).
+    #[error(
+        "cannot open the station window: {0} (is a display available? DISPLAY / WAYLAND_DISPLAY)"
+    )]
+    Platform(#[from] slint::PlatformError),
+    /// The store cannot be opened.
+    #[error("opening the store {path}: {source}")]
+    Store {
+        path: std::path::PathBuf,
+        source: Box<crate::workflow::WorkflowError>,
+    },
+}

@@ -1,0 +1,455 @@
+//! Workflow outcomes → what the screen shows: a verdict (the banner's colour and the sound),
+//! a headline readable from across the dock, a message that says what and what to do, and
+//! detail lines. Pure; the app copies these into the Slint properties.
+
+use serde_json::Value;
+
+use crate::domain::trace::TraceNode;
+use crate::domain::{EventKind, LotStatus};
+use crate::scanner::station::{Feedback, Outcome};
+use crate::store::{ExpiringLot, Lot, RecordedEvent};
+
+/// How an outcome is judged on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Done: green, chirp.
+    Ok,
+    /// Done, but look (not the FEFO choice, expiring soon): amber, double beep.
+    Warn,
+    /// Not allowed, nothing written: red, buzz.
+    Refused,
+    /// Not a label the station can read: orange, buzz.
+    Invalid,
+}
+
+/// The banner after a scan or an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub verdict: Verdict,
+    pub headline: String,
+    pub message: String,
+}
+
+impl Shown {
+    pub fn new(verdict: Verdict, headline: impl Into<String>, message: impl Into<String>) -> Self {
+        Shown {
+            verdict,
+            headline: headline.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A refusal of an action (message from the error).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Shown::new(Verdict::Refused, "REFUSED", message)
+    }
+}
+
+/// One line of a list (dispatch log, history, genealogy, expiry board).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownLine {
+    pub text: String,
+    /// Colour of the line; `None` for plain text.
+    pub verdict: Option<Verdict>,
+    pub indent: i32,
+}
+
+impl ShownLine {
+    pub fn plain(text: impl Into<String>) -> Self {
+        ShownLine {
+            text: text.into(),
+            verdict: None,
+            indent: 0,
+        }
+    }
+}
+
+/// Which station mode a scan was made in (for the headline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanKind {
+    Receive,
+    Dispatch,
+    Produce,
+    Lookup,
+}
+
+/// The banner for a scan's feedback (the same [`Feedback`] the headless scan loop prints).
+pub fn scan_banner(kind: ScanKind, feedback: &Feedback) -> Shown {
+    let warning = feedback
+        .detail
+        .get("warning")
+        .and_then(Value::as_str)
+        .filter(|w| !w.is_empty());
+    match (feedback.outcome, warning) {
+        (Outcome::Ok, Some(_)) => {
+            Shown::new(Verdict::Warn, "SHIPPED — CHECK FEFO", &feedback.message)
+        }
+        (Outcome::Ok, None) => Shown::new(
+            Verdict::Ok,
+            match kind {
+                ScanKind::Receive => "RECEIVED",
+                ScanKind::Dispatch => "SHIPPED",
+                ScanKind::Produce => "CONSUMED",
+                ScanKind::Lookup => "FOUND",
+            },
+            &feedback.message,
+        ),
+        (Outcome::Refused, _) => Shown::new(
+            Verdict::Refused,
+            match kind {
+                ScanKind::Dispatch => format!("STOP — {}", refusal_word(&feedback.message)),
+                _ => "REFUSED".to_string(),
+            },
+            strip_refused(&feedback.message),
+        ),
+        (Outcome::Invalid, _) => {
+            Shown::new(Verdict::Invalid, "NOT A VALID LABEL", &feedback.message)
+        }
+    }
+}
+
+/// A one-word reason for a dispatch refusal, for the headline.
+fn refusal_word(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("recalled") {
+        "RECALLED"
+    } else if m.contains("expired") {
+        "EXPIRED"
+    } else if m.contains("on_hold") || m.contains("on hold") {
+        "ON HOLD"
+    } else if m.contains("quarantined") {
+        "QUARANTINED"
+    } else if m.contains("rejected") {
+        "REJECTED"
+    } else if m.contains("fefo") {
+        "NOT FEFO"
+    } else {
+        "DO NOT SHIP"
+    }
+}
+
+fn strip_refused(message: &str) -> String {
+    message
+        .strip_prefix("REFUSED: ")
+        .unwrap_or(message)
+        .to_string()
+}
+
+/// What the Receive view shows of the lot just received (from the feedback's detail).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Received {
+    pub product: String,
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: String,
+    pub quantity: String,
+    pub status: String,
+}
+
+impl Received {
+    pub fn from_detail(detail: &Value) -> Option<Received> {
+        let s = |k: &str| {
+            detail
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let batch = s("batch");
+        if batch.is_empty() {
+            return None;
+        }
+        Some(Received {
+            product: s("product"),
+            gtin: s("gtin"),
+            batch,
+            expiry: detail
+                .get("expiry")
+                .and_then(Value::as_str)
+                .unwrap_or("none on the label")
+                .to_string(),
+            quantity: detail
+                .get("quantity")
+                .and_then(Value::as_u64)
+                .map(|q| q.to_string())
+                .unwrap_or_default(),
+            status: status_text(&s("status")),
+        })
+    }
+}
+
+/// A lot status for people: "on hold" rather than "on_hold".
+pub fn status_text(name: &str) -> String {
+    name.replace('_', " ")
+}
+
+/// The dispatch log line for a scan: what shipped, or what was refused and why.
+pub fn dispatch_line(shown: &Shown) -> ShownLine {
+    let mark = match shown.verdict {
+        Verdict::Ok => "✔",
+        Verdict::Warn => "!",
+        Verdict::Refused | Verdict::Invalid => "✘",
+    };
+    ShownLine {
+        text: format!("{mark} {}", shown.message),
+        verdict: Some(shown.verdict),
+        indent: 0,
+    }
+}
+
+/// The facts panel of a looked-up lot.
+pub fn lot_facts(lot: &Lot, product: Option<&str>) -> Vec<(String, String)> {
+    vec![
+        (
+            "Product".into(),
+            product.unwrap_or("(not registered)").to_string(),
+        ),
+        ("GTIN".into(), lot.gtin.clone()),
+        ("Lot".into(), lot.batch.clone()),
+        ("Status".into(), status_text(lot.status.name())),
+        (
+            "Expiry".into(),
+            lot.expiry.map_or("none".into(), |d| d.to_string()),
+        ),
+        ("On hand".into(), lot.on_hand().to_string()),
+        (
+            "Supplier".into(),
+            lot.supplier
+                .clone()
+                .unwrap_or_else(|| "(own production)".into()),
+        ),
+    ]
+}
+
+/// A lot's history, newest last: one line per event that names it, QC changes coloured.
+pub fn history_lines(events: &[RecordedEvent]) -> Vec<ShownLine> {
+    events
+        .iter()
+        .map(|e| {
+            let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
+            let (what, verdict) = describe(&e.event);
+            ShownLine {
+                text: format!("{at}  {what}  ({}, {})", e.actor, e.station),
+                verdict,
+                indent: 0,
+            }
+        })
+        .collect()
+}
+
+fn describe(e: &EventKind) -> (String, Option<Verdict>) {
+    match e {
+        EventKind::LotReceived {
+            quantity,
+            location,
+            supplier,
+            status,
+            ..
+        } => (
+            format!(
+                "received {quantity} into {location}{} as {}",
+                supplier
+                    .as_ref()
+                    .map(|s| format!(" from {s}"))
+                    .unwrap_or_default(),
+                status_text(status.name())
+            ),
+            None,
+        ),
+        EventKind::BatchProduced {
+            quantity, location, ..
+        } => (format!("produced {quantity} into {location}"), None),
+        EventKind::LotConsumed {
+            quantity,
+            into_batch,
+            ..
+        } => (format!("{quantity} consumed into batch {into_batch}"), None),
+        EventKind::LotDispatched {
+            quantity,
+            customer,
+            shipment,
+            ..
+        } => (
+            format!(
+                "{quantity} shipped to {customer}{}",
+                shipment
+                    .as_ref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
+        EventKind::LotMoved {
+            quantity, from, to, ..
+        } => (format!("{quantity} moved {from} → {to}"), None),
+        EventKind::LotCounted {
+            location,
+            counted,
+            difference,
+            ..
+        } => (
+            format!("counted {counted} at {location} ({difference:+})"),
+            None,
+        ),
+        EventKind::LotStatusChanged {
+            from, to, reason, ..
+        } => (
+            format!(
+                "QC: {} → {}: {reason}",
+                status_text(from.name()),
+                status_text(to.name())
+            ),
+            Some(status_verdict(*to)),
+        ),
+        other => (format!("{other:?}"), None),
+    }
+}
+
+/// The colour a status deserves: released is fine, quarantine and hold want a look, rejected
+/// and recalled must not move.
+pub fn status_verdict(status: LotStatus) -> Verdict {
+    match status {
+        LotStatus::Released => Verdict::Ok,
+        LotStatus::Quarantined | LotStatus::OnHold => Verdict::Warn,
+        LotStatus::Rejected | LotStatus::Recalled => Verdict::Refused,
+    }
+}
+
+/// A genealogy tree as indented lines (the root lot itself left out: it is the lot shown).
+pub fn tree_lines(root: Option<&TraceNode>, forward: bool) -> Vec<ShownLine> {
+    let mut out = Vec::new();
+    if let Some(root) = root {
+        for child in &root.children {
+            walk(child, forward, &mut out);
+        }
+        extras(root, forward, 0, &mut out);
+    }
+    if out.is_empty() {
+        out.push(ShownLine::plain(if forward {
+            "not used or shipped yet"
+        } else {
+            "no inputs or receipts recorded"
+        }));
+    }
+    out
+}
+
+fn walk(node: &TraceNode, forward: bool, out: &mut Vec<ShownLine>) {
+    let qty = node.quantity.map(|q| format!("{q} × ")).unwrap_or_default();
+    let again = if node.repeated { " (see above)" } else { "" };
+    out.push(ShownLine {
+        text: format!("{qty}lot {} ({}){again}", node.lot.batch, node.lot.gtin),
+        verdict: None,
+        indent: node.depth as i32 - 1,
+    });
+    for child in &node.children {
+        walk(child, forward, out);
+    }
+    extras(node, forward, node.depth as i32, out);
+}
+
+/// Shipments (forward) or receipts (backward) of a node, one level under it.
+fn extras(node: &TraceNode, forward: bool, indent: i32, out: &mut Vec<ShownLine>) {
+    if forward {
+        for s in &node.shipments {
+            out.push(ShownLine {
+                text: format!("{} shipped to {}", s.quantity, s.customer),
+                verdict: None,
+                indent,
+            });
+        }
+    } else {
+        for r in &node.receipts {
+            out.push(ShownLine {
+                text: format!(
+                    "{} received from {}",
+                    r.quantity,
+                    r.supplier.as_deref().unwrap_or("(unknown supplier)")
+                ),
+                verdict: None,
+                indent,
+            });
+        }
+    }
+}
+
+/// The expiry board: expired lots red, within a week amber, the rest plain.
+pub fn expiry_lines(lots: &[ExpiringLot], today: chrono::NaiveDate) -> Vec<ShownLine> {
+    if lots.is_empty() {
+        return vec![ShownLine::plain("no lots with stock expire in this period")];
+    }
+    lots.iter()
+        .map(|l| {
+            let days = (l.expiry - today).num_days();
+            let (when, verdict) = match days {
+                d if d < 0 => (format!("EXPIRED {} days ago", -d), Verdict::Refused),
+                0 => ("expires TODAY".to_string(), Verdict::Refused),
+                d if d <= 7 => (format!("expires in {d} days"), Verdict::Warn),
+                d => (format!("expires in {d} days"), Verdict::Ok),
+            };
+            ShownLine {
+                text: format!(
+                    "{}  lot {} ({})  {}  {} on hand, {}",
+                    l.expiry,
+                    l.batch,
+                    l.gtin,
+                    when,
+                    l.on_hand,
+                    status_text(l.status.name())
+                ),
+                verdict: Some(verdict),
+                indent: 0,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dispatch_refusal_names_the_reason_in_the_headline() {
+        let fb = Feedback::new(
+            Outcome::Refused,
+            "REFUSED: B1: the lot is recalled: it must not ship",
+        );
+        let shown = scan_banner(ScanKind::Dispatch, &fb);
+        assert_eq!(shown.verdict, Verdict::Refused);
+        assert_eq!(shown.headline, "STOP — RECALLED");
+        assert!(!shown.message.starts_with("REFUSED"));
+    }
+
+    #[test]
+    fn a_fefo_warning_is_amber_not_green() {
+        let fb = Feedback::new(Outcome::Ok, "shipped 5 of lot B2 to ACME WARNING: not FEFO")
+            .with_detail(serde_json::json!({"warning": "not the FEFO choice"}));
+        assert_eq!(scan_banner(ScanKind::Dispatch, &fb).verdict, Verdict::Warn);
+        let fb =
+            Feedback::new(Outcome::Ok, "shipped").with_detail(serde_json::json!({"warning": null}));
+        assert_eq!(scan_banner(ScanKind::Dispatch, &fb).verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn expiry_lines_colour_by_days_left() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let lot = |d: i64| ExpiringLot {
+            gtin: "0".into(),
+            batch: "B".into(),
+            expiry: today + chrono::Duration::days(d),
+            status: LotStatus::Released,
+            on_hand: 1,
+        };
+        let lines = expiry_lines(&[lot(-2), lot(3), lot(20)], today);
+        let verdicts: Vec<_> = lines.iter().map(|l| l.verdict).collect();
+        assert_eq!(
+            verdicts,
+            vec![
+                Some(Verdict::Refused),
+                Some(Verdict::Warn),
+                Some(Verdict::Ok)
+            ]
+        );
+        assert!(lines[0].text.contains("EXPIRED 2 days ago"));
+    }
+}

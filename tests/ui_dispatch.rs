@@ -1,0 +1,71 @@
+//! Dispatch in the real station window, headless: a recalled lot scanned onto a shipment is
+//! refused loud and clear (full-width red banner naming the reason, the shipment log) and the
+//! store file gains no event; a released lot scanned next ships.
+
+mod ui_support;
+
+use lotline::config::StationConfig;
+use lotline::domain::LotStatus;
+use lotline::domain::status::Role;
+use lotline::ui::Mode;
+use lotline::workflow::{ReceiveRequest, StatusRequest};
+use ui_support::*;
+
+#[test]
+fn a_recalled_lot_scanned_in_dispatch_is_refused_and_writes_nothing() {
+    init();
+    let site = Site::new();
+    {
+        let mut station = site.station();
+        for (serial, batch) in [(1, "R1"), (2, "OK2")] {
+            station
+                .receive(&ReceiveRequest {
+                    scan: pallet(serial, batch),
+                    location: "A-01".into(),
+                    ..Default::default()
+                })
+                .unwrap();
+        }
+        station
+            .set_status(&StatusRequest {
+                gtin: GTIN.into(),
+                batch: "R1".into(),
+                to: LotStatus::Recalled,
+                role: Role::Supervisor,
+                reason: "supplier recall 2026-11".into(),
+            })
+            .unwrap();
+    }
+    let app = site.open(StationConfig::default(), Mode::Receive);
+    tap(&app, "Dispatch");
+    fill(&app, "Customer", "Bottega Verdi");
+    app.window.invoke_refocus();
+
+    let before = event_count(&site);
+    scan(&app, &pallet(1, "R1"));
+    wait_for("the refusal", || {
+        banner(&app).starts_with("STOP — RECALLED")
+    });
+    assert!(banner(&app).contains("R1"), "{}", banner(&app));
+    assert_eq!(event_count(&site), before, "a refusal writes nothing");
+    assert_eq!(
+        shown_value(&app, "DispatchView::shipped-count"),
+        "Shipped 0   Refused 1"
+    );
+    let lot = site.station().lookup(GTIN, "R1").unwrap().unwrap();
+    assert_eq!(lot.on_hand(), 40, "the recalled pallet is still here");
+
+    // The next pallet, released, ships: green, one event.
+    scan(&app, &pallet(2, "OK2"));
+    wait_for("the shipment", || banner(&app).starts_with("SHIPPED"));
+    assert!(
+        banner(&app).contains("shipped 40 of lot OK2 to Bottega Verdi"),
+        "{}",
+        banner(&app)
+    );
+    assert_eq!(event_count(&site), before + 1);
+    assert_eq!(
+        shown_value(&app, "DispatchView::shipped-count"),
+        "Shipped 1   Refused 1"
+    );
+}

@@ -1,0 +1,65 @@
+//! Receive in the real station window, headless: a keyboard-wedge scan typed with Enter (no
+//! field tapped first) records the lot in the store file and the screen shows what the label
+//! carried; location and supplier typed once stay for the next scans; a doubled read counts
+//! once; a label that is not GS1 data records nothing.
+
+mod ui_support;
+
+use lotline::config::StationConfig;
+use lotline::ui::Mode;
+use ui_support::*;
+
+#[test]
+fn a_wedge_scan_with_enter_in_receive_records_the_lot_and_shows_it() {
+    init();
+    let site = Site::new();
+    let app = site.open(StationConfig::default(), Mode::Receive);
+
+    fill(&app, "Location", "DOCK-3");
+    fill(&app, "Supplier", "Rossi Conserve");
+    // The fields were filled as a person would; scanning must still need no tap.
+    app.window.invoke_refocus();
+
+    let before = event_count(&site);
+    scan(&app, &pallet(1, "B2611"));
+    wait_for("the receipt's feedback", || {
+        banner(&app).starts_with("RECEIVED")
+    });
+
+    assert_eq!(shown_value(&app, "ReceiveView::product-row"), PRODUCT);
+    assert_eq!(shown_value(&app, "ReceiveView::batch-row"), "B2611");
+    assert_eq!(shown_value(&app, "ReceiveView::expiry-row"), "2027-12-31");
+    assert_eq!(shown_value(&app, "ReceiveView::quantity-row"), "40");
+    assert!(
+        banner(&app).contains("received 40 x Tomato passata 500 g x 12 batch B2611 into DOCK-3"),
+        "{}",
+        banner(&app)
+    );
+
+    // A second pallet: same location and supplier without typing them again.
+    scan(&app, &pallet(2, "B2612"));
+    wait_for("the second receipt", || {
+        shown_value(&app, "ReceiveView::batch-row") == "B2612"
+    });
+    assert_eq!(event_count(&site), before + 2);
+
+    let station = site.station();
+    for batch in ["B2611", "B2612"] {
+        let lot = station
+            .lookup(GTIN, batch)
+            .unwrap()
+            .unwrap_or_else(|| panic!("lot {batch} in the store file"));
+        assert_eq!(lot.stock, vec![("DOCK-3".to_string(), 40)]);
+        assert_eq!(lot.supplier.as_deref(), Some("Rossi Conserve"));
+        assert_eq!(lot.expiry.unwrap().to_string(), "2027-12-31");
+    }
+
+    // The scanner reads the same pallet twice in a row: it counts once, like in `lotline scan`.
+    scan(&app, &pallet(2, "B2612"));
+    // A label that is not GS1 data: orange, and nothing recorded.
+    scan(&app, "HELLO-WORLD");
+    wait_for("the invalid scan's feedback", || {
+        banner(&app).starts_with("NOT A VALID LABEL")
+    });
+    assert_eq!(event_count(&site), before + 2);
+}
