@@ -67,8 +67,10 @@ impl Default for UiConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum UiError {
     /// The windowing system or renderer is not available (no display?).
+    // The platform's own words follow as the error's source (`{:#}` at the binary's edge).
     #[error(
-        "cannot open the station window: {0} (is a display available? DISPLAY / WAYLAND_DISPLAY)"
+        "cannot open the station window (is a display available? set DISPLAY or WAYLAND_DISPLAY; \
+         every capability is also a command: lotline --help)"
     )]
     Platform(#[from] slint::PlatformError),
     /// The store cannot be opened.
