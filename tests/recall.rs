@@ -687,3 +687,75 @@ fn supplier_report_counts_rejections_and_recalls_with_rates_table_json_and_csv()
         ".csv",
     );
 }
+
+/// A lot's history (Lot lookup) comes from `lot_events`: the flour's receipt, its use in the
+/// bread and the recall; the bread's production, the flour that went into it, its shipments
+/// and the recall that reached it. A file written before that table (schema 9) gets it filled
+/// on opening, row for row what recording the same events writes.
+#[test]
+fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
+    let (_dir, db) = site();
+    let bread = bakery(&db);
+    ok(lotline(
+        &db,
+        &[
+            "recall",
+            "start",
+            &format!("(01){FLOUR}(10)F1"),
+            "--include-derived",
+            "--reason",
+            "salmonella",
+            "--role",
+            "supervisor",
+        ],
+    ));
+    let history = |db: &Path, gtin: &str, batch: &str| -> Vec<&'static str> {
+        let store = lotline::store::Store::open(db).unwrap();
+        store
+            .lot_events(gtin, batch, 100)
+            .unwrap()
+            .iter()
+            .map(|e| e.event.name())
+            .collect()
+    };
+    let flour_meant = vec!["lot_received", "lot_consumed", "recall_started"];
+    let bread_meant = vec![
+        "batch_produced",
+        "lot_consumed",
+        "lot_dispatched",
+        "lot_dispatched",
+        "lot_dispatched",
+        "recall_started",
+    ];
+    let (flour, bread_history) = (history(&db, FLOUR, "F1"), history(&db, BREAD, &bread));
+    // The recall's status changes, if it records them as events, belong to each lot too.
+    let without_status = |h: &[&'static str]| -> Vec<&'static str> {
+        h.iter()
+            .copied()
+            .filter(|k| *k != "lot_status_changed")
+            .collect()
+    };
+    assert_eq!(without_status(&flour), flour_meant);
+    assert_eq!(without_status(&bread_history), bread_meant);
+    // The newest `limit` events, oldest first.
+    let store = lotline::store::Store::open(&db).unwrap();
+    let last_two: Vec<_> = store
+        .lot_events(BREAD, &bread, 2)
+        .unwrap()
+        .iter()
+        .map(|e| e.event.name())
+        .collect();
+    assert_eq!(last_two, bread_history[bread_history.len() - 2..]);
+    let recorded = store.derived_snapshot().unwrap();
+    assert!(recorded.iter().any(|r| r.starts_with("lot_events: ")));
+    drop(store);
+
+    // The same file as schema 9 left it: no lot_events table.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TABLE lot_events; PRAGMA user_version = 9;")
+        .unwrap();
+    drop(conn);
+    let store = lotline::store::Store::open(&db).unwrap();
+    assert_eq!(store.derived_snapshot().unwrap(), recorded);
+    assert_eq!(history(&db, FLOUR, "F1"), flour);
+}

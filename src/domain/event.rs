@@ -135,4 +135,31 @@ impl EventKind {
             EventKind::RecallClosed { .. } => "recall_closed",
         }
     }
+
+    /// The lots (GTIN, batch) whose history this event is part of: its own lot, the batch a
+    /// consumption went into, every lot a recall covers. A lot's history in Lot lookup is
+    /// exactly the events that name it here.
+    pub fn lots(&self) -> Vec<(&str, &str)> {
+        match self {
+            EventKind::ProductRegistered { .. } | EventKind::RecallClosed { .. } => Vec::new(),
+            EventKind::LotConsumed {
+                gtin,
+                batch,
+                into_gtin,
+                into_batch,
+                ..
+            } => vec![(gtin, batch), (into_gtin, into_batch)],
+            EventKind::RecallStarted { lots, .. } => lots
+                .iter()
+                .map(|l| (l.lot.gtin.as_str(), l.lot.batch.as_str()))
+                .collect(),
+            EventKind::LotReceived { gtin, batch, .. }
+            | EventKind::BatchProduced { gtin, batch, .. }
+            | EventKind::LotDispatched { gtin, batch, .. }
+            | EventKind::LotMoved { gtin, batch, .. }
+            | EventKind::LotCounted { gtin, batch, .. }
+            | EventKind::LotStatusChanged { gtin, batch, .. }
+            | EventKind::RecallAccounted { gtin, batch, .. } => vec![(gtin, batch)],
+        }
+    }
 }

@@ -618,20 +618,18 @@ impl Store {
     }
 
     /// The latest `limit` events that name a lot (received, produced, consumed, moved,
-    /// counted, shipped, status changes), oldest first: the lot's history for the UI. A scan
-    /// of the log, run on the UI's worker thread.
+    /// counted, shipped, status changes, consumptions into it, recalls), oldest first: the
+    /// lot's history for the UI, read through `lot_events`.
     pub fn lot_events(
         &self,
         gtin: &str,
         batch: &str,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT * FROM (SELECT seq, id, at, station, actor, payload, hash FROM events
-             WHERE json_extract(payload, '$.gtin') = ?1 AND json_extract(payload, '$.batch') = ?2
-             ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
-        )?;
-        read_events(&mut stmt, rusqlite::params![gtin, batch, limit as i64])
+        let mut stmt = self.conn.prepare_cached(LOT_EVENTS)?;
+        let mut events = read_events(&mut stmt, rusqlite::params![gtin, batch, limit as i64])?;
+        events.reverse();
+        Ok(events)
     }
 }
 
@@ -643,6 +641,12 @@ const PICK_CANDIDATES: &str =
      CROSS JOIN stock s ON s.gtin = l.gtin AND s.batch = l.batch
      WHERE l.gtin = ?1 AND l.status = ?2 AND (l.expiry IS NULL OR l.expiry >= ?3)
      GROUP BY l.rowid HAVING sum(s.quantity) > 0 ORDER BY l.rowid";
+
+/// A lot's last `?3` events, newest first: its `lot_events` rows (adjacent), each event by
+/// its sequence number.
+const LOT_EVENTS: &str = "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash
+     FROM lot_events l CROSS JOIN events e ON e.seq = l.seq
+     WHERE l.gtin = ?1 AND l.batch = ?2 ORDER BY l.seq DESC LIMIT ?3";
 
 /// The GTINs of the lots with a batch number: a few `lots_batch` (batch, gtin) entries.
 const GTINS_WITH_BATCH: &str = "SELECT gtin FROM lots WHERE batch = ?1 ORDER BY gtin";
@@ -812,6 +816,13 @@ pub(super) fn apply_event(
     event: &EventKind,
     deferred: &mut Deferred,
 ) -> Result<(), StoreError> {
+    for (gtin, batch) in event.lots() {
+        exec(
+            tx,
+            "INSERT OR IGNORE INTO lot_events (gtin, batch, seq) VALUES (?1, ?2, ?3)",
+            params![gtin, batch, seq],
+        )?;
+    }
     let stock = &mut deferred.stock;
     match event {
         EventKind::ProductRegistered {
@@ -1107,6 +1118,11 @@ mod tests {
         let mut queries = vec![
             (PICK_CANDIDATES.to_string(), 3, "lots_pick"),
             (GTINS_WITH_BATCH.to_string(), 1, "lots_batch"),
+            (
+                LOT_EVENTS.to_string(),
+                3,
+                "PRIMARY KEY (gtin=? AND batch=?)",
+            ),
         ];
         for walk in [TraceWalk::Forward, TraceWalk::Backward] {
             queries.push((trace_sql(walk, TraceRows::Links), 2, "genealogy_"));

@@ -128,6 +128,22 @@ const MIGRATIONS: &[&str] = &[
         SELECT event_seq, gtin, batch, quantity, customer, shipment FROM shipments;
     DROP TABLE shipments;
     ALTER TABLE shipments_by_lot RENAME TO shipments;",
+    // 10: each lot's events (`EventKind::lots`), clustered by lot: Lot lookup shows a lot's
+    // history from a few adjacent rows instead of parsing every event's payload. Filled here
+    // for the events a file already holds.
+    "CREATE TABLE lot_events (
+        gtin TEXT NOT NULL, batch TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (gtin, batch, seq)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO lot_events (gtin, batch, seq)
+        SELECT json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'), seq FROM events
+        WHERE json_extract(payload, '$.batch') IS NOT NULL;
+    INSERT OR IGNORE INTO lot_events (gtin, batch, seq)
+        SELECT json_extract(payload, '$.into_gtin'), json_extract(payload, '$.into_batch'), seq
+        FROM events WHERE kind = 'lot_consumed';
+    INSERT OR IGNORE INTO lot_events (gtin, batch, seq)
+        SELECT json_extract(l.value, '$.lot.gtin'), json_extract(l.value, '$.lot.batch'), e.seq
+        FROM events e, json_each(e.payload, '$.lots') l WHERE e.kind = 'recall_started';",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -144,6 +160,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("recall_items", "recall, position"),
     ("recall_accounting", "event_seq"),
     ("lot_status_log", "event_seq"),
+    ("lot_events", "gtin, batch, seq"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).
