@@ -29,7 +29,7 @@ pub struct PulledEvent {
 }
 
 /// The station's sync state, as the UI shows it (`Station::sync_state`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncStatus {
     /// Events recorded here and not yet acknowledged by the server.
     pub backlog: u64,
