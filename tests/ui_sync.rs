@@ -58,11 +58,14 @@ fn shown_backlog(app: &App) -> u64 {
 
 /// The line under the status bar saying why the station does not sync ("" when none).
 fn sync_problem(app: &App) -> String {
-    i_slint_backend_testing::ElementHandle::find_by_element_id(&app.window, "AppWindow::sync-problem")
-        .next()
-        .and_then(|e| e.accessible_value())
-        .unwrap_or_default()
-        .to_string()
+    i_slint_backend_testing::ElementHandle::find_by_element_id(
+        &app.window,
+        "AppWindow::sync-problem",
+    )
+    .next()
+    .and_then(|e| e.accessible_value())
+    .unwrap_or_default()
+    .to_string()
 }
 
 fn online(app: &App) -> bool {
@@ -91,8 +94,16 @@ fn assert_server_holds_station_events(url: &str, admin: &str, site: &Site) {
         .map(|e| e["id"].as_str().unwrap().to_string())
         .collect();
     let unique: BTreeSet<String> = ids.iter().cloned().collect();
-    assert_eq!(unique.len(), ids.len(), "an event is stored twice on the server");
-    assert_eq!(unique, station_ids(site), "the server holds the station's events");
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "an event is stored twice on the server"
+    );
+    assert_eq!(
+        unique,
+        station_ids(site),
+        "the server holds the station's events"
+    );
 }
 
 /// A port that accepts connections and never answers, as a network that died mid-way:
@@ -186,9 +197,11 @@ fn the_status_bar_follows_the_server_and_scans_never_wait_for_the_network() {
     // The server dies and the network with it: requests hang instead of being refused.
     srv.kill();
     let hole = BlackHole::on(port);
-    wait_for_within("a sync request hanging on the dead network", SYNC_LIMIT, || {
-        hole.last_accepted().is_some()
-    });
+    wait_for_within(
+        "a sync request hanging on the dead network",
+        SYNC_LIMIT,
+        || hole.last_accepted().is_some(),
+    );
     let hanging_since = hole.last_accepted().unwrap();
     let events_before = event_count(&site);
     scan(&app, &pallet(2, "B2612"));

@@ -47,7 +47,11 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
         )
     })?;
     let interval = Duration::from_secs(args.interval.or(config.interval).unwrap_or(10).max(1));
-    let transport = HttpTransport::new(&server, &token, Duration::from_secs(args.timeout.or(config.timeout).unwrap_or(30).max(1)));
+    let transport = HttpTransport::new(
+        &server,
+        &token,
+        Duration::from_secs(args.timeout.or(config.timeout).unwrap_or(30).max(1)),
+    );
     let mut station = super::workflow::open_station(globals)?;
     let bar_wanted = !args.json && std::io::stderr().is_terminal();
     let mut failures = 0u32;
@@ -113,4 +117,3 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
         }
     }
 }
-

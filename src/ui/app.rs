@@ -186,7 +186,11 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
     ui.set_scanner_text(scanner_text(&opts.config).into());
     // Until the store answers: how sync is set up, never a stored "online" of an earlier run.
     let setup = sync_setup(&opts.config.sync);
-    set_sync(&ui, present::sync_shown(setup, &SyncState::default(), false), 0);
+    set_sync(
+        &ui,
+        present::sync_shown(setup, &SyncState::default(), false),
+        0,
+    );
     ui.set_prod_templates(ModelRc::new(VecModel::from(
         crate::label::template::shipped()
             .into_iter()

@@ -463,7 +463,11 @@ pub fn sync_shown(setup: SyncSetup<'_>, state: &SyncStatus, live: bool) -> SyncS
 fn local_time(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at).map_or_else(
         |_| at.to_string(),
-        |t| t.with_timezone(&chrono::Local).format("%H:%M:%S").to_string(),
+        |t| {
+            t.with_timezone(&chrono::Local)
+                .format("%H:%M:%S")
+                .to_string()
+        },
     )
 }
 
@@ -478,9 +482,7 @@ pub fn sync_problem(e: &SyncError) -> String {
             "the server refused this station's token ({error}): {hint}, then put it as `token` under [sync] in the station config"
         ),
         SyncError::Refused {
-            status: 403,
-            error,
-            ..
+            status: 403, error, ..
         } => format!(
             "the server refused ({error}): this station needs a token with the station role (`lotline server token create --role station`)"
         ),
