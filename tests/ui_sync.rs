@@ -7,6 +7,7 @@
 //!   shown at once; the bar turns OFFLINE, says why, and counts the unsent events.
 //! - Server restarted: the backlog drains by itself; the server holds every event once.
 //! - A token the server does not know: the bar says the token was refused and what to do.
+//! - Closing the window while a sync request hangs does not wait for it.
 
 mod ui_support;
 
@@ -109,6 +110,7 @@ fn assert_server_holds_station_events(url: &str, admin: &str, site: &Site) {
 /// A port that accepts connections and never answers, as a network that died mid-way:
 /// requests hang until their timeout.
 struct BlackHole {
+    addr: SocketAddr,
     stop: Arc<AtomicBool>,
     /// When each connection was accepted.
     accepted: Arc<Mutex<Vec<Instant>>>,
@@ -116,6 +118,7 @@ struct BlackHole {
 }
 
 impl BlackHole {
+    /// On `port` of loopback (0: any free port).
     fn on(port: u16) -> BlackHole {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -129,6 +132,7 @@ impl BlackHole {
                 Err(e) => panic!("binding the black hole on {addr}: {e}"),
             }
         };
+        let addr = listener.local_addr().unwrap();
         listener.set_nonblocking(true).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let accepted = Arc::new(Mutex::new(Vec::new()));
@@ -152,10 +156,15 @@ impl BlackHole {
             })
         };
         BlackHole {
+            addr,
             stop,
             accepted,
             thread: Some(thread),
         }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     /// When the last connection was accepted.
@@ -264,5 +273,27 @@ fn the_status_bar_follows_the_server_and_scans_never_wait_for_the_network() {
     assert_eq!(shown_backlog(&app), store_backlog(&site));
     let on_server = server::server_events(&url, &admin).len() as u64;
     assert_eq!(on_server + store_backlog(&site), event_count(&site));
+    app.window.hide().unwrap();
+    drop(app);
     drop(srv);
+
+    // Closing the window while a round hangs on a dead network does not wait for it.
+    let hole = BlackHole::on(0);
+    let app = site.open(config(&hole.url(), &station_token), Mode::Receive);
+    wait_for_within("a sync request hanging", SYNC_LIMIT, || {
+        hole.last_accepted().is_some()
+    });
+    assert!(
+        offline(&app) && sync_bar(&app).contains("connecting"),
+        "{}",
+        sync_bar(&app)
+    );
+    app.window.hide().unwrap();
+    let closing = Instant::now();
+    drop(app);
+    assert!(
+        closing.elapsed() < TIMEOUT / 2,
+        "closing took {:?}: it waited for the hanging sync request",
+        closing.elapsed()
+    );
 }
