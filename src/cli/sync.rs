@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
-use crate::sync::{self, HttpTransport, Progress, SyncError};
+use crate::sync::{self, HttpTransport, Progress};
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -27,9 +27,9 @@ pub struct SyncArgs {
     /// Seconds between rounds with `--watch` (default: `[sync] interval`, else 10).
     #[arg(long)]
     interval: Option<u64>,
-    /// Seconds before a request is given up (default 30).
-    #[arg(long, default_value_t = 30)]
-    timeout: u64,
+    /// Seconds before a request is given up (default: `[sync] timeout`, else 30).
+    #[arg(long)]
+    timeout: Option<u64>,
     #[arg(long)]
     json: bool,
 }
@@ -47,7 +47,11 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
         )
     })?;
     let interval = Duration::from_secs(args.interval.or(config.interval).unwrap_or(10).max(1));
-    let transport = HttpTransport::new(&server, &token, Duration::from_secs(args.timeout.max(1)));
+    let transport = HttpTransport::new(
+        &server,
+        &token,
+        Duration::from_secs(args.timeout.or(config.timeout).unwrap_or(30).max(1)),
+    );
     let mut station = super::workflow::open_station(globals)?;
     let bar_wanted = !args.json && std::io::stderr().is_terminal();
     let mut failures = 0u32;
@@ -106,20 +110,10 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
                     return Ok(ExitCode::from(EXIT_REFUSED));
                 }
                 failures += 1;
-                let wait = retry_wait(&e, failures);
+                let wait = sync::retry_wait(&e, failures);
                 eprintln!("sync failed ({e}); retrying in {}s", wait.as_secs());
                 std::thread::sleep(wait);
             }
         }
-    }
-}
-
-/// Backoff after failures; a refusal (bad token, wrong role) waits the longest.
-fn retry_wait(e: &SyncError, failures: u32) -> Duration {
-    let max = Duration::from_secs(60);
-    if e.is_transient() {
-        sync::backoff(failures, max)
-    } else {
-        max
     }
 }

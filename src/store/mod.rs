@@ -16,7 +16,7 @@ pub use sync::{PulledEvent, SyncStatus};
 use std::path::Path;
 
 use chrono::{NaiveDate, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -26,6 +26,15 @@ use crate::domain::recall::{
 use crate::domain::trace::{Direction, Link, LotRef, ReceiptLine, ShipmentLine, TraceFacts};
 use crate::domain::{EventKind, LotStatus};
 
+/// A transaction that writes: it takes the write lock at its start, waiting (busy timeout) for
+/// another connection's write to finish. A deferred one reads first and asks for the lock at
+/// its first write; had another connection (the UI's sync thread, `lotline sync --watch`)
+/// committed meanwhile, SQLite refuses at once with "database is locked", no waiting, and a
+/// scan would be refused.
+fn write_tx(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
 /// Hash that stands before the first event of a chain.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -33,7 +42,7 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite failed (disk full, file locked, not a database…).
-    #[error("the store database failed")]
+    #[error("the store database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// The file was written by a newer Lotline.
     #[error(
@@ -142,7 +151,7 @@ impl Store {
         actor: &str,
         events: Vec<EventKind>,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = write_tx(&mut self.conn)?;
         let mut prev = last_hash(&tx)?;
         let mut recorded = Vec::with_capacity(events.len());
         let mut deferred = Deferred::default();
@@ -333,7 +342,7 @@ impl Store {
     /// Rebuilds every derived table by replaying the log.
     pub fn rebuild(&mut self) -> Result<u64, StoreError> {
         let events = self.events()?;
-        let tx = self.conn.transaction()?;
+        let tx = write_tx(&mut self.conn)?;
         schema::clear_derived(&tx)?;
         let mut deferred = Deferred::default();
         for e in &events {
@@ -1307,5 +1316,49 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.event_count().unwrap(), 10_000);
         assert_eq!(store.verify().unwrap(), 10_000);
+    }
+
+    /// Regression: a scan recorded while the sync thread's connection was writing was refused
+    /// with "database is locked" (a deferred transaction read, waited for the other write,
+    /// then found its snapshot stale). It must wait for the other write and succeed.
+    #[test]
+    fn a_write_waiting_for_another_connection_is_recorded_not_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.db");
+        let mut store = Store::open(&path).unwrap();
+        store
+            .append(
+                "s",
+                "a",
+                EventKind::ProductRegistered {
+                    gtin: "09501101530003".into(),
+                    name: "first".into(),
+                    receive_as: LotStatus::Released,
+                },
+            )
+            .unwrap();
+        let mut other = Store::open(&path).unwrap();
+        let tx = write_tx(&mut other.conn).unwrap();
+        tx.execute("UPDATE sync_state SET last_error = 'busy'", [])
+            .unwrap();
+        let writer = std::thread::spawn(move || {
+            store.append(
+                "s",
+                "a",
+                EventKind::ProductRegistered {
+                    gtin: "09501101530010".into(),
+                    name: "second".into(),
+                    receive_as: LotStatus::Released,
+                },
+            )
+        });
+        // The append is now waiting for the lock; the other write commits.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        tx.commit().unwrap();
+        writer
+            .join()
+            .unwrap()
+            .expect("the append waited and was recorded");
+        assert_eq!(other.event_count().unwrap(), 2);
     }
 }

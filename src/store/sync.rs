@@ -29,7 +29,7 @@ pub struct PulledEvent {
 }
 
 /// The station's sync state, as the UI shows it (`Station::sync_state`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncStatus {
     /// Events recorded here and not yet acknowledged by the server.
     pub backlog: u64,
@@ -61,7 +61,7 @@ impl Store {
     /// and lots whose status history they are part of are settled again in the server's
     /// order. Ids this store does not have are ignored. Returns how many left the outbox.
     pub fn acknowledge(&mut self, acked: &[(String, i64)]) -> Result<u64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write_tx(&mut self.conn)?;
         let mut removed = 0;
         let mut lots = BTreeSet::new();
         for (id, pos) in acked {
@@ -82,7 +82,7 @@ impl Store {
     /// with their original id, station, actor and time, and are not put in the outbox.
     /// Returns how many were new.
     pub fn apply_pulled(&mut self, events: &[PulledEvent], cursor: i64) -> Result<u64, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write_tx(&mut self.conn)?;
         let mut prev = last_hash(&tx)?;
         let mut new = 0;
         let mut lots = BTreeSet::new();

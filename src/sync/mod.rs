@@ -36,8 +36,10 @@ pub struct SyncConfig {
     pub server: Option<String>,
     /// The station's bearer token.
     pub token: Option<String>,
-    /// Seconds between rounds with `--watch`.
+    /// Seconds between rounds with `--watch` and in the station UI (default 10).
     pub interval: Option<u64>,
+    /// Seconds before a request is given up (default 30 for `lotline sync`, 15 in the UI).
+    pub timeout: Option<u64>,
 }
 
 /// Why a sync round stopped. The next round picks up from where this one left.
@@ -269,6 +271,17 @@ pub fn backoff(attempt: u32, max: Duration) -> Duration {
         .checked_shl(attempt.saturating_sub(1))
         .unwrap_or(u64::MAX);
     Duration::from_secs(secs).min(max)
+}
+
+/// Waiting time after `failures` failed rounds in a row ending with `e`: backoff up to a
+/// minute; a refusal (bad token, wrong role) waits the minute at once.
+pub fn retry_wait(e: &SyncError, failures: u32) -> Duration {
+    let max = Duration::from_secs(60);
+    if e.is_transient() {
+        backoff(failures, max)
+    } else {
+        max
+    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use super::keys::KeyMapper;
-use super::present::{self, ScanKind, Shown, ShownLine, Verdict};
+use super::present::{self, ScanKind, Shown, ShownLine, SyncSetup, Verdict};
 use super::sound::{self, Player, Sound};
-use super::worker::{Done, Job, LotDetails, SyncThread, Worker};
+use super::sync::SyncThread;
+use super::worker::{Done, Job, LotDetails, Worker};
 use super::{AppWindow, Feedback, KeyValue, Line, Mode, Tone, Ui, UiError, pin, settings};
 use crate::config::StationConfig;
 use crate::domain::LotStatus;
@@ -26,7 +27,7 @@ use crate::scanner::source::{self, SourceSpec, StopSignal};
 use crate::scanner::wedge::{KeyEvent, WedgeDecoder, WedgeOutput, WedgeSuffix};
 use crate::scanner::{Scan, SourceEvent, SourceId, SourceState};
 use crate::workflow::scan::ScanAction;
-use crate::workflow::{self, ProduceRequest, Station};
+use crate::workflow::{self, ProduceRequest, Station, SyncState};
 
 /// How the station UI starts.
 #[derive(Debug, Clone)]
@@ -71,6 +72,10 @@ struct State {
     latencies: Vec<Duration>,
     /// The background sync, when a server and token are configured.
     _sync: Option<SyncThread>,
+    /// The `[sync]` the window started with (Settings changes apply at the next start).
+    sync_config: crate::sync::SyncConfig,
+    /// A sync round has ended since the window opened (until then the stored state is old).
+    sync_live: bool,
     /// A serial/HID/image scanner from `[scanner] source`, besides the keyboard wedge.
     _device: Option<DeviceSource>,
     /// Doubled keyboard-wedge reads are dropped like the scan loop drops them.
@@ -179,6 +184,13 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
     ui.set_mode(opts.mode);
     ui.set_exp_days(opts.config.ui.expiry_days as i32);
     ui.set_scanner_text(scanner_text(&opts.config).into());
+    // Until the store answers: how sync is set up, never a stored "online" of an earlier run.
+    let setup = sync_setup(&opts.config.sync);
+    set_sync(
+        &ui,
+        present::sync_shown(setup, &SyncState::default(), false),
+        0,
+    );
     ui.set_prod_templates(ModelRc::new(VecModel::from(
         crate::label::template::shipped()
             .into_iter()
@@ -189,12 +201,22 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
     ui.set_prod_inputs(ModelRc::new(VecModel::<Line>::default()));
 
     let (done_tx, done) = channel();
-    let weak = window.as_weak();
-    let worker = Worker::start(station, opts.config.scanner.wedge.gs_substitute, move |d| {
-        if done_tx.send(d).is_ok() {
-            let _ = weak.upgrade_in_event_loop(|w| w.global::<Ui>().invoke_worker_done());
+    // Results of the worker and of the sync thread come back the same way.
+    let hand_back = {
+        let weak = window.as_weak();
+        move |d: Done| {
+            if done_tx.send(d).is_ok() {
+                let _ = weak.upgrade_in_event_loop(|w| w.global::<Ui>().invoke_worker_done());
+            }
         }
-    });
+    };
+    let sync = {
+        let hand_back = hand_back.clone();
+        SyncThread::start(opts.db.clone(), &opts.config.sync, move |state| {
+            hand_back(Done::SyncRound(state))
+        })
+    };
+    let worker = Worker::start(station, opts.config.scanner.wedge.gs_substitute, hand_back);
     let state = Rc::new(RefCell::new(State {
         worker,
         done,
@@ -207,7 +229,9 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
         looked_up: None,
         batch: None,
         latencies: Vec::new(),
-        _sync: SyncThread::start(opts.db.clone(), &opts.config.sync),
+        _sync: sync,
+        sync_config: opts.config.sync.clone(),
+        sync_live: false,
         _device: start_device(&opts.config, window.as_weak()),
         dedup: DuplicateFilter::new(Duration::from_millis(
             opts.config.scanner.duplicate_window_ms,
@@ -608,6 +632,8 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
             let mut s = st.borrow_mut();
             s.latencies.push(key_in.elapsed());
             s.sounds.play(Sound::for_verdict(shown.verdict));
+            // The backlog counts this scan now, not at the next refresh.
+            s.worker.send(Job::SyncState);
         }
         Done::Lookup(Ok(details)) => show_lot(w, st, &details),
         Done::Lookup(Err(feedback)) => {
@@ -699,22 +725,44 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
             ui.set_prod_has_preview(false);
             show(w, &Shown::refused(format!("no preview: {message}")));
         }
-        Done::SyncState(Ok(sync)) => {
-            let configured = st.borrow().config.sync.server.is_some();
-            ui.set_backlog(sync.backlog.min(i32::MAX as u64) as i32);
-            ui.set_online(configured && sync.last_error.is_none() && sync.last_success.is_some());
-            ui.set_sync_text(
-                match (&sync.last_error, &sync.last_success) {
-                    _ if !configured => "no server set".to_string(),
-                    (Some(e), _) => format!("sync failed: {e}"),
-                    (None, Some(at)) => format!("synced {}", at.get(11..19).unwrap_or(at)),
-                    (None, None) => "not synced yet".to_string(),
-                }
-                .into(),
-            );
+        Done::SyncState(state) => show_sync(w, st, state),
+        Done::SyncRound(state) => {
+            st.borrow_mut().sync_live = true;
+            show_sync(w, st, state);
         }
-        Done::SyncState(Err(message)) => ui.set_sync_text(format!("sync state: {message}").into()),
     }
+}
+
+/// The status bar's sync part: online or not, why, and the backlog.
+fn show_sync(w: &AppWindow, st: &Rc<RefCell<State>>, state: Result<SyncState, String>) {
+    let ui = w.global::<Ui>();
+    let state = match state {
+        Ok(state) => state,
+        Err(message) => {
+            ui.set_online(false);
+            ui.set_sync_text("sync state unknown".into());
+            ui.set_sync_problem(message.into());
+            return;
+        }
+    };
+    let s = st.borrow();
+    let shown = present::sync_shown(sync_setup(&s.sync_config), &state, s.sync_live);
+    set_sync(&ui, shown, state.backlog);
+}
+
+fn sync_setup(config: &crate::sync::SyncConfig) -> SyncSetup<'_> {
+    match (&config.server, &config.token) {
+        (None, _) => SyncSetup::Off,
+        (Some(_), None) => SyncSetup::NoToken,
+        (Some(server), Some(_)) => SyncSetup::On(server),
+    }
+}
+
+fn set_sync(ui: &Ui, shown: present::SyncShown, backlog: u64) {
+    ui.set_online(shown.online);
+    ui.set_sync_text(shown.text.into());
+    ui.set_sync_problem(shown.problem.unwrap_or_default().into());
+    ui.set_backlog(backlog.min(i32::MAX as u64) as i32);
 }
 
 /// The Lot lookup panel for a found lot.

@@ -2,13 +2,14 @@
 //!
 //! - [`app`]: builds the window, wires the views' callbacks, feeds keys to the wedge decoder.
 //! - [`worker`]: owns the [`Station`](crate::workflow::Station) on its own thread; every store,
-//!   print, sync and report job runs there, never on the UI thread, and reports back through
+//!   print and report job runs there, never on the UI thread, and reports back through
 //!   the Slint event loop.
 //! - [`present`]: workflow outcomes → view models (tone, headline, lines). Pure.
 //! - [`keys`]: Slint key events → [`crate::scanner::wedge`] keys. Pure.
 //! - [`pin`]: the supervisor PIN check. Pure.
 //! - [`settings`]: the Settings form ↔ the station config. Pure.
 //! - [`sound`]: which sound an outcome plays, and playing it off the UI thread.
+//! - [`sync`]: the background sync thread that feeds the status bar.
 //!
 //! Scans go through [`crate::workflow::scan::handle`], the same rules and feedback as the
 //! headless `lotline scan` loop.
@@ -19,6 +20,7 @@ pub mod pin;
 pub mod present;
 pub mod settings;
 pub mod sound;
+pub mod sync;
 pub mod worker;
 
 use serde::{Deserialize, Serialize};

@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::domain::trace::TraceNode;
 use crate::domain::{EventKind, LotStatus};
 use crate::scanner::station::{Feedback, Outcome};
-use crate::store::{ExpiringLot, Lot, RecordedEvent};
+use crate::store::{ExpiringLot, Lot, RecordedEvent, SyncStatus};
+use crate::sync::SyncError;
 
 /// How an outcome is judged on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -404,6 +405,94 @@ pub fn expiry_lines(lots: &[ExpiringLot], today: chrono::NaiveDate) -> Vec<Shown
         .collect()
 }
 
+/// How this station is set up to sync (from `[sync]` in its config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncSetup<'a> {
+    /// No server: the station works alone.
+    Off,
+    /// A server but no token: the sync cannot start.
+    NoToken,
+    /// Syncing with this server.
+    On(&'a str),
+}
+
+/// The status bar's sync part (the backlog is shown next to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncShown {
+    pub online: bool,
+    /// Short: "synced 10:32:05", "connecting to …", "sync failed".
+    pub text: String,
+    /// Why the station is not syncing and what to do, shown in full under it.
+    pub problem: Option<String>,
+}
+
+/// The status bar's sync part. `live`: a sync round has ended since the UI started; before
+/// that the store's state is from an earlier session and says nothing about the network now.
+pub fn sync_shown(setup: SyncSetup<'_>, state: &SyncStatus, live: bool) -> SyncShown {
+    let shown = |online: bool, text: String, problem: Option<String>| SyncShown {
+        online,
+        text,
+        problem,
+    };
+    match setup {
+        SyncSetup::Off => shown(false, "sync off (no server set)".into(), None),
+        SyncSetup::NoToken => shown(
+            false,
+            "not syncing".into(),
+            Some(
+                "no token for the server: an admin creates one (`lotline server token create`); put it as `token` under [sync] in the station config".into(),
+            ),
+        ),
+        SyncSetup::On(server) if !live => shown(false, format!("connecting to {server}…"), None),
+        SyncSetup::On(_) => match (&state.last_error, &state.last_success) {
+            (Some(problem), last) => shown(
+                false,
+                match last {
+                    Some(at) => format!("sync failed; last synced {}", local_time(at)),
+                    None => "sync failed".into(),
+                },
+                Some(problem.clone()),
+            ),
+            (None, Some(at)) => shown(true, format!("synced {}", local_time(at)), None),
+            (None, None) => shown(false, "not synced yet".into(), None),
+        },
+    }
+}
+
+/// An RFC 3339 time as the station's local HH:MM:SS (the text as stored if it is not one).
+fn local_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_string(),
+        |t| {
+            t.with_timezone(&chrono::Local)
+                .format("%H:%M:%S")
+                .to_string()
+        },
+    )
+}
+
+/// A failed sync round as the station shows it: what is wrong and what to do.
+pub fn sync_problem(e: &SyncError) -> String {
+    match e {
+        SyncError::Refused {
+            status: 401,
+            error,
+            hint,
+        } => format!(
+            "the server refused this station's token ({error}): {hint}, then put it as `token` under [sync] in the station config"
+        ),
+        SyncError::Refused {
+            status: 403, error, ..
+        } => format!(
+            "the server refused ({error}): this station needs a token with the station role (`lotline server token create --role station`)"
+        ),
+        SyncError::Network { .. } => {
+            format!("{e}; scans are kept here and sent when it is back")
+        }
+        _ => e.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +540,52 @@ mod tests {
             ]
         );
         assert!(lines[0].text.contains("EXPIRED 2 days ago"));
+    }
+
+    fn state(error: Option<&str>, success: Option<&str>) -> SyncStatus {
+        SyncStatus {
+            backlog: 3,
+            server: Some("http://hq:8080".into()),
+            last_success: success.map(String::from),
+            last_error: error.map(String::from),
+            last_error_at: error.map(|_| "2026-03-10T10:00:00Z".to_string()),
+            pulled_up_to: 0,
+        }
+    }
+
+    #[test]
+    fn online_only_after_a_good_round_of_this_session() {
+        let good = state(None, Some("2026-03-10T09:59:00Z"));
+        let hq = SyncSetup::On("http://hq:8080");
+        // A success stored by an earlier session says nothing about the network now.
+        let before = sync_shown(hq, &good, false);
+        assert!(!before.online);
+        assert_eq!(before.text, "connecting to http://hq:8080…");
+        let now = sync_shown(hq, &good, true);
+        assert!(now.online);
+        assert!(now.text.starts_with("synced "), "{}", now.text);
+        assert_eq!(now.problem, None);
+        let failed = sync_shown(hq, &state(Some("cannot reach"), None), true);
+        assert!(!failed.online);
+        assert_eq!(failed.text, "sync failed");
+        assert_eq!(failed.problem.as_deref(), Some("cannot reach"));
+        assert!(!sync_shown(SyncSetup::Off, &good, true).online);
+        let no_token = sync_shown(SyncSetup::NoToken, &good, true);
+        assert!(!no_token.online);
+        assert!(no_token.problem.unwrap().contains("[sync]"));
+    }
+
+    #[test]
+    fn a_refused_token_says_what_to_do() {
+        let e = SyncError::Refused {
+            status: 401,
+            error: "the token is not known to this server".into(),
+            hint: "ask an admin for a new token (`lotline server token create`)".into(),
+        };
+        let text = sync_problem(&e);
+        assert!(text.contains("refused this station's token"), "{text}");
+        assert!(text.contains("not known to this server"), "{text}");
+        assert!(text.contains("token create"), "{text}");
+        assert!(text.contains("[sync]"), "{text}");
     }
 }

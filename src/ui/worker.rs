@@ -99,6 +99,8 @@ pub enum Done {
     Print(Result<String, String>),
     Preview(Result<Preview, String>),
     SyncState(Result<SyncState, String>),
+    /// Not from the worker: the sync thread's state after each of its rounds.
+    SyncRound(Result<SyncState, String>),
 }
 
 /// The running worker; dropping it ends the thread once the jobs sent are done.
@@ -235,73 +237,6 @@ fn preview(station: &Station, template: &str, lot: Option<&LotRef>) -> Result<Pr
         image.width(),
         image.height(),
     ))
-}
-
-/// The background sync: one round every `interval` while a server is configured, backing off
-/// after failures; each outcome is recorded in the store, where the status bar reads it.
-/// Stops (and is joined) when dropped.
-pub struct SyncThread {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl SyncThread {
-    /// Starts syncing `db` with `server` using `token`; `None` when either is missing.
-    pub fn start(db: PathBuf, sync: &crate::sync::SyncConfig) -> Option<SyncThread> {
-        let server = sync.server.clone()?;
-        let token = sync.token.clone()?;
-        let interval = std::time::Duration::from_secs(sync.interval.unwrap_or(10).max(1));
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopped = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("lotline-ui-sync".into())
-            .spawn(move || {
-                let transport = crate::sync::HttpTransport::new(
-                    &server,
-                    &token,
-                    std::time::Duration::from_secs(15),
-                );
-                let Ok(mut store) = crate::store::Store::open(&db) else {
-                    return; // the UI opened this store already: it will say what is wrong
-                };
-                let mut failures = 0u32;
-                while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
-                    let outcome = crate::sync::sync_once(&mut store, &transport, &mut |_| {});
-                    let error = outcome.as_ref().err().map(|e| e.to_string());
-                    let _ = store.record_sync_outcome(&server, error.as_deref());
-                    let wait = match outcome {
-                        Ok(_) => {
-                            failures = 0;
-                            interval
-                        }
-                        Err(_) => {
-                            failures += 1;
-                            crate::sync::backoff(failures, std::time::Duration::from_secs(60))
-                        }
-                    };
-                    let until = Instant::now() + wait;
-                    while Instant::now() < until
-                        && !stopped.load(std::sync::atomic::Ordering::SeqCst)
-                    {
-                        std::thread::sleep(std::time::Duration::from_millis(100));
-                    }
-                }
-            })
-            .ok()?;
-        Some(SyncThread {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for SyncThread {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 fn lookup(station: &Station, query: &str, gs: Option<char>) -> Result<LotDetails, Feedback> {

@@ -95,8 +95,13 @@ pub fn pump() {
 }
 
 /// Pumps the event loop until `cond` holds (the worker answers through it), or fails.
-pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+pub fn wait_for(what: &str, cond: impl FnMut() -> bool) {
+    wait_for_within(what, Duration::from_secs(20), cond)
+}
+
+/// [`wait_for`] with a time limit of `limit`.
+pub fn wait_for_within(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
     loop {
         pump();
         if cond() {
