@@ -42,13 +42,16 @@ pub enum ConfigError {
 }
 
 impl StationConfig {
+    /// `lotline.toml` in the user's config directory (where the station UI saves settings
+    /// when no `--config` was given).
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "lotline")
+            .map(|dirs| dirs.config_dir().join("lotline.toml"))
+    }
+
     /// Loads the configuration from `path`, or the default location, or the defaults.
     pub fn load(path: Option<&Path>) -> Result<StationConfig, ConfigError> {
-        let default_path = || {
-            directories::ProjectDirs::from("", "", "lotline")
-                .map(|dirs| dirs.config_dir().join("lotline.toml"))
-                .filter(|p| p.is_file())
-        };
+        let default_path = || Self::default_path().filter(|p| p.is_file());
         let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
             return Ok(StationConfig::default());
         };

@@ -43,7 +43,9 @@ fn a_recalled_lot_scanned_in_dispatch_is_refused_and_writes_nothing() {
 
     let before = event_count(&site);
     scan(&app, &pallet(1, "R1"));
-    wait_for("the refusal", || banner(&app).starts_with("STOP — RECALLED"));
+    wait_for("the refusal", || {
+        banner(&app).starts_with("STOP — RECALLED")
+    });
     assert!(banner(&app).contains("R1"), "{}", banner(&app));
     assert_eq!(event_count(&site), before, "a refusal writes nothing");
     assert_eq!(

@@ -42,7 +42,9 @@ fn a_supervisor_hold_works_only_with_the_pin() {
     // A wrong PIN.
     fill(&app, "Supervisor PIN", "1234");
     tap(&app, "Hold");
-    wait_for("the refusal", || banner(&app).contains("wrong supervisor PIN"));
+    wait_for("the refusal", || {
+        banner(&app).contains("wrong supervisor PIN")
+    });
     assert_eq!(event_count(&site), before);
     assert_eq!(status(), LotStatus::Released);
 
@@ -52,10 +54,6 @@ fn a_supervisor_hold_works_only_with_the_pin() {
     wait_for("the hold", || banner(&app).starts_with("ON HOLD"));
     assert_eq!(event_count(&site), before + 1);
     assert_eq!(status(), LotStatus::OnHold);
-    let history: Vec<_> = site
-        .station()
-        .store()
-        .lot_events(GTIN, "H7", 10)
-        .unwrap();
+    let history: Vec<_> = site.station().store().lot_events(GTIN, "H7", 10).unwrap();
     assert_eq!(history.len(), 2, "received, then held");
 }

@@ -16,8 +16,8 @@ use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use super::keys::KeyMapper;
 use super::present::{self, ScanKind, Shown, ShownLine, Verdict};
 use super::sound::{self, Player, Sound};
-use super::worker::{Done, Job, LotDetails, Worker};
-use super::{AppWindow, Feedback, KeyValue, Line, Mode, Tone, Ui, UiError, pin};
+use super::worker::{Done, Job, LotDetails, SyncThread, Worker};
+use super::{AppWindow, Feedback, KeyValue, Line, Mode, Tone, Ui, UiError, pin, settings};
 use crate::config::StationConfig;
 use crate::domain::LotStatus;
 use crate::domain::trace::LotRef;
@@ -66,6 +66,8 @@ struct State {
     batch: Option<(String, String)>,
     /// Key in → feedback set, per scan, for the scan-to-feedback measurement.
     latencies: Vec<Duration>,
+    /// The background sync, when a server and token are configured.
+    _sync: Option<SyncThread>,
 }
 
 impl App {
@@ -126,6 +128,7 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
         looked_up: None,
         batch: None,
         latencies: Vec::new(),
+        _sync: SyncThread::start(opts.db.clone(), &opts.config.sync),
     }));
     wire(&window, &state);
     enter_mode(&window, &state, opts.mode);
@@ -243,18 +246,123 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         send(&w, st, Job::Expiry { days })
     }));
     ui.on_start_batch(with!(|w, st| start_batch(&w, st)));
-    ui.on_print_internal_label(with!(|w, _st| {
-        show(&w, &Shown::refused("printing is not set up yet"));
+    ui.on_print_internal_label(with!(|w, st| {
+        let ui = w.global::<Ui>();
+        let lot = LotRef::new(
+            ui.get_recv_gtin().to_string(),
+            ui.get_recv_batch().to_string(),
+        );
+        let template = st.borrow().config.ui.receive_template.clone();
+        print(&w, st, template, lot)
     }));
-    ui.on_preview_label(with!(|w, _st| {
-        show(&w, &Shown::refused("label preview is not set up yet"));
+    ui.on_preview_label(with!(|w, st| {
+        let template = chosen_template(&w);
+        let lot = st.borrow().batch.clone().map(|(g, b)| LotRef::new(g, b));
+        send(&w, st, Job::Preview { template, lot })
     }));
-    ui.on_print_labels(with!(|w, _st| {
-        show(&w, &Shown::refused("printing is not set up yet"));
+    ui.on_print_labels(with!(|w, st| {
+        let Some((gtin, batch)) = st.borrow().batch.clone() else {
+            show(
+                &w,
+                &Shown::refused("start a batch first: its labels carry its number"),
+            );
+            return;
+        };
+        print(&w, st, chosen_template(&w), LotRef::new(gtin, batch))
     }));
-    ui.on_save_settings(with!(|w, _st| {
-        show(&w, &Shown::refused("saving settings is not set up yet"));
+    ui.on_setting_edited(with!(|w, _st, row, text| {
+        let model = w.global::<Ui>().get_settings();
+        if let Some(mut kv) = model.row_data(row as usize) {
+            kv.value = text;
+            model.set_row_data(row as usize, kv);
+        }
     }));
+    ui.on_save_settings(with!(|w, st| save_settings(&w, st)));
+}
+
+/// The template chosen in Produce.
+fn chosen_template(w: &AppWindow) -> String {
+    let ui = w.global::<Ui>();
+    let index = ui.get_prod_template_index().max(0) as usize;
+    ui.get_prod_templates()
+        .row_data(index)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "case-batch".into())
+}
+
+/// Sends a label to the station's printer on the worker (printing can take seconds).
+fn print(w: &AppWindow, st: &Rc<RefCell<State>>, template: String, lot: LotRef) {
+    let Some(target) = st.borrow().config.printer.clone() else {
+        show(
+            w,
+            &Shown::refused(
+                "no printer set for this station: Settings → Printer (cups:QUEUE, raw:HOST:9100 or folder:DIR)",
+            ),
+        );
+        return;
+    };
+    show(
+        w,
+        &Shown::new(
+            Verdict::Ok,
+            "PRINTING",
+            format!("{template} label for lot {}…", lot.batch),
+        ),
+    );
+    send(
+        w,
+        st,
+        Job::Print {
+            template,
+            lot,
+            target,
+        },
+    );
+}
+
+/// Checks the Settings form and saves it as the station's config file.
+fn save_settings(w: &AppWindow, st: &Rc<RefCell<State>>) {
+    let form: Vec<(String, String)> = w
+        .global::<Ui>()
+        .get_settings()
+        .iter()
+        .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+        .collect();
+    let (config, path) = {
+        let s = st.borrow();
+        (
+            s.config.clone(),
+            s.config_path.clone().or_else(StationConfig::default_path),
+        )
+    };
+    let saved = settings::apply(&config, &form).and_then(|new| {
+        let path = path.ok_or("no place for the config file: start Lotline with --config FILE")?;
+        let text = toml::to_string_pretty(&new).map_err(|e| e.to_string())?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok((new, path))
+    });
+    match saved {
+        Ok((new, path)) => {
+            show(
+                w,
+                &Shown::new(
+                    Verdict::Ok,
+                    "SAVED",
+                    format!(
+                        "settings saved to {}; scanner and server changes apply at the next start",
+                        path.display()
+                    ),
+                ),
+            );
+            w.global::<Ui>()
+                .set_settings(kv_model(settings::fields(&new)));
+            st.borrow_mut().config = new;
+        }
+        Err(message) => show(w, &Shown::refused(format!("not saved: {message}"))),
+    }
 }
 
 /// Queues a job and shows the UI busy until its result comes back.
@@ -473,11 +581,31 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
             );
             ui.set_prod_batch(p.batch.clone().into());
             ui.set_prod_inputs(ModelRc::new(VecModel::<Line>::default()));
-            st.borrow_mut().batch = Some((p.gtin, p.batch));
+            st.borrow_mut().batch = Some((p.gtin.clone(), p.batch.clone()));
+            st.borrow().worker.send(Job::Preview {
+                template: chosen_template(w),
+                lot: Some(LotRef::new(p.gtin, p.batch)),
+            });
         }
         Done::Produce(Err(message)) => {
             show(w, &Shown::refused(message));
             st.borrow().sounds.play(Sound::Refusal);
+        }
+        Done::Print(Ok(to)) => show(
+            w,
+            &Shown::new(Verdict::Ok, "PRINTED", format!("label sent to {to}")),
+        ),
+        Done::Print(Err(message)) => {
+            show(w, &Shown::refused(format!("not printed: {message}")));
+            st.borrow().sounds.play(Sound::Refusal);
+        }
+        Done::Preview(Ok(pixels)) => {
+            ui.set_prod_preview(slint::Image::from_rgba8(pixels));
+            ui.set_prod_has_preview(true);
+        }
+        Done::Preview(Err(message)) => {
+            ui.set_prod_has_preview(false);
+            show(w, &Shown::refused(format!("no preview: {message}")));
         }
         Done::SyncState(Ok(sync)) => {
             let configured = st.borrow().config.sync.server.is_some();
@@ -509,6 +637,7 @@ fn show_lot(w: &AppWindow, st: &Rc<RefCell<State>>, d: &LotDetails) {
     };
     show(w, &shown);
     ui.set_look_found(true);
+    ui.set_look_query(d.lot.batch.clone().into());
     ui.set_look_status(d.lot.status.name().into());
     let facts = present::lot_facts(&d.lot, d.product.as_deref());
     ui.set_look_facts(kv_model(facts));
@@ -660,13 +789,20 @@ fn enter_mode(w: &AppWindow, st: &Rc<RefCell<State>>, mode: Mode) {
         message: hint.into(),
     });
     if mode == Mode::Settings {
-        let path = st.borrow().config_path.clone();
+        let s = st.borrow();
+        let path = s.config_path.clone().or_else(StationConfig::default_path);
         ui.set_settings_path(
-            path.map_or("(no config file: defaults)".into(), |p| {
-                p.display().to_string()
-            })
-            .into(),
+            path.map_or("(no config file)".into(), |p| p.display().to_string())
+                .into(),
         );
+        ui.set_settings(kv_model(settings::fields(&s.config)));
+    }
+    if mode == Mode::Produce && !ui.get_prod_has_preview() {
+        let lot = st.borrow().batch.clone().map(|(g, b)| LotRef::new(g, b));
+        st.borrow().worker.send(Job::Preview {
+            template: chosen_template(w),
+            lot,
+        });
     }
     if mode == Mode::Expiry {
         let days = ui.get_exp_days().max(0) as u32;

@@ -7,6 +7,7 @@
 //! - [`present`]: workflow outcomes → view models (tone, headline, lines). Pure.
 //! - [`keys`]: Slint key events → [`crate::scanner::wedge`] keys. Pure.
 //! - [`pin`]: the supervisor PIN check. Pure.
+//! - [`settings`]: the Settings form ↔ the station config. Pure.
 //! - [`sound`]: which sound an outcome plays, and playing it off the UI thread.
 //!
 //! Scans go through [`crate::workflow::scan::handle`], the same rules and feedback as the
@@ -16,6 +17,7 @@ pub mod app;
 pub mod keys;
 pub mod pin;
 pub mod present;
+pub mod settings;
 pub mod sound;
 pub mod worker;
 

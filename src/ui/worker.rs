@@ -11,6 +11,8 @@ use std::time::Instant;
 use crate::domain::LotStatus;
 use crate::domain::status::Role;
 use crate::domain::trace::{Direction, LotRef, Trace};
+use crate::label::{self, LabelData, Template};
+use crate::printer::{self, PrintTarget};
 use crate::scanner::station::Feedback;
 use crate::store::{ExpiringLot, Lot, RecordedEvent};
 use crate::workflow::scan::{self, ScanAction};
@@ -47,9 +49,24 @@ pub enum Job {
         site: SiteConfig,
         request: ProduceRequest,
     },
+    /// Print one label of `lot` with `template` (data from the store; no sample values).
+    Print {
+        template: String,
+        lot: LotRef,
+        target: PrintTarget,
+    },
+    /// A preview image of `template` for `lot` (sample values fill what the lot lacks; the
+    /// template's own sample without a lot).
+    Preview {
+        template: String,
+        lot: Option<LotRef>,
+    },
     /// The sync state for the status bar.
     SyncState,
 }
+
+/// A label preview, ready for a Slint image (pixel buffers cross threads, images do not).
+pub type Preview = slint::SharedPixelBuffer<slint::Rgba8Pixel>;
 
 /// A looked-up lot with what the supervisor sees of it.
 #[derive(Debug, Clone)]
@@ -78,6 +95,9 @@ pub enum Done {
         lots: Result<Vec<ExpiringLot>, String>,
     },
     Produce(Result<ProduceOutcome, String>),
+    /// Where the labels went.
+    Print(Result<String, String>),
+    Preview(Result<Preview, String>),
     SyncState(Result<SyncState, String>),
 }
 
@@ -170,7 +190,117 @@ pub fn run(station: &mut Station, gs: Option<char>, job: Job) -> Done {
                 .produce(&site, &request, today())
                 .map_err(|e| e.to_string()),
         ),
+        Job::Print {
+            template,
+            lot,
+            target,
+        } => Done::Print(print(station, &template, &lot, &target)),
+        Job::Preview { template, lot } => Done::Preview(preview(station, &template, lot.as_ref())),
         Job::SyncState => Done::SyncState(station.sync_state().map_err(|e| e.to_string())),
+    }
+}
+
+/// A lot's label data from the store.
+fn lot_data(station: &Station, lot: &LotRef) -> Result<LabelData, String> {
+    station
+        .label_data(&lot.batch, Some(&lot.gtin))
+        .map_err(|e| e.to_string())
+}
+
+fn print(
+    station: &Station,
+    template: &str,
+    lot: &LotRef,
+    target: &PrintTarget,
+) -> Result<String, String> {
+    let template = Template::load(template).map_err(|e| e.to_string())?;
+    let layout = label::lay_out(&template, &lot_data(station, lot)?).map_err(|e| e.to_string())?;
+    printer::print(target, &template, &[layout]).map_err(|e| e.to_string())
+}
+
+fn preview(station: &Station, template: &str, lot: Option<&LotRef>) -> Result<Preview, String> {
+    let template = Template::load(template).map_err(|e| e.to_string())?;
+    let mut data = template.sample.clone();
+    if let Some(lot) = lot {
+        data.extend(lot_data(station, lot)?);
+    }
+    let layout = label::lay_out(&template, &data).map_err(|e| e.to_string())?;
+    // A screen preview needs no more than ~200 dpi.
+    let png = label::png::render(&layout, template.dpi.min(203));
+    let image = image::load_from_memory(&png)
+        .map_err(|e| format!("label preview: {e}"))?
+        .to_rgba8();
+    Ok(Preview::clone_from_slice(
+        image.as_raw(),
+        image.width(),
+        image.height(),
+    ))
+}
+
+/// The background sync: one round every `interval` while a server is configured, backing off
+/// after failures; each outcome is recorded in the store, where the status bar reads it.
+/// Stops (and is joined) when dropped.
+pub struct SyncThread {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SyncThread {
+    /// Starts syncing `db` with `server` using `token`; `None` when either is missing.
+    pub fn start(db: PathBuf, sync: &crate::sync::SyncConfig) -> Option<SyncThread> {
+        let server = sync.server.clone()?;
+        let token = sync.token.clone()?;
+        let interval = std::time::Duration::from_secs(sync.interval.unwrap_or(10).max(1));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("lotline-ui-sync".into())
+            .spawn(move || {
+                let transport = crate::sync::HttpTransport::new(
+                    &server,
+                    &token,
+                    std::time::Duration::from_secs(15),
+                );
+                let Ok(mut store) = crate::store::Store::open(&db) else {
+                    return; // the UI opened this store already: it will say what is wrong
+                };
+                let mut failures = 0u32;
+                while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    let outcome = crate::sync::sync_once(&mut store, &transport, &mut |_| {});
+                    let error = outcome.as_ref().err().map(|e| e.to_string());
+                    let _ = store.record_sync_outcome(&server, error.as_deref());
+                    let wait = match outcome {
+                        Ok(_) => {
+                            failures = 0;
+                            interval
+                        }
+                        Err(_) => {
+                            failures += 1;
+                            crate::sync::backoff(failures, std::time::Duration::from_secs(60))
+                        }
+                    };
+                    let until = Instant::now() + wait;
+                    while Instant::now() < until
+                        && !stopped.load(std::sync::atomic::Ordering::SeqCst)
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                }
+            })
+            .ok()?;
+        Some(SyncThread {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for SyncThread {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

@@ -72,9 +72,17 @@ pub fn who() -> Identity {
     }
 }
 
-/// Starts Slint's testing backend with a real event loop (once per test process).
+/// Starts Slint's testing backend with a real event loop and the software renderer (real
+/// font metrics and layout; snapshots possible), once per test process.
 pub fn init() {
-    i_slint_backend_testing::init_integration_test_with_system_time();
+    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
+        i_slint_backend_testing::TestingBackendOptions {
+            mock_time: false,
+            threading: true,
+            renderer_name: Some("software".into()),
+        },
+    )))
+    .expect("the testing backend starts once per test process");
 }
 
 /// Runs the event loop until what is queued now (and what arrives meanwhile) is done.
