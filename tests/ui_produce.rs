@@ -41,6 +41,9 @@ fn a_batch_started_consumes_a_scanned_input_and_its_label_prints() {
         ..Default::default()
     };
     config.site.batch_format = "P{SEQ:3}".into();
+    // The input pallet is scanned twice within a second on purpose (refused, then consumed):
+    // no doubled-read window here.
+    config.scanner.duplicate_window_ms = 0;
     let app = site.open(config, Mode::Produce);
 
     // A scan before any batch is started is refused, not guessed.

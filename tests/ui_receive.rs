@@ -1,6 +1,7 @@
 //! Receive in the real station window, headless: a keyboard-wedge scan typed with Enter (no
 //! field tapped first) records the lot in the store file and the screen shows what the label
-//! carried; location and supplier typed once stay for the next scans.
+//! carried; location and supplier typed once stay for the next scans; a doubled read counts
+//! once; a label that is not GS1 data records nothing.
 
 mod ui_support;
 
@@ -53,6 +54,8 @@ fn a_wedge_scan_with_enter_in_receive_records_the_lot_and_shows_it() {
         assert_eq!(lot.expiry.unwrap().to_string(), "2027-12-31");
     }
 
+    // The scanner reads the same pallet twice in a row: it counts once, like in `lotline scan`.
+    scan(&app, &pallet(2, "B2612"));
     // A label that is not GS1 data: orange, and nothing recorded.
     scan(&app, "HELLO-WORLD");
     wait_for("the invalid scan's feedback", || {

@@ -487,7 +487,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
             qty,
             json,
         } => {
-            let c = station.count(&gtin, &batch, &location, workflow::typed_quantity(qty)?)?;
+            let c = station.count(&gtin, &batch, &location, workflow::typed_count(qty)?)?;
             if json {
                 println!("{}", serde_json::to_string(&c)?);
             } else {

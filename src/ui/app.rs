@@ -21,7 +21,10 @@ use super::{AppWindow, Feedback, KeyValue, Line, Mode, Tone, Ui, UiError, pin, s
 use crate::config::StationConfig;
 use crate::domain::LotStatus;
 use crate::domain::trace::LotRef;
+use crate::scanner::dedup::DuplicateFilter;
+use crate::scanner::source::{self, SourceSpec, StopSignal};
 use crate::scanner::wedge::{KeyEvent, WedgeDecoder, WedgeOutput, WedgeSuffix};
+use crate::scanner::{Scan, SourceEvent, SourceId, SourceState};
 use crate::workflow::scan::ScanAction;
 use crate::workflow::{self, ProduceRequest, Station};
 
@@ -68,6 +71,82 @@ struct State {
     latencies: Vec<Duration>,
     /// The background sync, when a server and token are configured.
     _sync: Option<SyncThread>,
+    /// A serial/HID/image scanner from `[scanner] source`, besides the keyboard wedge.
+    _device: Option<DeviceSource>,
+    /// Doubled keyboard-wedge reads are dropped like the scan loop drops them.
+    dedup: DuplicateFilter,
+}
+
+/// A running scanner source; stopped when dropped.
+struct DeviceSource {
+    stop: StopSignal,
+}
+
+impl Drop for DeviceSource {
+    fn drop(&mut self) {
+        self.stop.stop();
+    }
+}
+
+/// Starts the configured scanner source (not the wedge: the window reads that itself) and
+/// forwards its scans and its state to the window. Doubled reads are dropped here.
+fn start_device(config: &StationConfig, weak: slint::Weak<AppWindow>) -> Option<DeviceSource> {
+    let spec_text = config.scanner.source.clone()?;
+    let set_state = |weak: &slint::Weak<AppWindow>, ok: bool, text: String| {
+        let _ = weak.upgrade_in_event_loop(move |w| {
+            let ui = w.global::<Ui>();
+            ui.set_scanner_ok(ok);
+            ui.set_scanner_text(text.into());
+        });
+    };
+    let started = SourceSpec::parse(&spec_text).and_then(|spec| {
+        if spec == SourceSpec::Wedge {
+            return Ok(None);
+        }
+        source::start(&spec, &config.scanner).map(Some)
+    });
+    let running = match started {
+        Ok(Some(running)) => running,
+        Ok(None) => return None,
+        Err(e) => {
+            set_state(&weak, false, format!("scanner: {e}"));
+            return None;
+        }
+    };
+    let stop = running.stop.clone();
+    let window = Duration::from_millis(config.scanner.duplicate_window_ms);
+    std::thread::Builder::new()
+        .name("lotline-ui-scanner".into())
+        .spawn(move || {
+            let mut dedup = DuplicateFilter::new(window);
+            for event in running.events {
+                match event {
+                    SourceEvent::Scan(scan) => {
+                        if dedup.admit(&scan) {
+                            let text = scan.text;
+                            let _ = weak.upgrade_in_event_loop(move |w| {
+                                w.global::<Ui>().invoke_device_scan(text.into())
+                            });
+                        }
+                    }
+                    SourceEvent::State { source, state } => {
+                        let (ok, text) = match state {
+                            SourceState::Connected => (true, format!("{source} connected")),
+                            SourceState::Reconnecting { reason, .. } => {
+                                (false, format!("{source} not connected: {reason}"))
+                            }
+                            SourceState::Closed => (false, format!("{source} closed")),
+                        };
+                        set_state(&weak, ok, text);
+                    }
+                    SourceEvent::Rejected { source, reject } => {
+                        set_state(&weak, true, format!("{source}: {reject}"));
+                    }
+                }
+            }
+        })
+        .ok()?;
+    Some(DeviceSource { stop })
 }
 
 impl App {
@@ -129,6 +208,10 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
         batch: None,
         latencies: Vec::new(),
         _sync: SyncThread::start(opts.db.clone(), &opts.config.sync),
+        _device: start_device(&opts.config, window.as_weak()),
+        dedup: DuplicateFilter::new(Duration::from_millis(
+            opts.config.scanner.duplicate_window_ms,
+        )),
     }));
     wire(&window, &state);
     enter_mode(&window, &state, opts.mode);
@@ -229,6 +312,9 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         &w, st, &text, alt, ctrl
     )));
     ui.on_worker_done(with!(|w, st| drain(&w, st)));
+    ui.on_device_scan(with!(|w, st, text| {
+        take_input(&w, st, text.to_string(), Instant::now())
+    }));
     ui.on_mode_chosen(with!(|w, st, mode| enter_mode(&w, st, mode)));
     ui.on_search(with!(|w, st, query| {
         send(
@@ -402,8 +488,36 @@ fn on_key(w: &AppWindow, st: &Rc<RefCell<State>>, text: &str, alt: bool, ctrl: b
 /// batch number): both are input for the current mode.
 fn wedge_output(w: &AppWindow, st: &Rc<RefCell<State>>, out: WedgeOutput, key_in: Instant) {
     let text = match out {
-        WedgeOutput::Scan(t) | WedgeOutput::Typed(t) => t,
+        WedgeOutput::Scan(t) => {
+            // The same checks a scanner's frame gets: text only, and a doubled read counts once.
+            let scan = match Scan::from_frame(
+                t.into_bytes(),
+                &SourceId::new("wedge"),
+                key_in,
+                chrono::Utc::now(),
+            ) {
+                Ok(scan) => scan,
+                Err(reject) => {
+                    show(
+                        w,
+                        &Shown::new(Verdict::Invalid, "NOT A VALID LABEL", reject.to_string()),
+                    );
+                    st.borrow().sounds.play(Sound::Refusal);
+                    return;
+                }
+            };
+            if !st.borrow_mut().dedup.admit(&scan) {
+                return;
+            }
+            scan.text
+        }
+        WedgeOutput::Typed(t) => t,
     };
+    take_input(w, st, text, key_in);
+}
+
+/// A scan (or a typed line) for the current mode.
+fn take_input(w: &AppWindow, st: &Rc<RefCell<State>>, text: String, key_in: Instant) {
     if text.trim().is_empty() {
         return;
     }

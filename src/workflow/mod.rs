@@ -49,6 +49,9 @@ pub enum WorkflowError {
     /// A negative quantity typed by hand.
     #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
     NegativeQuantity(i64),
+    /// A stock count that cannot be right (0 is a valid count: the shelf is empty).
+    #[error("count {0} is not possible: give what is on the shelf, from 0 to {MAX_QUANTITY}")]
+    BadCount(i64),
     /// The quantity is neither on the label nor given.
     #[error("the label carries no count (30)/(37): give the quantity (--qty N)")]
     NoQuantity,
@@ -577,7 +580,7 @@ impl Station {
         counted: u64,
     ) -> Result<CountOutcome, WorkflowError> {
         if counted > MAX_QUANTITY {
-            return Err(WorkflowError::BadQuantity(counted));
+            return Err(WorkflowError::BadCount(counted as i64));
         }
         let location = location.trim();
         if location.is_empty() {
@@ -817,6 +820,12 @@ impl Station {
 /// an unknown option.
 pub fn typed_quantity(quantity: i64) -> Result<u64, WorkflowError> {
     u64::try_from(quantity).map_err(|_| WorkflowError::NegativeQuantity(quantity))
+}
+
+/// A stock count typed by hand: like [`typed_quantity`], but 0 is a count and the refusal
+/// says so.
+pub fn typed_count(counted: i64) -> Result<u64, WorkflowError> {
+    u64::try_from(counted).map_err(|_| WorkflowError::BadCount(counted))
 }
 
 /// A GTIN given by hand (8, 12, 13 or 14 digits) as the store keys it: 14 digits, check digit
