@@ -21,8 +21,7 @@ use image::RgbImage;
 use lotline::domain::LotStatus;
 use lotline::domain::status::Role;
 use lotline::workflow::{
-    DispatchRequest, Identity, ProduceRequest, ReceiveRequest, SiteConfig, Station,
-    StatusRequest,
+    DispatchRequest, Identity, ProduceRequest, ReceiveRequest, SiteConfig, Station, StatusRequest,
 };
 use ui_x11::*;
 
@@ -90,8 +89,12 @@ fn seed(db: &Path, d: &Dates) -> Pallets {
     let mut st = Station::open(db, who).unwrap();
     st.register_product(TOMATO, "Tomato passata 500 g x 12", LotStatus::Released)
         .unwrap();
-    st.register_product(&oil(), "Olive oil extra virgin 1 l x 6", LotStatus::Released)
-        .unwrap();
+    st.register_product(
+        &oil(),
+        "Olive oil extra virgin 1 l x 6",
+        LotStatus::Released,
+    )
+    .unwrap();
     st.register_product(&sauce(), "Arrabbiata sauce 400 g x 6", LotStatus::Released)
         .unwrap();
     let p = Pallets {
@@ -242,7 +245,10 @@ fn line_share(img: &RgbImage, tone: &str, alpha: f64, from_x: u32) -> f64 {
 /// What every screenshot must show, whatever the mode.
 fn check_common(img: &RgbImage, what: &str) {
     let (w, h) = img.dimensions();
-    assert!(distinct_colours(img) > 40, "{what}: the screen is nearly blank");
+    assert!(
+        distinct_colours(img) > 40,
+        "{what}: the screen is nearly blank"
+    );
     let bg = theme_colour("bg");
     // The window covers the whole screen: no bare (black) root window in the corners.
     for (x, y) in [(1, 1), (w - 2, 1), (1, h - 2), (w - 2, h - 2)] {
@@ -319,7 +325,11 @@ fn tap_pane(x: &Xvfb, img: &RgbImage, n: usize) {
         .into_iter()
         .filter(|&(x0, _)| x0 > img.width() / 4 && x0 < img.width() * 3 / 4)
         .collect();
-    assert_eq!(buttons.len(), 4, "the four pane buttons at row {y}: {buttons:?}");
+    assert_eq!(
+        buttons.len(),
+        4,
+        "the four pane buttons at row {y}: {buttons:?}"
+    );
     let (x0, len) = buttons[n];
     x.click(x0 + len / 2, y + 10);
 }
@@ -431,7 +441,9 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         tap_left_block(&x, &img, 0);
         x.type_line("Trattoria Sole");
         x.scan(&[&pallets.fefo_oil[0], &pallets.fefo_oil[1]]);
-        shoot_when(&x, &path, "the shipment", |img| banner_share(img, "ok") > 0.5);
+        shoot_when(&x, &path, "the shipment", |img| {
+            banner_share(img, "ok") > 0.5
+        });
         x.scan(&[&pallets.recalled[0], &pallets.recalled[1]]);
         let img = shoot_when(&x, &path, "the recall refusal", |img| {
             banner_share(img, "refused") > 0.5 && line_share(img, "refused", 0.45, w / 3) > 0.004
