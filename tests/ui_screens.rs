@@ -173,10 +173,12 @@ fn seed(db: &Path, d: &Dates) -> Pallets {
 
 /// Where the window's parts are on a screenshot.
 struct Layout {
-    /// First row and height of the tab bar, of the banner; first row of the views.
+    /// First row and height of the tab bar, of the banner; first row of the views, first row
+    /// below them (the gap above the status bar).
     tabs: (u32, u32),
     banner: (u32, u32),
     content_top: u32,
+    content_end: u32,
     status_top: u32,
 }
 
@@ -196,6 +198,7 @@ fn try_layout(img: &RgbImage) -> Option<Layout> {
         tabs: blocks[0],
         banner: blocks[1],
         content_top: blocks[2].0,
+        content_end: blocks[2].0 + blocks[2].1,
         status_top: blocks[3].0,
     })
 }
@@ -270,6 +273,13 @@ fn check_common(img: &RgbImage, what: &str) {
             .iter()
             .all(|&(y, _)| y >= l.status_top.saturating_sub(1)),
         "{what}: something is drawn in the right margin at rows {margin:?}: a view is wider than the window"
+    );
+    // Nor past the views' bottom edge: a column taller than the view would cross the gap.
+    let below = runs_across(img, l.content_end, 1, |p| !near(p, bg, 4));
+    assert!(
+        below.is_empty(),
+        "{what}: something is drawn below the views at row {} (columns {below:?}): a panel's content is taller than the panel",
+        l.content_end
     );
 }
 
