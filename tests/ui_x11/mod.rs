@@ -237,7 +237,23 @@ impl StationWindow {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        x.xdotool(&["windowfocus", "--sync", &station.window]);
+        // The keyboard focus, as a window manager gives it; polled rather than `--sync`,
+        // which waits forever if the focus never comes.
+        x.xdotool(&["windowfocus", &station.window]);
+        wait_until("the keyboard focus on the window", WINDOW_TIMEOUT, || {
+            let focus = x
+                .command("xdotool")
+                .arg("getwindowfocus")
+                .output()
+                .expect("running xdotool");
+            String::from_utf8_lossy(&focus.stdout).trim() == station.window
+        });
+        // Keys typed before the first frame could reach a window that is not ready yet.
+        let shot = station.log.with_extension("first.png");
+        let bg = theme_colour("bg");
+        wait_until("the window's first frame", WINDOW_TIMEOUT, || {
+            near(x.screenshot(&shot).get_pixel(1, 1).0, bg, 4)
+        });
         station
     }
 
