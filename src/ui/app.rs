@@ -282,10 +282,32 @@ pub fn run(opts: UiOptions) -> Result<(), UiError> {
     let kiosk = opts.kiosk;
     let app = start(opts)?;
     if kiosk {
-        app.window.window().set_fullscreen(true);
+        // The winit window exists once the event loop runs.
+        let weak = app.window.as_weak();
+        slint::Timer::single_shot(Duration::ZERO, move || {
+            if let Some(w) = weak.upgrade() {
+                fill_screen(w.window());
+            }
+        });
     }
     app.window.run()?;
     Ok(())
+}
+
+/// Kiosk: full screen. Full screen is a request to the window manager, and a panel PC often
+/// runs X with none, where the window would keep winit's default 800×600 (the station's
+/// right-hand panels cut off): so the window is also placed over its whole monitor.
+fn fill_screen(window: &slint::Window) {
+    use i_slint_backend_winit::WinitWindowAccessor;
+    let monitor = window
+        .with_winit_window(|w| w.current_monitor().or_else(|| w.primary_monitor()))
+        .flatten();
+    if let Some(m) = monitor {
+        let (at, size) = (m.position(), m.size());
+        window.set_position(slint::PhysicalPosition::new(at.x, at.y));
+        window.set_size(slint::PhysicalSize::new(size.width, size.height));
+    }
+    window.set_fullscreen(true);
 }
 
 fn scanner_text(config: &StationConfig) -> String {
