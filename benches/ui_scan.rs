@@ -105,6 +105,7 @@ fn main() {
     let receive = ScanAction::Receive {
         location: "RECEIVING".into(),
         supplier: None,
+        count: None,
     };
     let ok = ui_x11::theme_colour("ok");
 

@@ -1,6 +1,7 @@
 //! Receive in the real station window, headless: a keyboard-wedge scan typed with Enter (no
 //! field tapped first) records the lot in the store file and the screen shows what the label
-//! carried; location and supplier typed once stay for the next scans; a doubled read counts
+//! carried; location and supplier typed once stay for the next scans; a label without a count
+//! takes the count typed at the station (and only such a label); a doubled read counts
 //! once; a label that is not GS1 data records nothing.
 
 mod ui_support;
@@ -62,4 +63,50 @@ fn a_wedge_scan_with_enter_in_receive_records_the_lot_and_shows_it() {
         banner(&app).starts_with("NOT A VALID LABEL")
     });
     assert_eq!(event_count(&site), before + 2);
+
+    // A supplier label without a count (30)/(37): refused, saying where to give it.
+    // (Each scan is another lot: the same label again within a second is a doubled read.)
+    let no_count = |batch: &str| format!("]C101{GTIN}10{batch}");
+    scan(&app, &no_count("B2613"));
+    wait_for("the refusal of a label without a count", || {
+        banner(&app).contains("the label carries no count")
+    });
+    assert!(
+        banner(&app).contains("Count if not on label"),
+        "{}",
+        banner(&app)
+    );
+    assert_eq!(event_count(&site), before + 2);
+    // Not a number in the field: refused at the station, nothing sent.
+    fill(&app, "Count if not on label", "twelve");
+    app.window.invoke_refocus();
+    scan(&app, &no_count("B2615"));
+    wait_for("the refusal of a count that is not a number", || {
+        banner(&app).contains("type a whole number")
+    });
+    assert_eq!(event_count(&site), before + 2);
+    // The count typed for it: received with that count; the field empties for the next label.
+    fill(&app, "Count if not on label", "12");
+    app.window.invoke_refocus();
+    scan(&app, &no_count("B2616"));
+    wait_for("the receipt with the typed count", || {
+        shown_value(&app, "ReceiveView::batch-row") == "B2616"
+    });
+    assert_eq!(shown_value(&app, "ReceiveView::quantity-row"), "12");
+    assert_eq!(event_count(&site), before + 3);
+    let typed: Vec<_> = i_slint_backend_testing::ElementHandle::find_by_accessible_label(
+        &app.window,
+        "Count if not on label",
+    )
+    .filter_map(|e| e.accessible_value())
+    .collect();
+    assert_eq!(typed, vec![slint::SharedString::from("")]);
+    // A label that carries its own count keeps it, whatever is typed.
+    fill(&app, "Count if not on label", "5");
+    app.window.invoke_refocus();
+    scan(&app, &pallet(3, "B2614"));
+    wait_for("the receipt of a counted label", || {
+        shown_value(&app, "ReceiveView::batch-row") == "B2614"
+    });
+    assert_eq!(shown_value(&app, "ReceiveView::quantity-row"), "40");
 }

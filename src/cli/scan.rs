@@ -171,6 +171,7 @@ fn handler_for(
         ScanMode::Receive => ScanAction::Receive {
             location: args.location.clone(),
             supplier: args.supplier.clone(),
+            count: None,
         },
         ScanMode::Lookup => ScanAction::Lookup,
         ScanMode::Dispatch => ScanAction::Dispatch {

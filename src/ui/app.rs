@@ -547,10 +547,28 @@ fn take_input(w: &AppWindow, st: &Rc<RefCell<State>>, text: String, key_in: Inst
     }
     let ui = w.global::<Ui>();
     let action = match ui.get_mode() {
-        Mode::Receive => ScanAction::Receive {
-            location: ui.get_recv_location().trim().to_string(),
-            supplier: Some(ui.get_recv_supplier().trim().to_string()).filter(|s| !s.is_empty()),
-        },
+        Mode::Receive => {
+            let typed = ui.get_recv_typed_count().trim().to_string();
+            let count = if typed.is_empty() {
+                None
+            } else if let Ok(n) = typed.parse::<u64>() {
+                Some(n)
+            } else {
+                show(
+                    w,
+                    &Shown::refused(
+                        "Count if not on label: type a whole number, or clear it; nothing was received",
+                    ),
+                );
+                st.borrow().sounds.play(Sound::Refusal);
+                return;
+            };
+            ScanAction::Receive {
+                location: ui.get_recv_location().trim().to_string(),
+                supplier: Some(ui.get_recv_supplier().trim().to_string()).filter(|s| !s.is_empty()),
+                count,
+            }
+        }
         Mode::Dispatch => {
             let customer = ui.get_disp_customer().trim().to_string();
             if customer.is_empty() {
@@ -635,6 +653,8 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
                         ui.set_recv_quantity(r.quantity.into());
                         ui.set_recv_status(r.status.into());
                         ui.set_recv_count(ui.get_recv_count() + 1);
+                        // A typed count is for the label it was typed for, never a later one.
+                        ui.set_recv_typed_count("".into());
                     }
                 }
                 ScanKind::Dispatch => {

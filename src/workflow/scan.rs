@@ -15,6 +15,8 @@ pub enum ScanAction {
     Receive {
         location: String,
         supplier: Option<String>,
+        /// The count typed at the station, used only for a label that carries none.
+        count: Option<u64>,
     },
     /// Ship the scanned pallet to `customer`; not the FEFO choice is refused in strict mode.
     Dispatch {
@@ -39,17 +41,34 @@ pub fn handle(
     today: chrono::NaiveDate,
 ) -> Feedback {
     let result = match action {
-        ScanAction::Receive { location, supplier } => receive(
-            station,
-            &ReceiveRequest {
+        ScanAction::Receive {
+            location,
+            supplier,
+            count,
+        } => {
+            let mut req = ReceiveRequest {
                 scan: text.to_string(),
                 quantity: None,
                 location: location.clone(),
                 supplier: supplier.clone(),
                 po: None,
                 gs_substitute,
-            },
-        ),
+            };
+            // The label's own count wins; the typed one fills in only where it has none
+            // (refused before anything is written, so asking again is safe).
+            match receive(station, &req) {
+                Err(WorkflowError::NoQuantity) if count.is_some() => {
+                    req.quantity = *count;
+                    receive(station, &req)
+                }
+                Err(WorkflowError::NoQuantity) => Ok(Feedback::new(
+                    Outcome::Refused,
+                    "the label carries no count (30)/(37): enter the count at the station \
+                     (Count if not on label), then scan it again; nothing was received",
+                )),
+                other => other,
+            }
+        }
         ScanAction::Dispatch {
             customer,
             shipment,
