@@ -128,8 +128,8 @@ fn main() {
         }
     }
     if !samples.is_empty() {
-        line("floor: bare 1-row insert txn", floor_samples, None);
-        line("scan -> durable receive", samples, Some(10.0));
+        common::percentiles("floor: bare 1-row insert txn", floor_samples, None);
+        common::percentiles("scan -> durable receive", samples, Some(10.0));
     }
 
     // Reads: lot lookup, FEFO pick, traces. First on the file as the OS page cache left it
@@ -195,8 +195,8 @@ impl Reads<'_> {
             pick.push(t.elapsed());
         }
         if !look.is_empty() {
-            line(&format!("lot lookup ({pass})"), look, Some(1.0));
-            line(&format!("FEFO pick ({pass})"), pick, Some(1.0));
+            common::percentiles(&format!("lot lookup ({pass})"), look, Some(1.0));
+            common::percentiles(&format!("FEFO pick ({pass})"), pick, Some(1.0));
         }
         if !(self.wanted)("trace") {
             return;
@@ -223,7 +223,7 @@ impl Reads<'_> {
                 tr.shipments.len()
             );
         }
-        line(&format!("trace deepest lot ({pass})"), samples, Some(20.0));
+        common::percentiles(&format!("trace deepest lot ({pass})"), samples, Some(20.0));
         println!("  deepest lot {batch}: {shape}");
         let mut samples = Vec::new();
         let mut widest = 0;
@@ -235,7 +235,7 @@ impl Reads<'_> {
             samples.push(t.elapsed());
             widest = widest.max(tr.lots.len());
         }
-        line(&format!("trace sampled lots ({pass})"), samples, Some(20.0));
+        common::percentiles(&format!("trace sampled lots ({pass})"), samples, Some(20.0));
         println!("  largest sampled trace: {widest} lots");
     }
 }
@@ -409,21 +409,4 @@ fn plain_inserts(db: &Path, rows: &[[String; 8]]) -> Duration {
         tx.commit().unwrap();
     }
     t.elapsed()
-}
-
-/// Prints p50, p99 and max of `samples`; with a target, whether the p99 meets it.
-fn line(name: &str, mut samples: Vec<Duration>, target_ms: Option<f64>) {
-    samples.sort();
-    let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
-    let (p50, p99) = (at(0.50), at(0.99));
-    let target = match target_ms {
-        Some(t) if p99.as_secs_f64() * 1000.0 < t => format!(" (target p99 < {t} ms: met)"),
-        Some(t) => format!(" (target p99 < {t} ms: NOT met)"),
-        None => String::new(),
-    };
-    println!(
-        "{name:<30} n={:<5} p50={p50:>9.3?} p99={p99:>9.3?} max={:>9.3?}{target}",
-        samples.len(),
-        samples[samples.len() - 1]
-    );
 }

@@ -16,6 +16,7 @@
 //! of the site, without the UI: the ratio is what the UI adds. Without `--bench` (as
 //! `cargo test --all-targets` runs it) a tiny site and a few scans keep the code working.
 
+mod common;
 #[path = "../tests/ui_support/mod.rs"]
 mod ui_support;
 #[path = "../tests/ui_x11/mod.rs"]
@@ -61,7 +62,11 @@ fn main() {
         let mut store = Store::open(&ui_db).unwrap();
         seed::seed(&mut store, &plan, today, &mut |_| {}).unwrap()
     };
-    std::fs::copy(&ui_db, &peer_db).unwrap();
+    // A consistent copy whatever the WAL still holds (a file copy takes only the main file).
+    rusqlite::Connection::open(&ui_db)
+        .unwrap()
+        .execute("VACUUM INTO ?1", [peer_db.to_str().unwrap()])
+        .unwrap();
     println!(
         "site: {} events, {} products, seeded in {:.1?}",
         report.events,
@@ -151,14 +156,14 @@ fn main() {
     }
     let set: Vec<Duration> = app.scan_latencies().split_off(warmup as usize);
     // The target is for the release build (`cargo bench`), not the debug smoke run.
-    let ui = summary(
+    let ui = common::percentiles(
         "UI: keys in -> banner rendered",
         ui_times,
         full.then_some(50.0),
     );
-    summary("   of which Enter -> banner set", set, None);
-    summary("   of which the full 1280x800 render", render_times, None);
-    let bare = summary("peer: workflow::scan::handle", peer_times, None);
+    common::percentiles("   of which Enter -> banner set", set, None);
+    common::percentiles("   of which the full 1280x800 render", render_times, None);
+    let bare = common::percentiles("peer: workflow::scan::handle", peer_times, None);
     println!(
         "ratio UI / bare workflow: p50 {:.2}x, p99 {:.2}x",
         ui.0.as_secs_f64() / bare.0.as_secs_f64(),
@@ -189,22 +194,4 @@ fn wait_for_banner(app: &lotline::ui::App, needle: &str) {
 fn pallet(gtin: &str, serial: u64, batch: &str) -> String {
     let sscc = lotline::gs1::make_sscc(0, "9501101", serial).unwrap();
     format!("]C100{sscc}02{gtin}3740\u{1d}17271231\u{1d}10{batch}")
-}
-
-/// Prints p50/p99/max (and the target) and returns (p50, p99).
-fn summary(name: &str, mut samples: Vec<Duration>, target_ms: Option<f64>) -> (Duration, Duration) {
-    samples.sort();
-    let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
-    let (p50, p99) = (at(0.50), at(0.99));
-    let target = match target_ms {
-        Some(t) if p99.as_secs_f64() * 1000.0 < t => format!(" (target p99 < {t} ms: met)"),
-        Some(t) => format!(" (target p99 < {t} ms: NOT met)"),
-        None => String::new(),
-    };
-    println!(
-        "{name:<36} n={:<4} p50={p50:>9.3?} p99={p99:>9.3?} max={:>9.3?}{target}",
-        samples.len(),
-        samples[samples.len() - 1]
-    );
-    (p50, p99)
 }

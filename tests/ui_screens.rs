@@ -391,7 +391,11 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         let x = Xvfb::start(w, h);
         // Each size on its own copy of the site, so both show the same.
         let db = dir.path().join(format!("site-{w}x{h}.db"));
-        std::fs::copy(&template, &db).unwrap();
+        // A consistent copy whatever the WAL still holds (a file copy takes only the main file).
+        rusqlite::Connection::open(&template)
+            .unwrap()
+            .execute("VACUUM INTO ?1", [db.to_str().unwrap()])
+            .unwrap();
         let size = format!("{w}x{h}");
         let open = |mode: &str| {
             let station = StationWindow::open(&x, &db, &config, mode, kiosk);

@@ -3,15 +3,15 @@
 //! the seed report beside it as `store-bench-site.json`) so it is seeded once for every bench.
 //! `LOTLINE_BENCH_FRESH=1` re-seeds. Without `--bench` a tiny site is seeded in a scratch
 //! directory instead, so `cargo test --all-targets` keeps the code working quickly.
+//! [`percentiles`] prints a latency line the same way for every bench.
+#![allow(dead_code)] // each bench uses part of this
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lotline::store::Store;
 use lotline::workflow::seed::{self, SeedPlan};
 
-// Each bench uses the fields it needs.
-#[allow(dead_code)]
 pub struct Site {
     /// The site's store file.
     pub path: PathBuf,
@@ -59,4 +59,27 @@ pub fn seeded_site(full: bool, plan: &SeedPlan, today: chrono::NaiveDate) -> Sit
         report,
         scratch,
     }
+}
+
+/// Prints p50, p99 and max of `samples` and, with a target, whether the p99 meets it;
+/// returns (p50, p99).
+pub fn percentiles(
+    name: &str,
+    mut samples: Vec<Duration>,
+    target_ms: Option<f64>,
+) -> (Duration, Duration) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    let (p50, p99) = (at(0.50), at(0.99));
+    let target = match target_ms {
+        Some(t) if p99.as_secs_f64() * 1000.0 < t => format!(" (target p99 < {t} ms: met)"),
+        Some(t) => format!(" (target p99 < {t} ms: NOT met)"),
+        None => String::new(),
+    };
+    println!(
+        "{name:<36} n={:<5} p50={p50:>9.3?} p99={p99:>9.3?} max={:>9.3?}{target}",
+        samples.len(),
+        samples[samples.len() - 1]
+    );
+    (p50, p99)
 }
