@@ -837,10 +837,12 @@ fn show_lot(w: &AppWindow, st: &Rc<RefCell<State>>, d: &LotDetails) {
     ui.set_look_up(lines_model(present::tree_lines(
         d.trace.backward.as_ref(),
         false,
+        &d.names,
     )));
     ui.set_look_down(lines_model(present::tree_lines(
         d.trace.forward.as_ref(),
         true,
+        &d.names,
     )));
     st.borrow_mut().looked_up = Some(LotRef::new(d.lot.gtin.clone(), d.lot.batch.clone()));
 }

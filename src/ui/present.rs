@@ -2,6 +2,8 @@
 //! a headline readable from across the dock, a message that says what and what to do, and
 //! detail lines. Pure; the app copies these into the Slint properties.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::domain::trace::TraceNode;
@@ -317,11 +319,15 @@ pub fn status_verdict(status: LotStatus) -> Verdict {
 }
 
 /// A genealogy tree as indented lines (the root lot itself left out: it is the lot shown).
-pub fn tree_lines(root: Option<&TraceNode>, forward: bool) -> Vec<ShownLine> {
+pub fn tree_lines(
+    root: Option<&TraceNode>,
+    forward: bool,
+    names: &BTreeMap<String, String>,
+) -> Vec<ShownLine> {
     let mut out = Vec::new();
     if let Some(root) = root {
         for child in &root.children {
-            walk(child, forward, &mut out);
+            walk(child, forward, names, &mut out);
         }
         extras(root, forward, 0, &mut out);
     }
@@ -335,16 +341,23 @@ pub fn tree_lines(root: Option<&TraceNode>, forward: bool) -> Vec<ShownLine> {
     out
 }
 
-fn walk(node: &TraceNode, forward: bool, out: &mut Vec<ShownLine>) {
+/// `names`: product names by GTIN (a product the store does not name shows its GTIN).
+fn walk(
+    node: &TraceNode,
+    forward: bool,
+    names: &BTreeMap<String, String>,
+    out: &mut Vec<ShownLine>,
+) {
     let qty = node.quantity.map(|q| format!("{q} × ")).unwrap_or_default();
     let again = if node.repeated { " (see above)" } else { "" };
+    let product = names.get(&node.lot.gtin).unwrap_or(&node.lot.gtin);
     out.push(ShownLine {
-        text: format!("{qty}lot {} ({}){again}", node.lot.batch, node.lot.gtin),
+        text: format!("{qty}lot {} ({product}){again}", node.lot.batch),
         verdict: None,
         indent: node.depth as i32 - 1,
     });
     for child in &node.children {
-        walk(child, forward, out);
+        walk(child, forward, names, out);
     }
     extras(node, forward, node.depth as i32, out);
 }
@@ -496,6 +509,47 @@ pub fn sync_problem(e: &SyncError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn genealogy_lines_name_the_product_and_fall_back_to_the_gtin() {
+        use crate::domain::trace::LotRef;
+        let node = |gtin: &str, batch: &str, depth: u32, children: Vec<TraceNode>| TraceNode {
+            lot: LotRef::new(gtin, batch),
+            depth,
+            quantity: (depth > 0).then_some(40),
+            at: None,
+            repeated: false,
+            children,
+            shipments: Vec::new(),
+            receipts: Vec::new(),
+        };
+        let root = node(
+            "09501101530003",
+            "T-1",
+            0,
+            vec![node(
+                "09501101530010",
+                "S-7",
+                1,
+                vec![node("09501101530027", "K-2", 2, Vec::new())],
+            )],
+        );
+        let names = BTreeMap::from([
+            ("09501101530003".to_string(), "Tomatoes".to_string()),
+            ("09501101530010".to_string(), "Tomato sauce".to_string()),
+        ]);
+        let lines: Vec<(String, i32)> = tree_lines(Some(&root), true, &names)
+            .into_iter()
+            .map(|l| (l.text, l.indent))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("40 × lot S-7 (Tomato sauce)".to_string(), 0),
+                ("40 × lot K-2 (09501101530027)".to_string(), 1),
+            ]
+        );
+    }
 
     #[test]
     fn a_dispatch_refusal_names_the_reason_in_the_headline() {

@@ -77,6 +77,8 @@ pub struct LotDetails {
     pub product: Option<String>,
     pub history: Vec<RecordedEvent>,
     pub trace: Trace,
+    /// Product names of the lots in the trace, by GTIN.
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 /// What the worker hands back, one per job.
@@ -256,13 +258,23 @@ fn lookup(station: &Station, query: &str, gs: Option<char>) -> Result<LotDetails
                 gtin: target.gtin.clone(),
                 batch: target.batch.clone(),
             })?;
+        let trace = station.trace_lot(&target, Direction::Both)?;
+        let mut names = std::collections::BTreeMap::new();
+        for l in &trace.lots {
+            if !names.contains_key(&l.gtin)
+                && let Some(p) = station.product(&l.gtin)?
+            {
+                names.insert(l.gtin.clone(), p.name);
+            }
+        }
         Ok(LotDetails {
             feedback: scan::lot_feedback(&lot),
             product: station.product(&lot.gtin)?.map(|p| p.name),
             history: station
                 .store()
                 .lot_events(&lot.gtin, &lot.batch, HISTORY_LIMIT)?,
-            trace: station.trace_lot(&target, Direction::Both)?,
+            trace,
+            names,
             lot,
         })
     };
