@@ -339,11 +339,8 @@ pub fn server_lots(events: &[Value]) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// After a full sync: the server holds exactly the union of the stations' events, each
-/// once; every station's lots equal the server's; every station's log verifies and its
-/// derived state equals a replay.
-pub fn assert_converged(server: &str, admin: &str, stations: &[&Station]) {
-    let events = server_events(server, admin);
+/// The ids of the server's events (from [`server_events`]), failing if it holds any twice.
+pub fn event_ids_once(events: &[serde_json::Value]) -> BTreeSet<String> {
     let ids: Vec<String> = events
         .iter()
         .map(|e| e["id"].as_str().unwrap().to_string())
@@ -354,6 +351,15 @@ pub fn assert_converged(server: &str, admin: &str, stations: &[&Station]) {
         ids.len(),
         "an event is stored twice on the server"
     );
+    unique
+}
+
+/// After a full sync: the server holds exactly the union of the stations' events, each
+/// once; every station's lots equal the server's; every station's log verifies and its
+/// derived state equals a replay.
+pub fn assert_converged(server: &str, admin: &str, stations: &[&Station]) {
+    let events = server_events(server, admin);
+    let unique = event_ids_once(&events);
     let mut union = BTreeSet::new();
     for s in stations {
         let mut store = s.store();
