@@ -259,6 +259,7 @@ fn lookup(station: &Station, query: &str, gs: Option<char>) -> Result<LotDetails
                 batch: target.batch.clone(),
             })?;
         let trace = station.trace_lot(&target, Direction::Both)?;
+        // Every lot of the trace, the looked-up one included: one read per product.
         let mut names = std::collections::BTreeMap::new();
         for l in &trace.lots {
             if !names.contains_key(&l.gtin)
@@ -269,7 +270,7 @@ fn lookup(station: &Station, query: &str, gs: Option<char>) -> Result<LotDetails
         }
         Ok(LotDetails {
             feedback: scan::lot_feedback(&lot),
-            product: station.product(&lot.gtin)?.map(|p| p.name),
+            product: names.get(&lot.gtin).cloned(),
             history: station
                 .store()
                 .lot_events(&lot.gtin, &lot.batch, HISTORY_LIMIT)?,
