@@ -1437,3 +1437,25 @@ fn dev_seed_builds_a_site_that_verifies_replays_and_traces_deep() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("give it an empty --db"));
     assert_eq!(events(&db), made);
 }
+
+/// A store whose folder cannot be made (here: a file stands where the folder should be) is
+/// refused naming the folder and what to do, for commands and the station alike.
+#[test]
+fn a_store_folder_that_cannot_be_made_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file").unwrap();
+    let db = blocker.join("lotline.db");
+    let o = lotline(&db, &["store", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "cannot create the store's folder {}",
+            blocker.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("choose another place with --db"), "{err}");
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "a file");
+}

@@ -13,7 +13,6 @@ use serde_json::json;
 use super::{CmdResult, Globals};
 use crate::compliance::{Cte, epcis, from_store, fsma};
 use crate::store::Store;
-use crate::workflow;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -124,7 +123,7 @@ pub fn run(args: ExportArgs, globals: &Globals) -> CmdResult {
 
 /// Every CTE in the store, in log order.
 fn load(globals: &Globals, site_gln: &str) -> anyhow::Result<Vec<Cte>> {
-    let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+    let db = globals.db_path();
     let store = Store::open(&db).with_context(|| format!("opening the store {}", db.display()))?;
     let events = store.events().context("reading the event log")?;
     let describe = |gtin: &str| {

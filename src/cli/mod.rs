@@ -130,3 +130,12 @@ pub struct Globals {
     pub db: Option<PathBuf>,
     pub config: Option<PathBuf>,
 }
+
+impl Globals {
+    /// The store file: `--db`/`LOTLINE_DB`, else the default in the user's data directory.
+    pub fn db_path(&self) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(crate::workflow::default_db_path)
+    }
+}

@@ -5,17 +5,11 @@ use std::process::ExitCode;
 use super::{CmdResult, Globals, UiMode};
 use crate::config::StationConfig;
 use crate::ui::{self, Mode, UiOptions};
-use crate::workflow;
 
 pub fn run(kiosk: bool, mode: UiMode, globals: &Globals) -> CmdResult {
     let config = StationConfig::load(globals.config.as_deref())?;
-    let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("creating the store's folder {}: {e}", dir.display()))?;
-    }
     ui::run(UiOptions {
-        db,
+        db: globals.db_path(),
         config_path: globals.config.clone(),
         config,
         kiosk,

@@ -253,7 +253,7 @@ pub enum StoreCommand {
 /// The station's store (`--db`/`LOTLINE_DB`, else the default file); shared by every command
 /// that records or looks up lots.
 pub(crate) fn open_station(globals: &Globals) -> anyhow::Result<Station> {
-    let db = globals.db.clone().unwrap_or_else(workflow::default_db_path);
+    let db = globals.db_path();
     Station::open(&db, workflow::identity_from_env())
         .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))
 }

@@ -44,6 +44,12 @@ pub enum StoreError {
     /// SQLite failed (disk full, file locked, not a database…).
     #[error("the store database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The folder the store file goes in cannot be made.
+    #[error("cannot create the store's folder {dir}: {source}; choose another place with --db")]
+    Folder {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// The file was written by a newer Lotline.
     #[error(
         "the store is schema version {found}, newer than this Lotline understands ({supported}): upgrade Lotline"
@@ -111,7 +117,10 @@ impl Store {
     /// Opens (creating if needed) and upgrades the store at `path`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(dir);
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
