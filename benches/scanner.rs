@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use lotline::scanner::framer::{Framer, FramingConfig};
+use lotline::scanner::scan_loop::{LoopEvent, ScanLoop};
 use lotline::scanner::source::{self, RunningSource, SourceSpec};
-use lotline::scanner::station::{Feedback, Outcome, ScanHandler, Station};
 use lotline::scanner::{Scan, ScannerConfig, SourceEvent, SourceState};
 use serialport::{SerialPort, TTYPort};
 
@@ -118,26 +118,20 @@ fn bare_read_loop(frames: usize) -> f64 {
     })
 }
 
-/// Records when each scan reached the handler.
-struct Stamp(Option<Instant>);
-
-impl ScanHandler for Stamp {
-    fn handle(&mut self, _scan: &Scan) -> Feedback {
-        self.0 = Some(Instant::now());
-        Feedback::new(Outcome::Ok, "")
-    }
+/// The loop's handler: when the scan reached it.
+fn stamp(_scan: &Scan) -> Instant {
+    Instant::now()
 }
 
 fn latency(samples: usize) -> (Duration, Duration) {
     let (mut master, path) = pty();
     let source = start_source(&path);
-    let mut station = Station::new(Stamp(None), Duration::ZERO);
+    let mut scans = ScanLoop::new(stamp as fn(&Scan) -> Instant, Duration::ZERO);
     let mut times = Vec::with_capacity(samples);
     for _ in 0..samples {
         master.write_all(FRAME).unwrap();
         let written = Instant::now();
-        wait_for_scan(&source.events, &mut station);
-        times.push(station.handler().0.unwrap() - written);
+        times.push(wait_for_scan(&source.events, &mut scans) - written);
     }
     source.stop.stop();
     times.sort();
@@ -166,15 +160,21 @@ fn bare_latency(samples: usize) -> (Duration, Duration) {
     (times[times.len() / 2], times[times.len() * 99 / 100])
 }
 
-fn wait_for_scan(events: &Receiver<SourceEvent>, station: &mut Station<Stamp>) {
-    loop {
+/// Runs the loop until a scan has been handled; when it reached the handler.
+fn wait_for_scan(
+    events: &Receiver<SourceEvent>,
+    scans: &mut ScanLoop<fn(&Scan) -> Instant>,
+) -> Instant {
+    let mut handled = None;
+    while handled.is_none() {
         let event = events.recv_timeout(Duration::from_secs(5)).unwrap();
-        let is_scan = matches!(event, SourceEvent::Scan(_));
-        station.process(event, &mut |_| {});
-        if is_scan {
-            return;
-        }
+        scans.process(event, &mut |e| {
+            if let LoopEvent::Handled { outcome, .. } = e {
+                handled = Some(outcome);
+            }
+        });
     }
+    handled.unwrap()
 }
 
 fn main() {

@@ -29,7 +29,7 @@ use lotline::store::Store;
 use lotline::ui::{Mode, Ui, UiOptions};
 use lotline::workflow::scan::{self, ScanAction};
 use lotline::workflow::seed::{self, SeedPlan};
-use lotline::workflow::{Identity, Station};
+use lotline::workflow::{Identity, Outcome, Station};
 use slint::ComponentHandle;
 
 fn main() {
@@ -141,12 +141,11 @@ fn main() {
                 }
             } else {
                 let t = Instant::now();
-                let feedback = scan::handle(&mut peer, &receive, &peer_label, None, today);
+                let outcome = scan::handle(&mut peer, &receive, &peer_label, None, today);
                 let elapsed = t.elapsed();
                 assert!(
-                    feedback.message.contains(&format!("PEER-{i}")),
-                    "{}",
-                    feedback.message
+                    matches!(&outcome, Outcome::Received(r) if r.batch == format!("PEER-{i}")),
+                    "{outcome:?}"
                 );
                 if i >= warmup {
                     peer_times.push(elapsed);

@@ -49,6 +49,12 @@ impl StationConfig {
             .map(|dirs| dirs.config_dir().join("lotline.toml"))
     }
 
+    /// Who records at this station: the one place every front end (UI, `lotline scan`, the
+    /// CLI commands) takes its station name from, so one PC never records under two names.
+    pub fn identity(&self) -> crate::workflow::Identity {
+        crate::workflow::identity::identity(self.ui.station.as_deref())
+    }
+
     /// Loads the configuration from `path`, or the default location, or the defaults.
     pub fn load(path: Option<&Path>) -> Result<StationConfig, ConfigError> {
         let default_path = || Self::default_path().filter(|p| p.is_file());

@@ -9,8 +9,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use lotline::scanner::scan_loop::{LoopEvent, ScanLoop};
 use lotline::scanner::source::{self, RunningSource, SourceSpec};
-use lotline::scanner::station::{Feedback, Outcome, ScanHandler, Station, StationEvent};
 use lotline::scanner::{Reject, Scan, ScannerConfig, SourceEvent, SourceState};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -223,47 +223,38 @@ fn serial_device_vanishing_and_coming_back_is_reported_and_reading_resumes() {
     source.stop.stop();
 }
 
-/// Records every scan it is handed, in order.
-#[derive(Default)]
-struct Recorder(Vec<String>);
-
-impl ScanHandler for Recorder {
-    fn handle(&mut self, scan: &Scan) -> Feedback {
-        self.0.push(scan.text.clone());
-        Feedback::new(Outcome::Ok, "recorded")
-    }
-}
-
 #[test]
 fn the_station_loop_hands_each_scan_once_drops_a_doubled_read_and_reports_the_rest() {
     let dir = tempdir();
     let link = dir.path().join("scanner");
     let mut scanner = FakeScanner::start(&link);
     let source = start_serial(&link);
-    let mut station = Station::new(Recorder::default(), Duration::from_millis(1000));
+    // Records every scan it is handed, in order.
+    let seen = std::cell::RefCell::new(Vec::<String>::new());
+    let mut station = ScanLoop::new(
+        |scan: &Scan| seen.borrow_mut().push(scan.text.clone()),
+        Duration::from_millis(1000),
+    );
     let (mut handled, mut duplicates, mut rejected) = (0, 0, 0);
-    let mut report = |event: StationEvent<'_>| match event {
-        StationEvent::Handled { latency, .. } => {
+    let mut report = |event: LoopEvent<'_, ()>| match event {
+        LoopEvent::Handled { latency, .. } => {
             handled += 1;
             assert!(latency < WAIT);
         }
-        StationEvent::Duplicate { .. } => duplicates += 1,
-        StationEvent::Rejected { .. } => rejected += 1,
-        StationEvent::State { .. } => {}
+        LoopEvent::Duplicate { .. } => duplicates += 1,
+        LoopEvent::Rejected { .. } => rejected += 1,
+        LoopEvent::State { .. } => {}
     };
     // One trigger pull that arrives twice, a bad frame, two more scans.
     let mut sent = false;
-    while station.handler().0.len() < 3 {
+    while seen.borrow().len() < 3 {
         station.process(next(&source.events), &mut report);
         if !sent {
             scanner.send(b"PALLET-1\rPALLET-1\r\x07\rPALLET-2\rPALLET-1X\r");
             sent = true;
         }
     }
-    assert_eq!(
-        station.handler().0,
-        vec!["PALLET-1", "PALLET-2", "PALLET-1X"]
-    );
+    assert_eq!(*seen.borrow(), vec!["PALLET-1", "PALLET-2", "PALLET-1X"]);
     assert_eq!((handled, duplicates, rejected), (3, 1, 1));
     source.stop.stop();
 }

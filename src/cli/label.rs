@@ -10,6 +10,7 @@ use clap::Subcommand;
 use super::{CmdResult, Globals};
 use crate::label::{self, LabelData, Layout, Template};
 use crate::printer::{self, PrintTarget};
+use crate::workflow::label_job::{self, LabelJob};
 
 #[derive(Debug, clap::Args)]
 pub struct LabelArgs {
@@ -162,27 +163,34 @@ pub fn run(args: LabelArgs, globals: &Globals) -> CmdResult {
 }
 
 fn lay_out_source(source: &Source, globals: &Globals) -> anyhow::Result<(Template, Vec<Layout>)> {
-    let template = Template::load(&source.template)?;
-    let mut data = if source.sample {
-        template.sample.clone()
-    } else {
-        LabelData::new()
+    let set = source
+        .set
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .with_context(|| format!("--set {kv:?}: write it as key=value"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if !(1..=label_job::MAX_COPIES).contains(&source.copies) {
+        bail!(
+            "--copies {} is out of range (1 to {})",
+            source.copies,
+            label_job::MAX_COPIES
+        );
+    }
+    let job = LabelJob {
+        template: source.template.clone(),
+        lot: source.lot.clone().map(|batch| (batch, source.gtin.clone())),
+        sample: source.sample,
+        set,
+        copies: source.copies,
     };
-    if let Some(batch) = &source.lot {
-        let station = super::workflow::open_station(globals)?;
-        data.extend(station.label_data(batch, source.gtin.as_deref())?);
-    }
-    for kv in &source.set {
-        let (k, v) = kv
-            .split_once('=')
-            .with_context(|| format!("--set {kv:?}: write it as key=value"))?;
-        data.insert(k.to_string(), v.to_string());
-    }
-    if !(1..=10_000).contains(&source.copies) {
-        bail!("--copies {} is out of range (1 to 10000)", source.copies);
-    }
-    let layout = label::lay_out(&template, &data)?;
-    Ok((template, vec![layout; source.copies as usize]))
+    let station = match &job.lot {
+        Some(_) => Some(super::workflow::open_station(globals)?),
+        None => None,
+    };
+    Ok(label_job::lay_out_labels(&job, station.as_ref())?)
 }
 
 fn write_output(out: &Path, template: &Template, labels: &[Layout]) -> anyhow::Result<()> {

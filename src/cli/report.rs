@@ -5,12 +5,13 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::workflow::{DirectionArgs, open_station};
 use super::{CmdResult, Globals};
+pub use crate::compliance::report::ReportFormat;
 use crate::compliance::report::TraceReport;
 
 #[derive(Debug, Args)]
@@ -62,32 +63,6 @@ pub fn run(args: ReportArgs, globals: &Globals) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The output a file name asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    Pdf,
-    Csv,
-}
-
-impl ReportFormat {
-    /// From the extension; anything but .pdf/.csv is refused before any work is done.
-    pub fn of(path: &Path) -> anyhow::Result<ReportFormat> {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("pdf") => Ok(ReportFormat::Pdf),
-            Some("csv") => Ok(ReportFormat::Csv),
-            _ => bail!(
-                "{}: the report file must end in .pdf (for people) or .csv (for spreadsheets)",
-                path.display()
-            ),
-        }
-    }
-}
-
 /// Writes a report to `out` and says what was written.
 pub fn write_report(
     report: &TraceReport,
@@ -97,11 +72,9 @@ pub fn write_report(
 ) -> anyhow::Result<()> {
     let file = File::create(out).with_context(|| format!("creating {}", out.display()))?;
     let w = BufWriter::new(file);
-    match format {
-        ReportFormat::Pdf => report.write_pdf(w),
-        ReportFormat::Csv => report.write_csv(w),
-    }
-    .with_context(|| format!("writing {}", out.display()))?;
+    report
+        .write(format, w)
+        .with_context(|| format!("writing {}", out.display()))?;
     if json {
         println!(
             "{}",

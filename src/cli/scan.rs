@@ -16,11 +16,13 @@ use serde_json::json;
 use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::config::StationConfig;
 use crate::gs1;
-use crate::scanner::SourceState;
 use crate::scanner::framer::Suffix;
+use crate::scanner::scan_loop::{LoopEvent, ScanLoop};
 use crate::scanner::source::{self, SourceSpec};
-use crate::scanner::station::{Gs1CheckHandler, Outcome, ScanHandler, Station, StationEvent};
-use crate::workflow::scan::{ScanAction, WorkflowHandler};
+use crate::scanner::{Scan, SourceState};
+use crate::workflow::outcome::Taken;
+use crate::workflow::scan::{Gs1Check, HandleScan, ModeHandler, ScanAction};
+use crate::workflow::{Outcome, Refusal, dispatch};
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
@@ -116,13 +118,20 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
         "no scanner source: give --source (e.g. serial:/dev/ttyACM0@9600) or set `source` in [scanner]",
     )?;
     let spec = SourceSpec::parse(&spec_text)?;
-    let handler = handler_for(args.mode, &args, globals)?;
+    let mut handler = handler_for(args.mode, &args, globals)?;
     let running = source::start(&spec, &config)?;
 
-    let mut station = Station::new(handler, Duration::from_millis(config.duplicate_window_ms));
+    let mut scan_loop = ScanLoop::new(
+        |scan: &Scan| handler.handle(scan),
+        Duration::from_millis(config.duplicate_window_ms),
+    );
     let stdout = std::io::stdout();
     let mut write_error = None;
-    let counts = station.run(&running.events, |event| {
+    let mut tally = Tally::default();
+    let counts = scan_loop.run(&running.events, |event| {
+        if let LoopEvent::Handled { outcome, .. } = &event {
+            tally.add(outcome.taken());
+        }
         let line = if args.json {
             json_line(&event)
         } else {
@@ -144,24 +153,44 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
     if !args.json {
         eprintln!(
             "{} ok, {} refused, {} invalid, {} duplicates dropped, {} frames rejected",
-            counts.ok, counts.refused, counts.invalid, counts.duplicates, counts.rejected
+            tally.ok, tally.refused, tally.invalid, counts.duplicates, counts.rejected
         );
     }
-    Ok(if counts.all_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_REFUSED)
-    })
+    Ok(
+        if tally.refused == 0 && tally.invalid == 0 && counts.rejected == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_REFUSED)
+        },
+    )
+}
+
+/// Scans taken, refused and unreadable in one run.
+#[derive(Debug, Default)]
+struct Tally {
+    ok: u64,
+    refused: u64,
+    invalid: u64,
+}
+
+impl Tally {
+    fn add(&mut self, taken: Taken) {
+        match taken {
+            Taken::Ok => self.ok += 1,
+            Taken::Refused => self.refused += 1,
+            Taken::Invalid => self.invalid += 1,
+        }
+    }
 }
 
 fn handler_for(
     mode: ScanMode,
     args: &ScanArgs,
     globals: &Globals,
-) -> anyhow::Result<Box<dyn ScanHandler>> {
+) -> anyhow::Result<Box<dyn HandleScan>> {
     let action = match mode {
         ScanMode::Check => {
-            return Ok(Box::new(Gs1CheckHandler {
+            return Ok(Box::new(Gs1Check {
                 options: gs1::ParseOptions {
                     gs_substitute: args.gs,
                     ..Default::default()
@@ -175,10 +204,11 @@ fn handler_for(
         },
         ScanMode::Lookup => ScanAction::Lookup,
         ScanMode::Dispatch => ScanAction::Dispatch {
-            customer: args
-                .customer
-                .clone()
-                .context("--mode dispatch needs --customer: who do the pallets ship to?")?,
+            customer: dispatch::customer(args.customer.as_deref().unwrap_or_default()).map_err(
+                |_| {
+                    anyhow::anyhow!("--mode dispatch needs --customer: who do the pallets ship to?")
+                },
+            )?,
             shipment: args.shipment.clone(),
             strict_fefo: args.strict_fefo,
         },
@@ -191,7 +221,7 @@ fn handler_for(
             ScanAction::Produce { into, product }
         }
     };
-    Ok(Box::new(WorkflowHandler {
+    Ok(Box::new(ModeHandler {
         station: super::workflow::open_station(globals)?,
         action,
         gs_substitute: args.gs,
@@ -211,28 +241,92 @@ fn visible(text: &str) -> String {
         .collect()
 }
 
-fn text_line(event: &StationEvent<'_>) -> String {
-    match event {
-        StationEvent::Handled { scan, feedback, .. } => {
-            let tag = match feedback.outcome {
-                Outcome::Ok => "OK",
-                Outcome::Refused => "REFUSED",
-                Outcome::Invalid => "INVALID",
-            };
-            format!("{tag:<9} {}  {}", visible(&scan.text), feedback.message)
+/// One line for the worker at a terminal: what happened, or what is wrong and what to do.
+fn message(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Received(r) => format!(
+            "received {} x {} batch {} into {}: {}",
+            r.quantity,
+            r.product,
+            r.batch,
+            r.location,
+            r.status.name()
+        ),
+        Outcome::Shipped(d) => format!(
+            "shipped {} of lot {} to {}{}",
+            d.quantity,
+            d.batch,
+            d.customer,
+            d.warning
+                .as_ref()
+                .map(|w| format!(" WARNING: {w}"))
+                .unwrap_or_default()
+        ),
+        Outcome::Consumed(c) => format!(
+            "consumed {} of lot {} into batch {}",
+            c.quantity, c.batch, c.into.batch
+        ),
+        Outcome::Found(lot) => format!(
+            "lot {} / {}: {}{}, {} on hand",
+            lot.gtin,
+            lot.batch,
+            lot.status.name(),
+            lot.expiry
+                .map(|d| format!(", expires {d}"))
+                .unwrap_or_default(),
+            lot.on_hand()
+        ),
+        Outcome::Parsed(message) => message
+            .elements
+            .iter()
+            .map(|e| format!("({}){}", e.ai, e.value))
+            .collect(),
+        // `lotline scan` has no quantity option: the count must be on the label.
+        Outcome::Refused(Refusal::NoCount) => {
+            "the label carries no count (30)/(37): nothing was received".into()
         }
-        StationEvent::Duplicate { scan } => {
+        Outcome::Refused(r) => r.to_string(),
+        Outcome::Unreadable(e) => format!("not valid GS1 data: {e}"),
+        Outcome::Failed(e) => format!("not recorded: {e}; scan it again"),
+    }
+}
+
+/// The outcome's data for `--json` (the lot recorded, the GS1 elements, the refusal's code).
+fn detail(outcome: &Outcome) -> serde_json::Value {
+    let value = match outcome {
+        Outcome::Received(r) => serde_json::to_value(r),
+        Outcome::Shipped(d) => serde_json::to_value(d),
+        Outcome::Consumed(c) => serde_json::to_value(c),
+        Outcome::Found(lot) => serde_json::to_value(lot),
+        Outcome::Parsed(m) => Ok(json!({"symbology": m.symbology, "elements": m.elements})),
+        Outcome::Refused(r) => Ok(json!({"reason": r.code()})),
+        Outcome::Unreadable(_) | Outcome::Failed(_) => Ok(serde_json::Value::Null),
+    };
+    value.unwrap_or_default()
+}
+
+fn text_line(event: &LoopEvent<'_, Outcome>) -> String {
+    match event {
+        LoopEvent::Handled { scan, outcome, .. } => {
+            let tag = match outcome.taken() {
+                Taken::Ok => "OK",
+                Taken::Refused => "REFUSED",
+                Taken::Invalid => "INVALID",
+            };
+            format!("{tag:<9} {}  {}", visible(&scan.text), message(outcome))
+        }
+        LoopEvent::Duplicate { scan } => {
             format!(
                 "DUPLICATE {}  ignored: same scan again within the window",
                 visible(&scan.text)
             )
         }
-        StationEvent::Rejected {
+        LoopEvent::Rejected {
             source,
             reject,
             total,
         } => format!("WARNING   {source}: {reject} ({total} rejected so far)"),
-        StationEvent::State { source, state } => match state {
+        LoopEvent::State { source, state } => match state {
             SourceState::Connected => format!("SCANNER   {source} connected"),
             SourceState::Reconnecting {
                 reason,
@@ -245,22 +339,28 @@ fn text_line(event: &StationEvent<'_>) -> String {
     }
 }
 
-fn json_line(event: &StationEvent<'_>) -> String {
+fn json_line(event: &LoopEvent<'_, Outcome>) -> String {
     let value = match event {
-        StationEvent::Handled {
+        LoopEvent::Handled {
             scan,
-            feedback,
+            outcome,
             latency,
-        } => json!({
-            "event": "scan",
-            "scan": scan,
-            "outcome": feedback.outcome,
-            "message": feedback.message,
-            "detail": feedback.detail,
-            "latency_us": latency.as_micros() as u64,
-        }),
-        StationEvent::Duplicate { scan } => json!({ "event": "duplicate", "scan": scan }),
-        StationEvent::Rejected {
+        } => {
+            let mut line = json!({
+                "event": "scan",
+                "scan": scan,
+                "outcome": outcome.taken(),
+                "message": message(outcome),
+                "latency_us": latency.as_micros() as u64,
+            });
+            let detail = detail(outcome);
+            if !detail.is_null() {
+                line["detail"] = detail;
+            }
+            line
+        }
+        LoopEvent::Duplicate { scan } => json!({ "event": "duplicate", "scan": scan }),
+        LoopEvent::Rejected {
             source,
             reject,
             total,
@@ -271,7 +371,7 @@ fn json_line(event: &StationEvent<'_>) -> String {
             "message": reject.to_string(),
             "total": total,
         }),
-        StationEvent::State { source, state } => {
+        LoopEvent::State { source, state } => {
             json!({ "event": "state", "source": source, "state": state })
         }
     };

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
+use crate::compliance::report::{TreeEntry, date, tree_rows};
 use crate::domain::LotStatus;
 use crate::domain::rules::Strategy;
 use crate::domain::status::Role;
@@ -250,12 +251,13 @@ pub enum StoreCommand {
     },
 }
 
-/// The station's store (`--db`/`LOTLINE_DB`, else the default file); shared by every command
-/// that records or looks up lots.
+/// The station's store (`--db`/`LOTLINE_DB`, else the default file), recording under the
+/// station name of the config like the UI does; shared by every command that records or looks
+/// up lots.
 pub(crate) fn open_station(globals: &Globals) -> anyhow::Result<Station> {
     let db = globals.db_path();
-    Station::open(&db, workflow::identity_from_env())
-        .map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))
+    let who = crate::config::StationConfig::load(globals.config.as_deref())?.identity();
+    Station::open(&db, who).map_err(|e| anyhow::anyhow!("opening the store {}: {e}", db.display()))
 }
 
 pub fn run(cmd: WorkflowCommand, globals: &Globals) -> CmdResult {
@@ -631,56 +633,58 @@ fn set_status(station: &mut Station, args: StatusArgs, to: LotStatus) -> CmdResu
 }
 
 /// A trace as an indented tree for a supervisor: one lot per line, shipments and receipts
-/// under the lot they belong to, then a summary.
+/// under the lot they belong to, then a summary. The rows come from the one tree walk of
+/// [`tree_rows`]; this only words them.
 fn render_trace(t: &Trace) -> String {
-    fn node(out: &mut String, n: &TraceNode, verb: &str) {
-        let pad = "  ".repeat(n.depth as usize + 1);
-        let qty = n
-            .quantity
-            .map(|q| format!(" ({verb} {q})"))
-            .unwrap_or_default();
-        let again = if n.repeated { " [shown above]" } else { "" };
-        out.push_str(&format!("{pad}{}{qty}{again}\n", n.lot));
-        for s in &n.shipments {
-            let reference = s
-                .shipment
-                .as_ref()
-                .map(|r| format!(", shipment {r}"))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "{pad}  -> shipped {} to {} on {}{reference}\n",
-                s.quantity,
-                s.customer,
-                date(&s.at)
-            ));
+    fn tree(out: &mut String, root: &TraceNode) {
+        for row in tree_rows(root, |_| String::new()) {
+            let pad = "  ".repeat(row.depth as usize + 1);
+            let line = match row.entry {
+                TreeEntry::Lot {
+                    lot,
+                    quantity,
+                    repeated,
+                    ..
+                } => {
+                    let qty = quantity.map(|q| format!(" (used {q})")).unwrap_or_default();
+                    let again = if repeated { " [shown above]" } else { "" };
+                    format!("{lot}{qty}{again}")
+                }
+                TreeEntry::Shipment {
+                    quantity,
+                    customer,
+                    at,
+                    reference,
+                } => format!(
+                    "-> shipped {quantity} to {customer} on {}{}",
+                    date(&at),
+                    reference
+                        .map(|r| format!(", shipment {r}"))
+                        .unwrap_or_default()
+                ),
+                TreeEntry::Receipt {
+                    quantity,
+                    supplier,
+                    at,
+                    po,
+                } => format!(
+                    "<- received {quantity} from {} on {}{}",
+                    supplier.as_deref().unwrap_or("an unnamed supplier"),
+                    date(&at),
+                    po.map(|p| format!(", PO {p}")).unwrap_or_default()
+                ),
+            };
+            out.push_str(&format!("{pad}{line}\n"));
         }
-        for r in &n.receipts {
-            let supplier = r.supplier.as_deref().unwrap_or("an unnamed supplier");
-            let po =
-                r.po.as_ref()
-                    .map(|p| format!(", PO {p}"))
-                    .unwrap_or_default();
-            out.push_str(&format!(
-                "{pad}  <- received {} from {supplier} on {}{po}\n",
-                r.quantity,
-                date(&r.at)
-            ));
-        }
-        for c in &n.children {
-            node(out, c, verb);
-        }
-    }
-    fn date(at: &str) -> &str {
-        at.get(..10).unwrap_or(at)
     }
     let mut out = format!("trace of lot {}\n", t.lot);
     if let Some(f) = &t.forward {
         out.push_str("forward: consumed into, shipped to\n");
-        node(&mut out, f, "used");
+        tree(&mut out, f);
     }
     if let Some(b) = &t.backward {
         out.push_str("backward: made from, received from\n");
-        node(&mut out, b, "used");
+        tree(&mut out, b);
     }
     fn names(list: &[String]) -> String {
         if list.is_empty() {

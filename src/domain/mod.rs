@@ -4,6 +4,7 @@ pub mod event;
 pub mod lot_state;
 pub mod recall;
 pub mod rules;
+pub mod scan;
 pub mod status;
 pub mod trace;
 

@@ -4,30 +4,86 @@ use chrono::NaiveDate;
 
 use super::LotStatus;
 
-/// Why a lot must not ship.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a lot must not ship (or go into production). The one place the dispatch rules live:
+/// the station core asks [`check_dispatch`], the pick and FEFO suggestions [`check_shippable`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
 pub enum DispatchRefusal {
-    /// Only released lots ship.
-    #[error("lot is {}: only released lots may ship", .0.name())]
-    NotReleased(LotStatus),
+    /// Only released lots ship: quarantined, on hold, rejected and recalled lots stay.
+    #[error("lot is {}: only released lots may ship", .status.name())]
+    NotReleased { status: LotStatus },
     /// Past its expiry date.
-    #[error("lot expired on {0}: expired stock may not ship")]
-    Expired(NaiveDate),
+    #[error("lot expired on {expiry}: expired stock may not ship")]
+    Expired { expiry: NaiveDate },
+    /// Asked for more than the lot holds (at `at`, when a location was named).
+    #[error("only {on_hand} {}, {asked} asked", .at.as_ref().map_or("on hand".to_string(), |l| format!("at {l}")))]
+    NotEnoughStock {
+        on_hand: i64,
+        asked: u64,
+        at: Option<String>,
+    },
+    /// Another lot should go first (a refusal only when the station is strict about FEFO).
+    #[error("{0}")]
+    NotFefo(FefoChoice),
 }
 
-/// Whether a lot may ship today.
-pub fn check_dispatch(
+/// The lot FEFO says should go first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("not the FEFO choice: lot {batch}{} should go first", .expiry.map(|e| format!(" (expires {e})")).unwrap_or_default())]
+pub struct FefoChoice {
+    pub batch: String,
+    pub expiry: Option<NaiveDate>,
+}
+
+/// Whether a lot may ship today at all: released and not expired.
+pub fn check_shippable(
     status: LotStatus,
     expiry: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<(), DispatchRefusal> {
     if status != LotStatus::Released {
-        return Err(DispatchRefusal::NotReleased(status));
+        return Err(DispatchRefusal::NotReleased { status });
     }
     match expiry {
-        Some(e) if e < today => Err(DispatchRefusal::Expired(e)),
+        Some(expiry) if expiry < today => Err(DispatchRefusal::Expired { expiry }),
         _ => Ok(()),
     }
+}
+
+/// Whether `quantity` of `lot` may ship today, given the product's pick `candidates`: shippable,
+/// enough on hand, and the FEFO choice. Not the FEFO choice is returned as a warning, or
+/// refused when `strict_fefo`.
+pub fn check_dispatch(
+    lot: &Candidate,
+    quantity: u64,
+    candidates: &[Candidate],
+    strict_fefo: bool,
+    today: NaiveDate,
+) -> Result<Option<FefoChoice>, DispatchRefusal> {
+    check_shippable(lot.status, lot.expiry, today)?;
+    check_on_hand(lot.on_hand, quantity, None)?;
+    let warning = fefo_first(candidates, today)
+        .filter(|first| first.batch != lot.batch)
+        .map(|first| FefoChoice {
+            batch: first.batch.clone(),
+            expiry: first.expiry,
+        });
+    match warning {
+        Some(first) if strict_fefo => Err(DispatchRefusal::NotFefo(first)),
+        warning => Ok(warning),
+    }
+}
+
+/// Whether `held` (at `at`, or the whole lot) covers `asked`.
+pub fn check_on_hand(held: i64, asked: u64, at: Option<&str>) -> Result<(), DispatchRefusal> {
+    if asked as i64 > held {
+        return Err(DispatchRefusal::NotEnoughStock {
+            on_hand: held,
+            asked,
+            at: at.map(str::to_string),
+        });
+    }
+    Ok(())
 }
 
 /// A lot that could be picked.
@@ -43,7 +99,7 @@ pub struct Candidate {
 /// an expiry date come last).
 pub fn fefo_first(lots: &[Candidate], today: NaiveDate) -> Option<&Candidate> {
     lots.iter()
-        .filter(|c| c.on_hand > 0 && check_dispatch(c.status, c.expiry, today).is_ok())
+        .filter(|c| c.on_hand > 0 && check_shippable(c.status, c.expiry, today).is_ok())
         .min_by_key(|c| (c.expiry.is_none(), c.expiry, c.batch.clone()))
 }
 
@@ -78,7 +134,7 @@ pub fn suggest_pick(
 ) -> (Vec<PickLine>, u64) {
     let mut usable: Vec<&Candidate> = lots
         .iter()
-        .filter(|c| c.on_hand > 0 && check_dispatch(c.status, c.expiry, today).is_ok())
+        .filter(|c| c.on_hand > 0 && check_shippable(c.status, c.expiry, today).is_ok())
         .collect();
     match strategy {
         Strategy::Fifo => {}
@@ -161,23 +217,61 @@ mod tests {
     #[test]
     fn only_released_unexpired_lots_ship() {
         let today = d("2026-11-25");
-        assert!(check_dispatch(LotStatus::Released, Some(d("2026-11-25")), today).is_ok());
-        assert!(check_dispatch(LotStatus::Released, None, today).is_ok());
+        assert!(check_shippable(LotStatus::Released, Some(d("2026-11-25")), today).is_ok());
+        assert!(check_shippable(LotStatus::Released, None, today).is_ok());
         assert_eq!(
-            check_dispatch(LotStatus::Released, Some(d("2026-11-24")), today),
-            Err(DispatchRefusal::Expired(d("2026-11-24")))
+            check_shippable(LotStatus::Released, Some(d("2026-11-24")), today),
+            Err(DispatchRefusal::Expired {
+                expiry: d("2026-11-24")
+            })
         );
-        for s in [
+        for status in [
             LotStatus::Quarantined,
             LotStatus::OnHold,
             LotStatus::Rejected,
             LotStatus::Recalled,
         ] {
             assert_eq!(
-                check_dispatch(s, None, today),
-                Err(DispatchRefusal::NotReleased(s))
+                check_shippable(status, None, today),
+                Err(DispatchRefusal::NotReleased { status })
             );
         }
+    }
+
+    #[test]
+    fn a_dispatch_is_checked_for_stock_then_fefo_which_refuses_only_when_strict() {
+        let today = d("2026-11-25");
+        let c = |batch: &str, expiry: &str, on_hand| Candidate {
+            batch: batch.into(),
+            expiry: Some(d(expiry)),
+            status: LotStatus::Released,
+            on_hand,
+        };
+        let (early, late) = (c("EARLY", "2026-12-01", 5), c("LATE", "2027-01-01", 5));
+        let all = [early.clone(), late.clone()];
+        assert_eq!(check_dispatch(&early, 5, &all, true, today), Ok(None));
+        assert_eq!(
+            check_dispatch(&late, 6, &all, false, today),
+            Err(DispatchRefusal::NotEnoughStock {
+                on_hand: 5,
+                asked: 6,
+                at: None
+            })
+        );
+        let first = FefoChoice {
+            batch: "EARLY".into(),
+            expiry: Some(d("2026-12-01")),
+        };
+        assert_eq!(
+            check_dispatch(&late, 5, &all, false, today),
+            Ok(Some(first.clone()))
+        );
+        let strict = check_dispatch(&late, 5, &all, true, today).unwrap_err();
+        assert_eq!(strict, DispatchRefusal::NotFefo(first));
+        assert_eq!(
+            strict.to_string(),
+            "not the FEFO choice: lot EARLY (expires 2026-12-01) should go first"
+        );
     }
 
     #[test]

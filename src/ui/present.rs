@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
+use crate::compliance::report::{TreeEntry, tree_rows};
+use crate::domain::rules::DispatchRefusal;
 use crate::domain::trace::TraceNode;
 use crate::domain::{EventKind, LotStatus};
-use crate::scanner::station::{Feedback, Outcome};
 use crate::store::{ExpiringLot, Lot, RecordedEvent, SyncStatus};
 use crate::sync::SyncError;
+use crate::workflow::{Needed, Outcome, ReceiveOutcome, Refusal};
 
 /// How an outcome is judged on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,58 +76,145 @@ pub enum ScanKind {
     Lookup,
 }
 
-/// The banner for a scan's feedback (the same [`Feedback`] the headless scan loop prints).
-pub fn scan_banner(kind: ScanKind, feedback: &Feedback) -> Shown {
-    let warning = feedback
-        .detail
-        .get("warning")
-        .and_then(Value::as_str)
-        .filter(|w| !w.is_empty());
-    match (feedback.outcome, warning) {
-        (Outcome::Ok, Some(_)) => {
-            Shown::new(Verdict::Warn, "SHIPPED — CHECK FEFO", &feedback.message)
-        }
-        (Outcome::Ok, None) => Shown::new(
+/// The banner for a scan's typed outcome: the UI's own words, colour and (through the
+/// verdict) sound for what the station core did.
+pub fn scan_banner(kind: ScanKind, outcome: &Outcome) -> Shown {
+    match outcome {
+        Outcome::Received(r) => Shown::new(
             Verdict::Ok,
-            match kind {
-                ScanKind::Receive => "RECEIVED",
-                ScanKind::Dispatch => "SHIPPED",
-                ScanKind::Produce => "CONSUMED",
-                ScanKind::Lookup => "FOUND",
-            },
-            &feedback.message,
+            "RECEIVED",
+            format!(
+                "received {} x {} batch {} into {}: {}",
+                r.quantity,
+                r.product,
+                r.batch,
+                r.location,
+                status_text(r.status.name())
+            ),
         ),
-        (Outcome::Refused, _) => Shown::new(
+        Outcome::Shipped(d) => {
+            let message = format!(
+                "shipped {} of lot {} to {}",
+                d.quantity, d.batch, d.customer
+            );
+            match &d.warning {
+                Some(first) => Shown::new(
+                    Verdict::Warn,
+                    "SHIPPED — CHECK FEFO",
+                    format!("{message} WARNING: {first}"),
+                ),
+                None => Shown::new(Verdict::Ok, "SHIPPED", message),
+            }
+        }
+        Outcome::Consumed(c) => Shown::new(
+            Verdict::Ok,
+            "CONSUMED",
+            format!(
+                "consumed {} of lot {} into batch {}",
+                c.quantity, c.batch, c.into.batch
+            ),
+        ),
+        Outcome::Found(lot) => lot_banner(lot),
+        Outcome::Parsed(m) => Shown::new(
+            Verdict::Ok,
+            "GS1 OK",
+            m.elements
+                .iter()
+                .map(|e| format!("({}){}", e.ai, e.value))
+                .collect::<String>(),
+        ),
+        Outcome::Refused(r) => Shown::new(
             Verdict::Refused,
-            match kind {
-                ScanKind::Dispatch => format!("STOP — {}", refusal_word(&feedback.message)),
+            match (kind, r) {
+                (ScanKind::Dispatch, Refusal::MayNotShip { why, .. }) => {
+                    format!("STOP — {}", stop_word(why))
+                }
+                (ScanKind::Dispatch, Refusal::NeverReceived { .. }) => "STOP — DO NOT SHIP".into(),
                 _ => "REFUSED".to_string(),
             },
-            strip_refused(&feedback.message),
+            refusal_text(r),
         ),
-        (Outcome::Invalid, _) => {
-            Shown::new(Verdict::Invalid, "NOT A VALID LABEL", &feedback.message)
-        }
+        Outcome::Unreadable(e) => Shown::new(
+            Verdict::Invalid,
+            "NOT A VALID LABEL",
+            format!("not valid GS1 data: {e}"),
+        ),
+        Outcome::Failed(e) => Shown::new(
+            Verdict::Refused,
+            "NOT RECORDED",
+            format!("the store failed ({e}): nothing was recorded; scan it again"),
+        ),
     }
 }
 
 /// A one-word reason for a dispatch refusal, for the headline.
-fn refusal_word(message: &str) -> &'static str {
-    let m = message.to_ascii_lowercase();
-    if m.contains("recalled") {
-        "RECALLED"
-    } else if m.contains("expired") {
-        "EXPIRED"
-    } else if m.contains("on_hold") || m.contains("on hold") {
-        "ON HOLD"
-    } else if m.contains("quarantined") {
-        "QUARANTINED"
-    } else if m.contains("rejected") {
-        "REJECTED"
-    } else if m.contains("fefo") {
-        "NOT FEFO"
-    } else {
-        "DO NOT SHIP"
+fn stop_word(why: &DispatchRefusal) -> &'static str {
+    match why {
+        DispatchRefusal::NotReleased { status } => match status {
+            LotStatus::Recalled => "RECALLED",
+            LotStatus::OnHold => "ON HOLD",
+            LotStatus::Quarantined => "QUARANTINED",
+            LotStatus::Rejected => "REJECTED",
+            LotStatus::Released => "DO NOT SHIP",
+        },
+        DispatchRefusal::Expired { .. } => "EXPIRED",
+        DispatchRefusal::NotEnoughStock { .. } => "NOT ON HAND",
+        DispatchRefusal::NotFefo(_) => "NOT FEFO",
+    }
+}
+
+/// A refusal as the station worker reads it: what is wrong and what to do at the station
+/// (never a command-line option).
+pub fn refusal_text(r: &Refusal) -> String {
+    match r {
+        Refusal::NoCount => "the label carries no count (30)/(37): enter the count at the station \
+             (Count if not on label), then scan it again; nothing was received"
+            .into(),
+        Refusal::UnknownProduct { gtin } => format!(
+            "unknown GTIN {gtin}: this product is not registered at the site; a supervisor \
+             registers it, then scan again"
+        ),
+        Refusal::Needs(Needed::Customer) => {
+            "choose the customer first: tap Customer and type it; nothing was shipped".into()
+        }
+        Refusal::Needs(Needed::Location) => {
+            "type the location first (Location); nothing was received".into()
+        }
+        Refusal::Needs(Needed::ProductionBatch) => {
+            "start a batch first (product, quantity, Start batch), then scan its input lots".into()
+        }
+        Refusal::MayNotShip { lot, input, why } => format!(
+            "{}lot {}: {}",
+            if *input { "input " } else { "" },
+            lot.batch,
+            match why {
+                DispatchRefusal::NotReleased { status } => format!(
+                    "the lot is {}: only released lots may ship",
+                    status_text(status.name())
+                ),
+                why => why.to_string(),
+            }
+        ),
+        Refusal::NeverReceived { lot, input } => format!(
+            "{}lot {} of GTIN {} was never received here: do not ship it, call a supervisor",
+            if *input { "input " } else { "" },
+            lot.batch,
+            lot.gtin
+        ),
+        Refusal::NoSuchLot(lot) => format!(
+            "no lot {} of GTIN {} at this site: was it received here?",
+            lot.batch, lot.gtin
+        ),
+        Refusal::NoSuchBatch(batch) => format!("no lot {batch} at this site"),
+        Refusal::AmbiguousBatch { batch, gtins } => format!(
+            "batch {batch} exists for several products ({}): scan the lot's label instead",
+            gtins.join(", ")
+        ),
+        Refusal::Missing(_) => format!(
+            "{}: scan the lot's GS1 label (it carries the GTIN and the batch)",
+            r.to_string().split(':').next().unwrap_or_default()
+        ),
+        other => strip_refused(&other.to_string()),
     }
 }
 
@@ -138,7 +225,27 @@ fn strip_refused(message: &str) -> String {
         .to_string()
 }
 
-/// What the Receive view shows of the lot just received (from the feedback's detail).
+/// The banner for a lot found: coloured by the lot's status, so a recalled lot looks red
+/// from afar.
+pub fn lot_banner(lot: &Lot) -> Shown {
+    let expiry = lot
+        .expiry
+        .map(|d| format!(", expires {d}"))
+        .unwrap_or_default();
+    Shown::new(
+        status_verdict(lot.status),
+        status_text(lot.status.name()).to_uppercase(),
+        format!(
+            "lot {} / {}: {}{expiry}, {} on hand",
+            lot.gtin,
+            lot.batch,
+            status_text(lot.status.name()),
+            lot.on_hand()
+        ),
+    )
+}
+
+/// What the Receive view shows of the lot just received.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Received {
     pub product: String,
@@ -150,34 +257,17 @@ pub struct Received {
 }
 
 impl Received {
-    pub fn from_detail(detail: &Value) -> Option<Received> {
-        let s = |k: &str| {
-            detail
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string()
-        };
-        let batch = s("batch");
-        if batch.is_empty() {
-            return None;
+    pub fn of(r: &ReceiveOutcome) -> Received {
+        Received {
+            product: r.product.clone(),
+            gtin: r.gtin.clone(),
+            batch: r.batch.clone(),
+            expiry: r
+                .expiry
+                .map_or("none on the label".into(), |d| d.to_string()),
+            quantity: r.quantity.to_string(),
+            status: status_text(r.status.name()),
         }
-        Some(Received {
-            product: s("product"),
-            gtin: s("gtin"),
-            batch,
-            expiry: detail
-                .get("expiry")
-                .and_then(Value::as_str)
-                .unwrap_or("none on the label")
-                .to_string(),
-            quantity: detail
-                .get("quantity")
-                .and_then(Value::as_u64)
-                .map(|q| q.to_string())
-                .unwrap_or_default(),
-            status: status_text(&s("status")),
-        })
     }
 }
 
@@ -318,19 +408,55 @@ pub fn status_verdict(status: LotStatus) -> Verdict {
     }
 }
 
-/// A genealogy tree as indented lines (the root lot itself left out: it is the lot shown).
+/// A genealogy tree as indented lines (the root lot itself left out: it is the lot shown),
+/// from the one tree walk of [`tree_rows`]. `names`: product names by GTIN (a product the
+/// store does not name shows its GTIN).
 pub fn tree_lines(
     root: Option<&TraceNode>,
     forward: bool,
     names: &BTreeMap<String, String>,
 ) -> Vec<ShownLine> {
-    let mut out = Vec::new();
-    if let Some(root) = root {
-        for child in &root.children {
-            walk(child, forward, names, &mut out);
-        }
-        extras(root, forward, 0, &mut out);
-    }
+    let rows = root.map_or_else(Vec::new, |root| {
+        tree_rows(root, |gtin| {
+            names.get(gtin).map_or(gtin, String::as_str).to_string()
+        })
+    });
+    let mut out: Vec<ShownLine> = rows
+        .into_iter()
+        // The lot shown is the panel itself; a tree shows its own direction's movements.
+        .filter(|row| match row.entry {
+            TreeEntry::Lot { .. } => row.depth > 0,
+            TreeEntry::Shipment { .. } => forward,
+            TreeEntry::Receipt { .. } => !forward,
+        })
+        .map(|row| ShownLine {
+            text: match row.entry {
+                TreeEntry::Lot {
+                    lot,
+                    product,
+                    quantity,
+                    repeated,
+                    ..
+                } => format!(
+                    "{}lot {} ({product}){}",
+                    quantity.map(|q| format!("{q} × ")).unwrap_or_default(),
+                    lot.batch,
+                    if repeated { " (see above)" } else { "" }
+                ),
+                TreeEntry::Shipment {
+                    quantity, customer, ..
+                } => format!("{quantity} shipped to {customer}"),
+                TreeEntry::Receipt {
+                    quantity, supplier, ..
+                } => format!(
+                    "{quantity} received from {}",
+                    supplier.as_deref().unwrap_or("(unknown supplier)")
+                ),
+            },
+            verdict: None,
+            indent: row.depth as i32 - 1,
+        })
+        .collect();
     if out.is_empty() {
         out.push(ShownLine::plain(if forward {
             "not used or shipped yet"
@@ -339,52 +465,6 @@ pub fn tree_lines(
         }));
     }
     out
-}
-
-/// `names`: product names by GTIN (a product the store does not name shows its GTIN).
-fn walk(
-    node: &TraceNode,
-    forward: bool,
-    names: &BTreeMap<String, String>,
-    out: &mut Vec<ShownLine>,
-) {
-    let qty = node.quantity.map(|q| format!("{q} × ")).unwrap_or_default();
-    let again = if node.repeated { " (see above)" } else { "" };
-    let product = names.get(&node.lot.gtin).unwrap_or(&node.lot.gtin);
-    out.push(ShownLine {
-        text: format!("{qty}lot {} ({product}){again}", node.lot.batch),
-        verdict: None,
-        indent: node.depth as i32 - 1,
-    });
-    for child in &node.children {
-        walk(child, forward, names, out);
-    }
-    extras(node, forward, node.depth as i32, out);
-}
-
-/// Shipments (forward) or receipts (backward) of a node, one level under it.
-fn extras(node: &TraceNode, forward: bool, indent: i32, out: &mut Vec<ShownLine>) {
-    if forward {
-        for s in &node.shipments {
-            out.push(ShownLine {
-                text: format!("{} shipped to {}", s.quantity, s.customer),
-                verdict: None,
-                indent,
-            });
-        }
-    } else {
-        for r in &node.receipts {
-            out.push(ShownLine {
-                text: format!(
-                    "{} received from {}",
-                    r.quantity,
-                    r.supplier.as_deref().unwrap_or("(unknown supplier)")
-                ),
-                verdict: None,
-                indent,
-            });
-        }
-    }
 }
 
 /// The expiry board: expired lots red, within a week amber, the rest plain.
@@ -552,25 +632,87 @@ mod tests {
     }
 
     #[test]
-    fn a_dispatch_refusal_names_the_reason_in_the_headline() {
-        let fb = Feedback::new(
-            Outcome::Refused,
-            "REFUSED: B1: the lot is recalled: it must not ship",
-        );
-        let shown = scan_banner(ScanKind::Dispatch, &fb);
+    fn a_dispatch_refusal_names_the_reason_in_the_headline_from_its_type() {
+        let lot = crate::domain::trace::LotRef::new("09501101530003", "B1");
+        let refused = |why| {
+            Outcome::Refused(Refusal::MayNotShip {
+                lot: lot.clone(),
+                input: false,
+                why,
+            })
+        };
+        let recalled = refused(DispatchRefusal::NotReleased {
+            status: LotStatus::Recalled,
+        });
+        let shown = scan_banner(ScanKind::Dispatch, &recalled);
         assert_eq!(shown.verdict, Verdict::Refused);
         assert_eq!(shown.headline, "STOP — RECALLED");
-        assert!(!shown.message.starts_with("REFUSED"));
+        assert_eq!(
+            shown.message,
+            "lot B1: the lot is recalled: only released lots may ship"
+        );
+        let on_hold = refused(DispatchRefusal::NotReleased {
+            status: LotStatus::OnHold,
+        });
+        assert_eq!(
+            scan_banner(ScanKind::Dispatch, &on_hold).headline,
+            "STOP — ON HOLD"
+        );
+        let expired = refused(DispatchRefusal::Expired {
+            expiry: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        });
+        assert_eq!(
+            scan_banner(ScanKind::Dispatch, &expired).headline,
+            "STOP — EXPIRED"
+        );
+        // Outside Dispatch a refusal is a plain REFUSED.
+        assert_eq!(scan_banner(ScanKind::Produce, &expired).headline, "REFUSED");
+    }
+
+    #[test]
+    fn no_refusal_the_worker_sees_names_a_command_line_option() {
+        let lot = crate::domain::trace::LotRef::new("09501101530003", "B1");
+        for r in [
+            Refusal::NoCount,
+            Refusal::Needs(Needed::Customer),
+            Refusal::Needs(Needed::Location),
+            Refusal::UnknownProduct {
+                gtin: lot.gtin.clone(),
+            },
+            Refusal::AmbiguousBatch {
+                batch: "B1".into(),
+                gtins: vec![lot.gtin.clone()],
+            },
+            Refusal::Missing(crate::workflow::Element::Batch),
+        ] {
+            let text = refusal_text(&r);
+            assert!(!text.contains("--"), "{text}");
+        }
     }
 
     #[test]
     fn a_fefo_warning_is_amber_not_green() {
-        let fb = Feedback::new(Outcome::Ok, "shipped 5 of lot B2 to ACME WARNING: not FEFO")
-            .with_detail(serde_json::json!({"warning": "not the FEFO choice"}));
-        assert_eq!(scan_banner(ScanKind::Dispatch, &fb).verdict, Verdict::Warn);
-        let fb =
-            Feedback::new(Outcome::Ok, "shipped").with_detail(serde_json::json!({"warning": null}));
-        assert_eq!(scan_banner(ScanKind::Dispatch, &fb).verdict, Verdict::Ok);
+        let shipped = |warning| {
+            Outcome::Shipped(crate::workflow::DispatchOutcome {
+                event_id: "e".into(),
+                gtin: "09501101530003".into(),
+                batch: "B2".into(),
+                quantity: 5,
+                customer: "ACME".into(),
+                warning,
+            })
+        };
+        let first = crate::domain::rules::FefoChoice {
+            batch: "B1".into(),
+            expiry: None,
+        };
+        let warned = scan_banner(ScanKind::Dispatch, &shipped(Some(first)));
+        assert_eq!(warned.verdict, Verdict::Warn);
+        assert!(warned.message.contains("not the FEFO choice: lot B1"));
+        assert_eq!(
+            scan_banner(ScanKind::Dispatch, &shipped(None)).verdict,
+            Verdict::Ok
+        );
     }
 
     #[test]

@@ -1,105 +1,81 @@
-//! The UI's worker: one thread that owns the [`Station`] (the store connection) and runs every
-//! job the UI sends, in order: scans, look-ups, status changes, reports, labels. The UI thread
-//! never touches the store, so a slow trace or a printer timeout never freezes the screen.
-//! Results go to a `report` function the app gives (it hands them to the Slint event loop).
+//! The UI's worker: one thread that owns the [`Station`] (the store connection) and the mode
+//! controllers that use it, and runs every job the UI sends, in order: scans, look-ups, status
+//! changes, reports, labels. The UI thread never touches the store, so a slow trace or a
+//! printer timeout never freezes the screen. Results go to a `report` function the app gives
+//! (it hands them to the Slint event loop).
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Sender, channel};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crate::domain::LotStatus;
-use crate::domain::status::Role;
-use crate::domain::trace::{Direction, LotRef, Trace};
-use crate::label::{self, LabelData, Template};
-use crate::printer::{self, PrintTarget};
-use crate::scanner::station::Feedback;
-use crate::store::{ExpiringLot, Lot, RecordedEvent};
-use crate::workflow::scan::{self, ScanAction};
-use crate::workflow::{
-    ProduceOutcome, ProduceRequest, SiteConfig, Station, StatusOutcome, StatusRequest, SyncState,
+use super::controllers::{
+    DispatchController, DispatchForm, DispatchView, ExpiryController, LookupController, LookupView,
+    ProduceController, ProduceForm, ProduceView, ReceiveController, ReceiveForm, ReceiveView,
+    StatusForm,
 };
-
-/// Events of a lot's history shown in Lot lookup.
-pub const HISTORY_LIMIT: usize = 200;
+use super::present::{Shown, ShownLine, Verdict};
+use crate::config::StationConfig;
+use crate::domain::LotStatus;
+use crate::label;
+use crate::printer;
+use crate::workflow::label_job::{self, LabelJob};
+use crate::workflow::{Station, SyncState};
 
 /// Work for the worker.
 #[derive(Debug, Clone)]
 pub enum Job {
-    /// A scan in a station mode; `key_in` is when its last key reached the window.
-    Scan {
-        action: ScanAction,
+    /// A supplier label scanned in Receive; `key_in` is when its last key reached the window.
+    Receive {
+        form: ReceiveForm,
         text: String,
         key_in: Instant,
     },
-    /// Find a lot by a scan of its label or its batch number, with history and genealogy.
+    /// A pallet scanned in Dispatch.
+    Dispatch {
+        form: DispatchForm,
+        text: String,
+        key_in: Instant,
+    },
+    /// An input lot scanned in Produce.
+    ProduceInput { text: String, key_in: Instant },
+    /// Start a production batch.
+    StartBatch { form: ProduceForm, template: String },
+    /// Find a lot by a scan of its label or its batch number.
     Lookup { query: String },
-    /// A supervisor's status change (the PIN was checked before the job was sent).
-    SetStatus {
-        lot: LotRef,
-        to: LotStatus,
-        reason: String,
-    },
-    /// Write the trace report (both directions) of a lot as PDF or CSV to `out`.
-    Report { lot: LotRef, out: PathBuf },
+    /// A supervisor's status change of the lot shown.
+    SetStatus { to: LotStatus, form: StatusForm },
+    /// Write the trace report of the lot shown (`PDF` or `CSV`).
+    Report { format: String },
     /// Lots with stock expiring within `days`.
-    Expiry { days: u32 },
-    /// Start a production batch (number from the site format).
-    Produce {
-        site: SiteConfig,
-        request: ProduceRequest,
-    },
-    /// Print one label of `lot` with `template` (data from the store; no sample values).
-    Print {
-        template: String,
-        lot: LotRef,
-        target: PrintTarget,
-    },
-    /// A preview image of `template` for `lot` (sample values fill what the lot lacks; the
-    /// template's own sample without a lot).
-    Preview {
-        template: String,
-        lot: Option<LotRef>,
-    },
+    Expiry { days: i32 },
+    /// Print the internal label of the lot received last.
+    PrintReceived,
+    /// Print the batch's labels with `template`.
+    PrintBatch { template: String },
+    /// A preview of `template` for the batch (sample values where it has none).
+    Preview { template: String },
     /// The sync state for the status bar.
     SyncState,
+    /// Settings were saved: use this config from now on.
+    Config(Box<StationConfig>),
 }
 
 /// A label preview, ready for a Slint image (pixel buffers cross threads, images do not).
 pub type Preview = slint::SharedPixelBuffer<slint::Rgba8Pixel>;
 
-/// A looked-up lot with what the supervisor sees of it.
-#[derive(Debug, Clone)]
-pub struct LotDetails {
-    /// The same feedback a lookup scan gives in the headless loop.
-    pub feedback: Feedback,
-    pub lot: Lot,
-    pub product: Option<String>,
-    pub history: Vec<RecordedEvent>,
-    pub trace: Trace,
-    /// Product names of the lots in the trace, by GTIN.
-    pub names: std::collections::BTreeMap<String, String>,
-}
-
-/// What the worker hands back, one per job.
+/// What the worker hands back.
 #[derive(Debug)]
 pub enum Done {
-    Scan {
-        action: ScanAction,
-        feedback: Feedback,
-        key_in: Instant,
-    },
-    Lookup(Result<Box<LotDetails>, Feedback>),
-    SetStatus(Result<StatusOutcome, String>),
-    Report(Result<PathBuf, String>),
-    Expiry {
-        today: chrono::NaiveDate,
-        lots: Result<Vec<ExpiringLot>, String>,
-    },
-    Produce(Result<ProduceOutcome, String>),
-    /// Where the labels went.
-    Print(Result<String, String>),
-    Preview(Result<Preview, String>),
+    Receive(ReceiveView, Instant),
+    Dispatch(DispatchView, Instant),
+    /// `key_in` for an input scan; `None` for a batch started.
+    Produce(ProduceView, Option<Instant>),
+    Lookup(LookupView),
+    Expiry(Result<Vec<ShownLine>, Shown>),
+    /// A banner only (printing, reports).
+    Shown(Shown),
+    Preview(Result<Preview, Shown>),
     SyncState(Result<SyncState, String>),
     /// Not from the worker: the sync thread's state after each of its rounds.
     SyncRound(Result<SyncState, String>),
@@ -112,19 +88,20 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts the worker thread over `station`; `report` receives every result (on the worker
-    /// thread).
+    /// Starts the worker thread over `station` with `config`; `report` receives every result
+    /// (on the worker thread).
     pub fn start(
-        mut station: Station,
-        gs_substitute: Option<char>,
+        station: Station,
+        config: StationConfig,
         report: impl Fn(Done) + Send + 'static,
     ) -> Worker {
         let (jobs, rx) = channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("lotline-ui-worker".into())
             .spawn(move || {
+                let mut modes = Modes::new(station, config);
                 for job in rx {
-                    report(run(&mut station, gs_substitute, job));
+                    modes.run(job, &report);
                 }
             })
             .expect("spawning the UI worker thread");
@@ -154,148 +131,131 @@ fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// Runs one job.
-pub fn run(station: &mut Station, gs: Option<char>, job: Job) -> Done {
-    match job {
-        Job::Scan {
-            action,
-            text,
-            key_in,
-        } => {
-            let feedback = scan::handle(station, &action, &text, gs, today());
-            Done::Scan {
-                action,
-                feedback,
+/// The station and the controllers of the modes that use it, on the worker thread.
+struct Modes {
+    station: Station,
+    config: StationConfig,
+    receive: ReceiveController,
+    dispatch: DispatchController,
+    produce: ProduceController,
+    lookup: LookupController,
+    expiry: ExpiryController,
+}
+
+impl Modes {
+    fn new(station: Station, config: StationConfig) -> Modes {
+        Modes {
+            station,
+            config,
+            receive: ReceiveController::default(),
+            dispatch: DispatchController::default(),
+            produce: ProduceController::default(),
+            lookup: LookupController::default(),
+            expiry: ExpiryController,
+        }
+    }
+
+    fn gs(&self) -> Option<char> {
+        self.config.scanner.wedge.gs_substitute
+    }
+
+    /// Runs one job; most give one result, a batch started also its preview.
+    fn run(&mut self, job: Job, report: &impl Fn(Done)) {
+        let gs = self.gs();
+        let done = match job {
+            Job::Receive { form, text, key_in } => Done::Receive(
+                self.receive
+                    .scan(&mut self.station, &form, &text, gs, today()),
                 key_in,
-            }
-        }
-        Job::Lookup { query } => Done::Lookup(lookup(station, &query, gs).map(Box::new)),
-        Job::SetStatus { lot, to, reason } => Done::SetStatus(
-            station
-                .set_status(&StatusRequest {
-                    gtin: lot.gtin,
-                    batch: lot.batch,
-                    to,
-                    role: Role::Supervisor,
-                    reason,
-                })
-                .map_err(|e| e.to_string()),
-        ),
-        Job::Report { lot, out } => Done::Report(report(station, &lot, &out).map(|()| out)),
-        Job::Expiry { days } => {
-            let today = today();
-            Done::Expiry {
-                today,
-                lots: station.expiring(today, days).map_err(|e| e.to_string()),
-            }
-        }
-        Job::Produce { site, request } => Done::Produce(
-            station
-                .produce(&site, &request, today())
-                .map_err(|e| e.to_string()),
-        ),
-        Job::Print {
-            template,
-            lot,
-            target,
-        } => Done::Print(print(station, &template, &lot, &target)),
-        Job::Preview { template, lot } => Done::Preview(preview(station, &template, lot.as_ref())),
-        Job::SyncState => Done::SyncState(station.sync_state().map_err(|e| e.to_string())),
-    }
-}
-
-/// A lot's label data from the store.
-fn lot_data(station: &Station, lot: &LotRef) -> Result<LabelData, String> {
-    station
-        .label_data(&lot.batch, Some(&lot.gtin))
-        .map_err(|e| e.to_string())
-}
-
-fn print(
-    station: &Station,
-    template: &str,
-    lot: &LotRef,
-    target: &PrintTarget,
-) -> Result<String, String> {
-    let template = Template::load(template).map_err(|e| e.to_string())?;
-    let layout = label::lay_out(&template, &lot_data(station, lot)?).map_err(|e| e.to_string())?;
-    printer::print(target, &template, &[layout]).map_err(|e| e.to_string())
-}
-
-fn preview(station: &Station, template: &str, lot: Option<&LotRef>) -> Result<Preview, String> {
-    let template = Template::load(template).map_err(|e| e.to_string())?;
-    let mut data = template.sample.clone();
-    if let Some(lot) = lot {
-        data.extend(lot_data(station, lot)?);
-    }
-    let layout = label::lay_out(&template, &data).map_err(|e| e.to_string())?;
-    // A screen preview needs no more than ~200 dpi.
-    let png = label::png::render(&layout, template.dpi.min(203));
-    let image = image::load_from_memory(&png)
-        .map_err(|e| format!("label preview: {e}"))?
-        .to_rgba8();
-    Ok(Preview::clone_from_slice(
-        image.as_raw(),
-        image.width(),
-        image.height(),
-    ))
-}
-
-fn lookup(station: &Station, query: &str, gs: Option<char>) -> Result<LotDetails, Feedback> {
-    let query = query.trim();
-    if query.is_empty() {
-        return Err(scan::error_feedback(
-            crate::workflow::WorkflowError::Invalid(
-                "scan a lot's label or type its batch number".into(),
             ),
-        ));
-    }
-    let details = || -> Result<LotDetails, crate::workflow::WorkflowError> {
-        let target = station.resolve_lot(query, None, gs)?;
-        let lot = station
-            .lookup(&target.gtin, &target.batch)?
-            .ok_or_else(|| crate::workflow::WorkflowError::NoSuchLot {
-                gtin: target.gtin.clone(),
-                batch: target.batch.clone(),
-            })?;
-        let trace = station.trace_lot(&target, Direction::Both)?;
-        // Every lot of the trace, the looked-up one included: one read per product.
-        let mut names = std::collections::BTreeMap::new();
-        for l in &trace.lots {
-            if !names.contains_key(&l.gtin)
-                && let Some(p) = station.product(&l.gtin)?
-            {
-                names.insert(l.gtin.clone(), p.name);
+            Job::Dispatch { form, text, key_in } => Done::Dispatch(
+                self.dispatch
+                    .scan(&mut self.station, &form, &text, gs, today()),
+                key_in,
+            ),
+            Job::ProduceInput { text, key_in } => Done::Produce(
+                self.produce.scan(&mut self.station, &text, gs, today()),
+                Some(key_in),
+            ),
+            Job::StartBatch { form, template } => {
+                let view = self
+                    .produce
+                    .start(&mut self.station, &self.config.site, &form, today());
+                let started = view.started.is_some();
+                report(Done::Produce(view, None));
+                if !started {
+                    return;
+                }
+                Done::Preview(self.preview(&template))
             }
-        }
-        Ok(LotDetails {
-            feedback: scan::lot_feedback(&lot),
-            product: names.get(&lot.gtin).cloned(),
-            history: station
-                .store()
-                .lot_events(&lot.gtin, &lot.batch, HISTORY_LIMIT)?,
-            trace,
-            names,
-            lot,
-        })
-    };
-    details().map_err(scan::error_feedback)
-}
-
-fn report(station: &Station, lot: &LotRef, out: &std::path::Path) -> Result<(), String> {
-    let report = station
-        .trace_report(std::slice::from_ref(lot), Direction::Both)
-        .map_err(|e| e.to_string())?;
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            Job::Lookup { query } => Done::Lookup(self.lookup.find(&self.station, &query, gs)),
+            Job::SetStatus { to, form } => Done::Lookup(self.lookup.change_status(
+                &mut self.station,
+                self.config.ui.supervisor_pin.as_deref(),
+                &form,
+                to,
+            )),
+            Job::Report { format } => {
+                let dir = (self.config.ui.report_dir.clone()).unwrap_or_else(|| PathBuf::from("."));
+                let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();
+                Done::Shown(self.lookup.report(&self.station, &dir, &format, &stamp))
+            }
+            Job::Expiry { days } => Done::Expiry(self.expiry.refresh(&self.station, days, today())),
+            Job::PrintReceived => {
+                let job = self.receive.label_job(&self.config.ui.receive_template);
+                Done::Shown(self.print(job))
+            }
+            Job::PrintBatch { template } => {
+                let job = self.produce.label_job(&template);
+                Done::Shown(self.print(job))
+            }
+            Job::Preview { template } => Done::Preview(self.preview(&template)),
+            Job::SyncState => Done::SyncState(self.station.sync_state().map_err(|e| e.to_string())),
+            Job::Config(config) => {
+                self.config = *config;
+                return;
+            }
+        };
+        report(done);
     }
-    let file =
-        std::fs::File::create(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
-    let w = std::io::BufWriter::new(file);
-    let written = if out.extension().is_some_and(|e| e == "csv") {
-        report.write_csv(w)
-    } else {
-        report.write_pdf(w)
-    };
-    written.map_err(|e| format!("writing {}: {e}", out.display()))
+
+    /// Prints a label job on the station's printer.
+    fn print(&self, job: Result<LabelJob, Shown>) -> Shown {
+        let Some(target) = &self.config.printer else {
+            return Shown::refused(
+                "no printer set for this station: Settings → Printer (cups:QUEUE, raw:HOST:9100 or folder:DIR)",
+            );
+        };
+        let job = match job {
+            Ok(job) => job,
+            Err(refused) => return refused,
+        };
+        let printed = label_job::lay_out_labels(&job, Some(&self.station))
+            .map_err(|e| e.to_string())
+            .and_then(|(template, labels)| {
+                printer::print(target, &template, &labels).map_err(|e| e.to_string())
+            });
+        match printed {
+            Ok(to) => Shown::new(Verdict::Ok, "PRINTED", format!("label sent to {to}")),
+            Err(message) => Shown::refused(format!("not printed: {message}")),
+        }
+    }
+
+    /// The preview image of the batch's label with `template`.
+    fn preview(&self, template: &str) -> Result<Preview, Shown> {
+        let job = self.produce.preview_job(template);
+        let no_preview = |message: String| Shown::refused(format!("no preview: {message}"));
+        let (template, labels) = label_job::lay_out_labels(&job, Some(&self.station))
+            .map_err(|e| no_preview(e.to_string()))?;
+        // A screen preview needs no more than ~200 dpi.
+        let png = label::png::render(&labels[0], template.dpi.min(203));
+        let image = image::load_from_memory(&png)
+            .map_err(|e| no_preview(format!("label preview: {e}")))?
+            .to_rgba8();
+        Ok(Preview::clone_from_slice(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+        ))
+    }
 }

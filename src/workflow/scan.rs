@@ -1,12 +1,11 @@
-//! What one scan does in each station mode, and the feedback the worker gets for it. The one
-//! copy of these rules: the headless scan loop (`lotline scan`) and the station UI both call
-//! [`handle`], so the same scan gives the same feedback on either.
+//! What one scan does in each station mode: the one copy of these rules. Every front end (the
+//! headless `lotline scan` loop, the station UI) hands a scan to [`handle`] and gets a typed
+//! [`Outcome`] back, so the same scan has the same effect on either; each presents it its own
+//! way.
 
-use serde_json::json;
-
-use super::{DispatchRequest, ReceiveRequest, Station, WorkflowError};
-use crate::scanner::Scan;
-use crate::scanner::station::{Feedback, Outcome, ScanHandler};
+use super::{DispatchRequest, Outcome, ReceiveRequest, Refusal, Station, WorkflowError};
+use crate::domain::scan::Scan;
+use crate::gs1;
 
 /// What a scan does, with the context the mode remembers between scans.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +29,17 @@ pub enum ScanAction {
     Lookup,
 }
 
-/// Runs one scan through the workflow for `action` and says how it went. Never panics on bad
-/// data: a scan that is not GS1 is [`Outcome::Invalid`], a rule that forbids it is
-/// [`Outcome::Refused`] (and nothing is written).
+/// Runs one scan through the station core for `action`. Never panics on bad data: a scan that
+/// is not GS1 is [`Outcome::Unreadable`], a rule that forbids it [`Outcome::Refused`] (and
+/// nothing is written).
 pub fn handle(
     station: &mut Station,
     action: &ScanAction,
     text: &str,
     gs_substitute: Option<char>,
     today: chrono::NaiveDate,
-) -> Feedback {
-    let result = match action {
+) -> Outcome {
+    match action {
         ScanAction::Receive {
             location,
             supplier,
@@ -56,144 +55,53 @@ pub fn handle(
             };
             // The label's own count wins; the typed one fills in only where it has none
             // (refused before anything is written, so asking again is safe).
-            match receive(station, &req) {
-                Err(WorkflowError::NoQuantity) if count.is_some() => {
+            match station.receive(&req) {
+                Err(WorkflowError::Refused(Refusal::NoCount)) if count.is_some() => {
                     req.quantity = *count;
-                    receive(station, &req)
+                    station.receive(&req).into()
                 }
-                Err(WorkflowError::NoQuantity) => Ok(Feedback::new(
-                    Outcome::Refused,
-                    "the label carries no count (30)/(37): enter the count at the station \
-                     (Count if not on label), then scan it again; nothing was received",
-                )),
-                other => other,
+                other => other.into(),
             }
         }
         ScanAction::Dispatch {
             customer,
             shipment,
             strict_fefo,
-        } => dispatch(
-            station,
-            &DispatchRequest {
-                scan: text.to_string(),
-                customer: customer.clone(),
-                shipment: shipment.clone(),
-                quantity: None,
-                strict_fefo: *strict_fefo,
-                gs_substitute,
-            },
-            today,
-        ),
-        ScanAction::Produce { into, product } => {
-            consume(station, text, product, into, gs_substitute, today)
-        }
-        ScanAction::Lookup => lookup(station, text, gs_substitute),
-    };
-    result.unwrap_or_else(error_feedback)
-}
-
-/// The feedback for a refused or unreadable scan: not GS1 is [`Outcome::Invalid`], anything
-/// else [`Outcome::Refused`] with the error's message (what is wrong and what to do).
-pub fn error_feedback(e: WorkflowError) -> Feedback {
-    match e {
-        WorkflowError::BadScan(e) => {
-            Feedback::new(Outcome::Invalid, format!("not valid GS1 data: {e}"))
-        }
-        e => Feedback::new(Outcome::Refused, e.to_string()),
+        } => station
+            .dispatch(
+                &DispatchRequest {
+                    scan: text.to_string(),
+                    customer: customer.clone(),
+                    shipment: shipment.clone(),
+                    quantity: None,
+                    strict_fefo: *strict_fefo,
+                    gs_substitute,
+                },
+                today,
+            )
+            .into(),
+        ScanAction::Produce { into, product } => station
+            .consume(text, product, into, gs_substitute, today)
+            .into(),
+        ScanAction::Lookup => station.lookup_scan(text, gs_substitute).into(),
     }
 }
 
-fn receive(station: &mut Station, req: &ReceiveRequest) -> Result<Feedback, WorkflowError> {
-    let r = station.receive(req)?;
-    Ok(Feedback::new(
-        Outcome::Ok,
-        format!(
-            "received {} x {} batch {} into {}: {}",
-            r.quantity,
-            r.product,
-            r.batch,
-            r.location,
-            r.status.name()
-        ),
-    )
-    .with_detail(serde_json::to_value(&r).unwrap_or_default()))
+/// Something that turns each scan of a loop into an [`Outcome`]: the station core in a mode
+/// ([`ModeHandler`]) or the GS1 check of set-up ([`Gs1Check`]).
+pub trait HandleScan {
+    fn handle(&mut self, scan: &Scan) -> Outcome;
 }
 
-fn dispatch(
-    station: &mut Station,
-    req: &DispatchRequest,
-    today: chrono::NaiveDate,
-) -> Result<Feedback, WorkflowError> {
-    let d = station.dispatch(req, today)?;
-    let warning = d
-        .warning
-        .as_ref()
-        .map(|w| format!(" WARNING: {w}"))
-        .unwrap_or_default();
-    Ok(Feedback::new(
-        Outcome::Ok,
-        format!(
-            "shipped {} of lot {} to {}{warning}",
-            d.quantity, d.batch, d.customer
-        ),
-    )
-    .with_detail(serde_json::to_value(&d).unwrap_or_default()))
-}
-
-fn consume(
-    station: &mut Station,
-    text: &str,
-    product: &str,
-    into: &str,
-    gs_substitute: Option<char>,
-    today: chrono::NaiveDate,
-) -> Result<Feedback, WorkflowError> {
-    let (gtin, batch, quantity) = station.consume(text, product, into, gs_substitute, today)?;
-    Ok(Feedback::new(
-        Outcome::Ok,
-        format!("consumed {quantity} of lot {batch} into batch {into}"),
-    )
-    .with_detail(json!({"gtin": gtin, "batch": batch, "quantity": quantity, "into": into})))
-}
-
-fn lookup(
-    station: &Station,
-    text: &str,
-    gs_substitute: Option<char>,
-) -> Result<Feedback, WorkflowError> {
-    Ok(lot_feedback(&station.lookup_scan(text, gs_substitute)?))
-}
-
-/// What a lookup says about a lot: status, expiry, stock on hand; the lot as detail.
-pub fn lot_feedback(lot: &crate::store::Lot) -> Feedback {
-    let expiry = lot
-        .expiry
-        .map(|d| format!(", expires {d}"))
-        .unwrap_or_default();
-    Feedback::new(
-        Outcome::Ok,
-        format!(
-            "lot {} / {}: {}{expiry}, {} on hand",
-            lot.gtin,
-            lot.batch,
-            lot.status.name(),
-            lot.on_hand()
-        ),
-    )
-    .with_detail(serde_json::to_value(lot).unwrap_or_default())
-}
-
-/// A [`ScanHandler`] over a station for the headless scan loop: every scan goes to [`handle`]
-/// with today's local date.
-pub struct WorkflowHandler {
+/// The station core in one mode: every scan goes to [`handle`] with today's local date.
+pub struct ModeHandler {
     pub station: Station,
     pub action: ScanAction,
     pub gs_substitute: Option<char>,
 }
 
-impl ScanHandler for WorkflowHandler {
-    fn handle(&mut self, scan: &Scan) -> Feedback {
+impl HandleScan for ModeHandler {
+    fn handle(&mut self, scan: &Scan) -> Outcome {
         let today = chrono::Local::now().date_naive();
         handle(
             &mut self.station,
@@ -202,5 +110,104 @@ impl ScanHandler for WorkflowHandler {
             self.gs_substitute,
             today,
         )
+    }
+}
+
+/// Set-up: parses each scan as GS1 data ([`Outcome::Parsed`]) and writes nothing. For
+/// checking a scanner (is the GS coming through? the AIM id?) before the real modes.
+#[derive(Debug, Default)]
+pub struct Gs1Check {
+    pub options: gs1::ParseOptions,
+}
+
+impl HandleScan for Gs1Check {
+    fn handle(&mut self, scan: &Scan) -> Outcome {
+        match gs1::parse(&scan.text, &self.options) {
+            Ok(message) => Outcome::Parsed(message),
+            Err(e) => Outcome::Unreadable(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LotStatus;
+    use crate::domain::rules::DispatchRefusal;
+    use crate::workflow::Identity;
+
+    const GTIN: &str = "09501101530003";
+
+    fn station(dir: &tempfile::TempDir) -> Station {
+        let who = Identity {
+            station: "TEST".into(),
+            actor: "tester".into(),
+        };
+        let mut s = Station::open(&dir.path().join("t.db"), who).unwrap();
+        s.register_product(GTIN, "Tomatoes", LotStatus::Released)
+            .unwrap();
+        s
+    }
+
+    fn receive(count: Option<u64>) -> ScanAction {
+        ScanAction::Receive {
+            location: "DOCK".into(),
+            supplier: None,
+            count,
+        }
+    }
+
+    #[test]
+    fn one_scan_gives_a_typed_outcome_in_each_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let label = "(01)09501101530003(17)260310(10)B1(30)12";
+        match handle(&mut s, &receive(None), label, None, today) {
+            Outcome::Received(r) => assert_eq!((r.batch.as_str(), r.quantity), ("B1", 12)),
+            other => panic!("{other:?}"),
+        }
+        // No count on the label: refused with that reason, unless one was typed.
+        let bare = "(01)09501101530003(10)B2";
+        assert!(matches!(
+            handle(&mut s, &receive(None), bare, None, today),
+            Outcome::Refused(Refusal::NoCount)
+        ));
+        assert!(matches!(
+            handle(&mut s, &receive(Some(3)), bare, None, today),
+            Outcome::Received(r) if r.quantity == 3
+        ));
+        assert!(matches!(
+            handle(&mut s, &ScanAction::Lookup, "NOT GS1", None, today),
+            Outcome::Unreadable(_)
+        ));
+        // Expired by the day of the dispatch: the reason is data, not words.
+        let ship = ScanAction::Dispatch {
+            customer: "ACME".into(),
+            shipment: None,
+            strict_fefo: false,
+        };
+        let late = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        match handle(&mut s, &ship, label, None, late) {
+            Outcome::Refused(Refusal::MayNotShip {
+                why: DispatchRefusal::Expired { expiry },
+                ..
+            }) => assert_eq!(expiry.to_string(), "2026-03-10"),
+            other => panic!("{other:?}"),
+        }
+        // B2 (no expiry) is not FEFO's choice while B1 is good: shipped, with the warning.
+        match handle(&mut s, &ship, bare, None, today) {
+            Outcome::Shipped(d) => assert_eq!(d.warning.unwrap().batch, "B1"),
+            other => panic!("{other:?}"),
+        }
+        let nobody = ScanAction::Dispatch {
+            customer: " ".into(),
+            shipment: None,
+            strict_fefo: false,
+        };
+        assert!(matches!(
+            handle(&mut s, &nobody, label, None, today),
+            Outcome::Refused(Refusal::Needs(crate::workflow::Needed::Customer))
+        ));
     }
 }

@@ -271,6 +271,60 @@ impl TraceReport {
     pub fn write_csv(&self, out: impl std::io::Write) -> Result<(), super::ComplianceError> {
         csv::write(self, out)
     }
+
+    /// Writes the report in `format`.
+    pub fn write(
+        &self,
+        format: ReportFormat,
+        out: impl std::io::Write,
+    ) -> Result<(), super::ComplianceError> {
+        match format {
+            ReportFormat::Pdf => self.write_pdf(out),
+            ReportFormat::Csv => self.write_csv(out),
+        }
+    }
+}
+
+/// The file format of a trace report: the one choice the CLI and the UI both make here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// For people.
+    Pdf,
+    /// For spreadsheets.
+    Csv,
+}
+
+/// A report file name with an extension that is not a report format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: the report file must end in .pdf (for people) or .csv (for spreadsheets)", .0.display())]
+pub struct NotAReportFile(pub std::path::PathBuf);
+
+impl ReportFormat {
+    /// From a name (`pdf`, `CSV`, any case) or a file's extension; `None` for anything else.
+    pub fn from_name(name: &str) -> Option<ReportFormat> {
+        match name.to_ascii_lowercase().as_str() {
+            "pdf" => Some(ReportFormat::Pdf),
+            "csv" => Some(ReportFormat::Csv),
+            _ => None,
+        }
+    }
+
+    /// From a file name's extension; anything but .pdf/.csv is refused before any work is
+    /// done.
+    pub fn of(path: &std::path::Path) -> Result<ReportFormat, NotAReportFile> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(ReportFormat::from_name)
+            .ok_or_else(|| NotAReportFile(path.to_path_buf()))
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Pdf => "pdf",
+            ReportFormat::Csv => "csv",
+        }
+    }
 }
 
 /// `F1 (09506000134352)`: the batch first, which is what people look for.
@@ -281,6 +335,15 @@ pub fn lot_label(l: &LotRef) -> String {
 /// The date part of an RFC 3339 time.
 pub fn date(at: &str) -> &str {
     at.get(..10).unwrap_or(at)
+}
+
+/// The rows of a genealogy tree, depth first: a lot, then its shipments and receipts, then
+/// the lots under it. The one walk every trace presentation uses (the report's PDF, the CLI's
+/// text tree, the station UI's genealogy lists); `product` names a GTIN.
+pub fn tree_rows(root: &TraceNode, mut product: impl FnMut(&str) -> String) -> Vec<TreeRow> {
+    let mut rows = Vec::new();
+    flatten(root, &mut Vec::new(), true, &mut rows, &mut product);
+    rows
 }
 
 /// Depth-first rows of a tree: a lot, then its shipments/receipts, then its children.

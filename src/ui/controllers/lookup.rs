@@ -1,0 +1,324 @@
+//! Lot lookup: a lot found by a scan or its batch number, its facts, stock, history and
+//! genealogy; a supervisor's hold/release/reject/recall behind the PIN; its trace report.
+
+use std::path::Path;
+
+use crate::compliance::report::ReportFormat;
+use crate::domain::LotStatus;
+use crate::domain::status::Role;
+use crate::domain::trace::{Direction, LotRef};
+use crate::ui::pin;
+use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
+use crate::workflow::lookup::LotDetails;
+use crate::workflow::{Outcome, Station, StatusRequest};
+
+/// What the supervisor typed for a status change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusForm {
+    pub pin: String,
+    pub reason: String,
+}
+
+/// What Lot lookup shows of a lot found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotView {
+    /// The lot's batch, for the search field.
+    pub query: String,
+    /// The status name (`on_hold`), for the view's status buttons.
+    pub status: String,
+    pub facts: Vec<(String, String)>,
+    pub stock: Vec<(String, String)>,
+    pub history: Vec<ShownLine>,
+    /// Where it came from.
+    pub up: Vec<ShownLine>,
+    /// Where it went.
+    pub down: Vec<ShownLine>,
+}
+
+/// What Lot lookup shows after an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupView {
+    pub shown: Shown,
+    /// `Some(Some(lot))`: show this lot; `Some(None)`: no lot (not found); `None`: the panel
+    /// stays as it is.
+    pub lot: Option<Option<LotView>>,
+    /// Clear the PIN field (after any use, right or wrong).
+    pub clear_pin: bool,
+    /// Clear the reason field (after a change went through).
+    pub clear_reason: bool,
+}
+
+impl LookupView {
+    fn banner(shown: Shown) -> LookupView {
+        LookupView {
+            shown,
+            lot: None,
+            clear_pin: false,
+            clear_reason: false,
+        }
+    }
+}
+
+/// The Lot lookup mode: the lot shown, which the status buttons and the report act on.
+#[derive(Debug, Default)]
+pub struct LookupController {
+    shown_lot: Option<LotRef>,
+}
+
+impl LookupController {
+    /// The lot shown, if any.
+    pub fn lot(&self) -> Option<&LotRef> {
+        self.shown_lot.as_ref()
+    }
+
+    /// Finds a lot by a scan of its label or its batch number.
+    pub fn find(&mut self, station: &Station, query: &str, gs: Option<char>) -> LookupView {
+        let query = query.trim();
+        if query.is_empty() {
+            self.shown_lot = None;
+            return LookupView {
+                lot: Some(None),
+                ..LookupView::banner(Shown::refused(
+                    "scan a lot's label or type its batch number",
+                ))
+            };
+        }
+        match station.lot_details(query, gs) {
+            Ok(details) => {
+                self.shown_lot = Some(LotRef::new(
+                    details.lot.gtin.clone(),
+                    details.lot.batch.clone(),
+                ));
+                LookupView {
+                    lot: Some(Some(lot_view(&details))),
+                    ..LookupView::banner(present::lot_banner(&details.lot))
+                }
+            }
+            Err(e) => {
+                self.shown_lot = None;
+                LookupView {
+                    lot: Some(None),
+                    ..LookupView::banner(present::scan_banner(
+                        ScanKind::Lookup,
+                        &Outcome::from_error(e),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A supervisor's status change of the lot shown: the PIN first (`configured`: the
+    /// station's; none set refuses), then the status rules; the lot is shown again after.
+    pub fn change_status(
+        &mut self,
+        station: &mut Station,
+        configured_pin: Option<&str>,
+        form: &StatusForm,
+        to: LotStatus,
+    ) -> LookupView {
+        let Some(lot) = self.shown_lot.clone() else {
+            return LookupView::banner(Shown::refused(
+                "look up a lot first: scan its label or type its batch",
+            ));
+        };
+        if let Err(refusal) = pin::check(configured_pin, &form.pin) {
+            return LookupView {
+                clear_pin: true,
+                ..LookupView::banner(Shown::refused(refusal.to_string()))
+            };
+        }
+        let changed = station.set_status(&StatusRequest {
+            gtin: lot.gtin.clone(),
+            batch: lot.batch.clone(),
+            to,
+            role: Role::Supervisor,
+            reason: form.reason.trim().to_string(),
+        });
+        match changed {
+            Ok(outcome) => {
+                let mut view =
+                    self.find(station, &format!("(01){}(10){}", lot.gtin, lot.batch), None);
+                view.shown = Shown::new(
+                    present::status_verdict(outcome.to),
+                    present::status_text(outcome.to.name()).to_uppercase(),
+                    format!(
+                        "lot {} was {}, now {}: {}",
+                        outcome.batch,
+                        present::status_text(outcome.from.name()),
+                        present::status_text(outcome.to.name()),
+                        outcome.reason
+                    ),
+                );
+                LookupView {
+                    clear_pin: true,
+                    clear_reason: true,
+                    ..view
+                }
+            }
+            Err(e) => LookupView {
+                clear_pin: true,
+                ..LookupView::banner(Shown::refused(match e.refusal() {
+                    Some(r) => present::refusal_text(r),
+                    None => e.to_string(),
+                }))
+            },
+        }
+    }
+
+    /// Writes the trace report (both directions) of the lot shown into `dir`, as `format`
+    /// (`PDF`/`CSV`), named after the lot and `stamp`.
+    pub fn report(&self, station: &Station, dir: &Path, format: &str, stamp: &str) -> Shown {
+        let Some(lot) = &self.shown_lot else {
+            return Shown::refused("look up a lot first: scan its label or type its batch");
+        };
+        let format = ReportFormat::from_name(format).unwrap_or(ReportFormat::Pdf);
+        let out = dir.join(format!(
+            "trace-{}-{stamp}.{}",
+            file_safe(&lot.batch),
+            format.extension()
+        ));
+        match write_report(station, lot, format, &out) {
+            Ok(()) => Shown::new(
+                Verdict::Ok,
+                "REPORT WRITTEN",
+                format!("trace report written to {}", out.display()),
+            ),
+            Err(message) => Shown::refused(message),
+        }
+    }
+}
+
+/// A batch number as part of a file name.
+fn file_safe(batch: &str) -> String {
+    batch
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn write_report(
+    station: &Station,
+    lot: &LotRef,
+    format: ReportFormat,
+    out: &Path,
+) -> Result<(), String> {
+    let report = station
+        .trace_report(std::slice::from_ref(lot), Direction::Both)
+        .map_err(|e| e.to_string())?;
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    let file =
+        std::fs::File::create(out).map_err(|e| format!("creating {}: {e}", out.display()))?;
+    report
+        .write(format, std::io::BufWriter::new(file))
+        .map_err(|e| format!("writing {}: {e}", out.display()))
+}
+
+/// The panel of a lot found.
+fn lot_view(d: &LotDetails) -> LotView {
+    let stock = if d.lot.stock.is_empty() {
+        vec![("(no stock)".to_string(), "0".to_string())]
+    } else {
+        d.lot
+            .stock
+            .iter()
+            .map(|(l, q)| (l.clone(), q.to_string()))
+            .collect()
+    };
+    LotView {
+        query: d.lot.batch.clone(),
+        status: d.lot.status.name().to_string(),
+        facts: present::lot_facts(&d.lot, d.product.as_deref()),
+        stock,
+        history: present::history_lines(&d.history),
+        up: present::tree_lines(d.trace.backward.as_ref(), false, &d.names),
+        down: present::tree_lines(d.trace.forward.as_ref(), true, &d.names),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::controllers::testing::{TOMATOES, receive, station};
+
+    #[test]
+    fn a_lot_is_found_by_scan_or_batch_and_shown_with_its_status_colour() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        receive(&mut s, TOMATOES, "B7", 12);
+        let mut c = LookupController::default();
+        let v = c.find(&s, "B7", None);
+        assert_eq!(v.shown.headline, "RELEASED");
+        let lot = v.lot.unwrap().unwrap();
+        assert_eq!(lot.query, "B7");
+        assert!(lot.facts.contains(&("Product".into(), "Tomatoes".into())));
+        assert_eq!(lot.stock, vec![("DOCK".to_string(), "12".to_string())]);
+        assert_eq!(c.lot(), Some(&LotRef::new(TOMATOES, "B7")));
+        let v = c.find(&s, "NOPE", None);
+        assert_eq!(v.shown.verdict, Verdict::Refused);
+        assert_eq!(v.lot, Some(None));
+        assert!(c.lot().is_none());
+    }
+
+    #[test]
+    fn a_status_change_needs_the_pin_then_shows_the_new_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        receive(&mut s, TOMATOES, "B7", 12);
+        let mut c = LookupController::default();
+        let form = |pin: &str| StatusForm {
+            pin: pin.into(),
+            reason: "mould found".into(),
+        };
+        let v = c.change_status(&mut s, Some("4321"), &form("4321"), LotStatus::OnHold);
+        assert!(v.shown.message.contains("look up a lot first"));
+        c.find(&s, "B7", None);
+        let v = c.change_status(&mut s, None, &form(""), LotStatus::OnHold);
+        assert!(
+            v.shown.message.contains("supervisor PIN"),
+            "{}",
+            v.shown.message
+        );
+        let v = c.change_status(&mut s, Some("4321"), &form("1111"), LotStatus::OnHold);
+        assert!(
+            v.shown.message.contains("wrong supervisor PIN"),
+            "{}",
+            v.shown.message
+        );
+        assert!(v.clear_pin);
+        let v = c.change_status(&mut s, Some("4321"), &form("4321"), LotStatus::OnHold);
+        assert_eq!(v.shown.headline, "ON HOLD");
+        assert_eq!(v.lot.unwrap().unwrap().status, "on_hold");
+        assert!(v.clear_reason);
+        assert_eq!(
+            s.lookup(TOMATOES, "B7").unwrap().unwrap().status,
+            LotStatus::OnHold
+        );
+    }
+
+    #[test]
+    fn the_report_is_written_as_the_format_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        receive(&mut s, TOMATOES, "B/7", 12);
+        let mut c = LookupController::default();
+        let out = dir.path().join("reports");
+        assert!(
+            c.report(&s, &out, "CSV", "x")
+                .message
+                .contains("look up a lot first")
+        );
+        c.find(&s, "B/7", None);
+        let shown = c.report(&s, &out, "CSV", "20260301");
+        assert_eq!(shown.headline, "REPORT WRITTEN", "{}", shown.message);
+        let csv = out.join("trace-B_7-20260301.csv");
+        assert!(std::fs::read_to_string(csv).unwrap().contains("B/7"));
+    }
+}

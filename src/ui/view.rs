@@ -1,0 +1,205 @@
+//! The adapter between the Slint properties and the mode controllers: forms read from the
+//! properties, view states copied into them. No decisions here: what to show was decided by
+//! the controllers and [`super::present`].
+
+use slint::{Model, ModelRc, SharedString, VecModel};
+
+use super::controllers::{
+    DispatchForm, DispatchView, LookupView, ProduceForm, ProduceView, ReceiveForm, ReceiveView,
+    StatusForm,
+};
+use super::present::{self, Shown, ShownLine, SyncSetup, Verdict};
+use super::{Feedback, KeyValue, Line, Tone, Ui};
+use crate::workflow::SyncState;
+
+pub fn receive_form(ui: &Ui) -> ReceiveForm {
+    ReceiveForm {
+        location: ui.get_recv_location().to_string(),
+        supplier: ui.get_recv_supplier().to_string(),
+        typed_count: ui.get_recv_typed_count().to_string(),
+    }
+}
+
+pub fn dispatch_form(ui: &Ui) -> DispatchForm {
+    DispatchForm {
+        customer: ui.get_disp_customer().to_string(),
+        shipment: ui.get_disp_shipment().to_string(),
+        strict_fefo: ui.get_disp_strict_fefo(),
+    }
+}
+
+pub fn produce_form(ui: &Ui) -> ProduceForm {
+    ProduceForm {
+        product: ui.get_prod_product().to_string(),
+        quantity: ui.get_prod_quantity().to_string(),
+        expiry: ui.get_prod_expiry().to_string(),
+    }
+}
+
+pub fn status_form(ui: &Ui) -> StatusForm {
+    StatusForm {
+        pin: ui.get_look_pin().to_string(),
+        reason: ui.get_look_reason().to_string(),
+    }
+}
+
+/// The template chosen in Produce.
+pub fn chosen_template(ui: &Ui) -> String {
+    let index = ui.get_prod_template_index().max(0) as usize;
+    ui.get_prod_templates()
+        .row_data(index)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "case-batch".into())
+}
+
+/// The Settings form as (label, value) pairs.
+pub fn settings_form(ui: &Ui) -> Vec<(String, String)> {
+    ui.get_settings()
+        .iter()
+        .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+        .collect()
+}
+
+pub fn show_receive(ui: &Ui, v: ReceiveView) {
+    show(ui, &v.shown);
+    if let Some(r) = v.received {
+        ui.set_recv_product(r.product.into());
+        ui.set_recv_gtin(r.gtin.into());
+        ui.set_recv_batch(r.batch.into());
+        ui.set_recv_expiry(r.expiry.into());
+        ui.set_recv_quantity(r.quantity.into());
+        ui.set_recv_status(r.status.into());
+    }
+    ui.set_recv_count(v.count as i32);
+    if v.clear_typed_count {
+        ui.set_recv_typed_count(SharedString::new());
+    }
+}
+
+pub fn show_dispatch(ui: &Ui, v: DispatchView) {
+    show(ui, &v.shown);
+    if let Some(line) = v.line {
+        push_line(&ui.get_disp_lines(), line);
+    }
+    ui.set_disp_shipped(v.shipped as i32);
+    ui.set_disp_refused(v.refused as i32);
+}
+
+pub fn show_produce(ui: &Ui, v: ProduceView) {
+    show(ui, &v.shown);
+    if let Some(batch) = v.started {
+        ui.set_prod_batch(batch.into());
+        ui.set_prod_inputs(ModelRc::new(VecModel::<Line>::default()));
+    }
+    if let Some(line) = v.input {
+        push_line(&ui.get_prod_inputs(), line);
+    }
+}
+
+pub fn show_lookup(ui: &Ui, v: LookupView) {
+    show(ui, &v.shown);
+    match v.lot {
+        Some(Some(lot)) => {
+            ui.set_look_found(true);
+            ui.set_look_query(lot.query.into());
+            ui.set_look_status(lot.status.into());
+            ui.set_look_facts(kv_model(lot.facts));
+            ui.set_look_stock(kv_model(lot.stock));
+            ui.set_look_history(lines_model(lot.history));
+            ui.set_look_up(lines_model(lot.up));
+            ui.set_look_down(lines_model(lot.down));
+        }
+        Some(None) => ui.set_look_found(false),
+        None => {}
+    }
+    if v.clear_pin {
+        ui.set_look_pin(SharedString::new());
+    }
+    if v.clear_reason {
+        ui.set_look_reason(SharedString::new());
+    }
+}
+
+pub fn show_expiry(ui: &Ui, lines: Vec<ShownLine>) {
+    ui.set_exp_lines(lines_model(lines));
+}
+
+/// Sets the banner.
+pub fn show(ui: &Ui, shown: &Shown) {
+    ui.set_feedback(Feedback {
+        tone: tone(Some(shown.verdict)),
+        headline: shown.headline.clone().into(),
+        message: shown.message.clone().into(),
+    });
+}
+
+/// The neutral banner of a mode just entered.
+pub fn show_idle(ui: &Ui, hint: &str) {
+    ui.set_feedback(Feedback {
+        tone: Tone::Idle,
+        headline: "Ready".into(),
+        message: hint.into(),
+    });
+}
+
+/// The status bar's sync part: online or not, why, and the backlog.
+pub fn show_sync(ui: &Ui, setup: SyncSetup<'_>, state: Result<SyncState, String>, live: bool) {
+    match state {
+        Ok(state) => set_sync(ui, present::sync_shown(setup, &state, live), state.backlog),
+        Err(message) => {
+            ui.set_online(false);
+            ui.set_sync_text("sync state unknown".into());
+            ui.set_sync_problem(message.into());
+        }
+    }
+}
+
+pub fn set_sync(ui: &Ui, shown: present::SyncShown, backlog: u64) {
+    ui.set_online(shown.online);
+    ui.set_sync_text(shown.text.into());
+    ui.set_sync_problem(shown.problem.unwrap_or_default().into());
+    ui.set_backlog(backlog.min(i32::MAX as u64) as i32);
+}
+
+fn tone(verdict: Option<Verdict>) -> Tone {
+    match verdict {
+        None => Tone::Idle,
+        Some(Verdict::Ok) => Tone::Ok,
+        Some(Verdict::Warn) => Tone::Warn,
+        Some(Verdict::Refused) => Tone::Refused,
+        Some(Verdict::Invalid) => Tone::Invalid,
+    }
+}
+
+fn line(l: ShownLine) -> Line {
+    Line {
+        text: l.text.into(),
+        tone: tone(l.verdict),
+        indent: l.indent,
+    }
+}
+
+/// Newest first, so the last scan is at the top where the eye is.
+fn push_line(model: &ModelRc<Line>, l: ShownLine) {
+    if let Some(vec) = model.as_any().downcast_ref::<VecModel<Line>>() {
+        vec.insert(0, line(l));
+    }
+}
+
+pub fn lines_model(lines: Vec<ShownLine>) -> ModelRc<Line> {
+    ModelRc::new(VecModel::from(
+        lines.into_iter().map(line).collect::<Vec<_>>(),
+    ))
+}
+
+pub fn kv_model(pairs: Vec<(String, String)>) -> ModelRc<KeyValue> {
+    ModelRc::new(VecModel::from(
+        pairs
+            .into_iter()
+            .map(|(k, v)| KeyValue {
+                key: k.into(),
+                value: v.into(),
+            })
+            .collect::<Vec<_>>(),
+    ))
+}

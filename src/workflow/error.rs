@@ -1,0 +1,212 @@
+//! Why the station core says no, as data. A front end words it (the UI its banner, the CLI
+//! its message); the `Display` texts here are the plain default the CLI prints.
+
+use crate::domain::recall::RecallRefusal;
+use crate::domain::rules::DispatchRefusal;
+use crate::domain::status::StatusRefusal;
+use crate::domain::trace::LotRef;
+use crate::gs1;
+use crate::store::StoreError;
+
+use super::MAX_QUANTITY;
+
+/// Why an operation failed: a scan that is not GS1, a refusal (a rule or the data says no;
+/// nothing was written), or the store failing.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    /// The scan is not GS1 data the station can use.
+    #[error("the scan is not valid GS1 data")]
+    BadScan(#[from] gs1::Gs1Error),
+    /// The station refuses; nothing was written.
+    #[error(transparent)]
+    Refused(Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl WorkflowError {
+    /// The refusal, when this is one.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            WorkflowError::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Why the station refuses an operation, with the data a front end needs to say so. The
+/// variant is the reason: a presenter matches on it, never on the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The scan lacks an element the operation needs.
+    #[error("the scan has no {}: scan the supplier's GS1 label that carries {}", .0.what(), .0.ai())]
+    Missing(Element),
+    /// A product the site has not registered.
+    #[error(
+        "unknown GTIN {gtin}: register the product first (lotline product add {gtin} --name …)"
+    )]
+    UnknownProduct { gtin: String },
+    /// A quantity that cannot be right (0, or beyond [`MAX_QUANTITY`]).
+    #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
+    BadQuantity(u64),
+    /// A negative quantity typed by hand.
+    #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
+    NegativeQuantity(i64),
+    /// A stock count that cannot be right (0 is a valid count: the shelf is empty).
+    #[error("count {0} is not possible: give what is on the shelf, from 0 to {MAX_QUANTITY}")]
+    BadCount(i64),
+    /// The label carries no count (30)/(37) and none was given.
+    #[error("the label carries no count (30)/(37): give the quantity (--qty N)")]
+    NoCount,
+    /// Something the operation needs was not given (a customer, a location, …).
+    #[error("{}", .0.text())]
+    Needs(Needed),
+    /// A dispatch rule forbids the lot to ship (or, `input`, to go into production): not
+    /// released (quarantined, on hold, rejected, recalled), expired, not enough on hand, not
+    /// the FEFO choice in strict mode.
+    #[error("REFUSED: {}{}: {why}", if *.input { "input " } else { "" }, .lot.batch)]
+    MayNotShip {
+        lot: LotRef,
+        input: bool,
+        why: DispatchRefusal,
+    },
+    /// A move asks for more than the source location holds.
+    #[error("REFUSED: {}: {why}", .lot.batch)]
+    NotThere { lot: LotRef, why: DispatchRefusal },
+    /// The lot scanned (`input`: as a production input) was never received here.
+    #[error("REFUSED: {}lot {} of GTIN {} was never received here", if *.input { "input " } else { "" }, .lot.batch, .lot.gtin)]
+    NeverReceived { lot: LotRef, input: bool },
+    /// The lot named is not in this store.
+    #[error("no lot {} of GTIN {} in this store: was it received here?", .0.batch, .0.gtin)]
+    NoSuchLot(LotRef),
+    /// No lot of any product has this batch number here.
+    #[error("no lot {0} in this store")]
+    NoSuchBatch(String),
+    /// Several products have a lot with this batch number.
+    #[error("batch {batch} exists for several products ({}): say which with --gtin", .gtins.join(", "))]
+    AmbiguousBatch { batch: String, gtins: Vec<String> },
+    /// Inputs go into a production batch that does not exist.
+    #[error("no production batch {} of GTIN {}: record it with lotline produce", .0.batch, .0.gtin)]
+    NoProductionBatch(LotRef),
+    /// The site's batch format gave a number that already exists.
+    #[error("REFUSED: batch {} already exists for {}: the batch format must name this station or facility", .0.batch, .0.gtin)]
+    BatchExists(LotRef),
+    /// A quality-status change the rules do not allow (no reason, not a supervisor, no such
+    /// transition).
+    #[error("REFUSED: {0}")]
+    Status(StatusRefusal),
+    /// A recall operation the rules do not allow (see [`crate::domain::recall`]).
+    #[error("REFUSED: {0}")]
+    Recall(RecallRefusal),
+    /// Several lots named, some not known: each with its reason, so one try shows every
+    /// mistake.
+    #[error("nothing was done; fix these lots and try again:\n  {}", .0.iter().map(|(l, r)| format!("{l}: {r}")).collect::<Vec<_>>().join("\n  "))]
+    Lots(Vec<(String, Refusal)>),
+    /// An input that breaks a rule of its own (a GTIN's check digit, a batch format).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Refusal {
+    /// A stable name of the reason, for machine-readable output (`--json`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Missing(_) => "missing_element",
+            Refusal::UnknownProduct { .. } => "unknown_product",
+            Refusal::BadQuantity(_) | Refusal::NegativeQuantity(_) => "bad_quantity",
+            Refusal::BadCount(_) => "bad_count",
+            Refusal::NoCount => "no_count",
+            Refusal::Needs(_) => "needs_input",
+            Refusal::MayNotShip { why, .. } | Refusal::NotThere { why, .. } => match why {
+                DispatchRefusal::NotReleased { .. } => "not_released",
+                DispatchRefusal::Expired { .. } => "expired",
+                DispatchRefusal::NotEnoughStock { .. } => "not_enough_stock",
+                DispatchRefusal::NotFefo(_) => "not_fefo",
+            },
+            Refusal::NeverReceived { .. } => "never_received",
+            Refusal::NoSuchLot(_) | Refusal::NoSuchBatch(_) => "no_such_lot",
+            Refusal::AmbiguousBatch { .. } => "ambiguous_batch",
+            Refusal::NoProductionBatch(_) => "no_production_batch",
+            Refusal::BatchExists(_) => "batch_exists",
+            Refusal::Status(_) => "status_change_refused",
+            Refusal::Recall(_) => "recall_refused",
+            Refusal::Lots(_) => "lots_refused",
+            Refusal::Invalid(_) => "invalid",
+        }
+    }
+}
+
+/// A GS1 element a scan must carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Element {
+    /// (01) or (02).
+    Gtin,
+    /// (10).
+    Batch,
+}
+
+impl Element {
+    fn what(self) -> &'static str {
+        match self {
+            Element::Gtin => "GTIN",
+            Element::Batch => "batch/lot",
+        }
+    }
+
+    fn ai(self) -> &'static str {
+        match self {
+            Element::Gtin => "(01) or (02)",
+            Element::Batch => "(10)",
+        }
+    }
+}
+
+/// What an operation needs that was not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needed {
+    /// A dispatch: who the goods ship to.
+    Customer,
+    /// A receipt: where the stock goes.
+    Location,
+    /// A count: where the stock was counted.
+    CountLocation,
+    /// A product: its name.
+    ProductName,
+    /// A move: a destination other than the source.
+    Destination,
+    /// Inputs scanned in production: a batch started to consume them into.
+    ProductionBatch,
+}
+
+impl Needed {
+    fn text(self) -> &'static str {
+        match self {
+            Needed::Customer => "a dispatch needs a customer (--customer)",
+            Needed::Location => "a receipt needs a location (--location)",
+            Needed::CountLocation => "a count needs a location (--location)",
+            Needed::ProductName => "a product needs a name (--name)",
+            Needed::Destination => "a move needs a destination different from its source (--to)",
+            Needed::ProductionBatch => "scan inputs into a production batch: start one first",
+        }
+    }
+}
+
+impl From<Refusal> for WorkflowError {
+    fn from(r: Refusal) -> Self {
+        WorkflowError::Refused(r)
+    }
+}
+
+// The domain's refusals are the message itself, not a cause under it: no `#[from]` (which
+// would make them the error's source, and `{:#}` would print them twice).
+impl From<StatusRefusal> for WorkflowError {
+    fn from(r: StatusRefusal) -> Self {
+        Refusal::Status(r).into()
+    }
+}
+
+impl From<RecallRefusal> for WorkflowError {
+    fn from(r: RecallRefusal) -> Self {
+        Refusal::Recall(r).into()
+    }
+}
