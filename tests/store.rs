@@ -1459,3 +1459,29 @@ fn a_store_folder_that_cannot_be_made_is_named() {
     assert!(err.contains("choose another place with --db"), "{err}");
     assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "a file");
 }
+
+#[test]
+fn the_commands_record_under_the_station_name_of_the_config_like_the_ui() {
+    let (dir, db) = site();
+    let config = dir.path().join("lotline.toml");
+    std::fs::write(&config, "[ui]\nstation = \"DOCK-9\"\n").unwrap();
+    // `lotline()` sets LOTLINE_STATION=dock-1: the config's name wins, as it does in the UI.
+    let config = config.to_str().unwrap();
+    json(&lotline(
+        &db,
+        &["--config", config, "receive", PALLET, "--json"],
+    ));
+    let events = lotline::store::Store::open(&db).unwrap().events().unwrap();
+    let stations: Vec<&str> = events.iter().map(|e| e.station.as_str()).collect();
+    assert_eq!(
+        stations,
+        ["dock-1", "DOCK-9"],
+        "product add without, receive with the config"
+    );
+    let ui = lotline::config::StationConfig::load(Some(Path::new(config))).unwrap();
+    assert_eq!(
+        ui.identity().station,
+        "DOCK-9",
+        "the UI's name, from the same place"
+    );
+}
