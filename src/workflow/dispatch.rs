@@ -1,9 +1,7 @@
 //! Dispatch and picking: the rules are the domain's ([`rules::check_dispatch`]); this module
 //! feeds them the store's data and records the shipment.
 
-use super::{
-    Needed, Refusal, Station, WorkflowError, check_quantity, gtin_arg, scanned_lot, take_from,
-};
+use super::{Needed, Refusal, Station, WorkflowError, check_quantity, gtin_arg, take_from};
 use crate::domain::EventKind;
 use crate::domain::rules::{self, Candidate, FefoChoice};
 
@@ -64,20 +62,7 @@ impl Station {
         today: chrono::NaiveDate,
     ) -> Result<DispatchOutcome, WorkflowError> {
         let customer = customer(&req.customer)?;
-        let (msg, target) = scanned_lot(&req.scan, req.gs_substitute, false)?;
-        let Some(lot) = self.store.lot(&target.gtin, &target.batch)? else {
-            return Err(Refusal::NeverReceived {
-                lot: target,
-                input: false,
-            }
-            .into());
-        };
-        let refused = |why| Refusal::MayNotShip {
-            lot: target.clone(),
-            input: false,
-            why,
-        };
-        rules::check_shippable(lot.status, lot.expiry, today).map_err(refused)?;
+        let (msg, target, lot) = self.shippable_lot(&req.scan, req.gs_substitute, false, today)?;
         let on_hand = lot.on_hand();
         let quantity = req
             .quantity
@@ -92,7 +77,11 @@ impl Station {
             on_hand,
         };
         let warning = rules::check_dispatch(&this, quantity, &candidates, req.strict_fefo, today)
-            .map_err(refused)?;
+            .map_err(|why| Refusal::MayNotShip {
+            lot: target.clone(),
+            input: false,
+            why,
+        })?;
         let from = take_from(&lot.stock, quantity);
         let recorded = self.record(EventKind::LotDispatched {
             gtin: target.gtin.clone(),

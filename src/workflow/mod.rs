@@ -22,6 +22,8 @@ pub mod report;
 pub mod scan;
 pub mod seed;
 pub mod stock;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::path::Path;
 
@@ -92,6 +94,30 @@ impl Station {
             Some(lot) => Ok(lot),
             None => Err(Refusal::NoSuchLot(LotRef::new(gtin, batch)).into()),
         }
+    }
+
+    /// The lot a scan names, checked to be one that may ship (or, `input`, go into
+    /// production) today: received here, released, not expired. The quantity and FEFO checks
+    /// follow in the caller, which knows how much it takes.
+    fn shippable_lot(
+        &self,
+        scan: &str,
+        gs_substitute: Option<char>,
+        input: bool,
+        today: chrono::NaiveDate,
+    ) -> Result<(gs1::Message, LotRef, Lot), WorkflowError> {
+        let (msg, target) = scanned_lot(scan, gs_substitute, false)?;
+        let Some(lot) = self.store.lot(&target.gtin, &target.batch)? else {
+            return Err(Refusal::NeverReceived { lot: target, input }.into());
+        };
+        crate::domain::rules::check_shippable(lot.status, lot.expiry, today).map_err(|why| {
+            Refusal::MayNotShip {
+                lot: target.clone(),
+                input,
+                why,
+            }
+        })?;
+        Ok((msg, target, lot))
     }
 
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {

@@ -1,6 +1,6 @@
 //! Production: batches numbered by the site's format, and the input lots consumed into them.
 
-use super::{Refusal, Station, WorkflowError, check_quantity, gtin_arg, scanned_lot, take_from};
+use super::{Refusal, Station, WorkflowError, check_quantity, gtin_arg, take_from};
 use crate::batch::{BatchFormat, BatchInputs};
 use crate::domain::rules;
 use crate::domain::trace::LotRef;
@@ -147,29 +147,18 @@ impl Station {
         gs_substitute: Option<char>,
         today: chrono::NaiveDate,
     ) -> Result<(EventKind, ConsumeOutcome), WorkflowError> {
-        let (msg, target) = scanned_lot(scan, gs_substitute, false)?;
-        let Some(lot) = self.store.lot(&target.gtin, &target.batch)? else {
-            return Err(Refusal::NeverReceived {
-                lot: target,
-                input: true,
-            }
-            .into());
-        };
-        let refused = |why| Refusal::MayNotShip {
-            lot: target.clone(),
-            input: true,
-            why,
-        };
-        rules::check_shippable(lot.status, lot.expiry, today).map_err(refused)?;
+        let (msg, target, lot) = self.shippable_lot(scan, gs_substitute, true, today)?;
         let on_hand = lot.on_hand();
         let quantity = msg.quantity().unwrap_or(on_hand.max(0) as u64);
         // Nothing on hand to take is refused like too little.
-        rules::check_on_hand(on_hand, quantity.max(1), None).map_err(|_| {
-            refused(rules::DispatchRefusal::NotEnoughStock {
+        rules::check_on_hand(on_hand, quantity.max(1), None).map_err(|_| Refusal::MayNotShip {
+            lot: target.clone(),
+            input: true,
+            why: rules::DispatchRefusal::NotEnoughStock {
                 on_hand,
                 asked: quantity,
                 at: None,
-            })
+            },
         })?;
         let event = EventKind::LotConsumed {
             gtin: target.gtin.clone(),

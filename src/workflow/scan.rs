@@ -132,22 +132,8 @@ impl HandleScan for Gs1Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::LotStatus;
     use crate::domain::rules::DispatchRefusal;
-    use crate::workflow::Identity;
-
-    const GTIN: &str = "09501101530003";
-
-    fn station(dir: &tempfile::TempDir) -> Station {
-        let who = Identity {
-            station: "TEST".into(),
-            actor: "tester".into(),
-        };
-        let mut s = Station::open(&dir.path().join("t.db"), who).unwrap();
-        s.register_product(GTIN, "Tomatoes", LotStatus::Released)
-            .unwrap();
-        s
-    }
+    use crate::workflow::testing::station;
 
     fn receive(count: Option<u64>) -> ScanAction {
         ScanAction::Receive {

@@ -78,9 +78,9 @@ mod tests {
     use super::*;
     use crate::domain::LotStatus;
     use crate::domain::status::Role;
-    use crate::ui::controllers::testing::{TOMATOES, receive, station, today};
     use crate::ui::present::Verdict;
     use crate::workflow::StatusRequest;
+    use crate::workflow::testing::{TOMATOES, receive, station, today};
 
     fn form(customer: &str) -> DispatchForm {
         DispatchForm {

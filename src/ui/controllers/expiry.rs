@@ -26,8 +26,8 @@ impl ExpiryController {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::controllers::testing::{TOMATOES, receive, station};
     use crate::ui::present::Verdict;
+    use crate::workflow::testing::{TOMATOES, receive, station};
 
     #[test]
     fn the_board_shows_lots_within_the_horizon_coloured_by_days_left() {

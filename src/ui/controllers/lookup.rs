@@ -246,7 +246,7 @@ fn lot_view(d: &LotDetails) -> LotView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::controllers::testing::{TOMATOES, receive, station};
+    use crate::workflow::testing::{TOMATOES, receive, station};
 
     #[test]
     fn a_lot_is_found_by_scan_or_batch_and_shown_with_its_status_colour() {

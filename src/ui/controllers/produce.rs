@@ -149,7 +149,7 @@ impl ProduceController {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::controllers::testing::{SAUCE, TOMATOES, receive, station, today};
+    use crate::workflow::testing::{SAUCE, TOMATOES, receive, station, today};
 
     fn site() -> SiteConfig {
         SiteConfig {

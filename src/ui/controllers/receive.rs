@@ -95,8 +95,8 @@ impl ReceiveController {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::controllers::testing::{station, today};
     use crate::ui::present::Verdict;
+    use crate::workflow::testing::{station, today};
 
     fn form(count: &str) -> ReceiveForm {
         ReceiveForm {

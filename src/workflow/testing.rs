@@ -1,0 +1,38 @@
+//! A temporary store with products and lots, for the tests of the station core and of the
+//! UI's mode controllers.
+
+use super::{Identity, ReceiveRequest, Station};
+use crate::domain::LotStatus;
+
+pub const TOMATOES: &str = "09501101530003";
+pub const SAUCE: &str = "09501101530010";
+
+pub fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+}
+
+/// A fresh store in `dir` with two products registered (tomatoes, sauce; both released on
+/// receipt).
+pub fn station(dir: &tempfile::TempDir) -> Station {
+    let who = Identity {
+        station: "TEST".into(),
+        actor: "tester".into(),
+    };
+    let mut s = Station::open(&dir.path().join("ui.db"), who).unwrap();
+    s.register_product(TOMATOES, "Tomatoes", LotStatus::Released)
+        .unwrap();
+    s.register_product(SAUCE, "Tomato sauce", LotStatus::Released)
+        .unwrap();
+    s
+}
+
+/// Receives `quantity` of lot `batch` of `gtin`, expiring 2026-12-31.
+pub fn receive(s: &mut Station, gtin: &str, batch: &str, quantity: u64) {
+    s.receive(&ReceiveRequest {
+        scan: format!("(01){gtin}(17)261231(10){batch}"),
+        quantity: Some(quantity),
+        location: "DOCK".into(),
+        ..Default::default()
+    })
+    .unwrap();
+}
