@@ -1,7 +1,7 @@
 //! One scan as every part of the station sees it: the plain value a scanner source emits and
 //! the station core takes. It lives here, below both, so that the core can take a [`Scan`]
 //! without depending on the scanner adapters (serial, HID, wedge, images) that make one; the
-//! scanner module builds them ([`Scan::from_frame`](crate::scanner)) and re-exports them.
+//! scanner module builds them (`Scan::from_frame`) and re-exports them.
 
 use std::fmt;
 use std::time::Instant;

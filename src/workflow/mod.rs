@@ -53,7 +53,7 @@ pub const MAX_QUANTITY: u64 = 1_000_000;
 pub const MAX_TRACE_DEPTH: u32 = 256;
 
 /// The station core over its store: who records ([`Identity`]) and the operations, one module
-/// per job. (The headless loop that feeds it scans is [`crate::scanner::scan_loop::ScanLoop`].)
+/// per job. (The headless loop that feeds it scans lives with the scanner sources.)
 pub struct Station {
     store: Store,
     who: Identity,
