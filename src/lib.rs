@@ -39,5 +39,6 @@ pub mod scanner;
 pub mod server;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "ui")]
 pub mod ui;
 pub mod workflow;
