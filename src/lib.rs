@@ -35,6 +35,7 @@ pub mod domain;
 pub mod gs1;
 pub mod label;
 pub mod printer;
+pub mod protocol;
 pub mod scanner;
 pub mod server;
 pub mod store;

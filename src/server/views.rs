@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use uuid::Uuid;
 
-use super::api::{Acked, WireEvent};
 use super::auth::Caller;
 use super::db::{DbError, EventFilter, LotFilter, NewEvent, ServerStore};
 use crate::domain::lot_state::LotState;
@@ -17,6 +16,7 @@ use crate::domain::trace::{
     self, Direction, Link, LotRef, ReceiptLine, ShipmentLine, Trace, TraceFacts,
 };
 use crate::domain::{EventKind, LotStatus};
+use crate::protocol::{Acked, WireEvent};
 use crate::store::ExpiringLot;
 use crate::workflow::MAX_TRACE_DEPTH;
 

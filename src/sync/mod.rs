@@ -17,7 +17,7 @@
 
 use std::time::Duration;
 
-use crate::server::api::{
+use crate::protocol::{
     Acked, ErrorBody, PREFIX, PullResponse, PushRequest, PushResponse, WireEvent,
 };
 use crate::store::{PulledEvent, Store, StoreError};
