@@ -440,7 +440,7 @@ async fn expiry(
     State(db): State<Db>,
     caller: Caller,
     q: Result<Query<ExpiryQuery>, QueryRejection>,
-) -> ApiResult<Vec<crate::store::ExpiringLot>> {
+) -> ApiResult<Vec<crate::domain::lot_state::ExpiringLot>> {
     caller.require(TokenRole::Station)?;
     let Query(q) = q?;
     let until = chrono::Utc::now().date_naive() + chrono::Days::new(q.within.unwrap_or(30).into());
