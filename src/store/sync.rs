@@ -10,10 +10,9 @@ use std::collections::BTreeSet;
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{
-    Deferred, RecordedEvent, Store, StoreError, apply_event, exec, insert_event, last_hash,
-    read_events, settle_status,
-};
+use super::log::{insert_event, last_hash, read_events};
+use super::projection::{Deferred, apply_event, settle_status};
+use super::{RecordedEvent, Store, StoreError, exec};
 use crate::domain::EventKind;
 
 /// An event pulled from the server: recorded with its original id, station, actor and time.
@@ -118,6 +117,14 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(new)
+    }
+
+    /// Events not yet acknowledged by the central server.
+    pub fn outbox_len(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     /// The last server position pulled and applied (0 before the first pull).
