@@ -25,7 +25,8 @@ pub struct RecordedEvent {
 }
 
 impl Store {
-    /// Records one event durably, with its outbox row and derived state, in one transaction.
+    /// Records one event durably, with its derived state, in one transaction. (It joins the
+    /// outbox by being after the outbox position: nothing is written for the sync.)
     pub fn append(
         &mut self,
         station: &str,
@@ -51,11 +52,6 @@ impl Store {
             let id = Uuid::now_v7().to_string();
             let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
             let (seq, hash) = insert_event(&tx, &prev, &id, &at, station, actor, &event)?;
-            exec(
-                &tx,
-                "INSERT INTO outbox (event_id) VALUES (?1)",
-                params![id],
-            )?;
             apply_event(&tx, seq, &event, &mut deferred)?;
             prev = hash.clone();
             recorded.push(RecordedEvent {

@@ -9,12 +9,14 @@
 //! - [`projection`]: the derived tables, one rule per event, and the replay that rebuilds them;
 //! - [`lookup`]: reads of current state (lots, stock, picks, expiry, suppliers);
 //! - [`trace`]: genealogy, trace and recall queries;
-//! - [`sync`]: the outbox, events pulled from the server and the station's sync state;
+//! - [`outbox`]: what the server does not hold yet: a position in the log, no row per event;
+//! - [`sync`]: events pulled from the server and the station's sync state;
 //! - `schema` (migrations), `stock` (a transaction's stock writes), `checkpoint` (WAL housekeeping).
 
 mod checkpoint;
 mod log;
 mod lookup;
+mod outbox;
 mod projection;
 mod schema;
 mod stock;

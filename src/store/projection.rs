@@ -321,8 +321,7 @@ pub(super) fn settle_status(tx: &Transaction, gtin: &str, batch: &str) -> Result
     use crate::domain::status::{StatusStep, settle};
     let mut stmt = tx.prepare_cached(
         "SELECT s.status, s.change FROM lot_status_log s
-         JOIN events e ON e.seq = s.event_seq
-         LEFT JOIN server_pos p ON p.event_id = e.id
+         LEFT JOIN server_pos p ON p.seq = s.event_seq
          WHERE s.gtin = ?1 AND s.batch = ?2
          ORDER BY p.pos IS NULL, p.pos, s.event_seq",
     )?;
