@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
-use crate::barcode::{self, Symbology};
+use crate::barcode::{self, SymbolKind};
 
 #[derive(Debug, clap::Args)]
 pub struct BarcodeArgs {
@@ -21,7 +21,7 @@ enum BarcodeCommand {
     Encode {
         /// gs1-128, gs1-datamatrix, gs1-qr, qr, ean-13, upc-a, itf-14, code128, datamatrix
         #[arg(long)]
-        symbology: Symbology,
+        symbology: SymbolKind,
         /// The data. GS1 symbologies take bracketed GS1 data, `(01)…(10)…`, or an element
         /// string with GS (0x1D) separators (or the separator given by --gs); it is validated.
         #[arg(long)]

@@ -27,6 +27,9 @@ pub type CmdResult = anyhow::Result<ExitCode>;
 /// Exit status for invalid input or a refused operation.
 pub const EXIT_REFUSED: u8 = 1;
 
+/// Exit status for a usage error (as clap's own).
+pub const EXIT_USAGE: u8 = 2;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "lotline",

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
-use crate::server::api::Role;
+use crate::protocol::TokenRole;
 use crate::server::{DbUrl, auth};
 
 #[derive(Debug, Args)]
@@ -40,7 +40,7 @@ pub enum TokenCommand {
         station: String,
         /// station: push and pull; supervisor: also hold/release/recall; admin: also tokens.
         #[arg(long, value_enum)]
-        role: Role,
+        role: TokenRole,
         /// Days until it expires (default: never).
         #[arg(long)]
         expires: Option<u32>,
@@ -58,6 +58,17 @@ pub enum TokenCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `--role`: the protocol's token roles by their wire names (clap stays in the CLI).
+impl clap::ValueEnum for TokenRole {
+    fn value_variants<'a>() -> &'a [Self] {
+        &TokenRole::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
 }
 
 fn db_url(globals: &Globals) -> DbUrl {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{MAX_TRACE_DEPTH, Refusal, Station, WorkflowError, gtin_arg, scanned_lot};
+use super::{Refusal, Station, WorkflowError, gtin_arg, scanned_lot};
 use crate::domain::trace::{self, Direction, LotRef, Trace};
 use crate::gs1;
 use crate::store::{Lot, Product, RecordedEvent};
@@ -145,7 +145,7 @@ impl Station {
     /// The trace of a lot already resolved (see [`Station::resolve_lot`]).
     pub fn trace_lot(&self, lot: &LotRef, direction: Direction) -> Result<Trace, WorkflowError> {
         let facts = self.store.trace_facts(lot, direction)?;
-        Ok(trace::trace(lot, direction, &facts, MAX_TRACE_DEPTH))
+        Ok(trace::trace(lot, direction, &facts, trace::MAX_TRACE_DEPTH))
     }
 
     /// Resolves every lot named; refused naming all that are unknown, so one try shows every

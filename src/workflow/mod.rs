@@ -48,10 +48,6 @@ pub use crate::store::SyncStatus as SyncState;
 /// real pallet.
 pub const MAX_QUANTITY: u64 = 1_000_000;
 
-/// Deepest genealogy a trace follows: far beyond any real product structure, a guard against
-/// runaway data.
-pub const MAX_TRACE_DEPTH: u32 = 256;
-
 /// The station core over its store: who records ([`Identity`]) and the operations, one module
 /// per job. (The headless loop that feeds it scans lives with the scanner sources.)
 pub struct Station {

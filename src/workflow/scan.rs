@@ -133,7 +133,7 @@ impl HandleScan for Gs1Check {
 mod tests {
     use super::*;
     use crate::domain::rules::DispatchRefusal;
-    use crate::workflow::testing::station;
+    use crate::workflow::testing::{self, station};
 
     fn receive(count: Option<u64>) -> ScanAction {
         ScanAction::Receive {
@@ -147,7 +147,7 @@ mod tests {
     fn one_scan_gives_a_typed_outcome_in_each_mode() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = station(&dir);
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let today = testing::today();
         let label = "(01)09501101530003(17)260310(10)B1(30)12";
         match handle(&mut s, &receive(None), label, None, today) {
             Outcome::Received(r) => assert_eq!((r.batch.as_str(), r.quantity), ("B1", 12)),
