@@ -500,3 +500,43 @@ fn every_error_code_is_documented() {
         );
     }
 }
+
+/// The core (GS1, domain, store, workflow) speaks no command line: no clap, and no message
+/// that names a flag; the command line words its errors (src/cli/error.rs).
+#[test]
+fn the_core_has_no_clap_and_names_no_flag() {
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    fn names_a_flag(line: &str) -> bool {
+        line.as_bytes()
+            .windows(3)
+            .any(|w| w[0] == b'-' && w[1] == b'-' && w[2].is_ascii_lowercase())
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for part in ["gs1", "domain", "store", "workflow"] {
+        rust_files(&src.join(part), &mut files);
+    }
+    assert!(files.len() > 10, "the core's files are found");
+    let mut problems = Vec::new();
+    for file in &files {
+        for (n, line) in std::fs::read_to_string(file).unwrap().lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            if code.contains("clap") || names_a_flag(code) {
+                problems.push(format!("{}:{}: {code}", file.display(), n + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
