@@ -540,3 +540,12 @@ fn the_core_has_no_clap_and_names_no_flag() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn revoking_an_unknown_server_token_is_an_error_not_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("server.db").display());
+    let o = support::run(&["--db", &db, "server", "token", "revoke", "nope", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(error_object(&o)["code"], "token_not_found");
+}

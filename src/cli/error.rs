@@ -61,13 +61,14 @@ pub enum Code {
     BarcodeFailed,
     PrintFailed,
     SyncFailed,
+    TokenNotFound,
     IoFailed,
     Failed,
 }
 
 impl Code {
     /// Every code, for the documentation test.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::Usage,
         Code::InvalidInput,
         Code::InvalidGs1,
@@ -103,6 +104,7 @@ impl Code {
         Code::BarcodeFailed,
         Code::PrintFailed,
         Code::SyncFailed,
+        Code::TokenNotFound,
         Code::IoFailed,
         Code::Failed,
     ];
@@ -144,6 +146,7 @@ impl Code {
             Code::BarcodeFailed => "barcode_failed",
             Code::PrintFailed => "print_failed",
             Code::SyncFailed => "sync_failed",
+            Code::TokenNotFound => "token_not_found",
             Code::IoFailed => "io_failed",
             Code::Failed => "failed",
         }

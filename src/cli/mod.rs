@@ -155,7 +155,7 @@ pub fn run(cli: Cli, out: &mut Out) -> CmdResult {
         Some(Command::Scan(args)) => scan::run(args, &globals),
         Some(Command::Export(args)) => compliance::run(args, &globals, out),
         Some(Command::Dev(args)) => dev::run(args, &globals, out),
-        Some(Command::Server(args)) => server::run(args, &globals),
+        Some(Command::Server(args)) => server::run(args, &globals, out),
         Some(Command::Sync(args)) => sync::run(args, &globals),
         Some(Command::Recall(args)) => recall::run(args, &globals, out),
         Some(Command::Report(args)) => report::run(args, &globals, out),
