@@ -29,7 +29,8 @@ pub struct LotOptions {
 /// One lot: `LOT|SCAN [--gtin GTIN]`.
 #[derive(Debug, Clone, Args)]
 pub struct LotArg {
-    /// A batch number, or a scan of the lot's GS1 label (see `lotline help lot`).
+    /// A batch number, or a scan of the lot's GS1 label holding (01) and (10): bracketed,
+    /// raw with GS, `]C1…` scan data or a Digital Link URI.
     #[arg(value_name = "LOT|SCAN")]
     pub lot: String,
     #[command(flatten)]

@@ -37,7 +37,8 @@ pub type CmdResult = anyhow::Result<ExitCode>;
 #[command(
     name = "lotline",
     version,
-    about = "Barcode/QR labelling and scanning station for batch (lot) tracking"
+    about = "Barcode/QR labelling and scanning station for batch (lot) tracking",
+    after_help = "A lot is named LOT|SCAN [--gtin GTIN] by every command. With --json, an error is one JSON object {\"code\", \"message\"} on stderr. Exit codes: 0 done, 1 refused or failed, 2 usage, 3 partly done. The contract: docs/cli.md."
 )]
 pub struct Cli {
     /// The local store (SQLite file). Default: lotline.db in the user's data directory.
