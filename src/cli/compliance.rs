@@ -41,6 +41,7 @@ pub enum ExportCommand {
         /// GLN of this site, written as the event location.
         #[arg(long, env = "LOTLINE_SITE_GLN")]
         site_gln: Option<String>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -55,6 +56,7 @@ pub enum ExportCommand {
         /// GLN of this site (readPoint / bizLocation).
         #[arg(long, env = "LOTLINE_SITE_GLN")]
         site_gln: Option<String>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },

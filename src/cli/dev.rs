@@ -32,6 +32,7 @@ pub enum DevCommand {
         events: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },

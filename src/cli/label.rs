@@ -77,6 +77,7 @@ enum LabelCommand {
     },
     /// List the shipped templates and their placeholders.
     List {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },

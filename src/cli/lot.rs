@@ -89,6 +89,7 @@ pub enum LotCommand {
 pub struct ShowArgs {
     #[command(flatten)]
     lot: LotArg,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -104,6 +105,7 @@ pub struct StatusArgs {
     /// Who is acting (`LOTLINE_ROLE`); only a supervisor may change a lot's status.
     #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
     role: RoleArg,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }

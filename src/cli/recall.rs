@@ -38,12 +38,14 @@ pub enum RecallCommand {
         /// Who is acting (`LOTLINE_ROLE`); only a supervisor may start a recall.
         #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
         role: RoleArg,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Where a recall stands: each lot at the site and at each customer, accounted for or not.
     Status {
         id: String,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -67,6 +69,7 @@ pub enum RecallCommand {
         /// Free text kept with the record (required with --how other).
         #[arg(long)]
         note: Option<String>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -82,6 +85,7 @@ pub enum RecallCommand {
         reason: Option<String>,
         #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
         role: RoleArg,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -92,11 +96,13 @@ pub enum RecallCommand {
         /// Output file: .pdf or .csv.
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Every recall, newest first, with what is still open.
     List {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },

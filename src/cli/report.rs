@@ -35,6 +35,7 @@ pub enum ReportCommand {
         /// Output file: .pdf or .csv.
         #[arg(long)]
         out: PathBuf,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },

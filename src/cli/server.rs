@@ -46,17 +46,20 @@ pub enum TokenCommand {
         /// Days until it expires (default: never).
         #[arg(long)]
         expires: Option<u32>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Revoke a token by its id (or the token itself).
     Revoke {
         id: String,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// List tokens (never the secrets).
     List {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },

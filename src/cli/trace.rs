@@ -15,6 +15,7 @@ pub struct TraceArgs {
     lot: LotArg,
     #[command(flatten)]
     direction: DirectionArgs,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }

@@ -66,6 +66,7 @@ pub enum ProductCommand {
         /// The status received lots start in.
         #[arg(long, value_enum, default_value = "quarantined")]
         receive_as: StatusArg,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -88,6 +89,7 @@ pub struct ReceiveArgs {
     /// A character that stands for GS in the scan.
     #[arg(long)]
     gs: Option<char>,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -107,6 +109,7 @@ pub struct ProduceArgs {
     consume: Vec<String>,
     #[arg(long)]
     gs: Option<char>,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -128,6 +131,7 @@ pub struct DispatchArgs {
     strict_fefo: bool,
     #[arg(long)]
     gs: Option<char>,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -140,6 +144,7 @@ pub struct PickArgs {
     qty: i64,
     #[arg(long, value_enum, default_value = "fefo")]
     strategy: StrategyArg,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -148,6 +153,7 @@ pub struct PickArgs {
 pub struct ExpiryArgs {
     #[arg(long, default_value_t = 30)]
     within: u32,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -162,6 +168,7 @@ pub struct MoveArgs {
     to: String,
     #[arg(long, allow_negative_numbers = true)]
     qty: i64,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -175,6 +182,7 @@ pub struct CountArgs {
     /// What was counted (0 when the location is empty).
     #[arg(long, allow_negative_numbers = true)]
     qty: i64,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -190,6 +198,7 @@ pub struct SuppliersArgs {
     /// Write CSV to this file (.csv) instead of printing.
     #[arg(long, conflicts_with = "json")]
     out: Option<std::path::PathBuf>,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
 }
@@ -198,11 +207,13 @@ pub struct SuppliersArgs {
 pub enum StoreCommand {
     /// Check the event log's hash chain: detects edited or deleted history.
     Verify {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Rebuild current state by replaying the event log.
     Rebuild {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
