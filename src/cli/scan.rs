@@ -299,7 +299,7 @@ fn detail(outcome: &Outcome) -> serde_json::Value {
         Outcome::Consumed(c) => serde_json::to_value(c),
         Outcome::Found(lot) => serde_json::to_value(lot),
         Outcome::Parsed(m) => Ok(json!({"symbology": m.symbology, "elements": m.elements})),
-        Outcome::Refused(r) => Ok(json!({"reason": r.code()})),
+        Outcome::Refused(r) => Ok(json!({"reason": super::error::refusal_code(r).as_str()})),
         Outcome::Unreadable(_) | Outcome::Failed(_) => Ok(serde_json::Value::Null),
     };
     value.unwrap_or_default()

@@ -176,7 +176,7 @@ pub fn refusal_text(r: &Refusal) -> String {
         Refusal::Needs(Needed::Customer) => {
             "choose the customer first: tap Customer and type it; nothing was shipped".into()
         }
-        Refusal::Needs(Needed::Location) => {
+        Refusal::Needs(Needed::ReceiptLocation) => {
             "type the location first (Location); nothing was received".into()
         }
         Refusal::Needs(Needed::ProductionBatch) => {
@@ -652,7 +652,7 @@ mod tests {
         for r in [
             Refusal::NoCount,
             Refusal::Needs(Needed::Customer),
-            Refusal::Needs(Needed::Location),
+            Refusal::Needs(Needed::ReceiptLocation),
             Refusal::UnknownProduct {
                 gtin: lot.gtin.clone(),
             },

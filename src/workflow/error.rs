@@ -42,9 +42,7 @@ pub enum Refusal {
     #[error("the scan has no {}: scan the supplier's GS1 label that carries {}", .0.what(), .0.ai())]
     Missing(Element),
     /// A product the site has not registered.
-    #[error(
-        "unknown GTIN {gtin}: register the product first (lotline product add {gtin} --name …)"
-    )]
+    #[error("unknown GTIN {gtin}: register the product first")]
     UnknownProduct { gtin: String },
     /// A quantity that cannot be right (0, or beyond [`MAX_QUANTITY`]).
     #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
@@ -56,7 +54,7 @@ pub enum Refusal {
     #[error("count {0} is not possible: give what is on the shelf, from 0 to {MAX_QUANTITY}")]
     BadCount(i64),
     /// The label carries no count (30)/(37) and none was given.
-    #[error("the label carries no count (30)/(37): give the quantity (--qty N)")]
+    #[error("the label carries no count (30)/(37): give the quantity")]
     NoCount,
     /// Something the operation needs was not given (a customer, a location, …).
     #[error("{}", .0.text())]
@@ -82,11 +80,14 @@ pub enum Refusal {
     /// No lot of any product has this batch number here.
     #[error("no lot {0} in this store")]
     NoSuchBatch(String),
+    /// A scan names a lot of another product than the GTIN given with it.
+    #[error("the scan names GTIN {scanned}, not {given}")]
+    GtinMismatch { scanned: String, given: String },
     /// Several products have a lot with this batch number.
-    #[error("batch {batch} exists for several products ({}): say which with --gtin", .gtins.join(", "))]
+    #[error("batch {batch} exists for several products ({})", .gtins.join(", "))]
     AmbiguousBatch { batch: String, gtins: Vec<String> },
     /// Inputs go into a production batch that does not exist.
-    #[error("no production batch {} of GTIN {}: record it with lotline produce", .0.batch, .0.gtin)]
+    #[error("no production batch {} of GTIN {}: start the batch first", .0.batch, .0.gtin)]
     NoProductionBatch(LotRef),
     /// The site's batch format gave a number that already exists.
     #[error("REFUSED: batch {} already exists for {}: the batch format must name this station or facility", .0.batch, .0.gtin)]
@@ -105,35 +106,6 @@ pub enum Refusal {
     /// An input that breaks a rule of its own (a GTIN's check digit, a batch format).
     #[error("{0}")]
     Invalid(String),
-}
-
-impl Refusal {
-    /// A stable name of the reason, for machine-readable output (`--json`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            Refusal::Missing(_) => "missing_element",
-            Refusal::UnknownProduct { .. } => "unknown_product",
-            Refusal::BadQuantity(_) | Refusal::NegativeQuantity(_) => "bad_quantity",
-            Refusal::BadCount(_) => "bad_count",
-            Refusal::NoCount => "no_count",
-            Refusal::Needs(_) => "needs_input",
-            Refusal::MayNotShip { why, .. } | Refusal::NotThere { why, .. } => match why {
-                DispatchRefusal::NotReleased { .. } => "not_released",
-                DispatchRefusal::Expired { .. } => "expired",
-                DispatchRefusal::NotEnoughStock { .. } => "not_enough_stock",
-                DispatchRefusal::NotFefo(_) => "not_fefo",
-            },
-            Refusal::NeverReceived { .. } => "never_received",
-            Refusal::NoSuchLot(_) | Refusal::NoSuchBatch(_) => "no_such_lot",
-            Refusal::AmbiguousBatch { .. } => "ambiguous_batch",
-            Refusal::NoProductionBatch(_) => "no_production_batch",
-            Refusal::BatchExists(_) => "batch_exists",
-            Refusal::Status(_) => "status_change_refused",
-            Refusal::Recall(_) => "recall_refused",
-            Refusal::Lots(_) => "lots_refused",
-            Refusal::Invalid(_) => "invalid",
-        }
-    }
 }
 
 /// A GS1 element a scan must carry.
@@ -167,7 +139,7 @@ pub enum Needed {
     /// A dispatch: who the goods ship to.
     Customer,
     /// A receipt: where the stock goes.
-    Location,
+    ReceiptLocation,
     /// A count: where the stock was counted.
     CountLocation,
     /// A product: its name.
@@ -181,11 +153,11 @@ pub enum Needed {
 impl Needed {
     fn text(self) -> &'static str {
         match self {
-            Needed::Customer => "a dispatch needs a customer (--customer)",
-            Needed::Location => "a receipt needs a location (--location)",
-            Needed::CountLocation => "a count needs a location (--location)",
-            Needed::ProductName => "a product needs a name (--name)",
-            Needed::Destination => "a move needs a destination different from its source (--to)",
+            Needed::Customer => "a dispatch needs a customer",
+            Needed::ReceiptLocation => "a receipt needs a location",
+            Needed::CountLocation => "a count needs a location",
+            Needed::ProductName => "a product needs a name",
+            Needed::Destination => "a move needs a destination different from its source",
             Needed::ProductionBatch => "scan inputs into a production batch: start one first",
         }
     }

@@ -173,9 +173,10 @@ impl Station {
         Ok(found)
     }
 
-    /// The lot a user names: a GS1 scan of its label (GTIN and batch from it), or a batch
-    /// number, with `gtin` to choose among products sharing it. Refused when this store does
-    /// not know the lot. Used by every command that takes a LOT (trace, recall, reports).
+    /// The lot a user names: a GS1 scan of its label (GTIN and batch from it, in any form
+    /// [`gs1::parse`] reads), or a batch number, with `gtin` to choose among products sharing
+    /// it (with a scan, `gtin` must agree with it). Refused when this store does not know the
+    /// lot. The one resolver of every command that names a lot.
     pub fn resolve_lot(
         &self,
         lot: &str,
@@ -183,12 +184,19 @@ impl Station {
         gs_substitute: Option<char>,
     ) -> Result<LotRef, WorkflowError> {
         let lot = lot.trim();
-        let scanned = match gtin {
-            Some(_) => None,
-            None => scanned_lot(lot, gs_substitute, true).ok(),
-        };
-        let target = match scanned {
-            Some((_, target)) => target,
+        let target = match scanned_lot(lot, gs_substitute, true).ok() {
+            Some((_, scanned)) => {
+                if let Some(given) = gtin.map(gtin_arg).transpose()?
+                    && given != scanned.gtin
+                {
+                    return Err(Refusal::GtinMismatch {
+                        scanned: scanned.gtin,
+                        given,
+                    }
+                    .into());
+                }
+                scanned
+            }
             None => LotRef::new(self.gtin_of_batch(lot, gtin)?, lot),
         };
         self.existing_lot(&target.gtin, &target.batch)?;

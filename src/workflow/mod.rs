@@ -36,7 +36,7 @@ pub use dispatch::{DispatchOutcome, DispatchRequest, PickOutcome};
 pub use error::{Element, Needed, Refusal, WorkflowError};
 pub use identity::{Identity, default_db_path, identity_from_env};
 pub use outcome::Outcome;
-pub use produce::{ConsumeOutcome, ProduceOutcome, ProduceRequest, SiteConfig};
+pub use produce::{ConsumeOutcome, ConsumedInput, ProduceOutcome, ProduceRequest, SiteConfig};
 pub use quality::{StatusOutcome, StatusRequest};
 pub use receive::{ReceiveOutcome, ReceiveRequest};
 pub use stock::{CountOutcome, typed_count, typed_quantity};
@@ -84,7 +84,7 @@ impl Station {
 
     /// The lot a command names by GTIN and batch; refused ([`Refusal::NoSuchLot`]) when this
     /// store does not know it.
-    fn existing_lot(&self, gtin: &str, batch: &str) -> Result<Lot, WorkflowError> {
+    pub fn existing_lot(&self, gtin: &str, batch: &str) -> Result<Lot, WorkflowError> {
         let gtin = gtin_arg(gtin)?;
         match self.store.lot(&gtin, batch)? {
             Some(lot) => Ok(lot),

@@ -47,8 +47,15 @@ pub struct ProduceOutcome {
     pub quantity: u64,
     pub location: String,
     pub status: LotStatus,
-    /// Inputs consumed: (gtin, batch, quantity).
-    pub inputs: Vec<(String, String, u64)>,
+    pub inputs: Vec<ConsumedInput>,
+}
+
+/// An input lot used up by a production batch, and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConsumedInput {
+    pub gtin: String,
+    pub batch: String,
+    pub quantity: u64,
 }
 
 /// An input lot consumed into a production batch.
@@ -107,7 +114,11 @@ impl Station {
         for scan in &req.consume {
             let (event, input) = self.consumption(scan, &into, req.gs_substitute, today)?;
             events.push(event);
-            inputs.push((input.gtin, input.batch, input.quantity));
+            inputs.push(ConsumedInput {
+                gtin: input.gtin,
+                batch: input.batch,
+                quantity: input.quantity,
+            });
         }
         self.record_all(events)?;
         Ok(ProduceOutcome {

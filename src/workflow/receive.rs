@@ -56,7 +56,7 @@ impl Station {
         check_quantity(quantity)?;
         let location = req.location.trim();
         if location.is_empty() {
-            return Err(Refusal::Needs(Needed::Location).into());
+            return Err(Refusal::Needs(Needed::ReceiptLocation).into());
         }
         let product = self
             .store
