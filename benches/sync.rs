@@ -180,7 +180,7 @@ fn main() {
             .map(|c| {
                 let events: Vec<_> = c
                     .iter()
-                    .map(|e| lotline::server::api::WireEvent {
+                    .map(|e| lotline::protocol::WireEvent {
                         id: e.id.clone(),
                         at: e.at.clone(),
                         station: e.station.clone(),
@@ -188,8 +188,7 @@ fn main() {
                         event: e.event.clone(),
                     })
                     .collect();
-                serde_json::to_vec(&lotline::server::api::PushRequest { events, backlog: 0 })
-                    .unwrap()
+                serde_json::to_vec(&lotline::protocol::PushRequest { events, backlog: 0 }).unwrap()
             })
             .collect()
     };

@@ -19,15 +19,8 @@ pub struct Product {
 /// A lot's current state (the same type the server folds from its events).
 pub use crate::domain::lot_state::LotState as Lot;
 
-/// A lot with stock that expires within the alert horizon.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ExpiringLot {
-    pub gtin: String,
-    pub batch: String,
-    pub expiry: NaiveDate,
-    pub status: LotStatus,
-    pub on_hand: i64,
-}
+/// A lot with stock expiring soon (the same type the server lists).
+pub use crate::domain::lot_state::ExpiringLot;
 
 impl Store {
     pub fn product(&self, gtin: &str) -> Result<Option<Product>, StoreError> {
