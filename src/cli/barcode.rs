@@ -9,7 +9,7 @@ use clap::Subcommand;
 use super::error::{Code, Described, batch_exit, refuse};
 use super::output::Out;
 use super::{CmdResult, Globals};
-use crate::barcode::{self, Symbology};
+use crate::barcode::{self, SymbolKind};
 
 #[derive(Debug, clap::Args)]
 pub struct BarcodeArgs {
@@ -23,7 +23,7 @@ enum BarcodeCommand {
     Encode {
         /// gs1-128, gs1-datamatrix, gs1-qr, qr, ean-13, upc-a, itf-14, code128, datamatrix
         #[arg(long)]
-        symbology: Symbology,
+        symbology: SymbolKind,
         /// The data. GS1 symbologies take bracketed GS1 data, `(01)…(10)…`, or an element
         /// string with GS (0x1D) separators (or the separator given by --gs); it is validated.
         #[arg(long)]

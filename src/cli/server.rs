@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use super::error::{Code, refuse};
 use super::output::Out;
 use super::{CmdResult, Globals};
-use crate::server::api::Role;
+use crate::protocol::TokenRole;
 use crate::server::{DbUrl, auth};
 
 #[derive(Debug, Args)]
@@ -42,7 +42,7 @@ pub enum TokenCommand {
         station: String,
         /// station: push and pull; supervisor: also hold/release/recall; admin: also tokens.
         #[arg(long, value_enum)]
-        role: Role,
+        role: TokenRole,
         /// Days until it expires (default: never).
         #[arg(long)]
         expires: Option<u32>,
@@ -63,6 +63,17 @@ pub enum TokenCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `--role`: the protocol's token roles by their wire names (clap stays in the CLI).
+impl clap::ValueEnum for TokenRole {
+    fn value_variants<'a>() -> &'a [Self] {
+        &TokenRole::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
 }
 
 fn db_url(globals: &Globals) -> DbUrl {

@@ -38,6 +38,17 @@ fn stock_objects<S: serde::Serializer>(stock: &[(String, i64)], s: S) -> Result<
     }))
 }
 
+/// A lot with stock that expires within the alert horizon (the station's expiry board and the
+/// server's `/expiry` list alike).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiringLot {
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: NaiveDate,
+    pub status: LotStatus,
+    pub on_hand: i64,
+}
+
 impl LotState {
     /// Folds the events of one lot (in the order that decides) into its state; events of
     /// other lots are ignored. `None` when no event created the lot.

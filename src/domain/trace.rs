@@ -148,6 +148,10 @@ pub struct Trace {
     pub truncated: bool,
 }
 
+/// Deepest genealogy a trace follows (station and server alike): far beyond any real product
+/// structure, a guard against runaway data.
+pub const MAX_TRACE_DEPTH: u32 = 256;
+
 /// Builds the trace of `lot` over `facts`, following at most `max_depth` levels each way.
 pub fn trace(lot: &LotRef, direction: Direction, facts: &TraceFacts, max_depth: u32) -> Trace {
     let mut down: BTreeMap<&LotRef, Vec<&Link>> = BTreeMap::new();

@@ -24,10 +24,6 @@ pub use crate::store::SyncStatus as SyncState;
 /// real pallet.
 pub const MAX_QUANTITY: u64 = 1_000_000;
 
-/// Deepest genealogy a trace follows: far beyond any real product structure, a guard against
-/// runaway data.
-pub const MAX_TRACE_DEPTH: u32 = 256;
-
 /// Why an operation was refused. The message says what is wrong and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -793,7 +789,7 @@ impl Station {
     /// The trace of a lot already resolved (see [`Station::resolve_lot`]).
     pub fn trace_lot(&self, lot: &LotRef, direction: Direction) -> Result<Trace, WorkflowError> {
         let facts = self.store.trace_facts(lot, direction)?;
-        Ok(trace::trace(lot, direction, &facts, MAX_TRACE_DEPTH))
+        Ok(trace::trace(lot, direction, &facts, trace::MAX_TRACE_DEPTH))
     }
 
     /// Resolves every lot named; refused naming all that are unknown, so one try shows every
