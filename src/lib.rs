@@ -4,27 +4,35 @@
 //!
 //! The core is pure (no SQLite, serial, HTTP or UI); adapters sit around it.
 //! Data flows one way: scan source → parse → workflow rule → store (event) → feedback / label / outbox.
+//! Arrows between modules point down this list (from front ends to the GS1 core); the table in
+//! `tests/architecture.rs` says what each module may use and checks it.
 //!
 //! Pure core:
 //! - [`gs1`]: the GS1 Application Identifier table, parsing (bracketed HRI, raw element strings,
-//!   AIM-prefixed scan data, Digital Link URIs), validation and generation.
+//!   AIM-prefixed scan data, Digital Link URIs), validation and generation. Uses nothing else.
 //! - [`batch`]: site batch-number formats.
 //! - [`domain`]: batch-tracking rules: lot status machine, rotation (FIFO/FEFO/LIFO), expiry,
 //!   dispatch checks, trace over the genealogy, supplier quality.
+//! - [`protocol`]: the sync API's wire types (events, push/pull, acks, cursors, errors, token
+//!   roles), below both the server and the station's sync client.
 //! - [`barcode`]: symbol encoding to module matrices and image decoding (rxing).
 //! - [`label`]: label templates, layout, and renderers (PDF, ZPL, PNG).
 //!
 //! Adapters:
 //! - [`store`]: the local SQLite event store and the state derived from it.
+//! - [`compliance`]: trace and recall reports, FSMA 204 and EPCIS exports.
+//! - [`sync`]: the station's sync client (outbox up, other stations' events down) and its one
+//!   loop, run by `lotline sync` and the UI.
 //! - [`workflow`]: receive / produce / dispatch / lookup commands over the store; shared by the
 //!   CLI, the headless scan loop and the UI.
 //! - [`scanner`]: scan sources (serial, keyboard wedge, HID POS, images) as one stream of scans.
-//! - [`config`]: the station's TOML configuration file.
 //! - [`printer`]: labels to a CUPS queue, a raw printer port or a folder.
-//! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL).
-//! - [`sync`]: the station's sync client (outbox up, other stations' events down).
-//! - [`ui`]: the station UI (Slint): views in `ui/*.slint`, logic over [`workflow`].
-//! - [`cli`]: the `lotline` command line.
+//! - [`config`]: the station's TOML configuration file.
+//! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL); no station core,
+//!   no UI.
+//! - `ui` (cargo feature `ui`, on by default): the station UI (Slint): views in `ui/*.slint`,
+//!   logic over [`workflow`]. A server build (`--no-default-features`) has no Slint.
+//! - [`cli`]: the `lotline` command line (clap belongs here only).
 
 pub mod barcode;
 pub mod batch;
