@@ -28,7 +28,7 @@ impl SqliteStore {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let station_store: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'outbox'",
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name IN ('outbox', 'sync_state')",
             [],
             |r| r.get(0),
         )?;
