@@ -49,7 +49,7 @@ pub enum StoreError {
     #[error("the store database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// The folder the store file goes in cannot be made.
-    #[error("cannot create the store's folder {dir}: {source}; choose another place with --db")]
+    #[error("cannot create the store's folder {dir}: {source}")]
     Folder {
         dir: std::path::PathBuf,
         source: std::io::Error,
