@@ -127,8 +127,6 @@ const NO_CLAP: &[&str] = &[
 const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
     // workflow/scan.rs takes Scan, Feedback and Outcome from scanner.
     ("workflow", "scanner", "i15-core"),
-    // clap::ValueEnum derives on domain enums.
-    ("domain", "clap", "i15-cli"),
 ];
 
 fn src() -> PathBuf {
