@@ -755,10 +755,19 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     assert!(recorded.iter().any(|r| r.starts_with("lot_events: ")));
     drop(store);
 
-    // The same file as schema 9 left it: no lot_events table.
+    // The same file as schema 9 left it: no lot_events table, and the outbox as rows with
+    // server positions by event id (schema 11 changed both; every event still waits).
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("DROP TABLE lot_events; PRAGMA user_version = 9;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE lot_events;
+         DROP TABLE server_pos;
+         CREATE TABLE server_pos (event_id TEXT PRIMARY KEY REFERENCES events (id), pos INTEGER NOT NULL);
+         CREATE TABLE outbox (event_id TEXT PRIMARY KEY REFERENCES events (id));
+         INSERT INTO outbox (event_id) SELECT id FROM events;
+         ALTER TABLE sync_state DROP COLUMN pushed_through;
+         PRAGMA user_version = 9;",
+    )
+    .unwrap();
     drop(conn);
     let store = lotline::store::Store::open(&db).unwrap();
     assert_eq!(store.derived_snapshot().unwrap(), recorded);
