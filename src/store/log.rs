@@ -48,9 +48,11 @@ impl Store {
         let mut prev = last_hash(&tx)?;
         let mut recorded = Vec::with_capacity(events.len());
         let mut deferred = Deferred::default();
+        // One moment for the whole transaction: its events become durable together.
+        let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
         for event in events {
             let id = Uuid::now_v7().to_string();
-            let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+            let at = at.clone();
             let (seq, hash) = insert_event(&tx, &prev, &id, &at, station, actor, &event)?;
             apply_event(&tx, seq, &event, &mut deferred)?;
             prev = hash.clone();

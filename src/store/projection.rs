@@ -44,14 +44,29 @@ impl Store {
 }
 
 /// What [`apply_event`] leaves to the end of a transaction, done once however many events
-/// touched it: each stock row written ([`stock::StockWrites`]), and each lot whose status
-/// history grew settled from that whole history ([`settle_status`]: one query per lot rather
-/// than per event). Nothing inside the transaction reads `stock` or `lots.status` before
+/// touched it: each stock row written ([`stock::StockWrites`]), each lot whose status history
+/// grew settled from that whole history ([`settle_status`]: one query per lot rather than per
+/// event), and the rows of the two tables clustered by lot (`lot_events`, `shipments`)
+/// inserted in key order: a transaction's events name lots all over the key space, and rows
+/// inserted in key order walk each B-tree once instead of jumping between its pages. Nothing
+/// inside the transaction reads `stock`, `lots.status`, `lot_events` or `shipments` before
 /// [`Deferred::flush`].
 #[derive(Default)]
 pub(super) struct Deferred {
     stock: stock::StockWrites,
     settle: std::collections::BTreeSet<(String, String)>,
+    lot_events: Vec<(String, String, i64)>,
+    shipments: Vec<Shipment>,
+}
+
+/// A `shipments` row waiting for [`Deferred::flush`]; its key first, for sorting.
+struct Shipment {
+    gtin: String,
+    batch: String,
+    event_seq: i64,
+    quantity: i64,
+    customer: String,
+    shipment: Option<String>,
 }
 
 impl Deferred {
@@ -60,6 +75,34 @@ impl Deferred {
         self.stock.flush(tx)?;
         for (gtin, batch) in std::mem::take(&mut self.settle) {
             settle_status(tx, &gtin, &batch)?;
+        }
+        let mut lot_events = std::mem::take(&mut self.lot_events);
+        lot_events.sort_unstable();
+        lot_events.dedup();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO lot_events (gtin, batch, seq) VALUES (?1, ?2, ?3)",
+            )?;
+            for (gtin, batch, seq) in &lot_events {
+                insert.execute(params![gtin, batch, seq])?;
+            }
+        }
+        let mut shipments = std::mem::take(&mut self.shipments);
+        shipments.sort_unstable_by(|a, b| {
+            (&a.gtin, &a.batch, a.event_seq).cmp(&(&b.gtin, &b.batch, b.event_seq))
+        });
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for s in &shipments {
+            insert.execute(params![
+                s.event_seq,
+                s.gtin,
+                s.batch,
+                s.quantity,
+                s.customer,
+                s.shipment
+            ])?;
         }
         Ok(())
     }
@@ -73,13 +116,12 @@ pub(super) fn apply_event(
     event: &EventKind,
     deferred: &mut Deferred,
 ) -> Result<(), StoreError> {
-    for (gtin, batch) in event.lots() {
-        exec(
-            tx,
-            "INSERT OR IGNORE INTO lot_events (gtin, batch, seq) VALUES (?1, ?2, ?3)",
-            params![gtin, batch, seq],
-        )?;
-    }
+    deferred.lot_events.extend(
+        event
+            .lots()
+            .into_iter()
+            .map(|(gtin, batch)| (gtin.to_owned(), batch.to_owned(), seq)),
+    );
     let stock = &mut deferred.stock;
     match event {
         EventKind::ProductRegistered {
@@ -171,11 +213,14 @@ pub(super) fn apply_event(
             from,
         } => {
             stock.take(tx, gtin, batch, from)?;
-            exec(
-                tx,
-                "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![seq, gtin, batch, *quantity as i64, customer, shipment],
-            )?;
+            deferred.shipments.push(Shipment {
+                gtin: gtin.clone(),
+                batch: batch.clone(),
+                event_seq: seq,
+                quantity: *quantity as i64,
+                customer: customer.clone(),
+                shipment: shipment.clone(),
+            });
         }
         EventKind::LotMoved {
             gtin,

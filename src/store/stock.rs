@@ -133,12 +133,15 @@ impl StockWrites {
         Ok(())
     }
 
-    /// Writes every changed row once; call before the transaction commits.
+    /// Writes every changed row once, in key order (the table is clustered by it, so the
+    /// writes walk its B-tree once); call before the transaction commits.
     pub(super) fn flush(&mut self, tx: &Transaction) -> Result<(), StoreError> {
+        let mut touched: Vec<Touched> = self.rows.drain().map(|(_, t)| t).collect();
+        touched.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         for Touched {
             key: (gtin, batch, location),
             row,
-        } in self.rows.drain().map(|(_, t)| t)
+        } in touched
         {
             if row.now == row.loaded {
                 continue;
