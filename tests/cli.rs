@@ -549,3 +549,32 @@ fn revoking_an_unknown_server_token_is_an_error_not_data() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(error_object(&o)["code"], "token_not_found");
 }
+
+/// A token's validity is 1 to 36,500 days: 0 (a token born expired) and a number past the
+/// calendar (it panicked) are usage errors that name the range, and no token is made.
+#[test]
+fn a_token_expiry_out_of_range_is_a_usage_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("server.db").display());
+    for days in ["0", "4294967295", "99999999999"] {
+        let o = support::run(&[
+            "--db",
+            &db,
+            "server",
+            "token",
+            "create",
+            "--station",
+            "a",
+            "--role",
+            "station",
+            "--expires",
+            days,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "--expires {days}: {}", stderr(&o));
+        assert!(stderr(&o).contains("1..=36500"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    }
+    let o = support::run(&["--db", &db, "server", "token", "list", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(support::json(o), serde_json::json!([]));
+}

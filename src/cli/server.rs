@@ -43,8 +43,8 @@ pub enum TokenCommand {
         /// station: push and pull; supervisor: also hold/release/recall; admin: also tokens.
         #[arg(long, value_enum)]
         role: TokenRole,
-        /// Days until it expires (default: never).
-        #[arg(long)]
+        /// Days until it expires, 1 to 36500 (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::server::auth::MAX_TOKEN_DAYS as i64))]
         expires: Option<u32>,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]

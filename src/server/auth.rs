@@ -51,6 +51,10 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// The longest validity a token can be given, in days (about 100 years): a larger number is a
+/// typing error, and dates past it leave the calendar the database can store.
+pub const MAX_TOKEN_DAYS: u32 = 36_500;
+
 /// Creates a token for `station` with `role`, valid `expires_days` days (forever when
 /// `None`); returns the token (to show once) and its record.
 pub async fn create(
@@ -64,6 +68,14 @@ pub async fn create(
         return Err(DbError::Refused(
             "a token needs a station name (--station NAME, at most 200 characters)".into(),
         ));
+    }
+    if let Some(days) = expires_days
+        && !(1..=MAX_TOKEN_DAYS).contains(&days)
+    {
+        return Err(DbError::Refused(format!(
+            "a token expires in 1 to {MAX_TOKEN_DAYS} days (--expires DAYS), not {days}; \
+             leave it out for a token that does not expire"
+        )));
     }
     let mut id = [0u8; 6];
     let mut secret = [0u8; 32];

@@ -431,6 +431,10 @@ async fn trace(
     Ok(Json(t).into_response())
 }
 
+/// The widest `/expiry?within=` window, in days: far past any GS1 date (they end in 2099), so
+/// "everything" can be asked for, and far inside the calendar's range (past it, a panic).
+const MAX_EXPIRY_WITHIN_DAYS: u32 = 1_000_000;
+
 #[derive(Deserialize)]
 struct ExpiryQuery {
     within: Option<u32>,
@@ -443,7 +447,14 @@ async fn expiry(
 ) -> ApiResult<Vec<crate::domain::lot_state::ExpiringLot>> {
     caller.require(TokenRole::Station)?;
     let Query(q) = q?;
-    let until = chrono::Utc::now().date_naive() + chrono::Days::new(q.within.unwrap_or(30).into());
+    let within = q.within.unwrap_or(30);
+    if within > MAX_EXPIRY_WITHIN_DAYS {
+        return Err(ApiError::bad(
+            format!("within={within} days is beyond any expiry date"),
+            format!("ask for at most {MAX_EXPIRY_WITHIN_DAYS} days"),
+        ));
+    }
+    let until = chrono::Utc::now().date_naive() + chrono::Days::new(within.into());
     Ok(Json(views::expiring(db.as_ref(), until).await?))
 }
 
@@ -476,7 +487,7 @@ async fn create_token(
         Err(DbError::Refused(why)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             why,
-            "give a station name",
+            "give a station name and, if it expires, 1 to 36500 days",
         )),
         Err(e) => Err(e.into()),
     }

@@ -40,6 +40,34 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Runs one statement on the server's database, as an operator with its file or role
+    /// would (to put a row in a state no API call makes, such as a token already expired).
+    pub fn execute(&self, sql: &str) {
+        match self {
+            Backend::Sqlite(path) => {
+                rusqlite::Connection::open(path)
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            Backend::Postgres { url, .. } => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                        .await
+                        .unwrap();
+                    tokio::spawn(conn);
+                    client.batch_execute(sql).await.unwrap();
+                });
+            }
+        }
+    }
+}
+
 impl Drop for Backend {
     fn drop(&mut self) {
         if let Backend::Postgres { name, .. } = self {

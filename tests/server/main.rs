@@ -281,7 +281,10 @@ fn security(backend: Backend) {
     let admin = token(&db, "hq", "admin", None);
     let station = token(&db, "A", "station", None);
     let supervisor = token(&db, "qa", "supervisor", None);
-    let expired = token(&db, "old", "station", Some(0));
+    // A token past its date: made for a day, then aged (a token cannot be made expired).
+    let expired = token(&db, "old", "station", Some(1));
+    backend
+        .execute("UPDATE server_tokens SET expires = '2020-01-01T00:00:00Z' WHERE station = 'old'");
     let revoked = token(&db, "gone", "station", None);
     let out = support::lotline()
         .args([
@@ -447,6 +450,30 @@ fn security(backend: Backend) {
         server_events(url, &admin).is_empty(),
         "a refused request wrote an event"
     );
+    // Numbers a client may send but no calendar holds: refused with a status, never a panic
+    // (the server answers the requests after them).
+    let (status, v) = http(
+        "GET",
+        &format!("{url}/api/v1/expiry?within=4294967295"),
+        Some(&station),
+        None,
+    );
+    assert_eq!(status, 400, "{v}");
+    assert!(v["hint"].as_str().unwrap().contains("1000000"), "{v}");
+    for days in ["4294967295", "0"] {
+        let body = format!(r#"{{"station":"x","role":"station","expires_days":{days}}}"#);
+        let (status, v) = http(
+            "POST",
+            &format!("{url}/api/v1/tokens"),
+            Some(&admin),
+            Some(body.as_bytes()),
+        );
+        assert_eq!(status, 422, "expires_days {days}: {v}");
+        assert!(
+            v["error"].as_str().unwrap().contains("1 to 36500 days"),
+            "{v}"
+        );
+    }
     let (_, tokens) = http("GET", &format!("{url}/api/v1/tokens"), Some(&admin), None);
     assert_eq!(
         tokens.as_array().unwrap().len(),
