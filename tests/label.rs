@@ -957,3 +957,55 @@ fn a_lots_label_comes_straight_from_the_store() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no lot NOPE in this store"));
 }
+
+/// The human-readable date caption of every shipped template says what its barcode says, in the
+/// GS1 dictionary's words: (17) is "USE BY or EXPIRY", (15) "BEST BEFORE or BEST BY". The
+/// logistics label printed BEST BEFORE over a (17) date, which tells a picker the goods may
+/// still be sold after it.
+#[test]
+fn the_date_caption_names_the_ai_the_barcode_carries() {
+    use lotline::label::template::{Element, Template};
+    let caption = |ai: &str| {
+        let title = lotline::gs1::ai::lookup(ai).unwrap().title;
+        title.split(" or ").next().unwrap().to_string()
+    };
+    let (use_by, best_before) = (caption("17"), caption("15"));
+    assert_eq!(
+        (use_by.as_str(), best_before.as_str()),
+        ("USE BY", "BEST BEFORE")
+    );
+    let mut checked = 0;
+    for name in lotline::label::template::shipped() {
+        let t = Template::load(&name).unwrap();
+        let data: String = t
+            .elements
+            .iter()
+            .filter_map(|e| match e {
+                Element::Barcode { data, .. } => Some(data.as_str()),
+                _ => None,
+            })
+            .collect();
+        for e in &t.elements {
+            let Element::Text { text, .. } = e else {
+                continue;
+            };
+            if !text.contains("{expiry_date}") {
+                continue;
+            }
+            checked += 1;
+            if data.contains("(17)") {
+                assert!(text.contains(&use_by), "{name}: {text:?} over a (17) date");
+            }
+            if text.contains(&best_before) {
+                assert!(
+                    data.contains("(15)"),
+                    "{name}: {text:?} without a (15) date"
+                );
+            }
+        }
+    }
+    assert!(
+        checked >= 3,
+        "the shipped templates' date captions were not found"
+    );
+}
