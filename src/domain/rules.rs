@@ -62,8 +62,11 @@ pub fn check_dispatch(
 ) -> Result<Option<FefoChoice>, DispatchRefusal> {
     check_shippable(lot.status, lot.expiry, today)?;
     check_on_hand(lot.on_hand, quantity, None)?;
+    // Only a lot that expires strictly earlier should go first: lots with the same date are
+    // equal under FEFO, whichever the tie-break put first.
+    let expires = |c: &Candidate| (c.expiry.is_none(), c.expiry);
     let warning = fefo_first(candidates, today)
-        .filter(|first| first.batch != lot.batch)
+        .filter(|first| first.batch != lot.batch && expires(first) < expires(lot))
         .map(|first| FefoChoice {
             batch: first.batch.clone(),
             expiry: first.expiry,
@@ -268,6 +271,20 @@ mod tests {
         );
         let strict = check_dispatch(&late, 5, &all, true, today).unwrap_err();
         assert_eq!(strict, DispatchRefusal::NotFefo(first));
+        // Two lots with the same date: either may go, with no warning even when strict (the
+        // tie-break picks TWIN-A first). An undated lot goes after any dated one.
+        let twins = [c("TWIN-A", "2026-12-01", 5), c("TWIN-B", "2026-12-01", 5)];
+        assert_eq!(check_dispatch(&twins[1], 5, &twins, true, today), Ok(None));
+        let undated = Candidate {
+            expiry: None,
+            ..c("UNDATED", "2026-12-01", 5)
+        };
+        let with_undated = [undated.clone(), late.clone()];
+        assert!(check_dispatch(&undated, 5, &with_undated, true, today).is_err());
+        assert_eq!(
+            check_dispatch(&late, 5, &with_undated, true, today),
+            Ok(None)
+        );
         assert_eq!(
             strict.to_string(),
             "not the FEFO choice: lot EARLY (expires 2026-12-01) should go first"
