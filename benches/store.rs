@@ -127,7 +127,9 @@ fn main() {
                     .unwrap();
                 floor_samples.push(t.elapsed());
             } else {
-                station.receive(&req).unwrap();
+                station
+                    .receive(&req, chrono::Local::now().date_naive())
+                    .unwrap();
                 samples.push(t.elapsed());
             }
         }

@@ -606,15 +606,16 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
     );
     assert_eq!(process.next_event("state")["state"], "connected");
 
-    scanner.send(b"]C10109501101531000\x1d1724123110LOT-42\x1d3012\r");
+    scanner.send(b"]C10109501101531000\x1d1727123110LOT-42\x1d3012\r");
     scanner.send(b"]C10109501101531000\x1d10LOT-43\x1d303\r");
     scanner.send(b"]C10109501101530010\x1d10LOT-44\x1d303\r"); // unknown product
+    scanner.send(b"]C10109501101531000\x1d1724010110LOT-46\x1d305\r"); // expired in 2024
     scanner.send(b"]C10109501101531000\x1d10LOT-45\x1d303\r");
 
     let first = process.next_event("scan");
     assert_eq!(first["outcome"], "ok", "{first}");
     assert_eq!(first["detail"]["batch"], "LOT-42");
-    assert_eq!(first["detail"]["expiry"], "2024-12-31");
+    assert_eq!(first["detail"]["expiry"], "2027-12-31");
     assert_eq!(first["detail"]["quantity"], 12);
     assert_eq!(process.next_event("scan")["outcome"], "ok");
     let refused = process.next_event("scan");
@@ -624,6 +625,16 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
             .as_str()
             .unwrap()
             .contains("unknown GTIN 09501101530010")
+    );
+    let expired = process.next_event("scan");
+    assert_eq!(expired["outcome"], "refused", "{expired}");
+    assert_eq!(expired["detail"]["reason"], "refused_expired", "{expired}");
+    assert!(
+        expired["message"]
+            .as_str()
+            .unwrap()
+            .contains("LOT-46 expired on 2024-01-01"),
+        "{expired}"
     );
     assert_eq!(
         process.next_event("scan")["outcome"],
@@ -660,7 +671,7 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
     let verify: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
     assert_eq!(
         verify["events"], 4,
-        "one product and three receipts; the refusal wrote nothing"
+        "one product and three receipts; the refusals wrote nothing"
     );
 
     // The same scanner in lookup mode shows the lot a label names and writes nothing.
@@ -675,7 +686,7 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
     assert_eq!(found["outcome"], "ok", "{found}");
     assert_eq!(
         found["message"],
-        "lot 09501101531000 / LOT-42: quarantined, expires 2024-12-31, 12 on hand"
+        "lot 09501101531000 / LOT-42: quarantined, expires 2027-12-31, 12 on hand"
     );
     let missing = process.next_event("scan");
     assert_eq!(missing["outcome"], "refused");

@@ -19,11 +19,14 @@ fn a_recalled_lot_scanned_in_dispatch_is_refused_and_writes_nothing() {
         let mut station = site.station();
         for (serial, batch) in [(1, "R1"), (2, "OK2")] {
             station
-                .receive(&ReceiveRequest {
-                    scan: pallet(serial, batch),
-                    location: "A-01".into(),
-                    ..Default::default()
-                })
+                .receive(
+                    &ReceiveRequest {
+                        scan: pallet(serial, batch),
+                        location: "A-01".into(),
+                        ..Default::default()
+                    },
+                    chrono::Local::now().date_naive(),
+                )
                 .unwrap();
         }
         station

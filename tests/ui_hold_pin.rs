@@ -15,12 +15,15 @@ fn a_supervisor_hold_works_only_with_the_pin() {
     init();
     let site = Site::new();
     site.station()
-        .receive(&ReceiveRequest {
-            scan: pallet(7, "H7"),
-            location: "A-02".into(),
-            supplier: Some("Rossi Conserve".into()),
-            ..Default::default()
-        })
+        .receive(
+            &ReceiveRequest {
+                scan: pallet(7, "H7"),
+                location: "A-02".into(),
+                supplier: Some("Rossi Conserve".into()),
+                ..Default::default()
+            },
+            chrono::Local::now().date_naive(),
+        )
         .unwrap();
     let mut config = StationConfig::default();
     config.ui.supervisor_pin = Some("4711".into());

@@ -28,11 +28,14 @@ fn a_batch_started_consumes_a_scanned_input_and_its_label_prints() {
     init();
     let site = Site::new();
     site.station()
-        .receive(&ReceiveRequest {
-            scan: pallet(3, "IN3"),
-            location: "A-03".into(),
-            ..Default::default()
-        })
+        .receive(
+            &ReceiveRequest {
+                scan: pallet(3, "IN3"),
+                location: "A-03".into(),
+                ..Default::default()
+            },
+            chrono::Local::now().date_naive(),
+        )
         .unwrap();
     let out = site.dir.path().join("labels");
     std::fs::create_dir_all(&out).unwrap();

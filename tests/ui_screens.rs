@@ -107,12 +107,15 @@ fn seed(db: &Path, d: &Dates) -> Pallets {
         fefo_oil: pallet(16, &oil(), 24, d.plus(10), "O-118"),
     };
     let receive = |st: &mut Station, label: &[String; 2], location: &str, supplier: &str| {
-        st.receive(&ReceiveRequest {
-            scan: joined(label),
-            location: location.into(),
-            supplier: Some(supplier.into()),
-            ..Default::default()
-        })
+        st.receive(
+            &ReceiveRequest {
+                scan: joined(label),
+                location: location.into(),
+                supplier: Some(supplier.into()),
+                ..Default::default()
+            },
+            chrono::Local::now().date_naive(),
+        )
         .unwrap();
     };
     receive(&mut st, &p.recalled, "A-01", "Rossi Conserve");

@@ -17,12 +17,15 @@ fn settings_are_checked_and_saved_and_the_expiry_board_lists_lots() {
         .format("%y%m%d")
         .to_string();
     site.station()
-        .receive(&ReceiveRequest {
-            scan: format!("(01){GTIN}(17){soon}(10)SOON1"),
-            quantity: Some(12),
-            location: "A-04".into(),
-            ..Default::default()
-        })
+        .receive(
+            &ReceiveRequest {
+                scan: format!("(01){GTIN}(17){soon}(10)SOON1"),
+                quantity: Some(12),
+                location: "A-04".into(),
+                ..Default::default()
+            },
+            chrono::Local::now().date_naive(),
+        )
         .unwrap();
     let app = site.open(StationConfig::default(), Mode::Settings);
     let path = site.dir.path().join("lotline.toml");

@@ -307,6 +307,7 @@ pub fn refusal_code(r: &Refusal) -> Code {
             DispatchRefusal::NotEnoughStock { .. } | DispatchRefusal::NotFefo(_) => Code::Refused,
         },
         Refusal::NeverReceived { .. } | Refusal::BatchExists(_) => Code::Refused,
+        Refusal::ExpiredOnArrival { .. } => Code::RefusedExpired,
         Refusal::NoProductionBatch(_) | Refusal::Invalid(_) => Code::InvalidInput,
         Refusal::Status(r) => status_code(r),
         Refusal::NoSuchLot(_) | Refusal::NoSuchBatch(_) => Code::LotNotFound,

@@ -297,7 +297,7 @@ fn receive(station: &mut Station, args: ReceiveArgs, out: &mut Out) -> CmdResult
         po: args.po,
         gs_substitute: args.gs,
     };
-    let r = station.receive(&req)?;
+    let r = station.receive(&req, chrono::Local::now().date_naive())?;
     if args.json {
         out.json(&r)?;
     } else {

@@ -129,6 +129,7 @@ pub fn scan_banner(kind: ScanKind, outcome: &Outcome) -> Shown {
                     format!("STOP — {}", stop_word(why))
                 }
                 (ScanKind::Dispatch, Refusal::NeverReceived { .. }) => "STOP — DO NOT SHIP".into(),
+                (_, Refusal::ExpiredOnArrival { .. }) => "EXPIRED — DO NOT RECEIVE".into(),
                 _ => "REFUSED".to_string(),
             },
             refusal_text(r),
@@ -199,6 +200,11 @@ pub fn refusal_text(r: &Refusal) -> String {
             if *input { "input " } else { "" },
             lot.batch,
             lot.gtin
+        ),
+        Refusal::ExpiredOnArrival { lot, expiry } => format!(
+            "lot {} expired on {expiry}: nothing was received; set the pallet aside for the \
+             supplier and call a supervisor",
+            lot.batch
         ),
         Refusal::NoSuchLot(lot) => format!(
             "no lot {} of GTIN {} at this site: was it received here?",

@@ -86,6 +86,13 @@ pub enum Refusal {
     /// Several products have a lot with this batch number.
     #[error("batch {batch} exists for several products ({})", .gtins.join(", "))]
     AmbiguousBatch { batch: String, gtins: Vec<String> },
+    /// A lot whose label says it expired before today arrived: it is not received (stock that
+    /// may not ship is not put away as if it could).
+    #[error("REFUSED: lot {} expired on {expiry}: not received", .lot.batch)]
+    ExpiredOnArrival {
+        lot: LotRef,
+        expiry: chrono::NaiveDate,
+    },
     /// Inputs go into a production batch that does not exist.
     #[error("no production batch {} of GTIN {}: start the batch first", .0.batch, .0.gtin)]
     NoProductionBatch(LotRef),

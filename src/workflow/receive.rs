@@ -50,7 +50,12 @@ impl Station {
 
     /// Receives a supplier lot from one GS1 scan (GTIN, batch, expiry, count and SSCC from the
     /// label). Durable when it returns.
-    pub fn receive(&mut self, req: &ReceiveRequest) -> Result<ReceiveOutcome, WorkflowError> {
+    /// Receives the lot a scan names, on `today`: a lot already expired is refused.
+    pub fn receive(
+        &mut self,
+        req: &ReceiveRequest,
+        today: chrono::NaiveDate,
+    ) -> Result<ReceiveOutcome, WorkflowError> {
         let (msg, lot) = scanned_lot(&req.scan, req.gs_substitute, false)?;
         let quantity = req.quantity.or(msg.quantity()).ok_or(Refusal::NoCount)?;
         check_quantity(quantity)?;
@@ -64,6 +69,9 @@ impl Station {
             .ok_or_else(|| Refusal::UnknownProduct {
                 gtin: lot.gtin.clone(),
             })?;
+        if let Some(expiry) = msg.expiry().filter(|e| *e < today) {
+            return Err(Refusal::ExpiredOnArrival { lot, expiry }.into());
+        }
         let recorded = self.record(EventKind::LotReceived {
             gtin: lot.gtin.clone(),
             batch: lot.batch.clone(),

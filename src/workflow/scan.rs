@@ -55,10 +55,10 @@ pub fn handle(
             };
             // The label's own count wins; the typed one fills in only where it has none
             // (refused before anything is written, so asking again is safe).
-            match station.receive(&req) {
+            match station.receive(&req, today) {
                 Err(WorkflowError::Refused(Refusal::NoCount)) if count.is_some() => {
                     req.quantity = *count;
-                    station.receive(&req).into()
+                    station.receive(&req, today).into()
                 }
                 other => other.into(),
             }
@@ -153,6 +153,24 @@ mod tests {
             Outcome::Received(r) => assert_eq!((r.batch.as_str(), r.quantity), ("B1", 12)),
             other => panic!("{other:?}"),
         }
+        // A label whose date is already past: refused with its date, nothing recorded.
+        let events = s.store().event_count().unwrap();
+        let stale = "(01)09501101530003(17)260228(10)OLD(30)12";
+        match handle(&mut s, &receive(None), stale, None, today) {
+            Outcome::Refused(Refusal::ExpiredOnArrival { lot, expiry }) => {
+                assert_eq!(lot.batch, "OLD");
+                assert_eq!(expiry.to_string(), "2026-02-28");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.store().event_count().unwrap(), events);
+        // Its last day is still a good day to receive it (another product, so the FEFO
+        // checks below keep their lots).
+        let last_day = "(01)09501101530010(17)260301(10)LAST(30)12";
+        assert!(matches!(
+            handle(&mut s, &receive(None), last_day, None, today),
+            Outcome::Received(_)
+        ));
         // No count on the label: refused with that reason, unless one was typed.
         let bare = "(01)09501101530003(10)B2";
         assert!(matches!(

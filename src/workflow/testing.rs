@@ -30,11 +30,14 @@ pub fn station(dir: &tempfile::TempDir) -> Station {
 // The UI's mode controllers use it; a build without the UI has none.
 #[cfg_attr(not(feature = "ui"), allow(dead_code))]
 pub fn receive(s: &mut Station, gtin: &str, batch: &str, quantity: u64) {
-    s.receive(&ReceiveRequest {
-        scan: format!("(01){gtin}(17)261231(10){batch}"),
-        quantity: Some(quantity),
-        location: "DOCK".into(),
-        ..Default::default()
-    })
+    s.receive(
+        &ReceiveRequest {
+            scan: format!("(01){gtin}(17)261231(10){batch}"),
+            quantity: Some(quantity),
+            location: "DOCK".into(),
+            ..Default::default()
+        },
+        today(),
+    )
     .unwrap();
 }

@@ -150,12 +150,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = station(&dir);
         receive(&mut s, TOMATOES, "EARLY", 5);
-        s.receive(&crate::workflow::ReceiveRequest {
-            scan: "(01)09501101530003(17)271231(10)LATE".into(),
-            quantity: Some(5),
-            location: "DOCK".into(),
-            ..Default::default()
-        })
+        s.receive(
+            &crate::workflow::ReceiveRequest {
+                scan: "(01)09501101530003(17)271231(10)LATE".into(),
+                quantity: Some(5),
+                location: "DOCK".into(),
+                ..Default::default()
+            },
+            crate::workflow::testing::today(),
+        )
         .unwrap();
         let mut c = DispatchController::default();
         let strict = DispatchForm {
