@@ -24,6 +24,26 @@ fn lotline(db: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Receives `scan` as the dock did `days_ago` days ago, when its lot had not expired yet
+/// (receiving refuses a lot already past its date; stock expires on the shelf).
+fn receive_days_ago(db: &Path, scan: &str, days_ago: i64) {
+    let mut station = lotline::workflow::Station::open(
+        db,
+        lotline::workflow::Identity {
+            station: "dock-1".into(),
+            actor: "ana".into(),
+        },
+    )
+    .unwrap();
+    let then = chrono::Local::now().date_naive() - chrono::Duration::days(days_ago);
+    let req = lotline::workflow::ReceiveRequest {
+        scan: scan.into(),
+        location: "RECEIVING".into(),
+        ..Default::default()
+    };
+    station.receive(&req, then).unwrap();
+}
+
 fn json(o: &Output) -> Value {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
@@ -385,14 +405,12 @@ fn dispatch_ships_released_stock_and_refuses_what_must_not_ship() {
         ],
     ));
     for (batch, days, qty) in [("OLD", 30, 10), ("NEW", 300, 10), ("GONE", -1, 10)] {
-        json(&lotline(
-            &db,
-            &[
-                "receive",
-                &format!("(01){released}(17){}(10){batch}(30){qty}", yymmdd(days)),
-                "--json",
-            ],
-        ));
+        let scan = format!("(01){released}(17){}(10){batch}(30){qty}", yymmdd(days));
+        if days < 0 {
+            receive_days_ago(&db, &scan, 10);
+        } else {
+            json(&lotline(&db, &["receive", &scan, "--json"]));
+        }
     }
     json(&lotline(
         &db,
@@ -931,14 +949,12 @@ fn pick_follows_the_strategy_and_expiry_lists_stock_nearing_its_date() {
         ("LASTIN", 300),
         ("DEAD", -2),
     ] {
-        json(&lotline(
-            &db,
-            &[
-                "receive",
-                &format!("(01){released}(17){}(10){batch}(30)5", yymmdd(days)),
-                "--json",
-            ],
-        ));
+        let scan = format!("(01){released}(17){}(10){batch}(30)5", yymmdd(days));
+        if days < 0 {
+            receive_days_ago(&db, &scan, 10);
+        } else {
+            json(&lotline(&db, &["receive", &scan, "--json"]));
+        }
     }
     let pick = |strategy: &str| {
         let p = json(&lotline(

@@ -114,7 +114,8 @@ fn seed(db: &Path, d: &Dates) -> Pallets {
                 supplier: Some(supplier.into()),
                 ..Default::default()
             },
-            chrono::Local::now().date_naive(),
+            // Received a month ago: the expired lot on the expiry board was good then.
+            chrono::Local::now().date_naive() - chrono::Duration::days(30),
         )
         .unwrap();
     };
