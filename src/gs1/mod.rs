@@ -182,6 +182,17 @@ pub enum Gs1Error {
         first: String,
         second: String,
     },
+    /// An AIM symbology identifier that carries no GS1 data, or a cut-short one.
+    #[error("symbology identifier {id:?} {problem}")]
+    Symbology { id: String, problem: &'static str },
+    /// A plain-data symbology (`]Q1`, `]d1`, `]J0`) whose data is not a Digital Link URI.
+    #[error(
+        "{id} scan carries plain data, not GS1 data (GS1 needs ]C1 ]d2 ]Q3 ]e0 ]J1 or a Digital Link URI)"
+    )]
+    PlainData { id: String },
+    /// A key whose serial component a digital signature (8030) requires is without it.
+    #[error("({ai}) needs its serial component when a digital signature (8030) is present")]
+    SerialNeededForSignature { ai: &'static str },
     /// Malformed bracketed HRI.
     #[error("bracketed data: {problem} at position {pos}")]
     Bracketed { pos: usize, problem: String },

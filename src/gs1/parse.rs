@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::ai::{self, AiDef};
+use super::ai::{self, AiDef, Cset};
 use super::{Element, Gs1Error, Message, ParseOptions, Symbology, digital_link, generate, lint};
 
 const GS_BYTE: u8 = 0x1d;
@@ -15,44 +15,102 @@ pub(super) fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Erro
         Some(sub) if trimmed.contains(sub) => Cow::Owned(trimmed.replace(sub, "\u{1d}")),
         _ => Cow::Borrowed(trimmed),
     };
-    let offset_in_input = 0;
-    let (aim, body, body_start) = strip_aim(&data);
-    let symbology = aim.and_then(Symbology::from_aim_id);
-    let mut msg = match (aim, symbology) {
-        (_, Some(Symbology::Ean)) => ean(body, body_start)?,
-        (Some(_), Some(sym)) => {
-            let mut m = raw(body, body_start)?;
-            m.symbology = Some(sym);
-            m
-        }
-        // No identifier, or a plain one (]C0 ]d1 ]Q1 …): recognise the data by its form.
-        _ => by_form(body, body_start + offset_in_input)?,
+    let mut msg = if data.starts_with(']') {
+        scan_data(&data)?
+    } else {
+        by_form(&data, 0)?
     };
     finish(&mut msg, opts)?;
     Ok(msg)
 }
 
-/// Removes an AIM symbology identifier (and a doubled one). Returns it, the rest, and where
-/// the rest starts (0-based).
-fn strip_aim(data: &str) -> (Option<&str>, &str, usize) {
+/// What the data behind an AIM symbology identifier is.
+enum AimData {
+    /// GS1 element string (FNC1 in first position).
+    Gs1(Symbology),
+    /// EAN-13 / UPC-A (13 digits; 12 accepted for UPC-A) or EAN-8 (8 digits): a GTIN.
+    Ean(usize),
+    /// Plain data; GS1 only as a Digital Link URI.
+    Plain,
+}
+
+/// The identifiers GS1's syntax engine reads (ISO/IEC 15424 for the GS1 carriers): others
+/// (`]C0`, `]dB`, `]e1` …) are refused, not guessed at.
+fn aim_data(id: &[u8]) -> Option<AimData> {
+    Some(match id {
+        b"C1" => AimData::Gs1(Symbology::Gs1_128),
+        b"d2" => AimData::Gs1(Symbology::Gs1DataMatrix),
+        b"Q3" => AimData::Gs1(Symbology::Gs1Qr),
+        b"e0" => AimData::Gs1(Symbology::Gs1DataBar),
+        b"J1" => AimData::Gs1(Symbology::Gs1DotCode),
+        b"E0" => AimData::Ean(13),
+        b"E4" => AimData::Ean(8),
+        b"d1" | b"Q1" | b"J0" => AimData::Plain,
+        _ => return None,
+    })
+}
+
+/// Scan data: an AIM symbology identifier (a doubled one is absorbed), then its data.
+fn scan_data(data: &str) -> Result<Message, Gs1Error> {
     let b = data.as_bytes();
-    if b.len() >= 3 && b[0] == b']' && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphanumeric() {
-        let id = &data[..3];
-        let mut start = 3;
-        while data[start..].starts_with(id) {
-            start += 3;
-        }
-        return (Some(id), &data[start..], start);
+    let Some(id) = b.get(1..3).filter(|_| b.len() >= 3) else {
+        return Err(Gs1Error::Symbology {
+            id: data.to_string(),
+            problem: "is cut short: an AIM identifier is ']' and two characters",
+        });
+    };
+    let Some(kind) = aim_data(id) else {
+        return Err(Gs1Error::Symbology {
+            id: String::from_utf8_lossy(&b[..3]).into_owned(),
+            problem: "is not a symbology that carries GS1 data",
+        });
+    };
+    let mut start = 3;
+    while b[start..].starts_with(&b[..3]) {
+        start += 3;
     }
-    (None, data, 0)
+    let body = &data[start..];
+    match kind {
+        AimData::Gs1(sym) => {
+            let mut m = raw(body, start)?;
+            m.symbology = Some(sym);
+            Ok(m)
+        }
+        AimData::Ean(len) => {
+            // ISO/IEC 15420 sends UPC-A as 13 digits (a leading 0); some decoders (rxing, so
+            // Lotline's camera source) send its 12: read as the same GTIN.
+            let upc_a = len == 13 && body.len() == 12;
+            if (body.len() != len && !upc_a) || !body.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(Gs1Error::Content {
+                    ai: "01",
+                    pos: start + 1,
+                    problem: format!("an EAN/UPC scan ({}) carries {len} digits", &data[..3]),
+                    expected: None,
+                });
+            }
+            ean(body, start)
+        }
+        AimData::Plain if is_digital_link(body) => {
+            let mut m = digital_link::parse(body)?;
+            m.symbology = Some(Symbology::DigitalLink);
+            Ok(m)
+        }
+        AimData::Plain => Err(Gs1Error::PlainData {
+            id: data[..3].to_string(),
+        }),
+    }
+}
+
+/// A Digital Link URI starts with one of the schemes GS1's engine reads: `https://` or
+/// `http://`, all lower or all upper case.
+fn is_digital_link(body: &str) -> bool {
+    ["https://", "HTTPS://", "http://", "HTTP://"]
+        .iter()
+        .any(|s| body.starts_with(s))
 }
 
 fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {
-    let lower = body
-        .get(..8)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
+    if is_digital_link(body) {
         let mut m = digital_link::parse(body)?;
         m.symbology = Some(Symbology::DigitalLink);
         return Ok(m);
@@ -311,6 +369,9 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
                 cset: comp.cset.name(),
             });
         }
+        if comp.cset == Cset::Cset64 {
+            check_cset64_padding(def, part, pos + offset)?;
+        }
         for &linter in comp.linters {
             lint::check(linter, part).map_err(|f| Gs1Error::Content {
                 ai: def.ai,
@@ -333,35 +394,80 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
     Ok(())
 }
 
-/// Message-level rules: the same AI twice (same value: kept once; different: refused), then
-/// the associations.
-pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
-    let mut i = 1;
-    while i < msg.elements.len() {
-        let (seen, rest) = msg.elements.split_at(i);
-        let e = &rest[0];
-        if let Some(first) = seen.iter().find(|s| s.ai == e.ai) {
-            if first.value != e.value {
-                return Err(Gs1Error::Duplicate {
-                    ai: e.ai,
-                    first: first.value.clone(),
-                    second: e.value.clone(),
-                });
-            }
-            msg.elements.remove(i);
-            continue;
-        }
-        i += 1;
+/// CSET 64 is base64url: `=` only as padding at the end, at most two, and only when the
+/// component's length is a multiple of three (the engine's rule).
+fn check_cset64_padding(def: &'static AiDef, part: &str, pos: usize) -> Result<(), Gs1Error> {
+    let b = part.as_bytes();
+    let pads = b.iter().rev().take_while(|&&c| c == b'=').count();
+    let data = b.len() - pads;
+    if let Some(i) = b[..data].iter().position(|&c| c == b'=') {
+        return Err(Gs1Error::Content {
+            ai: def.ai,
+            pos: pos + i,
+            problem: "has '=' before the end: in CSET 64 it only pads the end".into(),
+            expected: None,
+        });
     }
-    check_associations(&msg.elements, opts.skip_requisites)
+    if pads > 2 || (pads > 0 && !b.len().is_multiple_of(3)) {
+        return Err(Gs1Error::Content {
+            ai: def.ai,
+            pos: pos + data,
+            problem: format!(
+                "has {pads} '=' padding characters where a length of {} allows none",
+                b.len()
+            ),
+            expected: None,
+        });
+    }
+    Ok(())
+}
+
+/// Message-level rules: the same AI twice with different values is refused (the same value is
+/// kept twice, as GS1's engine keeps it: data of several symbols of one label), then the
+/// associations and the digital signature's serialised keys.
+pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
+    for (i, e) in msg.elements.iter().enumerate() {
+        if let Some(first) = msg.elements[..i].iter().find(|s| s.ai == e.ai)
+            && first.value != e.value
+        {
+            return Err(Gs1Error::Duplicate {
+                ai: e.ai,
+                first: first.value.clone(),
+                second: e.value.clone(),
+            });
+        }
+    }
+    check_associations(&msg.elements, opts.skip_requisites)?;
+    check_signed_keys_are_serialised(&msg.elements)
+}
+
+/// With a digital signature (8030), a GDTI (253), GCN (255) or GRAI (8003) must carry its
+/// serial component (be longer than its shortest form).
+fn check_signed_keys_are_serialised(elements: &[Element]) -> Result<(), Gs1Error> {
+    if !elements.iter().any(|e| e.ai == "8030") {
+        return Ok(());
+    }
+    for e in elements {
+        if matches!(e.ai, "253" | "255" | "8003")
+            && ai::lookup(e.ai).is_some_and(|d| e.value.len() == d.min_len())
+        {
+            return Err(Gs1Error::SerialNeededForSignature { ai: e.ai });
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn check_associations(
     elements: &[Element],
     skip_requisites: bool,
 ) -> Result<(), Gs1Error> {
-    let present = |pattern: &str| elements.iter().any(|e| ai::matches_pattern(e.ai, pattern));
     for e in elements {
+        // An AI never satisfies or breaks its own rule, even through a pattern such as 310n.
+        let present = |pattern: &str| {
+            elements
+                .iter()
+                .any(|o| o.ai != e.ai && ai::matches_pattern(o.ai, pattern))
+        };
         let Some(def) = ai::lookup(e.ai) else {
             continue;
         };
