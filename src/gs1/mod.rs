@@ -2,12 +2,14 @@
 //!
 //! - [`parse`] reads any form a station meets: bracketed HRI `(01)…(10)…`, raw element strings
 //!   (GS = 0x1D, or a configured substitute), AIM-prefixed scan data (`]C1 ]d2 ]Q3 ]e0 ]J1`,
-//!   EAN/UPC `]E0`, plain `]C0 ]d1 ]Q1` whose data is then recognised by its form), and GS1
-//!   Digital Link URIs. Field quirks are absorbed: a leading GS, a GS after a fixed-length
-//!   element, trailing CR/LF, a doubled AIM prefix, a bare EAN-13/UPC-A/GTIN without identifier.
-//! - Validation: length, character set, check digits, dates and the other dictionary checks
-//!   ([`lint`]), AI associations (requires / excludes), the same AI twice with different values.
-//!   Errors name the AI, the position (1-based, in the input) and the rule.
+//!   EAN/UPC `]E0 ]E4`, plain `]Q1 ]d1 ]J0` carrying a Digital Link URI), and GS1 Digital Link
+//!   URIs. Field quirks are absorbed: a leading or doubled GS, trailing CR/LF, a doubled AIM
+//!   prefix, UPC-A as 12 digits, a bare EAN-13/UPC-A/EAN-8 without identifier.
+//! - Validation as GS1's reference implementation (the GS1 Barcode Syntax Engine) does it:
+//!   length, character set, check digits, dates and every other dictionary linter ([`lint`]),
+//!   AI associations (requires / excludes), the same AI twice with different values, Digital
+//!   Link rules. Errors name the AI, the position (1-based, in the input) and the rule.
+//!   `tests/gs1_differential.rs` compares the two (docs/gs1.md).
 //! - Generation: [`Message::to_element_string`], [`Message::to_bracketed`],
 //!   [`Message::to_scan_data`], [`Message::to_digital_link`], [`check_digit`],
 //!   [`normalize_gtin`], [`make_sscc`].
@@ -59,8 +61,8 @@ pub enum Symbology {
 
 impl Symbology {
     /// The symbology an AIM identifier names, for the GS1 ones and EAN/UPC (`]E0`, EAN-8 `]E4`).
-    /// Plain identifiers such as `]C0`, `]d1`, `]Q1` give `None`: their data is recognised by
-    /// its form (often a Digital Link URI).
+    /// Plain identifiers such as `]C0`, `]d1`, `]Q1` give `None` (their data is GS1 only as a
+    /// Digital Link URI).
     pub fn from_aim_id(aim_id: &str) -> Option<Symbology> {
         Some(match aim_id {
             "]C1" => Symbology::Gs1_128,
