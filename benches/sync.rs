@@ -159,7 +159,8 @@ fn main() {
         .execute("VACUUM INTO ?1", [again.to_str().unwrap()])
         .unwrap();
     let conn = rusqlite::Connection::open(&again).unwrap();
-    conn.execute("INSERT INTO outbox (event_id) SELECT id FROM events", [])
+    // Forget that the server holds them: the outbox is every event again.
+    conn.execute_batch("DELETE FROM server_pos; UPDATE sync_state SET pushed_through = 0;")
         .unwrap();
     drop(conn);
     let t = Instant::now();
@@ -179,7 +180,7 @@ fn main() {
             .map(|c| {
                 let events: Vec<_> = c
                     .iter()
-                    .map(|e| lotline::server::api::WireEvent {
+                    .map(|e| lotline::protocol::WireEvent {
                         id: e.id.clone(),
                         at: e.at.clone(),
                         station: e.station.clone(),
@@ -187,8 +188,7 @@ fn main() {
                         event: e.event.clone(),
                     })
                     .collect();
-                serde_json::to_vec(&lotline::server::api::PushRequest { events, backlog: 0 })
-                    .unwrap()
+                serde_json::to_vec(&lotline::protocol::PushRequest { events, backlog: 0 }).unwrap()
             })
             .collect()
     };

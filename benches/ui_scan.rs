@@ -17,6 +17,8 @@
 //! `cargo test --all-targets` runs it) a tiny site and a few scans keep the code working.
 
 mod common;
+#[path = "../tests/support/mod.rs"]
+mod support;
 #[path = "../tests/ui_support/mod.rs"]
 mod ui_support;
 #[path = "../tests/ui_x11/mod.rs"]

@@ -1,8 +1,9 @@
-//! The station's configuration file (TOML): site, scanner, sync, printer.
+//! The station's configuration file (TOML): site, scanner, sync, printer, ui.
 //!
-//! Each section's type lives with the module that uses it; this file gathers them and finds
-//! the file: `--config`/`LOTLINE_CONFIG`, else `lotline.toml` in the user's config directory,
-//! else the defaults.
+//! Each section's type lives with the module that uses it (`[ui]`'s here, as the UI sits above
+//! the config and a server build has no UI); this file gathers them and finds the file:
+//! `--config`/`LOTLINE_CONFIG`, else `lotline.toml` in the user's config directory, else the
+//! defaults.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,39 @@ pub struct StationConfig {
     /// labels can be rendered but not printed.
     pub printer: Option<crate::printer::PrintTarget>,
     /// `[ui]`: station name, supervisor PIN, sounds, expiry horizon of the station UI.
-    pub ui: crate::ui::UiConfig,
+    pub ui: UiConfig,
+}
+
+/// The `[ui]` section of the station config: the station UI's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// This station's name in every event it records (else `LOTLINE_STATION` or the host name).
+    pub station: Option<String>,
+    /// The PIN a supervisor types to hold, release, reject or recall a lot. No PIN set: those
+    /// actions are refused at this station.
+    pub supervisor_pin: Option<String>,
+    /// Play a sound for every scan outcome (needs `aplay` or `paplay`).
+    pub sounds: bool,
+    /// The expiry board shows lots expiring within this many days.
+    pub expiry_days: u32,
+    /// Template for the internal label printed at receiving.
+    pub receive_template: String,
+    /// Where exported reports are written.
+    pub report_dir: Option<std::path::PathBuf>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            station: None,
+            supervisor_pin: None,
+            sounds: true,
+            expiry_days: 14,
+            receive_template: "case-batch".into(),
+            report_dir: None,
+        }
+    }
 }
 
 /// Why the configuration file cannot be used.

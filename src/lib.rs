@@ -35,9 +35,11 @@ pub mod domain;
 pub mod gs1;
 pub mod label;
 pub mod printer;
+pub mod protocol;
 pub mod scanner;
 pub mod server;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "ui")]
 pub mod ui;
 pub mod workflow;

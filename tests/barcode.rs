@@ -4,6 +4,7 @@
 //! scripts/setup-system installs all three.
 
 mod decoders;
+mod support;
 
 use std::path::Path;
 

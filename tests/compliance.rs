@@ -1,6 +1,8 @@
 //! Compliance builders over a receive → produce → ship scenario: EPCIS events (validated
 //! against the EPCIS 2.0 JSON Schema when ../shared/epcis is present), FSMA 204 rows.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -249,16 +251,7 @@ fn fsma_rows_one_per_cte_with_kdes_sorted() {
     assert!(fsma::rows(&scenario(), &["F".into()], None, None).is_empty());
 }
 
-/// Runs the real binary against a store file.
-fn lotline(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lotline"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LOTLINE_SITE_GLN")
-        .output()
-        .unwrap()
-}
+use support::run_db as lotline;
 
 #[test]
 fn cli_exports_fsma_and_epcis_from_the_store() {

@@ -3,25 +3,16 @@
 //! every textual form → the same message; mutations are refused with the right error), and a
 //! bounded fuzz run over arbitrary input (no panic).
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Output;
 
 use lotline::gs1::{self, Gs1Error, Message, ParseOptions, Symbology, ai};
 use proptest::prelude::*;
 use serde_json::Value;
 
 fn lotline(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lotline"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
+    support::run_stdin(args, stdin.unwrap_or(""))
 }
 
 fn stdout(o: &Output) -> String {
@@ -223,7 +214,7 @@ fn bad_usage_exits_2() {
 #[test]
 fn non_utf8_scan_argument_is_invalid_input_not_usage() {
     use std::os::unix::ffi::OsStrExt;
-    let out = Command::new(env!("CARGO_BIN_EXE_lotline"))
+    let out = support::lotline()
         .args(["gs1", "parse", "--json"])
         .arg(std::ffi::OsStr::from_bytes(b"]C1010950110153000310AB\x80"))
         .output()

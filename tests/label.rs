@@ -5,6 +5,7 @@
 //! checked where they land on the page; ZPL is checked command by command.
 
 mod decoders;
+mod support;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use lotline::label::{Item, Template, lay_out};
 /// `lotline label render --template T --sample --out OUT EXTRA…`, with the label assets
 /// folder set to `assets` when given.
 fn label_render(assets: Option<&Path>, template: &str, out: &Path, extra: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotline"));
+    let mut cmd = support::lotline();
     if let Some(assets) = assets {
         cmd.env("LOTLINE_ASSETS", assets);
     }
@@ -370,7 +371,7 @@ fn raw_printing_sends_the_labels_zpl_to_the_printer_port() {
 /// the station config `config`.
 fn label_print(bin: &Path, config: &Path, extra: &[&str]) -> Output {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    Command::new(env!("CARGO_BIN_EXE_lotline"))
+    support::lotline()
         .env("PATH", path)
         .env("LOTLINE_CONFIG", config)
         .args(["label", "print", "--template", "case-batch", "--sample"])
@@ -922,7 +923,6 @@ fn a_lots_label_comes_straight_from_the_store() {
         "render",
         "--template",
         "case-batch",
-        "--lot",
         "B77",
         "--out",
         pdf.to_str().unwrap(),
@@ -950,7 +950,6 @@ fn a_lots_label_comes_straight_from_the_store() {
         "render",
         "--template",
         "case-batch",
-        "--lot",
         "NOPE",
         "--out",
         pdf.to_str().unwrap(),

@@ -2,6 +2,8 @@
 //! into bread, bread shipped to two customers; the flour recalled, then the bread made from it;
 //! every quantity accounted for; refusals that write nothing; replay equal to live state.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -11,13 +13,12 @@ const FLOUR: &str = "09506000134352";
 const BREAD: &str = "09506000134369";
 
 fn lotline(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lotline"))
+    support::lotline()
         .arg("--db")
         .arg(db)
         .args(args)
         .env("LOTLINE_STATION", "office")
         .env("LOTLINE_ACTOR", "sam")
-        .env_remove("LOTLINE_ROLE")
         .output()
         .unwrap()
 }
@@ -50,7 +51,10 @@ fn events(db: &Path) -> u64 {
 }
 
 fn status(db: &Path, gtin: &str, batch: &str) -> String {
-    json(lotline(db, &["lot", "show", gtin, batch, "--json"]))["status"]
+    json(lotline(
+        db,
+        &["lot", "show", batch, "--gtin", gtin, "--json"],
+    ))["status"]
         .as_str()
         .unwrap()
         .to_string()
@@ -338,7 +342,7 @@ fn a_recall_marks_the_lots_lists_customers_and_stays_open_until_everything_is_ac
         "--quantity",
         "150",
         "--how",
-        "on-hand",
+        "on_hand",
         "--site",
         "--json",
     ]));
@@ -601,8 +605,9 @@ fn supplier_report_counts_rejections_and_recalls_with_rates_table_json_and_csv()
         &[
             "lot",
             "reject",
-            FLOUR,
             "A1",
+            "--gtin",
+            FLOUR,
             "--reason",
             "mould",
             "--role",

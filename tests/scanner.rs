@@ -3,6 +3,8 @@
 //! the reader opened by its link path). Killing socat makes the device vanish; starting it again
 //! on the same link path brings it back.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -12,6 +14,7 @@ use std::time::{Duration, Instant};
 use lotline::scanner::source::{self, RunningSource, SourceSpec};
 use lotline::scanner::station::{Feedback, Outcome, ScanHandler, Station, StationEvent};
 use lotline::scanner::{Reject, Scan, ScannerConfig, SourceEvent, SourceState};
+use support::lotline;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -110,16 +113,6 @@ fn receive_until(events: &Receiver<SourceEvent>, last: &str) -> Received {
             SourceEvent::State { state, .. } => panic!("unexpected state change {state:?}"),
         }
     }
-}
-
-/// The binary, kept away from any station config or store of the machine it runs on.
-fn lotline() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotline"));
-    cmd.env_remove("LOTLINE_CONFIG")
-        .env_remove("LOTLINE_DB")
-        .env("XDG_CONFIG_HOME", "/nonexistent/lotline-test")
-        .env("XDG_DATA_HOME", "/nonexistent/lotline-test");
-    cmd
 }
 
 fn tempdir() -> tempfile::TempDir {
@@ -652,7 +645,7 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
         let shown = lotline()
             .arg("--db")
             .arg(&db)
-            .args(["lot", "show", "09501101531000", batch, "--json"])
+            .args(["lot", "show", batch, "--gtin", "09501101531000", "--json"])
             .output()
             .unwrap();
         assert!(
@@ -663,7 +656,7 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
         let lot: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
         assert_eq!(
             lot["stock"],
-            serde_json::json!([["DOCK-3", qty]]),
+            serde_json::json!([{"location": "DOCK-3", "quantity": qty}]),
             "{batch}"
         );
     }
@@ -789,8 +782,15 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
             .contains("input LOT-45: lot is quarantined")
     );
     drop(process);
-    let tomatoes: serde_json::Value =
-        serde_json::from_str(&run(&["lot", "show", "09501101530010", "TOM", "--json"])).unwrap();
+    let tomatoes: serde_json::Value = serde_json::from_str(&run(&[
+        "lot",
+        "show",
+        "TOM",
+        "--gtin",
+        "09501101530010",
+        "--json",
+    ]))
+    .unwrap();
     assert_eq!(
         tomatoes["stock"],
         serde_json::json!([]),

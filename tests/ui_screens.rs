@@ -11,6 +11,7 @@
 //! `$CARGO_TARGET_TMPDIR/screenshots/`; `LOTLINE_UPDATE_SCREENSHOTS=1` also copies them to
 //! `docs/screenshots/MODE-WxH.png` (what the README and docs/ui.md show).
 
+mod support;
 mod ui_x11;
 
 use std::path::{Path, PathBuf};

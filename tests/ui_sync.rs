@@ -9,6 +9,7 @@
 //! - A token the server does not know: the bar says the token was refused and what to do.
 //! - Closing the window while a sync request hangs does not wait for it.
 
+mod support;
 mod ui_support;
 
 #[path = "server/common.rs"]

@@ -4,6 +4,7 @@
 //! records the lot, seen through `lotline lot show --json` as a script would; the screen shows
 //! the green receipt banner. The station then stops cleanly on SIGTERM with the lot kept.
 
+mod support;
 mod ui_x11;
 
 use std::time::Duration;
@@ -44,13 +45,14 @@ fn a_wedge_scan_typed_into_the_real_window_records_the_lot() {
     x.scan(&[&format!("]C100{sscc}02{GTIN}3740"), "1727123110W-2611"]);
 
     let show = || {
-        lotline(&[
+        support::run(&[
             "--db",
             db.to_str().unwrap(),
             "lot",
             "show",
-            GTIN,
             "W-2611",
+            "--gtin",
+            GTIN,
             "--json",
         ])
     };
@@ -62,7 +64,7 @@ fn a_wedge_scan_typed_into_the_real_window_records_the_lot() {
     assert_eq!(lot["status"], "released", "{lot}");
     assert_eq!(
         lot["stock"],
-        serde_json::json!([["RECEIVING", 40]]),
+        serde_json::json!([{"location": "RECEIVING", "quantity": 40}]),
         "the label's count at the default location: {lot}"
     );
 
@@ -84,7 +86,7 @@ fn a_wedge_scan_typed_into_the_real_window_records_the_lot() {
         }) > 0.3
     });
     assert_eq!(
-        lotline(&["--db", db.to_str().unwrap(), "store", "verify"])
+        support::run(&["--db", db.to_str().unwrap(), "store", "verify"])
             .status
             .code(),
         Some(0)

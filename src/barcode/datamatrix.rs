@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn rxing_reads_back_every_size_from_one_region_to_several() {
-        use crate::barcode::{Symbology, decode_image_bytes, encode, to_png};
+        use crate::barcode::{SymbolKind, decode_image_bytes, encode, to_png};
         // Lengths that land in 10×10 up to 64×64 (four data regions and more).
         let mut widest = 0;
         for n in [1usize, 7, 20, 44, 90, 150, 200] {
@@ -168,7 +168,7 @@ mod tests {
             } else {
                 data
             };
-            let symbol = encode(Symbology::Gs1DataMatrix, &data).unwrap();
+            let symbol = encode(SymbolKind::Gs1DataMatrix, &data).unwrap();
             let found = decode_image_bytes(&to_png(&symbol, 4)).unwrap();
             assert_eq!(found.len(), 1, "{n}: one symbol");
             assert_eq!(found[0].aim_id.as_deref(), Some("]d2"), "{n}");

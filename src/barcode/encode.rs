@@ -3,7 +3,7 @@
 use rxing::datamatrix::encoder::SymbolShapeHint;
 use rxing::{BarcodeFormat, EncodeHintValue, EncodeHints, MultiFormatWriter, Writer};
 
-use super::{BarcodeError, Symbology};
+use super::{BarcodeError, SymbolKind};
 use crate::gs1::GS;
 
 /// Code 128's FNC1 character as rxing's writer takes it.
@@ -44,7 +44,7 @@ impl Matrix {
 /// An encoded symbol ready to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Symbol {
-    pub symbology: Symbology,
+    pub symbology: SymbolKind,
     pub matrix: Matrix,
     /// Light margin needed on every side, in modules (linear symbols: left and right).
     pub quiet_zone: u32,
@@ -59,7 +59,7 @@ impl Symbol {
 
 /// Encodes `data` in `symbology`. GS1 symbologies take a raw element string: AIs and values
 /// with GS (0x1D) after each variable-length value that is followed by another element.
-pub fn encode(symbology: Symbology, data: &str) -> Result<Symbol, BarcodeError> {
+pub fn encode(symbology: SymbolKind, data: &str) -> Result<Symbol, BarcodeError> {
     let unencodable = |reason: String| BarcodeError::Unencodable {
         symbology,
         data: data.to_string(),
@@ -70,14 +70,14 @@ pub fn encode(symbology: Symbology, data: &str) -> Result<Symbol, BarcodeError> 
     }
     let margin_zero = EncodeHints::default().with(EncodeHintValue::Margin("0".into()));
     let (format, contents, hints, quiet_zone) = match symbology {
-        Symbology::Gs1_128 => {
+        SymbolKind::Gs1_128 => {
             let contents: String = std::iter::once(FNC1)
                 .chain(data.chars().map(|c| if c == GS { FNC1 } else { c }))
                 .collect();
             (BarcodeFormat::CODE_128, contents, margin_zero, 10)
         }
-        Symbology::Code128 => (BarcodeFormat::CODE_128, data.to_string(), margin_zero, 10),
-        Symbology::Gs1DataMatrix => {
+        SymbolKind::Code128 => (BarcodeFormat::CODE_128, data.to_string(), margin_zero, 10),
+        SymbolKind::Gs1DataMatrix => {
             let (width, bits) = super::datamatrix::encode_gs1(data).map_err(unencodable)?;
             return Ok(Symbol {
                 symbology,
@@ -89,7 +89,7 @@ pub fn encode(symbology: Symbology, data: &str) -> Result<Symbol, BarcodeError> 
                 quiet_zone: 1,
             });
         }
-        Symbology::DataMatrix => (
+        SymbolKind::DataMatrix => (
             BarcodeFormat::DATA_MATRIX,
             data.to_string(),
             // Square symbols: what every imager reads best; rxing otherwise picks a rectangle
@@ -99,22 +99,22 @@ pub fn encode(symbology: Symbology, data: &str) -> Result<Symbol, BarcodeError> 
             )),
             1,
         ),
-        Symbology::Gs1Qr => (
+        SymbolKind::Gs1Qr => (
             BarcodeFormat::QR_CODE,
             data.to_string(),
             margin_zero.with(EncodeHintValue::Gs1Format(true)),
             4,
         ),
-        Symbology::Qr => (BarcodeFormat::QR_CODE, data.to_string(), margin_zero, 4),
-        Symbology::Ean13 => {
+        SymbolKind::Qr => (BarcodeFormat::QR_CODE, data.to_string(), margin_zero, 4),
+        SymbolKind::Ean13 => {
             check_digits(data, &[13], &unencodable)?;
             (BarcodeFormat::EAN_13, data.to_string(), margin_zero, 11)
         }
-        Symbology::UpcA => {
+        SymbolKind::UpcA => {
             check_digits(data, &[12], &unencodable)?;
             (BarcodeFormat::UPC_A, data.to_string(), margin_zero, 9)
         }
-        Symbology::Itf14 => {
+        SymbolKind::Itf14 => {
             check_digits(data, &[14], &unencodable)?;
             (BarcodeFormat::ITF, data.to_string(), margin_zero, 10)
         }
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn gs1_128_starts_with_fnc1_and_is_one_row() {
-        let s = encode(Symbology::Gs1_128, "0109501101530003\u{1d}10ABC").unwrap();
+        let s = encode(SymbolKind::Gs1_128, "0109501101530003\u{1d}10ABC").unwrap();
         assert!(s.is_linear());
         // Start C (211232) then FNC1 (411131): bars and spaces alternate from a bar.
         let runs = s.matrix.dark_runs(0);
@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn ean13_with_wrong_check_digit_says_which() {
-        let err = encode(Symbology::Ean13, "9501101530004").unwrap_err();
+        let err = encode(SymbolKind::Ean13, "9501101530004").unwrap_err();
         assert!(
             err.to_string().contains("check digit is 4, expected 3"),
             "{err}"
@@ -234,7 +234,7 @@ mod tests {
 
     #[test]
     fn two_dimensional_symbols_are_square_ish_and_trimmed() {
-        let s = encode(Symbology::Gs1DataMatrix, "0109501101530003").unwrap();
+        let s = encode(SymbolKind::Gs1DataMatrix, "0109501101530003").unwrap();
         assert!(!s.is_linear());
         // DataMatrix's L finder: left column and bottom row fully dark.
         assert!((0..s.matrix.height).all(|y| s.matrix.get(0, y)));
@@ -245,18 +245,18 @@ mod tests {
     fn datamatrix_symbols_are_square_for_every_length() {
         for n in 1..=20 {
             let data = format!("010950110153000317280615{}{}", "10", "B".repeat(n));
-            let s = encode(Symbology::Gs1DataMatrix, &data).unwrap();
+            let s = encode(SymbolKind::Gs1DataMatrix, &data).unwrap();
             assert_eq!(s.matrix.width, s.matrix.height, "batch of {n}");
         }
     }
 
     #[test]
     fn symbology_names_round_trip() {
-        for s in Symbology::ALL {
-            assert_eq!(s.name().parse::<Symbology>().unwrap(), s);
+        for s in SymbolKind::ALL {
+            assert_eq!(s.name().parse::<SymbolKind>().unwrap(), s);
             // Templates name symbologies exactly as the command line does.
             assert_eq!(serde_json::to_value(s).unwrap(), s.name());
         }
-        assert!("pdf417".parse::<Symbology>().is_err());
+        assert!("pdf417".parse::<SymbolKind>().is_err());
     }
 }

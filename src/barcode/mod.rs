@@ -18,9 +18,10 @@ pub use render::{to_png, to_svg};
 use std::fmt;
 use std::str::FromStr;
 
-/// The symbologies Lotline prints.
+/// The symbologies Lotline prints (what a label asks for; [`crate::gs1::Symbology`] is how a
+/// scanned datum reached us).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Symbology {
+pub enum SymbolKind {
     /// GS1-128: Code 128 with FNC1 in first position and as separator.
     #[serde(rename = "gs1-128")]
     Gs1_128,
@@ -50,31 +51,31 @@ pub enum Symbology {
     DataMatrix,
 }
 
-impl Symbology {
-    pub const ALL: [Symbology; 9] = [
-        Symbology::Gs1_128,
-        Symbology::Gs1DataMatrix,
-        Symbology::Gs1Qr,
-        Symbology::Qr,
-        Symbology::Ean13,
-        Symbology::UpcA,
-        Symbology::Itf14,
-        Symbology::Code128,
-        Symbology::DataMatrix,
+impl SymbolKind {
+    pub const ALL: [SymbolKind; 9] = [
+        SymbolKind::Gs1_128,
+        SymbolKind::Gs1DataMatrix,
+        SymbolKind::Gs1Qr,
+        SymbolKind::Qr,
+        SymbolKind::Ean13,
+        SymbolKind::UpcA,
+        SymbolKind::Itf14,
+        SymbolKind::Code128,
+        SymbolKind::DataMatrix,
     ];
 
     /// The name used on the command line and in label templates.
     pub fn name(self) -> &'static str {
         match self {
-            Symbology::Gs1_128 => "gs1-128",
-            Symbology::Gs1DataMatrix => "gs1-datamatrix",
-            Symbology::Gs1Qr => "gs1-qr",
-            Symbology::Qr => "qr",
-            Symbology::Ean13 => "ean-13",
-            Symbology::UpcA => "upc-a",
-            Symbology::Itf14 => "itf-14",
-            Symbology::Code128 => "code128",
-            Symbology::DataMatrix => "datamatrix",
+            SymbolKind::Gs1_128 => "gs1-128",
+            SymbolKind::Gs1DataMatrix => "gs1-datamatrix",
+            SymbolKind::Gs1Qr => "gs1-qr",
+            SymbolKind::Qr => "qr",
+            SymbolKind::Ean13 => "ean-13",
+            SymbolKind::UpcA => "upc-a",
+            SymbolKind::Itf14 => "itf-14",
+            SymbolKind::Code128 => "code128",
+            SymbolKind::DataMatrix => "datamatrix",
         }
     }
 
@@ -82,23 +83,23 @@ impl Symbology {
     pub fn is_gs1_element_string(self) -> bool {
         matches!(
             self,
-            Symbology::Gs1_128 | Symbology::Gs1DataMatrix | Symbology::Gs1Qr
+            SymbolKind::Gs1_128 | SymbolKind::Gs1DataMatrix | SymbolKind::Gs1Qr
         )
     }
 }
 
-impl fmt::Display for Symbology {
+impl fmt::Display for SymbolKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-impl FromStr for Symbology {
+impl FromStr for SymbolKind {
     type Err = BarcodeError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.to_ascii_lowercase().replace('_', "-");
-        Symbology::ALL
+        SymbolKind::ALL
             .into_iter()
             .find(|sym| sym.name() == wanted || sym.name().replace('-', "") == wanted)
             .ok_or_else(|| BarcodeError::UnknownSymbology(s.to_string()))
@@ -116,7 +117,7 @@ pub enum BarcodeError {
     /// The data cannot be put in this symbology (wrong length, characters, check digit…).
     #[error("{symbology} cannot encode {data:?}: {reason}")]
     Unencodable {
-        symbology: Symbology,
+        symbology: SymbolKind,
         data: String,
         reason: String,
     },

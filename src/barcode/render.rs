@@ -77,37 +77,37 @@ pub fn to_svg(symbol: &Symbol) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::barcode::{Symbology, decode_image_bytes, encode};
+    use crate::barcode::{SymbolKind, decode_image_bytes, encode};
 
     /// Every symbology survives encode → PNG → rxing decode with its GS1 separators.
     #[test]
     fn every_symbology_round_trips_through_png() {
         let cases = [
             (
-                Symbology::Gs1_128,
+                SymbolKind::Gs1_128,
                 "0109501101530003\u{1d}10LOT-7\u{1d}3712",
                 "]C1",
             ),
             (
-                Symbology::Gs1DataMatrix,
+                SymbolKind::Gs1DataMatrix,
                 "010950110153000317271231\u{1d}10A1B2",
                 "]d2",
             ),
             (
-                Symbology::Gs1Qr,
+                SymbolKind::Gs1Qr,
                 "0109501101530003\u{1d}10ABC\u{1d}3724",
                 "]Q3",
             ),
             (
-                Symbology::Qr,
+                SymbolKind::Qr,
                 "https://id.gs1.org/01/09501101530003/10/ABC",
                 "]Q1",
             ),
-            (Symbology::Ean13, "9501101530003", "]E0"),
-            (Symbology::UpcA, "036000291452", "]E0"),
-            (Symbology::Itf14, "19501101530000", "]I0"),
-            (Symbology::Code128, "PALLET-0042", "]C0"),
-            (Symbology::DataMatrix, "Plain text 123", "]d1"),
+            (SymbolKind::Ean13, "9501101530003", "]E0"),
+            (SymbolKind::UpcA, "036000291452", "]E0"),
+            (SymbolKind::Itf14, "19501101530000", "]I0"),
+            (SymbolKind::Code128, "PALLET-0042", "]C0"),
+            (SymbolKind::DataMatrix, "Plain text 123", "]d1"),
         ];
         for (sym, data, aim) in cases {
             let png = to_png(&encode(sym, data).unwrap(), 4);
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn svg_has_one_rect_per_bar() {
-        let s = encode(Symbology::Code128, "AB").unwrap();
+        let s = encode(SymbolKind::Code128, "AB").unwrap();
         let svg = to_svg(&s);
         assert_eq!(
             svg.matches("<rect").count(),

@@ -3,11 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
 
-use super::{CmdResult, EXIT_REFUSED, Globals};
-use crate::barcode::{self, Symbology};
+use super::error::{Code, Described, batch_exit, refuse};
+use super::output::Out;
+use super::{CmdResult, Globals};
+use crate::barcode::{self, SymbolKind};
 
 #[derive(Debug, clap::Args)]
 pub struct BarcodeArgs {
@@ -21,7 +23,7 @@ enum BarcodeCommand {
     Encode {
         /// gs1-128, gs1-datamatrix, gs1-qr, qr, ean-13, upc-a, itf-14, code128, datamatrix
         #[arg(long)]
-        symbology: Symbology,
+        symbology: SymbolKind,
         /// The data. GS1 symbologies take bracketed GS1 data, `(01)…(10)…`, or an element
         /// string with GS (0x1D) separators (or the separator given by --gs); it is validated.
         #[arg(long)]
@@ -46,14 +48,14 @@ enum BarcodeCommand {
     },
 }
 
-pub fn run(args: BarcodeArgs, _globals: &Globals) -> CmdResult {
+pub fn run(args: BarcodeArgs, _globals: &Globals, out: &mut Out) -> CmdResult {
     match args.command {
         BarcodeCommand::Encode {
             symbology,
             data,
             gs,
             module_px,
-            out,
+            out: file,
         } => {
             let data = match gs {
                 Some(sub) => data.replace(sub, &crate::gs1::GS.to_string()),
@@ -73,24 +75,32 @@ pub fn run(args: BarcodeArgs, _globals: &Globals) -> CmdResult {
                 data
             };
             let symbol = barcode::encode(symbology, &data)?;
-            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
             let bytes = match ext.to_ascii_lowercase().as_str() {
                 "png" => barcode::to_png(&symbol, module_px),
                 "svg" => barcode::to_svg(&symbol).into_bytes(),
-                _ => bail!(
-                    "cannot write `{}`: the output file must end in .png or .svg",
-                    out.display()
-                ),
+                _ => {
+                    return refuse(
+                        Code::InvalidInput,
+                        format!(
+                            "cannot write `{}`: the output file must end in .png or .svg",
+                            file.display()
+                        ),
+                    );
+                }
             };
-            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
             Ok(ExitCode::SUCCESS)
         }
         BarcodeCommand::Decode { images, json } => {
-            let mut failed = false;
+            let (mut read, mut failed) = (0, 0);
             for path in images {
                 let result = std::fs::read(&path)
                     .map_err(|e| barcode::BarcodeError::BadImage(e.to_string()))
                     .and_then(|bytes| barcode::decode_image_bytes(&bytes));
+                if result.is_ok() {
+                    read += 1;
+                }
                 match result {
                     Ok(found) if json => {
                         let symbols: Vec<_> = found
@@ -103,31 +113,25 @@ pub fn run(args: BarcodeArgs, _globals: &Globals) -> CmdResult {
                                 })
                             })
                             .collect();
-                        println!("{}", serde_json::json!({"image": path, "symbols": symbols}));
+                        out.json(&serde_json::json!({"image": path, "symbols": symbols}))?;
                     }
                     Ok(found) => {
                         for d in found {
-                            println!("{}\t{}", path.display(), printable(&d.scan_data()));
+                            out.line(format_args!(
+                                "{}\t{}",
+                                path.display(),
+                                printable(&d.scan_data())
+                            ))?;
                         }
                     }
                     Err(e) => {
-                        failed = true;
-                        if json {
-                            println!(
-                                "{}",
-                                serde_json::json!({"image": path, "error": e.to_string()})
-                            );
-                        } else {
-                            eprintln!("{}: {e}", path.display());
-                        }
+                        failed += 1;
+                        let image = path.display().to_string();
+                        Described::of(&e.into()).report_with(json, Some(("image", &image)));
                     }
                 }
             }
-            Ok(if failed {
-                ExitCode::from(EXIT_REFUSED)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(batch_exit(read, failed))
         }
     }
 }

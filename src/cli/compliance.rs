@@ -5,11 +5,13 @@ use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use super::error::{Code, refuse};
+use super::output::Out;
 use super::{CmdResult, Globals};
 use crate::compliance::{Cte, epcis, from_store, fsma};
 use crate::store::Store;
@@ -39,6 +41,7 @@ pub enum ExportCommand {
         /// GLN of this site, written as the event location.
         #[arg(long, env = "LOTLINE_SITE_GLN")]
         site_gln: Option<String>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -53,21 +56,23 @@ pub enum ExportCommand {
         /// GLN of this site (readPoint / bizLocation).
         #[arg(long, env = "LOTLINE_SITE_GLN")]
         site_gln: Option<String>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
 }
 
-pub fn run(args: ExportArgs, globals: &Globals) -> CmdResult {
+pub fn run(args: ExportArgs, globals: &Globals, stdout: &mut Out) -> CmdResult {
     match args.command {
         ExportCommand::Fsma {
             lots,
             from,
             to,
-            out,
+            out: file,
             site_gln,
             json,
         } => {
+            let out = file;
             let xlsx = match out
                 .extension()
                 .and_then(|e| e.to_str())
@@ -76,15 +81,23 @@ pub fn run(args: ExportArgs, globals: &Globals) -> CmdResult {
             {
                 Some("csv") => false,
                 Some("xlsx") => true,
-                _ => bail!(
-                    "{}: the FSMA spreadsheet is written as .csv or .xlsx: name the file so",
-                    out.display()
-                ),
+                _ => {
+                    return refuse(
+                        Code::InvalidInput,
+                        format!(
+                            "{}: the FSMA spreadsheet is written as .csv or .xlsx: name the file so",
+                            out.display()
+                        ),
+                    );
+                }
             };
             if let (Some(f), Some(t)) = (from, to)
                 && f > t
             {
-                bail!("--from {f} is after --to {t}: nothing could match");
+                return refuse(
+                    Code::InvalidInput,
+                    format!("--from {f} is after --to {t}: nothing could match"),
+                );
             }
             let ctes = load(globals, site_gln.as_deref().unwrap_or(""))?;
             let rows = fsma::rows(&ctes, &lots, from, to);
@@ -96,16 +109,20 @@ pub fn run(args: ExportArgs, globals: &Globals) -> CmdResult {
                 fsma::write_csv(&rows, w)
             }
             .with_context(|| format!("writing {}", out.display()))?;
-            report(json, "fsma", &out, rows.len());
+            report(json, "fsma", &out, rows.len(), stdout)?;
         }
         ExportCommand::Epcis {
             since,
-            out,
+            out: file,
             site_gln,
             json,
         } => {
+            let out = file;
             let Some(gln) = site_gln else {
-                bail!("EPCIS needs this site's GLN: pass --site-gln or set LOTLINE_SITE_GLN");
+                return refuse(
+                    Code::ValueRequired,
+                    "EPCIS needs this site's GLN: pass --site-gln or set LOTLINE_SITE_GLN",
+                );
             };
             let ctes: Vec<Cte> = load(globals, &gln)?
                 .into_iter()
@@ -115,7 +132,7 @@ pub fn run(args: ExportArgs, globals: &Globals) -> CmdResult {
             let events = doc["epcisBody"]["eventList"].as_array().map_or(0, Vec::len);
             std::fs::write(&out, serde_json::to_vec_pretty(&doc)?)
                 .with_context(|| format!("writing {}", out.display()))?;
-            report(json, "epcis", &out, events);
+            report(json, "epcis", &out, events, stdout)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -137,10 +154,19 @@ fn load(globals: &Globals, site_gln: &str) -> anyhow::Result<Vec<Cte>> {
     Ok(from_store::ctes(&events, site_gln, describe))
 }
 
-fn report(json: bool, kind: &str, out: &std::path::Path, count: usize) {
+fn report(
+    json: bool,
+    kind: &str,
+    file: &std::path::Path,
+    count: usize,
+    out: &mut Out,
+) -> std::io::Result<()> {
     if json {
-        println!("{}", json!({"export": kind, "out": out, "count": count}));
+        out.json(&json!({"export": kind, "out": file, "count": count}))
     } else {
-        println!("wrote {count} {kind} records to {}", out.display());
+        out.line(format_args!(
+            "wrote {count} {kind} records to {}",
+            file.display()
+        ))
     }
 }

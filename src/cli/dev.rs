@@ -3,9 +3,10 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::{Args, Subcommand};
 
+use super::error::{Code, refuse};
+use super::output::Out;
 use super::{CmdResult, Globals};
 use crate::workflow::seed::{self, SeedPlan};
 
@@ -31,12 +32,13 @@ pub enum DevCommand {
         events: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
 }
 
-pub fn run(args: DevArgs, globals: &Globals) -> CmdResult {
+pub fn run(args: DevArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     match args.command {
         DevCommand::Seed {
             products,
@@ -49,8 +51,11 @@ pub fn run(args: DevArgs, globals: &Globals) -> CmdResult {
             let store = station.store_mut();
             let existing = store.event_count()?;
             if existing > 0 {
-                bail!(
-                    "this store already holds {existing} events: dev seed builds a new site, give it an empty --db"
+                return refuse(
+                    Code::InvalidInput,
+                    format!(
+                        "this store already holds {existing} events: dev seed builds a new site, give it an empty --db"
+                    ),
                 );
             }
             let plan = SeedPlan {
@@ -74,14 +79,14 @@ pub fn run(args: DevArgs, globals: &Globals) -> CmdResult {
             if json {
                 let mut v = serde_json::to_value(&report)?;
                 v["seconds"] = seconds.into();
-                println!("{v}");
+                out.json(&v)?;
             } else {
                 let r = &report;
-                println!(
+                out.line(format_args!(
                     "seeded {} events in {seconds:.1} s: {} products, {} suppliers, {} customers, {} locations",
                     r.events, r.products, r.suppliers, r.customers, r.locations
-                );
-                println!(
+                ))?;
+                out.line(format_args!(
                     "lots: {} received, {} produced ({} inputs consumed); {} dispatches, {} moves, {} counts, {} status changes",
                     r.lots_received,
                     r.lots_produced,
@@ -90,12 +95,12 @@ pub fn run(args: DevArgs, globals: &Globals) -> CmdResult {
                     r.moves,
                     r.counts,
                     r.status_changes
-                );
+                ))?;
                 if let Some(d) = &r.deep_lot {
-                    println!(
+                    out.line(format_args!(
                         "deepest lot: {} / {} ({} levels): lotline trace {} --gtin {}",
                         d.gtin, d.batch, d.depth, d.batch, d.gtin
-                    );
+                    ))?;
                 }
             }
             Ok(ExitCode::SUCCESS)

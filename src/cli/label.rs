@@ -4,9 +4,12 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
 
+use super::error::{Code, refuse};
+use super::lot::LotOptions;
+use super::output::Out;
 use super::{CmdResult, Globals};
 use crate::label::{self, LabelData, Layout, Template};
 use crate::printer::{self, PrintTarget};
@@ -31,12 +34,12 @@ struct Source {
     /// Labels to make.
     #[arg(long, default_value_t = 1)]
     copies: u32,
-    /// Fill placeholders from this lot in the store (gtin, batch, product, expiry, count).
-    #[arg(long, value_name = "BATCH")]
+    /// Fill placeholders from this lot in the store (gtin, batch, product, expiry, count): a
+    /// batch number or a scan of the lot's GS1 label.
+    #[arg(value_name = "LOT|SCAN")]
     lot: Option<String>,
-    /// With --lot: the product, when several share the batch number.
-    #[arg(long, requires = "lot")]
-    gtin: Option<String>,
+    #[command(flatten)]
+    lot_options: LotOptions,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,19 +77,24 @@ enum LabelCommand {
     },
     /// List the shipped templates and their placeholders.
     List {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
 }
 
-pub fn run(args: LabelArgs, globals: &Globals) -> CmdResult {
+pub fn run(args: LabelArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     match args.command {
-        LabelCommand::Render { source, out } => {
+        LabelCommand::Render { source, out: file } => {
             let (template, labels) = lay_out_source(&source, globals)?;
-            write_output(&out, &template, &labels)?;
+            write_output(&file, &template, &labels)?;
             Ok(ExitCode::SUCCESS)
         }
-        LabelCommand::Batch { template, csv, out } => {
+        LabelCommand::Batch {
+            template,
+            csv,
+            out: file,
+        } => {
             let template = Template::load(&template)?;
             let mut reader = csv::Reader::from_path(&csv)
                 .with_context(|| format!("reading {}", csv.display()))?;
@@ -119,8 +127,8 @@ pub fn run(args: LabelArgs, globals: &Globals) -> CmdResult {
             if let Some(p) = progress {
                 p.finish_and_clear();
             }
-            write_output(&out, &template, &labels)?;
-            eprintln!("{} labels written to {}", labels.len(), out.display());
+            write_output(&file, &template, &labels)?;
+            eprintln!("{} labels written to {}", labels.len(), file.display());
             Ok(ExitCode::SUCCESS)
         }
         LabelCommand::Print {
@@ -148,12 +156,17 @@ pub fn run(args: LabelArgs, globals: &Globals) -> CmdResult {
             for name in label::template::shipped() {
                 let t = Template::load(&name)?;
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"name": name, "description": t.description, "fields": t.fields()})
-                    );
+                    out.json(&serde_json::json!({
+                        "name": name,
+                        "description": t.description,
+                        "fields": t.fields(),
+                    }))?;
                 } else {
-                    println!("{name}\t{}\t{}", t.description, t.fields().join(","));
+                    out.line(format_args!(
+                        "{name}\t{}\t{}",
+                        t.description,
+                        t.fields().join(",")
+                    ))?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -168,9 +181,10 @@ fn lay_out_source(source: &Source, globals: &Globals) -> anyhow::Result<(Templat
     } else {
         LabelData::new()
     };
-    if let Some(batch) = &source.lot {
+    if let Some(lot) = &source.lot {
         let station = super::workflow::open_station(globals)?;
-        data.extend(station.label_data(batch, source.gtin.as_deref())?);
+        let lot = source.lot_options.resolve(&station, lot)?;
+        data.extend(station.label_data(&lot.batch, Some(&lot.gtin))?);
     }
     for kv in &source.set {
         let (k, v) = kv
@@ -179,7 +193,10 @@ fn lay_out_source(source: &Source, globals: &Globals) -> anyhow::Result<(Templat
         data.insert(k.to_string(), v.to_string());
     }
     if !(1..=10_000).contains(&source.copies) {
-        bail!("--copies {} is out of range (1 to 10000)", source.copies);
+        return refuse(
+            Code::InvalidInput,
+            format!("--copies {} is out of range (1 to 10000)", source.copies),
+        );
     }
     let layout = label::lay_out(&template, &data)?;
     Ok((template, vec![layout; source.copies as usize]))
@@ -195,10 +212,15 @@ fn write_output(out: &Path, template: &Template, labels: &[Layout]) -> anyhow::R
         "pdf" => label::pdf::render(labels, &template.name),
         "png" => label::png::render(&labels[0], template.dpi),
         "zpl" => label::zpl::render(labels)?.into_bytes(),
-        _ => bail!(
-            "cannot write `{}`: the output must end in .pdf, .png or .zpl",
-            out.display()
-        ),
+        _ => {
+            return refuse(
+                Code::InvalidInput,
+                format!(
+                    "cannot write `{}`: the output must end in .pdf, .png or .zpl",
+                    out.display()
+                ),
+            );
+        }
     };
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
 }

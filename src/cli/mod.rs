@@ -1,6 +1,6 @@
 //! The `lotline` command line: argument parsing and dispatch to one module per command group.
-//!
-//! Exit codes: 0 success, 1 invalid input or refused operation, 2 usage error (clap).
+//! docs/cli.md is the contract: how a lot is named, `--json`, the error object and its codes,
+//! exit codes 0 done, 1 refused or failed, 2 usage, 3 partly done.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,28 +10,35 @@ use clap::{Parser, Subcommand};
 pub mod barcode;
 pub mod compliance;
 pub mod dev;
+pub mod error;
 pub mod gs1;
 pub mod label;
+pub mod lot;
+pub mod output;
 pub mod recall;
 pub mod report;
 pub mod scan;
 pub mod server;
 pub mod sync;
+pub mod trace;
 pub mod ui;
+pub mod values;
 pub mod workflow;
 
-/// What a command returns: `Ok(code)` after it has printed its result, or an error that the
-/// binary's edge prints as a message for the user with exit status 1.
-pub type CmdResult = anyhow::Result<ExitCode>;
+use error::Described;
+pub use error::{EXIT_PARTLY, EXIT_REFUSED, EXIT_USAGE};
+use output::Out;
 
-/// Exit status for invalid input or a refused operation.
-pub const EXIT_REFUSED: u8 = 1;
+/// What a command returns: `Ok(code)` after it has printed its result, or an error that the
+/// binary's edge reports (see [`error`]) with exit status 1.
+pub type CmdResult = anyhow::Result<ExitCode>;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "lotline",
     version,
-    about = "Barcode/QR labelling and scanning station for batch (lot) tracking"
+    about = "Barcode/QR labelling and scanning station for batch (lot) tracking",
+    after_help = "A lot is named LOT|SCAN [--gtin GTIN] by every command. With --json, an error is one JSON object {\"code\", \"message\"} on stderr. Exit codes: 0 done, 1 refused or failed, 2 usage, 3 partly done. The contract: docs/cli.md."
 )]
 pub struct Cli {
     /// The local store (SQLite file). Default: lotline.db in the user's data directory.
@@ -91,19 +98,52 @@ pub enum Command {
     Workflow(workflow::WorkflowCommand),
 }
 
-/// Runs the binary: parses arguments, dispatches, and reports errors with context.
+/// Runs the binary: parses arguments, dispatches, and reports errors in the one shape of
+/// [`error`]: under `--json` one JSON object on stderr, else text; never on stdout. A reader
+/// of stdout that went away ends the run quietly.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let json = error::wants_json(&args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return usage(e, json),
+    };
+    let mut out = Out::stdout();
+    let result = run(cli, &mut out).and_then(|code| {
+        std::io::Write::flush(&mut out)?;
+        Ok(code)
+    });
+    match result {
         Ok(code) => code,
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            Described::of(&err).report(json);
             ExitCode::from(EXIT_REFUSED)
         }
     }
 }
 
-pub fn run(cli: Cli) -> CmdResult {
+/// A command line clap cannot parse: exit 2 with its message (help and version are output,
+/// exit 0).
+fn usage(e: clap::Error, json: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) || !json {
+        return match e.print() {
+            Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE)),
+            Err(_) => ExitCode::SUCCESS,
+        };
+    }
+    let message = e.render().to_string();
+    let message = message.trim().trim_start_matches("error: ");
+    Described {
+        code: error::Code::Usage,
+        message: message.to_string(),
+    }
+    .report(true);
+    ExitCode::from(EXIT_USAGE)
+}
+
+pub fn run(cli: Cli, out: &mut Out) -> CmdResult {
     let globals = Globals {
         db: cli.db,
         config: cli.config,
@@ -111,16 +151,16 @@ pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
         None => ui::run(cli.kiosk, cli.mode, &globals),
         Some(Command::Gs1(args)) => gs1::run(args, &globals),
-        Some(Command::Barcode(args)) => barcode::run(args, &globals),
-        Some(Command::Label(args)) => label::run(args, &globals),
+        Some(Command::Barcode(args)) => barcode::run(args, &globals, out),
+        Some(Command::Label(args)) => label::run(args, &globals, out),
         Some(Command::Scan(args)) => scan::run(args, &globals),
-        Some(Command::Export(args)) => compliance::run(args, &globals),
-        Some(Command::Dev(args)) => dev::run(args, &globals),
-        Some(Command::Server(args)) => server::run(args, &globals),
+        Some(Command::Export(args)) => compliance::run(args, &globals, out),
+        Some(Command::Dev(args)) => dev::run(args, &globals, out),
+        Some(Command::Server(args)) => server::run(args, &globals, out),
         Some(Command::Sync(args)) => sync::run(args, &globals),
-        Some(Command::Recall(args)) => recall::run(args, &globals),
-        Some(Command::Report(args)) => report::run(args, &globals),
-        Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals),
+        Some(Command::Recall(args)) => recall::run(args, &globals, out),
+        Some(Command::Report(args)) => report::run(args, &globals, out),
+        Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals, out),
     }
 }
 

@@ -4,11 +4,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::lot::{LotArg, LotsArg};
+use super::output::Out;
 use super::report::{ReportFormat, write_report};
+use super::values::{DispositionArg, RoleArg};
 use super::workflow::open_station;
 use super::{CmdResult, Globals};
-use crate::domain::recall::{Disposition, HolderChoice, RecallStatus, holder_name};
-use crate::domain::status::Role;
+use crate::domain::recall::{HolderChoice, RecallStatus, holder_name};
 use crate::workflow::recall::{AccountRequest, RecallRequest, RecallStarted};
 
 #[derive(Debug, Args)]
@@ -22,15 +24,11 @@ pub enum RecallCommand {
     /// Start a recall (supervisor): marks the lots recalled and lists the affected shipments
     /// and customers with quantities.
     Start {
-        /// The lots: a scan of each lot's GS1 label, or its batch number.
-        #[arg(required = true)]
-        lots: Vec<String>,
+        #[command(flatten)]
+        lots: LotsArg,
         /// Why: recorded in the event log, and on every lot's status change. Required.
         #[arg(long, default_value = "")]
         reason: String,
-        /// The product, when a batch number is shared by several products.
-        #[arg(long)]
-        gtin: Option<String>,
         /// Also recall every lot made from these (forward through the genealogy).
         #[arg(long)]
         include_derived: bool,
@@ -39,28 +37,29 @@ pub enum RecallCommand {
         dry_run: bool,
         /// Who is acting (`LOTLINE_ROLE`); only a supervisor may start a recall.
         #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
-        role: Role,
-        #[arg(long)]
-        gs: Option<char>,
+        role: RoleArg,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Where a recall stands: each lot at the site and at each customer, accounted for or not.
     Status {
         id: String,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Account for a quantity of a recalled lot (returned, destroyed, found on hand …).
     Account {
         id: String,
-        /// The lot: a scan of its label, or its batch number.
-        lot: String,
-        #[arg(long)]
-        quantity: u64,
+        #[command(flatten)]
+        lot: LotArg,
+        /// The quantity accounted for.
+        #[arg(long, alias = "quantity", allow_negative_numbers = true)]
+        qty: i64,
         /// What happened to it.
         #[arg(long, value_enum)]
-        how: Disposition,
+        how: DispositionArg,
         /// The customer who held it (when the lot went to several places).
         #[arg(long, conflicts_with = "site")]
         customer: Option<String>,
@@ -70,10 +69,7 @@ pub enum RecallCommand {
         /// Free text kept with the record (required with --how other).
         #[arg(long)]
         note: Option<String>,
-        #[arg(long)]
-        gtin: Option<String>,
-        #[arg(long)]
-        gs: Option<char>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -88,7 +84,8 @@ pub enum RecallCommand {
         #[arg(long)]
         reason: Option<String>,
         #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
-        role: Role,
+        role: RoleArg,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
@@ -99,63 +96,61 @@ pub enum RecallCommand {
         /// Output file: .pdf or .csv.
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Every recall, newest first, with what is still open.
     List {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
 }
 
-pub fn run(args: RecallArgs, globals: &Globals) -> CmdResult {
+pub fn run(args: RecallArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     let mut station = open_station(globals)?;
     match args.command {
         RecallCommand::Start {
             lots,
             reason,
-            gtin,
             include_derived,
             dry_run,
             role,
-            gs,
             json,
         } => {
             let req = RecallRequest {
-                lots,
-                gtin,
+                lots: lots.lots,
+                gtin: lots.options.gtin,
                 reason,
-                role,
+                role: role.into(),
                 include_derived,
-                gs_substitute: gs,
+                gs_substitute: lots.options.gs,
             };
             let today = chrono::Local::now().date_naive();
             let r = station.start_recall(&req, today, dry_run)?;
             if json {
-                println!("{}", serde_json::to_string(&r)?);
+                out.json(&r)?;
             } else {
-                print!("{}", render_started(&r));
+                out.line(render_started(&r).trim_end())?;
             }
         }
         RecallCommand::Status { id, json } => {
             let s = station.recall_status(&id)?;
             if json {
-                println!("{}", serde_json::to_string(&s)?);
+                out.json(&s)?;
             } else {
-                print!("{}", render_status(&s));
+                out.line(render_status(&s).trim_end())?;
             }
         }
         RecallCommand::Account {
             id,
             lot,
-            quantity,
+            qty,
             how,
             customer,
             site,
             note,
-            gtin,
-            gs,
             json,
         } => {
             let holder = match (customer, site) {
@@ -165,29 +160,29 @@ pub fn run(args: RecallArgs, globals: &Globals) -> CmdResult {
             };
             let req = AccountRequest {
                 recall: id,
-                lot,
-                gtin,
+                lot: lot.lot,
+                gtin: lot.options.gtin,
                 holder,
-                quantity,
-                how,
+                quantity: crate::workflow::typed_quantity(qty)?,
+                how: how.into(),
                 note,
-                gs_substitute: gs,
+                gs_substitute: lot.options.gs,
             };
             let s = station.account_recall(&req)?;
             if json {
-                println!("{}", serde_json::to_string(&s)?);
+                out.json(&s)?;
             } else {
                 let a = s.accounting.last().expect("just recorded");
-                println!(
+                out.line(format_args!(
                     "recall {}: {} of lot {} {} accounted for as {}; {} open items, {} units outstanding",
                     s.record.id,
                     a.quantity,
                     a.lot,
                     holder_name(&a.customer),
-                    a.how.name(),
+                    a.how.key(),
                     s.open_items,
                     s.outstanding
-                );
+                ))?;
             }
         }
         RecallCommand::Close {
@@ -197,9 +192,9 @@ pub fn run(args: RecallArgs, globals: &Globals) -> CmdResult {
             role,
             json,
         } => {
-            let s = station.close_recall(&id, role, force, reason.as_deref())?;
+            let s = station.close_recall(&id, role.into(), force, reason.as_deref())?;
             if json {
-                println!("{}", serde_json::to_string(&s)?);
+                out.json(&s)?;
             } else {
                 let forced = match s.record.closed.as_ref() {
                     Some(c) if c.forced => format!(
@@ -209,23 +204,27 @@ pub fn run(args: RecallArgs, globals: &Globals) -> CmdResult {
                     ),
                     _ => String::new(),
                 };
-                println!("recall {} closed{forced}", s.record.id);
+                out.line(format_args!("recall {} closed{forced}", s.record.id))?;
             }
         }
-        RecallCommand::Report { id, out, json } => {
-            let format = ReportFormat::of(&out)?;
+        RecallCommand::Report {
+            id,
+            out: file,
+            json,
+        } => {
+            let format = ReportFormat::of(&file)?;
             let report = station.recall_report(&id)?;
-            write_report(&report, format, &out, json)?;
+            write_report(&report, format, &file, json, out)?;
         }
         RecallCommand::List { json } => {
             let all = station.recalls()?;
             if json {
-                println!("{}", serde_json::to_string(&all)?);
+                out.json(&all)?;
             } else if all.is_empty() {
-                println!("no recalls in this store");
+                out.line("no recalls in this store")?;
             } else {
                 for s in &all {
-                    println!(
+                    out.line(format_args!(
                         "{}  {}  {}  {} lots, {} open items ({} units)  {}",
                         s.record.id,
                         date(&s.record.started_at),
@@ -234,7 +233,7 @@ pub fn run(args: RecallArgs, globals: &Globals) -> CmdResult {
                         s.open_items,
                         s.outstanding,
                         s.record.reason
-                    );
+                    ))?;
                 }
             }
         }
@@ -327,7 +326,7 @@ fn render_started(r: &RecallStarted) -> String {
     ));
     match &r.id {
         Some(id) => out.push_str(&format!(
-            " (lotline recall account {id} LOT --quantity N --how returned|destroyed|on-hand|consumed|other)\n"
+            " (lotline recall account {id} LOT --qty N --how returned|destroyed|on_hand|consumed|other)\n"
         )),
         None => out.push('\n'),
     }
@@ -386,7 +385,7 @@ fn render_status(s: &RecallStatus) -> String {
                 a.lot,
                 holder_name(&a.customer),
                 a.quantity,
-                a.how.name(),
+                a.how.key(),
                 a.actor
             ));
         }

@@ -5,11 +5,15 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::workflow::{DirectionArgs, open_station};
+use super::error::{Code, refuse};
+use super::lot::LotsArg;
+use super::output::Out;
+use super::trace::DirectionArgs;
+use super::workflow::open_station;
 use super::{CmdResult, Globals};
 use crate::compliance::report::TraceReport;
 
@@ -24,39 +28,32 @@ pub enum ReportCommand {
     /// Trace report of one or more lots: genealogy trees, movements, customers, suppliers,
     /// as PDF (for people) or CSV (one row per movement), chosen by the file's extension.
     Trace {
-        /// The lots: a scan of each lot's GS1 label, or its batch number.
-        #[arg(required = true)]
-        lots: Vec<String>,
-        /// The product, when a batch number is shared by several products.
-        #[arg(long)]
-        gtin: Option<String>,
+        #[command(flatten)]
+        lots: LotsArg,
         #[command(flatten)]
         direction: DirectionArgs,
         /// Output file: .pdf or .csv.
         #[arg(long)]
         out: PathBuf,
-        #[arg(long)]
-        gs: Option<char>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
 }
 
-pub fn run(args: ReportArgs, globals: &Globals) -> CmdResult {
+pub fn run(args: ReportArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     match args.command {
         ReportCommand::Trace {
             lots,
-            gtin,
             direction,
-            out,
-            gs,
+            out: file,
             json,
         } => {
-            let format = ReportFormat::of(&out)?;
+            let format = ReportFormat::of(&file)?;
             let station = open_station(globals)?;
-            let lots = station.resolve_lots(&lots, gtin.as_deref(), gs)?;
+            let lots = lots.resolve(&station)?;
             let report = station.trace_report(&lots, direction.direction())?;
-            write_report(&report, format, &out, json)?;
+            write_report(&report, format, &file, json, out)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -80,9 +77,12 @@ impl ReportFormat {
         {
             Some("pdf") => Ok(ReportFormat::Pdf),
             Some("csv") => Ok(ReportFormat::Csv),
-            _ => bail!(
-                "{}: the report file must end in .pdf (for people) or .csv (for spreadsheets)",
-                path.display()
+            _ => refuse(
+                Code::InvalidInput,
+                format!(
+                    "{}: the report file must end in .pdf (for people) or .csv (for spreadsheets)",
+                    path.display()
+                ),
             ),
         }
     }
@@ -92,37 +92,35 @@ impl ReportFormat {
 pub fn write_report(
     report: &TraceReport,
     format: ReportFormat,
-    out: &Path,
+    file: &Path,
     json: bool,
+    out: &mut Out,
 ) -> anyhow::Result<()> {
-    let file = File::create(out).with_context(|| format!("creating {}", out.display()))?;
-    let w = BufWriter::new(file);
+    let w = File::create(file).with_context(|| format!("creating {}", file.display()))?;
+    let w = BufWriter::new(w);
     match format {
         ReportFormat::Pdf => report.write_pdf(w),
         ReportFormat::Csv => report.write_csv(w),
     }
-    .with_context(|| format!("writing {}", out.display()))?;
+    .with_context(|| format!("writing {}", file.display()))?;
     if json {
-        println!(
-            "{}",
-            json!({
-                "out": out,
+        out.json(&json!({
+                "out": file,
                 "lots": report.lots.len(),
                 "movements": report.movements.len(),
                 "customers": report.customers.len(),
                 "suppliers": report.suppliers.len(),
-            })
-        );
+        }))?;
     } else {
-        println!(
+        out.line(format_args!(
             "wrote {} for {}: {} lots, {} movements, {} customers, {} suppliers",
-            out.display(),
+            file.display(),
             report.traced_names(),
             report.lots.len(),
             report.movements.len(),
             report.customers.len(),
             report.suppliers.len()
-        );
+        ))?;
     }
     Ok(())
 }

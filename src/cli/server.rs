@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
-use super::{CmdResult, EXIT_REFUSED, Globals};
-use crate::server::api::Role;
+use super::error::{Code, refuse};
+use super::output::Out;
+use super::{CmdResult, Globals};
+use crate::protocol::TokenRole;
 use crate::server::{DbUrl, auth};
 
 #[derive(Debug, Args)]
@@ -40,24 +42,38 @@ pub enum TokenCommand {
         station: String,
         /// station: push and pull; supervisor: also hold/release/recall; admin: also tokens.
         #[arg(long, value_enum)]
-        role: Role,
+        role: TokenRole,
         /// Days until it expires (default: never).
         #[arg(long)]
         expires: Option<u32>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// Revoke a token by its id (or the token itself).
     Revoke {
         id: String,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
     /// List tokens (never the secrets).
     List {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `--role`: the protocol's token roles by their wire names (clap stays in the CLI).
+impl clap::ValueEnum for TokenRole {
+    fn value_variants<'a>() -> &'a [Self] {
+        &TokenRole::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
 }
 
 fn db_url(globals: &Globals) -> DbUrl {
@@ -68,7 +84,7 @@ fn db_url(globals: &Globals) -> DbUrl {
         .unwrap_or_else(DbUrl::default_sqlite)
 }
 
-pub fn run(args: ServerArgs, globals: &Globals) -> CmdResult {
+pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     let url = db_url(globals);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -83,12 +99,12 @@ pub fn run(args: ServerArgs, globals: &Globals) -> CmdResult {
                     .with_context(|| format!("serving on {}", args.listen))?;
                 Ok(ExitCode::SUCCESS)
             }
-            Some(ServerCommand::Token { command }) => token(command, db.as_ref()).await,
+            Some(ServerCommand::Token { command }) => token(command, db.as_ref(), out).await,
         }
     })
 }
 
-async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore) -> CmdResult {
+async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore, out: &mut Out) -> CmdResult {
     match cmd {
         TokenCommand::Create {
             station,
@@ -100,9 +116,9 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore) -> CmdRes
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if json {
-                println!("{}", serde_json::json!({ "token": token, "id": info.id }));
+                out.json(&serde_json::json!({ "token": token, "id": info.id }))?;
             } else {
-                println!("{token}");
+                out.line(&token)?;
                 eprintln!(
                     "token {} for {} ({}): shown once, keep it safe{}",
                     info.id,
@@ -119,18 +135,18 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore) -> CmdRes
             let done = auth::revoke(db, &id)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if json {
-                println!("{}", serde_json::json!({ "revoked": done, "id": id }));
-            } else if done {
-                println!("token {id} revoked");
-            } else {
-                eprintln!("no token {id}: `lotline server token list` shows the ids");
+            if !done {
+                return refuse(
+                    Code::TokenNotFound,
+                    format!("no token {id}: `lotline server token list` shows the ids"),
+                );
             }
-            Ok(if done {
-                ExitCode::SUCCESS
+            if json {
+                out.json(&serde_json::json!({ "revoked": done, "id": id }))?;
             } else {
-                ExitCode::from(EXIT_REFUSED)
-            })
+                out.line(format_args!("token {id} revoked"))?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         TokenCommand::List { json } => {
             let tokens: Vec<_> = db
@@ -141,10 +157,10 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore) -> CmdRes
                 .map(auth::info)
                 .collect();
             if json {
-                println!("{}", serde_json::to_string(&tokens)?);
+                out.json(&tokens)?;
             } else {
                 for t in tokens {
-                    println!(
+                    out.line(format_args!(
                         "{}  {:<10} {:<20} created {}{}{}",
                         t.id,
                         t.role.name(),
@@ -156,7 +172,7 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore) -> CmdRes
                         t.revoked
                             .map(|r| format!(", REVOKED {r}"))
                             .unwrap_or_default()
-                    );
+                    ))?;
                 }
             }
             Ok(ExitCode::SUCCESS)

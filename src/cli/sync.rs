@@ -7,7 +7,8 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
-use crate::sync::{self, HttpTransport, Progress};
+use crate::store::Store;
+use crate::sync::{self, Progress, RoundPresenter, RoundReport, SyncError, SyncLoop};
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -35,85 +36,119 @@ pub struct SyncArgs {
 }
 
 pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
-    let config = crate::config::StationConfig::load(globals.config.as_deref())?.sync;
-    let server = args.server.or(config.server).ok_or_else(|| {
+    let mut config = crate::config::StationConfig::load(globals.config.as_deref())?.sync;
+    config.interval = args.interval.or(config.interval);
+    config.timeout = args.timeout.or(config.timeout);
+    let server = args.server.or(config.server.take()).ok_or_else(|| {
         anyhow::anyhow!(
             "no server to sync with: give --server URL, LOTLINE_SERVER, or `server` under [sync] in the station config"
         )
     })?;
-    let token = args.token.or(config.token).ok_or_else(|| {
+    let token = args.token.or(config.token.take()).ok_or_else(|| {
         anyhow::anyhow!(
             "no token: give --token, LOTLINE_TOKEN, or `token` under [sync] in the station config (an admin creates one with `lotline server token create`)"
         )
     })?;
-    let interval = Duration::from_secs(args.interval.or(config.interval).unwrap_or(10).max(1));
-    let transport = HttpTransport::new(
+    let mut sync = SyncLoop::http(
         &server,
         &token,
-        Duration::from_secs(args.timeout.or(config.timeout).unwrap_or(30).max(1)),
+        config.interval(),
+        config.timeout_or(DEFAULT_TIMEOUT),
     );
     let mut station = super::workflow::open_station(globals)?;
-    let bar_wanted = !args.json && std::io::stderr().is_terminal();
-    let mut failures = 0u32;
-    loop {
-        let store = station.store_mut();
-        let mut bar: Option<indicatif::ProgressBar> = None;
-        let mut progress = |p: Progress| {
-            if !bar_wanted {
-                return;
+    let mut shown = Shown {
+        server,
+        json: args.json,
+        watch: args.watch,
+        bar_wanted: !args.json && std::io::stderr().is_terminal(),
+        bar: None,
+        failed: false,
+    };
+    sync.run(station.store_mut(), &mut shown);
+    Ok(if shown.failed {
+        ExitCode::from(EXIT_REFUSED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Request timeout when neither `--timeout` nor `[sync] timeout` is given.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the command shows the loop's rounds: a line per round (JSON with `--json`), a progress
+/// bar on a terminal for long rounds; one round unless `--watch`.
+struct Shown {
+    server: String,
+    json: bool,
+    watch: bool,
+    bar_wanted: bool,
+    bar: Option<indicatif::ProgressBar>,
+    /// The last round failed.
+    failed: bool,
+}
+
+impl RoundPresenter for Shown {
+    fn progress(&mut self, progress: Progress) {
+        if !self.bar_wanted {
+            return;
+        }
+        match progress {
+            Progress::Pushed { done, total } if total > sync::PUSH_BATCH as u64 => {
+                let b = self.bar.get_or_insert_with(|| {
+                    let b = indicatif::ProgressBar::new(total);
+                    b.set_message("pushing");
+                    b
+                });
+                b.set_position(done);
             }
-            match p {
-                Progress::Pushed { done, total } if total > sync::PUSH_BATCH as u64 => {
-                    let b = bar.get_or_insert_with(|| {
-                        let b = indicatif::ProgressBar::new(total);
-                        b.set_message("pushing");
-                        b
-                    });
-                    b.set_position(done);
-                }
-                Progress::Pulled { done, more } if more || bar.is_some() => {
-                    let b = bar.get_or_insert_with(indicatif::ProgressBar::no_length);
-                    b.set_message("pulling");
-                    b.set_position(done);
-                }
-                _ => {}
+            Progress::Pulled { done, more } if more || self.bar.is_some() => {
+                let b = self
+                    .bar
+                    .get_or_insert_with(indicatif::ProgressBar::no_length);
+                b.set_message("pulling");
+                b.set_position(done);
             }
-        };
-        let outcome = sync::sync_once(store, &transport, &mut progress);
-        if let Some(b) = bar.take() {
+            _ => {}
+        }
+    }
+
+    fn round(&mut self, _store: &Store, report: &RoundReport) {
+        if let Some(b) = self.bar.take() {
             b.finish_and_clear();
         }
-        let error = outcome.as_ref().err().map(|e| e.to_string());
-        store.record_sync_outcome(&server, error.as_deref())?;
-        match outcome {
+        self.failed = report.outcome.is_err();
+        match &report.outcome {
+            Ok(round) if self.json => match serde_json::to_string(round) {
+                Ok(line) => println!("{line}"),
+                Err(e) => eprintln!("error: {e}"),
+            },
             Ok(round) => {
-                failures = 0;
-                if args.json {
-                    println!("{}", serde_json::to_string(&round)?);
-                } else if !args.watch || round.pushed + round.pulled > 0 {
+                if !self.watch || round.pushed + round.pulled > 0 {
                     println!(
-                        "synced with {server}: pushed {}, pulled {}, backlog {}",
-                        round.pushed, round.pulled, round.backlog
+                        "synced with {}: pushed {}, pulled {}, backlog {}",
+                        self.server, round.pushed, round.pulled, round.backlog
                     );
                 }
-                if !args.watch {
-                    return Ok(ExitCode::SUCCESS);
-                }
-                std::thread::sleep(interval);
+            }
+            Err(e) if self.watch => {
+                eprintln!(
+                    "sync failed ({e}); retrying in {}s",
+                    report.next_in.as_secs()
+                );
             }
             Err(e) => {
-                if !args.watch {
-                    eprintln!("error: {e}");
-                    eprintln!(
-                        "nothing recorded here is lost: run `lotline sync` again when the server is reachable"
-                    );
-                    return Ok(ExitCode::from(EXIT_REFUSED));
+                eprintln!("error: {e}");
+                if let SyncError::Unreachable { .. } = e {
+                    eprintln!("run `lotline sync` again when the server is reachable");
                 }
-                failures += 1;
-                let wait = sync::retry_wait(&e, failures);
-                eprintln!("sync failed ({e}); retrying in {}s", wait.as_secs());
-                std::thread::sleep(wait);
             }
         }
+    }
+
+    fn pause(&mut self, wait: Duration) -> bool {
+        if self.watch {
+            std::thread::sleep(wait);
+        }
+        self.watch
     }
 }

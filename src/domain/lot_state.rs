@@ -19,8 +19,34 @@ pub struct LotState {
     pub expiry: Option<NaiveDate>,
     pub status: LotStatus,
     pub supplier: Option<String>,
-    /// Stock per location, by location; locations at zero are left out.
+    /// Stock per location, by location; locations at zero are left out. Serialised as
+    /// `[{"location": …, "quantity": …}]`.
+    #[serde(serialize_with = "stock_objects")]
     pub stock: Vec<(String, i64)>,
+}
+
+/// Stock as objects with named fields, not `[location, quantity]` pairs.
+fn stock_objects<S: serde::Serializer>(stock: &[(String, i64)], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Held<'a> {
+        location: &'a str,
+        quantity: i64,
+    }
+    s.collect_seq(stock.iter().map(|(location, quantity)| Held {
+        location,
+        quantity: *quantity,
+    }))
+}
+
+/// A lot with stock that expires within the alert horizon (the station's expiry board and the
+/// server's `/expiry` list alike).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiringLot {
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: NaiveDate,
+    pub status: LotStatus,
+    pub on_hand: i64,
 }
 
 impl LotState {

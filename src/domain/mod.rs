@@ -12,7 +12,7 @@ pub use event::EventKind;
 use serde::{Deserialize, Serialize};
 
 /// A lot's quality status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LotStatus {
     Quarantined,

@@ -199,7 +199,7 @@ pub fn plan(
 }
 
 /// How a quantity of a recalled lot was accounted for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     /// Came back from the customer.
@@ -358,16 +358,16 @@ impl RecallStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecallRefusal {
     /// Starting or closing a recall is a supervisor's decision.
-    #[error("only a supervisor may start or close a recall: ask a supervisor (--role supervisor)")]
+    #[error("only a supervisor may start or close a recall: ask a supervisor")]
     NotSupervisor,
     /// The audit trail needs a reason.
-    #[error("a recall needs a reason (--reason \"…\")")]
+    #[error("a recall needs a reason")]
     NoReason,
     /// No lot was named.
     #[error("name at least one lot to recall")]
     NoLots,
     /// No recall has this id.
-    #[error("no recall {0} in this store: `lotline recall list` shows them")]
+    #[error("no recall {0} in this store")]
     UnknownRecall(String),
     /// The recall is closed: nothing more is recorded against it.
     #[error("recall {0} is closed")]
@@ -384,7 +384,7 @@ pub enum RecallRefusal {
         known: String,
     },
     /// The lot is open at several holders: the user must say which.
-    #[error("lot {lot} is open at {holders}: say which with --customer NAME or --site")]
+    #[error("lot {lot} is open at {holders}")]
     WhichHolder { lot: LotRef, holders: String },
     /// Nothing of the lot is left to account for.
     #[error("lot {lot} {holder} is already fully accounted for")]
@@ -398,14 +398,14 @@ pub enum RecallRefusal {
         asked: u64,
     },
     /// A quantity of 0.
-    #[error("give the quantity accounted for (--quantity N, at least 1)")]
+    #[error("give the quantity accounted for (at least 1)")]
     NoQuantity,
     /// `other` must say what happened.
-    #[error("--how other needs a note saying what happened (--note \"…\")")]
+    #[error("accounting as `other` needs a note saying what happened")]
     OtherNeedsNote,
     /// Items are still open.
     #[error(
-        "recall {recall} still has {open} open items ({outstanding} units unaccounted for): account for them, or close with --force --reason \"…\""
+        "recall {recall} still has {open} open items ({outstanding} units unaccounted for): account for them"
     )]
     StillOpen {
         recall: String,
@@ -524,7 +524,7 @@ pub fn check_account(
             holder,
         });
     }
-    // Compared as u64: a huge --quantity must not wrap to a negative i64 and slip through.
+    // Compared as u64: a huge quantity must not wrap to a negative i64 and slip through.
     if quantity > item.outstanding.max(0) as u64 {
         return Err(RecallRefusal::TooMuch {
             lot: lot.clone(),

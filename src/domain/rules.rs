@@ -48,7 +48,7 @@ pub fn fefo_first(lots: &[Candidate], today: NaiveDate) -> Option<&Candidate> {
 }
 
 /// The order stock is taken in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {
     /// First in, first out: oldest receipt first.

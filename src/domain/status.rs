@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::LotStatus;
 
 /// Who is acting. Only a supervisor changes a lot's quality status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Worker,
@@ -16,7 +16,7 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatusRefusal {
     /// Every change needs a reason for the audit trail.
-    #[error("a status change needs a reason (--reason \"…\")")]
+    #[error("a status change needs a reason")]
     NoReason,
     /// Only supervisors change quality status.
     #[error("only a supervisor may change a lot's status: ask a supervisor")]

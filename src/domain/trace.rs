@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 /// Which way to follow the genealogy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Where it went: consumed into, then shipped.
@@ -147,6 +147,10 @@ pub struct Trace {
     /// Expansion stopped at `max_depth` somewhere: there is more beyond.
     pub truncated: bool,
 }
+
+/// Deepest genealogy a trace follows (station and server alike): far beyond any real product
+/// structure, a guard against runaway data.
+pub const MAX_TRACE_DEPTH: u32 = 256;
 
 /// Builds the trace of `lot` over `facts`, following at most `max_depth` levels each way.
 pub fn trace(lot: &LotRef, direction: Direction, facts: &TraceFacts, max_depth: u32) -> Trace {

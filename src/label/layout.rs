@@ -6,7 +6,7 @@ use super::LabelError;
 use super::bitmap::Bitmap;
 use super::font::{self, Face};
 use super::template::{Element, LabelData, Template, fill};
-use crate::barcode::{self, Symbol, Symbology};
+use crate::barcode::{self, Symbol, SymbolKind};
 use crate::gs1;
 
 /// Size of the human-readable line under linear symbols.
@@ -315,7 +315,7 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
 
 /// What a barcode element encodes, its human-readable text, and its GS1 elements.
 fn symbol_data(
-    symbology: Symbology,
+    symbology: SymbolKind,
     filled: &str,
     digital_link: bool,
 ) -> Result<(String, String, Vec<gs1::Element>), String> {

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use super::LabelError;
 use super::bitmap::Bitmap;
 use super::font::{self, Face};
-use crate::barcode::Symbology;
+use crate::barcode::SymbolKind;
 
 /// Label data: placeholder name → value.
 pub type LabelData = BTreeMap<String, String>;
@@ -80,7 +80,7 @@ pub enum Element {
     Barcode {
         x_mm: f32,
         y_mm: f32,
-        symbology: Symbology,
+        symbology: SymbolKind,
         /// GS1 symbologies: bracketed element string, e.g. `(01){gtin}(10){batch}`.
         /// `qr` with `digital_link = true`: the same, rendered as a GS1 Digital Link URI.
         data: String,

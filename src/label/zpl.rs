@@ -7,7 +7,7 @@
 use super::LabelError;
 use super::bitmap::Bitmap;
 use super::layout::{Item, Layout};
-use crate::barcode::Symbology;
+use crate::barcode::SymbolKind;
 use crate::gs1::GS;
 
 /// Renders labels as one ZPL stream (`^XA … ^XZ` per label).
@@ -79,25 +79,25 @@ pub fn render(labels: &[Layout]) -> Result<String, LabelError> {
                     let m = b.module_dots;
                     let h = dots(b.height_mm);
                     let cmd = match b.symbol.symbology {
-                        Symbology::Gs1_128 => format!(
+                        SymbolKind::Gs1_128 => format!(
                             "^BY{m}^BCN,{h},N,N,N,N^FD{}^FS",
                             code128_invocations(&b.data, true)
                         ),
-                        Symbology::Code128 => format!(
+                        SymbolKind::Code128 => format!(
                             "^BY{m}^BCN,{h},N,N,N,N^FD{}^FS",
                             code128_invocations(&b.data, false)
                         ),
-                        Symbology::Gs1DataMatrix => {
+                        SymbolKind::Gs1DataMatrix => {
                             format!("^BXN,{m},200,,,,_^FD_1{}^FS", escape_datamatrix(&b.data))
                         }
-                        Symbology::DataMatrix => {
+                        SymbolKind::DataMatrix => {
                             format!("^BXN,{m},200,,,,_^FD{}^FS", escape_datamatrix(&b.data))
                         }
-                        Symbology::Qr => format!("^BQN,2,{}^FDMA,{}^FS", m.clamp(1, 10), b.data),
-                        Symbology::Ean13 => format!("^BY{m}^BEN,{h},N,N^FD{}^FS", &b.data[..12]),
-                        Symbology::UpcA => format!("^BY{m}^BUN,{h},N,N,N^FD{}^FS", &b.data[..11]),
-                        Symbology::Itf14 => format!("^BY{m}^B2N,{h},N,N,N^FD{}^FS", b.data),
-                        Symbology::Gs1Qr => {
+                        SymbolKind::Qr => format!("^BQN,2,{}^FDMA,{}^FS", m.clamp(1, 10), b.data),
+                        SymbolKind::Ean13 => format!("^BY{m}^BEN,{h},N,N^FD{}^FS", &b.data[..12]),
+                        SymbolKind::UpcA => format!("^BY{m}^BUN,{h},N,N,N^FD{}^FS", &b.data[..11]),
+                        SymbolKind::Itf14 => format!("^BY{m}^B2N,{h},N,N,N^FD{}^FS", b.data),
+                        SymbolKind::Gs1Qr => {
                             return Err(LabelError::Template {
                                 template: "ZPL output".into(),
                                 problem: "GS1 QR (FNC1) has no ZPL command; use a QR with digital_link = true".into(),

@@ -309,7 +309,7 @@ fn read_stream(mut input: impl Read, emitter: &Emitter) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::barcode::Symbology;
+    use crate::barcode::SymbolKind;
 
     #[test]
     fn pgm_and_png_frames_back_to_back_are_split_whole() {
@@ -358,7 +358,7 @@ mod tests {
     }
 
     /// A symbol as a greyscale image, drawn by the barcode module at 3 px per module.
-    fn render(symbology: Symbology, data: &str) -> (Vec<u8>, u32, u32) {
+    fn render(symbology: SymbolKind, data: &str) -> (Vec<u8>, u32, u32) {
         let png = crate::barcode::to_png(&crate::barcode::encode(symbology, data).unwrap(), 3);
         let luma = image::load_from_memory(&png).unwrap().to_luma8();
         let (w, h) = luma.dimensions();
@@ -369,17 +369,17 @@ mod tests {
     fn gs1_symbols_decode_with_aim_id_and_gs() {
         let cases = [
             (
-                Symbology::Gs1_128,
+                SymbolKind::Gs1_128,
                 "0109501101531000\u{1d}10LOT-42",
                 "]C10109501101531000\u{1d}10LOT-42",
             ),
             (
-                Symbology::Gs1Qr,
+                SymbolKind::Gs1Qr,
                 "0109501101531000\u{1d}10LOT-42",
                 "]Q30109501101531000\u{1d}10LOT-42",
             ),
             (
-                Symbology::Qr,
+                SymbolKind::Qr,
                 "https://id.gs1.org/01/09501101531000",
                 "]Q1https://id.gs1.org/01/09501101531000",
             ),

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Days, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
-use super::api::{Role, TokenInfo};
 use super::db::{DbError, ServerStore, TokenRecord};
+use crate::protocol::{TokenInfo, TokenRole};
 
 /// Why a token is not accepted (answered with 401).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,7 +36,7 @@ impl TokenRefusal {
 pub struct Caller {
     pub token_id: String,
     pub station: String,
-    pub role: Role,
+    pub role: TokenRole,
 }
 
 pub fn hash(token: &str) -> String {
@@ -56,7 +56,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 pub async fn create(
     db: &dyn ServerStore,
     station: &str,
-    role: Role,
+    role: TokenRole,
     expires_days: Option<u32>,
 ) -> Result<(String, TokenInfo), DbError> {
     let station = station.trim();

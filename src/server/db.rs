@@ -12,8 +12,8 @@ use std::pin::Pin;
 
 use chrono::NaiveDate;
 
-use super::api::{Acked, Role, ServerEvent, StationView, WireEvent};
 use crate::domain::{EventKind, LotStatus};
+use crate::protocol::{Acked, ServerEvent, StationView, TokenRole, WireEvent};
 
 /// A boxed future, so the trait can be used as `dyn ServerStore`.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + Send + 'a>>;
@@ -154,7 +154,7 @@ pub struct TokenRecord {
     pub id: String,
     pub hash: String,
     pub station: String,
-    pub role: Role,
+    pub role: TokenRole,
     pub created: String,
     pub expires: Option<String>,
     pub revoked: Option<String>,

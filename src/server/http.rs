@@ -14,19 +14,19 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::api::{
-    self, ErrorBody, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, NewToken, PullResponse,
-    PushRequest, PushResponse, Role, StatusChange, TokenRequest,
-};
 use super::auth::{self, Caller, CheckError};
 use super::db::{DbError, NewEvent, ServerStore};
 use super::views::{self, StatusError};
 use crate::domain::trace::{Direction, LotRef};
+use crate::protocol::{
+    self, ErrorBody, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, NewToken, PullResponse,
+    PushRequest, PushResponse, StatusChange, TokenRequest, TokenRole,
+};
 
 /// The OpenAPI document, as kept in the repository.
 pub const OPENAPI: &str = include_str!("../../docs/openapi.json");
 
-/// Every route: method and path (under [`api::PREFIX`]). docs/openapi.json documents each
+/// Every route: method and path (under [`protocol::PREFIX`]). docs/openapi.json documents each
 /// (a test checks both ways).
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/health"),
@@ -64,7 +64,7 @@ pub fn router(db: Db) -> Router {
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token));
     Router::new()
-        .nest(api::PREFIX, v1)
+        .nest(protocol::PREFIX, v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -154,7 +154,7 @@ impl FromRequestParts<Db> for Caller {
 }
 
 impl Caller {
-    fn require(&self, role: Role) -> Result<(), ApiError> {
+    fn require(&self, role: TokenRole) -> Result<(), ApiError> {
         if self.role >= role {
             return Ok(());
         }
@@ -252,7 +252,7 @@ async fn push(
     caller: Caller,
     Body(req): Body<PushRequest>,
 ) -> ApiResult<PushResponse> {
-    caller.require(Role::Station)?;
+    caller.require(TokenRole::Station)?;
     if req.events.len() > MAX_PUSH_EVENTS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -303,7 +303,7 @@ async fn pull(
     caller: Caller,
     q: Result<Query<PullQuery>, QueryRejection>,
 ) -> ApiResult<PullResponse> {
-    caller.require(Role::Station)?;
+    caller.require(TokenRole::Station)?;
     let Query(q) = q?;
     let page = page(db.as_ref(), &q, Some(&caller.station)).await?;
     db.note_pull(&caller.station, q.after).await?;
@@ -335,7 +335,7 @@ async fn events(
     caller: Caller,
     q: Result<Query<PullQuery>, QueryRejection>,
 ) -> ApiResult<PullResponse> {
-    caller.require(Role::Admin)?;
+    caller.require(TokenRole::Admin)?;
     let Query(q) = q?;
     Ok(Json(page(db.as_ref(), &q, None).await?))
 }
@@ -369,7 +369,7 @@ async fn lot(
     caller: Caller,
     p: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    caller.require(Role::Station)?;
+    caller.require(TokenRole::Station)?;
     let Path((gtin, batch)) = p?;
     let l = lot_ref(&gtin, &batch)?;
     let state = views::lot(db.as_ref(), &l)
@@ -391,7 +391,7 @@ async fn change_status(
     p: Result<Path<(String, String)>, PathRejection>,
     Body(req): Body<StatusChange>,
 ) -> ApiResult<StatusAnswer> {
-    caller.require(Role::Supervisor)?;
+    caller.require(TokenRole::Supervisor)?;
     let Path((gtin, batch)) = p?;
     let l = lot_ref(&gtin, &batch)?;
     match views::change_status(db.as_ref(), &caller, &l, req.to, &req.reason).await {
@@ -421,7 +421,7 @@ async fn trace(
     p: Result<Path<(String, String)>, PathRejection>,
     q: Result<Query<TraceQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    caller.require(Role::Station)?;
+    caller.require(TokenRole::Station)?;
     let Path((gtin, batch)) = p?;
     let Query(q) = q?;
     let l = lot_ref(&gtin, &batch)?;
@@ -440,8 +440,8 @@ async fn expiry(
     State(db): State<Db>,
     caller: Caller,
     q: Result<Query<ExpiryQuery>, QueryRejection>,
-) -> ApiResult<Vec<crate::store::ExpiringLot>> {
-    caller.require(Role::Station)?;
+) -> ApiResult<Vec<crate::domain::lot_state::ExpiringLot>> {
+    caller.require(TokenRole::Station)?;
     let Query(q) = q?;
     let until = chrono::Utc::now().date_naive() + chrono::Days::new(q.within.unwrap_or(30).into());
     Ok(Json(views::expiring(db.as_ref(), until).await?))
@@ -451,17 +451,17 @@ async fn recalls(
     State(db): State<Db>,
     caller: Caller,
 ) -> ApiResult<Vec<crate::domain::lot_state::LotState>> {
-    caller.require(Role::Station)?;
+    caller.require(TokenRole::Station)?;
     Ok(Json(views::recalled(db.as_ref()).await?))
 }
 
-async fn stations(State(db): State<Db>, caller: Caller) -> ApiResult<Vec<api::StationView>> {
-    caller.require(Role::Supervisor)?;
+async fn stations(State(db): State<Db>, caller: Caller) -> ApiResult<Vec<protocol::StationView>> {
+    caller.require(TokenRole::Supervisor)?;
     Ok(Json(db.stations().await?))
 }
 
-async fn tokens(State(db): State<Db>, caller: Caller) -> ApiResult<Vec<api::TokenInfo>> {
-    caller.require(Role::Admin)?;
+async fn tokens(State(db): State<Db>, caller: Caller) -> ApiResult<Vec<protocol::TokenInfo>> {
+    caller.require(TokenRole::Admin)?;
     Ok(Json(db.tokens().await?.iter().map(auth::info).collect()))
 }
 
@@ -470,7 +470,7 @@ async fn create_token(
     caller: Caller,
     Body(req): Body<TokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
-    caller.require(Role::Admin)?;
+    caller.require(TokenRole::Admin)?;
     match auth::create(db.as_ref(), &req.station, req.role, req.expires_days).await {
         Ok((token, info)) => Ok((StatusCode::CREATED, Json(NewToken { token, info }))),
         Err(DbError::Refused(why)) => Err(ApiError::new(
@@ -487,7 +487,7 @@ async fn revoke_token(
     caller: Caller,
     p: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(Role::Admin)?;
+    caller.require(TokenRole::Admin)?;
     let Path(id) = p?;
     if auth::revoke(db.as_ref(), &id).await? {
         Ok(StatusCode::NO_CONTENT)

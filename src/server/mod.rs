@@ -2,13 +2,13 @@
 //! served at `/api/v1/openapi.json`) over one [`db::ServerStore`] (embedded SQLite by
 //! default, PostgreSQL for production). It keeps no state outside its database.
 //!
-//! - [`api`]: wire types shared with the station's sync client.
+//! The wire types are [`crate::protocol`]'s, shared with the station's sync client.
+//!
 //! - [`db`]: the database trait; [`sqlite`] and [`postgres`] implement it.
 //! - [`auth`]: bearer tokens (random, shown once, stored as SHA-256) and roles.
 //! - [`views`]: lot look-up, cross-site trace, expiry and recall lists over the events.
 //! - [`http`]: the routes, role checks, size limits and JSON errors.
 
-pub mod api;
 pub mod auth;
 pub mod db;
 pub mod http;

@@ -9,11 +9,11 @@ use chrono::{SecondsFormat, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
-use super::api::{Acked, Role, ServerEvent, StationView};
 use super::db::{
     DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
     schema,
 };
+use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
 /// The advisory lock key that serialises pushes (and schema set-up).
 const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
@@ -83,7 +83,7 @@ fn token_row(r: &tokio_postgres::Row) -> TokenRecord {
         id: r.get(0),
         hash: r.get(1),
         station: r.get(2),
-        role: Role::from_name(r.get::<_, &str>(3)).unwrap_or(Role::Station),
+        role: TokenRole::from_name(r.get::<_, &str>(3)).unwrap_or(TokenRole::Station),
         created: r.get(4),
         expires: r.get(5),
         revoked: r.get(6),

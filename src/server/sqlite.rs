@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::api::{Acked, Role, ServerEvent, StationView};
 use super::db::{
     DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
     schema,
 };
+use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
 const COLUMNS: &str = "pos, id, at, station, actor, payload";
 
@@ -28,7 +28,7 @@ impl SqliteStore {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let station_store: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'outbox'",
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name IN ('outbox', 'sync_state')",
             [],
             |r| r.get(0),
         )?;
@@ -97,7 +97,7 @@ fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRecord> {
         id: r.get(0)?,
         hash: r.get(1)?,
         station: r.get(2)?,
-        role: Role::from_name(&r.get::<_, String>(3)?).unwrap_or(Role::Station),
+        role: TokenRole::from_name(&r.get::<_, String>(3)?).unwrap_or(TokenRole::Station),
         created: r.get(4)?,
         expires: r.get(5)?,
         revoked: r.get(6)?,

@@ -8,17 +8,15 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use uuid::Uuid;
 
-use super::api::{Acked, WireEvent};
 use super::auth::Caller;
 use super::db::{DbError, EventFilter, LotFilter, NewEvent, ServerStore};
-use crate::domain::lot_state::LotState;
+use crate::domain::lot_state::{ExpiringLot, LotState};
 use crate::domain::status::{self, Role, StatusRefusal};
 use crate::domain::trace::{
     self, Direction, Link, LotRef, ReceiptLine, ShipmentLine, Trace, TraceFacts,
 };
 use crate::domain::{EventKind, LotStatus};
-use crate::store::ExpiringLot;
-use crate::workflow::MAX_TRACE_DEPTH;
+use crate::protocol::{Acked, WireEvent};
 
 /// Most lots one trace visits: far beyond a real recall, a guard against runaway data.
 const MAX_TRACE_LOTS: usize = 100_000;
@@ -54,7 +52,7 @@ pub async fn trace(
         }
         let mut seen = BTreeSet::from([l.clone()]);
         let mut frontier = vec![l.clone()];
-        for _ in 0..=MAX_TRACE_DEPTH {
+        for _ in 0..=trace::MAX_TRACE_DEPTH {
             if frontier.is_empty() || seen.len() > MAX_TRACE_LOTS {
                 break;
             }
@@ -150,7 +148,12 @@ pub async fn trace(
             frontier = next;
         }
     }
-    Ok(Some(trace::trace(l, direction, &facts, MAX_TRACE_DEPTH)))
+    Ok(Some(trace::trace(
+        l,
+        direction,
+        &facts,
+        trace::MAX_TRACE_DEPTH,
+    )))
 }
 
 /// Lots with stock on hand that expire on or before `until`, soonest first.

@@ -5,8 +5,9 @@ use rusqlite::{Connection, Transaction};
 
 use super::StoreError;
 
-const MIGRATIONS: &[&str] = &[
-    // 1: event log, outbox, products, lots, stock.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: event log, outbox (a row per event waiting for the sync, until 11), products, lots,
+    // stock.
     "CREATE TABLE events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         id TEXT NOT NULL UNIQUE,
@@ -144,6 +145,27 @@ const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO lot_events (gtin, batch, seq)
         SELECT json_extract(l.value, '$.lot.gtin'), json_extract(l.value, '$.lot.batch'), e.seq
         FROM events e, json_each(e.payload, '$.lots') l WHERE e.kind = 'recall_started';",
+    // 11: the outbox becomes a position in the log (`sync_state.pushed_through`, see
+    // `store::outbox`) instead of a row per event, and `server_pos` is keyed by the event's
+    // sequence number so the events after the position that the server already holds are
+    // found by a range read. The position is the safe one: just before the oldest event still
+    // in the outbox (acks could come out of order, so a later event may have left it first), or
+    // the end of the log when the outbox is empty. Everything after it without a server
+    // position is pushed (again, at worst: the server keeps each event id once); events
+    // pulled from other stations always have one, so they are never pushed back.
+    "CREATE TABLE server_pos_by_seq (
+        seq INTEGER PRIMARY KEY REFERENCES events (seq), pos INTEGER NOT NULL
+    );
+    INSERT INTO server_pos_by_seq (seq, pos)
+        SELECT e.seq, p.pos FROM server_pos p JOIN events e ON e.id = p.event_id;
+    DROP TABLE server_pos;
+    ALTER TABLE server_pos_by_seq RENAME TO server_pos;
+    ALTER TABLE sync_state ADD COLUMN pushed_through INTEGER NOT NULL DEFAULT 0;
+    UPDATE sync_state SET pushed_through = coalesce(
+        (SELECT min(e.seq) - 1 FROM outbox o JOIN events e ON e.id = o.event_id),
+        (SELECT max(seq) FROM events),
+        0);
+    DROP TABLE outbox;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

@@ -1,19 +1,19 @@
-//! The station side of the sync, in the store: what the outbox holds, acknowledgements from
-//! the server, events pulled from it, and the station's sync state.
+//! The station side of the sync, in the store: events pulled from the server, and the
+//! station's sync state (what goes up is [`super::outbox`]).
 //!
 //! Each call is one transaction, so a crash at any moment leaves either the old or the new
-//! state: an acknowledged event leaves the outbox together with its server position, and
-//! pulled events are applied together with the cursor that says they were.
+//! state: pulled events are applied together with their server positions and the cursor that
+//! says they were.
 
 use std::collections::BTreeSet;
 
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{
-    Deferred, RecordedEvent, Store, StoreError, apply_event, exec, insert_event, last_hash,
-    read_events, settle_status,
-};
+use super::log::{insert_event, last_hash};
+use super::outbox::{advance, set_server_pos, status_lot_of};
+use super::projection::{Deferred, apply_event, settle_status};
+use super::{Store, StoreError, exec};
 use crate::domain::EventKind;
 
 /// An event pulled from the server: recorded with its original id, station, actor and time.
@@ -46,41 +46,12 @@ pub struct SyncStatus {
 }
 
 impl Store {
-    /// Up to `limit` events waiting in the outbox, oldest first. (Outbox rows are written
-    /// with their events, so outbox order is log order; reading it in rowid order stops
-    /// after `limit` rows instead of sorting the whole backlog for every batch.)
-    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash
-             FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY o.rowid LIMIT ?1",
-        )?;
-        read_events(&mut stmt, params![limit as i64])
-    }
-
-    /// Records that the server holds these events at these positions: they leave the outbox,
-    /// and lots whose status history they are part of are settled again in the server's
-    /// order. Ids this store does not have are ignored. Returns how many left the outbox.
-    pub fn acknowledge(&mut self, acked: &[(String, i64)]) -> Result<u64, StoreError> {
-        let tx = super::write_tx(&mut self.conn)?;
-        let mut removed = 0;
-        let mut lots = BTreeSet::new();
-        for (id, pos) in acked {
-            set_server_pos(&tx, id, *pos)?;
-            removed += exec(&tx, "DELETE FROM outbox WHERE event_id = ?1", params![id])? as u64;
-            lots.extend(status_lots_of(&tx, id)?);
-        }
-        for (gtin, batch) in lots {
-            settle_status(&tx, &gtin, &batch)?;
-        }
-        tx.commit()?;
-        Ok(removed)
-    }
-
     /// Applies events pulled from the server, in the server's order, and moves the pull
     /// cursor to `cursor`, in one transaction. An event already here (by id) is not recorded
-    /// again; it only learns its server position (and leaves the outbox). Pulled events join this store's hash chain
-    /// with their original id, station, actor and time, and are not put in the outbox.
-    /// Returns how many were new.
+    /// again; it only learns its server position (and so leaves the outbox). Pulled events
+    /// join this store's hash chain with their original id, station, actor and time, with their
+    /// server position, so they are never pushed back; the outbox position moves past them when
+    /// nothing of this station's waits before them. Returns how many were new.
     pub fn apply_pulled(&mut self, events: &[PulledEvent], cursor: i64) -> Result<u64, StoreError> {
         let tx = super::write_tx(&mut self.conn)?;
         let mut prev = last_hash(&tx)?;
@@ -96,8 +67,7 @@ impl Store {
                 // The server holds it: if it was still waiting here (pushed under another
                 // token, its answer lost), it is acknowledged now.
                 set_server_pos(&tx, &e.id, e.pos)?;
-                exec(&tx, "DELETE FROM outbox WHERE event_id = ?1", params![e.id])?;
-                lots.extend(status_lots_of(&tx, &e.id)?);
+                lots.extend(status_lot_of(&tx, &e.id)?);
                 continue;
             }
             let (seq, hash) =
@@ -111,6 +81,7 @@ impl Store {
         for (gtin, batch) in lots {
             settle_status(&tx, &gtin, &batch)?;
         }
+        advance(&tx)?;
         exec(
             &tx,
             "UPDATE sync_state SET pull_cursor = max(pull_cursor, ?1)",
@@ -168,35 +139,12 @@ impl Store {
 
     /// Server positions of the synced events, by event id (for tests and checks).
     pub fn server_positions(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT event_id, pos FROM server_pos ORDER BY pos")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT e.id, p.pos FROM server_pos p JOIN events e ON e.seq = p.seq ORDER BY p.pos",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-}
-
-fn set_server_pos(tx: &rusqlite::Transaction, id: &str, pos: i64) -> Result<(), StoreError> {
-    exec(
-        tx,
-        "INSERT INTO server_pos (event_id, pos) SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)
-         ON CONFLICT (event_id) DO UPDATE SET pos = excluded.pos",
-        params![id, pos],
-    )?;
-    Ok(())
-}
-
-/// The lot whose status history the event is part of, if any.
-fn status_lots_of(
-    tx: &rusqlite::Transaction,
-    id: &str,
-) -> Result<Option<(String, String)>, StoreError> {
-    Ok(tx
-        .prepare_cached(
-            "SELECT s.gtin, s.batch FROM events e JOIN lot_status_log s ON s.event_seq = e.seq WHERE e.id = ?1",
-        )?
-        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
 }
 
 #[cfg(test)]
@@ -204,6 +152,7 @@ mod tests {
     use super::*;
     use crate::domain::LotStatus;
     use crate::domain::status::Role;
+    use crate::store::RecordedEvent;
 
     fn received(batch: &str) -> EventKind {
         EventKind::LotReceived {

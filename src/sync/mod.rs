@@ -13,11 +13,17 @@
 //!   (an id already here is not recorded twice). Lot status is settled in the server's order
 //!   (see `store::settle_status`), so every station converges.
 //!
+//! [`sync_once`] is one round; [`SyncLoop`] runs rounds on a schedule for every front end
+//! (`lotline sync`, the station UI's background thread), which only present its reports.
 //! [`Transport`] is the network side; [`HttpTransport`] speaks the `/api/v1` API.
+
+mod run;
+
+pub use run::{RoundPresenter, RoundReport, SyncLoop};
 
 use std::time::Duration;
 
-use crate::server::api::{
+use crate::protocol::{
     Acked, ErrorBody, PREFIX, PullResponse, PushRequest, PushResponse, WireEvent,
 };
 use crate::store::{PulledEvent, Store, StoreError};
@@ -27,6 +33,9 @@ pub const PUSH_BATCH: usize = 2_000;
 
 /// Events per pull.
 pub const PULL_BATCH: usize = 5_000;
+
+/// Seconds between rounds when `[sync] interval` is not set.
+pub const DEFAULT_INTERVAL: u64 = 10;
 
 /// The `[sync]` section of the station config.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -42,15 +51,43 @@ pub struct SyncConfig {
     pub timeout: Option<u64>,
 }
 
-/// Why a sync round stopped. The next round picks up from where this one left.
+impl SyncConfig {
+    /// The pause between rounds: `interval`, else [`DEFAULT_INTERVAL`]; at least a second.
+    pub fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval.unwrap_or(DEFAULT_INTERVAL).max(1))
+    }
+
+    /// The request timeout: `timeout`, else the front end's `default`; at least a second.
+    pub fn timeout_or(&self, default: Duration) -> Duration {
+        self.timeout
+            .map_or(default, Duration::from_secs)
+            .max(Duration::from_secs(1))
+    }
+}
+
+/// Why a sync round stopped. The next round picks up from where this one left. The message
+/// says what is wrong and what to do; it is what the store keeps as the last sync problem,
+/// which the station's status bar shows whichever front end ran the round.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The server could not be reached, or the connection broke.
-    #[error("cannot reach the server {server}: {reason}")]
-    Network { server: String, reason: String },
-    /// The server refused (401 bad token, 403 wrong role, 413, …).
+    #[error(
+        "cannot reach the server {server}: {reason}; scans are kept here and sent when it is back"
+    )]
+    Unreachable { server: String, reason: String },
+    /// The server does not accept the station's token (401: unknown, revoked or expired).
+    #[error(
+        "the server refused this station's token ({error}): {hint}, then put it as `token` under [sync] in the station config"
+    )]
+    TokenRefused { error: String, hint: String },
+    /// The token is valid but may not sync (403: not a station token).
+    #[error(
+        "the server refused ({error}): this station needs a token with the station role, put as `token` under [sync] in the station config"
+    )]
+    NotAStationToken { error: String },
+    /// The server refused otherwise (413 too large, 429 busy, 5xx, …).
     #[error("the server refused ({status}): {error} ({hint})")]
-    Refused {
+    ServerRefused {
         status: u16,
         error: String,
         hint: String,
@@ -63,12 +100,30 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// Whether retrying later can help (a refusal for a bad token will not).
+    /// Whether retrying soon can help (a refused token will not).
     pub fn is_transient(&self) -> bool {
         match self {
-            SyncError::Network { .. } | SyncError::Protocol(_) => true,
-            SyncError::Refused { status, .. } => *status >= 500 || *status == 429,
-            SyncError::Store(_) => false,
+            SyncError::Unreachable { .. } | SyncError::Protocol(_) => true,
+            SyncError::ServerRefused { status, .. } => *status >= 500 || *status == 429,
+            SyncError::TokenRefused { .. }
+            | SyncError::NotAStationToken { .. }
+            | SyncError::Store(_) => false,
+        }
+    }
+
+    /// The error for a refusal with HTTP `status` and the server's error body.
+    fn refused(status: u16, body: ErrorBody) -> SyncError {
+        match status {
+            401 => SyncError::TokenRefused {
+                error: body.error,
+                hint: body.hint,
+            },
+            403 => SyncError::NotAStationToken { error: body.error },
+            _ => SyncError::ServerRefused {
+                status,
+                error: body.error,
+                hint: body.hint,
+            },
         }
     }
 }
@@ -210,7 +265,7 @@ impl HttpTransport {
         &self,
         resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<T, SyncError> {
-        let net = |e: ureq::Error| SyncError::Network {
+        let net = |e: ureq::Error| SyncError::Unreachable {
             server: self.base.clone(),
             reason: e.to_string(),
         };
@@ -227,11 +282,7 @@ impl HttpTransport {
                 error: String::from_utf8_lossy(&body).chars().take(200).collect(),
                 hint: "is this a Lotline server?".into(),
             });
-            return Err(SyncError::Refused {
-                status,
-                error: e.error,
-                hint: e.hint,
-            });
+            return Err(SyncError::refused(status, e));
         }
         serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()))
     }
@@ -265,34 +316,41 @@ impl Transport for HttpTransport {
     }
 }
 
-/// Waiting time before retry `attempt` (1, 2, …) after failures: 1 s doubling up to `max`.
-pub fn backoff(attempt: u32, max: Duration) -> Duration {
-    let secs = 1u64
-        .checked_shl(attempt.saturating_sub(1))
-        .unwrap_or(u64::MAX);
-    Duration::from_secs(secs).min(max)
-}
-
-/// Waiting time after `failures` failed rounds in a row ending with `e`: backoff up to a
-/// minute; a refusal (bad token, wrong role) waits the minute at once.
-pub fn retry_wait(e: &SyncError, failures: u32) -> Duration {
-    let max = Duration::from_secs(60);
-    if e.is_transient() {
-        backoff(failures, max)
-    } else {
-        max
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_up_to_the_ceiling() {
-        let max = Duration::from_secs(60);
-        let waits: Vec<u64> = (1..=8).map(|a| backoff(a, max).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
-        assert_eq!(backoff(200, max), max);
+    fn a_refused_token_says_what_to_do() {
+        let e = SyncError::refused(
+            401,
+            ErrorBody {
+                error: "the token is not known to this server".into(),
+                hint: "ask an admin for a new token (`lotline server token create`)".into(),
+            },
+        );
+        assert!(matches!(e, SyncError::TokenRefused { .. }), "{e:?}");
+        assert!(!e.is_transient());
+        let text = e.to_string();
+        assert!(text.contains("refused this station's token"), "{text}");
+        assert!(text.contains("not known to this server"), "{text}");
+        assert!(text.contains("token create"), "{text}");
+        assert!(text.contains("[sync]"), "{text}");
+    }
+
+    #[test]
+    fn refusals_are_told_apart_by_status() {
+        let body = || ErrorBody {
+            error: "no".into(),
+            hint: "wait".into(),
+        };
+        assert!(matches!(
+            SyncError::refused(403, body()),
+            SyncError::NotAStationToken { .. }
+        ));
+        let busy = SyncError::refused(503, body());
+        assert!(matches!(busy, SyncError::ServerRefused { status: 503, .. }));
+        assert!(busy.is_transient());
+        assert!(!SyncError::refused(413, body()).is_transient());
     }
 }

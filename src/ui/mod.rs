@@ -23,8 +23,6 @@ pub mod sound;
 pub mod sync;
 pub mod worker;
 
-use serde::{Deserialize, Serialize};
-
 #[allow(clippy::all, clippy::pedantic, unused_qualifications)]
 mod generated {
     slint::include_modules!();
@@ -32,38 +30,6 @@ mod generated {
 pub use generated::{AppWindow, Feedback, KeyValue, Line, Mode, Tone, Ui};
 
 pub use app::{App, UiOptions, run, start};
-
-/// The `[ui]` section of the station config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct UiConfig {
-    /// This station's name in every event it records (else `LOTLINE_STATION` or the host name).
-    pub station: Option<String>,
-    /// The PIN a supervisor types to hold, release, reject or recall a lot. No PIN set: those
-    /// actions are refused at this station.
-    pub supervisor_pin: Option<String>,
-    /// Play a sound for every scan outcome (needs `aplay` or `paplay`).
-    pub sounds: bool,
-    /// The expiry board shows lots expiring within this many days.
-    pub expiry_days: u32,
-    /// Template for the internal label printed at receiving.
-    pub receive_template: String,
-    /// Where exported reports are written.
-    pub report_dir: Option<std::path::PathBuf>,
-}
-
-impl Default for UiConfig {
-    fn default() -> Self {
-        UiConfig {
-            station: None,
-            supervisor_pin: None,
-            sounds: true,
-            expiry_days: 14,
-            receive_template: "case-batch".into(),
-            report_dir: None,
-        }
-    }
-}
 
 /// Why the station UI cannot start.
 #[derive(Debug, thiserror::Error)]

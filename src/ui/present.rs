@@ -10,7 +10,6 @@ use crate::domain::trace::TraceNode;
 use crate::domain::{EventKind, LotStatus};
 use crate::scanner::station::{Feedback, Outcome};
 use crate::store::{ExpiringLot, Lot, RecordedEvent, SyncStatus};
-use crate::sync::SyncError;
 
 /// How an outcome is judged on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -484,28 +483,6 @@ fn local_time(at: &str) -> String {
     )
 }
 
-/// A failed sync round as the station shows it: what is wrong and what to do.
-pub fn sync_problem(e: &SyncError) -> String {
-    match e {
-        SyncError::Refused {
-            status: 401,
-            error,
-            hint,
-        } => format!(
-            "the server refused this station's token ({error}): {hint}, then put it as `token` under [sync] in the station config"
-        ),
-        SyncError::Refused {
-            status: 403, error, ..
-        } => format!(
-            "the server refused ({error}): this station needs a token with the station role (`lotline server token create --role station`)"
-        ),
-        SyncError::Network { .. } => {
-            format!("{e}; scans are kept here and sent when it is back")
-        }
-        _ => e.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,19 +604,5 @@ mod tests {
         let no_token = sync_shown(SyncSetup::NoToken, &good, true);
         assert!(!no_token.online);
         assert!(no_token.problem.unwrap().contains("[sync]"));
-    }
-
-    #[test]
-    fn a_refused_token_says_what_to_do() {
-        let e = SyncError::Refused {
-            status: 401,
-            error: "the token is not known to this server".into(),
-            hint: "ask an admin for a new token (`lotline server token create`)".into(),
-        };
-        let text = sync_problem(&e);
-        assert!(text.contains("refused this station's token"), "{text}");
-        assert!(text.contains("not known to this server"), "{text}");
-        assert!(text.contains("token create"), "{text}");
-        assert!(text.contains("[sync]"), "{text}");
     }
 }

@@ -1,24 +1,20 @@
-//! The station UI's background sync: its own thread with its own store connection, one round
-//! every `[sync] interval` seconds while a server and a token are configured, backing off
-//! after failures. Nothing waits for it: scans are recorded by the worker whatever the network
-//! does. Each round's outcome is recorded in the store (what is wrong and what to do, see
-//! [`present::sync_problem`]) and the resulting state is reported at once for the status bar.
+//! The station UI's background sync: [`crate::sync::SyncLoop`] on its own thread with its own
+//! store connection, while a server and a token are configured. Nothing waits for it: scans
+//! are recorded by the worker whatever the network does. After each round (recorded in the
+//! store by the loop) the resulting sync state is reported at once for the status bar.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::present;
 use crate::store::Store;
-use crate::sync::{self, HttpTransport, SyncConfig};
+use crate::sync::{RoundPresenter, RoundReport, SyncConfig, SyncLoop};
 use crate::workflow::SyncState;
 
-/// Seconds between rounds when `[sync] interval` is not set.
-pub const DEFAULT_INTERVAL: u64 = 10;
-
-/// Seconds before a request is given up when `[sync] timeout` is not set.
-pub const DEFAULT_TIMEOUT: u64 = 15;
+/// Seconds before a request is given up when `[sync] timeout` is not set: shorter than the
+/// CLI's, so the status bar hears of a dead network sooner.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How long closing the window waits for a round in flight before leaving it behind.
 const STOP_WAIT: Duration = Duration::from_secs(1);
@@ -40,46 +36,41 @@ impl SyncThread {
     ) -> Option<SyncThread> {
         let server = config.server.clone()?;
         let token = config.token.clone()?;
-        let interval = Duration::from_secs(config.interval.unwrap_or(DEFAULT_INTERVAL).max(1));
-        let timeout = Duration::from_secs(config.timeout.unwrap_or(DEFAULT_TIMEOUT).max(1));
+        let interval = config.interval();
+        let timeout = config.timeout_or(DEFAULT_TIMEOUT);
         let (stop, stopped) = channel::<()>();
         let thread = std::thread::Builder::new()
             .name("lotline-ui-sync".into())
             .spawn(move || {
-                let transport = HttpTransport::new(&server, &token, timeout);
                 let mut store = match Store::open(&db) {
                     Ok(store) => store,
                     Err(e) => return report(Err(format!("sync cannot open the store: {e}"))),
                 };
-                let mut failures = 0u32;
-                loop {
-                    let outcome = sync::sync_once(&mut store, &transport, &mut |_| {});
-                    let problem = outcome.as_ref().err().map(present::sync_problem);
-                    let state = store
-                        .record_sync_outcome(&server, problem.as_deref())
-                        .and_then(|()| store.sync_status());
-                    report(state.map_err(|e| e.to_string()));
-                    let wait = match &outcome {
-                        Ok(_) => {
-                            failures = 0;
-                            interval
-                        }
-                        Err(e) => {
-                            failures += 1;
-                            sync::retry_wait(e, failures)
-                        }
-                    };
-                    // Sleeps until the next round, or ends at once when the UI closes.
-                    if stopped.recv_timeout(wait) != Err(RecvTimeoutError::Timeout) {
-                        return;
-                    }
-                }
+                let mut sync = SyncLoop::http(&server, &token, interval, timeout);
+                sync.run(&mut store, &mut StatusBar { report, stopped });
             })
             .ok()?;
         Some(SyncThread {
             stop: Some(stop),
             thread: Some(thread),
         })
+    }
+}
+
+/// The status bar's side of the loop: the recorded state after each round; pauses end at
+/// once when the UI closes.
+struct StatusBar<R> {
+    report: R,
+    stopped: Receiver<()>,
+}
+
+impl<R: Fn(Result<SyncState, String>)> RoundPresenter for StatusBar<R> {
+    fn round(&mut self, store: &Store, _report: &RoundReport) {
+        (self.report)(store.sync_status().map_err(|e| e.to_string()));
+    }
+
+    fn pause(&mut self, wait: Duration) -> bool {
+        self.stopped.recv_timeout(wait) == Err(RecvTimeoutError::Timeout)
     }
 }
 

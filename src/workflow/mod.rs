@@ -24,10 +24,6 @@ pub use crate::store::SyncStatus as SyncState;
 /// real pallet.
 pub const MAX_QUANTITY: u64 = 1_000_000;
 
-/// Deepest genealogy a trace follows: far beyond any real product structure, a guard against
-/// runaway data.
-pub const MAX_TRACE_DEPTH: u32 = 256;
-
 /// Why an operation was refused. The message says what is wrong and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
@@ -41,7 +37,7 @@ pub enum WorkflowError {
         ai: &'static str,
     },
     /// A product the site has not registered.
-    #[error("unknown GTIN {0}: register the product first (lotline product add {0} --name …)")]
+    #[error("unknown GTIN {0}: register the product first")]
     UnknownProduct(String),
     /// A quantity that cannot be right.
     #[error("quantity {0} is not possible: give a count from 1 to {MAX_QUANTITY}")]
@@ -53,12 +49,21 @@ pub enum WorkflowError {
     #[error("count {0} is not possible: give what is on the shelf, from 0 to {MAX_QUANTITY}")]
     BadCount(i64),
     /// The quantity is neither on the label nor given.
-    #[error("the label carries no count (30)/(37): give the quantity (--qty N)")]
+    #[error("the label carries no count (30)/(37): give the quantity")]
     NoQuantity,
+    /// A value the operation cannot do without is empty.
+    #[error("{0}")]
+    Needs(Needed),
     /// A batch-tracking rule forbids it (not released, expired, not on hand, not FEFO in
     /// strict mode).
     #[error("REFUSED: {0}")]
     Refused(String),
+    /// The lot may not ship or be used (not released, expired).
+    #[error("REFUSED: {batch}: {refusal}")]
+    Unshippable {
+        batch: String,
+        refusal: rules::DispatchRefusal,
+    },
     /// An input that breaks a rule, e.g. an empty name.
     #[error("{0}")]
     Invalid(String),
@@ -69,11 +74,45 @@ pub enum WorkflowError {
     /// The lot named is not in this store.
     #[error("no lot {batch} of GTIN {gtin} in this store: was it received here?")]
     NoSuchLot { gtin: String, batch: String },
+    /// No lot of any product has this batch number.
+    #[error("no lot {0} in this store")]
+    NoSuchBatch(String),
+    /// Several products have a lot with this batch number: the GTIN must say which.
+    #[error("batch {batch} exists for several products ({})", .gtins.join(", "))]
+    AmbiguousBatch { batch: String, gtins: Vec<String> },
+    /// A scan names a lot of another product than the GTIN given with it.
+    #[error("the scan names GTIN {scanned}, not {given}")]
+    GtinMismatch { scanned: String, given: String },
+    /// Some of several lots named cannot be resolved; nothing was done.
+    #[error("nothing was done; fix these lots and try again:{}", lots_list(.0))]
+    Lots(Vec<(String, WorkflowError)>),
     /// A recall operation the rules do not allow (see [`crate::domain::recall`]).
     #[error("REFUSED: {0}")]
     Recall(crate::domain::recall::RecallRefusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Which value an operation needs and was not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Needed {
+    #[error("a product needs a name")]
+    ProductName,
+    #[error("a receipt needs a location")]
+    ReceiptLocation,
+    #[error("a count needs a location")]
+    CountLocation,
+    #[error("a dispatch needs a customer")]
+    Customer,
+    #[error("a move needs a destination different from its source")]
+    Destination,
+}
+
+fn lots_list(problems: &[(String, WorkflowError)]) -> String {
+    problems
+        .iter()
+        .map(|(lot, e)| format!("\n  {lot}: {e}"))
+        .collect()
 }
 
 // The refusals are the message itself, not a cause under it: no `#[from]` (which would make
@@ -207,8 +246,15 @@ pub struct ProduceOutcome {
     pub quantity: u64,
     pub location: String,
     pub status: LotStatus,
-    /// Inputs consumed: (gtin, batch, quantity).
-    pub inputs: Vec<(String, String, u64)>,
+    pub inputs: Vec<ConsumedInput>,
+}
+
+/// An input lot used up by a production batch, and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConsumedInput {
+    pub gtin: String,
+    pub batch: String,
+    pub quantity: u64,
 }
 
 /// A pallet or case scanned onto a shipment.
@@ -266,9 +312,7 @@ impl Station {
     ) -> Result<RecordedEvent, WorkflowError> {
         let gtin = gtin_arg(gtin)?;
         if name.trim().is_empty() {
-            return Err(WorkflowError::Invalid(
-                "a product needs a name (--name)".into(),
-            ));
+            return Err(WorkflowError::Needs(Needed::ProductName));
         }
         Ok(self.record(EventKind::ProductRegistered {
             gtin,
@@ -290,9 +334,7 @@ impl Station {
         }
         let location = req.location.trim();
         if location.is_empty() {
-            return Err(WorkflowError::Invalid(
-                "a receipt needs a location (--location)".into(),
-            ));
+            return Err(WorkflowError::Needs(Needed::ReceiptLocation));
         }
         let product = self
             .store
@@ -331,9 +373,7 @@ impl Station {
         today: chrono::NaiveDate,
     ) -> Result<DispatchOutcome, WorkflowError> {
         if req.customer.trim().is_empty() {
-            return Err(WorkflowError::Invalid(
-                "a dispatch needs a customer (--customer)".into(),
-            ));
+            return Err(WorkflowError::Needs(Needed::Customer));
         }
         let (msg, gtin, batch) = scanned_lot(&req.scan, req.gs_substitute, false)?;
         let lot = self.store.lot(&gtin, &batch)?.ok_or_else(|| {
@@ -341,8 +381,12 @@ impl Station {
                 "lot {batch} of GTIN {gtin} was never received here"
             ))
         })?;
-        rules::check_dispatch(lot.status, lot.expiry, today)
-            .map_err(|r| WorkflowError::Refused(format!("{batch}: {r}")))?;
+        rules::check_dispatch(lot.status, lot.expiry, today).map_err(|refusal| {
+            WorkflowError::Unshippable {
+                batch: batch.clone(),
+                refusal,
+            }
+        })?;
         let on_hand = lot.on_hand();
         let quantity = match req.quantity.or(msg.quantity()) {
             Some(q) => q,
@@ -472,7 +516,7 @@ impl Station {
         let (event, input) =
             self.consumption(scan, &into_gtin, into_batch, gs_substitute, today)?;
         self.record(event)?;
-        Ok(input)
+        Ok((input.gtin, input.batch, input.quantity))
     }
 
     /// Checks an input lot (released, not expired, on hand) and makes its consumption event.
@@ -483,15 +527,19 @@ impl Station {
         into_batch: &str,
         gs_substitute: Option<char>,
         today: chrono::NaiveDate,
-    ) -> Result<(EventKind, (String, String, u64)), WorkflowError> {
+    ) -> Result<(EventKind, ConsumedInput), WorkflowError> {
         let (msg, gtin, batch) = scanned_lot(scan, gs_substitute, false)?;
         let lot = self.store.lot(&gtin, &batch)?.ok_or_else(|| {
             WorkflowError::Refused(format!(
                 "input lot {batch} of GTIN {gtin} was never received here"
             ))
         })?;
-        rules::check_dispatch(lot.status, lot.expiry, today)
-            .map_err(|r| WorkflowError::Refused(format!("input {batch}: {r}")))?;
+        rules::check_dispatch(lot.status, lot.expiry, today).map_err(|refusal| {
+            WorkflowError::Unshippable {
+                batch: format!("input {batch}"),
+                refusal,
+            }
+        })?;
         let on_hand = lot.on_hand();
         let quantity = msg.quantity().unwrap_or(on_hand.max(0) as u64);
         if quantity == 0 || quantity as i64 > on_hand {
@@ -507,7 +555,14 @@ impl Station {
             into_batch: into_batch.to_string(),
             from: take_from(&lot.stock, quantity),
         };
-        Ok((event, (gtin, batch, quantity)))
+        Ok((
+            event,
+            ConsumedInput {
+                gtin,
+                batch,
+                quantity,
+            },
+        ))
     }
 
     /// Holds, releases, rejects or recalls a lot: a supervisor, a reason and a transition of
@@ -549,9 +604,7 @@ impl Station {
         }
         let (from, to) = (from.trim(), to.trim());
         if to.is_empty() || from == to {
-            return Err(WorkflowError::Invalid(
-                "a move needs a destination different from its source (--to)".into(),
-            ));
+            return Err(WorkflowError::Needs(Needed::Destination));
         }
         let lot = self.existing_lot(gtin, batch)?;
         let here = lot.at(from);
@@ -584,9 +637,7 @@ impl Station {
         }
         let location = location.trim();
         if location.is_empty() {
-            return Err(WorkflowError::Invalid(
-                "a count needs a location (--location)".into(),
-            ));
+            return Err(WorkflowError::Needs(Needed::CountLocation));
         }
         let lot = self.existing_lot(gtin, batch)?;
         let held = lot.at(location);
@@ -702,13 +753,11 @@ impl Station {
         let found = self.store.gtins_with_batch(batch)?;
         match found.as_slice() {
             [one] => Ok(one.clone()),
-            [] => Err(WorkflowError::Invalid(format!(
-                "no lot {batch} in this store"
-            ))),
-            many => Err(WorkflowError::Invalid(format!(
-                "batch {batch} exists for several products ({}): say which with --gtin",
-                many.join(", ")
-            ))),
+            [] => Err(WorkflowError::NoSuchBatch(batch.to_string())),
+            many => Err(WorkflowError::AmbiguousBatch {
+                batch: batch.to_string(),
+                gtins: many.to_vec(),
+            }),
         }
     }
 
@@ -740,7 +789,7 @@ impl Station {
     /// The trace of a lot already resolved (see [`Station::resolve_lot`]).
     pub fn trace_lot(&self, lot: &LotRef, direction: Direction) -> Result<Trace, WorkflowError> {
         let facts = self.store.trace_facts(lot, direction)?;
-        Ok(trace::trace(lot, direction, &facts, MAX_TRACE_DEPTH))
+        Ok(trace::trace(lot, direction, &facts, trace::MAX_TRACE_DEPTH))
     }
 
     /// Resolves every lot named; refused naming all that are unknown, so one try shows every
@@ -758,21 +807,19 @@ impl Station {
                 Ok(r) if !found.contains(&r) => found.push(r),
                 Ok(_) => {}
                 Err(WorkflowError::Store(e)) => return Err(WorkflowError::Store(e)),
-                Err(e) => problems.push(format!("{l}: {e}")),
+                Err(e) => problems.push((l.clone(), e)),
             }
         }
         if !problems.is_empty() {
-            return Err(WorkflowError::Invalid(format!(
-                "nothing was done; fix these lots and try again:\n  {}",
-                problems.join("\n  ")
-            )));
+            return Err(WorkflowError::Lots(problems));
         }
         Ok(found)
     }
 
-    /// The lot a user names: a GS1 scan of its label (GTIN and batch from it), or a batch
-    /// number, with `gtin` to choose among products sharing it. Refused when this store does
-    /// not know the lot. Used by every command that takes a LOT (trace, recall, reports).
+    /// The lot a user names: a GS1 scan of its label (GTIN and batch from it, in any form
+    /// [`gs1::parse`] reads), or a batch number, with `gtin` to choose among products sharing
+    /// it (with a scan, `gtin` must agree with it). Refused when this store does not know the
+    /// lot. The one resolver of every command that names a lot.
     pub fn resolve_lot(
         &self,
         lot: &str,
@@ -780,12 +827,15 @@ impl Station {
         gs_substitute: Option<char>,
     ) -> Result<LotRef, WorkflowError> {
         let lot = lot.trim();
-        let scanned = match gtin {
-            Some(_) => None,
-            None => scanned_lot(lot, gs_substitute, true).ok(),
-        };
-        let target = match scanned {
-            Some((_, gtin, batch)) => LotRef::new(gtin, batch),
+        let target = match scanned_lot(lot, gs_substitute, true).ok() {
+            Some((_, scanned, batch)) => {
+                if let Some(given) = gtin.map(gtin_arg).transpose()?
+                    && given != scanned
+                {
+                    return Err(WorkflowError::GtinMismatch { scanned, given });
+                }
+                LotRef::new(scanned, batch)
+            }
             None => LotRef::new(self.gtin_of_batch(lot, gtin)?, lot),
         };
         self.existing_lot(&target.gtin, &target.batch)?;
@@ -800,7 +850,7 @@ impl Station {
 
     /// The lot a command names by GTIN and batch; refused (`NoSuchLot`) when this store does
     /// not know it.
-    fn existing_lot(&self, gtin: &str, batch: &str) -> Result<Lot, WorkflowError> {
+    pub fn existing_lot(&self, gtin: &str, batch: &str) -> Result<Lot, WorkflowError> {
         let gtin = gtin_arg(gtin)?;
         self.store
             .lot(&gtin, batch)?

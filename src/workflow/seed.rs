@@ -3,7 +3,7 @@
 //! genealogy, moves, counts, dispatches and status changes.
 //!
 //! Every change is a real [`EventKind`] recorded through [`Store::append_all`] (hash chain,
-//! outbox, derived tables), in large transactions. The events follow the workflow rules (only
+//! derived tables), in large transactions. The events follow the workflow rules (only
 //! released stock is consumed or shipped, quantities never go below what is on hand), so the
 //! seeded site is one the station could have produced. Deterministic for a given seed.
 

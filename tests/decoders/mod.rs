@@ -6,21 +6,11 @@
 #![allow(dead_code)] // each test binary uses part of this
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 pub const GS: char = '\u{1d}';
 
-pub fn lotline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lotline"))
-        .args(args)
-        .output()
-        .expect("lotline runs")
-}
-
-pub fn ok(o: Output) -> Output {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o
-}
+pub use crate::support::{ok, run as lotline};
 
 /// What `lotline barcode decode --json` reads: (AIM id, text with GS) of each symbol.
 pub fn rxing_reads(image: &Path) -> Vec<(String, String)> {

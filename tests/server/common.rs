@@ -6,12 +6,10 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-
-pub const BIN: &str = env!("CARGO_BIN_EXE_lotline");
 
 /// Where the server keeps its data for one test.
 pub enum Backend {
@@ -86,7 +84,7 @@ impl Server {
 
     pub fn start_on(db: &str, port: u16) -> Server {
         for attempt in 0..50 {
-            let mut child = Command::new(BIN)
+            let mut child = crate::support::lotline()
                 .args([
                     "--db",
                     db,
@@ -157,7 +155,7 @@ pub fn token(db: &str, station: &str, role: &str, expires: Option<u32>) -> Strin
     if let Some(d) = &days {
         args.extend(["--expires", d]);
     }
-    let out = Command::new(BIN).args(&args).output().unwrap();
+    let out = crate::support::lotline().args(&args).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -192,7 +190,7 @@ impl Station {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
+        crate::support::lotline()
             .arg("--db")
             .arg(&self.db)
             .arg("--config")
@@ -250,7 +248,7 @@ impl Station {
     }
 
     pub fn lot(&self, gtin: &str, batch: &str) -> Value {
-        self.ok(&["lot", "show", gtin, batch, "--json"])
+        self.ok(&["lot", "show", batch, "--gtin", gtin, "--json"])
     }
 
     pub fn event_ids(&self) -> BTreeSet<String> {

@@ -182,7 +182,9 @@ fn work(s: &Station, n: &mut u32, rng: &mut StdRng) {
             ]);
         }
         if rng.random_bool(0.3) {
-            s.ok(&["lot", "hold", GTIN, &batch, "--reason", "check", "--json"]);
+            s.ok(&[
+                "lot", "hold", &batch, "--gtin", GTIN, "--reason", "check", "--json",
+            ]);
         }
     }
 }

@@ -3,6 +3,8 @@
 
 mod common;
 mod fault;
+#[path = "../support/mod.rs"]
+mod support;
 
 pub use common::Backend;
 use common::*;
@@ -92,7 +94,10 @@ fn two_stations_converge(backend: Backend) {
     // Station B catches up: products and lots of A, and can ship A's production batch.
     let r = b.sync_ok(&url, &tb);
     assert_eq!(r["pulled"], 8, "{r}");
-    assert_eq!(b.lot(SAUCE, &p)["stock"], json!([["PRODUCTION", 5]]));
+    assert_eq!(
+        b.lot(SAUCE, &p)["stock"],
+        json!([{"location": "PRODUCTION", "quantity": 5}])
+    );
     b.ok(&[
         "receive",
         &scan(PASSATA, "L4"),
@@ -117,8 +122,9 @@ fn two_stations_converge(backend: Backend) {
     a.ok(&[
         "lot",
         "hold",
-        PASSATA,
         "L3",
+        "--gtin",
+        PASSATA,
         "--reason",
         "label check",
         "--json",
@@ -126,8 +132,9 @@ fn two_stations_converge(backend: Backend) {
     b.ok(&[
         "lot",
         "hold",
-        PASSATA,
         "L3",
+        "--gtin",
+        PASSATA,
         "--reason",
         "damp pallet",
         "--json",
@@ -135,8 +142,9 @@ fn two_stations_converge(backend: Backend) {
     b.ok(&[
         "lot",
         "release",
-        PASSATA,
         "L3",
+        "--gtin",
+        PASSATA,
         "--reason",
         "dried, fine",
         "--json",
@@ -275,7 +283,7 @@ fn security(backend: Backend) {
     let supervisor = token(&db, "qa", "supervisor", None);
     let expired = token(&db, "old", "station", Some(0));
     let revoked = token(&db, "gone", "station", None);
-    let out = std::process::Command::new(BIN)
+    let out = support::lotline()
         .args([
             "--db",
             &db,
@@ -563,7 +571,9 @@ fn two_server_processes_share_one_postgres() {
     }
     a.sync_ok(&one.url, &ta);
     b.sync_ok(&two.url, &tb);
-    b.ok(&["lot", "hold", PASSATA, "A1", "--reason", "check", "--json"]);
+    b.ok(&[
+        "lot", "hold", "A1", "--gtin", PASSATA, "--reason", "check", "--json",
+    ]);
     b.ok(&["receive", &scan(PASSATA, "B1"), "--qty", "5", "--json"]);
     b.sync_ok(&two.url, &tb);
     a.sync_ok(&one.url, &ta);

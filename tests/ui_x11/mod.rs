@@ -9,7 +9,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -160,21 +160,6 @@ impl Drop for Xvfb {
     }
 }
 
-/// The `lotline` binary built with these tests.
-pub fn lotline_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_lotline")
-}
-
-/// Runs `lotline ARGS` (a command-line call next to the window, as a script would).
-pub fn lotline(args: &[&str]) -> Output {
-    Command::new(lotline_bin())
-        .args(args)
-        .env_remove("LOTLINE_DB")
-        .env_remove("LOTLINE_CONFIG")
-        .output()
-        .expect("running lotline")
-}
-
 /// The real station (`lotline` with no command) showing its window on an Xvfb server; killed
 /// on drop if still running.
 pub struct StationWindow {
@@ -190,7 +175,7 @@ impl StationWindow {
     /// a kiosk session does): no field is clicked.
     pub fn open(x: &Xvfb, db: &Path, config: &Path, mode: &str, kiosk: bool) -> StationWindow {
         let log = db.with_extension(format!("{mode}-{}x{}.log", x.width, x.height));
-        let mut cmd = x.command(lotline_bin());
+        let mut cmd = x.command(crate::support::BIN);
         cmd.arg("--db")
             .arg(db)
             .arg("--config")

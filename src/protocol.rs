@@ -1,5 +1,7 @@
-//! The wire types of the HTTP/JSON API (`/api/v1`), shared by the server and the station's
-//! sync client. The OpenAPI document (docs/openapi.json) describes these shapes.
+//! The sync API's wire types (`/api/v1`): events on the wire, push and pull with their acks
+//! and cursors, error bodies, tokens and their roles. It sits below both the server and the
+//! station's sync client, so neither depends on the other. The OpenAPI document
+//! (docs/openapi.json) describes these shapes.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,12 +19,11 @@ pub const MAX_PUSH_EVENTS: usize = 5_000;
 /// Most events one pull returns.
 pub const MAX_PULL_EVENTS: usize = 5_000;
 
-/// Who a token speaks for. Each role may do what the ones before it may.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
-)]
+/// What a bearer token may do at the server. Each role may do what the ones before it may.
+/// (Not [`crate::domain::status::Role`], who acts at a station.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum TokenRole {
     /// A station: pushes its events, pulls the others', reads lots and traces.
     Station,
     /// A supervisor: also holds, releases, rejects and recalls lots, sees the stations.
@@ -31,19 +32,19 @@ pub enum Role {
     Admin,
 }
 
-impl Role {
+impl TokenRole {
+    pub const ALL: [TokenRole; 3] = [TokenRole::Station, TokenRole::Supervisor, TokenRole::Admin];
+
     pub fn name(self) -> &'static str {
         match self {
-            Role::Station => "station",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
+            TokenRole::Station => "station",
+            TokenRole::Supervisor => "supervisor",
+            TokenRole::Admin => "admin",
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Role> {
-        [Role::Station, Role::Supervisor, Role::Admin]
-            .into_iter()
-            .find(|r| r.name() == name)
+    pub fn from_name(name: &str) -> Option<TokenRole> {
+        TokenRole::ALL.into_iter().find(|r| r.name() == name)
     }
 }
 
@@ -138,7 +139,7 @@ pub struct StationView {
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     pub station: String,
-    pub role: Role,
+    pub role: TokenRole,
     /// Days until it expires; never when absent.
     pub expires_days: Option<u32>,
 }
@@ -149,7 +150,7 @@ pub struct TokenInfo {
     /// Public id (the part after `llt_`), for revoking.
     pub id: String,
     pub station: String,
-    pub role: Role,
+    pub role: TokenRole,
     pub created: String,
     pub expires: Option<String>,
     pub revoked: Option<String>,

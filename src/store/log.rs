@@ -1,0 +1,227 @@
+//! The event log and its hash chain: every change is one event row, appended in order and never
+//! changed, carrying the SHA-256 of the event before it, so an edited, removed or reordered event
+//! is found by [`Store::verify`]. Recording an event also applies it to the derived tables
+//! ([`super::projection`]) in the same transaction.
+
+use chrono::{SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::projection::{Deferred, apply_event};
+use super::{Store, StoreError, exec, write_tx};
+use crate::domain::EventKind;
+
+/// An event as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RecordedEvent {
+    pub seq: i64,
+    pub id: String,
+    pub at: String,
+    pub station: String,
+    pub actor: String,
+    pub event: EventKind,
+    pub hash: String,
+}
+
+impl Store {
+    /// Records one event durably, with its derived state, in one transaction. (It joins the
+    /// outbox by being after the outbox position: nothing is written for the sync.)
+    pub fn append(
+        &mut self,
+        station: &str,
+        actor: &str,
+        event: EventKind,
+    ) -> Result<RecordedEvent, StoreError> {
+        Ok(self.append_all(station, actor, vec![event])?.remove(0))
+    }
+
+    /// Records events that belong together (a production batch and its inputs) in one
+    /// transaction: all of them, or none.
+    pub fn append_all(
+        &mut self,
+        station: &str,
+        actor: &str,
+        events: Vec<EventKind>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        let mut prev = last_hash(&tx)?;
+        let mut recorded = Vec::with_capacity(events.len());
+        let mut deferred = Deferred::default();
+        for event in events {
+            let id = Uuid::now_v7().to_string();
+            let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+            let (seq, hash) = insert_event(&tx, &prev, &id, &at, station, actor, &event)?;
+            apply_event(&tx, seq, &event, &mut deferred)?;
+            prev = hash.clone();
+            recorded.push(RecordedEvent {
+                seq,
+                id,
+                at,
+                station: station.into(),
+                actor: actor.into(),
+                event,
+                hash,
+            });
+        }
+        deferred.flush(&tx)?;
+        tx.commit()?;
+        Ok(recorded)
+    }
+
+    /// Every event in order.
+    pub fn events(&self) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, id, at, station, actor, payload, hash FROM events ORDER BY seq",
+        )?;
+        read_events(&mut stmt, [])
+    }
+
+    /// Checks the hash chain over the whole log. Returns the number of events.
+    pub fn verify(&self) -> Result<u64, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, id, at, station, actor, payload, prev_hash, hash FROM events ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut prev = GENESIS.to_string();
+        let mut expected_seq = 1;
+        let mut count = 0;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            if seq != expected_seq {
+                return Err(StoreError::ChainBroken {
+                    seq: expected_seq,
+                    reason: "the event is missing".into(),
+                });
+            }
+            let (id, at, station, actor, payload, prev_hash, hash): (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+            ) = (
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            );
+            if prev_hash != prev {
+                return Err(StoreError::ChainBroken {
+                    seq,
+                    reason: "it does not follow the event before it".into(),
+                });
+            }
+            if chain_hash(&prev, &id, &at, &station, &actor, &payload) != hash {
+                return Err(StoreError::ChainBroken {
+                    seq,
+                    reason: "its content does not match its hash".into(),
+                });
+            }
+            prev = hash;
+            expected_seq += 1;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Events in the log.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+}
+
+/// Hash that stands before the first event of a chain.
+pub(super) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Decodes event rows selected as `seq, id, at, station, actor, payload, hash`.
+pub(super) fn read_events(
+    stmt: &mut rusqlite::Statement,
+    params: impl rusqlite::Params,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get::<_, String>(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, id, at, station, actor, payload, hash) = row?;
+        let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
+            seq,
+            reason: e.to_string(),
+        })?;
+        out.push(RecordedEvent {
+            seq,
+            id,
+            at,
+            station,
+            actor,
+            event,
+            hash,
+        });
+    }
+    Ok(out)
+}
+
+/// Appends one event to the chain after `prev`; returns its sequence number and hash.
+pub(super) fn insert_event(
+    tx: &Transaction,
+    prev: &str,
+    id: &str,
+    at: &str,
+    station: &str,
+    actor: &str,
+    event: &EventKind,
+) -> Result<(i64, String), StoreError> {
+    let payload = serde_json::to_string(event).expect("events serialise");
+    let hash = chain_hash(prev, id, at, station, actor, &payload);
+    exec(
+        tx,
+        "INSERT INTO events (id, at, station, actor, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![id, at, station, actor, event.name(), payload, prev, hash],
+    )?;
+    Ok((tx.last_insert_rowid(), hash))
+}
+
+/// The hash of the last event (the genesis hash in an empty log).
+pub(super) fn last_hash(tx: &Transaction) -> Result<String, StoreError> {
+    Ok(tx
+        .query_row(
+            "SELECT hash FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| GENESIS.to_string()))
+}
+
+pub(super) fn chain_hash(
+    prev: &str,
+    id: &str,
+    at: &str,
+    station: &str,
+    actor: &str,
+    payload: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, id, at, station, actor, payload] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}

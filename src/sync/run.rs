@@ -1,0 +1,179 @@
+//! The station's one sync loop, for every front end: rounds of [`sync_once`], each recorded in
+//! the store (success, or the problem), then a pause: the interval after a good round, a
+//! backoff after failures (a refused token waits the longest pause at once: retrying soon
+//! cannot help). A front end only presents the [`RoundReport`]s and says how to pause.
+
+use std::time::Duration;
+
+use super::{HttpTransport, Progress, Round, SyncError, Transport, sync_once};
+use crate::store::Store;
+
+/// The longest pause after failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// One round as the loop reports it.
+#[derive(Debug)]
+pub struct RoundReport {
+    /// What the round did, or why it stopped; recorded in the store either way.
+    pub outcome: Result<Round, SyncError>,
+    /// The pause before the next round.
+    pub next_in: Duration,
+}
+
+/// What a front end does around the loop's rounds.
+pub trait RoundPresenter {
+    /// Progress within a round (for a progress bar); nothing by default.
+    fn progress(&mut self, _progress: Progress) {}
+    /// A round has ended and is recorded in `store`.
+    fn round(&mut self, store: &Store, report: &RoundReport);
+    /// Waits `wait` before the next round; `false` ends the loop.
+    fn pause(&mut self, wait: Duration) -> bool;
+}
+
+/// Rounds with one server on a schedule.
+pub struct SyncLoop {
+    /// The server as the store records it with each round.
+    server: String,
+    transport: Box<dyn Transport>,
+    interval: Duration,
+    /// Failed rounds in a row.
+    failures: u32,
+}
+
+impl SyncLoop {
+    /// Syncs with the server at base URL `server` with `token`.
+    pub fn http(server: &str, token: &str, interval: Duration, timeout: Duration) -> SyncLoop {
+        let transport = HttpTransport::new(server, token, timeout);
+        SyncLoop::new(server, Box::new(transport), interval)
+    }
+
+    /// Syncs over `transport`; `server` names it in the store's record.
+    pub fn new(server: &str, transport: Box<dyn Transport>, interval: Duration) -> SyncLoop {
+        SyncLoop {
+            server: server.to_string(),
+            transport,
+            interval,
+            failures: 0,
+        }
+    }
+
+    /// One round: push, pull, and record how it ended in the store.
+    pub fn round(&mut self, store: &mut Store, progress: &mut dyn FnMut(Progress)) -> RoundReport {
+        let mut outcome = sync_once(store, self.transport.as_ref(), progress);
+        let problem = outcome.as_ref().err().map(ToString::to_string);
+        if let Err(e) = store.record_sync_outcome(&self.server, problem.as_deref())
+            && outcome.is_ok()
+        {
+            // A round the store cannot record did not end well: the status would lie.
+            outcome = Err(e.into());
+        }
+        let next_in = match &outcome {
+            Ok(_) => {
+                self.failures = 0;
+                self.interval
+            }
+            Err(e) => {
+                self.failures += 1;
+                retry_wait(e, self.failures)
+            }
+        };
+        RoundReport { outcome, next_in }
+    }
+
+    /// Rounds until the presenter's pause says stop.
+    pub fn run(&mut self, store: &mut Store, presenter: &mut dyn RoundPresenter) {
+        loop {
+            let report = self.round(store, &mut |p| presenter.progress(p));
+            presenter.round(store, &report);
+            if !presenter.pause(report.next_in) {
+                return;
+            }
+        }
+    }
+}
+
+/// The pause before retry `attempt` (1, 2, …) after failures: 1 s doubling up to `max`.
+fn backoff(attempt: u32, max: Duration) -> Duration {
+    let secs = 1u64
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u64::MAX);
+    Duration::from_secs(secs).min(max)
+}
+
+/// The pause after `failures` failed rounds in a row ending with `e`.
+fn retry_wait(e: &SyncError, failures: u32) -> Duration {
+    if e.is_transient() {
+        backoff(failures, MAX_BACKOFF)
+    } else {
+        MAX_BACKOFF
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_ceiling() {
+        let max = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=8).map(|a| backoff(a, max).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(backoff(200, max), max);
+    }
+
+    /// Remembers what the loop showed it; stops after `rounds` rounds.
+    struct Recorder {
+        rounds: usize,
+        problems: Vec<Option<String>>,
+        pauses: Vec<Duration>,
+    }
+
+    impl RoundPresenter for Recorder {
+        fn round(&mut self, store: &Store, report: &RoundReport) {
+            assert!(report.outcome.is_err(), "nothing listens there");
+            self.problems.push(store.sync_status().unwrap().last_error);
+        }
+
+        fn pause(&mut self, wait: Duration) -> bool {
+            self.pauses.push(wait);
+            self.pauses.len() < self.rounds
+        }
+    }
+
+    #[test]
+    fn an_unreachable_server_is_recorded_each_round_and_retried_later_and_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("station.db")).unwrap();
+        // A port that was free a moment ago: connections are refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = format!("http://127.0.0.1:{port}");
+        let mut sync = SyncLoop::http(
+            &server,
+            "llt_test",
+            Duration::from_secs(10),
+            Duration::from_secs(5),
+        );
+        let mut shown = Recorder {
+            rounds: 3,
+            problems: Vec::new(),
+            pauses: Vec::new(),
+        };
+        sync.run(&mut store, &mut shown);
+
+        assert_eq!(shown.pauses, [1, 2, 4].map(Duration::from_secs));
+        assert_eq!(shown.problems.len(), 3);
+        for problem in shown.problems {
+            let problem = problem.expect("the store records why the round failed");
+            assert!(problem.contains("cannot reach the server"), "{problem}");
+            assert!(problem.contains("kept here"), "{problem}");
+        }
+        assert_eq!(
+            store.sync_status().unwrap().server.as_deref(),
+            Some(&*server)
+        );
+    }
+}
