@@ -5,7 +5,8 @@
 
 mod support;
 
-use std::process::Output;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 use lotline::gs1::{self, Gs1Error, Message, ParseOptions, Symbology, ai};
 use proptest::prelude::*;

@@ -342,7 +342,8 @@ fn digital_link(rng: &mut Rng, pairs: &[(&'static str, String)]) -> String {
         uri.push_str(&query.join("&"));
     }
     if rng.chance(5) {
-        let tail: &str = *rng.pick(&["#frag", "/", "//", "?", "#?17=271231"]);
+        let tails = ["#frag", "/", "//", "?", "#?17=271231"];
+        let tail: &&str = rng.pick(&tails);
         uri.push_str(tail);
     }
     uri
