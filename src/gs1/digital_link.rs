@@ -86,7 +86,7 @@ pub(super) fn parse(uri: &str) -> Result<Message, Gs1Error> {
         }
         elements.push(Element {
             ai: def.ai,
-            value: decode(def, raw, false)?,
+            value: decode(def, raw, false)?.into(),
         });
         at = value_end;
     }
@@ -112,7 +112,7 @@ pub(super) fn parse(uri: &str) -> Result<Message, Gs1Error> {
         }
         elements.push(Element {
             ai: def.ai,
-            value: decode(def, raw, true)?,
+            value: decode(def, raw, true)?.into(),
         });
     }
 

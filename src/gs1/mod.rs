@@ -29,6 +29,9 @@ use chrono::{Datelike, NaiveDate};
 
 pub use ai::{AiDef, lookup};
 pub use generate::{check_digit, make_sscc, normalize_gtin};
+/// An element's value: a string stored inline up to 23 bytes (GTINs, dates, batches and
+/// serials all fit), so a parse allocates nothing per element. Derefs to `str`.
+pub use smol_str::SmolStr;
 
 /// The GS separator byte (ASCII 29) that stands for FNC1 in transmitted data.
 pub const GS: char = '\u{1d}';
@@ -103,7 +106,7 @@ pub struct ParseOptions {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Element {
     pub ai: &'static str,
-    pub value: String,
+    pub value: SmolStr,
 }
 
 impl Element {
@@ -223,7 +226,7 @@ impl Message {
             parse::validate_value(def, value.as_ref(), 1)?;
             elements.push(Element {
                 ai: def.ai,
-                value: value.as_ref().to_string(),
+                value: SmolStr::new(value.as_ref()),
             });
         }
         let mut msg = Message {

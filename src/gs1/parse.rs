@@ -4,13 +4,19 @@
 use std::borrow::Cow;
 
 use super::ai::{self, AiDef, Cset};
-use super::{Element, Gs1Error, Message, ParseOptions, Symbology, digital_link, generate, lint};
+use super::{
+    Element, Gs1Error, Message, ParseOptions, SmolStr, Symbology, digital_link, generate, lint,
+};
 
 const GS_BYTE: u8 = 0x1d;
 
 pub(super) fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Error> {
     // Trailing CR/LF from scanners configured with a suffix.
-    let trimmed = input.trim_end_matches(['\r', '\n']);
+    let mut end = input.len();
+    while end > 0 && matches!(input.as_bytes()[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    let trimmed = &input[..end];
     let data: Cow<str> = match opts.gs_substitute {
         Some(sub) if trimmed.contains(sub) => Cow::Owned(trimmed.replace(sub, "\u{1d}")),
         _ => Cow::Borrowed(trimmed),
@@ -149,7 +155,7 @@ fn ean(body: &str, start: usize) -> Result<Message, Gs1Error> {
         symbology: Some(Symbology::Ean),
         elements: vec![Element {
             ai: "01",
-            value: gtin,
+            value: gtin.into(),
         }],
         ignored: Vec::new(),
     })
@@ -184,7 +190,7 @@ pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
         validate_value(def, value, start + vstart + 1)?;
         elements.push(Element {
             ai: def.ai,
-            value: value.to_string(),
+            value: SmolStr::new(value),
         });
         pos = vend;
     }
@@ -282,7 +288,10 @@ fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
             i += ch.len_utf8();
         }
         validate_value(def, &value, start + vstart + 1)?;
-        elements.push(Element { ai: def.ai, value });
+        elements.push(Element {
+            ai: def.ai,
+            value: value.into(),
+        });
         pos = i;
     }
     if elements.is_empty() {
@@ -299,7 +308,9 @@ fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
 /// `pos` is the 1-based input position of the value's first character.
 pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
     let len = value.len();
-    if let Some((i, ch)) = value.char_indices().find(|(_, c)| !c.is_ascii()) {
+    if !value.is_ascii()
+        && let Some((i, ch)) = value.char_indices().find(|(_, c)| !c.is_ascii())
+    {
         return Err(Gs1Error::BadCharacter {
             ai: def.ai,
             pos: pos + i,
@@ -307,15 +318,16 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
             cset: def.components[0].cset.name(),
         });
     }
-    if len < def.min_len() {
+    let (min_len, max_len) = (def.min_len(), def.max_len());
+    if len < min_len {
         return Err(Gs1Error::TooShort {
             ai: def.ai,
             pos,
             len,
-            min: def.min_len(),
+            min: min_len,
         });
     }
-    if len > def.max_len() {
+    if len > max_len {
         let hint = if def.fixed_length {
             ""
         } else {
@@ -325,7 +337,7 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
             ai: def.ai,
             pos,
             len,
-            max: def.max_len(),
+            max: max_len,
             hint,
         });
     }
@@ -341,7 +353,7 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
                 ai: def.ai,
                 pos,
                 len,
-                min: def.min_len(),
+                min: min_len,
             });
         }
         let take = if comp.min == comp.max {
@@ -358,10 +370,7 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
             });
         }
         let part = &value[offset..offset + take];
-        if let Some(i) = b[offset..offset + take]
-            .iter()
-            .position(|&c| !comp.cset.allows(c))
-        {
+        if let Some(i) = comp.cset.first_disallowed(&b[offset..offset + take]) {
             return Err(Gs1Error::BadCharacter {
                 ai: def.ai,
                 pos: pos + offset + i,
@@ -427,13 +436,13 @@ fn check_cset64_padding(def: &'static AiDef, part: &str, pos: usize) -> Result<(
 /// associations and the digital signature's serialised keys.
 pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
     for (i, e) in msg.elements.iter().enumerate() {
-        if let Some(first) = msg.elements[..i].iter().find(|s| s.ai == e.ai)
+        if let Some(first) = msg.elements[..i].iter().find(|s| ai::same(s.ai, e.ai))
             && first.value != e.value
         {
             return Err(Gs1Error::Duplicate {
                 ai: e.ai,
-                first: first.value.clone(),
-                second: e.value.clone(),
+                first: first.value.to_string(),
+                second: e.value.to_string(),
             });
         }
     }
@@ -444,7 +453,7 @@ pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Er
 /// With a digital signature (8030), a GDTI (253), GCN (255) or GRAI (8003) must carry its
 /// serial component (be longer than its shortest form).
 fn check_signed_keys_are_serialised(elements: &[Element]) -> Result<(), Gs1Error> {
-    if !elements.iter().any(|e| e.ai == "8030") {
+    if !elements.iter().any(|e| ai::same(e.ai, "8030")) {
         return Ok(());
     }
     for e in elements {
@@ -466,7 +475,7 @@ pub(super) fn check_associations(
         let present = |pattern: &str| {
             elements
                 .iter()
-                .any(|o| o.ai != e.ai && ai::matches_pattern(o.ai, pattern))
+                .any(|o| !ai::same(o.ai, e.ai) && ai::matches_pattern(o.ai, pattern))
         };
         let Some(def) = ai::lookup(e.ai) else {
             continue;
@@ -475,7 +484,7 @@ pub(super) fn check_associations(
             // An AI is not exclusive of itself even if it matches a pattern.
             if let Some(other) = elements
                 .iter()
-                .find(|o| o.ai != e.ai && ai::matches_pattern(o.ai, pattern))
+                .find(|o| !ai::same(o.ai, e.ai) && ai::matches_pattern(o.ai, pattern))
             {
                 return Err(Gs1Error::Exclusive {
                     ai: e.ai,
