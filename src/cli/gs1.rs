@@ -217,16 +217,29 @@ fn render(result: Result<Message, gs1::Gs1Error>, json: bool) -> String {
 }
 
 /// `gs1 parse -`: one result line per input line, bad lines do not stop the run. Buffered,
-/// locked output and reused buffers: the loop allocates nothing per line beyond the parse. A
+/// locked output and reused buffers: the loop allocates nothing per line beyond the parse. The
+/// output is flushed whenever the input read so far is used up, before waiting for more: a
+/// file or pipe is answered in 64 KiB writes, a scanner typing one line at a time at once. A
 /// closed stdout (`| head`) ends the run quietly.
 fn parse_stream(opts: &ParseOptions, json: bool) -> CmdResult {
     let stdin = std::io::stdin();
-    let mut input = stdin.lock();
+    let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut line = Vec::with_capacity(256);
     let run = (|| -> std::io::Result<()> {
-        while input.read_until(b'\n', &mut line)? > 0 {
-            let text = String::from_utf8_lossy(&line);
+        loop {
+            if input.buffer().is_empty() {
+                out.flush()?;
+            }
+            if input.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            // Valid UTF-8 (all GS1 data is ASCII) is read in place; only other bytes go
+            // through the lossy copy.
+            let text = match std::str::from_utf8(&line) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(&line),
+            };
             let text = text.trim_end_matches(['\n', '\r']);
             write_result(&mut out, &gs1::parse(text, opts), json)?;
             out.write_all(b"\n")?;
@@ -251,11 +264,14 @@ fn write_result(
     match (result, json) {
         (Ok(m), true) => serde_json::to_writer(&mut *out, &MessageJson(m)),
         (Ok(m), false) => {
+            // Pieces written as they are: no formatting machinery per line.
             for (i, e) in m.elements.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b"\t")?;
-                }
-                write!(out, "({}) {}: {}", e.ai, e.title(), e.value)?;
+                out.write_all(if i > 0 { b"\t(" } else { b"(" })?;
+                out.write_all(e.ai.as_bytes())?;
+                out.write_all(b") ")?;
+                out.write_all(e.title().as_bytes())?;
+                out.write_all(b": ")?;
+                out.write_all(e.value.as_bytes())?;
             }
             Ok(())
         }
