@@ -179,11 +179,13 @@ impl Linter {
 
 impl AiDef {
     /// Longest value the AI takes.
+    #[inline]
     pub fn max_len(&self) -> usize {
         self.components.iter().map(|c| c.max as usize).sum()
     }
 
     /// Shortest value: the mandatory components at their minimum.
+    #[inline]
     pub fn min_len(&self) -> usize {
         self.components
             .iter()
@@ -195,6 +197,7 @@ impl AiDef {
 
 /// Index of the AI table by (length, numeric value): 2-, 3- and 4-digit AIs share no prefix,
 /// so the first length that hits is the AI.
+#[inline]
 fn index() -> &'static [u16] {
     static INDEX: OnceLock<Vec<u16>> = OnceLock::new();
     INDEX.get_or_init(|| {
@@ -225,6 +228,7 @@ fn slot(digits: &[u8]) -> Option<usize> {
 }
 
 /// The definition of exactly this AI.
+#[inline]
 pub fn lookup(ai: &str) -> Option<&'static AiDef> {
     let i = *index().get(slot(ai.as_bytes())?)?;
     (i != u16::MAX).then(|| &AIS[i as usize])

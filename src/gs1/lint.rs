@@ -30,6 +30,7 @@ fn fail(offset: usize, problem: impl Into<String>) -> Result<(), LintFailure> {
 /// The shortest GS1 Company Prefix: four digits.
 const GCP_MIN_LEN: usize = 4;
 
+#[inline]
 pub fn check(linter: Linter, v: &str) -> Result<(), LintFailure> {
     let b = v.as_bytes();
     match linter {
@@ -198,6 +199,7 @@ fn exact_digits(b: &[u8], len: usize, what: &str) -> Result<(), LintFailure> {
     digits(b)
 }
 
+#[inline]
 fn csum(b: &[u8]) -> Result<(), LintFailure> {
     if b.is_empty() {
         return fail(0, "is too short to carry a check digit");
@@ -216,6 +218,7 @@ fn csum(b: &[u8]) -> Result<(), LintFailure> {
 }
 
 /// A GS1 Company Prefix at `base`: at least its minimal length, and digits there.
+#[inline]
 fn gcp(b: &[u8], base: usize) -> Result<(), LintFailure> {
     if b.len() < GCP_MIN_LEN {
         return fail(
@@ -263,6 +266,7 @@ fn listed(v: &str, list: &[&str], problem: &str) -> Result<(), LintFailure> {
 }
 
 /// YYMMDD; `day_zero` allows DD = 00 (meaning the last day of the month).
+#[inline]
 fn date(b: &[u8], base: usize, day_zero: bool) -> Result<(), LintFailure> {
     if b.len() != 6 {
         return fail(base, "a date needs 6 digits YYMMDD");

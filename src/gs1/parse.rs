@@ -306,6 +306,7 @@ fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
 
 /// Checks one value against its AI: length, each component's character set and linters.
 /// `pos` is the 1-based input position of the value's first character.
+#[inline]
 pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
     let len = value.len();
     if !value.is_ascii()
