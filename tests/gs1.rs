@@ -5,7 +5,8 @@
 
 mod support;
 
-use std::process::Output;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 use lotline::gs1::{self, Gs1Error, Message, ParseOptions, Symbology, ai};
 use proptest::prelude::*;
@@ -92,6 +93,40 @@ fn stdin_mode_answers_every_line_in_order_and_exits_0() {
     );
     assert_eq!(lines[2]["error"], "no data: the scan is empty");
     assert_eq!(lines[3]["elements"][1]["value"], "B");
+}
+
+#[test]
+fn stdin_mode_ends_quietly_when_the_reader_goes_away() {
+    // `lotline gs1 parse - | head -1`: a closed stdout is a normal end, not a panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lotline"))
+        .args(["gs1", "parse", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all("(01)09501101530003(10)A\n".repeat(10).as_bytes())
+        .unwrap();
+    input.flush().unwrap();
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    assert!(first.starts_with(b"(01) GTIN: "));
+    drop(stdout);
+    // Enough further lines to fill any pipe and buffer after the reader has gone.
+    let line = "(01)09501101530003(10)A\n".repeat(4096);
+    for _ in 0..64 {
+        if input.write_all(line.as_bytes()).is_err() {
+            break;
+        }
+    }
+    drop(input);
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]

@@ -99,19 +99,7 @@ pub fn run(args: Gs1Args, _globals: &Globals) -> CmdResult {
             };
             let data = data.to_string_lossy();
             if data == "-" {
-                // One result line per input line; bad lines do not stop the run.
-                let stdin = std::io::stdin();
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                let mut line = Vec::new();
-                let mut input = stdin.lock();
-                while input.read_until(b'\n', &mut line)? > 0 {
-                    let text = String::from_utf8_lossy(&line);
-                    let text = text.trim_end_matches(['\n', '\r']);
-                    writeln!(out, "{}", render(gs1::parse(text, &opts), json))?;
-                    line.clear();
-                }
-                out.flush()?;
-                return Ok(ExitCode::SUCCESS);
+                return parse_stream(&opts, json);
             }
             let result = gs1::parse(&data, &opts);
             let failed = result.is_err();
@@ -223,28 +211,132 @@ pub fn run(args: Gs1Args, _globals: &Globals) -> CmdResult {
 
 /// One result in the documented shape: elements in order, or an error.
 fn render(result: Result<Message, gs1::Gs1Error>, json: bool) -> String {
+    let mut out = Vec::new();
+    write_result(&mut out, &result, json).expect("writing to memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// `gs1 parse -`: one result line per input line, bad lines do not stop the run. Buffered,
+/// locked output and reused buffers: the loop allocates nothing per line beyond the parse. The
+/// output is flushed whenever the input read so far is used up, before waiting for more: a
+/// file or pipe is answered in 64 KiB writes, a scanner typing one line at a time at once. A
+/// closed stdout (`| head`) ends the run quietly.
+fn parse_stream(opts: &ParseOptions, json: bool) -> CmdResult {
+    let stdin = std::io::stdin();
+    let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut line = Vec::with_capacity(256);
+    let run = (|| -> std::io::Result<()> {
+        loop {
+            if input.buffer().is_empty() {
+                out.flush()?;
+            }
+            if input.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            // Valid UTF-8 (all GS1 data is ASCII) is read in place; only other bytes go
+            // through the lossy copy.
+            let text = match std::str::from_utf8(&line) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(&line),
+            };
+            let text = text.trim_end_matches(['\n', '\r']);
+            write_result(&mut out, &gs1::parse(text, opts), json)?;
+            out.write_all(b"\n")?;
+            line.clear();
+        }
+        out.flush()
+    })();
+    match run {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Writes one result (without line end): `(ai) TITLE: value` separated by tabs, or
+/// `error: …`; JSON as `message_json` shapes it.
+fn write_result(
+    out: &mut impl Write,
+    result: &Result<Message, gs1::Gs1Error>,
+    json: bool,
+) -> std::io::Result<()> {
     match (result, json) {
-        (Ok(m), true) => message_json(&m),
-        (Ok(m), false) => m
-            .elements
-            .iter()
-            .map(|e| format!("({}) {}: {}", e.ai, e.title(), e.value))
-            .collect::<Vec<_>>()
-            .join("\t"),
-        (Err(e), true) => json!({"error": e.to_string()}).to_string(),
-        (Err(e), false) => format!("error: {e}"),
+        (Ok(m), true) => serde_json::to_writer(&mut *out, &MessageJson(m)),
+        (Ok(m), false) => {
+            // Pieces written as they are: no formatting machinery per line.
+            for (i, e) in m.elements.iter().enumerate() {
+                out.write_all(if i > 0 { b"\t(" } else { b"(" })?;
+                out.write_all(e.ai.as_bytes())?;
+                out.write_all(b") ")?;
+                out.write_all(e.title().as_bytes())?;
+                out.write_all(b": ")?;
+                out.write_all(e.value.as_bytes())?;
+            }
+            Ok(())
+        }
+        (Err(e), true) => serde_json::to_writer(&mut *out, &ErrorJson(e)),
+        (Err(e), false) => return write!(out, "error: {e}"),
+    }
+    .map_err(std::io::Error::other)
+}
+
+/// A message as `{"elements":[{"ai","title","value"}…],"ignored":[…],"symbology":…}`, written
+/// straight to the output (keys in the order `serde_json::json!` gives them).
+struct MessageJson<'a>(&'a Message);
+
+impl serde::Serialize for MessageJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Elements<'a>(&'a [gs1::Element]);
+        impl serde::Serialize for Elements<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                #[derive(serde::Serialize)]
+                struct Element<'a> {
+                    ai: &'a str,
+                    title: &'a str,
+                    value: &'a str,
+                }
+                for e in self.0 {
+                    seq.serialize_element(&Element {
+                        ai: e.ai,
+                        title: e.title(),
+                        value: &e.value,
+                    })?;
+                }
+                seq.end()
+            }
+        }
+        let m = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("elements", &Elements(&m.elements))?;
+        if !m.ignored.is_empty() {
+            map.serialize_entry("ignored", &m.ignored)?;
+        }
+        map.serialize_entry("symbology", &m.symbology)?;
+        map.end()
+    }
+}
+
+/// `{"error":"…"}` with the message written as it is formatted.
+struct ErrorJson<'a>(&'a gs1::Gs1Error);
+
+impl serde::Serialize for ErrorJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Text<'a>(&'a gs1::Gs1Error);
+        impl serde::Serialize for Text<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self.0)
+            }
+        }
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry("error", &Text(self.0))?;
+        map.end()
     }
 }
 
 fn message_json(m: &Message) -> String {
-    let elements: Vec<_> = m
-        .elements
-        .iter()
-        .map(|e| json!({"ai": e.ai, "title": e.title(), "value": e.value}))
-        .collect();
-    let mut v = json!({"symbology": m.symbology, "elements": elements});
-    if !m.ignored.is_empty() {
-        v["ignored"] = json!(m.ignored);
-    }
-    v.to_string()
+    serde_json::to_string(&MessageJson(m)).expect("JSON of strings")
 }

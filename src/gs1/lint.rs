@@ -1,9 +1,11 @@
-//! Content checks of AI components, named as the GS1 Barcode Syntax Dictionary names them.
-//! Each returns the rule broken, in words a user can act on.
+//! Content checks of AI components, named as the GS1 Barcode Syntax Dictionary names them, with
+//! the rules GS1's reference implementation (the GS1 Barcode Syntax Engine) applies. Each check
+//! stands alone (it checks its own characters, never panics on any input) and returns the rule
+//! broken, in words a user can act on.
 //!
-//! Not checked beyond the character set and length: `gcppos1`/`gcppos2` (needs GS1's company
-//! prefix length table), `packagetype` and `mediatype` (code lists: format only),
-//! `couponcode`/`couponposoffer` (North American coupon structure: digits only).
+//! `gcppos1`/`gcppos2` check what can be known without GS1's live company prefix lookup, as the
+//! engine does without one: the component holds at least a minimal (4-digit) GS1 Company Prefix
+//! and those positions are digits.
 
 use super::ai::Linter;
 use super::ai_table::{ISO3166_ALPHA2, ISO3166_NUMERIC, ISO4217_NUMERIC};
@@ -25,53 +27,46 @@ fn fail(offset: usize, problem: impl Into<String>) -> Result<(), LintFailure> {
     })
 }
 
+/// The shortest GS1 Company Prefix: four digits.
+const GCP_MIN_LEN: usize = 4;
+
+#[inline]
 pub fn check(linter: Linter, v: &str) -> Result<(), LintFailure> {
     let b = v.as_bytes();
     match linter {
-        Linter::Csum => {
-            let expected = mod10(&b[..b.len() - 1]);
-            let found = b[b.len() - 1] - b'0';
-            if found != expected {
-                return Err(LintFailure {
-                    offset: b.len() - 1,
-                    problem: format!("check digit is {found}, expected {expected}"),
-                    expected: Some(expected.to_string()),
-                });
-            }
-            Ok(())
-        }
+        Linter::Csum => csum(b),
         Linter::CsumAlpha => csum_alpha(v),
-        Linter::GcpPos1 | Linter::GcpPos2 => Ok(()),
+        Linter::GcpPos1 => gcp(b, 0),
+        Linter::GcpPos2 => {
+            if b.len() < 2 {
+                return fail(0, "is too short to hold a GS1 Company Prefix");
+            }
+            gcp(&b[1..], 1)
+        }
         Linter::Yymmd0 => date(b, 0, true),
         Linter::Yymmdd => date(b, 0, false),
-        Linter::Yyyymmdd => {
-            if b.len() != 8 {
-                return fail(0, "a date needs 8 digits YYYYMMDD");
-            }
-            date(&b[2..], 2, false)
-        }
-        Linter::Hh => range(b, 0, 2, 0, 23, "hour"),
-        Linter::Mi | Linter::Ss => range(
-            b,
-            0,
-            2,
-            0,
-            59,
-            if linter == Linter::Mi {
+        Linter::Yyyymmdd => date8(b),
+        Linter::Hh => exact_digits(b, 2, "an hour HH").and_then(|_| range(b, 0, 2, 0, 23, "hour")),
+        Linter::Mi | Linter::Ss => {
+            let what = if linter == Linter::Mi {
                 "minute"
             } else {
                 "second"
-            },
-        ),
-        Linter::Hhmi => range(b, 0, 2, 0, 23, "hour").and_then(|_| range(b, 2, 2, 0, 59, "minute")),
+            };
+            exact_digits(b, 2, what).and_then(|_| range(b, 0, 2, 0, 59, what))
+        }
+        Linter::Hhmi => exact_digits(b, 4, "a time HHMI")
+            .and_then(|_| range(b, 0, 2, 0, 23, "hour"))
+            .and_then(|_| range(b, 2, 2, 0, 59, "minute")),
         Linter::NonZero => {
+            digits(b)?;
             if b.iter().all(|&c| c == b'0') {
                 return fail(0, "must not be zero");
             }
             Ok(())
         }
         Linter::Zero => {
-            if b.iter().any(|&c| c != b'0') {
+            if b.is_empty() || b.iter().any(|&c| c != b'0') {
                 return fail(0, "must be zero");
             }
             Ok(())
@@ -114,52 +109,45 @@ pub fn check(linter: Linter, v: &str) -> Result<(), LintFailure> {
             }
             Ok(())
         }
-        Linter::Hyphen => one_of(v, &["-"], "must be '-'"),
-        Linter::PieceOfTotal => {
-            let (piece, total) = b.split_at(b.len() / 2);
-            let (p, t) = (number(piece), number(total));
-            if p == 0 || t == 0 || p > t {
-                return fail(
-                    0,
-                    format!("piece {p} of total {t} is not a piece of the total"),
-                );
+        Linter::Hyphen => {
+            if b.is_empty() || b.iter().any(|&c| c != b'-') {
+                return fail(0, "must be '-'");
             }
             Ok(())
         }
+        Linter::PieceOfTotal => piece_of_total(b),
         Linter::Winding => one_of(v, &["0", "1", "9"], "winding must be 0, 1 or 9"),
-        Linter::PosInSeqSlash => {
-            let Some((pos, of)) = v.split_once('/') else {
-                return fail(0, "must be position/total, e.g. 1/3");
-            };
-            let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-            if !digits(pos) || !digits(of) {
-                return fail(0, "must be position/total with digits, e.g. 1/3");
-            }
-            let (p, t) = (number(pos.as_bytes()), number(of.as_bytes()));
-            if p == 0 || p > t {
-                return fail(0, format!("position {p} of {t} is out of the sequence"));
-            }
-            Ok(())
-        }
+        Linter::PosInSeqSlash => pos_in_seq(v),
         Linter::PackageType => {
-            if !(2..=3).contains(&b.len())
-                || !b
-                    .iter()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            {
-                return fail(0, "is not a package type code (2-3 capitals or digits)");
+            if PACKAGE_TYPES.binary_search(&v).is_err() {
+                return fail(0, format!("{v:?} is not a GS1 package type code"));
             }
             Ok(())
         }
         Linter::NoZeroPrefix => {
-            if b.len() > 1 && b[0] == b'0' {
+            if b.first() == Some(&b'0') {
                 return fail(0, "must not start with 0");
+            }
+            digits(b)
+        }
+        Linter::MediaType => {
+            // ICCBBA assignments 01-10 and local/national use 80-99; the rest is reserved.
+            let ok = b.len() == 2
+                && b.iter().all(u8::is_ascii_digit)
+                && matches!(number(b), 1..=10 | 80..=99);
+            if !ok {
+                return fail(0, format!("{v:?} is not an AIDC media type (01-10, 80-99)"));
             }
             Ok(())
         }
-        Linter::MediaType => range(b, 0, b.len(), 1, 99, "media type"),
-        Linter::Latitude => range(b, 0, b.len(), 0, 1_800_000_000, "latitude"),
-        Linter::Longitude => range(b, 0, b.len(), 0, 3_600_000_000, "longitude"),
+        Linter::Latitude => {
+            exact_digits(b, 10, "a latitude")?;
+            range(b, 0, 10, 0, 1_800_000_000, "latitude")
+        }
+        Linter::Longitude => {
+            exact_digits(b, 10, "a longitude")?;
+            range(b, 0, 10, 0, 3_600_000_000, "longitude")
+        }
         Linter::ImporterIdx => {
             if b.len() != 1 || !(b[0].is_ascii_alphanumeric() || b[0] == b'-' || b[0] == b'_') {
                 return fail(0, "importer index must be one of 0-9 A-Z a-z - _");
@@ -173,7 +161,8 @@ pub fn check(linter: Linter, v: &str) -> Result<(), LintFailure> {
             }
             Ok(())
         }
-        Linter::CouponPosOffer | Linter::CouponCode => Ok(()),
+        Linter::CouponPosOffer => coupon::pos_offer(b),
+        Linter::CouponCode => coupon::code(b),
     }
 }
 
@@ -189,8 +178,61 @@ pub fn mod10(digits: &[u8]) -> u8 {
 
 fn number(b: &[u8]) -> u64 {
     b.iter().fold(0u64, |n, &d| {
-        n.saturating_mul(10).saturating_add((d - b'0') as u64)
+        n.saturating_mul(10)
+            .saturating_add(d.wrapping_sub(b'0') as u64)
     })
+}
+
+/// Every character a digit.
+fn digits(b: &[u8]) -> Result<(), LintFailure> {
+    match b.iter().position(|c| !c.is_ascii_digit()) {
+        Some(i) => fail(i, "must be digits"),
+        None => Ok(()),
+    }
+}
+
+/// Exactly `len` digits.
+fn exact_digits(b: &[u8], len: usize, what: &str) -> Result<(), LintFailure> {
+    if b.len() != len {
+        return fail(0, format!("{what} needs {len} digits"));
+    }
+    digits(b)
+}
+
+#[inline]
+fn csum(b: &[u8]) -> Result<(), LintFailure> {
+    if b.is_empty() {
+        return fail(0, "is too short to carry a check digit");
+    }
+    digits(b)?;
+    let expected = mod10(&b[..b.len() - 1]);
+    let found = b[b.len() - 1] - b'0';
+    if found != expected {
+        return Err(LintFailure {
+            offset: b.len() - 1,
+            problem: format!("check digit is {found}, expected {expected}"),
+            expected: Some(expected.to_string()),
+        });
+    }
+    Ok(())
+}
+
+/// A GS1 Company Prefix at `base`: at least its minimal length, and digits there.
+#[inline]
+fn gcp(b: &[u8], base: usize) -> Result<(), LintFailure> {
+    if b.len() < GCP_MIN_LEN {
+        return fail(
+            base,
+            format!("is shorter than the shortest GS1 Company Prefix ({GCP_MIN_LEN} digits)"),
+        );
+    }
+    match b[..GCP_MIN_LEN].iter().position(|c| !c.is_ascii_digit()) {
+        Some(i) => fail(
+            base + i,
+            "is not a GS1 Company Prefix: it must start with digits",
+        ),
+        None => Ok(()),
+    }
 }
 
 fn range(b: &[u8], at: usize, len: usize, lo: u64, hi: u64, what: &str) -> Result<(), LintFailure> {
@@ -224,10 +266,12 @@ fn listed(v: &str, list: &[&str], problem: &str) -> Result<(), LintFailure> {
 }
 
 /// YYMMDD; `day_zero` allows DD = 00 (meaning the last day of the month).
+#[inline]
 fn date(b: &[u8], base: usize, day_zero: bool) -> Result<(), LintFailure> {
     if b.len() != 6 {
         return fail(base, "a date needs 6 digits YYMMDD");
     }
+    digits(b)?;
     let (yy, mm, dd) = (number(&b[0..2]), number(&b[2..4]), number(&b[4..6]));
     if !(1..=12).contains(&mm) {
         return fail(base + 2, format!("month {mm:02} is not a month"));
@@ -235,12 +279,35 @@ fn date(b: &[u8], base: usize, day_zero: bool) -> Result<(), LintFailure> {
     if dd == 0 && day_zero {
         return Ok(());
     }
-    // Within GS1's ±50-year century window every year divisible by 4 is a leap year.
+    // Within GS1's century window every two-digit year divisible by 4 is a leap year (00 is 2000).
     let last = days_in_month(yy, mm);
     if dd == 0 || dd > last {
         return fail(
             base + 4,
             format!("day {dd:02} does not exist in month {mm:02} (it has {last} days)"),
+        );
+    }
+    Ok(())
+}
+
+/// YYYYMMDD with the full Gregorian leap-year rule; day 00 is refused.
+fn date8(b: &[u8]) -> Result<(), LintFailure> {
+    exact_digits(b, 8, "a date YYYYMMDD")?;
+    let (year, mm, dd) = (number(&b[0..4]), number(&b[4..6]), number(&b[6..8]));
+    if !(1..=12).contains(&mm) {
+        return fail(4, format!("month {mm:02} is not a month"));
+    }
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    let last = match mm {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if dd == 0 || dd > last {
+        return fail(
+            6,
+            format!("day {dd:02} does not exist in month {mm:02} of {year} (it has {last} days)"),
         );
     }
     Ok(())
@@ -256,17 +323,70 @@ pub fn days_in_month(yy: u64, mm: u64) -> u64 {
     }
 }
 
+/// Piece number then total, each half of the digits: neither zero, the piece not above the total.
+fn piece_of_total(b: &[u8]) -> Result<(), LintFailure> {
+    digits(b)?;
+    if b.is_empty() || !b.len().is_multiple_of(2) {
+        return fail(0, "piece and total need the same number of digits");
+    }
+    let (piece, total) = b.split_at(b.len() / 2);
+    if piece.iter().all(|&c| c == b'0') {
+        return fail(0, "piece number must not be zero");
+    }
+    if total.iter().all(|&c| c == b'0') {
+        return fail(piece.len(), "total must not be zero");
+    }
+    if piece > total {
+        return fail(
+            0,
+            format!(
+                "piece {} of total {} is not a piece of the total",
+                number(piece),
+                number(total)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// `position/end`, both digits without a leading zero, the position not past the end.
+fn pos_in_seq(v: &str) -> Result<(), LintFailure> {
+    let malformed = || fail(0, "must be position/total with digits, e.g. 1/3");
+    let Some((pos, end)) = v.split_once('/') else {
+        return malformed();
+    };
+    let digits_only = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if !digits_only(pos) || !digits_only(end) {
+        return malformed();
+    }
+    if pos.starts_with('0') {
+        return fail(0, "position must not start with 0");
+    }
+    if end.starts_with('0') {
+        return fail(pos.len() + 1, "total must not start with 0");
+    }
+    if (pos.len(), pos) > (end.len(), end) {
+        return fail(0, format!("position {pos} of {end} is out of the sequence"));
+    }
+    Ok(())
+}
+
 /// The alphanumeric check character pair (GS1 General Specifications 7.9.5): CSET 82 values
-/// weighted by primes from the right, sum mod 1021, written as two CSET 32 characters.
+/// weighted by primes from the right, sum mod 1021, written as two CSET 32 characters. The
+/// prime weights cover 97 characters before the pair.
 fn csum_alpha(v: &str) -> Result<(), LintFailure> {
     const CSET82: &[u8] =
         b"!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
     const CSET32: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const MAX_DATA: usize = 97;
     let b = v.as_bytes();
-    if b.len() < 3 {
+    if b.len() < 2 {
         return fail(0, "too short to carry the two check characters");
     }
     let data = &b[..b.len() - 2];
+    if data.len() > MAX_DATA {
+        return fail(0, "too long for the check character pair");
+    }
     let primes = primes(data.len());
     let mut sum = 0usize;
     for (i, c) in data.iter().rev().enumerate() {
@@ -283,7 +403,7 @@ fn csum_alpha(v: &str) -> Result<(), LintFailure> {
             offset: b.len() - 2,
             problem: format!(
                 "check characters are {}, expected {expected}",
-                &v[v.len() - 2..]
+                String::from_utf8_lossy(&b[b.len() - 2..])
             ),
             expected: Some(expected),
         });
@@ -303,29 +423,38 @@ fn primes(n: usize) -> Vec<usize> {
     out
 }
 
-/// ISO 13616 IBAN: country letters, two check digits, mod 97 = 1.
+/// ISO 13616 IBAN: a country code, then check digits and account; 11 to 34 digits and capital
+/// letters; mod 97 = 1.
 fn iban(v: &str) -> Result<(), LintFailure> {
     let b = v.as_bytes();
-    if b.len() < 5
-        || !b[..2].iter().all(u8::is_ascii_uppercase)
-        || !b[2..4].iter().all(u8::is_ascii_digit)
-    {
-        return fail(0, "is not an IBAN (country letters then two check digits)");
+    if b.len() < 4 {
+        return fail(0, "is too short for an IBAN");
     }
     if ISO3166_ALPHA2.binary_search(&&v[..2]).is_err() {
-        return fail(0, format!("{} is not a country code", &v[..2]));
+        return fail(0, format!("{:?} is not an IBAN country code", &v[..2]));
+    }
+    if b.len() > 34 {
+        return fail(0, "is too long for an IBAN (at most 34 characters)");
+    }
+    if b.len() <= 10 {
+        return fail(0, "is too short for an IBAN");
     }
     let mut rem = 0u32;
-    for &c in b[4..].iter().chain(&b[..4]) {
-        let digits = match c {
+    for (i, &c) in b[4..].iter().chain(&b[..4]).enumerate() {
+        let value = match c {
             b'0'..=b'9' => (c - b'0') as u32,
             b'A'..=b'Z' => (c - b'A') as u32 + 10,
-            _ => return fail(0, "IBANs use digits and capital letters only"),
+            _ => {
+                return fail(
+                    (i + 4) % b.len(),
+                    "IBANs use digits and capital letters only",
+                );
+            }
         };
-        rem = if digits >= 10 {
-            (rem * 100 + digits) % 97
+        rem = if value >= 10 {
+            (rem * 100 + value) % 97
         } else {
-            (rem * 10 + digits) % 97
+            (rem * 10 + value) % 97
         };
     }
     if rem != 1 {
@@ -333,6 +462,226 @@ fn iban(v: &str) -> Result<(), LintFailure> {
     }
     Ok(())
 }
+
+/// North American coupon data (AIs 8110 and 8112), field by field as the GS1 US coupon
+/// guideline lays them out: each variable-length field follows a length indicator (VLI).
+mod coupon {
+    use super::{LintFailure, fail, gcp};
+
+    /// A cursor over the coupon's digits.
+    struct Fields<'a> {
+        b: &'a [u8],
+        at: usize,
+    }
+
+    impl<'a> Fields<'a> {
+        fn at_end(&self) -> bool {
+            self.at >= self.b.len()
+        }
+
+        /// The next single digit; `allowed` says which.
+        fn digit(&mut self, what: &str, allowed: &[u8]) -> Result<u8, LintFailure> {
+            let Some(&d) = self.b.get(self.at) else {
+                return Err(missing(self.at, what));
+            };
+            if !allowed.contains(&d) {
+                return Err(bad(
+                    self.at,
+                    format!("{what} {:?} is not allowed", d as char),
+                ));
+            }
+            self.at += 1;
+            Ok(d - b'0')
+        }
+
+        /// The next `n` digits.
+        fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], LintFailure> {
+            if self.b.len() - self.at < n {
+                return Err(bad(
+                    self.at,
+                    format!("{what} is cut short: {n} digits needed"),
+                ));
+            }
+            self.at += n;
+            Ok(&self.b[self.at - n..self.at])
+        }
+
+        /// A VLI digit in `allowed`, then `add + vli` digits (none when the VLI is `9` and
+        /// `nine_is_none`).
+        fn vli_field(
+            &mut self,
+            what: &str,
+            allowed: &[u8],
+            add: usize,
+            nine_is_none: bool,
+        ) -> Result<&'a [u8], LintFailure> {
+            let vli = self.digit(&format!("{what} length"), allowed)? as usize;
+            let n = if nine_is_none && vli == 9 {
+                0
+            } else {
+                vli + add
+            };
+            self.take(n, what)
+        }
+
+        fn gcp_field(&mut self, what: &str, allowed: &[u8]) -> Result<(), LintFailure> {
+            let start = self.at + 1;
+            let field = self.vli_field(what, allowed, 6, true)?;
+            if !field.is_empty() {
+                gcp(field, start)?;
+            }
+            Ok(())
+        }
+
+        /// Purchase requirement, its code and the family code.
+        fn purchase(&mut self, nth: &str) -> Result<(), LintFailure> {
+            self.vli_field(&format!("{nth} purchase requirement"), b"12345", 0, false)?;
+            self.digit(&format!("{nth} purchase requirement code"), b"012349")?;
+            self.take(3, &format!("{nth} purchase family code"))?;
+            Ok(())
+        }
+
+        /// An optional field starts with its indicator digit.
+        fn optional(&mut self, indicator: u8) -> bool {
+            if self.b.get(self.at) == Some(&indicator) {
+                self.at += 1;
+                true
+            } else {
+                false
+            }
+        }
+    }
+
+    fn missing(at: usize, what: &str) -> LintFailure {
+        LintFailure {
+            offset: at,
+            problem: format!("coupon: {what} is missing"),
+            expected: None,
+        }
+    }
+
+    fn bad(at: usize, problem: String) -> LintFailure {
+        LintFailure {
+            offset: at,
+            problem: format!("coupon: {problem}"),
+            expected: None,
+        }
+    }
+
+    fn all_digits(b: &[u8]) -> Result<(), LintFailure> {
+        match b.iter().position(|c| !c.is_ascii_digit()) {
+            Some(i) => fail(i, "coupon data must be digits"),
+            None => Ok(()),
+        }
+    }
+
+    /// AI (8110): the coupon code.
+    pub(super) fn code(b: &[u8]) -> Result<(), LintFailure> {
+        all_digits(b)?;
+        let mut f = Fields { b, at: 0 };
+        f.gcp_field("company prefix", b"0123456")?;
+        f.take(6, "offer code")?;
+        f.vli_field("save value", b"12345", 0, false)?;
+        f.purchase("1st")?;
+        if f.optional(b'1') {
+            f.digit("additional purchase rules code", b"0123")?;
+            f.purchase("2nd")?;
+            f.gcp_field("2nd purchase company prefix", b"01234569")?;
+        }
+        if f.optional(b'2') {
+            f.purchase("3rd")?;
+            f.gcp_field("3rd purchase company prefix", b"01234569")?;
+        }
+        let mut expiry = None;
+        if f.optional(b'3') {
+            let at = f.at;
+            let d = f.take(6, "expiration date")?;
+            if super::date(d, at, false).is_err() {
+                return Err(bad(at, "expiration date is not a date YYMMDD".into()));
+            }
+            expiry = Some(d);
+        }
+        if f.optional(b'4') {
+            let at = f.at;
+            let d = f.take(6, "start date")?;
+            if super::date(d, at, false).is_err() {
+                return Err(bad(at, "start date is not a date YYMMDD".into()));
+            }
+            if expiry.is_some_and(|e| d > e) {
+                return Err(bad(
+                    at,
+                    "the expiration date is before the start date".into(),
+                ));
+            }
+        }
+        if f.optional(b'5') {
+            f.vli_field("serial number", b"0123456789", 6, false)?;
+        }
+        if f.optional(b'6') {
+            let start = f.at + 1;
+            let field = f.vli_field("retailer company prefix or GLN", b"1234567", 6, false)?;
+            gcp(field, start)?;
+        }
+        if f.optional(b'9') {
+            f.digit("save value code", b"01256")?;
+            f.digit("save value applies to item", b"012")?;
+            f.digit("store coupon flag", b"0123456789")?;
+            f.digit("don't multiply flag", b"01")?;
+        }
+        if !f.at_end() {
+            return Err(bad(f.at, "data after the last field".into()));
+        }
+        Ok(())
+    }
+
+    /// AI (8112): the paperless coupon's offer identification.
+    pub(super) fn pos_offer(b: &[u8]) -> Result<(), LintFailure> {
+        all_digits(b)?;
+        let mut f = Fields { b, at: 0 };
+        f.digit("format code", b"01")?;
+        f.vli_field("funder ID", b"0123456", 6, false)?;
+        f.take(6, "offer code")?;
+        f.vli_field("serial number", b"0123456789", 6, false)?;
+        if !f.at_end() {
+            return Err(bad(f.at, "data after the serial number".into()));
+        }
+        Ok(())
+    }
+}
+
+/// GS1 package type codes (AI 7041): UN/ECE Recommendation 21 codes and GS1's additions,
+/// as the GS1 code list gives them. Sorted (byte order) for binary search.
+static PACKAGE_TYPES: &[&str] = &[
+    "1A", "1B", "1D", "1F", "1G", "1W", "200", "201", "202", "203", "204", "205", "206", "210",
+    "211", "212", "2C", "3A", "3H", "43", "44", "4A", "4B", "4C", "4D", "4F", "4G", "4H", "5H",
+    "5L", "5M", "6H", "6P", "7A", "7B", "8", "8A", "8B", "8C", "9", "AA", "AB", "AC", "AD", "AF",
+    "AG", "AH", "AI", "AJ", "AL", "AM", "AP", "APE", "AT", "AV", "B4", "BB", "BC", "BD", "BE",
+    "BF", "BG", "BGE", "BH", "BI", "BJ", "BK", "BL", "BM", "BME", "BN", "BO", "BP", "BQ", "BR",
+    "BRI", "BS", "BT", "BU", "BV", "BW", "BX", "BY", "BZ", "CA", "CB", "CBL", "CC", "CCE", "CD",
+    "CE", "CF", "CG", "CH", "CI", "CJ", "CK", "CL", "CM", "CN", "CO", "CP", "CQ", "CR", "CS", "CT",
+    "CU", "CV", "CW", "CX", "CY", "CZ", "DA", "DB", "DC", "DG", "DH", "DI", "DJ", "DK", "DL", "DM",
+    "DN", "DP", "DPE", "DR", "DS", "DT", "DU", "DV", "DW", "DX", "DY", "E1", "E2", "E3", "EC",
+    "ED", "EE", "EF", "EG", "EH", "EI", "EN", "FB", "FC", "FD", "FE", "FI", "FL", "FO", "FOB",
+    "FP", "FPE", "FR", "FT", "FW", "FX", "GB", "GI", "GL", "GR", "GU", "GY", "GZ", "HA", "HB",
+    "HC", "HG", "HN", "HR", "IA", "IB", "IC", "ID", "IE", "IF", "IG", "IH", "IK", "IL", "IN", "IZ",
+    "JB", "JC", "JG", "JR", "JT", "JY", "KG", "KI", "LAB", "LE", "LG", "LT", "LU", "LV", "LZ",
+    "MA", "MB", "MC", "ME", "MPE", "MR", "MS", "MT", "MW", "MX", "NA", "NE", "NF", "NG", "NS",
+    "NT", "NU", "NV", "OA", "OB", "OC", "OD", "OE", "OF", "OK", "OPE", "OT", "OU", "P2", "PA",
+    "PAE", "PB", "PC", "PD", "PE", "PF", "PG", "PH", "PI", "PJ", "PK", "PL", "PLP", "PN", "PO",
+    "POP", "PP", "PPE", "PR", "PT", "PU", "PUE", "PV", "PX", "PY", "PZ", "QA", "QB", "QC", "QD",
+    "QF", "QG", "QH", "QJ", "QK", "QL", "QM", "QN", "QP", "QQ", "QR", "QS", "RB1", "RB2", "RB3",
+    "RCB", "RD", "RG", "RJ", "RK", "RL", "RO", "RT", "RZ", "S1", "SA", "SB", "SC", "SD", "SE",
+    "SEC", "SH", "SI", "SK", "SL", "SM", "SO", "SP", "SS", "ST", "STL", "SU", "SV", "SW", "SX",
+    "SY", "SZ", "T1", "TB", "TC", "TD", "TE", "TEV", "TG", "THE", "TI", "TK", "TL", "TN", "TO",
+    "TR", "TRE", "TS", "TT", "TTE", "TU", "TV", "TW", "TWE", "TY", "TZ", "UC", "UN", "UUE", "VA",
+    "VG", "VI", "VK", "VL", "VN", "VO", "VP", "VQ", "VR", "VS", "VY", "WA", "WB", "WC", "WD", "WF",
+    "WG", "WH", "WJ", "WK", "WL", "WM", "WN", "WP", "WQ", "WR", "WRP", "WS", "WT", "WU", "WV",
+    "WW", "WX", "WY", "WZ", "X11", "X12", "X15", "X16", "X17", "X18", "X19", "X20", "X3", "XA",
+    "XB", "XC", "XD", "XF", "XG", "XH", "XJ", "XK", "YA", "YB", "YC", "YD", "YF", "YG", "YH", "YJ",
+    "YK", "YL", "YM", "YN", "YP", "YQ", "YR", "YS", "YT", "YV", "YW", "YX", "YY", "YZ", "ZA", "ZB",
+    "ZC", "ZD", "ZF", "ZG", "ZH", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU",
+    "ZV", "ZW", "ZX", "ZY", "ZZ",
+];
 
 #[cfg(test)]
 mod tests {

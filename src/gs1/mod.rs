@@ -2,12 +2,14 @@
 //!
 //! - [`parse`] reads any form a station meets: bracketed HRI `(01)…(10)…`, raw element strings
 //!   (GS = 0x1D, or a configured substitute), AIM-prefixed scan data (`]C1 ]d2 ]Q3 ]e0 ]J1`,
-//!   EAN/UPC `]E0`, plain `]C0 ]d1 ]Q1` whose data is then recognised by its form), and GS1
-//!   Digital Link URIs. Field quirks are absorbed: a leading GS, a GS after a fixed-length
-//!   element, trailing CR/LF, a doubled AIM prefix, a bare EAN-13/UPC-A/GTIN without identifier.
-//! - Validation: length, character set, check digits, dates and the other dictionary checks
-//!   ([`lint`]), AI associations (requires / excludes), the same AI twice with different values.
-//!   Errors name the AI, the position (1-based, in the input) and the rule.
+//!   EAN/UPC `]E0 ]E4`, plain `]Q1 ]d1 ]J0` carrying a Digital Link URI), and GS1 Digital Link
+//!   URIs. Field quirks are absorbed: a leading or doubled GS, trailing CR/LF, a doubled AIM
+//!   prefix, UPC-A as 12 digits, a bare EAN-13/UPC-A/EAN-8 without identifier.
+//! - Validation as GS1's reference implementation (the GS1 Barcode Syntax Engine) does it:
+//!   length, character set, check digits, dates and every other dictionary linter ([`lint`]),
+//!   AI associations (requires / excludes), the same AI twice with different values, Digital
+//!   Link rules. Errors name the AI, the position (1-based, in the input) and the rule.
+//!   `tests/gs1_differential.rs` compares the two (docs/gs1.md).
 //! - Generation: [`Message::to_element_string`], [`Message::to_bracketed`],
 //!   [`Message::to_scan_data`], [`Message::to_digital_link`], [`check_digit`],
 //!   [`normalize_gtin`], [`make_sscc`].
@@ -27,6 +29,9 @@ use chrono::{Datelike, NaiveDate};
 
 pub use ai::{AiDef, lookup};
 pub use generate::{check_digit, make_sscc, normalize_gtin};
+/// An element's value: a string stored inline up to 23 bytes (GTINs, dates, batches and
+/// serials all fit), so a parse allocates nothing per element. Derefs to `str`.
+pub use smol_str::SmolStr;
 
 /// The GS separator byte (ASCII 29) that stands for FNC1 in transmitted data.
 pub const GS: char = '\u{1d}';
@@ -59,8 +64,8 @@ pub enum Symbology {
 
 impl Symbology {
     /// The symbology an AIM identifier names, for the GS1 ones and EAN/UPC (`]E0`, EAN-8 `]E4`).
-    /// Plain identifiers such as `]C0`, `]d1`, `]Q1` give `None`: their data is recognised by
-    /// its form (often a Digital Link URI).
+    /// Plain identifiers such as `]C0`, `]d1`, `]Q1` give `None` (their data is GS1 only as a
+    /// Digital Link URI).
     pub fn from_aim_id(aim_id: &str) -> Option<Symbology> {
         Some(match aim_id {
             "]C1" => Symbology::Gs1_128,
@@ -101,7 +106,7 @@ pub struct ParseOptions {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Element {
     pub ai: &'static str,
-    pub value: String,
+    pub value: SmolStr,
 }
 
 impl Element {
@@ -182,6 +187,17 @@ pub enum Gs1Error {
         first: String,
         second: String,
     },
+    /// An AIM symbology identifier that carries no GS1 data, or a cut-short one.
+    #[error("symbology identifier {id:?} {problem}")]
+    Symbology { id: String, problem: &'static str },
+    /// A plain-data symbology (`]Q1`, `]d1`, `]J0`) whose data is not a Digital Link URI.
+    #[error(
+        "{id} scan carries plain data, not GS1 data (GS1 needs ]C1 ]d2 ]Q3 ]e0 ]J1 or a Digital Link URI)"
+    )]
+    PlainData { id: String },
+    /// A key whose serial component a digital signature (8030) requires is without it.
+    #[error("({ai}) needs its serial component when a digital signature (8030) is present")]
+    SerialNeededForSignature { ai: &'static str },
     /// Malformed bracketed HRI.
     #[error("bracketed data: {problem} at position {pos}")]
     Bracketed { pos: usize, problem: String },
@@ -210,7 +226,7 @@ impl Message {
             parse::validate_value(def, value.as_ref(), 1)?;
             elements.push(Element {
                 ai: def.ai,
-                value: value.as_ref().to_string(),
+                value: SmolStr::new(value.as_ref()),
             });
         }
         let mut msg = Message {

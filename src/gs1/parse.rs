@@ -3,56 +3,120 @@
 
 use std::borrow::Cow;
 
-use super::ai::{self, AiDef};
-use super::{Element, Gs1Error, Message, ParseOptions, Symbology, digital_link, generate, lint};
+use super::ai::{self, AiDef, Cset};
+use super::{
+    Element, Gs1Error, Message, ParseOptions, SmolStr, Symbology, digital_link, generate, lint,
+};
 
 const GS_BYTE: u8 = 0x1d;
 
 pub(super) fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Error> {
     // Trailing CR/LF from scanners configured with a suffix.
-    let trimmed = input.trim_end_matches(['\r', '\n']);
+    let mut end = input.len();
+    while end > 0 && matches!(input.as_bytes()[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    let trimmed = &input[..end];
     let data: Cow<str> = match opts.gs_substitute {
         Some(sub) if trimmed.contains(sub) => Cow::Owned(trimmed.replace(sub, "\u{1d}")),
         _ => Cow::Borrowed(trimmed),
     };
-    let offset_in_input = 0;
-    let (aim, body, body_start) = strip_aim(&data);
-    let symbology = aim.and_then(Symbology::from_aim_id);
-    let mut msg = match (aim, symbology) {
-        (_, Some(Symbology::Ean)) => ean(body, body_start)?,
-        (Some(_), Some(sym)) => {
-            let mut m = raw(body, body_start)?;
-            m.symbology = Some(sym);
-            m
-        }
-        // No identifier, or a plain one (]C0 ]d1 ]Q1 …): recognise the data by its form.
-        _ => by_form(body, body_start + offset_in_input)?,
+    let mut msg = if data.starts_with(']') {
+        scan_data(&data)?
+    } else {
+        by_form(&data, 0)?
     };
     finish(&mut msg, opts)?;
     Ok(msg)
 }
 
-/// Removes an AIM symbology identifier (and a doubled one). Returns it, the rest, and where
-/// the rest starts (0-based).
-fn strip_aim(data: &str) -> (Option<&str>, &str, usize) {
+/// What the data behind an AIM symbology identifier is.
+enum AimData {
+    /// GS1 element string (FNC1 in first position).
+    Gs1(Symbology),
+    /// EAN-13 / UPC-A (13 digits; 12 accepted for UPC-A) or EAN-8 (8 digits): a GTIN.
+    Ean(usize),
+    /// Plain data; GS1 only as a Digital Link URI.
+    Plain,
+}
+
+/// The identifiers GS1's syntax engine reads (ISO/IEC 15424 for the GS1 carriers): others
+/// (`]C0`, `]dB`, `]e1` …) are refused, not guessed at.
+fn aim_data(id: &[u8]) -> Option<AimData> {
+    Some(match id {
+        b"C1" => AimData::Gs1(Symbology::Gs1_128),
+        b"d2" => AimData::Gs1(Symbology::Gs1DataMatrix),
+        b"Q3" => AimData::Gs1(Symbology::Gs1Qr),
+        b"e0" => AimData::Gs1(Symbology::Gs1DataBar),
+        b"J1" => AimData::Gs1(Symbology::Gs1DotCode),
+        b"E0" => AimData::Ean(13),
+        b"E4" => AimData::Ean(8),
+        b"d1" | b"Q1" | b"J0" => AimData::Plain,
+        _ => return None,
+    })
+}
+
+/// Scan data: an AIM symbology identifier (a doubled one is absorbed), then its data.
+fn scan_data(data: &str) -> Result<Message, Gs1Error> {
     let b = data.as_bytes();
-    if b.len() >= 3 && b[0] == b']' && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphanumeric() {
-        let id = &data[..3];
-        let mut start = 3;
-        while data[start..].starts_with(id) {
-            start += 3;
-        }
-        return (Some(id), &data[start..], start);
+    let Some(id) = b.get(1..3).filter(|_| b.len() >= 3) else {
+        return Err(Gs1Error::Symbology {
+            id: data.to_string(),
+            problem: "is cut short: an AIM identifier is ']' and two characters",
+        });
+    };
+    let Some(kind) = aim_data(id) else {
+        return Err(Gs1Error::Symbology {
+            id: String::from_utf8_lossy(&b[..3]).into_owned(),
+            problem: "is not a symbology that carries GS1 data",
+        });
+    };
+    let mut start = 3;
+    while b[start..].starts_with(&b[..3]) {
+        start += 3;
     }
-    (None, data, 0)
+    let body = &data[start..];
+    match kind {
+        AimData::Gs1(sym) => {
+            let mut m = raw(body, start)?;
+            m.symbology = Some(sym);
+            Ok(m)
+        }
+        AimData::Ean(len) => {
+            // ISO/IEC 15420 sends UPC-A as 13 digits (a leading 0); some decoders (rxing, so
+            // Lotline's camera source) send its 12: read as the same GTIN.
+            let upc_a = len == 13 && body.len() == 12;
+            if (body.len() != len && !upc_a) || !body.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(Gs1Error::Content {
+                    ai: "01",
+                    pos: start + 1,
+                    problem: format!("an EAN/UPC scan ({}) carries {len} digits", &data[..3]),
+                    expected: None,
+                });
+            }
+            ean(body, start)
+        }
+        AimData::Plain if is_digital_link(body) => {
+            let mut m = digital_link::parse(body)?;
+            m.symbology = Some(Symbology::DigitalLink);
+            Ok(m)
+        }
+        AimData::Plain => Err(Gs1Error::PlainData {
+            id: data[..3].to_string(),
+        }),
+    }
+}
+
+/// A Digital Link URI starts with one of the schemes GS1's engine reads: `https://` or
+/// `http://`, all lower or all upper case.
+fn is_digital_link(body: &str) -> bool {
+    ["https://", "HTTPS://", "http://", "HTTP://"]
+        .iter()
+        .any(|s| body.starts_with(s))
 }
 
 fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {
-    let lower = body
-        .get(..8)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if lower.starts_with("https://") || lower.starts_with("http://") {
+    if is_digital_link(body) {
         let mut m = digital_link::parse(body)?;
         m.symbology = Some(Symbology::DigitalLink);
         return Ok(m);
@@ -91,7 +155,7 @@ fn ean(body: &str, start: usize) -> Result<Message, Gs1Error> {
         symbology: Some(Symbology::Ean),
         elements: vec![Element {
             ai: "01",
-            value: gtin,
+            value: gtin.into(),
         }],
         ignored: Vec::new(),
     })
@@ -126,7 +190,7 @@ pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
         validate_value(def, value, start + vstart + 1)?;
         elements.push(Element {
             ai: def.ai,
-            value: value.to_string(),
+            value: SmolStr::new(value),
         });
         pos = vend;
     }
@@ -224,7 +288,10 @@ fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
             i += ch.len_utf8();
         }
         validate_value(def, &value, start + vstart + 1)?;
-        elements.push(Element { ai: def.ai, value });
+        elements.push(Element {
+            ai: def.ai,
+            value: value.into(),
+        });
         pos = i;
     }
     if elements.is_empty() {
@@ -239,9 +306,12 @@ fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
 
 /// Checks one value against its AI: length, each component's character set and linters.
 /// `pos` is the 1-based input position of the value's first character.
+#[inline]
 pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
     let len = value.len();
-    if let Some((i, ch)) = value.char_indices().find(|(_, c)| !c.is_ascii()) {
+    if !value.is_ascii()
+        && let Some((i, ch)) = value.char_indices().find(|(_, c)| !c.is_ascii())
+    {
         return Err(Gs1Error::BadCharacter {
             ai: def.ai,
             pos: pos + i,
@@ -249,15 +319,16 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
             cset: def.components[0].cset.name(),
         });
     }
-    if len < def.min_len() {
+    let (min_len, max_len) = (def.min_len(), def.max_len());
+    if len < min_len {
         return Err(Gs1Error::TooShort {
             ai: def.ai,
             pos,
             len,
-            min: def.min_len(),
+            min: min_len,
         });
     }
-    if len > def.max_len() {
+    if len > max_len {
         let hint = if def.fixed_length {
             ""
         } else {
@@ -267,7 +338,7 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
             ai: def.ai,
             pos,
             len,
-            max: def.max_len(),
+            max: max_len,
             hint,
         });
     }
@@ -283,7 +354,7 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
                 ai: def.ai,
                 pos,
                 len,
-                min: def.min_len(),
+                min: min_len,
             });
         }
         let take = if comp.min == comp.max {
@@ -300,16 +371,16 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
             });
         }
         let part = &value[offset..offset + take];
-        if let Some(i) = b[offset..offset + take]
-            .iter()
-            .position(|&c| !comp.cset.allows(c))
-        {
+        if let Some(i) = comp.cset.first_disallowed(&b[offset..offset + take]) {
             return Err(Gs1Error::BadCharacter {
                 ai: def.ai,
                 pos: pos + offset + i,
                 ch: b[offset + i] as char,
                 cset: comp.cset.name(),
             });
+        }
+        if comp.cset == Cset::Cset64 {
+            check_cset64_padding(def, part, pos + offset)?;
         }
         for &linter in comp.linters {
             lint::check(linter, part).map_err(|f| Gs1Error::Content {
@@ -333,35 +404,80 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
     Ok(())
 }
 
-/// Message-level rules: the same AI twice (same value: kept once; different: refused), then
-/// the associations.
-pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
-    let mut i = 1;
-    while i < msg.elements.len() {
-        let (seen, rest) = msg.elements.split_at(i);
-        let e = &rest[0];
-        if let Some(first) = seen.iter().find(|s| s.ai == e.ai) {
-            if first.value != e.value {
-                return Err(Gs1Error::Duplicate {
-                    ai: e.ai,
-                    first: first.value.clone(),
-                    second: e.value.clone(),
-                });
-            }
-            msg.elements.remove(i);
-            continue;
-        }
-        i += 1;
+/// CSET 64 is base64url: `=` only as padding at the end, at most two, and only when the
+/// component's length is a multiple of three (the engine's rule).
+fn check_cset64_padding(def: &'static AiDef, part: &str, pos: usize) -> Result<(), Gs1Error> {
+    let b = part.as_bytes();
+    let pads = b.iter().rev().take_while(|&&c| c == b'=').count();
+    let data = b.len() - pads;
+    if let Some(i) = b[..data].iter().position(|&c| c == b'=') {
+        return Err(Gs1Error::Content {
+            ai: def.ai,
+            pos: pos + i,
+            problem: "has '=' before the end: in CSET 64 it only pads the end".into(),
+            expected: None,
+        });
     }
-    check_associations(&msg.elements, opts.skip_requisites)
+    if pads > 2 || (pads > 0 && !b.len().is_multiple_of(3)) {
+        return Err(Gs1Error::Content {
+            ai: def.ai,
+            pos: pos + data,
+            problem: format!(
+                "has {pads} '=' padding characters where a length of {} allows none",
+                b.len()
+            ),
+            expected: None,
+        });
+    }
+    Ok(())
+}
+
+/// Message-level rules: the same AI twice with different values is refused (the same value is
+/// kept twice, as GS1's engine keeps it: data of several symbols of one label), then the
+/// associations and the digital signature's serialised keys.
+pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
+    for (i, e) in msg.elements.iter().enumerate() {
+        if let Some(first) = msg.elements[..i].iter().find(|s| ai::same(s.ai, e.ai))
+            && first.value != e.value
+        {
+            return Err(Gs1Error::Duplicate {
+                ai: e.ai,
+                first: first.value.to_string(),
+                second: e.value.to_string(),
+            });
+        }
+    }
+    check_associations(&msg.elements, opts.skip_requisites)?;
+    check_signed_keys_are_serialised(&msg.elements)
+}
+
+/// With a digital signature (8030), a GDTI (253), GCN (255) or GRAI (8003) must carry its
+/// serial component (be longer than its shortest form).
+fn check_signed_keys_are_serialised(elements: &[Element]) -> Result<(), Gs1Error> {
+    if !elements.iter().any(|e| ai::same(e.ai, "8030")) {
+        return Ok(());
+    }
+    for e in elements {
+        if matches!(e.ai, "253" | "255" | "8003")
+            && ai::lookup(e.ai).is_some_and(|d| e.value.len() == d.min_len())
+        {
+            return Err(Gs1Error::SerialNeededForSignature { ai: e.ai });
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn check_associations(
     elements: &[Element],
     skip_requisites: bool,
 ) -> Result<(), Gs1Error> {
-    let present = |pattern: &str| elements.iter().any(|e| ai::matches_pattern(e.ai, pattern));
     for e in elements {
+        // An AI never satisfies or breaks its own rule, even through a pattern such as 310n.
+        let present = |pattern: &str| {
+            elements
+                .iter()
+                .any(|o| !ai::same(o.ai, e.ai) && ai::matches_pattern(o.ai, pattern))
+        };
         let Some(def) = ai::lookup(e.ai) else {
             continue;
         };
@@ -369,7 +485,7 @@ pub(super) fn check_associations(
             // An AI is not exclusive of itself even if it matches a pattern.
             if let Some(other) = elements
                 .iter()
-                .find(|o| o.ai != e.ai && ai::matches_pattern(o.ai, pattern))
+                .find(|o| !ai::same(o.ai, e.ai) && ai::matches_pattern(o.ai, pattern))
             {
                 return Err(Gs1Error::Exclusive {
                     ai: e.ai,

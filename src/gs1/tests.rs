@@ -140,7 +140,7 @@ fn errors_name_the_ai_the_position_and_the_rule() {
         ),
         (
             "https://id.gs1.org/01/09501101530003/21/S1/10/B1",
-            "Digital Link URI: qualifiers /21/10 after /01/ are not allowed in that order (allowed: /22/10/21 or /235)",
+            "Digital Link URI: the path /01/21/10 is not a primary key with its qualifiers in an allowed order (allowed after /01/: /22/10/21 or /235)",
         ),
         ("", "no data: the scan is empty"),
     ];
@@ -161,9 +161,13 @@ fn errors_name_the_ai_the_position_and_the_rule() {
 }
 
 #[test]
-fn repeated_identical_elements_count_once() {
+fn repeated_identical_elements_are_kept_as_given() {
+    // GS1's engine keeps both: the data of several symbols of one label may repeat an AI.
     let m = p("(01)09501101530003(10)A(10)A").unwrap();
-    assert_eq!(pairs(&m), vec![("01", "09501101530003"), ("10", "A")]);
+    assert_eq!(
+        pairs(&m),
+        vec![("01", "09501101530003"), ("10", "A"), ("10", "A")]
+    );
 }
 
 #[test]
@@ -209,7 +213,7 @@ fn textual_forms_round_trip() {
 #[test]
 fn digital_link_details() {
     // Custom domain with a path prefix, a short GTIN, percent-encoding, unknown parameters.
-    let m = p("https://brand.example/dl/01/9501101530003/10/A%2FB?17=271231&utm_source=x&linkType=gs1:pip").unwrap();
+    let m = p("https://brand.example/dl/01/09501101530003/10/A%2FB?17=271231&utm_source=x&linkType=gs1:pip").unwrap();
     assert_eq!(
         pairs(&m),
         vec![("01", "09501101530003"), ("10", "A/B"), ("17", "271231")]
@@ -291,4 +295,138 @@ fn non_ascii_is_refused_not_a_panic() {
     ] {
         assert!(p(input).is_err(), "{input}");
     }
+}
+
+/// Digital Link rules as GS1's syntax engine applies them (the cases issue 16 lists).
+#[test]
+fn digital_link_rules_of_the_engine() {
+    let ok = |uri: &str| p(uri).unwrap_or_else(|e| panic!("{uri}: {e}"));
+    let refused = |uri: &str, why: &str| {
+        let err = p(uri)
+            .err()
+            .unwrap_or_else(|| panic!("{uri} accepted"))
+            .to_string();
+        assert!(err.contains(why), "{uri}: {err}");
+    };
+    // A key AI that is a data attribute may sit in the query of another key.
+    let m = ok("https://id.gs1.org/417/9521234000006?414=9521234000013");
+    assert_eq!(
+        pairs(&m),
+        vec![("417", "9521234000006"), ("414", "9521234000013")]
+    );
+    for c in ["<", ">", "\"", " ", "{", "^", "`"] {
+        refused(
+            &format!("https://id.gs1.org/01/09501101530003/10/A{c}B"),
+            "must be percent-encoded",
+        );
+    }
+    refused("https://id.gs1.org/01/09501101530003?=x", "not a GS1 AI");
+    refused("https://id.gs1.org/01/09501101530003?17=", "empty value");
+    refused(
+        "https://ex$ample.com/01/09501101530003",
+        "no domain may have",
+    );
+    refused("https://id.gs1.org/01/9501101530003", "(01) is too short");
+    refused(
+        "https://id.gs1.org/01/09501101530003?99999=1",
+        "not a GS1 AI",
+    );
+    refused("https://id.gs1.org/01/09501101530003?123=1", "not a GS1 AI");
+    refused(
+        "https://id.gs1.org/01/09501101530003?10=AB",
+        "belongs in the path",
+    );
+    refused(
+        "https://id.gs1.org/01/09501101530003/10/A?10=A",
+        "appears twice",
+    );
+    refused(
+        "https://id.gs1.org/01/09501101530003?17=271231&17=271231",
+        "appears twice",
+    );
+    refused("HtTpS://id.gs1.org/01/09501101530003", "");
+    refused("https://id.gs1.org/01/09501101530003/", "no primary key");
+    refused("https://id.gs1.org/01/09501101530003/10/A%00", "NUL");
+    // Non-AI parameters are ignored; a '%' without two hex digits is a literal '%'.
+    let m = ok("HTTPS://ID.GS1.ORG/01/09501101530003/10/A%2?linkType=all&foo&17=271231#frag");
+    assert_eq!(
+        pairs(&m),
+        vec![("01", "09501101530003"), ("10", "A%2"), ("17", "271231")]
+    );
+    assert_eq!(m.ignored, vec!["linkType=all", "foo"]);
+    // The key is the last primary key of the path read from its end; before it is a prefix.
+    let m = ok("https://example.com/00/006141411234567890/01/09501101530003");
+    assert_eq!(pairs(&m), vec![("01", "09501101530003")]);
+}
+
+#[test]
+fn digital_link_generation_follows_the_engine() {
+    let m = Message::from_elements([
+        ("01", "09501101530003"),
+        ("10", "AB"),
+        ("3103", "000195"),
+        ("17", "271231"),
+        ("21", "S/1"),
+    ])
+    .unwrap();
+    // Fixed-length attributes first, in the order given; unreserved characters kept.
+    assert_eq!(
+        m.to_digital_link(DEFAULT_DL_DOMAIN).unwrap(),
+        "https://id.gs1.org/01/09501101530003/10/AB/21/S%2F1?3103=000195&17=271231"
+    );
+}
+
+#[test]
+fn unsupported_symbology_identifiers_are_refused() {
+    for input in [
+        "]dB0109501101530003",
+        "]C00109501101530003",
+        "]e10109501101530003",
+        "]X",
+    ] {
+        assert!(
+            matches!(p(input), Err(Gs1Error::Symbology { .. })),
+            "{input}: {:?}",
+            p(input)
+        );
+    }
+    // Plain-data symbologies carry GS1 only as a Digital Link URI.
+    assert!(matches!(
+        p("]Q1(01)09501101530003"),
+        Err(Gs1Error::PlainData { .. })
+    ));
+    // EAN-13 / UPC-A is 13 digits after ]E0, EAN-8 is 8 after ]E4.
+    assert!(p("]E095011015").is_err());
+    assert_eq!(p("]E0036000291452").unwrap().gtin(), Some("00036000291452"));
+    assert_eq!(p("]E40123456").err().map(|_| ()), Some(()));
+    assert_eq!(p("]E495011011").unwrap().gtin(), Some("00000095011011"));
+}
+
+#[test]
+fn company_prefix_coupon_and_code_list_linters() {
+    let refused = |input: &str| assert!(p(input).is_err(), "{input} accepted");
+    let ok = |input: &str| p(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+    // gcppos1 / gcppos2: a minimal 4-digit GS1 Company Prefix must be there, as digits.
+    refused("(401)AB12CD");
+    refused("(401)12");
+    ok("(401)1234AB");
+    refused("(8010)123");
+    // couponcode (8110): VLI-led fields, digits only.
+    refused("(8110)ABCDEF");
+    ok("(8110)001234567890115110123");
+    refused("(8110)0012345678901151101237");
+    // couponposoffer (8112).
+    ok("(8112)000123456789010123456");
+    refused("(8112)200123456789010123456");
+    // packagetype (7041) and mediatype (7241) code lists.
+    ok("(00)095011015300000003(7041)BX");
+    refused("(00)095011015300000003(7041)QQQ");
+    ok("(8018)950110153000000014(7241)80");
+    refused("(8018)950110153000000014(7241)50");
+    // CSET 64: '=' only pads the end.
+    ok("(253)9501101530003X1(8030)AB=");
+    refused("(253)9501101530003X1(8030)A=B");
+    // A digital signature needs a serialised GDTI.
+    refused("(253)9501101530003(8030)ABC");
+    ok("(253)9501101530003X1(8030)ABC");
 }
