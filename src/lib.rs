@@ -33,6 +33,7 @@
 //!   loop, run by `lotline sync` and the UI.
 //! - [`printer`]: labels to a CUPS queue, a raw printer port or a folder.
 //! - [`config`]: the station's TOML configuration file.
+//! - [`private_file`]: owner-only files (stores, the server database, the config).
 //! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL); no station core,
 //!   no UI.
 //! - `ui` (cargo feature `ui`, on by default): the station UI (Slint): declarative views in
@@ -49,6 +50,7 @@ pub mod domain;
 pub mod gs1;
 pub mod label;
 pub mod printer;
+pub mod private_file;
 pub mod protocol;
 pub mod scanner;
 pub mod server;

@@ -13,6 +13,11 @@ use std::process::Command;
 const ALLOWED: &[(&str, &[&str], &str)] = &[
     ("gs1", &[], "the GS1 core uses nothing of Lotline"),
     (
+        "private_file",
+        &[],
+        "owner-only files: plain std I/O, used by the store, the server and the settings",
+    ),
+    (
         "batch",
         &["gs1"],
         "site batch-number formats: pure, over GS1 values",
@@ -24,7 +29,7 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "store",
-        &["domain", "gs1"],
+        &["domain", "gs1", "private_file"],
         "the station's event log and projection of domain events",
     ),
     (
@@ -83,7 +88,7 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "server",
-        &["protocol", "domain", "gs1"],
+        &["protocol", "domain", "gs1", "private_file"],
         "the central server: the protocol over its own DB layer; no station core, store or UI",
     ),
     (
@@ -101,6 +106,7 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
             "printer",
             "batch",
             "compliance",
+            "private_file",
         ],
         "the station window: over the station core and scanner, presenting domain/store types \
          and the trace tree's rows and report formats of compliance; \

@@ -1636,3 +1636,41 @@ fn the_commands_record_under_the_station_name_of_the_config_like_the_ui() {
         "the UI's name, from the same place"
     );
 }
+
+/// A store holds who did what: its file, and SQLite's `-wal` and `-shm` beside it, are
+/// readable by their owner only; so is a server database made by `lotline server token`.
+#[cfg(unix)]
+#[test]
+fn stores_and_the_server_database_are_created_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.db");
+    json(&lotline(
+        &db,
+        &["product", "add", GTIN, "--name", "Tomatoes", "--json"],
+    ));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600, "{}", db.display());
+    for side in ["station.db-wal", "station.db-shm"] {
+        let p = dir.path().join(side);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{side}");
+        }
+    }
+    let server = dir.path().join("server.db");
+    let o = support::lotline()
+        .args(["--db", &format!("sqlite:{}", server.display())])
+        .args([
+            "server",
+            "token",
+            "create",
+            "--station",
+            "a",
+            "--role",
+            "station",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(mode(&server), 0o600);
+}

@@ -25,6 +25,8 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
+        crate::private_file::create(path)
+            .map_err(|e| DbError::Refused(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let station_store: bool = conn.query_row(

@@ -48,6 +48,12 @@ pub enum StoreError {
     /// SQLite failed (disk full, file locked, not a database…).
     #[error("the store database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The store file cannot be created (owner-only, see [`crate::private_file`]).
+    #[error("cannot create the store file {path}: {source}")]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// The folder the store file goes in cannot be made.
     #[error("cannot create the store's folder {dir}: {source}")]
     Folder {
@@ -83,6 +89,10 @@ impl Store {
                 source,
             })?;
         }
+        crate::private_file::create(path).map_err(|source| StoreError::File {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Room for every statement of `append_all` and `apply`, so none is prepared twice.

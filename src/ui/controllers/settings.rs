@@ -47,7 +47,8 @@ impl SettingsController {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             }
-            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            crate::private_file::write(&path, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             Ok((new, path))
         });
         match saved {
@@ -91,5 +92,12 @@ mod tests {
         assert_eq!(c.config().ui.station.as_deref(), Some("DOCK-2"));
         let saved = StationConfig::load(Some(&path)).unwrap();
         assert_eq!(saved.identity().station, "DOCK-2");
+        // It holds the PIN and the sync token: its owner's alone.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
     }
 }
