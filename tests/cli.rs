@@ -578,3 +578,41 @@ fn a_token_expiry_out_of_range_is_a_usage_error_not_a_panic() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(support::json(o), serde_json::json!([]));
 }
+
+/// A sync token never goes on the command line, where `ps` shows it to every user of the PC:
+/// `--token` is not an option; `--token-file` reads it, and a missing file says which.
+#[test]
+fn the_sync_token_comes_from_a_file_or_the_environment_not_argv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.db");
+    let db = db.to_str().unwrap();
+    let o = support::run(&[
+        "--db",
+        db,
+        "sync",
+        "--server",
+        "http://127.0.0.1:9",
+        "--token",
+        "llt_x",
+        "--once",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let missing = dir.path().join("no-such-token");
+    let o = support::run(&[
+        "--db",
+        db,
+        "sync",
+        "--server",
+        "http://127.0.0.1:9",
+        "--token-file",
+        missing.to_str().unwrap(),
+        "--once",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("reading the token file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("no-such-token"), "{}", stderr(&o));
+}

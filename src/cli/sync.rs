@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Args;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
@@ -15,9 +16,10 @@ pub struct SyncArgs {
     /// The server's base URL (`http://host:8080`); else `[sync] server` in the station config.
     #[arg(long, env = "LOTLINE_SERVER")]
     server: Option<String>,
-    /// The station's bearer token; else `[sync] token` in the station config.
-    #[arg(long, env = "LOTLINE_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    /// A file holding the station's bearer token (never the token itself on the command line,
+    /// where `ps` shows it); else `LOTLINE_TOKEN`, else `[sync] token` in the station config.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<std::path::PathBuf>,
     /// One round (push everything, pull until caught up), then exit: 0 done, 1 failed (the
     /// default).
     #[arg(long, conflicts_with = "watch")]
@@ -44,11 +46,24 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
             "no server to sync with: give --server URL, LOTLINE_SERVER, or `server` under [sync] in the station config"
         )
     })?;
-    let token = args.token.or(config.token.take()).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no token: give --token, LOTLINE_TOKEN, or `token` under [sync] in the station config (an admin creates one with `lotline server token create`)"
-        )
-    })?;
+    let from_file = match &args.token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("reading the token file {}", path.display()))?
+                .trim()
+                .to_string(),
+        ),
+        None => None,
+    };
+    let token = from_file
+        .or_else(|| std::env::var("LOTLINE_TOKEN").ok())
+        .filter(|t| !t.is_empty())
+        .or(config.token.take())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no token: give --token-file FILE, LOTLINE_TOKEN, or `token` under [sync] in the station config (an admin creates one with `lotline server token create`)"
+            )
+        })?;
     let mut sync = SyncLoop::http(
         &server,
         &token,

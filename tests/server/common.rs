@@ -246,13 +246,16 @@ impl Station {
         serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
     }
 
+    /// One sync round, the token given in a file (`--token-file`).
     pub fn sync(&self, server: &str, token: &str) -> Output {
+        let file = self.config.with_extension("token");
+        std::fs::write(&file, format!("{token}\n")).unwrap();
         self.run(&[
             "sync",
             "--server",
             server,
-            "--token",
-            token,
+            "--token-file",
+            file.to_str().unwrap(),
             "--once",
             "--json",
             "--timeout",
