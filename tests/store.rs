@@ -1674,3 +1674,69 @@ fn stores_and_the_server_database_are_created_owner_only() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(mode(&server), 0o600);
 }
+
+/// A station command pointed at the server's database by mistake refuses it and leaves it
+/// as it was (it used to add the station's tables, and the server's next start failed); the
+/// server refuses a station store the same way.
+#[test]
+fn a_station_store_and_a_server_database_refuse_to_be_opened_as_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = dir.path().join("server.db");
+    let url = format!("sqlite:{}", server.display());
+    let o = support::lotline()
+        .args([
+            "--db",
+            &url,
+            "server",
+            "token",
+            "create",
+            "--station",
+            "a",
+            "--role",
+            "station",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tables = |db: &Path| -> Vec<String> {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let before = tables(&server);
+    let o = lotline(&server, &["product", "add", GTIN, "--name", "Tomatoes"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is a Lotline server database"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(tables(&server), before, "the server database was changed");
+
+    let station = dir.path().join("station.db");
+    json(&lotline(
+        &station,
+        &["product", "add", GTIN, "--name", "Tomatoes", "--json"],
+    ));
+    let o = support::lotline()
+        .args([
+            "--db",
+            &format!("sqlite:{}", station.display()),
+            "server",
+            "token",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is a station store"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

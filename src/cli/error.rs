@@ -420,8 +420,11 @@ fn recall_hint(r: &RecallRefusal) -> Option<String> {
 }
 
 fn store_hint(e: &StoreError) -> Option<String> {
-    matches!(e, StoreError::Folder { .. } | StoreError::File { .. })
-        .then(|| "; choose another place with --db".into())
+    matches!(
+        e,
+        StoreError::Folder { .. } | StoreError::File { .. } | StoreError::ServerDatabase { .. }
+    )
+    .then(|| "; choose another place with --db".into())
 }
 
 #[cfg(test)]

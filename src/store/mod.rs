@@ -48,6 +48,12 @@ pub enum StoreError {
     /// SQLite failed (disk full, file locked, not a database…).
     #[error("the store database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The file is a central server's database, not a station store: writing a station's
+    /// tables into it would break the server's next start.
+    #[error(
+        "{path} is a Lotline server database, not a station store: give the station its own file (--db)"
+    )]
+    ServerDatabase { path: std::path::PathBuf },
     /// The store file cannot be created (owner-only, see [`crate::private_file`]).
     #[error("cannot create the store file {path}: {source}")]
     File {
@@ -95,6 +101,16 @@ impl Store {
         })?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let server_database: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name IN ('server_events', 'server_tokens')",
+            [],
+            |r| r.get(0),
+        )?;
+        if server_database {
+            return Err(StoreError::ServerDatabase {
+                path: path.to_path_buf(),
+            });
+        }
         // Room for every statement of `append_all` and `apply`, so none is prepared twice.
         conn.set_prepared_statement_cache_capacity(64);
         // WAL + FULL: a scan the worker was told is recorded survives power loss.
