@@ -75,7 +75,7 @@ fn pg(sql: &str, db: &str) {
         .unwrap();
     rt.block_on(async {
         let (c, conn) = tokio_postgres::connect(
-            &format!("host=127.0.0.1 user=postgres dbname={db}"),
+            &format!("host=127.0.0.1 user=lotline_test password=lotline_test dbname={db}"),
             tokio_postgres::NoTls,
         )
         .await
@@ -149,7 +149,7 @@ fn main() {
     // 2. Ingest on PostgreSQL vs COPY of the same rows.
     let name = format!("lotline_bench_{:x}", rand::random::<u32>());
     pg(&format!("CREATE DATABASE {name}"), "postgres");
-    let pg_url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let pg_url = format!("postgres://lotline_test:lotline_test@127.0.0.1:5432/{name}");
     let ta = token(&pg_url, "offline", "station");
     let (mut child, url) = serve(&pg_url);
     // A second copy of the offline station, so it pushes the same events again.
@@ -217,7 +217,7 @@ fn main() {
         .unwrap();
     let copy = rt.block_on(async {
         use futures_util::SinkExt;
-        let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 user=postgres dbname={name}"), tokio_postgres::NoTls).await.unwrap();
+        let (c, conn) = tokio_postgres::connect(&format!("host=127.0.0.1 user=lotline_test password=lotline_test dbname={name}"), tokio_postgres::NoTls).await.unwrap();
         tokio::spawn(conn);
         c.batch_execute("CREATE TABLE copy_events (LIKE server_events INCLUDING ALL)").await.unwrap();
         let rows = c.query("SELECT id, at, station, actor, kind, payload, origin, gtin, batch, into_gtin, into_batch, expiry, status_to, received FROM server_events ORDER BY pos", &[]).await.unwrap();

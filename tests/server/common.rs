@@ -27,7 +27,7 @@ impl Backend {
         let name = format!("lotline_test_{:016x}", rand::random::<u64>());
         admin_sql(&format!("CREATE DATABASE {name}"));
         Backend::Postgres {
-            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            url: format!("postgres://{PG_ROLE}:{PG_ROLE}@127.0.0.1:5432/{name}"),
             name,
         }
     }
@@ -76,6 +76,10 @@ impl Drop for Backend {
     }
 }
 
+/// The tests' own PostgreSQL role (password = its name; CREATEDB, not a superuser), made by
+/// scripts/setup-system: each test database is created and dropped by it.
+const PG_ROLE: &str = "lotline_test";
+
 fn admin_sql(sql: &str) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -83,13 +87,13 @@ fn admin_sql(sql: &str) {
         .unwrap();
     rt.block_on(async {
         let (client, conn) = tokio_postgres::connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
+            &format!("host=127.0.0.1 port=5432 user={PG_ROLE} password={PG_ROLE} dbname=postgres"),
             tokio_postgres::NoTls,
         )
         .await
         .unwrap_or_else(|e| {
             panic!(
-                "PostgreSQL is not reachable at 127.0.0.1:5432 as user postgres ({e}): run scripts/setup-system"
+                "PostgreSQL is not reachable at 127.0.0.1:5432 as role {PG_ROLE} ({e}): run scripts/setup-system"
             )
         });
         tokio::spawn(conn);
