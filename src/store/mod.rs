@@ -51,7 +51,7 @@ pub enum StoreError {
     /// The file is a central server's database, not a station store: writing a station's
     /// tables into it would break the server's next start.
     #[error(
-        "{path} is a Lotline server database, not a station store: give the station its own file (--db)"
+        "{path} is a Lotline server database, not a station store: give the station a store file of its own"
     )]
     ServerDatabase { path: std::path::PathBuf },
     /// The store file cannot be created (owner-only, see [`crate::private_file`]).
