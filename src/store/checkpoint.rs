@@ -48,6 +48,10 @@ impl Checkpointer {
                     // next wake-up.
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 }
+                // The store's connection is closed (it held the only sender). If it could not
+                // fold the WAL in on close because this connection was open, this one is now
+                // the last: fold it in and empty it, so a closed store is one file.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
             })
             .ok();
         // Replaces SQLite's automatic checkpoint (which is itself a WAL hook).
