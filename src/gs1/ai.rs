@@ -230,8 +230,14 @@ fn slot(digits: &[u8]) -> Option<usize> {
 /// The definition of exactly this AI.
 #[inline]
 pub fn lookup(ai: &str) -> Option<&'static AiDef> {
+    index_of(ai).map(|i| &AIS[i])
+}
+
+/// The position of exactly this AI in [`all`].
+#[inline]
+pub(crate) fn index_of(ai: &str) -> Option<usize> {
     let i = *index().get(slot(ai.as_bytes())?)?;
-    (i != u16::MAX).then(|| &AIS[i as usize])
+    (i != u16::MAX).then_some(i as usize)
 }
 
 /// The AI at the start of `data` (2 to 4 digits), if any.
@@ -285,6 +291,9 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     }
     true
 }
+
+/// How many AIs the table holds.
+pub(crate) const AI_COUNT: usize = AIS.len();
 
 /// Every AI definition.
 pub fn all() -> &'static [AiDef] {

@@ -436,8 +436,33 @@ fn check_cset64_padding(def: &'static AiDef, part: &str, pos: usize) -> Result<(
 /// kept twice, as GS1's engine keeps it: data of several symbols of one label), then the
 /// associations and the digital signature's serialised keys.
 pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
-    for (i, e) in msg.elements.iter().enumerate() {
-        if let Some(first) = msg.elements[..i].iter().find(|s| ai::same(s.ai, e.ai))
+    let elements = &msg.elements;
+    // The AIs present as a bit set over the table: an AI seen twice is the only case the
+    // pairwise duplicate check has to look at, and the association rules test bits.
+    let present = Present::of(elements);
+    if present.as_ref().is_none_or(|p| p.repeated) {
+        check_duplicates(elements)?;
+    }
+    match present {
+        Some(p) => {
+            if !p.associations_hold(opts.skip_requisites) {
+                check_associations(elements, opts.skip_requisites)?;
+            }
+            if p.has(rules().signature) {
+                check_signed_keys_are_serialised(elements)?;
+            }
+            Ok(())
+        }
+        None => {
+            check_associations(elements, opts.skip_requisites)?;
+            check_signed_keys_are_serialised(elements)
+        }
+    }
+}
+
+fn check_duplicates(elements: &[Element]) -> Result<(), Gs1Error> {
+    for (i, e) in elements.iter().enumerate() {
+        if let Some(first) = elements[..i].iter().find(|s| ai::same(s.ai, e.ai))
             && first.value != e.value
         {
             return Err(Gs1Error::Duplicate {
@@ -447,8 +472,129 @@ pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Er
             });
         }
     }
-    check_associations(&msg.elements, opts.skip_requisites)?;
-    check_signed_keys_are_serialised(&msg.elements)
+    Ok(())
+}
+
+/// Bit words covering the AI table.
+const WORDS: usize = ai::AI_COUNT.div_ceil(64);
+/// Messages with more elements than this take the pattern scans.
+const MAX_FAST: usize = 16;
+
+/// A set of AI table positions as (word, bits) pairs: the rules name few AIs, so a test reads
+/// one or two words.
+type Mask = Box<[(u8, u64)]>;
+
+/// One AI's association rules as masks over the table, computed once: its excluded AIs, and
+/// per requirement every AI that meets it (`None` when an alternative needs several AIs
+/// together: those take the pattern scans). The AI itself is left out of its masks, as it
+/// never satisfies or breaks its own rule.
+struct AiRules {
+    excludes: Mask,
+    requires: Option<Box<[Mask]>>,
+}
+
+struct Rules {
+    per_ai: Vec<AiRules>,
+    /// 8030, the digital signature.
+    signature: usize,
+}
+
+fn rules() -> &'static Rules {
+    static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let all = ai::all();
+        let mask = |own: &str, patterns: &mut dyn Iterator<Item = &str>| -> Mask {
+            let mut words = [0u64; WORDS];
+            for p in patterns {
+                for (i, d) in all.iter().enumerate() {
+                    if !ai::same(d.ai, own) && ai::matches_pattern(d.ai, p) {
+                        words[i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+            (0..WORDS)
+                .filter(|&w| words[w] != 0)
+                .map(|w| (w as u8, words[w]))
+                .collect()
+        };
+        let per_ai = all
+            .iter()
+            .map(|d| AiRules {
+                excludes: mask(d.ai, &mut d.excludes.iter().copied()),
+                requires: d
+                    .requires
+                    .iter()
+                    .map(|req| {
+                        req.iter()
+                            .all(|alt| alt.len() == 1)
+                            .then(|| mask(d.ai, &mut req.iter().map(|alt| alt[0])))
+                    })
+                    .collect(),
+            })
+            .collect();
+        Rules {
+            per_ai,
+            signature: ai::index_of("8030").expect("8030 is in the table"),
+        }
+    })
+}
+
+/// The table positions of a message's AIs.
+struct Present {
+    words: [u64; WORDS],
+    index: [u16; MAX_FAST],
+    len: usize,
+    /// Some AI occurs more than once.
+    repeated: bool,
+}
+
+impl Present {
+    /// `None` when the message is too long or carries an AI outside the table.
+    #[inline]
+    fn of(elements: &[Element]) -> Option<Present> {
+        if elements.len() > MAX_FAST {
+            return None;
+        }
+        let mut p = Present {
+            words: [0; WORDS],
+            index: [0; MAX_FAST],
+            len: elements.len(),
+            repeated: false,
+        };
+        for (k, e) in elements.iter().enumerate() {
+            let i = ai::index_of(e.ai)?;
+            let (w, bit) = (i / 64, 1u64 << (i % 64));
+            p.repeated |= p.words[w] & bit != 0;
+            p.words[w] |= bit;
+            p.index[k] = i as u16;
+        }
+        Some(p)
+    }
+
+    #[inline]
+    fn has(&self, i: usize) -> bool {
+        self.words[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    #[inline]
+    fn hits(&self, mask: &[(u8, u64)]) -> bool {
+        mask.iter().any(|&(w, b)| self.words[w as usize] & b != 0)
+    }
+
+    /// True when every association rule holds; false when one may not (the pattern scans then
+    /// decide, and name the rule).
+    #[inline]
+    fn associations_hold(&self, skip_requisites: bool) -> bool {
+        let rules = &rules().per_ai;
+        self.index[..self.len].iter().all(|&i| {
+            let r = &rules[i as usize];
+            !self.hits(&r.excludes)
+                && (skip_requisites
+                    || r.requires
+                        .as_ref()
+                        .is_some_and(|reqs| reqs.iter().all(|m| self.hits(m))))
+        })
+    }
 }
 
 /// With a digital signature (8030), a GDTI (253), GCN (255) or GRAI (8003) must carry its
