@@ -164,7 +164,8 @@ fn ean(body: &str, start: usize) -> Result<Message, Gs1Error> {
 /// A raw element string: AIs and values, GS after variable-length values.
 pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
     let b = body.as_bytes();
-    let mut elements = Vec::with_capacity(4);
+    // Five elements (GTIN, expiry, weight, batch, serial) are common: one allocation.
+    let mut elements = Vec::with_capacity(8);
     let mut pos = 0;
     while pos < b.len() {
         // A leading GS, a GS after a fixed-length value, or a doubled GS carry no data.
@@ -382,7 +383,11 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
         if comp.cset == Cset::Cset64 {
             check_cset64_padding(def, part, pos + offset)?;
         }
+        let digits = comp.cset == Cset::Numeric;
         for &linter in comp.linters {
+            if digits && lint::digits_pass(linter, part.as_bytes()) {
+                continue;
+            }
             lint::check(linter, part).map_err(|f| Gs1Error::Content {
                 ai: def.ai,
                 pos: pos + offset + f.offset,
