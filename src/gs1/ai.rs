@@ -257,6 +257,12 @@ pub fn lookup(ai: &str) -> Option<&'static AiDef> {
     index_of(ai).map(|i| &AIS[i])
 }
 
+/// The position of a table entry in [`all`].
+#[inline]
+pub(crate) fn position(def: &'static AiDef) -> usize {
+    (def as *const AiDef as usize - AIS.as_ptr() as usize) / std::mem::size_of::<AiDef>()
+}
+
 /// The position of exactly this AI in [`all`].
 #[inline]
 pub(crate) fn index_of(ai: &str) -> Option<usize> {
@@ -338,6 +344,10 @@ mod tests {
         assert_eq!(lookup_prefix(b"10ABC").unwrap().ai, "10");
         assert_eq!(lookup_prefix(b"2351234").unwrap().ai, "235");
         assert!(lookup_prefix(b"9").is_none());
+        for (i, d) in all().iter().enumerate() {
+            assert_eq!(position(lookup(d.ai).unwrap()), i);
+            assert_eq!(index_of(d.ai), Some(i));
+        }
     }
 
     #[test]

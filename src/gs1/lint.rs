@@ -195,10 +195,15 @@ pub fn check(linter: Linter, v: &str) -> Result<(), LintFailure> {
 /// GS1 mod-10 check digit of `digits` (weights 3, 1, 3 … from the right).
 #[inline]
 pub fn mod10(digits: &[u8]) -> u8 {
+    // Two digits a step from the right: the right one weighs 3, the left one 1.
     let mut sum = 0u32;
-    for (i, &d) in digits.iter().rev().enumerate() {
-        let v = (d - b'0') as u32;
-        sum += if i % 2 == 0 { v * 3 } else { v };
+    let mut rest = digits;
+    while let [head @ .., left, right] = rest {
+        sum += 3 * (right - b'0') as u32 + (left - b'0') as u32;
+        rest = head;
+    }
+    if let [first] = rest {
+        sum += 3 * (first - b'0') as u32;
     }
     ((10 - sum % 10) % 10) as u8
 }

@@ -21,12 +21,18 @@ pub(super) fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Erro
         Some(sub) if trimmed.contains(sub) => Cow::Owned(trimmed.replace(sub, "\u{1d}")),
         _ => Cow::Borrowed(trimmed),
     };
-    let mut msg = if data.starts_with(']') {
-        scan_data(&data)?
+    // A raw element string notes its AIs' table positions as it reads them.
+    let mut known = Present::new();
+    let msg = if data.starts_with(']') {
+        scan_data(&data, &mut known)?
     } else {
-        by_form(&data, 0)?
+        by_form(&data, 0, &mut known)?
     };
-    finish(&mut msg, opts)?;
+    if known.complete {
+        finish_with(&msg, opts, Some(&known))?;
+    } else {
+        finish_with(&msg, opts, Present::of(&msg.elements).as_ref())?;
+    }
     Ok(msg)
 }
 
@@ -57,7 +63,7 @@ fn aim_data(id: &[u8]) -> Option<AimData> {
 }
 
 /// Scan data: an AIM symbology identifier (a doubled one is absorbed), then its data.
-fn scan_data(data: &str) -> Result<Message, Gs1Error> {
+fn scan_data(data: &str, known: &mut Present) -> Result<Message, Gs1Error> {
     let b = data.as_bytes();
     let Some(id) = b.get(1..3).filter(|_| b.len() >= 3) else {
         return Err(Gs1Error::Symbology {
@@ -78,7 +84,7 @@ fn scan_data(data: &str) -> Result<Message, Gs1Error> {
     let body = &data[start..];
     match kind {
         AimData::Gs1(sym) => {
-            let mut m = raw(body, start)?;
+            let mut m = raw(body, start, known)?;
             m.symbology = Some(sym);
             Ok(m)
         }
@@ -115,7 +121,7 @@ fn is_digital_link(body: &str) -> bool {
         .any(|s| body.starts_with(s))
 }
 
-fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {
+fn by_form(body: &str, start: usize, known: &mut Present) -> Result<Message, Gs1Error> {
     if is_digital_link(body) {
         let mut m = digital_link::parse(body)?;
         m.symbology = Some(Symbology::DigitalLink);
@@ -134,7 +140,7 @@ fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {
     {
         return Ok(m);
     }
-    let mut m = raw(body, start)?;
+    let mut m = raw(body, start, known)?;
     m.symbology = Some(Symbology::Unknown);
     Ok(m)
 }
@@ -162,8 +168,10 @@ fn ean(body: &str, start: usize) -> Result<Message, Gs1Error> {
 }
 
 /// A raw element string: AIs and values, GS after variable-length values.
-pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
+/// `known` receives the AIs' table positions, and is `complete` when there were few enough.
+fn raw(body: &str, start: usize, known: &mut Present) -> Result<Message, Gs1Error> {
     let b = body.as_bytes();
+    let mut fits = true;
     // Five elements (GTIN, expiry, weight, batch, serial) are common: one allocation.
     let mut elements = Vec::with_capacity(8);
     let mut pos = 0;
@@ -189,6 +197,7 @@ pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
             return Err(non_ascii(def, body, vstart, start));
         };
         validate_value(def, value, start + vstart + 1)?;
+        fits &= known.add(ai::position(def));
         elements.push(Element {
             ai: def.ai,
             value: SmolStr::new(value),
@@ -198,6 +207,7 @@ pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
     if elements.is_empty() {
         return Err(Gs1Error::Empty);
     }
+    known.complete = fits;
     Ok(Message {
         symbology: None,
         elements,
@@ -441,11 +451,19 @@ fn check_cset64_padding(def: &'static AiDef, part: &str, pos: usize) -> Result<(
 /// kept twice, as GS1's engine keeps it: data of several symbols of one label), then the
 /// associations and the digital signature's serialised keys.
 pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
+    finish_with(msg, opts, Present::of(&msg.elements).as_ref())
+}
+
+/// [`finish`] given the message's AIs as a bit set over the table (`None`: not known, or too
+/// many): an AI seen twice is the only case the pairwise duplicate check has to look at, and
+/// the association rules test bits.
+fn finish_with(
+    msg: &Message,
+    opts: &ParseOptions,
+    present: Option<&Present>,
+) -> Result<(), Gs1Error> {
     let elements = &msg.elements;
-    // The AIs present as a bit set over the table: an AI seen twice is the only case the
-    // pairwise duplicate check has to look at, and the association rules test bits.
-    let present = Present::of(elements);
-    if present.as_ref().is_none_or(|p| p.repeated) {
+    if present.is_none_or(|p| p.repeated) {
         check_duplicates(elements)?;
     }
     match present {
@@ -551,29 +569,47 @@ struct Present {
     len: usize,
     /// Some AI occurs more than once.
     repeated: bool,
+    /// Every AI of the message is noted.
+    complete: bool,
 }
 
 impl Present {
     /// `None` when the message is too long or carries an AI outside the table.
     #[inline]
     fn of(elements: &[Element]) -> Option<Present> {
-        if elements.len() > MAX_FAST {
-            return None;
+        let mut p = Present::new();
+        for e in elements {
+            if !p.add(ai::index_of(e.ai)?) {
+                return None;
+            }
         }
-        let mut p = Present {
+        p.complete = true;
+        Some(p)
+    }
+
+    #[inline]
+    fn new() -> Present {
+        Present {
             words: [0; WORDS],
             index: [0; MAX_FAST],
-            len: elements.len(),
+            len: 0,
             repeated: false,
-        };
-        for (k, e) in elements.iter().enumerate() {
-            let i = ai::index_of(e.ai)?;
-            let (w, bit) = (i / 64, 1u64 << (i % 64));
-            p.repeated |= p.words[w] & bit != 0;
-            p.words[w] |= bit;
-            p.index[k] = i as u16;
+            complete: false,
         }
-        Some(p)
+    }
+
+    /// Notes the AI at table position `i`; false when the set is full.
+    #[inline]
+    fn add(&mut self, i: usize) -> bool {
+        if self.len == MAX_FAST {
+            return false;
+        }
+        let (w, bit) = (i / 64, 1u64 << (i % 64));
+        self.repeated |= self.words[w] & bit != 0;
+        self.words[w] |= bit;
+        self.index[self.len] = i as u16;
+        self.len += 1;
+        true
     }
 
     #[inline]
