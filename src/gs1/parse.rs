@@ -319,17 +319,28 @@ fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
 /// `pos` is the 1-based input position of the value's first character.
 #[inline]
 pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
+    // A non-ASCII character is the fault named first. Every character set refuses those bytes,
+    // so a value that passes is ASCII: the test is only needed once a check has failed.
+    check_value(def, value, pos).map_err(|e| match non_ascii_char(def, value, pos) {
+        Some(first) => first,
+        None => e,
+    })
+}
+
+#[cold]
+fn non_ascii_char(def: &'static AiDef, value: &str, pos: usize) -> Option<Gs1Error> {
+    let (i, ch) = value.char_indices().find(|(_, c)| !c.is_ascii())?;
+    Some(Gs1Error::BadCharacter {
+        ai: def.ai,
+        pos: pos + i,
+        ch,
+        cset: def.components[0].cset.name(),
+    })
+}
+
+#[inline]
+fn check_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
     let len = value.len();
-    if !value.is_ascii()
-        && let Some((i, ch)) = value.char_indices().find(|(_, c)| !c.is_ascii())
-    {
-        return Err(Gs1Error::BadCharacter {
-            ai: def.ai,
-            pos: pos + i,
-            ch,
-            cset: def.components[0].cset.name(),
-        });
-    }
     let (min_len, max_len) = (def.min_len(), def.max_len());
     if len < min_len {
         return Err(Gs1Error::TooShort {
@@ -381,7 +392,6 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
                 min: offset + take,
             });
         }
-        let part = &value[offset..offset + take];
         if let Some(i) = comp.cset.first_disallowed(&b[offset..offset + take]) {
             return Err(Gs1Error::BadCharacter {
                 ai: def.ai,
@@ -390,6 +400,8 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
                 cset: comp.cset.name(),
             });
         }
+        // ASCII now (every set is), so these are character boundaries.
+        let part = &value[offset..offset + take];
         if comp.cset == Cset::Cset64 {
             check_cset64_padding(def, part, pos + offset)?;
         }

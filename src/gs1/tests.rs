@@ -464,3 +464,21 @@ fn the_digit_fast_path_of_linters_never_accepts_what_the_full_check_refuses() {
         }
     }
 }
+
+#[test]
+fn a_non_ascii_character_is_the_fault_named_first_wherever_it_sits() {
+    // Across a component boundary (253: 13 digits, then CSET 82), in a fixed-length value
+    // that is also too short, and after a character-set fault.
+    for (input, ch) in [
+        ("(253)123456789012é4", 'é'),
+        ("(253)12345678901€", '€'),
+        ("(11)26é1", 'é'),
+        ("(10)A B€", '€'),
+        ("(01)0950110153000ü", 'ü'),
+    ] {
+        match p(input) {
+            Err(Gs1Error::BadCharacter { ch: found, .. }) => assert_eq!(found, ch, "{input}"),
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+}
