@@ -64,6 +64,7 @@ impl Cset {
     #[inline]
     pub fn first_disallowed(self, part: &[u8]) -> Option<usize> {
         match self {
+            Cset::Numeric if all_digits(part) => None,
             Cset::Numeric => part.iter().position(|c| !c.is_ascii_digit()),
             Cset::Cset82 => part.iter().position(|&c| !CSET82[c as usize]),
             Cset::Cset39 | Cset::Cset64 => part.iter().position(|&c| !self.allows(c)),
@@ -81,6 +82,23 @@ impl Cset {
             }
         }
     }
+}
+
+/// Whether every byte is an ASCII digit, eight at a time: a byte is a digit when its high
+/// nibble is 3 and adding 6 to it does not carry out of the low nibble.
+#[inline]
+pub(crate) fn all_digits(b: &[u8]) -> bool {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    const SIXES: u64 = 0x0606_0606_0606_0606;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        if x & HIGH != THREES || (x.wrapping_add(SIXES)) & HIGH != THREES {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(u8::is_ascii_digit)
 }
 
 /// CSET 82 membership by byte: `!"%&'()*+,-./0-9:;<=>?A-Z_a-z`.
@@ -181,12 +199,18 @@ impl AiDef {
     /// Longest value the AI takes.
     #[inline]
     pub fn max_len(&self) -> usize {
+        if let [c] = self.components {
+            return c.max as usize;
+        }
         self.components.iter().map(|c| c.max as usize).sum()
     }
 
     /// Shortest value: the mandatory components at their minimum.
     #[inline]
     pub fn min_len(&self) -> usize {
+        if let [c] = self.components {
+            return if c.optional { 0 } else { c.min as usize };
+        }
         self.components
             .iter()
             .filter(|c| !c.optional)
@@ -230,8 +254,20 @@ fn slot(digits: &[u8]) -> Option<usize> {
 /// The definition of exactly this AI.
 #[inline]
 pub fn lookup(ai: &str) -> Option<&'static AiDef> {
+    index_of(ai).map(|i| &AIS[i])
+}
+
+/// The position of a table entry in [`all`].
+#[inline]
+pub(crate) fn position(def: &'static AiDef) -> usize {
+    (def as *const AiDef as usize - AIS.as_ptr() as usize) / std::mem::size_of::<AiDef>()
+}
+
+/// The position of exactly this AI in [`all`].
+#[inline]
+pub(crate) fn index_of(ai: &str) -> Option<usize> {
     let i = *index().get(slot(ai.as_bytes())?)?;
-    (i != u16::MAX).then(|| &AIS[i as usize])
+    (i != u16::MAX).then_some(i as usize)
 }
 
 /// The AI at the start of `data` (2 to 4 digits), if any.
@@ -286,6 +322,9 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     true
 }
 
+/// How many AIs the table holds.
+pub(crate) const AI_COUNT: usize = AIS.len();
+
 /// Every AI definition.
 pub fn all() -> &'static [AiDef] {
     AIS
@@ -305,6 +344,28 @@ mod tests {
         assert_eq!(lookup_prefix(b"10ABC").unwrap().ai, "10");
         assert_eq!(lookup_prefix(b"2351234").unwrap().ai, "235");
         assert!(lookup_prefix(b"9").is_none());
+        for (i, d) in all().iter().enumerate() {
+            assert_eq!(position(lookup(d.ai).unwrap()), i);
+            assert_eq!(index_of(d.ai), Some(i));
+        }
+    }
+
+    #[test]
+    fn all_digits_matches_the_bytewise_test() {
+        for len in 0..20 {
+            let digits = b"01234567890123456789";
+            assert!(all_digits(&digits[..len]));
+            for at in 0..len {
+                for bad in [b'/', b':', b'@', b'\x00', b'\xB0', b'\xF9', b'?', b' '] {
+                    let mut v = digits[..len].to_vec();
+                    v[at] = bad;
+                    assert!(!all_digits(&v), "{v:?}");
+                }
+            }
+        }
+        for b in 0..=255u8 {
+            assert_eq!(all_digits(&[b; 9]), b.is_ascii_digit(), "{b}");
+        }
     }
 
     #[test]

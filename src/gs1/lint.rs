@@ -30,6 +30,32 @@ fn fail(offset: usize, problem: impl Into<String>) -> Result<(), LintFailure> {
 /// The shortest GS1 Company Prefix: four digits.
 const GCP_MIN_LEN: usize = 4;
 
+/// For a part its component's character set has already found to be all digits: true when
+/// `linter` surely accepts it, without re-checking the digits. False means "run [`check`]",
+/// which decides and names the fault (and is the only path for the other linters).
+#[inline]
+pub(crate) fn digits_pass(linter: Linter, b: &[u8]) -> bool {
+    match linter {
+        Linter::Csum => match b.split_last() {
+            Some((&last, body)) => mod10(body) == last.wrapping_sub(b'0'),
+            None => false,
+        },
+        Linter::GcpPos1 => b.len() >= GCP_MIN_LEN,
+        Linter::GcpPos2 => b.len() >= 2 && b.len() > GCP_MIN_LEN,
+        Linter::Yymmd0 | Linter::Yymmdd => {
+            if b.len() != 6 {
+                return false;
+            }
+            let two = |i: usize| ((b[i] - b'0') * 10 + (b[i + 1] - b'0')) as u64;
+            let (yy, mm, dd) = (two(0), two(2), two(4));
+            (1..=12).contains(&mm)
+                && ((dd == 0 && linter == Linter::Yymmd0)
+                    || (dd != 0 && dd <= days_in_month(yy, mm)))
+        }
+        _ => false,
+    }
+}
+
 #[inline]
 pub fn check(linter: Linter, v: &str) -> Result<(), LintFailure> {
     let b = v.as_bytes();
@@ -167,11 +193,17 @@ pub fn check(linter: Linter, v: &str) -> Result<(), LintFailure> {
 }
 
 /// GS1 mod-10 check digit of `digits` (weights 3, 1, 3 … from the right).
+#[inline]
 pub fn mod10(digits: &[u8]) -> u8 {
+    // Two digits a step from the right: the right one weighs 3, the left one 1.
     let mut sum = 0u32;
-    for (i, &d) in digits.iter().rev().enumerate() {
-        let v = (d - b'0') as u32;
-        sum += if i % 2 == 0 { v * 3 } else { v };
+    let mut rest = digits;
+    while let [head @ .., left, right] = rest {
+        sum += 3 * (right - b'0') as u32 + (left - b'0') as u32;
+        rest = head;
+    }
+    if let [first] = rest {
+        sum += 3 * (first - b'0') as u32;
     }
     ((10 - sum % 10) % 10) as u8
 }

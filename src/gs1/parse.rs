@@ -21,12 +21,18 @@ pub(super) fn parse(input: &str, opts: &ParseOptions) -> Result<Message, Gs1Erro
         Some(sub) if trimmed.contains(sub) => Cow::Owned(trimmed.replace(sub, "\u{1d}")),
         _ => Cow::Borrowed(trimmed),
     };
-    let mut msg = if data.starts_with(']') {
-        scan_data(&data)?
+    // A raw element string notes its AIs' table positions as it reads them.
+    let mut known = Present::new();
+    let msg = if data.starts_with(']') {
+        scan_data(&data, &mut known)?
     } else {
-        by_form(&data, 0)?
+        by_form(&data, 0, &mut known)?
     };
-    finish(&mut msg, opts)?;
+    if known.complete {
+        finish_with(&msg, opts, Some(&known))?;
+    } else {
+        finish_with(&msg, opts, Present::of(&msg.elements).as_ref())?;
+    }
     Ok(msg)
 }
 
@@ -57,7 +63,7 @@ fn aim_data(id: &[u8]) -> Option<AimData> {
 }
 
 /// Scan data: an AIM symbology identifier (a doubled one is absorbed), then its data.
-fn scan_data(data: &str) -> Result<Message, Gs1Error> {
+fn scan_data(data: &str, known: &mut Present) -> Result<Message, Gs1Error> {
     let b = data.as_bytes();
     let Some(id) = b.get(1..3).filter(|_| b.len() >= 3) else {
         return Err(Gs1Error::Symbology {
@@ -78,7 +84,7 @@ fn scan_data(data: &str) -> Result<Message, Gs1Error> {
     let body = &data[start..];
     match kind {
         AimData::Gs1(sym) => {
-            let mut m = raw(body, start)?;
+            let mut m = raw(body, start, known)?;
             m.symbology = Some(sym);
             Ok(m)
         }
@@ -115,7 +121,7 @@ fn is_digital_link(body: &str) -> bool {
         .any(|s| body.starts_with(s))
 }
 
-fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {
+fn by_form(body: &str, start: usize, known: &mut Present) -> Result<Message, Gs1Error> {
     if is_digital_link(body) {
         let mut m = digital_link::parse(body)?;
         m.symbology = Some(Symbology::DigitalLink);
@@ -134,7 +140,7 @@ fn by_form(body: &str, start: usize) -> Result<Message, Gs1Error> {
     {
         return Ok(m);
     }
-    let mut m = raw(body, start)?;
+    let mut m = raw(body, start, known)?;
     m.symbology = Some(Symbology::Unknown);
     Ok(m)
 }
@@ -162,9 +168,12 @@ fn ean(body: &str, start: usize) -> Result<Message, Gs1Error> {
 }
 
 /// A raw element string: AIs and values, GS after variable-length values.
-pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
+/// `known` receives the AIs' table positions, and is `complete` when there were few enough.
+fn raw(body: &str, start: usize, known: &mut Present) -> Result<Message, Gs1Error> {
     let b = body.as_bytes();
-    let mut elements = Vec::with_capacity(4);
+    let mut fits = true;
+    // Five elements (GTIN, expiry, weight, batch, serial) are common: one allocation.
+    let mut elements = Vec::with_capacity(8);
     let mut pos = 0;
     while pos < b.len() {
         // A leading GS, a GS after a fixed-length value, or a doubled GS carry no data.
@@ -188,6 +197,7 @@ pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
             return Err(non_ascii(def, body, vstart, start));
         };
         validate_value(def, value, start + vstart + 1)?;
+        fits &= known.add(ai::position(def));
         elements.push(Element {
             ai: def.ai,
             value: SmolStr::new(value),
@@ -197,6 +207,7 @@ pub(super) fn raw(body: &str, start: usize) -> Result<Message, Gs1Error> {
     if elements.is_empty() {
         return Err(Gs1Error::Empty);
     }
+    known.complete = fits;
     Ok(Message {
         symbology: None,
         elements,
@@ -308,17 +319,28 @@ fn bracketed(body: &str, start: usize) -> Result<Message, Gs1Error> {
 /// `pos` is the 1-based input position of the value's first character.
 #[inline]
 pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
+    // A non-ASCII character is the fault named first. Every character set refuses those bytes,
+    // so a value that passes is ASCII: the test is only needed once a check has failed.
+    check_value(def, value, pos).map_err(|e| match non_ascii_char(def, value, pos) {
+        Some(first) => first,
+        None => e,
+    })
+}
+
+#[cold]
+fn non_ascii_char(def: &'static AiDef, value: &str, pos: usize) -> Option<Gs1Error> {
+    let (i, ch) = value.char_indices().find(|(_, c)| !c.is_ascii())?;
+    Some(Gs1Error::BadCharacter {
+        ai: def.ai,
+        pos: pos + i,
+        ch,
+        cset: def.components[0].cset.name(),
+    })
+}
+
+#[inline]
+fn check_value(def: &'static AiDef, value: &str, pos: usize) -> Result<(), Gs1Error> {
     let len = value.len();
-    if !value.is_ascii()
-        && let Some((i, ch)) = value.char_indices().find(|(_, c)| !c.is_ascii())
-    {
-        return Err(Gs1Error::BadCharacter {
-            ai: def.ai,
-            pos: pos + i,
-            ch,
-            cset: def.components[0].cset.name(),
-        });
-    }
     let (min_len, max_len) = (def.min_len(), def.max_len());
     if len < min_len {
         return Err(Gs1Error::TooShort {
@@ -370,7 +392,6 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
                 min: offset + take,
             });
         }
-        let part = &value[offset..offset + take];
         if let Some(i) = comp.cset.first_disallowed(&b[offset..offset + take]) {
             return Err(Gs1Error::BadCharacter {
                 ai: def.ai,
@@ -379,10 +400,16 @@ pub(super) fn validate_value(def: &'static AiDef, value: &str, pos: usize) -> Re
                 cset: comp.cset.name(),
             });
         }
+        // ASCII now (every set is), so these are character boundaries.
+        let part = &value[offset..offset + take];
         if comp.cset == Cset::Cset64 {
             check_cset64_padding(def, part, pos + offset)?;
         }
+        let digits = comp.cset == Cset::Numeric;
         for &linter in comp.linters {
+            if digits && lint::digits_pass(linter, part.as_bytes()) {
+                continue;
+            }
             lint::check(linter, part).map_err(|f| Gs1Error::Content {
                 ai: def.ai,
                 pos: pos + offset + f.offset,
@@ -436,8 +463,41 @@ fn check_cset64_padding(def: &'static AiDef, part: &str, pos: usize) -> Result<(
 /// kept twice, as GS1's engine keeps it: data of several symbols of one label), then the
 /// associations and the digital signature's serialised keys.
 pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Error> {
-    for (i, e) in msg.elements.iter().enumerate() {
-        if let Some(first) = msg.elements[..i].iter().find(|s| ai::same(s.ai, e.ai))
+    finish_with(msg, opts, Present::of(&msg.elements).as_ref())
+}
+
+/// [`finish`] given the message's AIs as a bit set over the table (`None`: not known, or too
+/// many): an AI seen twice is the only case the pairwise duplicate check has to look at, and
+/// the association rules test bits.
+fn finish_with(
+    msg: &Message,
+    opts: &ParseOptions,
+    present: Option<&Present>,
+) -> Result<(), Gs1Error> {
+    let elements = &msg.elements;
+    if present.is_none_or(|p| p.repeated) {
+        check_duplicates(elements)?;
+    }
+    match present {
+        Some(p) => {
+            if !p.associations_hold(opts.skip_requisites) {
+                check_associations(elements, opts.skip_requisites)?;
+            }
+            if p.has(rules().signature) {
+                check_signed_keys_are_serialised(elements)?;
+            }
+            Ok(())
+        }
+        None => {
+            check_associations(elements, opts.skip_requisites)?;
+            check_signed_keys_are_serialised(elements)
+        }
+    }
+}
+
+fn check_duplicates(elements: &[Element]) -> Result<(), Gs1Error> {
+    for (i, e) in elements.iter().enumerate() {
+        if let Some(first) = elements[..i].iter().find(|s| ai::same(s.ai, e.ai))
             && first.value != e.value
         {
             return Err(Gs1Error::Duplicate {
@@ -447,8 +507,147 @@ pub(super) fn finish(msg: &mut Message, opts: &ParseOptions) -> Result<(), Gs1Er
             });
         }
     }
-    check_associations(&msg.elements, opts.skip_requisites)?;
-    check_signed_keys_are_serialised(&msg.elements)
+    Ok(())
+}
+
+/// Bit words covering the AI table.
+const WORDS: usize = ai::AI_COUNT.div_ceil(64);
+/// Messages with more elements than this take the pattern scans.
+const MAX_FAST: usize = 16;
+
+/// A set of AI table positions as (word, bits) pairs: the rules name few AIs, so a test reads
+/// one or two words.
+type Mask = Box<[(u8, u64)]>;
+
+/// One AI's association rules as masks over the table, computed once: its excluded AIs, and
+/// per requirement every AI that meets it (`None` when an alternative needs several AIs
+/// together: those take the pattern scans). The AI itself is left out of its masks, as it
+/// never satisfies or breaks its own rule.
+struct AiRules {
+    excludes: Mask,
+    requires: Option<Box<[Mask]>>,
+}
+
+struct Rules {
+    per_ai: Vec<AiRules>,
+    /// 8030, the digital signature.
+    signature: usize,
+}
+
+fn rules() -> &'static Rules {
+    static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let all = ai::all();
+        let mask = |own: &str, patterns: &mut dyn Iterator<Item = &str>| -> Mask {
+            let mut words = [0u64; WORDS];
+            for p in patterns {
+                for (i, d) in all.iter().enumerate() {
+                    if !ai::same(d.ai, own) && ai::matches_pattern(d.ai, p) {
+                        words[i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+            (0..WORDS)
+                .filter(|&w| words[w] != 0)
+                .map(|w| (w as u8, words[w]))
+                .collect()
+        };
+        let per_ai = all
+            .iter()
+            .map(|d| AiRules {
+                excludes: mask(d.ai, &mut d.excludes.iter().copied()),
+                requires: d
+                    .requires
+                    .iter()
+                    .map(|req| {
+                        req.iter()
+                            .all(|alt| alt.len() == 1)
+                            .then(|| mask(d.ai, &mut req.iter().map(|alt| alt[0])))
+                    })
+                    .collect(),
+            })
+            .collect();
+        Rules {
+            per_ai,
+            signature: ai::index_of("8030").expect("8030 is in the table"),
+        }
+    })
+}
+
+/// The table positions of a message's AIs.
+struct Present {
+    words: [u64; WORDS],
+    index: [u16; MAX_FAST],
+    len: usize,
+    /// Some AI occurs more than once.
+    repeated: bool,
+    /// Every AI of the message is noted.
+    complete: bool,
+}
+
+impl Present {
+    /// `None` when the message is too long or carries an AI outside the table.
+    #[inline]
+    fn of(elements: &[Element]) -> Option<Present> {
+        let mut p = Present::new();
+        for e in elements {
+            if !p.add(ai::index_of(e.ai)?) {
+                return None;
+            }
+        }
+        p.complete = true;
+        Some(p)
+    }
+
+    #[inline]
+    fn new() -> Present {
+        Present {
+            words: [0; WORDS],
+            index: [0; MAX_FAST],
+            len: 0,
+            repeated: false,
+            complete: false,
+        }
+    }
+
+    /// Notes the AI at table position `i`; false when the set is full.
+    #[inline]
+    fn add(&mut self, i: usize) -> bool {
+        if self.len == MAX_FAST {
+            return false;
+        }
+        let (w, bit) = (i / 64, 1u64 << (i % 64));
+        self.repeated |= self.words[w] & bit != 0;
+        self.words[w] |= bit;
+        self.index[self.len] = i as u16;
+        self.len += 1;
+        true
+    }
+
+    #[inline]
+    fn has(&self, i: usize) -> bool {
+        self.words[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    #[inline]
+    fn hits(&self, mask: &[(u8, u64)]) -> bool {
+        mask.iter().any(|&(w, b)| self.words[w as usize] & b != 0)
+    }
+
+    /// True when every association rule holds; false when one may not (the pattern scans then
+    /// decide, and name the rule).
+    #[inline]
+    fn associations_hold(&self, skip_requisites: bool) -> bool {
+        let rules = &rules().per_ai;
+        self.index[..self.len].iter().all(|&i| {
+            let r = &rules[i as usize];
+            !self.hits(&r.excludes)
+                && (skip_requisites
+                    || r.requires
+                        .as_ref()
+                        .is_some_and(|reqs| reqs.iter().all(|m| self.hits(m))))
+        })
+    }
 }
 
 /// With a digital signature (8030), a GDTI (253), GCN (255) or GRAI (8003) must carry its

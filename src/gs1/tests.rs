@@ -430,3 +430,55 @@ fn company_prefix_coupon_and_code_list_linters() {
     refused("(253)9501101530003(8030)ABC");
     ok("(253)9501101530003X1(8030)ABC");
 }
+
+#[test]
+fn the_digit_fast_path_of_linters_never_accepts_what_the_full_check_refuses() {
+    use ai::Linter;
+    let mut cases: Vec<String> = Vec::new();
+    for yy in [0, 1, 4, 23, 24, 99] {
+        for mm in 0..=13 {
+            for dd in 0..=32 {
+                cases.push(format!("{yy:02}{mm:02}{dd:02}"));
+            }
+        }
+    }
+    for n in 0..2000u64 {
+        cases.push(format!("{:014}", n * 7_919_031));
+        cases.push(format!("{:05}", n));
+    }
+    cases.extend(["", "1", "12", "123", "1234", "12345"].map(String::from));
+    for v in &cases {
+        for linter in [
+            Linter::Csum,
+            Linter::GcpPos1,
+            Linter::GcpPos2,
+            Linter::Yymmd0,
+            Linter::Yymmdd,
+        ] {
+            let full = lint::check(linter, v).is_ok();
+            let fast = lint::digits_pass(linter, v.as_bytes());
+            assert!(!fast || full, "{linter:?} {v}");
+            if matches!(linter, Linter::Yymmd0 | Linter::Yymmdd | Linter::Csum) {
+                assert_eq!(fast, full, "{linter:?} {v}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_non_ascii_character_is_the_fault_named_first_wherever_it_sits() {
+    // Across a component boundary (253: 13 digits, then CSET 82), in a fixed-length value
+    // that is also too short, and after a character-set fault.
+    for (input, ch) in [
+        ("(253)123456789012é4", 'é'),
+        ("(253)12345678901€", '€'),
+        ("(11)26é1", 'é'),
+        ("(10)A B€", '€'),
+        ("(01)0950110153000ü", 'ü'),
+    ] {
+        match p(input) {
+            Err(Gs1Error::BadCharacter { ch: found, .. }) => assert_eq!(found, ch, "{input}"),
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+}
