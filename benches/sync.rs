@@ -121,22 +121,28 @@ fn main() {
 
     // 1. Catch-up on the default (SQLite) server.
     let server_db = format!("sqlite:{}", dir.path().join("server.db").display());
+    // Tokens go to `lotline sync` in files (`--token-file`), never on its command line.
+    let token_file = |name: &str, token: String| {
+        let path = dir.path().join(format!("{name}.token"));
+        std::fs::write(&path, token).unwrap();
+        path.to_str().unwrap().to_string()
+    };
     let (ta, tb) = (
-        token(&server_db, "offline", "station"),
-        token(&server_db, "fresh", "station"),
+        token_file("a", token(&server_db, "offline", "station")),
+        token_file("b", token(&server_db, "fresh", "station")),
     );
     let (mut child, url) = serve(&server_db);
     let t = Instant::now();
     lotline(
         station,
-        &["sync", "--once", "--server", &url, "--token", &ta],
+        &["sync", "--once", "--server", &url, "--token-file", &ta],
     );
     let push = t.elapsed().as_secs_f64();
     let fresh = dir.path().join("fresh.db");
     let t = Instant::now();
     lotline(
         fresh.to_str().unwrap(),
-        &["sync", "--once", "--server", &url, "--token", &tb],
+        &["sync", "--once", "--server", &url, "--token-file", &tb],
     );
     let pull = t.elapsed().as_secs_f64();
     let _ = child.kill();
@@ -150,7 +156,8 @@ fn main() {
     let name = format!("lotline_bench_{:x}", rand::random::<u32>());
     pg(&format!("CREATE DATABASE {name}"), "postgres");
     let pg_url = format!("postgres://lotline_test:lotline_test@127.0.0.1:5432/{name}");
-    let ta = token(&pg_url, "offline", "station");
+    let pg_token = token(&pg_url, "offline", "station");
+    let ta = token_file("pg", pg_token.clone());
     let (mut child, url) = serve(&pg_url);
     // A second copy of the offline station, so it pushes the same events again.
     let again = dir.path().join("again.db");
@@ -166,7 +173,7 @@ fn main() {
     let t = Instant::now();
     lotline(
         again.to_str().unwrap(),
-        &["sync", "--once", "--server", &url, "--token", &ta],
+        &["sync", "--once", "--server", &url, "--token-file", &ta],
     );
     let end_to_end = t.elapsed().as_secs_f64();
     // Server ingest alone: the same events pushed over HTTP in batches of 2,000 (what
@@ -200,7 +207,7 @@ fn main() {
     for b in &batches {
         agent
             .post(format!("{url}/api/v1/sync/push"))
-            .header("Authorization", format!("Bearer {ta}"))
+            .header("Authorization", format!("Bearer {pg_token}"))
             .header("Content-Type", "application/json")
             .send(&b[..])
             .unwrap()
