@@ -1658,8 +1658,14 @@ fn stores_and_the_server_database_are_created_owner_only() {
         }
     }
     let server = dir.path().join("server.db");
+    server_database_with_a_token(&server);
+    assert_eq!(mode(&server), 0o600);
+}
+
+/// A central server's SQLite database at `path`, made by `lotline server token create`.
+fn server_database_with_a_token(path: &Path) {
     let o = support::lotline()
-        .args(["--db", &format!("sqlite:{}", server.display())])
+        .args(["--db", &format!("sqlite:{}", path.display())])
         .args([
             "server",
             "token",
@@ -1672,7 +1678,6 @@ fn stores_and_the_server_database_are_created_owner_only() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(mode(&server), 0o600);
 }
 
 /// A station command pointed at the server's database by mistake refuses it and leaves it
@@ -1682,22 +1687,7 @@ fn stores_and_the_server_database_are_created_owner_only() {
 fn a_station_store_and_a_server_database_refuse_to_be_opened_as_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let server = dir.path().join("server.db");
-    let url = format!("sqlite:{}", server.display());
-    let o = support::lotline()
-        .args([
-            "--db",
-            &url,
-            "server",
-            "token",
-            "create",
-            "--station",
-            "a",
-            "--role",
-            "station",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    server_database_with_a_token(&server);
     let tables = |db: &Path| -> Vec<String> {
         rusqlite::Connection::open(db)
             .unwrap()

@@ -51,19 +51,7 @@ impl Backend {
                     .execute_batch(sql)
                     .unwrap();
             }
-            Backend::Postgres { url, .. } => {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                        .await
-                        .unwrap();
-                    tokio::spawn(conn);
-                    client.batch_execute(sql).await.unwrap();
-                });
-            }
+            Backend::Postgres { url, .. } => pg_batch(url, sql),
         }
     }
 }
@@ -81,21 +69,26 @@ impl Drop for Backend {
 const PG_ROLE: &str = "lotline_test";
 
 fn admin_sql(sql: &str) {
+    pg_batch(
+        &format!("host=127.0.0.1 port=5432 user={PG_ROLE} password={PG_ROLE} dbname=postgres"),
+        sql,
+    );
+}
+
+/// Runs `sql` on the PostgreSQL database `conninfo` names (a URL or key=value pairs).
+fn pg_batch(conninfo: &str, sql: &str) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(
-            &format!("host=127.0.0.1 port=5432 user={PG_ROLE} password={PG_ROLE} dbname=postgres"),
-            tokio_postgres::NoTls,
-        )
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is not reachable at 127.0.0.1:5432 as role {PG_ROLE} ({e}): run scripts/setup-system"
-            )
-        });
+        let (client, conn) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is not reachable at 127.0.0.1:5432 as role {PG_ROLE} ({e}): run scripts/setup-system"
+                )
+            });
         tokio::spawn(conn);
         client.batch_execute(sql).await.unwrap();
     });
