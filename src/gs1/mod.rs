@@ -322,5 +322,11 @@ pub fn check_associations(elements: &[Element]) -> Result<(), Gs1Error> {
     parse::check_associations(elements, false)
 }
 
+/// Checks only the "excludes" rules: AIs that may never be on one item together, whatever
+/// else is still to come (a label read one symbol at a time).
+pub fn check_exclusions(elements: &[Element]) -> Result<(), Gs1Error> {
+    parse::check_associations(elements, true)
+}
+
 #[cfg(test)]
 mod tests;
