@@ -21,11 +21,13 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use lotline::domain::assembly::LabelAssembly;
 use lotline::domain::rules::Strategy;
 use lotline::domain::trace::Direction;
 use lotline::store::Store;
+use lotline::workflow::scan::{self, ScanAction};
 use lotline::workflow::seed::{self, SeedPlan};
-use lotline::workflow::{Identity, ReceiveRequest, Station};
+use lotline::workflow::{Identity, Outcome, ReceiveRequest, Station};
 
 struct Size {
     plan: SeedPlan,
@@ -108,35 +110,106 @@ fn main() {
         .unwrap();
     let mut samples = Vec::new();
     let mut floor_samples = Vec::new();
+    let mut one_barcode = Vec::new();
+    let mut three_barcodes = Vec::new();
+    let mut assembly = LabelAssembly::default();
+    let action = ScanAction::Receive {
+        location: "DOCK".into(),
+        supplier: None,
+        count: None,
+    };
+    let today = chrono::Local::now().date_naive();
     for i in 0..size.scans * u32::from(wanted("scan")) {
-        let scan = format!(
-            "(01){}(10)B{run}-{i}(17)271231(30)12",
-            seed::seed_gtin(i % products)
-        );
+        let gtin = seed::seed_gtin(i % products);
+        let scan = format!("(01){gtin}(10)B{run}-{i}(17)271231(30)12");
         let req = ReceiveRequest {
             scan,
             location: "DOCK".into(),
             ..ReceiveRequest::default()
         };
-        // Which goes first alternates: an fsync right after another waits on the disk more.
-        for turn in [i % 2, 1 - i % 2] {
+        // The same receipt through the station mode's scan path: one barcode that is the
+        // whole label, and a logistic label of three barcodes (timed from the third, the one
+        // that completes the label, to durable).
+        let single = format!("(01){gtin}(10)S{run}-{i}(17)271231(30)12");
+        // Unique per run (the seeded site is kept between runs): 5 digits of the pid, 4 of i.
+        let serial = u64::from(run % 100_000) * 10_000 + u64::from(i);
+        let sscc = lotline::gs1::make_sscc(0, "9501101", serial).unwrap();
+        let pallet = [
+            format!("(00){sscc}"),
+            format!("(02){gtin}(37)12"),
+            format!("(17)271231(10)P{run}-{i}"),
+        ];
+        // Which goes first rotates: an fsync right after another waits on the disk more.
+        for turn in 0..4 {
+            let turn = (turn + i) % 4;
             let t = Instant::now();
-            if turn == 0 {
-                floor
-                    .execute("INSERT INTO scans (scan) VALUES (?1)", [&req.scan])
-                    .unwrap();
-                floor_samples.push(t.elapsed());
-            } else {
-                station
-                    .receive(&req, chrono::Local::now().date_naive())
-                    .unwrap();
-                samples.push(t.elapsed());
+            match turn {
+                0 => {
+                    floor
+                        .execute("INSERT INTO scans (scan) VALUES (?1)", [&req.scan])
+                        .unwrap();
+                    floor_samples.push(t.elapsed());
+                }
+                1 => {
+                    station.receive(&req, today).unwrap();
+                    samples.push(t.elapsed());
+                }
+                2 => {
+                    let out = scan::handle(
+                        &mut station,
+                        &action,
+                        &mut assembly,
+                        &single,
+                        None,
+                        today,
+                        Instant::now(),
+                    );
+                    assert!(matches!(out, Outcome::Received(_)), "{out:?}");
+                    one_barcode.push(t.elapsed());
+                }
+                _ => {
+                    for barcode in &pallet[..2] {
+                        let now = Instant::now();
+                        let out = scan::handle(
+                            &mut station,
+                            &action,
+                            &mut assembly,
+                            barcode,
+                            None,
+                            today,
+                            now,
+                        );
+                        assert!(matches!(out, Outcome::Partial(_)), "{out:?}");
+                    }
+                    let t = Instant::now();
+                    let out = scan::handle(
+                        &mut station,
+                        &action,
+                        &mut assembly,
+                        &pallet[2],
+                        None,
+                        today,
+                        t,
+                    );
+                    assert!(matches!(out, Outcome::Received(_)), "{out:?}");
+                    three_barcodes.push(t.elapsed());
+                }
             }
         }
     }
     if !samples.is_empty() {
         common::percentiles("floor: bare 1-row insert txn", floor_samples, None);
         common::percentiles("scan -> durable receive", samples, Some(10.0));
+        common::percentiles(
+            "scan -> durable, station scan path, 1-barcode label",
+            one_barcode,
+            Some(10.0),
+        );
+        common::percentiles(
+            "scan -> durable, station scan path, last of 3 barcodes",
+            three_barcodes,
+            Some(10.0),
+        );
     }
 
     // Reads: lot lookup, FEFO pick, traces. First on the file as the OS page cache left it

@@ -117,6 +117,7 @@ fn main() {
     let ok = ui_x11::theme_colour("ok");
 
     let (mut ui_times, mut peer_times, mut render_times) = (Vec::new(), Vec::new(), Vec::new());
+    let mut peer_assembly = lotline::domain::assembly::LabelAssembly::default();
     for i in 0..warmup + scans {
         let gtin = seed::seed_gtin(i % report.products);
         let ui_label = pallet(&gtin, 2 * u64::from(i), &format!("UI-{i}"));
@@ -143,7 +144,15 @@ fn main() {
                 }
             } else {
                 let t = Instant::now();
-                let outcome = scan::handle(&mut peer, &receive, &peer_label, None, today);
+                let outcome = scan::handle(
+                    &mut peer,
+                    &receive,
+                    &mut peer_assembly,
+                    &peer_label,
+                    None,
+                    today,
+                    Instant::now(),
+                );
                 let elapsed = t.elapsed();
                 assert!(
                     matches!(&outcome, Outcome::Received(r) if r.batch == format!("PEER-{i}")),

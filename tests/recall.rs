@@ -760,6 +760,7 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE lot_events;
+         DROP TABLE pallets;
          DROP TABLE server_pos;
          CREATE TABLE server_pos (event_id TEXT PRIMARY KEY REFERENCES events (id), pos INTEGER NOT NULL);
          CREATE TABLE outbox (event_id TEXT PRIMARY KEY REFERENCES events (id));

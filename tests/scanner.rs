@@ -799,3 +799,205 @@ fn lotline_scan_in_every_workflow_mode_records_or_refuses_through_the_store() {
         "all 9 went into the batch"
     );
 }
+
+/// A dock day with GS1 logistic labels on a serial scanner (pty at 9600 baud): each label is
+/// three GS1-128 barcodes — `(00)` SSCC, `(02)`+`(37)` content and count, `(17)`+`(10)` expiry
+/// and lot — read one at a time in any order. Each of the six orders makes exactly one
+/// receipt; the same label again records nothing (amber, "already received"); an expired
+/// pallet is refused; in dispatch the SSCC alone ships exactly that pallet, once, and its
+/// other barcodes add nothing; an undo puts the stock back with both events in the log.
+#[test]
+fn a_dock_day_of_three_barcode_pallet_labels_on_a_serial_scanner() {
+    const TOMATOES: &str = "09501101530003";
+    let dir = tempdir();
+    let db = dir.path().join("lotline.db");
+    let run = |args: &[&str]| {
+        let o = lotline().arg("--db").arg(&db).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let events = || -> u64 {
+        let v: serde_json::Value =
+            serde_json::from_str(&run(&["store", "verify", "--json"])).unwrap();
+        v["events"].as_u64().unwrap()
+    };
+    run(&[
+        "product",
+        "add",
+        TOMATOES,
+        "--name",
+        "Tomatoes",
+        "--receive-as",
+        "released",
+    ]);
+    let sscc = |serial: u64| lotline::gs1::make_sscc(0, "9501101", serial).unwrap();
+    // The three barcodes of pallet `serial`, as a GS1-128 scanner sends them.
+    let label = |serial: u64, expiry: &str| -> [Vec<u8>; 3] {
+        [
+            format!("]C100{}\r", sscc(serial)).into_bytes(),
+            format!("]C102{TOMATOES}37{}\r", 40 + serial).into_bytes(),
+            format!("]C117{expiry}10P{serial}\r").into_bytes(),
+        ]
+    };
+    let link = dir.path().join("scanner");
+    let mut scanner = FakeScanner::start(&link);
+    let spec = format!("serial:{}@9600", link.display());
+    let receive = ScanProcess::start(
+        &[
+            "scan",
+            "--source",
+            &spec,
+            "--mode",
+            "receive",
+            "--location",
+            "DOCK-1",
+            "--duplicate-window-ms",
+            "0",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(receive.next_event("state")["state"], "connected");
+    let orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    for (serial, order) in orders.iter().enumerate() {
+        let serial = serial as u64;
+        let barcodes = label(serial, "271231");
+        for &b in order {
+            scanner.send(&barcodes[b]);
+        }
+        for step in 0..2 {
+            let partial = receive.next_event("scan");
+            assert_eq!(partial["outcome"], "pending", "{order:?} {step}: {partial}");
+            assert!(
+                partial["message"].as_str().unwrap().contains("need"),
+                "{partial}"
+            );
+        }
+        let received = receive.next_event("scan");
+        assert_eq!(received["outcome"], "ok", "{order:?}: {received}");
+        assert_eq!(received["detail"]["batch"], format!("P{serial}"));
+        assert_eq!(received["detail"]["quantity"], 40 + serial);
+        assert_eq!(received["detail"]["sscc"], sscc(serial));
+        assert_eq!(received["detail"]["expiry"], "2027-12-31");
+    }
+    assert_eq!(events(), 1 + 6, "one product, one receipt per pallet");
+
+    // Pallet 0 again, SSCC last and then SSCC first: amber "already received", nothing new.
+    let again = label(0, "271231");
+    for order in [[1, 2, 0], [0, 1, 2]] {
+        for &b in &order {
+            scanner.send(&again[b]);
+        }
+        let mut said = 0;
+        for _ in 0..3 {
+            let e = receive.next_event("scan");
+            match e["outcome"].as_str().unwrap() {
+                "pending" => {}
+                "refused" => {
+                    assert_eq!(e["detail"]["reason"], "pallet_already_received", "{e}");
+                    assert!(
+                        e["message"].as_str().unwrap().contains("already received"),
+                        "{e}"
+                    );
+                    said += 1;
+                }
+                other => panic!("{order:?}: {other}: {e}"),
+            }
+        }
+        assert_eq!(said, 1, "{order:?}: said once per label");
+    }
+    // An expired pallet: refused when its label is complete, nothing recorded.
+    for b in label(9, "240101") {
+        scanner.send(&b);
+    }
+    receive.next_event("scan");
+    receive.next_event("scan");
+    let expired = receive.next_event("scan");
+    assert_eq!(expired["detail"]["reason"], "refused_expired", "{expired}");
+    drop(receive);
+    assert_eq!(events(), 7, "repeats and the expired pallet wrote nothing");
+
+    // Dispatch: the SSCC alone ships exactly pallet 1; its other barcodes add nothing; the
+    // same SSCC again is refused.
+    let dispatch = ScanProcess::start(
+        &[
+            "scan",
+            "--source",
+            &spec,
+            "--mode",
+            "dispatch",
+            "--customer",
+            "Northwind",
+            "--duplicate-window-ms",
+            "0",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(dispatch.next_event("state")["state"], "connected");
+    let pallet1 = label(1, "271231");
+    for b in &pallet1 {
+        scanner.send(b);
+    }
+    scanner.send(&pallet1[0]);
+    let shipped = dispatch.next_event("scan");
+    assert_eq!(shipped["outcome"], "ok", "{shipped}");
+    assert_eq!(shipped["detail"]["quantity"], 41);
+    assert_eq!(shipped["detail"]["batch"], "P1");
+    assert_eq!(shipped["detail"]["sscc"], sscc(1));
+    for _ in 0..2 {
+        let rest = dispatch.next_event("scan");
+        assert_eq!(rest["outcome"], "pending", "{rest}");
+        assert_eq!(rest["detail"]["sscc"], sscc(1), "{rest}");
+    }
+    let twice = dispatch.next_event("scan");
+    assert_eq!(
+        twice["detail"]["reason"], "pallet_already_shipped",
+        "{twice}"
+    );
+    drop(dispatch);
+    let on_hand = || -> serde_json::Value {
+        let lot: serde_json::Value =
+            serde_json::from_str(&run(&["lot", "show", "P1", "--gtin", TOMATOES, "--json"]))
+                .unwrap();
+        lot["stock"].clone()
+    };
+    assert_eq!(on_hand(), serde_json::json!([]));
+
+    // The undo: stock back where it came from, the dispatch and its undo both in the log.
+    let event_id = shipped["detail"]["event_id"].as_str().unwrap();
+    let undone: serde_json::Value = serde_json::from_str(&run(&[
+        "void",
+        event_id,
+        "--reason",
+        "wrong truck",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(undone["voided"], event_id);
+    assert_eq!(
+        on_hand(),
+        serde_json::json!([{"location": "DOCK-1", "quantity": 41}])
+    );
+    assert_eq!(events(), 9, "the dispatch and the compensating event");
+    let again = lotline()
+        .arg("--db")
+        .arg(&db)
+        .args(["void", event_id, "--reason", "again", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&again.stderr).unwrap();
+    assert_eq!(err["code"], "not_voidable", "{err}");
+}

@@ -462,7 +462,7 @@ fn dispatch_ships_released_stock_and_refuses_what_must_not_ship() {
             "not FEFO, strict",
             &[
                 "dispatch",
-                "(01)09501101530010(10)NEW",
+                "(01)09501101530010(10)NEW(30)1",
                 "--customer",
                 "Northwind",
                 "--strict-fefo",
@@ -509,6 +509,8 @@ fn dispatch_ships_released_stock_and_refuses_what_must_not_ship() {
         &[
             "dispatch",
             "(01)09501101530010(10)OLD",
+            "--qty",
+            "10",
             "--customer",
             "Northwind",
             "--json",
@@ -637,7 +639,7 @@ fn a_version_1_store_is_upgraded_in_place_and_keeps_its_data() {
         &db,
         &[
             "dispatch",
-            "(01)09501101530003(10)V1",
+            "(01)09501101530003(10)V1(30)3",
             "--customer",
             "C",
             "--json",

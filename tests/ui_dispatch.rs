@@ -53,7 +53,7 @@ fn a_recalled_lot_scanned_in_dispatch_is_refused_and_writes_nothing() {
     assert_eq!(event_count(&site), before, "a refusal writes nothing");
     assert_eq!(
         shown_value(&app, "DispatchView::shipped-count"),
-        "Shipped 0   Refused 1"
+        "Shipped 0\nRefused 1"
     );
     let lot = site.station().lookup(GTIN, "R1").unwrap().unwrap();
     assert_eq!(lot.on_hand(), 40, "the recalled pallet is still here");
@@ -69,6 +69,20 @@ fn a_recalled_lot_scanned_in_dispatch_is_refused_and_writes_nothing() {
     assert_eq!(event_count(&site), before + 1);
     assert_eq!(
         shown_value(&app, "DispatchView::shipped-count"),
-        "Shipped 1   Refused 1"
+        "Shipped 1\nRefused 1"
+    );
+
+    // The pallet went to the wrong customer: undone with a reason, its stock is back and the
+    // log keeps both the dispatch and its undo.
+    fill(&app, "Undo reason", "wrong customer");
+    tap(&app, "Undo last");
+    wait_for("the undo", || banner(&app).starts_with("UNDONE"));
+    assert!(banner(&app).contains("wrong customer"), "{}", banner(&app));
+    assert_eq!(event_count(&site), before + 2);
+    let lot = site.station().lookup(GTIN, "OK2").unwrap().unwrap();
+    assert_eq!(lot.on_hand(), 40, "the pallet is back in stock");
+    assert_eq!(
+        shown_value(&app, "DispatchView::shipped-count"),
+        "Shipped 0\nRefused 1"
     );
 }

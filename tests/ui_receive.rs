@@ -109,4 +109,41 @@ fn a_wedge_scan_with_enter_in_receive_records_the_lot_and_shows_it() {
         shown_value(&app, "ReceiveView::batch-row") == "B2614"
     });
     assert_eq!(shown_value(&app, "ReceiveView::quantity-row"), "40");
+
+    // A logistic label read as its three barcodes: the first two wait on screen, saying what
+    // is still needed; the third completes it into one receipt.
+    fill(&app, "Count if not on label", "");
+    app.window.invoke_refocus();
+    let sscc = lotline::gs1::make_sscc(0, "9501101", 7).unwrap();
+    let before = event_count(&site);
+    scan(&app, &format!("]C100{sscc}"));
+    wait_for("the partial label", || {
+        banner(&app).starts_with("SCAN THE OTHER BARCODES")
+    });
+    assert!(
+        banner(&app).contains("need GTIN and lot"),
+        "{}",
+        banner(&app)
+    );
+    scan(&app, &format!("]C102{GTIN}3724"));
+    wait_for("the second barcode", || banner(&app).contains("count 24"));
+    assert_eq!(
+        event_count(&site),
+        before,
+        "nothing recorded before the label is whole"
+    );
+    scan(&app, "]C11727123110B2617");
+    wait_for("the receipt of the whole label", || {
+        shown_value(&app, "ReceiveView::batch-row") == "B2617"
+    });
+    assert_eq!(shown_value(&app, "ReceiveView::quantity-row"), "24");
+    assert_eq!(event_count(&site), before + 1);
+    // The same pallet again: amber, named, nothing recorded.
+    scan(&app, &format!("]C102{GTIN}3724"));
+    scan(&app, &format!("]C100{sscc}"));
+    wait_for("the repeat pallet", || {
+        banner(&app).starts_with("ALREADY RECEIVED")
+    });
+    assert!(banner(&app).contains(&sscc), "{}", banner(&app));
+    assert_eq!(event_count(&site), before + 1);
 }

@@ -42,6 +42,11 @@ pub enum Code {
     RefusedRejected,
     RefusedRecalled,
     RefusedExpired,
+    PalletAlreadyReceived,
+    PalletAlreadyShipped,
+    PalletNotFound,
+    PalletMismatch,
+    NotVoidable,
     Refused,
     ReasonRequired,
     NotSupervisor,
@@ -68,7 +73,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the documentation test.
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 43] = [
         Code::Usage,
         Code::InvalidInput,
         Code::InvalidGs1,
@@ -85,6 +90,11 @@ impl Code {
         Code::RefusedRejected,
         Code::RefusedRecalled,
         Code::RefusedExpired,
+        Code::PalletAlreadyReceived,
+        Code::PalletAlreadyShipped,
+        Code::PalletNotFound,
+        Code::PalletMismatch,
+        Code::NotVoidable,
         Code::Refused,
         Code::ReasonRequired,
         Code::NotSupervisor,
@@ -127,6 +137,11 @@ impl Code {
             Code::RefusedRejected => "refused_rejected",
             Code::RefusedRecalled => "refused_recalled",
             Code::RefusedExpired => "refused_expired",
+            Code::PalletAlreadyReceived => "pallet_already_received",
+            Code::PalletAlreadyShipped => "pallet_already_shipped",
+            Code::PalletNotFound => "pallet_not_found",
+            Code::PalletMismatch => "pallet_mismatch",
+            Code::NotVoidable => "not_voidable",
             Code::Refused => "refused",
             Code::ReasonRequired => "reason_required",
             Code::NotSupervisor => "not_supervisor",
@@ -308,6 +323,11 @@ pub fn refusal_code(r: &Refusal) -> Code {
         },
         Refusal::NeverReceived { .. } | Refusal::BatchExists(_) => Code::Refused,
         Refusal::ExpiredOnArrival { .. } => Code::RefusedExpired,
+        Refusal::PalletAlreadyReceived(_) => Code::PalletAlreadyReceived,
+        Refusal::PalletShipped(_) => Code::PalletAlreadyShipped,
+        Refusal::UnknownPallet { .. } => Code::PalletNotFound,
+        Refusal::PalletMismatch(_) => Code::PalletMismatch,
+        Refusal::NotVoidable { .. } => Code::NotVoidable,
         Refusal::NoProductionBatch(_) | Refusal::Invalid(_) => Code::InvalidInput,
         Refusal::Status(r) => status_code(r),
         Refusal::NoSuchLot(_) | Refusal::NoSuchBatch(_) => Code::LotNotFound,
@@ -394,6 +414,7 @@ fn needed_flag(what: Needed) -> Option<&'static str> {
         Needed::Destination => Some("--to"),
         // Only the station UI starts a batch and then scans inputs into it.
         Needed::ProductionBatch => None,
+        Needed::VoidReason => Some("--reason"),
     }
 }
 

@@ -15,6 +15,7 @@ use serde_json::json;
 
 use super::{CmdResult, EXIT_REFUSED, Globals};
 use crate::config::StationConfig;
+use crate::domain::assembly::{GaveUp, LabelAssembly, Lacking, PartialLabel};
 use crate::gs1;
 use crate::scanner::framer::Suffix;
 use crate::scanner::scan_loop::{LoopEvent, ScanLoop};
@@ -60,6 +61,14 @@ pub struct ScanArgs {
     /// Dispatch mode: refuse, not just warn, when a lot is not the FEFO choice.
     #[arg(long)]
     pub strict_fefo: bool,
+    /// Dispatch mode: the count shipped for a case label that carries none (a pallet ships
+    /// what was received on it).
+    #[arg(long, value_name = "N")]
+    pub qty: Option<u64>,
+    /// How long the barcodes of one label (a pallet label has three) may take to be scanned,
+    /// in seconds, before the partial label is given up.
+    #[arg(long, value_name = "SECS", default_value_t = 20)]
+    pub label_timeout: u64,
     /// Produce mode: the production batch the scanned input lots go into.
     #[arg(long, value_name = "BATCH")]
     pub into: Option<String>,
@@ -122,7 +131,19 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
     let running = source::start(&spec, &config)?;
 
     let mut scan_loop = ScanLoop::new(
-        |scan: &Scan| handler.handle(scan),
+        |scan: &Scan| {
+            let outcome = handler.handle(scan);
+            // Said before the scan's own line: the label given up came first.
+            if let Some(g) = handler.gave_up() {
+                let text = gave_up_text(&g);
+                if args.json {
+                    println!("{}", json!({"event": "gave_up", "message": text}));
+                } else {
+                    println!("WARNING   {text}");
+                }
+            }
+            outcome
+        },
         Duration::from_millis(config.duplicate_window_ms),
     );
     let stdout = std::io::stdout();
@@ -145,6 +166,17 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
         }
     });
     running.stop.stop();
+    drop(scan_loop);
+    if let Some(p) = handler.unfinished() {
+        // The scans ended in the middle of a label: nothing of it was recorded.
+        tally.refused += 1;
+        let text = gave_up_text(&GaveUp::TimedOut(p));
+        if args.json {
+            println!("{}", json!({"event": "gave_up", "message": text}));
+        } else {
+            println!("WARNING   {text}");
+        }
+    }
     if let Some(e) = write_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -152,8 +184,13 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
     }
     if !args.json {
         eprintln!(
-            "{} ok, {} refused, {} invalid, {} duplicates dropped, {} frames rejected",
-            tally.ok, tally.refused, tally.invalid, counts.duplicates, counts.rejected
+            "{} ok, {} refused, {} invalid, {} barcodes of multi-barcode labels, {} duplicates dropped, {} frames rejected",
+            tally.ok,
+            tally.refused,
+            tally.invalid,
+            tally.pending,
+            counts.duplicates,
+            counts.rejected
         );
     }
     Ok(
@@ -169,6 +206,7 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
 #[derive(Debug, Default)]
 struct Tally {
     ok: u64,
+    pending: u64,
     refused: u64,
     invalid: u64,
 }
@@ -177,6 +215,7 @@ impl Tally {
     fn add(&mut self, taken: Taken) {
         match taken {
             Taken::Ok => self.ok += 1,
+            Taken::Pending => self.pending += 1,
             Taken::Refused => self.refused += 1,
             Taken::Invalid => self.invalid += 1,
         }
@@ -211,6 +250,7 @@ fn handler_for(
             )?,
             shipment: args.shipment.clone(),
             strict_fefo: args.strict_fefo,
+            count: args.qty,
         },
         ScanMode::Produce => {
             let (Some(into), Some(product)) = (args.into.clone(), args.product.clone()) else {
@@ -225,6 +265,7 @@ fn handler_for(
         station: super::workflow::open_station(globals)?,
         action,
         gs_substitute: args.gs,
+        assembly: LabelAssembly::new(Duration::from_secs(args.label_timeout)),
     }))
 }
 
@@ -281,14 +322,53 @@ fn message(outcome: &Outcome) -> String {
             .iter()
             .map(|e| format!("({}){}", e.ai, e.value))
             .collect(),
-        // `lotline scan` has no quantity option: the count must be on the label.
         Outcome::Refused(Refusal::NoCount) => {
-            "the label carries no count (30)/(37): nothing was received".into()
+            "the label carries no count (30)/(37): nothing was recorded (in dispatch, --qty gives one)".into()
+        }
+        Outcome::Partial(p) => partial_text(p),
+        Outcome::SameLabel { sscc } => {
+            format!("part of pallet {sscc}'s label, dealt with just now: nothing more to do")
         }
         Outcome::Refused(r) => r.to_string(),
         Outcome::Unreadable(e) => format!("not valid GS1 data: {e}"),
         Outcome::Failed(e) => format!("not recorded: {e}; scan it again"),
     }
+}
+
+/// A label waiting for its other barcodes: what it has, what it lacks.
+fn partial_text(p: &PartialLabel) -> String {
+    let have: String = p
+        .elements
+        .iter()
+        .map(|e| format!("({}){}", e.ai, e.value))
+        .collect();
+    let lacking: Vec<_> = p.lacking.iter().map(lacking_text).collect();
+    format!(
+        "have {have}; need {}: scan the label's other barcodes",
+        lacking.join(" and ")
+    )
+}
+
+fn lacking_text(l: &Lacking) -> String {
+    match l {
+        Lacking::Gtin => "the GTIN (01)/(02)".into(),
+        Lacking::Batch => "the lot (10)".into(),
+        Lacking::Partner { ai, needs } => format!("{needs} for ({ai})"),
+    }
+}
+
+/// A partial label given up, for the worker.
+fn gave_up_text(g: &GaveUp) -> String {
+    let (p, why) = match g {
+        GaveUp::TimedOut(p) => (p, "its other barcodes did not come in time"),
+        GaveUp::OtherLabel(p) => (p, "the next barcode belongs to another label"),
+    };
+    let have: String = p
+        .elements
+        .iter()
+        .map(|e| format!("({}){}", e.ai, e.value))
+        .collect();
+    format!("label {have} given up, nothing recorded: {why}; scan all its barcodes again")
 }
 
 /// The outcome's data for `--json` (the lot recorded, the GS1 elements, the refusal's code).
@@ -299,6 +379,11 @@ fn detail(outcome: &Outcome) -> serde_json::Value {
         Outcome::Consumed(c) => serde_json::to_value(c),
         Outcome::Found(lot) => serde_json::to_value(lot),
         Outcome::Parsed(m) => Ok(json!({"symbology": m.symbology, "elements": m.elements})),
+        Outcome::Partial(p) => Ok(json!({
+            "have": p.elements,
+            "lacking": p.lacking.iter().map(lacking_text).collect::<Vec<_>>(),
+        })),
+        Outcome::SameLabel { sscc } => Ok(json!({ "sscc": sscc })),
         Outcome::Refused(r) => Ok(json!({"reason": super::error::refusal_code(r).as_str()})),
         Outcome::Unreadable(_) | Outcome::Failed(_) => Ok(serde_json::Value::Null),
     };
@@ -310,6 +395,7 @@ fn text_line(event: &LoopEvent<'_, Outcome>) -> String {
         LoopEvent::Handled { scan, outcome, .. } => {
             let tag = match outcome.taken() {
                 Taken::Ok => "OK",
+                Taken::Pending => "PARTIAL",
                 Taken::Refused => "REFUSED",
                 Taken::Invalid => "INVALID",
             };

@@ -28,7 +28,11 @@ pub enum WorkflowCommand {
     /// it used up. Prints the new batch number.
     Produce(ProduceArgs),
     /// Ship scanned pallets/cases to a customer (released, unexpired, on hand; FEFO checked).
+    /// A pallet's SSCC alone ships what was received on it, once.
     Dispatch(DispatchArgs),
+    /// Undo a dispatch recorded by mistake: its stock is back where it was taken from, and a
+    /// compensating event with the reason is recorded (the dispatch stays in the log).
+    Void(VoidArgs),
     /// Suggest which lots to pick a quantity from (FIFO, FEFO or LIFO).
     Pick(PickArgs),
     /// Lots with stock that expire within a number of days (expired ones included).
@@ -123,7 +127,8 @@ pub struct DispatchArgs {
     customer: String,
     #[arg(long)]
     shipment: Option<String>,
-    /// Quantity, when the label carries no count (default: the label's count, else all on hand).
+    /// Quantity, when the label carries no count (a label with none and no --qty is refused;
+    /// a pallet's SSCC ships what was received on it).
     #[arg(long, allow_negative_numbers = true)]
     qty: Option<i64>,
     /// Refuse, not just warn, when a lot is not the FEFO choice.
@@ -131,6 +136,18 @@ pub struct DispatchArgs {
     strict_fefo: bool,
     #[arg(long)]
     gs: Option<char>,
+    /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VoidArgs {
+    /// The dispatch's event id (`dispatch --json` prints it as `event_id`).
+    event: String,
+    /// Why it is undone (wrong pallet, wrong customer…).
+    #[arg(long)]
+    reason: String,
     /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
@@ -250,6 +267,7 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals, out: &mut Out) -> CmdResult 
         WorkflowCommand::Receive(args) => receive(station, args, out),
         WorkflowCommand::Produce(args) => produce(station, args, globals, out),
         WorkflowCommand::Dispatch(args) => dispatch(station, args, out),
+        WorkflowCommand::Void(args) => void(station, args, out),
         WorkflowCommand::Pick(args) => pick(station, args, out),
         WorkflowCommand::Expiry(args) => expiry(station, args, out),
         WorkflowCommand::Move(args) => move_stock(station, args, out),
@@ -365,8 +383,14 @@ fn dispatch(station: &mut Station, args: DispatchArgs, out: &mut Out) -> CmdResu
                     out.json(&d)?;
                 } else {
                     out.line(format_args!(
-                        "shipped {} of lot {} to {}",
-                        d.quantity, d.batch, d.customer
+                        "shipped {} of lot {} to {}{}",
+                        d.quantity,
+                        d.batch,
+                        d.customer,
+                        d.sscc
+                            .as_ref()
+                            .map(|s| format!(" (pallet {s})"))
+                            .unwrap_or_default()
                     ))?;
                     if let Some(w) = d.warning {
                         out.line(format_args!("  WARNING: {w}"))?;
@@ -381,6 +405,19 @@ fn dispatch(station: &mut Station, args: DispatchArgs, out: &mut Out) -> CmdResu
         }
     }
     Ok(batch_exit(shipped, refused))
+}
+
+fn void(station: &mut Station, args: VoidArgs, out: &mut Out) -> CmdResult {
+    let v = station.void_dispatch(&args.event, &args.reason)?;
+    if args.json {
+        out.json(&v)?;
+    } else {
+        out.line(format_args!(
+            "undone: {} of lot {} to {} is back in stock ({})",
+            v.quantity, v.batch, v.customer, v.event_id
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn pick(station: &mut Station, args: PickArgs, out: &mut Out) -> CmdResult {

@@ -31,6 +31,7 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
         // critical tracking events.
         EventKind::ProductRegistered { .. }
         | EventKind::LotConsumed { .. }
+        | EventKind::DispatchVoided { .. }
         | EventKind::LotMoved { .. }
         | EventKind::LotCounted { .. }
         | EventKind::LotStatusChanged { .. }
@@ -104,7 +105,18 @@ pub fn ctes(
     describe: impl Fn(&str) -> String,
 ) -> Vec<Cte> {
     let mut out: Vec<Cte> = Vec::new();
+    // A dispatch undone by mistake never left: it is no shipping event.
+    let voided: std::collections::HashSet<&str> = events
+        .iter()
+        .filter_map(|ev| match &ev.event {
+            EventKind::DispatchVoided { event, .. } => Some(event.as_str()),
+            _ => None,
+        })
+        .collect();
     for ev in events {
+        if voided.contains(ev.id.as_str()) {
+            continue;
+        }
         if let EventKind::LotConsumed {
             gtin,
             batch,

@@ -58,6 +58,24 @@ pub enum EventKind {
         customer: String,
         shipment: Option<String>,
         from: Vec<(String, u64)>,
+        /// The pallet shipped, when the scan named one: it ships once. (Absent in events
+        /// recorded before pallets were tracked, and left out of the payload when none.)
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sscc: Option<String>,
+    },
+    /// A dispatch scanned by mistake, undone: its stock is back where it was taken from and it
+    /// no longer counts as shipped. The dispatch event itself stays in the log.
+    DispatchVoided {
+        /// The id of the `LotDispatched` event undone.
+        event: String,
+        gtin: String,
+        batch: String,
+        quantity: u64,
+        customer: String,
+        /// Where the stock goes back to: the locations the dispatch took it from.
+        to: Vec<(String, u64)>,
+        sscc: Option<String>,
+        reason: String,
     },
     /// Stock of a lot moved from one location to another.
     LotMoved {
@@ -125,6 +143,7 @@ impl EventKind {
             EventKind::ProductRegistered { .. } => "product_registered",
             EventKind::LotReceived { .. } => "lot_received",
             EventKind::LotDispatched { .. } => "lot_dispatched",
+            EventKind::DispatchVoided { .. } => "dispatch_voided",
             EventKind::BatchProduced { .. } => "batch_produced",
             EventKind::LotConsumed { .. } => "lot_consumed",
             EventKind::LotStatusChanged { .. } => "lot_status_changed",
@@ -156,6 +175,7 @@ impl EventKind {
             EventKind::LotReceived { gtin, batch, .. }
             | EventKind::BatchProduced { gtin, batch, .. }
             | EventKind::LotDispatched { gtin, batch, .. }
+            | EventKind::DispatchVoided { gtin, batch, .. }
             | EventKind::LotMoved { gtin, batch, .. }
             | EventKind::LotCounted { gtin, batch, .. }
             | EventKind::LotStatusChanged { gtin, batch, .. }

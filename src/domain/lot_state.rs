@@ -141,6 +141,16 @@ impl Fold {
                 }
                 self.drop_empty();
             }
+            EventKind::DispatchVoided {
+                gtin: g,
+                batch: b,
+                to,
+                ..
+            } if mine(g, b) => {
+                for (location, q) in to {
+                    *self.stock.entry(location.clone()).or_default() += *q as i64;
+                }
+            }
             EventKind::LotMoved {
                 gtin: g,
                 batch: b,
@@ -238,6 +248,7 @@ mod tests {
                 customer: "Northwind".into(),
                 shipment: None,
                 from: vec![("DOCK".into(), 6)],
+                sscc: None,
             },
             status(LotStatus::Recalled),
             status(LotStatus::Released),

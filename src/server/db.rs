@@ -98,6 +98,7 @@ impl NewEvent {
                 None,
             ),
             EventKind::LotDispatched { gtin, batch, .. }
+            | EventKind::DispatchVoided { gtin, batch, .. }
             | EventKind::LotMoved { gtin, batch, .. }
             | EventKind::LotCounted { gtin, batch, .. } => {
                 (Some(gtin), Some(batch), None, None, None)

@@ -3,7 +3,7 @@
 //! trace (the facts gathered here, the tree built by [`crate::domain::trace`]), expiry and
 //! recall lists, and the supervisor's status change recorded at the server.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{NaiveDate, SecondsFormat, Utc};
 use uuid::Uuid;
@@ -65,7 +65,15 @@ pub async fn trace(
                     })
                     .await?;
                 if forward {
-                    for e in &own {
+                    // A dispatch undone by mistake is no shipment.
+                    let voided: HashSet<&str> = own
+                        .iter()
+                        .filter_map(|e| match &e.event.event {
+                            EventKind::DispatchVoided { event, .. } => Some(event.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    for e in own.iter().filter(|e| !voided.contains(e.event.id.as_str())) {
                         match &e.event.event {
                             EventKind::LotConsumed {
                                 quantity,

@@ -16,6 +16,23 @@ pub struct Product {
     pub receive_as: LotStatus,
 }
 
+/// A pallet (SSCC) received here: what was on it, when and where it came in, and the
+/// dispatch that shipped it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pallet {
+    pub sscc: String,
+    pub gtin: String,
+    pub batch: String,
+    pub quantity: u64,
+    pub expiry: Option<NaiveDate>,
+    pub location: String,
+    /// The receipt: its event's time (RFC 3339) and station.
+    pub received_at: String,
+    pub received_by: String,
+    /// The dispatch that shipped it: time and customer.
+    pub shipped: Option<(String, String)>,
+}
+
 /// A lot's current state (the same type the server folds from its events).
 pub use crate::domain::lot_state::LotState as Lot;
 
@@ -153,6 +170,57 @@ impl Store {
         let mut out: Vec<_> = rows.collect::<Result<_, _>>()?;
         crate::domain::rules::rank_suppliers(&mut out);
         Ok(out)
+    }
+
+    /// The pallet with this SSCC, when it was received here.
+    pub fn pallet(&self, sscc: &str) -> Result<Option<Pallet>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT p.sscc, p.gtin, p.batch, p.quantity, l.expiry, p.location, r.at, r.station,
+                        d.at, json_extract(d.payload, '$.customer')
+                 FROM pallets p JOIN events r ON r.seq = p.received_seq
+                 LEFT JOIN lots l ON l.gtin = p.gtin AND l.batch = p.batch
+                 LEFT JOIN events d ON d.seq = p.dispatched_seq
+                 WHERE p.sscc = ?1",
+            )?
+            .query_row(params![sscc], |r| {
+                let shipped = match (r.get::<_, Option<String>>(8)?, r.get(9)?) {
+                    (Some(at), Some(customer)) => Some((at, customer)),
+                    _ => None,
+                };
+                Ok(Pallet {
+                    sscc: r.get(0)?,
+                    gtin: r.get(1)?,
+                    batch: r.get(2)?,
+                    quantity: r.get::<_, i64>(3)? as u64,
+                    expiry: r.get::<_, Option<String>>(4)?.and_then(|e| e.parse().ok()),
+                    location: r.get(5)?,
+                    received_at: r.get(6)?,
+                    received_by: r.get(7)?,
+                    shipped,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The event with this id, if the log has it.
+    pub fn event(&self, id: &str) -> Result<Option<RecordedEvent>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id, at, station, actor, payload, hash FROM events WHERE id = ?1",
+        )?;
+        Ok(read_events(&mut stmt, params![id])?.pop())
+    }
+
+    /// Whether the dispatch recorded as event `seq` of this lot still counts as shipped (a
+    /// `DispatchVoided` removes its shipment row).
+    pub fn shipment_stands(&self, gtin: &str, batch: &str, seq: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM shipments WHERE gtin = ?1 AND batch = ?2 AND event_seq = ?3",
+            )?
+            .exists(params![gtin, batch, seq])?)
     }
 
     /// GTINs that have a lot with this batch number.

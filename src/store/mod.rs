@@ -24,7 +24,7 @@ mod sync;
 mod trace;
 
 pub use log::RecordedEvent;
-pub use lookup::{ExpiringLot, Lot, Product};
+pub use lookup::{ExpiringLot, Lot, Pallet, Product};
 pub use schema::latest_version as latest_schema_version;
 pub use sync::{PulledEvent, SyncStatus};
 pub use trace::GenealogyEdge;

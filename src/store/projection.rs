@@ -144,8 +144,17 @@ pub(super) fn apply_event(
             status,
             supplier,
             po,
-            ..
+            sscc,
         } => {
+            if let Some(sscc) = sscc {
+                // The first receipt of a pallet is its receipt; the station refuses a second.
+                exec(
+                    tx,
+                    "INSERT INTO pallets (sscc, gtin, batch, quantity, location, received_seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (sscc) DO NOTHING",
+                    params![sscc, gtin, batch, *quantity as i64, location, seq],
+                )?;
+            }
             exec(
                 tx,
                 "INSERT INTO receipts (event_seq, gtin, batch, quantity, supplier, po) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -211,7 +220,15 @@ pub(super) fn apply_event(
             customer,
             shipment,
             from,
+            sscc,
         } => {
+            if let Some(sscc) = sscc {
+                exec(
+                    tx,
+                    "UPDATE pallets SET dispatched_seq = ?2 WHERE sscc = ?1 AND dispatched_seq IS NULL",
+                    params![sscc, seq],
+                )?;
+            }
             stock.take(tx, gtin, batch, from)?;
             deferred.shipments.push(Shipment {
                 gtin: gtin.clone(),
@@ -221,6 +238,36 @@ pub(super) fn apply_event(
                 customer: customer.clone(),
                 shipment: shipment.clone(),
             });
+        }
+        EventKind::DispatchVoided {
+            event,
+            gtin,
+            batch,
+            to,
+            ..
+        } => {
+            let voided: Option<i64> = tx
+                .query_row("SELECT seq FROM events WHERE id = ?1", [event], |r| {
+                    r.get(0)
+                })
+                .ok();
+            if let Some(voided) = voided {
+                // Its row may still wait in `deferred` (a replay applies both in one go).
+                deferred.shipments.retain(|s| s.event_seq != voided);
+                exec(
+                    tx,
+                    "DELETE FROM shipments WHERE gtin = ?1 AND batch = ?2 AND event_seq = ?3",
+                    params![gtin, batch, voided],
+                )?;
+                exec(
+                    tx,
+                    "UPDATE pallets SET dispatched_seq = NULL WHERE dispatched_seq = ?1",
+                    params![voided],
+                )?;
+            }
+            for (location, quantity) in to {
+                stock.add(tx, gtin, batch, location, *quantity)?;
+            }
         }
         EventKind::LotMoved {
             gtin,
@@ -442,6 +489,7 @@ mod tests {
                     customer: "C".into(),
                     shipment: None,
                     from: from.into_iter().map(|(l, q)| (l.to_string(), q)).collect(),
+                    sscc: None,
                 }
             ),
             (lot.clone(), loc(), loc(), 1u64..6).prop_map(move |(b, f, t, q)| {

@@ -166,6 +166,20 @@ pub(super) const MIGRATIONS: &[&str] = &[
         (SELECT max(seq) FROM events),
         0);
     DROP TABLE outbox;",
+    // 12: pallets (SSCC) received, each with its content and the dispatch that shipped it: a
+    // pallet is received once and ships once. Filled here from the receipts a file holds (a
+    // pallet received twice before this keeps its first receipt).
+    "CREATE TABLE pallets (
+        sscc TEXT PRIMARY KEY, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+        quantity INTEGER NOT NULL, location TEXT NOT NULL, received_seq INTEGER NOT NULL,
+        dispatched_seq INTEGER
+    );
+    INSERT OR IGNORE INTO pallets (sscc, gtin, batch, quantity, location, received_seq)
+        SELECT json_extract(payload, '$.sscc'), json_extract(payload, '$.gtin'),
+               json_extract(payload, '$.batch'), json_extract(payload, '$.quantity'),
+               json_extract(payload, '$.location'), seq
+        FROM events WHERE kind = 'lot_received' AND json_extract(payload, '$.sscc') IS NOT NULL
+        ORDER BY seq;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -183,6 +197,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("recall_accounting", "event_seq"),
     ("lot_status_log", "event_seq"),
     ("lot_events", "gtin, batch, seq"),
+    ("pallets", "sscc"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).

@@ -291,6 +291,10 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         send(&w, st, Job::StartBatch { form, template })
     }));
     ui.on_print_internal_label(with!(|w, st| print(&w, st, Job::PrintReceived)));
+    ui.on_undo_dispatch(with!(|w, st| {
+        let reason = w.global::<Ui>().get_disp_undo_reason().to_string();
+        send(&w, st, Job::UndoDispatch { reason });
+    }));
     ui.on_preview_label(with!(|w, st| {
         let template = view::chosen_template(&w.global::<Ui>());
         send(&w, st, Job::Preview { template })
@@ -450,6 +454,11 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
             view::show_dispatch(&ui, v);
             (Some(verdict), Some(key_in))
         }
+        Done::Undo(v) => {
+            let verdict = v.shown.verdict;
+            view::show_dispatch(&ui, v);
+            (Some(verdict), None)
+        }
         Done::Produce(v, key_in) => {
             let verdict = v.shown.verdict;
             view::show_produce(&ui, v);
@@ -496,8 +505,8 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
         }
     };
     let mut s = st.borrow_mut();
-    if let Some(verdict) = verdict {
-        s.sounds.play(Sound::for_verdict(verdict));
+    if let Some(sound) = verdict.and_then(Sound::for_verdict) {
+        s.sounds.play(sound);
     }
     if let Some(key_in) = key_in {
         s.latencies.push(key_in.elapsed());

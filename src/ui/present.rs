@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::compliance::report::{TreeEntry, tree_rows};
+use crate::domain::assembly::{GaveUp, Lacking, PartialLabel};
 use crate::domain::rules::DispatchRefusal;
 use crate::domain::trace::TraceNode;
 use crate::domain::{EventKind, LotStatus};
@@ -22,6 +23,8 @@ pub enum Verdict {
     Refused,
     /// Not a label the station can read: orange, buzz.
     Invalid,
+    /// Read, nothing recorded yet: the label's other barcodes are awaited (blue, no sound).
+    Pending,
 }
 
 /// The banner after a scan or an action.
@@ -122,9 +125,24 @@ pub fn scan_banner(kind: ScanKind, outcome: &Outcome) -> Shown {
                 .map(|e| format!("({}){}", e.ai, e.value))
                 .collect::<String>(),
         ),
+        Outcome::Partial(p) => {
+            Shown::new(Verdict::Pending, "SCAN THE OTHER BARCODES", partial_text(p))
+        }
+        Outcome::SameLabel { sscc } => Shown::new(
+            Verdict::Pending,
+            "SAME PALLET",
+            format!("another barcode of pallet {sscc}, dealt with just now: nothing more to do"),
+        ),
+        Outcome::Refused(Refusal::PalletAlreadyReceived(p)) => Shown::new(
+            Verdict::Warn,
+            "ALREADY RECEIVED",
+            refusal_text(&Refusal::PalletAlreadyReceived(p.clone())),
+        ),
         Outcome::Refused(r) => Shown::new(
             Verdict::Refused,
             match (kind, r) {
+                (_, Refusal::PalletShipped(_)) => "STOP — ALREADY SHIPPED".into(),
+                (ScanKind::Dispatch, Refusal::UnknownPallet { .. }) => "STOP — DO NOT SHIP".into(),
                 (ScanKind::Dispatch, Refusal::MayNotShip { why, .. }) => {
                     format!("STOP — {}", stop_word(why))
                 }
@@ -168,7 +186,7 @@ fn stop_word(why: &DispatchRefusal) -> &'static str {
 pub fn refusal_text(r: &Refusal) -> String {
     match r {
         Refusal::NoCount => "the label carries no count (30)/(37): enter the count at the station \
-             (Count if not on label), then scan it again; nothing was received"
+             (Count if not on label), then scan it again; nothing was recorded"
             .into(),
         Refusal::UnknownProduct { gtin } => format!(
             "unknown GTIN {gtin}: this product is not registered at the site; a supervisor \
@@ -206,6 +224,26 @@ pub fn refusal_text(r: &Refusal) -> String {
              supplier and call a supervisor",
             lot.batch
         ),
+        Refusal::PalletAlreadyReceived(p) => format!(
+            "pallet {} already received {} at {} ({} x lot {}): nothing recorded",
+            p.sscc,
+            local_time(&p.received_at),
+            p.received_by,
+            p.quantity,
+            p.batch
+        ),
+        Refusal::PalletShipped(p) => format!(
+            "pallet {} already shipped{}: it is not here to ship again; call a supervisor",
+            p.sscc,
+            p.shipped
+                .as_ref()
+                .map(|(at, to)| format!(" {} to {to}", local_time(at)))
+                .unwrap_or_default()
+        ),
+        Refusal::UnknownPallet { sscc } => format!(
+            "pallet {sscc} was never received here: do not ship it; scan its lot barcode or call \
+             a supervisor"
+        ),
         Refusal::NoSuchLot(lot) => format!(
             "no lot {} of GTIN {} at this site: was it received here?",
             lot.batch, lot.gtin
@@ -221,6 +259,56 @@ pub fn refusal_text(r: &Refusal) -> String {
         ),
         other => strip_refused(&other.to_string()),
     }
+}
+
+/// Adds to a scan's banner that a partial label was given up before it (nothing of it was
+/// recorded), so the worker knows to scan that label again.
+pub fn add_gave_up(shown: &mut Shown, gave_up: &GaveUp) {
+    let (p, why) = match gave_up {
+        GaveUp::TimedOut(p) => (p, "its other barcodes did not come in time"),
+        GaveUp::OtherLabel(p) => (p, "this barcode belongs to another label"),
+    };
+    let what = p
+        .sscc()
+        .map(|s| format!("pallet {s}"))
+        .unwrap_or_else(|| "the label before".into());
+    shown.message = format!(
+        "{} — {what} given up, nothing recorded of it ({why}): scan all its barcodes again",
+        shown.message
+    );
+}
+
+/// A label waiting for its other barcodes, for the worker: "have SSCC …; need GTIN and lot".
+pub fn partial_text(p: &PartialLabel) -> String {
+    let have: Vec<String> = p
+        .elements
+        .iter()
+        .map(|e| match e.ai {
+            "00" => format!("SSCC {}", e.value),
+            "01" | "02" => format!("GTIN {}", e.value),
+            "10" => format!("lot {}", e.value),
+            "17" => format!("expiry {}", e.value),
+            "30" | "37" => format!("count {}", e.value),
+            ai => format!("({ai}) {}", e.value),
+        })
+        .collect();
+    let mut need: Vec<String> = Vec::new();
+    for l in &p.lacking {
+        let what = match l {
+            Lacking::Gtin => "GTIN".to_string(),
+            Lacking::Batch => "lot".to_string(),
+            Lacking::Partner { needs, .. } if needs == "(00)" => "SSCC".to_string(),
+            Lacking::Partner { needs, .. } => needs.clone(),
+        };
+        if !need.contains(&what) {
+            need.push(what);
+        }
+    }
+    format!(
+        "have {}; need {}: scan the label's other barcodes",
+        have.join(", "),
+        need.join(" and ")
+    )
 }
 
 fn strip_refused(message: &str) -> String {
@@ -287,6 +375,7 @@ pub fn dispatch_line(shown: &Shown) -> ShownLine {
         Verdict::Ok => "✔",
         Verdict::Warn => "!",
         Verdict::Refused | Verdict::Invalid => "✘",
+        Verdict::Pending => "…",
     };
     ShownLine {
         text: format!("{mark} {}", shown.message),
@@ -376,6 +465,15 @@ fn describe(e: &EventKind) -> (String, Option<Verdict>) {
                     .unwrap_or_default()
             ),
             None,
+        ),
+        EventKind::DispatchVoided {
+            quantity,
+            customer,
+            reason,
+            ..
+        } => (
+            format!("VOID: {quantity} shipped to {customer} undone, back in stock: {reason}"),
+            Some(Verdict::Warn),
         ),
         EventKind::LotMoved {
             quantity, from, to, ..
@@ -557,14 +655,18 @@ pub fn sync_shown(setup: SyncSetup<'_>, state: &SyncStatus, live: bool) -> SyncS
     }
 }
 
-/// An RFC 3339 time as the station's local HH:MM:SS (the text as stored if it is not one).
+/// An RFC 3339 time as the station's local HH:MM:SS, with the date when it is not today
+/// (the text as stored if it is not one).
 fn local_time(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at).map_or_else(
         |_| at.to_string(),
         |t| {
-            t.with_timezone(&chrono::Local)
-                .format("%H:%M:%S")
-                .to_string()
+            let t = t.with_timezone(&chrono::Local);
+            if t.date_naive() == chrono::Local::now().date_naive() {
+                t.format("%H:%M:%S").to_string()
+            } else {
+                t.format("%Y-%m-%d %H:%M:%S").to_string()
+            }
         },
     )
 }
@@ -682,6 +784,7 @@ mod tests {
                 batch: "B2".into(),
                 quantity: 5,
                 customer: "ACME".into(),
+                sscc: None,
                 warning,
             })
         };

@@ -19,11 +19,14 @@ pub enum Sound {
 impl Sound {
     /// The sound an outcome plays: every refusal and every unreadable label buzzes, a FEFO or
     /// similar warning double-beeps, a good scan chirps.
-    pub fn for_verdict(verdict: Verdict) -> Sound {
+    /// A barcode waiting for the rest of its label makes no sound of its own (the scanner's
+    /// beep says it was read): a chirp would sound like "recorded".
+    pub fn for_verdict(verdict: Verdict) -> Option<Sound> {
         match verdict {
-            Verdict::Ok => Sound::Ok,
-            Verdict::Warn => Sound::Warning,
-            Verdict::Refused | Verdict::Invalid => Sound::Refusal,
+            Verdict::Ok => Some(Sound::Ok),
+            Verdict::Warn => Some(Sound::Warning),
+            Verdict::Refused | Verdict::Invalid => Some(Sound::Refusal),
+            Verdict::Pending => None,
         }
     }
 
@@ -94,10 +97,10 @@ mod tests {
 
     #[test]
     fn each_outcome_plays_its_sound_and_the_files_ship() {
-        assert_eq!(Sound::for_verdict(Verdict::Ok), Sound::Ok);
-        assert_eq!(Sound::for_verdict(Verdict::Warn), Sound::Warning);
-        assert_eq!(Sound::for_verdict(Verdict::Refused), Sound::Refusal);
-        assert_eq!(Sound::for_verdict(Verdict::Invalid), Sound::Refusal);
+        assert_eq!(Sound::for_verdict(Verdict::Ok), Some(Sound::Ok));
+        assert_eq!(Sound::for_verdict(Verdict::Warn), Some(Sound::Warning));
+        assert_eq!(Sound::for_verdict(Verdict::Refused), Some(Sound::Refusal));
+        assert_eq!(Sound::for_verdict(Verdict::Invalid), Some(Sound::Refusal));
         for s in [Sound::Ok, Sound::Warning, Sound::Refusal] {
             let path = sounds_dir().join(s.file_name());
             let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

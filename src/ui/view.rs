@@ -25,6 +25,7 @@ pub fn dispatch_form(ui: &Ui) -> DispatchForm {
         customer: ui.get_disp_customer().to_string(),
         shipment: ui.get_disp_shipment().to_string(),
         strict_fefo: ui.get_disp_strict_fefo(),
+        typed_count: ui.get_disp_typed_count().to_string(),
     }
 }
 
@@ -78,6 +79,12 @@ pub fn show_receive(ui: &Ui, v: ReceiveView) {
 
 pub fn show_dispatch(ui: &Ui, v: DispatchView) {
     show(ui, &v.shown);
+    if v.clear_typed_count {
+        ui.set_disp_typed_count("".into());
+    }
+    if v.clear_undo_reason {
+        ui.set_disp_undo_reason("".into());
+    }
     if let Some(line) = v.line {
         push_line(&ui.get_disp_lines(), line);
     }
@@ -168,6 +175,7 @@ fn tone(verdict: Option<Verdict>) -> Tone {
         Some(Verdict::Warn) => Tone::Warn,
         Some(Verdict::Refused) => Tone::Refused,
         Some(Verdict::Invalid) => Tone::Invalid,
+        Some(Verdict::Pending) => Tone::Busy,
     }
 }
 

@@ -37,6 +37,8 @@ pub enum Job {
         text: String,
         key_in: Instant,
     },
+    /// Undo the last dispatch of the session, with the reason typed.
+    UndoDispatch { reason: String },
     /// An input lot scanned in Produce.
     ProduceInput { text: String, key_in: Instant },
     /// Start a production batch.
@@ -69,6 +71,8 @@ pub type Preview = slint::SharedPixelBuffer<slint::Rgba8Pixel>;
 pub enum Done {
     Receive(ReceiveView, Instant),
     Dispatch(DispatchView, Instant),
+    /// The last dispatch undone (or why not).
+    Undo(DispatchView),
     /// `key_in` for an input scan; `None` for a batch started.
     Produce(ProduceView, Option<Instant>),
     Lookup(LookupView),
@@ -173,6 +177,9 @@ impl Modes {
                     .scan(&mut self.station, &form, &text, gs, today()),
                 key_in,
             ),
+            Job::UndoDispatch { reason } => {
+                Done::Undo(self.dispatch.undo_last(&mut self.station, &reason))
+            }
             Job::ProduceInput { text, key_in } => Done::Produce(
                 self.produce.scan(&mut self.station, &text, gs, today()),
                 Some(key_in),

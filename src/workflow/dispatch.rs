@@ -1,9 +1,13 @@
 //! Dispatch and picking: the rules are the domain's ([`rules::check_dispatch`]); this module
 //! feeds them the store's data and records the shipment.
 
-use super::{Needed, Refusal, Station, WorkflowError, check_quantity, gtin_arg, take_from};
+use super::{
+    Needed, NotVoidable, Refusal, Station, WorkflowError, check_quantity, gtin_arg, parse_scan,
+    take_from,
+};
 use crate::domain::EventKind;
 use crate::domain::rules::{self, Candidate, FefoChoice};
+use crate::gs1;
 
 /// A pallet or case scanned onto a shipment.
 #[derive(Debug, Clone, Default)]
@@ -26,9 +30,24 @@ pub struct DispatchOutcome {
     pub batch: String,
     pub quantity: u64,
     pub customer: String,
+    /// The pallet shipped, when the scan named one.
+    pub sscc: Option<String>,
     /// Set when another lot should have gone first (FEFO). In JSON, its plain text.
     #[serde(serialize_with = "warning_text")]
     pub warning: Option<FefoChoice>,
+}
+
+/// A dispatch undone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VoidOutcome {
+    /// The compensating event.
+    pub event_id: String,
+    /// The dispatch undone.
+    pub voided: String,
+    pub gtin: String,
+    pub batch: String,
+    pub quantity: u64,
+    pub customer: String,
 }
 
 /// A pick suggestion: lots in the strategy's order and what is short.
@@ -61,13 +80,29 @@ impl Station {
         req: &DispatchRequest,
         today: chrono::NaiveDate,
     ) -> Result<DispatchOutcome, WorkflowError> {
+        let msg = parse_scan(&req.scan, req.gs_substitute, false)?;
+        self.dispatch_label(&msg, req, today)
+    }
+
+    /// Ships what a whole label names (`req.scan` is not read). A pallet (SSCC) ships exactly
+    /// what was received on it, once; a case ships the label's count or the one given, never
+    /// "all on hand" by default ([`Refusal::NoCount`]).
+    pub fn dispatch_label(
+        &mut self,
+        msg: &gs1::Message,
+        req: &DispatchRequest,
+        today: chrono::NaiveDate,
+    ) -> Result<DispatchOutcome, WorkflowError> {
         let customer = customer(&req.customer)?;
-        let (msg, target, lot) = self.shippable_lot(&req.scan, req.gs_substitute, false, today)?;
+        let (target, lot, pallet) = self.shippable_lot(msg, false, today)?;
+        if let Some(p) = pallet.as_ref().filter(|p| p.shipped.is_some()) {
+            return Err(Refusal::PalletShipped(Box::new(p.clone())).into());
+        }
         let on_hand = lot.on_hand();
-        let quantity = req
-            .quantity
-            .or(msg.quantity())
-            .unwrap_or(on_hand.max(0) as u64);
+        let quantity = match &pallet {
+            Some(p) => p.quantity,
+            None => req.quantity.or(msg.quantity()).ok_or(Refusal::NoCount)?,
+        };
         check_quantity(quantity)?;
         let candidates = self.store.pick_candidates(&target.gtin, today)?;
         let this = Candidate {
@@ -90,6 +125,7 @@ impl Station {
             customer: customer.clone(),
             shipment: req.shipment.clone(),
             from,
+            sscc: pallet.as_ref().map(|p| p.sscc.clone()),
         })?;
         Ok(DispatchOutcome {
             event_id: recorded.id,
@@ -98,6 +134,63 @@ impl Station {
             quantity,
             customer,
             warning,
+            sscc: pallet.map(|p| p.sscc),
+        })
+    }
+
+    /// Undoes a dispatch scanned by mistake (`event_id`, the dispatch's event): its stock goes
+    /// back where it was taken from, its pallet may ship again, and it no longer counts as
+    /// shipped (traces, recalls, exports). Recorded as a compensating event with the reason;
+    /// the dispatch stays in the log.
+    pub fn void_dispatch(
+        &mut self,
+        event_id: &str,
+        reason: &str,
+    ) -> Result<VoidOutcome, WorkflowError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Refusal::Needs(Needed::VoidReason).into());
+        }
+        let not = |why| Refusal::NotVoidable {
+            event: event_id.to_string(),
+            why,
+        };
+        let event = self
+            .store
+            .event(event_id.trim())?
+            .ok_or_else(|| not(NotVoidable::NoSuchEvent))?;
+        let EventKind::LotDispatched {
+            gtin,
+            batch,
+            quantity,
+            customer,
+            from,
+            sscc,
+            ..
+        } = event.event
+        else {
+            return Err(not(NotVoidable::NotADispatch).into());
+        };
+        if !self.store.shipment_stands(&gtin, &batch, event.seq)? {
+            return Err(not(NotVoidable::AlreadyVoided).into());
+        }
+        let recorded = self.record(EventKind::DispatchVoided {
+            event: event.id.clone(),
+            gtin: gtin.clone(),
+            batch: batch.clone(),
+            quantity,
+            customer: customer.clone(),
+            to: from,
+            sscc,
+            reason: reason.to_string(),
+        })?;
+        Ok(VoidOutcome {
+            event_id: recorded.id,
+            voided: event.id,
+            gtin,
+            batch,
+            quantity,
+            customer,
         })
     }
 

@@ -6,6 +6,7 @@ use crate::domain::rules::DispatchRefusal;
 use crate::domain::status::StatusRefusal;
 use crate::domain::trace::LotRef;
 use crate::gs1;
+use crate::store::Pallet;
 use crate::store::StoreError;
 
 use super::MAX_QUANTITY;
@@ -93,6 +94,21 @@ pub enum Refusal {
         lot: LotRef,
         expiry: chrono::NaiveDate,
     },
+    /// A pallet (SSCC) already received here: a second receipt would count its stock twice.
+    #[error("pallet {} already received {} at {} (lot {}, {} units): nothing recorded", .0.sscc, .0.received_at, .0.received_by, .0.batch, .0.quantity)]
+    PalletAlreadyReceived(Box<Pallet>),
+    /// A pallet (SSCC) this store has no receipt of.
+    #[error("pallet {sscc} was never received here: check the label, or scan its lot barcode")]
+    UnknownPallet { sscc: String },
+    /// A pallet that already shipped: it ships once.
+    #[error("REFUSED: pallet {} already shipped {} to {}", .0.sscc, .0.shipped.as_ref().map_or("", |s| s.0.as_str()), .0.shipped.as_ref().map_or("", |s| s.1.as_str()))]
+    PalletShipped(Box<Pallet>),
+    /// A label whose GTIN or batch disagrees with its pallet's receipt.
+    #[error("REFUSED: the label does not match pallet {}: it was received as lot {} of GTIN {}", .0.sscc, .0.batch, .0.gtin)]
+    PalletMismatch(Box<Pallet>),
+    /// An undo the record does not allow.
+    #[error("cannot undo event {event}: {why}")]
+    NotVoidable { event: String, why: NotVoidable },
     /// Inputs go into a production batch that does not exist.
     #[error("no production batch {} of GTIN {}: start the batch first", .0.batch, .0.gtin)]
     NoProductionBatch(LotRef),
@@ -113,6 +129,17 @@ pub enum Refusal {
     /// An input that breaks a rule of its own (a GTIN's check digit, a batch format).
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Why an event cannot be undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotVoidable {
+    #[error("no such event in this store")]
+    NoSuchEvent,
+    #[error("only a dispatch can be undone")]
+    NotADispatch,
+    #[error("it was undone already")]
+    AlreadyVoided,
 }
 
 /// A GS1 element a scan must carry.
@@ -155,6 +182,8 @@ pub enum Needed {
     Destination,
     /// Inputs scanned in production: a batch started to consume them into.
     ProductionBatch,
+    /// An undo: why.
+    VoidReason,
 }
 
 impl Needed {
@@ -166,6 +195,7 @@ impl Needed {
             Needed::ProductName => "a product needs a name",
             Needed::Destination => "a move needs a destination different from its source",
             Needed::ProductionBatch => "scan inputs into a production batch: start one first",
+            Needed::VoidReason => "an undo needs a reason",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Refusal, Station, WorkflowError, gtin_arg, scanned_lot};
+use super::{Refusal, Station, WorkflowError, gtin_arg, parse_scan};
 use crate::domain::trace::{self, Direction, LotRef, Trace};
 use crate::gs1;
 use crate::store::{Lot, Product, RecordedEvent};
@@ -41,7 +41,12 @@ impl Station {
         scan: &str,
         gs_substitute: Option<char>,
     ) -> Result<Lot, WorkflowError> {
-        let (_, lot) = scanned_lot(scan, gs_substitute, true)?;
+        self.lookup_label(&parse_scan(scan, gs_substitute, true)?)
+    }
+
+    /// The lot a whole label names: its lot, or its pallet's.
+    pub fn lookup_label(&self, msg: &gs1::Message) -> Result<Lot, WorkflowError> {
+        let (lot, _) = self.named_lot(msg)?;
         self.existing_lot(&lot.gtin, &lot.batch)
     }
 
@@ -174,7 +179,7 @@ impl Station {
     }
 
     /// The lot a user names: a GS1 scan of its label (GTIN and batch from it, in any form
-    /// [`gs1::parse`] reads), or a batch number, with `gtin` to choose among products sharing
+    /// [`gs1::parse`] reads) or of its pallet's SSCC, or a batch number, with `gtin` to choose among products sharing
     /// it (with a scan, `gtin` must agree with it). Refused when this store does not know the
     /// lot. The one resolver of every command that names a lot.
     pub fn resolve_lot(
@@ -184,8 +189,13 @@ impl Station {
         gs_substitute: Option<char>,
     ) -> Result<LotRef, WorkflowError> {
         let lot = lot.trim();
-        let target = match scanned_lot(lot, gs_substitute, true).ok() {
-            Some((_, scanned)) => {
+        // A scan of the lot's label or of its pallet's SSCC; else a batch number.
+        let scan = parse_scan(lot, gs_substitute, true)
+            .ok()
+            .filter(|m| m.sscc().is_some() || (m.gtin().is_some() && m.batch().is_some()));
+        let target = match scan {
+            Some(msg) => {
+                let (scanned, _) = self.named_lot(&msg)?;
                 if let Some(given) = gtin.map(gtin_arg).transpose()?
                     && given != scanned.gtin
                 {

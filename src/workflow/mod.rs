@@ -30,10 +30,10 @@ use std::path::Path;
 use crate::domain::EventKind;
 use crate::domain::trace::LotRef;
 use crate::gs1::{self, ParseOptions};
-use crate::store::{Lot, RecordedEvent, Store, StoreError};
+use crate::store::{Lot, Pallet, RecordedEvent, Store, StoreError};
 
-pub use dispatch::{DispatchOutcome, DispatchRequest, PickOutcome};
-pub use error::{Element, Needed, Refusal, WorkflowError};
+pub use dispatch::{DispatchOutcome, DispatchRequest, PickOutcome, VoidOutcome};
+pub use error::{Element, Needed, NotVoidable, Refusal, WorkflowError};
 pub use identity::{Identity, default_db_path, identity_from_env};
 pub use outcome::Outcome;
 pub use produce::{ConsumeOutcome, ConsumedInput, ProduceOutcome, ProduceRequest, SiteConfig};
@@ -92,17 +92,37 @@ impl Station {
         }
     }
 
-    /// The lot a scan names, checked to be one that may ship (or, `input`, go into
-    /// production) today: received here, released, not expired. The quantity and FEFO checks
-    /// follow in the caller, which knows how much it takes.
+    /// The lot a label names: through its pallet when it carries an SSCC (the SSCC alone is
+    /// enough: the pallet's receipt says what is on it), else by its GTIN and batch. A pallet
+    /// never received here is refused, and so is a label whose GTIN or batch disagrees with
+    /// its pallet's record.
+    fn named_lot(&self, msg: &gs1::Message) -> Result<(LotRef, Option<Pallet>), WorkflowError> {
+        let Some(sscc) = msg.sscc() else {
+            return Ok((lot_of(msg)?, None));
+        };
+        let pallet = self
+            .store
+            .pallet(sscc)?
+            .ok_or_else(|| Refusal::UnknownPallet {
+                sscc: sscc.to_string(),
+            })?;
+        let gtin_differs = msg.gtin().is_some_and(|g| g != pallet.gtin);
+        if gtin_differs || msg.batch().is_some_and(|b| b != pallet.batch) {
+            return Err(Refusal::PalletMismatch(Box::new(pallet)).into());
+        }
+        Ok((LotRef::new(&pallet.gtin, &pallet.batch), Some(pallet)))
+    }
+
+    /// The lot a label names ([`Self::named_lot`]), checked to be one that may ship (or,
+    /// `input`, go into production) today: received here, released, not expired. The quantity
+    /// and FEFO checks follow in the caller, which knows how much it takes.
     fn shippable_lot(
         &self,
-        scan: &str,
-        gs_substitute: Option<char>,
+        msg: &gs1::Message,
         input: bool,
         today: chrono::NaiveDate,
-    ) -> Result<(gs1::Message, LotRef, Lot), WorkflowError> {
-        let (msg, target) = scanned_lot(scan, gs_substitute, false)?;
+    ) -> Result<(LotRef, Lot, Option<Pallet>), WorkflowError> {
+        let (target, pallet) = self.named_lot(msg)?;
         let Some(lot) = self.store.lot(&target.gtin, &target.batch)? else {
             return Err(Refusal::NeverReceived { lot: target, input }.into());
         };
@@ -113,7 +133,7 @@ impl Station {
                 why,
             }
         })?;
-        Ok((msg, target, lot))
+        Ok((target, lot, pallet))
     }
 
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
@@ -141,22 +161,25 @@ fn gtin_arg(gtin: &str) -> Result<String, Refusal> {
     gs1::normalize_gtin(gtin).map_err(|e| Refusal::Invalid(e.to_string()))
 }
 
-/// Parses a scan and takes the lot it names: the message, its GTIN and its batch. A label that
-/// lacks either is refused. `skip_requisites` for lookups of partial labels.
-fn scanned_lot(
+/// Parses a scan as GS1 data. `skip_requisites` for one barcode of several on a label, or
+/// lookups of partial labels.
+fn parse_scan(
     scan: &str,
     gs_substitute: Option<char>,
     skip_requisites: bool,
-) -> Result<(gs1::Message, LotRef), WorkflowError> {
+) -> Result<gs1::Message, WorkflowError> {
     let opts = ParseOptions {
         gs_substitute,
         skip_requisites,
     };
-    let msg = gs1::parse(scan, &opts)?;
+    Ok(gs1::parse(scan, &opts)?)
+}
+
+/// The lot a label names by its GTIN and batch; a label that lacks either is refused.
+fn lot_of(msg: &gs1::Message) -> Result<LotRef, Refusal> {
     let gtin = msg.gtin().ok_or(Refusal::Missing(Element::Gtin))?;
     let batch = msg.batch().ok_or(Refusal::Missing(Element::Batch))?;
-    let lot = LotRef::new(gtin, batch);
-    Ok((msg, lot))
+    Ok(LotRef::new(gtin, batch))
 }
 
 /// Which locations stock is taken from: in the lot's location order until `quantity` is met.

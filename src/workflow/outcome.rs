@@ -3,6 +3,7 @@
 //! a sound, the CLI into a line of text or JSON.
 
 use super::{ConsumeOutcome, DispatchOutcome, ReceiveOutcome, Refusal, WorkflowError};
+use crate::domain::assembly::PartialLabel;
 use crate::gs1;
 use crate::store::{Lot, StoreError};
 
@@ -19,6 +20,10 @@ pub enum Outcome {
     Found(Box<Lot>),
     /// A scan checked as GS1 data (set-up mode); nothing written.
     Parsed(gs1::Message),
+    /// One barcode of a label whose others are still to be scanned; nothing written yet.
+    Partial(PartialLabel),
+    /// Another barcode of the pallet label just dealt with; nothing to do.
+    SameLabel { sscc: String },
     /// The station refuses, for this typed reason; nothing written.
     Refused(Refusal),
     /// Not GS1 data the station can read (or a GS1 rule broken); nothing written.
@@ -32,6 +37,8 @@ pub enum Outcome {
 #[serde(rename_all = "snake_case")]
 pub enum Taken {
     Ok,
+    /// Neither taken nor refused: a barcode waiting for the rest of its label.
+    Pending,
     Refused,
     Invalid,
 }
@@ -45,6 +52,7 @@ impl Outcome {
             | Outcome::Consumed(_)
             | Outcome::Found(_)
             | Outcome::Parsed(_) => Taken::Ok,
+            Outcome::Partial(_) | Outcome::SameLabel { .. } => Taken::Pending,
             Outcome::Refused(_) | Outcome::Failed(_) => Taken::Refused,
             Outcome::Unreadable(_) => Taken::Invalid,
         }

@@ -1,10 +1,11 @@
 //! Production: batches numbered by the site's format, and the input lots consumed into them.
 
-use super::{Refusal, Station, WorkflowError, check_quantity, gtin_arg, take_from};
+use super::{Refusal, Station, WorkflowError, check_quantity, gtin_arg, parse_scan, take_from};
 use crate::batch::{BatchFormat, BatchInputs};
 use crate::domain::rules;
 use crate::domain::trace::LotRef;
 use crate::domain::{EventKind, LotStatus};
+use crate::gs1;
 
 /// The site's production settings (`[site]` in the station config).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -112,7 +113,8 @@ impl Station {
         let into = LotRef::new(gtin.clone(), batch.clone());
         let mut inputs = Vec::new();
         for scan in &req.consume {
-            let (event, input) = self.consumption(scan, &into, req.gs_substitute, today)?;
+            let msg = parse_scan(scan, req.gs_substitute, false)?;
+            let (event, input) = self.consumption(&msg, &into, today)?;
             events.push(event);
             inputs.push(ConsumedInput {
                 gtin: input.gtin,
@@ -140,11 +142,23 @@ impl Station {
         gs_substitute: Option<char>,
         today: chrono::NaiveDate,
     ) -> Result<ConsumeOutcome, WorkflowError> {
+        let msg = parse_scan(scan, gs_substitute, false)?;
+        self.consume_label(&msg, into_gtin, into_batch, today)
+    }
+
+    /// Consumes the input lot a whole label names (its lot, or its pallet's).
+    pub fn consume_label(
+        &mut self,
+        msg: &gs1::Message,
+        into_gtin: &str,
+        into_batch: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<ConsumeOutcome, WorkflowError> {
         let into = LotRef::new(gtin_arg(into_gtin)?, into_batch);
         if self.store.lot(&into.gtin, &into.batch)?.is_none() {
             return Err(Refusal::NoProductionBatch(into).into());
         }
-        let (event, input) = self.consumption(scan, &into, gs_substitute, today)?;
+        let (event, input) = self.consumption(msg, &into, today)?;
         self.record(event)?;
         Ok(input)
     }
@@ -153,14 +167,16 @@ impl Station {
     /// consumption event.
     fn consumption(
         &self,
-        scan: &str,
+        msg: &gs1::Message,
         into: &LotRef,
-        gs_substitute: Option<char>,
         today: chrono::NaiveDate,
     ) -> Result<(EventKind, ConsumeOutcome), WorkflowError> {
-        let (msg, target, lot) = self.shippable_lot(scan, gs_substitute, true, today)?;
+        let (target, lot, pallet) = self.shippable_lot(msg, true, today)?;
         let on_hand = lot.on_hand();
-        let quantity = msg.quantity().unwrap_or(on_hand.max(0) as u64);
+        let quantity = pallet
+            .map(|p| p.quantity)
+            .or(msg.quantity())
+            .unwrap_or(on_hand.max(0) as u64);
         // Nothing on hand to take is refused like too little.
         rules::check_on_hand(on_hand, quantity.max(1), None).map_err(|_| Refusal::MayNotShip {
             lot: target.clone(),

@@ -1,7 +1,10 @@
 //! Receiving: supplier lots from one GS1 scan, and the products they must belong to.
 
-use super::{Needed, Refusal, Station, WorkflowError, check_quantity, gtin_arg, scanned_lot};
+use super::{
+    Needed, Refusal, Station, WorkflowError, check_quantity, gtin_arg, lot_of, parse_scan,
+};
 use crate::domain::{EventKind, LotStatus};
+use crate::gs1;
 use crate::store::RecordedEvent;
 
 /// What a receiving scan brings besides the label.
@@ -49,14 +52,31 @@ impl Station {
     }
 
     /// Receives a supplier lot from one GS1 scan (GTIN, batch, expiry, count and SSCC from the
-    /// label). Durable when it returns.
-    /// Receives the lot a scan names, on `today`: a lot already expired is refused.
+    /// label), on `today`. Durable when it returns.
     pub fn receive(
         &mut self,
         req: &ReceiveRequest,
         today: chrono::NaiveDate,
     ) -> Result<ReceiveOutcome, WorkflowError> {
-        let (msg, lot) = scanned_lot(&req.scan, req.gs_substitute, false)?;
+        let msg = parse_scan(&req.scan, req.gs_substitute, false)?;
+        self.receive_label(&msg, req, today)
+    }
+
+    /// Receives the lot a whole label names (its barcodes put together, see
+    /// [`crate::domain::assembly`]); `req.scan` is not read. A pallet (SSCC) already received
+    /// is refused, and so is a lot already expired.
+    pub fn receive_label(
+        &mut self,
+        msg: &gs1::Message,
+        req: &ReceiveRequest,
+        today: chrono::NaiveDate,
+    ) -> Result<ReceiveOutcome, WorkflowError> {
+        let lot = lot_of(msg)?;
+        if let Some(sscc) = msg.sscc()
+            && let Some(pallet) = self.store.pallet(sscc)?
+        {
+            return Err(Refusal::PalletAlreadyReceived(Box::new(pallet)).into());
+        }
         let quantity = req.quantity.or(msg.quantity()).ok_or(Refusal::NoCount)?;
         check_quantity(quantity)?;
         let location = req.location.trim();

@@ -420,6 +420,7 @@ impl Generator {
             customer: format!("Customer {customer:03}"),
             shipment: Some(format!("SH-{}", self.report.dispatches / 3)),
             from,
+            sscc: None,
         })
     }
 }

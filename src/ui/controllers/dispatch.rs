@@ -1,8 +1,9 @@
 //! Dispatch: pallets scanned onto a shipment for a customer, the shipment log, the tallies.
 
-use crate::ui::present::{self, ScanKind, Shown, ShownLine};
-use crate::workflow::scan::{self, ScanAction};
-use crate::workflow::{Outcome, Refusal, Station};
+use crate::domain::assembly::LabelAssembly;
+use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
+use crate::workflow::scan::ScanAction;
+use crate::workflow::{Outcome, Refusal, Station, WorkflowError};
 
 /// What the Dispatch form holds when a pallet is scanned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -10,6 +11,8 @@ pub struct DispatchForm {
     pub customer: String,
     pub shipment: String,
     pub strict_fefo: bool,
+    /// "Count if not on label": for a case label without a count (a pallet ships whole).
+    pub typed_count: String,
 }
 
 /// What Dispatch shows after a scan.
@@ -21,6 +24,10 @@ pub struct DispatchView {
     pub line: Option<ShownLine>,
     pub shipped: u32,
     pub refused: u32,
+    /// The typed count was used: clear the field (it was for that case only).
+    pub clear_typed_count: bool,
+    /// An undo was recorded: clear its reason.
+    pub clear_undo_reason: bool,
 }
 
 /// The Dispatch mode: tallies of pallets shipped and refused.
@@ -28,6 +35,10 @@ pub struct DispatchView {
 pub struct DispatchController {
     shipped: u32,
     refused: u32,
+    /// A pallet label's barcodes put together.
+    assembly: LabelAssembly,
+    /// The dispatches of this session, newest last: what "Undo last" undoes.
+    undoable: Vec<String>,
 }
 
 impl DispatchController {
@@ -40,23 +51,45 @@ impl DispatchController {
         gs_substitute: Option<char>,
         today: chrono::NaiveDate,
     ) -> DispatchView {
+        let Ok(count) = super::whole_number(&form.typed_count) else {
+            return self.view(
+                Shown::refused(
+                    "Count if not on label: type a whole number, or clear it; nothing was shipped",
+                ),
+                None,
+            );
+        };
         // The core checks the customer too; asked first here so nothing else is looked at.
-        let outcome = match crate::workflow::dispatch::customer(&form.customer) {
-            Err(needs) => Outcome::Refused(needs),
+        let (outcome, shown) = match crate::workflow::dispatch::customer(&form.customer) {
+            Err(needs) => {
+                let outcome = Outcome::Refused(needs);
+                let shown = present::scan_banner(ScanKind::Dispatch, &outcome);
+                (outcome, shown)
+            }
             Ok(customer) => {
                 let action = ScanAction::Dispatch {
                     customer,
                     shipment: Some(form.shipment.trim().to_string()).filter(|s| !s.is_empty()),
                     strict_fefo: form.strict_fefo,
+                    count,
                 };
-                scan::handle(station, &action, text, gs_substitute, today)
+                super::scan_label(
+                    station,
+                    &action,
+                    &mut self.assembly,
+                    text,
+                    gs_substitute,
+                    today,
+                    ScanKind::Dispatch,
+                )
             }
         };
-        let shown = present::scan_banner(ScanKind::Dispatch, &outcome);
         let line = match &outcome {
             Outcome::Refused(Refusal::Needs(_)) => None,
-            Outcome::Shipped(_) => {
+            Outcome::Partial(_) | Outcome::SameLabel { .. } => Some(present::dispatch_line(&shown)),
+            Outcome::Shipped(d) => {
                 self.shipped += 1;
+                self.undoable.push(d.event_id.clone());
                 Some(present::dispatch_line(&shown))
             }
             _ => {
@@ -64,11 +97,58 @@ impl DispatchController {
                 Some(present::dispatch_line(&shown))
             }
         };
+        let mut view = self.view(shown, line);
+        view.clear_typed_count = matches!(outcome, Outcome::Shipped(_)) && count.is_some();
+        view
+    }
+
+    /// Undoes the last dispatch of this session (a scan onto the wrong shipment, a wrong
+    /// pallet) with the reason typed: its stock is back on hand. Nothing to undo, or no
+    /// reason, is refused.
+    pub fn undo_last(&mut self, station: &mut Station, reason: &str) -> DispatchView {
+        let Some(event) = self.undoable.last().cloned() else {
+            return self.view(
+                Shown::refused("nothing shipped at this station since it started: nothing to undo"),
+                None,
+            );
+        };
+        let mut undone = false;
+        let shown = match station.void_dispatch(&event, reason) {
+            Ok(v) => {
+                undone = true;
+                self.undoable.pop();
+                self.shipped = self.shipped.saturating_sub(1);
+                Shown::new(
+                    Verdict::Warn,
+                    "UNDONE",
+                    format!(
+                        "{} x lot {} back in stock: shipping to {} undone ({})",
+                        v.quantity,
+                        v.batch,
+                        v.customer,
+                        reason.trim()
+                    ),
+                )
+            }
+            Err(WorkflowError::Refused(Refusal::Needs(_))) => Shown::refused(
+                "type why in Undo reason first (wrong pallet, wrong customer…); nothing was undone",
+            ),
+            Err(e) => present::scan_banner(ScanKind::Dispatch, &Outcome::from_error(e)),
+        };
+        let line = Some(present::dispatch_line(&shown));
+        let mut view = self.view(shown, line);
+        view.clear_undo_reason = undone;
+        view
+    }
+
+    fn view(&self, shown: Shown, line: Option<ShownLine>) -> DispatchView {
         DispatchView {
             shown,
             line,
             shipped: self.shipped,
             refused: self.refused,
+            clear_typed_count: false,
+            clear_undo_reason: false,
         }
     }
 }
@@ -87,6 +167,7 @@ mod tests {
             customer: customer.into(),
             shipment: "SH-1".into(),
             strict_fefo: false,
+            typed_count: String::new(),
         }
     }
 
@@ -115,6 +196,7 @@ mod tests {
         assert_eq!(v.shown.headline, "STOP — RECALLED");
         assert_eq!(v.line.as_ref().unwrap().verdict, Some(Verdict::Refused));
         assert_eq!((v.shipped, v.refused), (0, 1));
+        // A case label without a count ships nothing until the count is typed.
         let v = c.scan(
             &mut s,
             &form("Bottega"),
@@ -122,9 +204,36 @@ mod tests {
             None,
             today(),
         );
+        assert_eq!(v.shown.verdict, Verdict::Refused);
+        assert!(
+            v.shown.message.contains("Count if not on label"),
+            "{}",
+            v.shown.message
+        );
+        assert_eq!(s.lookup(TOMATOES, "OK2").unwrap().unwrap().on_hand(), 40);
+        let typed = DispatchForm {
+            typed_count: "40".into(),
+            ..form("Bottega")
+        };
+        let v = c.scan(&mut s, &typed, "(01)09501101530003(10)OK2", None, today());
         assert_eq!(v.shown.headline, "SHIPPED");
         assert!(v.shown.message.contains("shipped 40 of lot OK2 to Bottega"));
-        assert_eq!((v.shipped, v.refused), (1, 1));
+        assert_eq!((v.shipped, v.refused), (1, 2));
+        assert!(v.clear_typed_count, "a typed count is for one case");
+        // Undo needs a reason; with one, the stock is back.
+        let v = c.undo_last(&mut s, "");
+        assert_eq!(v.shown.verdict, Verdict::Refused);
+        let v = c.undo_last(&mut s, "wrong customer");
+        assert_eq!(v.shown.headline, "UNDONE");
+        assert!(v.clear_undo_reason);
+        assert_eq!(v.shipped, 0);
+        assert_eq!(s.lookup(TOMATOES, "OK2").unwrap().unwrap().on_hand(), 40);
+        let v = c.undo_last(&mut s, "again");
+        assert!(
+            v.shown.message.contains("nothing to undo"),
+            "{}",
+            v.shown.message
+        );
     }
 
     #[test]
@@ -165,12 +274,18 @@ mod tests {
             strict_fefo: true,
             ..form("ACME")
         };
-        let v = c.scan(&mut s, &strict, "(01)09501101530003(10)LATE", None, today());
+        let v = c.scan(
+            &mut s,
+            &strict,
+            "(01)09501101530003(10)LATE(30)5",
+            None,
+            today(),
+        );
         assert_eq!(v.shown.headline, "STOP — NOT FEFO");
         let v = c.scan(
             &mut s,
             &form("ACME"),
-            "(01)09501101530003(10)LATE",
+            "(01)09501101530003(10)LATE(30)5",
             None,
             today(),
         );

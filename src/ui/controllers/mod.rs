@@ -21,6 +21,31 @@ pub use produce::{ProduceController, ProduceForm, ProduceView};
 pub use receive::{ReceiveController, ReceiveForm, ReceiveView};
 pub use settings::SettingsController;
 
+use crate::domain::assembly::LabelAssembly;
+use crate::ui::present::{self, ScanKind, Shown};
+use crate::workflow::scan::{self, ScanAction};
+use crate::workflow::{Outcome, Station};
+
+/// One scan through the station core, as part of the label `assembly` is putting together,
+/// and its banner for `kind` (which also says when a partial label was given up on the way).
+fn scan_label(
+    station: &mut Station,
+    action: &ScanAction,
+    assembly: &mut LabelAssembly,
+    text: &str,
+    gs_substitute: Option<char>,
+    today: chrono::NaiveDate,
+    kind: ScanKind,
+) -> (Outcome, Shown) {
+    let now = std::time::Instant::now();
+    let outcome = scan::handle(station, action, assembly, text, gs_substitute, today, now);
+    let mut shown = present::scan_banner(kind, &outcome);
+    if let Some(gave_up) = assembly.take_gave_up() {
+        present::add_gave_up(&mut shown, &gave_up);
+    }
+    (outcome, shown)
+}
+
 /// A form field that should hold a whole number: empty is `None`, anything else but a whole
 /// number is `Err`.
 fn whole_number(text: &str) -> Result<Option<u64>, ()> {

@@ -4,7 +4,7 @@
 use crate::domain::trace::LotRef;
 use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
 use crate::workflow::label_job::LabelJob;
-use crate::workflow::scan::{self, ScanAction};
+use crate::workflow::scan::ScanAction;
 use crate::workflow::{Needed, Outcome, ProduceRequest, Refusal, SiteConfig, Station};
 
 /// What the Produce form holds when a batch is started.
@@ -31,6 +31,8 @@ pub struct ProduceView {
 #[derive(Debug, Default)]
 pub struct ProduceController {
     batch: Option<LotRef>,
+    /// An input pallet's label being put together from its barcodes.
+    assembly: crate::domain::assembly::LabelAssembly,
 }
 
 impl ProduceController {
@@ -101,17 +103,28 @@ impl ProduceController {
         gs_substitute: Option<char>,
         today: chrono::NaiveDate,
     ) -> ProduceView {
-        let outcome = match &self.batch {
-            None => Outcome::Refused(Refusal::Needs(Needed::ProductionBatch)),
+        let (outcome, shown) = match &self.batch {
+            None => {
+                let outcome = Outcome::Refused(Refusal::Needs(Needed::ProductionBatch));
+                let shown = present::scan_banner(ScanKind::Produce, &outcome);
+                (outcome, shown)
+            }
             Some(batch) => {
                 let action = ScanAction::Produce {
                     into: batch.batch.clone(),
                     product: batch.gtin.clone(),
                 };
-                scan::handle(station, &action, text, gs_substitute, today)
+                super::scan_label(
+                    station,
+                    &action,
+                    &mut self.assembly,
+                    text,
+                    gs_substitute,
+                    today,
+                    ScanKind::Produce,
+                )
             }
         };
-        let shown = present::scan_banner(ScanKind::Produce, &outcome);
         let input = match outcome {
             Outcome::Refused(Refusal::Needs(_)) => None,
             _ => Some(present::dispatch_line(&shown)),

@@ -1,9 +1,10 @@
 //! Receive: supplier labels scanned into a location, a count typed for labels without one.
 
+use crate::domain::assembly::LabelAssembly;
 use crate::domain::trace::LotRef;
-use crate::ui::present::{self, Received, ScanKind, Shown};
+use crate::ui::present::{Received, ScanKind, Shown};
 use crate::workflow::label_job::LabelJob;
-use crate::workflow::scan::{self, ScanAction};
+use crate::workflow::scan::ScanAction;
 use crate::workflow::{Outcome, Station};
 
 /// What the Receive form holds when a label is scanned.
@@ -32,6 +33,8 @@ pub struct ReceiveView {
 pub struct ReceiveController {
     count: u32,
     last: Option<LotRef>,
+    /// A pallet label's barcodes put together into one receipt.
+    assembly: LabelAssembly,
 }
 
 impl ReceiveController {
@@ -57,8 +60,15 @@ impl ReceiveController {
             supplier: Some(form.supplier.trim().to_string()).filter(|s| !s.is_empty()),
             count,
         };
-        let outcome = scan::handle(station, &action, text, gs_substitute, today);
-        let shown = present::scan_banner(ScanKind::Receive, &outcome);
+        let (outcome, shown) = super::scan_label(
+            station,
+            &action,
+            &mut self.assembly,
+            text,
+            gs_substitute,
+            today,
+            ScanKind::Receive,
+        );
         match outcome {
             Outcome::Received(r) => {
                 self.count += 1;
