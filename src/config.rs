@@ -88,16 +88,44 @@ impl StationConfig {
         crate::workflow::identity::identity(self.ui.station.as_deref())
     }
 
-    /// Loads the configuration from `path`, or the default location, or the defaults.
+    /// Loads the configuration from `path`, or the default location, or the defaults. A file
+    /// that does not exist yet gives the defaults (Settings creates it on its first save).
     pub fn load(path: Option<&Path>) -> Result<StationConfig, ConfigError> {
         let default_path = || Self::default_path().filter(|p| p.is_file());
         let Some(path) = path.map(Path::to_path_buf).or_else(default_path) else {
             return Ok(StationConfig::default());
         };
+        if !path.exists() {
+            return Ok(StationConfig::default());
+        }
         let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
             path: path.clone(),
             source,
         })?;
         toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A station pointed at a config file it has not saved yet starts on the defaults (the
+    /// Settings screen creates the file); a file that is there but wrong is still an error.
+    #[test]
+    fn a_config_file_not_made_yet_is_the_defaults_and_a_bad_one_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("new").join("lotline.toml");
+        let config = StationConfig::load(Some(&missing)).unwrap();
+        assert_eq!(config.ui, UiConfig::default());
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[site]\nglm = \"x\"\n").unwrap();
+        assert!(matches!(
+            StationConfig::load(Some(&bad)),
+            Err(ConfigError::Parse { .. })
+        ));
+        std::fs::write(&bad, "[site]\ngln = \"9501101000001\"\n").unwrap();
+        let config = StationConfig::load(Some(&bad)).unwrap();
+        assert_eq!(config.site.gln.as_deref(), Some("9501101000001"));
     }
 }

@@ -761,6 +761,7 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     conn.execute_batch(
         "DROP TABLE lot_events;
          DROP TABLE pallets;
+         ALTER TABLE products DROP COLUMN receiving;
          DROP TABLE server_pos;
          CREATE TABLE server_pos (event_id TEXT PRIMARY KEY REFERENCES events (id), pos INTEGER NOT NULL);
          CREATE TABLE outbox (event_id TEXT PRIMARY KEY REFERENCES events (id));

@@ -433,6 +433,65 @@ fn lotline_scan_decodes_an_image_file_and_ends() {
     assert_eq!(events.last().unwrap()["state"], "closed");
 }
 
+/// A photo of a whole pallet label (the shipped 4x6 logistic label, rendered): its three
+/// GS1-128 barcodes come out of one image in whatever order the decoder finds them, and make
+/// one receipt; the same photo again records nothing.
+#[test]
+fn an_image_of_a_whole_logistic_label_is_one_receipt() {
+    let dir = tempdir();
+    let db = dir.path().join("lotline.db");
+    let png = dir.path().join("pallet.png");
+    let run = |args: &[&str]| {
+        let o = lotline().arg("--db").arg(&db).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&["product", "add", "09501101530003", "--name", "Tomatoes"]);
+    run(&[
+        "label",
+        "render",
+        "--template",
+        "gs1-logistics-4x6",
+        "--sample",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    let spec = format!("image:{}", png.display());
+    let scan = || -> Vec<serde_json::Value> {
+        let out = lotline()
+            .arg("--db")
+            .arg(&db)
+            .args(["scan", "--source", &spec, "--mode", "receive", "--json"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|e| e["event"] == "scan")
+            .collect()
+    };
+    let first = scan();
+    let outcomes: Vec<_> = first.iter().map(|e| e["outcome"].clone()).collect();
+    assert_eq!(outcomes, ["pending", "pending", "ok"], "{first:?}");
+    let received = &first[2]["detail"];
+    assert!(received["sscc"].is_string(), "{received}");
+    assert!(received["quantity"].as_u64().unwrap() > 0, "{received}");
+    let again = scan();
+    let reasons: Vec<_> = again
+        .iter()
+        .map(|e| e["detail"]["reason"].clone())
+        .collect();
+    assert!(
+        reasons.contains(&serde_json::json!("pallet_already_received")),
+        "{again:?}"
+    );
+    assert!(again.iter().all(|e| e["outcome"] != "ok"), "{again:?}");
+}
+
 /// A 64-byte HID POS scanned-data report (layout in src/scanner/hid.rs).
 fn hid_report(aim: &[u8; 3], data: &[u8], continued: bool) -> [u8; 64] {
     let mut r = [0u8; 64];

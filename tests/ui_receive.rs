@@ -27,6 +27,13 @@ fn a_wedge_scan_with_enter_in_receive_records_the_lot_and_shows_it() {
         banner(&app).starts_with("RECEIVED")
     });
 
+    // What to do is read from 2 m: the banner's message is set in 32 px type at 1280×800.
+    let message = element(&app, "Banner::message");
+    assert!(
+        message.size().height >= 32.0,
+        "the banner's message is {} px high",
+        message.size().height
+    );
     assert_eq!(shown_value(&app, "ReceiveView::product-row"), PRODUCT);
     assert_eq!(shown_value(&app, "ReceiveView::batch-row"), "B2611");
     assert_eq!(shown_value(&app, "ReceiveView::expiry-row"), "2027-12-31");

@@ -38,7 +38,7 @@ pub enum ExportCommand {
         /// Output file: .csv, or .xlsx (header frozen, autofilter, real dates).
         #[arg(long)]
         out: PathBuf,
-        /// GLN of this site, written as the event location.
+        /// GLN of this site, written as the event location (default: `gln` under [site]).
         #[arg(long, env = "LOTLINE_SITE_GLN")]
         site_gln: Option<String>,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
@@ -53,7 +53,7 @@ pub enum ExportCommand {
         /// Output file (.json / .jsonld).
         #[arg(long)]
         out: PathBuf,
-        /// GLN of this site (readPoint / bizLocation).
+        /// GLN of this site (readPoint / bizLocation; default: `gln` under [site]).
         #[arg(long, env = "LOTLINE_SITE_GLN")]
         site_gln: Option<String>,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
@@ -63,6 +63,13 @@ pub enum ExportCommand {
 }
 
 pub fn run(args: ExportArgs, globals: &Globals, stdout: &mut Out) -> CmdResult {
+    let configured = || -> anyhow::Result<Option<String>> {
+        Ok(
+            crate::config::StationConfig::load(globals.config.as_deref())?
+                .site
+                .gln,
+        )
+    };
     match args.command {
         ExportCommand::Fsma {
             lots,
@@ -99,6 +106,10 @@ pub fn run(args: ExportArgs, globals: &Globals, stdout: &mut Out) -> CmdResult {
                     format!("--from {f} is after --to {t}: nothing could match"),
                 );
             }
+            let site_gln = match site_gln {
+                Some(gln) => Some(gln),
+                None => configured()?,
+            };
             let ctes = load(globals, site_gln.as_deref().unwrap_or(""))?;
             let rows = fsma::rows(&ctes, &lots, from, to);
             let file = File::create(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -118,10 +129,14 @@ pub fn run(args: ExportArgs, globals: &Globals, stdout: &mut Out) -> CmdResult {
             json,
         } => {
             let out = file;
+            let site_gln = match site_gln {
+                Some(gln) => Some(gln),
+                None => configured()?,
+            };
             let Some(gln) = site_gln else {
                 return refuse(
                     Code::ValueRequired,
-                    "EPCIS needs this site's GLN: pass --site-gln or set LOTLINE_SITE_GLN",
+                    "EPCIS needs this site's GLN: pass --site-gln, set LOTLINE_SITE_GLN, or set gln under [site] in the station config",
                 );
             };
             let ctes: Vec<Cte> = load(globals, &gln)?

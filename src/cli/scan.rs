@@ -353,6 +353,7 @@ fn lacking_text(l: &Lacking) -> String {
     match l {
         Lacking::Gtin => "the GTIN (01)/(02)".into(),
         Lacking::Batch => "the lot (10)".into(),
+        Lacking::Partner { needs, .. } if needs == "(00)" => "the SSCC (00)".into(),
         Lacking::Partner { ai, needs } => format!("{needs} for ({ai})"),
     }
 }

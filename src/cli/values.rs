@@ -3,6 +3,7 @@
 //! way in arguments, output and JSON alike.
 
 use crate::domain::LotStatus;
+use crate::domain::arrival::{WhenExpired, WhenShort};
 use crate::domain::recall::Disposition;
 use crate::domain::rules::Strategy;
 use crate::domain::status::Role;
@@ -65,6 +66,26 @@ value_enum! {
     }
 }
 
+value_enum! {
+    /// A lot that arrives already expired.
+    WhenExpiredArg => WhenExpired {
+        /// Not received; nothing recorded.
+        Refuse,
+        /// Received on hold, for a supervisor to decide.
+        Hold,
+    }
+}
+
+value_enum! {
+    /// A lot that arrives with less than the product's minimum shelf life.
+    WhenShortArg => WhenShort {
+        /// Received, with a warning.
+        Warn,
+        /// Received on hold.
+        Hold,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::ValueEnum;
@@ -85,5 +106,7 @@ mod tests {
         same::<RoleArg, Role>();
         same::<StrategyArg, Strategy>();
         same::<DispositionArg, Disposition>();
+        same::<WhenExpiredArg, WhenExpired>();
+        same::<WhenShortArg, WhenShort>();
     }
 }

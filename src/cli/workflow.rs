@@ -11,8 +11,9 @@ use super::error::{Code, Described, batch_exit, refuse};
 use super::lot::{LotArg, LotCommand};
 use super::output::Out;
 use super::trace::TraceArgs;
-use super::values::{StatusArg, StrategyArg};
+use super::values::{StatusArg, StrategyArg, WhenExpiredArg, WhenShortArg};
 use super::{CmdResult, Globals};
+use crate::domain::arrival::ReceivingRules;
 use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station};
 
 #[derive(Debug, Subcommand)]
@@ -70,10 +71,42 @@ pub enum ProductCommand {
         /// The status received lots start in.
         #[arg(long, value_enum, default_value = "quarantined")]
         receive_as: StatusArg,
+        #[command(flatten)]
+        rules: ReceivingRulesArgs,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A product's receiving rules; none given keeps what the product had (defaults when new).
+#[derive(Debug, Args)]
+pub struct ReceivingRulesArgs {
+    /// A lot that arrives already expired (default: refuse).
+    #[arg(long, value_enum)]
+    expired: Option<WhenExpiredArg>,
+    /// The fewest days of shelf life a lot should arrive with (0: no minimum).
+    #[arg(long, value_name = "DAYS")]
+    min_shelf_life: Option<u32>,
+    /// What a lot with less gets (default: warn).
+    #[arg(long, value_enum)]
+    short_shelf_life: Option<WhenShortArg>,
+}
+
+impl ReceivingRulesArgs {
+    fn rules(&self) -> Option<ReceivingRules> {
+        if self.expired.is_none()
+            && self.min_shelf_life.is_none()
+            && self.short_shelf_life.is_none()
+        {
+            return None;
+        }
+        Some(ReceivingRules {
+            expired: self.expired.map(Into::into).unwrap_or_default(),
+            min_shelf_life_days: self.min_shelf_life.filter(|d| *d > 0),
+            short_shelf_life: self.short_shelf_life.map(Into::into).unwrap_or_default(),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -261,9 +294,10 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals, out: &mut Out) -> CmdResult 
                     gtin,
                     name,
                     receive_as,
+                    rules,
                     json,
                 },
-        } => product_add(station, &gtin, &name, receive_as, json, out),
+        } => product_add(station, &gtin, &name, receive_as, rules.rules(), json, out),
         WorkflowCommand::Receive(args) => receive(station, args, out),
         WorkflowCommand::Produce(args) => produce(station, args, globals, out),
         WorkflowCommand::Dispatch(args) => dispatch(station, args, out),
@@ -288,10 +322,11 @@ fn product_add(
     gtin: &str,
     name: &str,
     receive_as: StatusArg,
+    rules: Option<ReceivingRules>,
     json: bool,
     out: &mut Out,
 ) -> CmdResult {
-    station.register_product(gtin, name, receive_as.into())?;
+    station.register_product_rules(gtin, name, receive_as.into(), rules)?;
     let p = station.product(gtin)?.expect("just registered");
     if json {
         out.json(&p)?;
@@ -331,6 +366,9 @@ fn receive(station: &mut Station, args: ReceiveArgs, out: &mut Out) -> CmdResult
             r.location,
             r.status.name()
         ))?;
+        for warning in workflow::receive::warnings(&r) {
+            out.line(format_args!("  WARNING: {warning}"))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::LotStatus;
+use super::arrival::ReceivingRules;
 use super::recall::{CoveredLot, Disposition, RecallItem};
 use super::status::Role;
 use super::trace::LotRef;
@@ -17,6 +18,10 @@ pub enum EventKind {
         gtin: String,
         name: String,
         receive_as: LotStatus,
+        /// Its receiving rules (expired lots, minimum shelf life); left out of the payload
+        /// when they are the defaults, so earlier events hash the same.
+        #[serde(default, skip_serializing_if = "ReceivingRules::is_default")]
+        receiving: ReceivingRules,
     },
     /// A supplier lot received into a location.
     LotReceived {

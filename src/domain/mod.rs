@@ -1,5 +1,6 @@
 //! Batch-tracking rules and the events that record what happened. Pure.
 
+pub mod arrival;
 pub mod assembly;
 pub mod event;
 pub mod lot_state;

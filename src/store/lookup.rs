@@ -14,6 +14,7 @@ pub struct Product {
     pub gtin: String,
     pub name: String,
     pub receive_as: LotStatus,
+    pub receiving: crate::domain::arrival::ReceivingRules,
 }
 
 /// A pallet (SSCC) received here: what was on it, when and where it came in, and the
@@ -43,13 +44,19 @@ impl Store {
     pub fn product(&self, gtin: &str) -> Result<Option<Product>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT gtin, name, receive_as FROM products WHERE gtin = ?1")?
+            .prepare_cached(
+                "SELECT gtin, name, receive_as, receiving FROM products WHERE gtin = ?1",
+            )?
             .query_row(params![gtin], |r| {
                 Ok(Product {
                     gtin: r.get(0)?,
                     name: r.get(1)?,
                     receive_as: LotStatus::from_name(&r.get::<_, String>(2)?)
                         .unwrap_or(LotStatus::Quarantined),
+                    receiving: r
+                        .get::<_, Option<String>>(3)?
+                        .and_then(|rules| serde_json::from_str(&rules).ok())
+                        .unwrap_or_default(),
                 })
             })
             .optional()?)

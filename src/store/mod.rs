@@ -208,6 +208,7 @@ mod tests {
                     gtin: format!("{:014}", n * 1000 + i),
                     name: "x".repeat(200),
                     receive_as: LotStatus::Released,
+                    receiving: Default::default(),
                 })
                 .collect()
         };
@@ -242,6 +243,7 @@ mod tests {
                     gtin: "09501101530003".into(),
                     name: "first".into(),
                     receive_as: LotStatus::Released,
+                    receiving: Default::default(),
                 },
             )
             .unwrap();
@@ -257,6 +259,7 @@ mod tests {
                     gtin: "09501101530010".into(),
                     name: "second".into(),
                     receive_as: LotStatus::Released,
+                    receiving: Default::default(),
                 },
             )
         });

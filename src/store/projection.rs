@@ -128,11 +128,15 @@ pub(super) fn apply_event(
             gtin,
             name,
             receive_as,
+            receiving,
         } => {
+            let rules = (!receiving.is_default())
+                .then(|| serde_json::to_string(receiving).expect("rules serialise"));
             exec(tx,
-                "INSERT INTO products (gtin, name, receive_as) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (gtin) DO UPDATE SET name = excluded.name, receive_as = excluded.receive_as",
-                params![gtin, name, receive_as.name()],
+                "INSERT INTO products (gtin, name, receive_as, receiving) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (gtin) DO UPDATE SET name = excluded.name, receive_as = excluded.receive_as,
+                     receiving = excluded.receiving",
+                params![gtin, name, receive_as.name(), rules],
             )?;
         }
         EventKind::LotReceived {

@@ -180,6 +180,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
                json_extract(payload, '$.location'), seq
         FROM events WHERE kind = 'lot_received' AND json_extract(payload, '$.sscc') IS NOT NULL
         ORDER BY seq;",
+    // 13: each product's receiving rules (JSON, NULL for the defaults).
+    "ALTER TABLE products ADD COLUMN receiving TEXT;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

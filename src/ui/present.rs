@@ -82,18 +82,31 @@ pub enum ScanKind {
 /// verdict) sound for what the station core did.
 pub fn scan_banner(kind: ScanKind, outcome: &Outcome) -> Shown {
     match outcome {
-        Outcome::Received(r) => Shown::new(
-            Verdict::Ok,
-            "RECEIVED",
-            format!(
+        Outcome::Received(r) => {
+            let message = format!(
                 "received {} x {} batch {} into {}: {}",
                 r.quantity,
                 r.product,
                 r.batch,
                 r.location,
                 status_text(r.status.name())
-            ),
-        ),
+            );
+            let warnings = crate::workflow::receive::warnings(r);
+            if warnings.is_empty() {
+                Shown::new(Verdict::Ok, "RECEIVED", message)
+            } else {
+                let headline = if r.status == LotStatus::OnHold && r.arrival.is_some() {
+                    "RECEIVED ON HOLD"
+                } else {
+                    "RECEIVED — CHECK THE DATE"
+                };
+                Shown::new(
+                    Verdict::Warn,
+                    headline,
+                    format!("{message} — {}", warnings.join("; ")),
+                )
+            }
+        }
         Outcome::Shipped(d) => {
             let message = format!(
                 "shipped {} of lot {} to {}",
@@ -616,6 +629,8 @@ pub enum SyncSetup<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncShown {
     pub online: bool,
+    /// No server is configured: a station on its own, not one that lost its network.
+    pub local_only: bool,
     /// Short: "synced 10:32:05", "connecting to …", "sync failed".
     pub text: String,
     /// Why the station is not syncing and what to do, shown in full under it.
@@ -627,11 +642,19 @@ pub struct SyncShown {
 pub fn sync_shown(setup: SyncSetup<'_>, state: &SyncStatus, live: bool) -> SyncShown {
     let shown = |online: bool, text: String, problem: Option<String>| SyncShown {
         online,
+        local_only: false,
         text,
         problem,
     };
     match setup {
-        SyncSetup::Off => shown(false, "sync off (no server set)".into(), None),
+        SyncSetup::Off => SyncShown {
+            local_only: true,
+            ..shown(
+                false,
+                "every scan is kept on this station (no server set)".into(),
+                None,
+            )
+        },
         SyncSetup::NoToken => shown(
             false,
             "not syncing".into(),
@@ -851,7 +874,8 @@ mod tests {
         assert!(!failed.online);
         assert_eq!(failed.text, "sync failed");
         assert_eq!(failed.problem.as_deref(), Some("cannot reach"));
-        assert!(!sync_shown(SyncSetup::Off, &good, true).online);
+        let off = sync_shown(SyncSetup::Off, &good, true);
+        assert!(!off.online && off.local_only, "{off:?}");
         let no_token = sync_shown(SyncSetup::NoToken, &good, true);
         assert!(!no_token.online);
         assert!(no_token.problem.unwrap().contains("[sync]"));

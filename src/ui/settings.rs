@@ -11,6 +11,7 @@ pub const STATION: &str = "Station name";
 pub const FACILITY: &str = "Site facility code";
 pub const BATCH_FORMAT: &str = "Batch number format";
 pub const PRODUCTION: &str = "Production location";
+pub const GLN: &str = "Site GLN (13 digits)";
 pub const SCANNER: &str = "Scanner source (serial:…)";
 pub const GS: &str = "GS substitute";
 pub const PRINTER: &str = "Printer (cups:, raw:, folder:)";
@@ -33,6 +34,7 @@ pub fn fields(config: &StationConfig) -> Vec<(String, String)> {
         (FACILITY, config.site.facility.clone()),
         (BATCH_FORMAT, config.site.batch_format.clone()),
         (PRODUCTION, config.site.production_location.clone()),
+        (GLN, config.site.gln.clone().unwrap_or_default()),
         (SCANNER, config.scanner.source.clone().unwrap_or_default()),
         (
             GS,
@@ -74,6 +76,14 @@ pub fn apply(config: &StationConfig, form: &[(String, String)]) -> Result<Statio
                 ));
             }
             PRODUCTION => c.site.production_location = v.to_string(),
+            GLN => {
+                if let Some(gln) = opt(v) {
+                    // AI (414) is a GLN: its rules (13 digits, check digit) are the AI table's.
+                    crate::gs1::Message::from_elements([("414", gln.as_str())])
+                        .map_err(|e| format!("{GLN}: {e}"))?;
+                }
+                c.site.gln = opt(v);
+            }
             SCANNER => {
                 if let Some(spec) = opt(v) {
                     crate::scanner::source::SourceSpec::parse(&spec)
@@ -171,7 +181,9 @@ mod tests {
         set(&mut form, PRINTER, "raw:10.0.0.7:9100");
         set(&mut form, PIN, "4711");
         set(&mut form, SERVER, "http://hq:8080");
+        set(&mut form, GLN, "9501101000001");
         let c = apply(&config, &form).unwrap();
+        assert_eq!(c.site.gln.as_deref(), Some("9501101000001"));
         assert_eq!(
             c.printer,
             Some(PrintTarget::Raw {
@@ -193,6 +205,8 @@ mod tests {
             (PIN, "12"),
             (SERVER, "hq:8080"),
             (GS, "~~"),
+            (GLN, "9501101000002"),
+            (GLN, "950110100000"),
         ] {
             let mut form = fields(&config);
             set(&mut form, key, bad);

@@ -163,6 +163,7 @@ pub fn show_sync(ui: &Ui, setup: SyncSetup<'_>, state: Result<SyncState, String>
 
 pub fn set_sync(ui: &Ui, shown: present::SyncShown, backlog: u64) {
     ui.set_online(shown.online);
+    ui.set_local_only(shown.local_only);
     ui.set_sync_text(shown.text.into());
     ui.set_sync_problem(shown.problem.unwrap_or_default().into());
     ui.set_backlog(backlog.min(i32::MAX as u64) as i32);

@@ -95,13 +95,13 @@ pub enum Refusal {
         expiry: chrono::NaiveDate,
     },
     /// A pallet (SSCC) already received here: a second receipt would count its stock twice.
-    #[error("pallet {} already received {} at {} (lot {}, {} units): nothing recorded", .0.sscc, .0.received_at, .0.received_by, .0.batch, .0.quantity)]
+    #[error("pallet {} already received {} at {} (lot {}, {} units): nothing recorded", .0.sscc, utc_minute(&.0.received_at), .0.received_by, .0.batch, .0.quantity)]
     PalletAlreadyReceived(Box<Pallet>),
     /// A pallet (SSCC) this store has no receipt of.
     #[error("pallet {sscc} was never received here: check the label, or scan its lot barcode")]
     UnknownPallet { sscc: String },
     /// A pallet that already shipped: it ships once.
-    #[error("REFUSED: pallet {} already shipped {} to {}", .0.sscc, .0.shipped.as_ref().map_or("", |s| s.0.as_str()), .0.shipped.as_ref().map_or("", |s| s.1.as_str()))]
+    #[error("REFUSED: pallet {} already shipped {} to {}", .0.sscc, .0.shipped.as_ref().map_or(String::new(), |s| utc_minute(&s.0)), .0.shipped.as_ref().map_or("", |s| s.1.as_str()))]
     PalletShipped(Box<Pallet>),
     /// A label whose GTIN or batch disagrees with its pallet's receipt.
     #[error("REFUSED: the label does not match pallet {}: it was received as lot {} of GTIN {}", .0.sscc, .0.batch, .0.gtin)]
@@ -129,6 +129,14 @@ pub enum Refusal {
     /// An input that breaks a rule of its own (a GTIN's check digit, a batch format).
     #[error("{0}")]
     Invalid(String),
+}
+
+/// An event time (RFC 3339) to the minute, for a message: "2026-12-07 10:42 UTC".
+fn utc_minute(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_string(),
+        |t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 /// Why an event cannot be undone.

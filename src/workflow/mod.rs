@@ -38,7 +38,7 @@ pub use identity::{Identity, default_db_path, identity_from_env};
 pub use outcome::Outcome;
 pub use produce::{ConsumeOutcome, ConsumedInput, ProduceOutcome, ProduceRequest, SiteConfig};
 pub use quality::{StatusOutcome, StatusRequest};
-pub use receive::{ReceiveOutcome, ReceiveRequest};
+pub use receive::{ExpiryDiffers, ReceiveOutcome, ReceiveRequest};
 pub use stock::{CountOutcome, typed_count, typed_quantity};
 
 /// The station's sync state (see [`Station::sync_state`]).

@@ -17,6 +17,8 @@ pub struct SiteConfig {
     pub batch_format: String,
     /// Where produced batches are put.
     pub production_location: String,
+    /// The site's GLN (13 digits): the location of its events in exports (EPCIS, FSMA 204).
+    pub gln: Option<String>,
 }
 
 impl Default for SiteConfig {
@@ -25,6 +27,7 @@ impl Default for SiteConfig {
             facility: String::new(),
             batch_format: "{YY}{JJJ}{SEQ:4}".into(),
             production_location: "PRODUCTION".into(),
+            gln: None,
         }
     }
 }

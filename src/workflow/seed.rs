@@ -186,6 +186,7 @@ impl Generator {
                 gtin: seed_gtin(p),
                 name: format!("Seed product {p}"),
                 receive_as: LotStatus::Released,
+                receiving: Default::default(),
             })?;
             self.report.events += 1;
         }
