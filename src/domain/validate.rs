@@ -67,8 +67,15 @@ pub enum Rule {
     BelowZero { difference: i64, counted: u64 },
     #[error("is refused: {0}")]
     Status(#[from] StatusRefusal),
+    /// A recall rule, in its words (the refusal itself is large, and errors stay small).
     #[error("is refused: {0}")]
-    Recall(#[from] RecallRefusal),
+    Recall(String),
+}
+
+impl From<RecallRefusal> for Rule {
+    fn from(r: RecallRefusal) -> Rule {
+        Rule::Recall(r.to_string())
+    }
 }
 
 fn invalid(field: &str, rule: impl Into<Rule>) -> Invalid {

@@ -80,10 +80,17 @@ pub enum StoreError {
     ///
     /// [`EventKind::validate`]: crate::domain::EventKind::validate
     #[error("the event cannot be recorded: {0}")]
-    Invalid(#[from] crate::domain::Invalid),
+    Invalid(Box<crate::domain::Invalid>),
     /// The hash chain does not hold: the history was edited or events were deleted.
     #[error("the event log was altered at event {seq}: {reason}")]
     ChainBroken { seq: i64, reason: String },
+}
+
+impl From<crate::domain::Invalid> for StoreError {
+    fn from(e: crate::domain::Invalid) -> StoreError {
+        // Boxed: every store call returns this error, and it stays small.
+        StoreError::Invalid(Box::new(e))
+    }
 }
 
 pub struct Store {
