@@ -5,10 +5,10 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::EventKind;
 use super::recall::{self, RecallRefusal};
 use super::status::{self, StatusRefusal};
 use super::trace::LotRef;
-use super::{EventKind, LotStatus};
 use crate::gs1;
 
 /// Largest quantity one event may carry as a count: beyond it a scan or a typo is far likelier
@@ -59,8 +59,6 @@ pub enum Rule {
     Control { code: u32, at: usize },
     #[error("is {0} characters long: at most {MAX_TEXT}")]
     TooLong(usize),
-    #[error("is {0}: a lot is received or produced quarantined or released")]
-    StartStatus(&'static str),
     #[error("adds up to {sum}, not the event's quantity {quantity}")]
     Parts { sum: u128, quantity: u64 },
     #[error("is {difference} with {counted} counted: the store would have held less than nothing")]
@@ -177,13 +175,6 @@ fn total(field: &str, value: i64, signed: bool) -> Result<(), Invalid> {
     within(field, value, if signed { -bound } else { 0 }, MAX_TOTAL)
 }
 
-fn start_status(field: &str, s: LotStatus) -> Result<(), Invalid> {
-    match s {
-        LotStatus::Quarantined | LotStatus::Released => Ok(()),
-        other => Err(invalid(field, Rule::StartStatus(other.name()))),
-    }
-}
-
 /// Stock taken from locations: each a location and a count, together the event's quantity.
 fn parts(from: &[(String, u64)], quantity: u64) -> Result<(), Invalid> {
     let mut sum: u128 = 0;
@@ -222,11 +213,11 @@ impl EventKind {
             EventKind::ProductRegistered {
                 gtin: g,
                 name,
-                receive_as,
+                receive_as: _,
             } => {
+                // Any status is one a product may be received in (`product add --receive-as`).
                 gtin("gtin", g)?;
-                text("name", name)?;
-                start_status("receive_as", *receive_as)
+                text("name", name)
             }
             EventKind::LotReceived {
                 gtin: g,
@@ -234,7 +225,7 @@ impl EventKind {
                 expiry,
                 quantity,
                 location,
-                status,
+                status: _,
                 supplier,
                 sscc,
                 po,
@@ -244,7 +235,6 @@ impl EventKind {
                 date("expiry", *expiry)?;
                 count("quantity", *quantity, 1)?;
                 text("location", location)?;
-                start_status("status", *status)?;
                 optional_text("supplier", supplier.as_deref())?;
                 if let Some(s) = sscc {
                     gs1::check_element("00", s)
@@ -259,7 +249,7 @@ impl EventKind {
                 quantity,
                 location,
                 expiry,
-                status,
+                status: _,
                 sequence_key,
                 sequence: _,
             } => {
@@ -268,7 +258,6 @@ impl EventKind {
                 count("quantity", *quantity, 1)?;
                 text("location", location)?;
                 date("expiry", *expiry)?;
-                start_status("status", *status)?;
                 text("sequence_key", sequence_key)
             }
             EventKind::LotConsumed {
@@ -435,6 +424,7 @@ impl EventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::LotStatus;
     use crate::domain::recall::{CoveredLot, Disposition, RecallItem};
     use crate::domain::status::Role;
 
@@ -507,10 +497,6 @@ mod tests {
         assert_eq!(
             set(receipt!(sscc, *sscc = Some("095011010000000017".into()))),
             "sscc"
-        );
-        assert_eq!(
-            set(receipt!(status, *status = LotStatus::Recalled)),
-            "status"
         );
         let e = with(receipt!(quantity, *quantity = u64::MAX)).unwrap_err();
         assert_eq!(

@@ -208,16 +208,6 @@ fn hostile(backend: Backend) {
             400,
             "not an event this server knows",
         ),
-        (
-            "a received lot already recalled",
-            vec![with(
-                receipt(fresh, "A"),
-                &["event", "status"],
-                json!("recalled"),
-            )],
-            400,
-            "status is recalled",
-        ),
     ];
     for (what, events, want, words) in &cases {
         // Alone, and after a good event: all or nothing, so neither is stored.
