@@ -10,8 +10,19 @@ use crate::domain::{EventKind, LotStatus};
 /// The API version prefix.
 pub const PREFIX: &str = "/api/v1";
 
-/// Largest request body the server reads (bytes); larger ones are refused with 413.
+/// Largest request body the server reads (bytes), except a push; larger ones are refused
+/// with 413.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// Largest push body (bytes). One event is never split (it is one hash-chained record), and a
+/// recall of 10,000 lots (four holders a lot) is one event of about 4.4 MB: the
+/// limit leaves room for the largest real recalls while still bounding what one request may
+/// make the server hold in memory. Stations send batches of at most [`PUSH_BATCH_BYTES`], an
+/// event larger than that alone.
+pub const MAX_PUSH_BODY: usize = 64 * 1024 * 1024;
+
+/// The most bytes of events a station puts in one push of several events.
+pub const PUSH_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// Most events one push may carry; more is refused with 413.
 pub const MAX_PUSH_EVENTS: usize = 5_000;
@@ -77,12 +88,39 @@ pub struct Acked {
     pub pos: i64,
 }
 
-/// The answer to a push: every event of the batch is held by the server (new or not).
+/// `POST /sync/push?per_event=true` answers for each event; without it a push is all or
+/// nothing (the first refused event refuses the whole batch, as before this option existed).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct PushQuery {
+    #[serde(default)]
+    pub per_event: bool,
+}
+
+/// The answer to a push: the events of the batch the server holds (new or not) and, with
+/// `per_event`, those it refused. Every event of the batch is in one list or the other.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushResponse {
     pub acked: Vec<Acked>,
     /// How many of them were new.
     pub stored: u64,
+    /// Events refused for good, each with why; nothing of them was stored. (Absent from an
+    /// answer of a server older than `per_event`.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedEvent>,
+}
+
+/// An event of a push that the server refused: sending it again will not help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedEvent {
+    /// Its place in the batch (0-based).
+    pub index: usize,
+    /// Its id as sent (empty when the event had none).
+    pub id: String,
+    /// The HTTP status a push of this event alone gets: 400 invalid, 403 another station's,
+    /// 409 an id the server holds with other content.
+    pub status: u16,
+    /// What is wrong: the field and the rule.
+    pub error: String,
 }
 
 /// An event in the server's order.

@@ -756,12 +756,14 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     drop(store);
 
     // The same file as schema 9 left it: no lot_events table, and the outbox as rows with
-    // server positions by event id (schema 11 changed both; every event still waits).
+    // server positions by event id (schema 11 changed both; every event still waits), no
+    // push_refused (schema 12).
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE lot_events;
          DROP TABLE pallets;
          ALTER TABLE products DROP COLUMN receiving;
+         DROP TABLE push_refused;
          DROP TABLE server_pos;
          CREATE TABLE server_pos (event_id TEXT PRIMARY KEY REFERENCES events (id), pos INTEGER NOT NULL);
          CREATE TABLE outbox (event_id TEXT PRIMARY KEY REFERENCES events (id));

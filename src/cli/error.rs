@@ -369,6 +369,7 @@ fn recall_code(e: &RecallRefusal) -> Code {
 fn store_code(e: &StoreError) -> Code {
     match e {
         StoreError::ChainBroken { .. } => Code::ChainBroken,
+        StoreError::Invalid(_) => Code::InvalidInput,
         _ => Code::StoreFailed,
     }
 }

@@ -94,6 +94,11 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
         let db = url.open().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         match args.command {
             None => {
+                // One line per request on stderr (stdout says where it listens).
+                let _ = tracing_subscriber::fmt()
+                    .with_writer(std::io::stderr)
+                    .with_target(false)
+                    .try_init();
                 crate::server::serve(args.listen, db)
                     .await
                     .with_context(|| format!("serving on {}", args.listen))?;

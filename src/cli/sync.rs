@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use super::{CmdResult, EXIT_REFUSED, Globals};
+use super::{CmdResult, EXIT_PARTLY, EXIT_REFUSED, Globals};
 use crate::store::Store;
 use crate::sync::{self, Progress, RoundPresenter, RoundReport, SyncError, SyncLoop};
 
@@ -33,6 +33,10 @@ pub struct SyncArgs {
     /// Seconds before a request is given up (default: `[sync] timeout`, else 30).
     #[arg(long)]
     timeout: Option<u64>,
+    /// Put the events the server refused back in the outbox first (after the server or the
+    /// events were put right): this round pushes them again.
+    #[arg(long)]
+    retry_refused: bool,
     #[arg(long)]
     json: bool,
 }
@@ -71,6 +75,12 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
         config.timeout_or(DEFAULT_TIMEOUT),
     );
     let mut station = super::workflow::open_station(globals)?;
+    if args.retry_refused {
+        let n = station.store_mut().retry_refused()?;
+        if !args.json {
+            eprintln!("{n} refused event(s) back in the outbox");
+        }
+    }
     let mut shown = Shown {
         server,
         json: args.json,
@@ -78,10 +88,13 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
         bar_wanted: !args.json && std::io::stderr().is_terminal(),
         bar: None,
         failed: false,
+        refused: false,
     };
     sync.run(station.store_mut(), &mut shown);
     Ok(if shown.failed {
         ExitCode::from(EXIT_REFUSED)
+    } else if shown.refused {
+        ExitCode::from(EXIT_PARTLY)
     } else {
         ExitCode::SUCCESS
     })
@@ -100,6 +113,8 @@ struct Shown {
     bar: Option<indicatif::ProgressBar>,
     /// The last round failed.
     failed: bool,
+    /// The last round had events refused by the server.
+    refused: bool,
 }
 
 impl RoundPresenter for Shown {
@@ -132,6 +147,17 @@ impl RoundPresenter for Shown {
             b.finish_and_clear();
         }
         self.failed = report.outcome.is_err();
+        self.refused = report.outcome.as_ref().is_ok_and(|r| !r.refused.is_empty());
+        if let Ok(round) = &report.outcome
+            && !self.json
+        {
+            for r in &round.refused {
+                eprintln!(
+                    "refused by the server ({}): event {} ({}): {}; it stays here and is not pushed again (--retry-refused sends it once more)",
+                    r.status, r.id, r.kind, r.error
+                );
+            }
+        }
         match &report.outcome {
             Ok(round) if self.json => match serde_json::to_string(round) {
                 Ok(line) => println!("{line}"),
@@ -140,8 +166,15 @@ impl RoundPresenter for Shown {
             Ok(round) => {
                 if !self.watch || round.pushed + round.pulled > 0 {
                     println!(
-                        "synced with {}: pushed {}, pulled {}, backlog {}",
-                        self.server, round.pushed, round.pulled, round.backlog
+                        "synced with {}: pushed {}, pulled {}, backlog {}{}",
+                        self.server,
+                        round.pushed,
+                        round.pulled,
+                        round.backlog,
+                        match round.refused.len() {
+                            0 => String::new(),
+                            n => format!(", refused {n}"),
+                        }
                     );
                 }
             }

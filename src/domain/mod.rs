@@ -9,8 +9,10 @@ pub mod rules;
 pub mod scan;
 pub mod status;
 pub mod trace;
+pub mod validate;
 
 pub use event::EventKind;
+pub use validate::{Invalid, MAX_QUANTITY};
 
 use serde::{Deserialize, Serialize};
 

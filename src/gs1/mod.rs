@@ -212,6 +212,16 @@ pub enum Gs1Error {
     Invalid(String),
 }
 
+/// Checks one value against its AI alone (length, character set, check digit and the other
+/// linters), as a parse would; association rules between AIs are not applied.
+pub fn check_element(ai: &str, value: &str) -> Result<(), Gs1Error> {
+    let def = lookup(ai).ok_or_else(|| Gs1Error::UnknownAi {
+        ai: ai.to_string(),
+        pos: 1,
+    })?;
+    parse::validate_value(def, value, 1)
+}
+
 impl Message {
     /// Builds a message from `(ai, value)` pairs and validates it (every check, associations too).
     pub fn from_elements<A: AsRef<str>, V: AsRef<str>>(
@@ -219,13 +229,9 @@ impl Message {
     ) -> Result<Message, Gs1Error> {
         let mut elements = Vec::new();
         for (ai, value) in pairs {
-            let def = lookup(ai.as_ref()).ok_or_else(|| Gs1Error::UnknownAi {
-                ai: ai.as_ref().to_string(),
-                pos: 1,
-            })?;
-            parse::validate_value(def, value.as_ref(), 1)?;
+            check_element(ai.as_ref(), value.as_ref())?;
             elements.push(Element {
-                ai: def.ai,
+                ai: lookup(ai.as_ref()).expect("checked").ai,
                 value: SmolStr::new(value.as_ref()),
             });
         }

@@ -131,6 +131,74 @@ impl NewEvent {
     }
 }
 
+/// What a push did: the events held (new or already, with their positions, in the batch's
+/// order), how many were new, and the events refused because the server holds their id with
+/// other content.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub acked: Vec<Acked>,
+    pub stored: u64,
+    /// Indexes in the batch; nothing of them was stored.
+    pub conflicts: Vec<usize>,
+}
+
+/// An event the server holds, as far as sameness goes.
+#[derive(Debug, Clone)]
+pub(super) struct HeldRow {
+    pub at: String,
+    pub station: String,
+    pub actor: String,
+    pub payload: String,
+}
+
+/// Whether a held event is the one pushed: same time, station, actor and event. Payloads are
+/// compared as events, not as text, so a field added later (`#[serde(default)]`) does not make
+/// an event resent after an upgrade look different.
+fn same(held: &HeldRow, e: &NewEvent) -> bool {
+    held.at == e.at
+        && held.station == e.station
+        && held.actor == e.actor
+        && (held.payload == e.payload
+            || serde_json::from_str::<EventKind>(&held.payload)
+                .is_ok_and(|h| serde_json::from_str::<EventKind>(&e.payload).is_ok_and(|p| p == h)))
+}
+
+/// The events of a batch whose id is held (or was earlier in the batch) with other content:
+/// their indexes. An id is the event's identity, so one id never stands for two events; a
+/// resend of the same event is not a conflict.
+pub(super) fn conflicts(
+    events: &[NewEvent],
+    held: &std::collections::HashMap<String, HeldRow>,
+) -> Vec<usize> {
+    let mut first: std::collections::HashMap<&str, &NewEvent> = Default::default();
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let clash = match (held.get(&e.id), first.get(e.id.as_str())) {
+            (Some(h), _) => !same(h, e),
+            (None, Some(earlier)) => !same(&HeldRow::of(earlier), e),
+            (None, None) => {
+                first.insert(&e.id, e);
+                false
+            }
+        };
+        if clash {
+            out.push(i);
+        }
+    }
+    out
+}
+
+impl HeldRow {
+    fn of(e: &NewEvent) -> HeldRow {
+        HeldRow {
+            at: e.at.clone(),
+            station: e.station.clone(),
+            actor: e.actor.clone(),
+            payload: e.payload.clone(),
+        }
+    }
+}
+
 /// Which events a view needs, each answered from an index.
 #[derive(Debug, Clone)]
 pub enum EventFilter {
@@ -222,14 +290,17 @@ pub type Stored = (ServerEvent, Option<String>);
 pub trait ServerStore: Send + Sync + 'static {
     /// Stores each event once by id, in the batch's order, in one transaction that also
     /// records the pushing station's last-seen time and backlog; answers the position of
-    /// every event of the batch (new or already held) in the batch's order, and how many were
-    /// new. Pushes are serialised, so positions become visible in order.
+    /// every event of the batch it holds (new or already) in the batch's order, and how many
+    /// were new. An event whose id is held with other content ([`conflicts`]) is not stored;
+    /// with `all_or_nothing`, then nothing of the batch is. Pushes are serialised, so
+    /// positions become visible in order.
     fn ingest<'a>(
         &'a self,
         origin: Option<&'a str>,
         backlog: u64,
         events: &'a [NewEvent],
-    ) -> Fut<'a, (Vec<Acked>, u64)>;
+        all_or_nothing: bool,
+    ) -> Fut<'a, Ingested>;
 
     /// Up to `limit` events after position `after`, in order.
     fn events_after(&self, after: i64, limit: usize) -> Fut<'_, Vec<Stored>>;

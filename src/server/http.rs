@@ -1,11 +1,15 @@
 //! The HTTP layer: routes under `/api/v1`, the bearer-token check and role of each route,
-//! the body size limit, and JSON errors (`{"error": …, "hint": …}`) for every refusal.
+//! the body size limits, what a push must be to be stored, JSON errors (`{"error": …,
+//! "hint": …}`) for every refusal, and a log line per request.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, MatchedPath, Path, Query, Request, State,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,9 +22,11 @@ use super::auth::{self, Caller, CheckError};
 use super::db::{DbError, NewEvent, ServerStore};
 use super::views::{self, StatusError};
 use crate::domain::trace::{Direction, LotRef};
+use crate::domain::validate;
 use crate::protocol::{
-    self, ErrorBody, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, NewToken, PullResponse,
-    PushRequest, PushResponse, StatusChange, TokenRequest, TokenRole,
+    self, ErrorBody, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_BODY, MAX_PUSH_EVENTS, NewToken,
+    PullResponse, PushQuery, PushResponse, RefusedEvent, StatusChange, TokenRequest, TokenRole,
+    WireEvent,
 };
 
 /// The OpenAPI document, as kept in the repository.
@@ -52,7 +58,10 @@ pub fn router(db: Db) -> Router {
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
-        .route("/sync/push", post(push))
+        .route(
+            "/sync/push",
+            post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BODY)),
+        )
         .route("/sync/pull", get(pull))
         .route("/events", get(events))
         .route("/lots/{gtin}/{batch}", get(lot))
@@ -62,14 +71,58 @@ pub fn router(db: Db) -> Router {
         .route("/recalls", get(recalls))
         .route("/stations", get(stations))
         .route("/tokens", get(tokens).post(create_token))
-        .route("/tokens/{id}", delete(revoke_token));
+        .route("/tokens/{id}", delete(revoke_token))
+        .route_layer(axum::middleware::from_fn(note_route));
     Router::new()
         .nest(protocol::PREFIX, v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(refuse_declared_oversize))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(db)
+}
+
+/// What the request log says of a request beyond its method and status: the route pattern
+/// (never the path, which holds lot numbers and token ids) and the station of the token.
+/// Filled in as the request is routed and its token checked.
+#[derive(Clone, Default)]
+struct LogNote(Arc<Mutex<(Option<String>, Option<String>)>>);
+
+impl LogNote {
+    fn set(parts: &axum::http::Extensions, f: impl FnOnce(&mut (Option<String>, Option<String>))) {
+        if let Some(note) = parts.get::<LogNote>() {
+            f(&mut note.0.lock().unwrap_or_else(|p| p.into_inner()));
+        }
+    }
+}
+
+/// Logs every request (tracing, `info`): method, route, status, station, latency.
+async fn log_request(mut req: Request, next: axum::middleware::Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let note = LogNote::default();
+    req.extensions_mut().insert(note.clone());
+    let resp = next.run(req).await;
+    let (route, station) = note.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    tracing::info!(
+        method = %method,
+        route = %route.as_deref().unwrap_or("(none)"),
+        status = resp.status().as_u16(),
+        station = %station.as_deref().unwrap_or("-"),
+        latency_ms = format_args!("{:.1}", start.elapsed().as_secs_f64() * 1000.0),
+        "request"
+    );
+    resp
+}
+
+/// Notes the matched route pattern for the request log (runs once a route matched).
+async fn note_route(req: Request, next: axum::middleware::Next) -> Response {
+    if let Some(path) = req.extensions().get::<MatchedPath>() {
+        let path = path.as_str().to_string();
+        LogNote::set(req.extensions(), |n| n.0 = Some(path));
+    }
+    next.run(req).await
 }
 
 /// A refusal or failure, answered as JSON.
@@ -142,7 +195,10 @@ impl FromRequestParts<Db> for Caller {
                     .or_else(|| v.strip_prefix("bearer "))
             });
         match auth::check(db.as_ref(), token).await {
-            Ok(c) => Ok(c),
+            Ok(c) => {
+                LogNote::set(&parts.extensions, |n| n.1 = Some(c.station.clone()));
+                Ok(c)
+            }
             Err(CheckError::Refused(r)) => Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 r.to_string(),
@@ -178,9 +234,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Body<T>, ApiError> {
+        let limit = body_limit(req.uri().path());
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
+                too_large(limit)
             } else {
                 ApiError::bad(e.body_text(), "send the request again")
             }
@@ -194,10 +251,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
-fn too_large() -> ApiError {
+/// The body limit of a path: a push may carry large events (see [`MAX_PUSH_BODY`]).
+fn body_limit(path: &str) -> usize {
+    match path.strip_prefix(protocol::PREFIX) {
+        Some("/sync/push") => MAX_PUSH_BODY,
+        _ => MAX_BODY,
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the request body is larger than {MAX_BODY} bytes"),
+        format!("the request body is larger than {limit} bytes"),
         format!("send smaller batches (at most {MAX_PUSH_EVENTS} events per push)"),
     )
 }
@@ -205,13 +270,14 @@ fn too_large() -> ApiError {
 /// A body whose declared length is over the limit is refused before a byte of it is read
 /// (one without a length is cut at the limit by [`Body`]).
 async fn refuse_declared_oversize(req: Request, next: axum::middleware::Next) -> Response {
+    let limit = body_limit(req.uri().path());
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large().into_response();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(limit).into_response();
     }
     next.run(req).await
 }
@@ -247,12 +313,67 @@ async fn openapi() -> Response {
         .into_response()
 }
 
+/// A push as read: each event stays JSON until it is checked alone, so one the server cannot
+/// read is refused by itself instead of failing the whole body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPush {
+    events: Vec<serde_json::Value>,
+    #[serde(default)]
+    backlog: u64,
+}
+
+/// Why one pushed event is not stored.
+struct Refusal {
+    status: StatusCode,
+    error: String,
+}
+
+fn refuse(status: StatusCode, error: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        error: error.into(),
+    }
+}
+
+/// What a pushed event must be to be stored: an event this server knows, with a canonical
+/// id, a sane time, the pushing token's own station, an actor, and content that passes the
+/// check the station made before recording it ([`crate::domain::EventKind::validate`]).
+fn check_event(caller: &Caller, raw: serde_json::Value) -> Result<WireEvent, Refusal> {
+    let bad = |e: String| refuse(StatusCode::BAD_REQUEST, e);
+    let w: WireEvent = serde_json::from_value(raw)
+        .map_err(|e| bad(format!("it is not an event this server knows: {e}")))?;
+    // The id is the event's identity: one spelling only (lowercase, hyphenated, as stations
+    // make them), so `{…}`, `urn:uuid:…` or upper case cannot store one event twice.
+    if uuid::Uuid::parse_str(&w.id).map(|u| u.hyphenated().to_string()) != Ok(w.id.clone()) {
+        return Err(bad(format!(
+            "its id {:?} is not a UUID as stations write it (lowercase, hyphenated)",
+            w.id
+        )));
+    }
+    validate::time("at", &w.at).map_err(|e| bad(e.to_string()))?;
+    if w.station != caller.station {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            format!(
+                "it is labelled station {:?}; this token pushes station {:?}'s events only",
+                w.station, caller.station
+            ),
+        ));
+    }
+    validate::text("actor", &w.actor).map_err(|e| bad(e.to_string()))?;
+    w.event.validate().map_err(|e| bad(e.to_string()))?;
+    Ok(w)
+}
+
 async fn push(
     State(db): State<Db>,
     caller: Caller,
-    Body(req): Body<PushRequest>,
+    q: Result<Query<PushQuery>, QueryRejection>,
+    Body(req): Body<RawPush>,
 ) -> ApiResult<PushResponse> {
     caller.require(TokenRole::Station)?;
+    let Query(q) = q?;
     if req.events.len() > MAX_PUSH_EVENTS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -263,32 +384,65 @@ async fn push(
             "split the outbox into smaller batches",
         ));
     }
-    // The whole batch is checked before anything is written.
-    for (i, e) in req.events.iter().enumerate() {
-        let problem = if uuid::Uuid::parse_str(&e.id).is_err() {
-            Some(format!("its id {:?} is not a UUID", e.id))
-        } else if chrono::DateTime::parse_from_rfc3339(&e.at).is_err() {
-            Some(format!("its time {:?} is not RFC 3339", e.at))
-        } else if e.station.trim().is_empty() || e.actor.trim().is_empty() {
-            Some("it names no station or actor".to_string())
-        } else {
-            None
-        };
-        if let Some(p) = problem {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("event {i} of the batch cannot be stored: {p}"),
-                "nothing of this batch was stored; push events as the station recorded them",
-            ));
+    // Every event is checked before anything is written.
+    let mut refused = Vec::new();
+    let mut rows = Vec::with_capacity(req.events.len());
+    let mut index_of = Vec::with_capacity(req.events.len());
+    for (index, raw) in req.events.into_iter().enumerate() {
+        let id = raw["id"].as_str().unwrap_or_default().to_string();
+        match check_event(&caller, raw) {
+            Ok(w) => {
+                rows.push(NewEvent::new(&w, Some(&caller.station)));
+                index_of.push(index);
+            }
+            Err(r) => refused.push(RefusedEvent {
+                index,
+                id,
+                status: r.status.as_u16(),
+                error: r.error,
+            }),
+        }
+        if !q.per_event && !refused.is_empty() {
+            return Err(whole_batch(&refused[0]));
         }
     }
-    let rows: Vec<NewEvent> = req
-        .events
-        .iter()
-        .map(|e| NewEvent::new(e, Some(&caller.station)))
-        .collect();
-    let (acked, stored) = db.ingest(Some(&caller.station), req.backlog, &rows).await?;
-    Ok(Json(PushResponse { acked, stored }))
+    let backlog = req.backlog.min(i64::MAX as u64);
+    let ingested = db
+        .ingest(Some(&caller.station), backlog, &rows, !q.per_event)
+        .await?;
+    for i in ingested.conflicts {
+        let row = &rows[i];
+        refused.push(RefusedEvent {
+            index: index_of[i],
+            id: row.id.clone(),
+            status: StatusCode::CONFLICT.as_u16(),
+            error: "the server holds an event with this id and other content".into(),
+        });
+    }
+    if !q.per_event
+        && let Some(first) = refused.first()
+    {
+        return Err(whole_batch(first));
+    }
+    refused.sort_by_key(|r| r.index);
+    Ok(Json(PushResponse {
+        acked: ingested.acked,
+        stored: ingested.stored,
+        refused,
+    }))
+}
+
+/// A push without `per_event` is all or nothing: its first refused event refuses it.
+fn whole_batch(r: &RefusedEvent) -> ApiError {
+    ApiError::new(
+        StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST),
+        format!(
+            "event {} ({}) of the batch is refused: {}",
+            r.index, r.id, r.error
+        ),
+        "nothing of this batch was stored; POST /sync/push?per_event=true stores the other \
+         events and answers for each",
+    )
 }
 
 #[derive(Deserialize)]

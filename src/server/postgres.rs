@@ -10,8 +10,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use super::db::{
-    DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
-    schema,
+    DbError, EventFilter, Fut, HeldRow, Ingested, LotFilter, NewEvent, ServerStore, Stored,
+    TokenRecord, conflicts, decode_row, schema,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
@@ -96,10 +96,49 @@ impl ServerStore for PgStore {
         origin: Option<&'a str>,
         backlog: u64,
         events: &'a [NewEvent],
-    ) -> Fut<'a, (Vec<Acked>, u64)> {
+        all_or_nothing: bool,
+    ) -> Fut<'a, Ingested> {
         Box::pin(async move {
+            let all_ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
+                .await?;
+            let held: HashMap<String, HeldRow> = tx
+                .query(
+                    "SELECT id, at, station, actor, payload FROM server_events WHERE id = ANY($1)",
+                    &[&all_ids],
+                )
+                .await?
+                .iter()
+                .map(|r| {
+                    (
+                        r.get(0),
+                        HeldRow {
+                            at: r.get(1),
+                            station: r.get(2),
+                            actor: r.get(3),
+                            payload: r.get(4),
+                        },
+                    )
+                })
+                .collect();
+            let conflicts = conflicts(events, &held);
+            if all_or_nothing && !conflicts.is_empty() {
+                // Rolled back when dropped: nothing of the batch is written.
+                return Ok(Ingested {
+                    conflicts,
+                    ..Ingested::default()
+                });
+            }
+            let events: Vec<&NewEvent> = events
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| conflicts.binary_search(i).is_err())
+                .map(|(_, e)| e)
+                .collect();
             let col = |f: fn(&NewEvent) -> Option<&str>| -> Vec<Option<&str>> {
-                events.iter().map(f).collect()
+                events.iter().map(|e| f(e)).collect()
             };
             let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let at = col(|e| Some(&e.at));
@@ -115,11 +154,6 @@ impl ServerStore for PgStore {
             let expiry = col(|e| e.expiry.as_deref());
             let status_to = col(|e| e.status_to.as_deref());
             let received = now();
-
-            let mut client = self.client().await?;
-            let tx = client.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
-                .await?;
             let insert = tx
                 .prepare_cached(
                     "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
@@ -183,7 +217,11 @@ impl ServerStore for PgStore {
                 .await?;
             }
             tx.commit().await?;
-            Ok((acked, stored))
+            Ok(Ingested {
+                acked,
+                stored,
+                conflicts,
+            })
         })
     }
 

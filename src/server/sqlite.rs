@@ -1,6 +1,7 @@
 //! The embedded SQLite server database (the default): one file, WAL, `synchronous=FULL`;
 //! calls run on tokio's blocking pool over one connection.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -8,8 +9,8 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{
-    DbError, EventFilter, Fut, LotFilter, NewEvent, ServerStore, Stored, TokenRecord, decode_row,
-    schema,
+    DbError, EventFilter, Fut, HeldRow, Ingested, LotFilter, NewEvent, ServerStore, Stored,
+    TokenRecord, conflicts, decode_row, schema,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
@@ -112,12 +113,42 @@ impl ServerStore for SqliteStore {
         origin: Option<&'a str>,
         backlog: u64,
         events: &'a [NewEvent],
-    ) -> Fut<'a, (Vec<Acked>, u64)> {
+        all_or_nothing: bool,
+    ) -> Fut<'a, Ingested> {
         let origin = origin.map(str::to_string);
         let events = events.to_vec();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let received = now();
+            let mut held = HashMap::new();
+            {
+                let mut get = tx.prepare_cached(
+                    "SELECT at, station, actor, payload FROM server_events WHERE id = ?1",
+                )?;
+                for e in &events {
+                    if let Some(row) = get
+                        .query_row(params![e.id], |r| {
+                            Ok(HeldRow {
+                                at: r.get(0)?,
+                                station: r.get(1)?,
+                                actor: r.get(2)?,
+                                payload: r.get(3)?,
+                            })
+                        })
+                        .optional()?
+                    {
+                        held.insert(e.id.clone(), row);
+                    }
+                }
+            }
+            let conflicts = conflicts(&events, &held);
+            if all_or_nothing && !conflicts.is_empty() {
+                // Dropped uncommitted: nothing of the batch is written.
+                return Ok(Ingested {
+                    conflicts,
+                    ..Ingested::default()
+                });
+            }
             let mut stored = 0;
             let mut acked = Vec::with_capacity(events.len());
             {
@@ -128,7 +159,10 @@ impl ServerStore for SqliteStore {
                      ON CONFLICT (id) DO NOTHING",
                 )?;
                 let mut pos_of = tx.prepare_cached("SELECT pos FROM server_events WHERE id = ?1")?;
-                for e in &events {
+                for (i, e) in events.iter().enumerate() {
+                    if conflicts.binary_search(&i).is_ok() {
+                        continue;
+                    }
                     stored += insert.execute(params![
                         e.id,
                         e.at,
@@ -161,7 +195,11 @@ impl ServerStore for SqliteStore {
                 )?;
             }
             tx.commit()?;
-            Ok((acked, stored))
+            Ok(Ingested {
+                acked,
+                stored,
+                conflicts,
+            })
         })
     }
 

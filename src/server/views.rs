@@ -244,7 +244,9 @@ pub async fn change_status(
             reason: reason.trim().to_string(),
         },
     };
-    let (mut acked, _) = db.ingest(None, 0, &[NewEvent::new(&wire, None)]).await?;
+    let mut ingested = db
+        .ingest(None, 0, &[NewEvent::new(&wire, None)], true)
+        .await?;
     let after = lot(db, l).await?.unwrap_or(current);
-    Ok((after, acked.remove(0)))
+    Ok((after, ingested.acked.remove(0)))
 }

@@ -74,9 +74,23 @@ pub enum StoreError {
     /// A stored event does not decode.
     #[error("event {seq} does not decode: {reason}")]
     BadEvent { seq: i64, reason: String },
+    /// An event breaks the rules every recorded event keeps (see [`EventKind::validate`]), which
+    /// the station checks before recording and the server when it is pushed. The workflows
+    /// refuse such input in their own words first: this is a safety net.
+    ///
+    /// [`EventKind::validate`]: crate::domain::EventKind::validate
+    #[error("the event cannot be recorded: {0}")]
+    Invalid(Box<crate::domain::Invalid>),
     /// The hash chain does not hold: the history was edited or events were deleted.
     #[error("the event log was altered at event {seq}: {reason}")]
     ChainBroken { seq: i64, reason: String },
+}
+
+impl From<crate::domain::Invalid> for StoreError {
+    fn from(e: crate::domain::Invalid) -> StoreError {
+        // Boxed: every store call returns this error, and it stays small.
+        StoreError::Invalid(Box::new(e))
+    }
 }
 
 pub struct Store {

@@ -2,8 +2,9 @@
 //!
 //! It is a position in the event log, not a row per event (schema 11): `sync_state.pushed_through`
 //! is a sequence number up to which the server holds every event (this station's, acknowledged,
-//! and those pulled from it). After it, the events with no `server_pos` row are the outbox, in log
-//! order; those with one were pulled, or acknowledged out of order, and are never pushed (back).
+//! and those pulled from it) or refused it for good (`push_refused`, schema 14). After it, the
+//! events with neither a `server_pos` nor a `push_refused` row are the outbox, in log order;
+//! those with one were pulled, acknowledged out of order or refused, and are never pushed (back).
 //! Recording an event therefore writes nothing for the sync: the outbox grows by the log growing.
 //!
 //! An acknowledgement gives each event its server position and moves `pushed_through` up to just
@@ -22,26 +23,30 @@ use super::{RecordedEvent, Store, StoreError, exec, write_tx};
 
 impl Store {
     /// Up to `limit` events waiting for the server, oldest first: after the outbox position,
-    /// without a server position.
+    /// without a server position or a refusal.
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash FROM events e
              WHERE e.seq > (SELECT pushed_through FROM sync_state)
                AND NOT EXISTS (SELECT 1 FROM server_pos p WHERE p.seq = e.seq)
+               AND NOT EXISTS (SELECT 1 FROM push_refused r WHERE r.seq = e.seq)
              ORDER BY e.seq LIMIT ?1",
         )?;
         read_events(&mut stmt, params![limit as i64])
     }
 
-    /// Events recorded here and not yet acknowledged by the central server: the events after
-    /// the outbox position less those after it that the server holds. (The log's sequence
-    /// numbers run without gaps, which `verify` checks, so no event row is read.)
+    /// Events recorded here and not yet acknowledged (or refused) by the central server: the
+    /// events after the outbox position less those after it that the server holds or refused.
+    /// (The log's sequence numbers run without gaps, which `verify` checks, so no event row is
+    /// read.)
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
         Ok(self
             .conn
             .query_row(
                 "SELECT coalesce((SELECT max(seq) FROM events), 0) - s.pushed_through
-                  - (SELECT count(*) FROM server_pos p WHERE p.seq > s.pushed_through)
+                  - (SELECT count(*) FROM (
+                        SELECT seq FROM server_pos WHERE seq > s.pushed_through
+                        UNION SELECT seq FROM push_refused WHERE seq > s.pushed_through))
              FROM sync_state s",
                 [],
                 |r| r.get::<_, i64>(0),
@@ -62,6 +67,18 @@ impl Store {
     /// server's order. Ids this store does not have are ignored. Returns how many left the
     /// outbox.
     pub fn acknowledge(&mut self, acked: &[(String, i64)]) -> Result<u64, StoreError> {
+        self.settle_push(acked, &[])
+    }
+
+    /// A push's answer, in one transaction: the acknowledged events as [`Store::acknowledge`]
+    /// records them, and the events the server refused for good, with its status and reason
+    /// (`(id, status, error)`): they leave the outbox too, so the events behind them go on,
+    /// and [`Store::sync_status`] counts them. Returns how many left the outbox.
+    pub fn settle_push(
+        &mut self,
+        acked: &[(String, i64)],
+        refused: &[(String, u16, String)],
+    ) -> Result<u64, StoreError> {
         let tx = write_tx(&mut self.conn)?;
         let position = position(&tx)?;
         let mut removed = 0;
@@ -72,6 +89,18 @@ impl Store {
             }
             lots.extend(status_lot_of(&tx, id)?);
         }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for (id, status, error) in refused {
+            removed += exec(
+                &tx,
+                "INSERT INTO push_refused (seq, status, error, at)
+                 SELECT e.seq, ?2, ?3, ?4 FROM events e WHERE e.id = ?1
+                   AND e.seq > (SELECT pushed_through FROM sync_state)
+                   AND NOT EXISTS (SELECT 1 FROM server_pos p WHERE p.seq = e.seq)
+                 ON CONFLICT (seq) DO NOTHING",
+                params![id, status, error, now],
+            )? as u64;
+        }
         advance(&tx)?;
         for (gtin, batch) in lots {
             settle_status(&tx, &gtin, &batch)?;
@@ -81,13 +110,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Puts the events the server refused back in the outbox (after the server was fixed or
+    /// upgraded, say): the next push sends them again. Returns how many.
+    pub fn retry_refused(&mut self) -> Result<u64, StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        exec(
+            &tx,
+            "UPDATE sync_state SET pushed_through = min(pushed_through,
+                coalesce((SELECT min(seq) - 1 FROM push_refused), pushed_through))",
+            [],
+        )?;
+        let n = exec(&tx, "DELETE FROM push_refused", [])? as u64;
+        tx.commit()?;
+        Ok(n)
+    }
+}
+
 /// The outbox position, read inside a transaction.
 fn position(tx: &Transaction) -> Result<i64, StoreError> {
     Ok(tx.query_row("SELECT pushed_through FROM sync_state", [], |r| r.get(0))?)
 }
 
-/// Moves the outbox position up to just before the first event after it that the server does
-/// not hold, or to the end of the log when it holds them all. Reads only the events it passes.
+/// Moves the outbox position up to just before the first event after it that the server
+/// neither holds nor refused, or to the end of the log. Reads only the events it passes.
 pub(super) fn advance(tx: &Transaction) -> Result<(), StoreError> {
     exec(
         tx,
@@ -95,6 +141,7 @@ pub(super) fn advance(tx: &Transaction) -> Result<(), StoreError> {
             (SELECT e.seq - 1 FROM events e
              WHERE e.seq > pushed_through
                AND NOT EXISTS (SELECT 1 FROM server_pos p WHERE p.seq = e.seq)
+               AND NOT EXISTS (SELECT 1 FROM push_refused r WHERE r.seq = e.seq)
              ORDER BY e.seq LIMIT 1),
             (SELECT max(seq) FROM events),
             pushed_through)",

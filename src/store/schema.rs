@@ -182,6 +182,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
         ORDER BY seq;",
     // 13: each product's receiving rules (JSON, NULL for the defaults).
     "ALTER TABLE products ADD COLUMN receiving TEXT;",
+    // 14: events the server refused for good (4xx: invalid, another station's, a conflicting
+    // id), with its answer. They leave the outbox like acknowledged ones, so one poisoned event
+    // does not hold back the events behind it, and the station shows them. Sync metadata, not
+    // derived: a rebuild keeps it.
+    "CREATE TABLE push_refused (
+        seq INTEGER PRIMARY KEY REFERENCES events (seq),
+        status INTEGER NOT NULL, error TEXT NOT NULL, at TEXT NOT NULL
+    );",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

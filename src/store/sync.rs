@@ -43,6 +43,11 @@ pub struct SyncStatus {
     pub last_error_at: Option<String>,
     /// The last server position pulled and applied.
     pub pulled_up_to: i64,
+    /// Events the server refused for good (they are not pushed again; see
+    /// [`Store::settle_push`]).
+    pub refused: u64,
+    /// The latest of those refusals: which event, and the server's status and reason.
+    pub last_refusal: Option<String>,
 }
 
 impl Store {
@@ -118,9 +123,19 @@ impl Store {
         Ok(())
     }
 
-    /// The sync state: two small queries (outbox length, the one `sync_state` row).
+    /// The sync state: a few small queries (outbox length, the one `sync_state` row, the
+    /// refusals' count and latest).
     pub fn sync_status(&self) -> Result<SyncStatus, StoreError> {
         let backlog = self.outbox_len()?;
+        let (refused, last_refusal) = self.conn.query_row(
+            "SELECT (SELECT count(*) FROM push_refused),
+                    (SELECT 'event ' || e.id || ' (' || e.kind || ') refused by the server ('
+                        || r.status || '): ' || r.error
+                     FROM push_refused r JOIN events e ON e.seq = r.seq
+                     ORDER BY r.at DESC, r.seq DESC LIMIT 1)",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+        )?;
         Ok(self.conn.query_row(
             "SELECT server, last_success, last_error, last_error_at, pull_cursor FROM sync_state",
             [],
@@ -132,6 +147,8 @@ impl Store {
                     last_error: r.get(2)?,
                     last_error_at: r.get(3)?,
                     pulled_up_to: r.get(4)?,
+                    refused,
+                    last_refusal,
                 })
             },
         )?)

@@ -3,10 +3,13 @@
 //! moment (connection dropped, response cut, server killed) leaves a state the next round
 //! completes without loss or duplication:
 //!
-//! - **Push**: outbox batches, oldest first. The server stores each event once by id and
-//!   answers the position of every event of the batch; only then do those rows leave the
-//!   outbox (with their positions, in one transaction). A lost answer means the batch is sent
-//!   again, and the server answers the same positions.
+//! - **Push**: outbox batches, oldest first, bounded in events and in bytes (an event larger
+//!   than a batch goes alone), each checked against the store's hash chain first: an altered
+//!   event, and what follows it, is not pushed. The server stores each event once by id and
+//!   answers, per event, its position or why it refuses it for good; only then do those events
+//!   leave the outbox (with their positions, or their refusals, in one transaction), so one
+//!   poisoned event does not hold back the ones behind it. A lost answer means the batch is
+//!   sent again, and the server answers the same.
 //! - **Pull**: from the station's own cursor (kept in its store, moved in the same
 //!   transaction as the events it covers), the events of other stations and of the server in
 //!   the server's order; they join the local log with their original id, station and time
@@ -24,9 +27,10 @@ pub use run::{RoundPresenter, RoundReport, SyncLoop};
 use std::time::Duration;
 
 use crate::protocol::{
-    Acked, ErrorBody, PREFIX, PullResponse, PushRequest, PushResponse, WireEvent,
+    ErrorBody, MAX_PUSH_BODY, PREFIX, PUSH_BATCH_BYTES, PullResponse, PushRequest, PushResponse,
+    WireEvent,
 };
-use crate::store::{PulledEvent, Store, StoreError};
+use crate::store::{PulledEvent, RecordedEvent, Store, StoreError};
 
 /// Events per push (well under the server's limit).
 pub const PUSH_BATCH: usize = 2_000;
@@ -95,6 +99,17 @@ pub enum SyncError {
     /// The server answered something that is not the protocol.
     #[error("the server's answer is not understood: {0}")]
     Protocol(String),
+    /// An event waiting to be pushed does not match the store's hash chain: it was changed
+    /// after it was recorded. It and the events after it are not pushed.
+    #[error(
+        "event {id} (number {seq} in this store) was altered after it was recorded ({reason}): \
+         it and the events after it are not pushed; the store's verify names the damage"
+    )]
+    Altered {
+        seq: i64,
+        id: String,
+        reason: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -107,6 +122,7 @@ impl SyncError {
             SyncError::ServerRefused { status, .. } => *status >= 500 || *status == 429,
             SyncError::TokenRefused { .. }
             | SyncError::NotAStationToken { .. }
+            | SyncError::Altered { .. }
             | SyncError::Store(_) => false,
         }
     }
@@ -134,11 +150,24 @@ pub trait Transport {
     fn pull(&self, after: i64, limit: usize) -> Result<PullResponse, SyncError>;
 }
 
+/// An event the server refused for good in this round (recorded in the store, not pushed
+/// again).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refused {
+    pub id: String,
+    pub kind: &'static str,
+    /// The server's HTTP status for it (413: too large for any push).
+    pub status: u16,
+    pub error: String,
+}
+
 /// What one round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Round {
     /// Outbox events the server acknowledged.
     pub pushed: u64,
+    /// Outbox events the server refused for good this round.
+    pub refused: Vec<Refused>,
     /// Events pulled that were new here.
     pub pulled: u64,
     /// Events still in the outbox.
@@ -154,42 +183,16 @@ pub enum Progress {
     Pulled { done: u64, more: bool },
 }
 
-/// One sync round: push the whole outbox, then pull until caught up.
+/// One sync round: push the whole outbox, then pull until caught up. An altered event stops
+/// the push, not the pull (a recall from the server must still arrive), and ends the round
+/// with [`SyncError::Altered`].
 pub fn sync_once(
     store: &mut Store,
     transport: &dyn Transport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Round, SyncError> {
     let mut round = Round::default();
-    let total = store.outbox_len()?;
-    loop {
-        let batch = store.outbox_batch(PUSH_BATCH)?;
-        if batch.is_empty() {
-            break;
-        }
-        let backlog = store.outbox_len()?.saturating_sub(batch.len() as u64);
-        let req = PushRequest {
-            events: batch
-                .iter()
-                .map(|e| WireEvent {
-                    id: e.id.clone(),
-                    at: e.at.clone(),
-                    station: e.station.clone(),
-                    actor: e.actor.clone(),
-                    event: e.event.clone(),
-                })
-                .collect(),
-            backlog,
-        };
-        let resp = transport.push(&req)?;
-        check_acks(&req, &resp.acked)?;
-        let acked: Vec<(String, i64)> = resp.acked.into_iter().map(|a| (a.id, a.pos)).collect();
-        round.pushed += store.acknowledge(&acked)?;
-        progress(Progress::Pushed {
-            done: round.pushed,
-            total,
-        });
-    }
+    let altered = push_outbox(store, transport, &mut round, progress)?;
     loop {
         let after = store.pull_cursor()?;
         let resp = transport.pull(after, PULL_BATCH)?;
@@ -222,13 +225,182 @@ pub fn sync_once(
     }
     round.backlog = store.outbox_len()?;
     round.cursor = store.pull_cursor()?;
-    Ok(round)
+    match altered {
+        Some(e) => Err(e),
+        None => Ok(round),
+    }
 }
 
-/// The server must answer for every event of the batch, and only for them.
-fn check_acks(req: &PushRequest, acked: &[Acked]) -> Result<(), SyncError> {
+/// Room for the push envelope around the events (`{"events":[…],"backlog":N}`).
+const ENVELOPE: usize = 64;
+
+/// Pushes the outbox, oldest first, in batches the server takes. Returns the alteration that
+/// stopped it, if one did.
+fn push_outbox(
+    store: &mut Store,
+    transport: &dyn Transport,
+    round: &mut Round,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Option<SyncError>, SyncError> {
+    let total = store.outbox_len()?;
+    let mut done = 0;
+    loop {
+        let mut batch = store.outbox_batch(PUSH_BATCH)?;
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+            return Ok(None);
+        };
+        // The station vouches only for what its chain proves.
+        let altered = match store.verify_range(first.seq, last.seq) {
+            Ok(_) => None,
+            Err(StoreError::ChainBroken { seq, reason }) => {
+                let cut = batch
+                    .iter()
+                    .position(|e| e.seq >= seq)
+                    .unwrap_or(batch.len());
+                let id = batch.get(cut).filter(|e| e.seq == seq).map_or_else(
+                    || format!("before {}", batch.get(cut).map_or("", |e| e.id.as_str())),
+                    |e| e.id.clone(),
+                );
+                batch.truncate(cut);
+                Some(SyncError::Altered { seq, id, reason })
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let sized: Vec<(WireEvent, usize)> = batch
+            .into_iter()
+            .map(|e| {
+                let w = wire(e);
+                let size = serde_json::to_vec(&w).map_or(usize::MAX, |b| b.len() + 1);
+                (w, size)
+            })
+            .collect();
+        let mut start = 0;
+        while start < sized.len() {
+            let mut end = start;
+            let mut bytes = ENVELOPE;
+            while end < sized.len() && (end == start || bytes + sized[end].1 <= PUSH_BATCH_BYTES) {
+                bytes = bytes.saturating_add(sized[end].1);
+                end += 1;
+            }
+            let sent = end - start;
+            // What will still wait after this push (the station list shows it).
+            let backlog = store.outbox_len()?.saturating_sub(sent as u64);
+            push_part(store, transport, &sized[start..end], backlog, round)?;
+            done += sent as u64;
+            progress(Progress::Pushed { done, total });
+            start = end;
+        }
+        if altered.is_some() {
+            return Ok(altered);
+        }
+    }
+}
+
+fn wire(e: RecordedEvent) -> WireEvent {
+    WireEvent {
+        id: e.id,
+        at: e.at,
+        station: e.station,
+        actor: e.actor,
+        event: e.event,
+    }
+}
+
+/// A refusal of the whole request that is about what it carries (invalid, conflicting, too
+/// large), not about the station's token or the server's health: the events are looked at
+/// one by one.
+fn content_refusal(status: u16) -> bool {
+    matches!(status, 400 | 409 | 413 | 422)
+}
+
+/// Pushes `events` and records the answer: acknowledged, or refused for good. When the server
+/// refuses the whole request for its content (a server without per-event answers, or a body
+/// it finds too large), the halves are pushed apart until the refused event stands alone and is
+/// recorded as refused, so it never blocks the others.
+fn push_part(
+    store: &mut Store,
+    transport: &dyn Transport,
+    events: &[(WireEvent, usize)],
+    backlog: u64,
+    round: &mut Round,
+) -> Result<(), SyncError> {
+    if let [(e, size)] = events
+        && size.saturating_add(ENVELOPE) > MAX_PUSH_BODY
+    {
+        let error = format!(
+            "the event is {size} bytes, more than any push the server takes ({MAX_PUSH_BODY} bytes)"
+        );
+        return refuse(store, round, e, 413, error);
+    }
+    let req = PushRequest {
+        events: events.iter().map(|(e, _)| e.clone()).collect(),
+        backlog,
+    };
+    match transport.push(&req) {
+        Ok(resp) => {
+            check_answer(&req, &resp)?;
+            let acked: Vec<(String, i64)> = resp.acked.into_iter().map(|a| (a.id, a.pos)).collect();
+            let refused: Vec<(String, u16, String)> = resp
+                .refused
+                .into_iter()
+                .map(|r| (r.id, r.status, r.error))
+                .collect();
+            round.pushed += acked.len() as u64;
+            for (id, status, error) in &refused {
+                if let Some(e) = req.events.iter().find(|e| &e.id == id) {
+                    round.refused.push(Refused {
+                        id: id.clone(),
+                        kind: e.event.name(),
+                        status: *status,
+                        error: error.clone(),
+                    });
+                }
+            }
+            store.settle_push(&acked, &refused)?;
+            Ok(())
+        }
+        Err(SyncError::ServerRefused { status, error, .. }) if content_refusal(status) => {
+            match events {
+                [(e, _)] => refuse(store, round, e, status, error),
+                _ => {
+                    let (a, b) = events.split_at(events.len() / 2);
+                    push_part(store, transport, a, backlog, round)?;
+                    push_part(store, transport, b, backlog, round)
+                }
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Records that the server refused `e` for good.
+fn refuse(
+    store: &mut Store,
+    round: &mut Round,
+    e: &WireEvent,
+    status: u16,
+    error: String,
+) -> Result<(), SyncError> {
+    store.settle_push(&[], &[(e.id.clone(), status, error.clone())])?;
+    round.refused.push(Refused {
+        id: e.id.clone(),
+        kind: e.event.name(),
+        status,
+        error,
+    });
+    Ok(())
+}
+
+/// The server must answer for every event of the batch, and only for them: each acknowledged
+/// or refused.
+fn check_answer(req: &PushRequest, resp: &PushResponse) -> Result<(), SyncError> {
     let sent: std::collections::BTreeSet<&str> = req.events.iter().map(|e| e.id.as_str()).collect();
-    let got: std::collections::BTreeSet<&str> = acked.iter().map(|a| a.id.as_str()).collect();
+    let got: std::collections::BTreeSet<&str> = resp
+        .acked
+        .iter()
+        .map(|a| a.id.as_str())
+        .chain(resp.refused.iter().map(|r| r.id.as_str()))
+        .collect();
     if sent != got {
         return Err(SyncError::Protocol(format!(
             "the push answer covers {} of the {} events sent",
@@ -298,6 +470,7 @@ impl Transport for HttpTransport {
         self.answer(
             self.agent
                 .post(format!("{}/sync/push", self.base))
+                .query("per_event", "true")
                 .header("Authorization", self.auth())
                 .header("Content-Type", "application/json")
                 .send(&body[..]),

@@ -855,6 +855,7 @@ mod tests {
             last_error: error.map(String::from),
             last_error_at: error.map(|_| "2026-03-10T10:00:00Z".to_string()),
             pulled_up_to: 0,
+            ..SyncStatus::default()
         }
     }
 

@@ -44,9 +44,8 @@ pub use stock::{CountOutcome, typed_count, typed_quantity};
 /// The station's sync state (see [`Station::sync_state`]).
 pub use crate::store::SyncStatus as SyncState;
 
-/// Largest quantity one receipt may carry: beyond it a scan or a typo is far likelier than a
-/// real pallet.
-pub const MAX_QUANTITY: u64 = 1_000_000;
+/// Largest quantity one receipt may carry (the domain's bound, which the server checks too).
+pub use crate::domain::MAX_QUANTITY;
 
 /// The station core over its store: who records ([`Identity`]) and the operations, one module
 /// per job. (The headless loop that feeds it scans lives with the scanner sources.)
@@ -136,11 +135,17 @@ impl Station {
         Ok((target, lot, pallet))
     }
 
+    /// Records an event that passes the check the server will apply to it
+    /// ([`EventKind::validate`]): what the station would have to refuse later is never recorded.
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
+        event.validate()?;
         self.store.append(&self.who.station, &self.who.actor, event)
     }
 
     fn record_all(&mut self, events: Vec<EventKind>) -> Result<(), StoreError> {
+        for event in &events {
+            event.validate()?;
+        }
         self.store
             .append_all(&self.who.station, &self.who.actor, events)?;
         Ok(())

@@ -117,8 +117,7 @@ impl Station {
                 reason: format!("recall {id}: {reason}"),
             });
         }
-        self.store
-            .append_all(&self.who.station, &self.who.actor, events)?;
+        self.record_all(events)?;
         Ok(RecallStarted {
             id: Some(id),
             reason,
@@ -153,19 +152,15 @@ impl Station {
         let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
         let customer =
             recall::check_account(&status, &lot, &req.holder, req.quantity, req.how, note)?;
-        self.store.append(
-            &self.who.station,
-            &self.who.actor,
-            EventKind::RecallAccounted {
-                recall: status.record.id.clone(),
-                gtin: lot.gtin,
-                batch: lot.batch,
-                customer,
-                quantity: req.quantity,
-                how: req.how,
-                note: note.map(str::to_string),
-            },
-        )?;
+        self.record(EventKind::RecallAccounted {
+            recall: status.record.id.clone(),
+            gtin: lot.gtin,
+            batch: lot.batch,
+            customer,
+            quantity: req.quantity,
+            how: req.how,
+            note: note.map(str::to_string),
+        })?;
         self.recall_status(&status.record.id)
     }
 
@@ -180,20 +175,16 @@ impl Station {
     ) -> Result<RecallStatus, WorkflowError> {
         let status = self.recall_status(id)?;
         recall::check_close(&status, role, force, reason)?;
-        self.store.append(
-            &self.who.station,
-            &self.who.actor,
-            EventKind::RecallClosed {
-                recall: status.record.id.clone(),
-                role,
-                forced: status.open_items > 0,
-                reason: reason
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string),
-                outstanding: status.outstanding,
-            },
-        )?;
+        self.record(EventKind::RecallClosed {
+            recall: status.record.id.clone(),
+            role,
+            forced: status.open_items > 0,
+            reason: reason
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+            outstanding: status.outstanding,
+        })?;
         self.recall_status(&status.record.id)
     }
 

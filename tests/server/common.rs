@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -100,6 +101,8 @@ pub struct Server {
     pub url: String,
     pub port: u16,
     pub db: String,
+    /// What it wrote on stderr (its request log), read as it comes so it never blocks.
+    pub log: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -121,6 +124,17 @@ impl Server {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
+            let log = Arc::new(Mutex::new(String::new()));
+            let drain = {
+                let (log, stderr) = (log.clone(), child.stderr.take().unwrap());
+                std::thread::spawn(move || {
+                    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                        let mut log = log.lock().unwrap();
+                        log.push_str(&line);
+                        log.push('\n');
+                    }
+                })
+            };
             let mut line = String::new();
             BufReader::new(child.stdout.take().unwrap())
                 .read_line(&mut line)
@@ -133,16 +147,15 @@ impl Server {
                     url,
                     port,
                     db: db.to_string(),
+                    log,
                 };
             }
             // The port may still be held by the process just killed: try again.
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let _ = child.wait();
+            let _ = drain.join();
             if attempt == 49 {
-                panic!(
-                    "the server did not start: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                panic!("the server did not start: {}", log.lock().unwrap());
             }
             std::thread::sleep(Duration::from_millis(100));
         }

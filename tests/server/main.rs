@@ -3,6 +3,7 @@
 
 mod common;
 mod fault;
+mod hostile;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -353,7 +354,7 @@ fn security(backend: Backend) {
             push.clone(),
             Some(&station),
             Some(json!({"events": [event("not-a-uuid")]}).to_string().into()),
-            422,
+            400,
         ),
         (
             "POST",
@@ -442,10 +443,15 @@ fn security(backend: Backend) {
             "{method} {target}: not a JSON error with a hint: {v}"
         );
     }
-    // A body over the 4 MiB limit is refused from its declared length, unread.
-    let (status, v) = http_declaring(url, "/api/v1/sync/push", &station, 5 * 1024 * 1024);
-    assert_eq!(status, 413, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("larger than"), "{v}");
+    // A body over the limit (4 MiB, a push 64 MiB) is refused from its declared length, unread.
+    for (path, declared) in [
+        ("/api/v1/sync/push", 65 * 1024 * 1024),
+        ("/api/v1/tokens", 5 * 1024 * 1024),
+    ] {
+        let (status, v) = http_declaring(url, path, &admin, declared);
+        assert_eq!(status, 413, "{path}: {v}");
+        assert!(v["error"].as_str().unwrap().contains("larger than"), "{v}");
+    }
     assert!(
         server_events(url, &admin).is_empty(),
         "a refused request wrote an event"

@@ -1,0 +1,538 @@
+//! A hostile client against a real server, on SQLite and PostgreSQL: forged stations, events
+//! edited in a station's store, conflicting and non-canonical ids, absurd numbers and strings.
+//! Each is refused with the right status and nothing of it is stored; the server stays up and
+//! logs every request; the honest stations still converge. And the sync never wedges: a
+//! poisoned event is refused alone and shown at the station, the events behind it go on, and
+//! a recall of 10,000 lots (one event of several MB) syncs.
+
+use lotline::domain::recall::{CoveredLot, RecallItem};
+use lotline::domain::status::Role;
+use lotline::domain::trace::LotRef;
+use lotline::domain::{EventKind, LotStatus};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+const GTIN: &str = "09501101530003";
+
+fn scan(batch: &str) -> String {
+    format!("(01){GTIN}(17)271231(10){batch}")
+}
+
+/// A receipt as station `station` would push it, with `id`.
+fn receipt(id: &str, station: &str) -> Value {
+    json!({"id": id, "at": "2026-12-01T08:00:00.000000Z", "station": station, "actor": "w",
+           "event": {"kind": "lot_received", "gtin": GTIN, "batch": "H1", "expiry": "2027-12-31",
+                     "quantity": 10, "location": "DOCK", "status": "released", "supplier": null,
+                     "sscc": null, "po": null}})
+}
+
+fn push(url: &str, token: &str, events: &[Value], per_event: bool) -> (u16, Value) {
+    let q = if per_event { "?per_event=true" } else { "" };
+    http(
+        "POST",
+        &format!("{url}/api/v1/sync/push{q}"),
+        Some(token),
+        Some(
+            json!({"events": events, "backlog": 0})
+                .to_string()
+                .as_bytes(),
+        ),
+    )
+}
+
+fn with(mut e: Value, path: &[&str], v: Value) -> Value {
+    let mut at = &mut e;
+    for p in &path[..path.len() - 1] {
+        at = &mut at[*p];
+    }
+    at[path[path.len() - 1]] = v;
+    e
+}
+
+fn hostile(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = backend.url();
+    let admin = token(&db, "hq", "admin", None);
+    let ta = token(&db, "A", "station", None);
+    let tb = token(&db, "B", "station", None);
+    let tc = token(&db, "C", "station", None);
+    let server = Server::start(&db);
+    let url = server.url.clone();
+    let (a, b, c) = (
+        Station::new(dir.path(), "A"),
+        Station::new(dir.path(), "B"),
+        Station::new(dir.path(), "C"),
+    );
+    for s in [&a, &b, &c] {
+        s.ok(&[
+            "product",
+            "add",
+            GTIN,
+            "--name",
+            "Passata",
+            "--receive-as",
+            "released",
+            "--json",
+        ]);
+    }
+    a.ok(&["receive", &scan("A1"), "--qty", "10", "--json"]);
+    a.sync_ok(&url, &ta);
+    b.sync_ok(&url, &tb);
+    let before = server_events(&url, &admin);
+    let held = before
+        .iter()
+        .find(|e| e["event"]["kind"] == "lot_received")
+        .unwrap()
+        .clone();
+    let held_id = held["id"].as_str().unwrap().to_string();
+    let mut edited = held.clone();
+    edited.as_object_mut().unwrap().remove("pos");
+    let edited = with(edited, &["event", "quantity"], json!(11));
+    let fresh = "01a21233-7f9f-707c-b162-a4bf604976f9";
+
+    // (what, events of one push, status, words the error must hold)
+    let cases: Vec<(&str, Vec<Value>, u16, &str)> = vec![
+        (
+            "forged station",
+            vec![receipt(fresh, "B")],
+            403,
+            "labelled station \"B\"",
+        ),
+        (
+            "a held id with other content",
+            vec![edited],
+            409,
+            "other content",
+        ),
+        (
+            "one id twice in a batch with other content",
+            vec![
+                receipt(fresh, "A"),
+                with(receipt(fresh, "A"), &["event", "quantity"], json!(12)),
+            ],
+            409,
+            "other content",
+        ),
+        (
+            "upper-case id",
+            vec![receipt(&held_id.to_uppercase(), "A")],
+            400,
+            "lowercase, hyphenated",
+        ),
+        (
+            "braced id",
+            vec![receipt(&format!("{{{held_id}}}"), "A")],
+            400,
+            "not a UUID",
+        ),
+        (
+            "urn id",
+            vec![receipt(&format!("urn:uuid:{held_id}"), "A")],
+            400,
+            "not a UUID",
+        ),
+        (
+            "u64::MAX quantity",
+            vec![with(
+                receipt(fresh, "A"),
+                &["event", "quantity"],
+                json!(u64::MAX),
+            )],
+            400,
+            "quantity is 18446744073709551615",
+        ),
+        (
+            "GTIN check digit",
+            vec![with(
+                receipt(fresh, "A"),
+                &["event", "gtin"],
+                json!("09501101530004"),
+            )],
+            400,
+            "gtin is not a GTIN-14",
+        ),
+        (
+            "empty batch",
+            vec![with(receipt(fresh, "A"), &["event", "batch"], json!(""))],
+            400,
+            "batch is not a GS1 batch",
+        ),
+        (
+            "5,000-character batch",
+            vec![with(
+                receipt(fresh, "A"),
+                &["event", "batch"],
+                json!("B".repeat(5000)),
+            )],
+            400,
+            "batch is not a GS1 batch",
+        ),
+        (
+            "NUL in a location",
+            vec![with(
+                receipt(fresh, "A"),
+                &["event", "location"],
+                json!("DO\u{0}CK"),
+            )],
+            400,
+            "location has the control character U+0000",
+        ),
+        (
+            "expiry in year 262142",
+            vec![with(
+                receipt(fresh, "A"),
+                &["event", "expiry"],
+                json!("+262142-12-31"),
+            )],
+            400,
+            "expiry is +262142-12-31",
+        ),
+        (
+            "time in 1970",
+            vec![with(
+                receipt(fresh, "A"),
+                &["at"],
+                json!("1970-01-01T00:00:00Z"),
+            )],
+            400,
+            "at is",
+        ),
+        (
+            "unknown kind",
+            vec![with(
+                receipt(fresh, "A"),
+                &["event", "kind"],
+                json!("lot_teleported"),
+            )],
+            400,
+            "not an event this server knows",
+        ),
+    ];
+    for (what, events, want, words) in &cases {
+        // Alone, and after a good event: all or nothing, so neither is stored.
+        let mut batch = vec![receipt("01a21233-7f9f-707c-b162-000000000001", "A")];
+        batch.extend(events.iter().cloned());
+        let (status, v) = push(&url, &ta, &batch, false);
+        assert_eq!(status, *want, "{what}: {v}");
+        let error = v["error"].as_str().unwrap();
+        assert!(error.contains(words), "{what}: {error}");
+        assert!(error.contains("of the batch is refused"), "{what}: {error}");
+        if events.len() > 1 {
+            continue; // per event, the first of the two would be stored
+        }
+        let (status, v) = push(&url, &ta, events, true);
+        assert_eq!(status, 200, "{what}: {v}");
+        let refused = v["refused"].as_array().unwrap();
+        assert!(
+            refused
+                .iter()
+                .any(|r| r["status"] == *want && r["error"].as_str().unwrap().contains(words)),
+            "{what}: {v}"
+        );
+    }
+    assert_eq!(
+        server_events(&url, &admin),
+        before,
+        "a refused push stored something"
+    );
+
+    // Per event, a poisoned event between good ones: the good ones are stored. (Pushed as
+    // station C, which is not among the stations that must converge: a station never pulls
+    // back what its token pushed, and C's store does not hold these.)
+    let good: Vec<Value> = (1..=2)
+        .map(|i| {
+            with(
+                receipt(&format!("01a21233-7f9f-707c-b162-00000000010{i}"), "C"),
+                &["event", "batch"],
+                json!(format!("P{i}")),
+            )
+        })
+        .collect();
+    let poisoned = with(receipt(fresh, "C"), &["event", "quantity"], json!(u64::MAX));
+    let (status, v) = push(
+        &url,
+        &tc,
+        &[good[0].clone(), poisoned, good[1].clone()],
+        true,
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["stored"], 2, "{v}");
+    assert_eq!(v["acked"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["refused"][0]["index"], 1, "{v}");
+    assert_eq!(v["refused"][0]["id"], fresh, "{v}");
+    assert_eq!(v["refused"][0]["status"], 400, "{v}");
+    // The same again: acknowledged, nothing new.
+    let (status, v) = push(&url, &tc, &good, true);
+    assert_eq!((status, v["stored"].clone()), (200, json!(0)), "{v}");
+    // Absurd query numbers: a status, not a panic.
+    let (status, _) = http(
+        "GET",
+        &format!("{url}/api/v1/sync/pull?after=-9223372036854775808&limit=18446744073709551615"),
+        Some(&ta),
+        None,
+    );
+    assert!(status == 200 || status == 400, "{status}");
+
+    // Station C: a poisoned event in its own outbox (recorded past the workflows, straight
+    // into the store), another labelled with station B, and an event edited in the store file
+    // after it was recorded.
+    c.ok(&["receive", &scan("C1"), "--qty", "5", "--json"]);
+    let (bad, forged) = {
+        let mut store = c.store();
+        let bad = store
+            .append(
+                "C",
+                "w",
+                EventKind::LotReceived {
+                    gtin: "09501101530004".into(),
+                    batch: "C2".into(),
+                    expiry: None,
+                    quantity: 5,
+                    location: "DOCK".into(),
+                    status: LotStatus::Released,
+                    supplier: None,
+                    sscc: None,
+                    po: None,
+                },
+            )
+            .unwrap();
+        let forged = store
+            .append(
+                "B",
+                "w",
+                EventKind::LotMoved {
+                    gtin: GTIN.into(),
+                    batch: "C1".into(),
+                    from: "DOCK".into(),
+                    to: "RACK".into(),
+                    quantity: 1,
+                },
+            )
+            .unwrap();
+        (bad, forged)
+    };
+    c.ok(&["receive", &scan("C3"), "--qty", "5", "--json"]);
+    let out = c.sync(&url, &tc);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "refused events make the round partly done: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let round: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refused = round["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 2, "{round}");
+    assert_eq!(refused[0]["id"], bad.id.as_str());
+    assert_eq!(refused[0]["status"], 400);
+    assert!(
+        refused[0]["error"].as_str().unwrap().contains("gtin"),
+        "{round}"
+    );
+    assert_eq!(refused[1]["id"], forged.id.as_str());
+    assert_eq!(refused[1]["status"], 403);
+    let state = c.store().sync_status().unwrap();
+    assert_eq!((state.backlog, state.refused), (0, 2), "{state:?}");
+    let last = state.last_refusal.unwrap();
+    assert!(last.contains(&forged.id) && last.contains("403"), "{last}");
+    let on_server = event_ids_once(&server_events(&url, &admin));
+    assert!(!on_server.contains(&bad.id) && !on_server.contains(&forged.id));
+    // C3, behind them, went through; the next round sends nothing again.
+    let lots = server_lots(&server_events(&url, &admin));
+    assert!(
+        lots.contains(&(GTIN.to_string(), "C3".to_string())),
+        "{lots:?}"
+    );
+    let again = c.sync_ok(&url, &tc);
+    assert_eq!(
+        (again["pushed"].clone(), again["refused"].clone()),
+        (json!(0), json!([]))
+    );
+
+    // An event edited in the store file: not pushed, named, and the round says so.
+    c.ok(&["receive", &scan("C4"), "--qty", "5", "--json"]);
+    let target = c.store().outbox_batch(1).unwrap().remove(0);
+    rusqlite::Connection::open(&c.db)
+        .unwrap()
+        .execute(
+            "UPDATE events SET payload = replace(payload, '\"quantity\":5', '\"quantity\":500') WHERE seq = ?1",
+            [target.seq],
+        )
+        .unwrap();
+    c.ok(&["receive", &scan("C5"), "--qty", "5", "--json"]);
+    let out = c.sync(&url, &tc);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&target.id) && err.contains("altered"), "{err}");
+    let on_server = server_lots(&server_events(&url, &admin));
+    assert!(
+        !on_server.iter().any(|(_, b)| b == "C4" || b == "C5"),
+        "an edited event (or one after it) reached the server"
+    );
+    assert!(
+        c.store()
+            .sync_status()
+            .unwrap()
+            .last_error
+            .unwrap()
+            .contains("altered")
+    );
+
+    // The server is up and logged every request: route pattern, status, station.
+    let (status, _) = http("GET", &format!("{url}/api/v1/health"), None, None);
+    assert_eq!(status, 200);
+    let log = server.log.lock().unwrap().clone();
+    for line in [
+        "method=POST route=/api/v1/sync/push status=403 station=A",
+        "method=POST route=/api/v1/sync/push status=409 station=A",
+        "method=POST route=/api/v1/sync/push status=200 station=C",
+        "method=GET route=/api/v1/events status=200 station=hq",
+        "method=GET route=/api/v1/health status=200 station=-",
+    ] {
+        assert!(log.contains(line), "no `{line}` in the log:\n{log}");
+    }
+    assert!(log.contains("latency_ms="), "{log}");
+
+    // The honest stations still converge (with C's good events, the good pushes above).
+    a.ok(&["receive", &scan("A2"), "--qty", "10", "--json"]);
+    b.ok(&["receive", &scan("B1"), "--qty", "10", "--json"]);
+    for _ in 0..2 {
+        a.sync_ok(&url, &ta);
+        b.sync_ok(&url, &tb);
+    }
+    assert_converged(&url, &admin, &[&a, &b]);
+}
+
+#[test]
+fn a_hostile_client_is_refused_and_stores_nothing_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile(Backend::sqlite(dir.path()));
+}
+
+#[test]
+fn a_hostile_client_is_refused_and_stores_nothing_on_postgres() {
+    hostile(Backend::postgres());
+}
+
+/// A recall of 10,000 lots is one event of several MB, far over a batch: it goes alone, the
+/// server takes it, and another station pulls it and the lots' new status.
+fn recall_of_10000_lots(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = backend.url();
+    let admin = token(&db, "hq", "admin", None);
+    let (ta, tb) = (
+        token(&db, "A", "station", None),
+        token(&db, "B", "station", None),
+    );
+    let server = Server::start(&db);
+    let (a, b) = (Station::new(dir.path(), "A"), Station::new(dir.path(), "B"));
+    a.ok(&[
+        "product",
+        "add",
+        GTIN,
+        "--name",
+        "Passata",
+        "--receive-as",
+        "released",
+        "--json",
+    ]);
+    const N: usize = 10_000;
+    let lots: Vec<LotRef> = (0..N)
+        .map(|i| LotRef::new(GTIN, format!("R{i:05}")))
+        .collect();
+    let customers = ["Northwind", "Contoso", "Fabrikam"];
+    {
+        // As the station records them: 10,000 receipts, then the recall (what each lot has on
+        // hand and what went to which customer) with the lots' status changes, in one
+        // transaction, as `recall start` writes it.
+        let mut store = a.store();
+        store
+            .append_all(
+                "A",
+                "worker-A",
+                lots.iter()
+                    .map(|l| EventKind::LotReceived {
+                        gtin: l.gtin.clone(),
+                        batch: l.batch.clone(),
+                        expiry: chrono::NaiveDate::from_ymd_opt(2027, 12, 31),
+                        quantity: 100,
+                        location: "DOCK-A".into(),
+                        status: LotStatus::Released,
+                        supplier: Some("Farm".into()),
+                        sscc: None,
+                        po: Some("PO-7".into()),
+                    })
+                    .collect(),
+            )
+            .unwrap();
+        let reason = "supplier recall R-17: possible glass fragments";
+        let mut events = vec![EventKind::RecallStarted {
+            recall: "RC-261201-0A1B2C".into(),
+            reason: reason.into(),
+            role: Role::Supervisor,
+            include_derived: true,
+            named: lots[..1].to_vec(),
+            lots: lots
+                .iter()
+                .enumerate()
+                .map(|(i, l)| CoveredLot {
+                    lot: l.clone(),
+                    named: i == 0,
+                    status: LotStatus::Released,
+                    on_hand: 40,
+                })
+                .collect(),
+            items: lots
+                .iter()
+                .flat_map(|l| {
+                    std::iter::once(RecallItem {
+                        lot: l.clone(),
+                        customer: None,
+                        quantity: 40,
+                    })
+                    .chain(customers.iter().map(|c| RecallItem {
+                        lot: l.clone(),
+                        customer: Some(c.to_string()),
+                        quantity: 20,
+                    }))
+                })
+                .collect(),
+        }];
+        let size = serde_json::to_vec(&events[0]).unwrap().len();
+        assert!(
+            size > lotline::protocol::PUSH_BATCH_BYTES,
+            "the recall is {size} bytes, more than a batch"
+        );
+        println!("a recall of {N} lots: one event of {size} bytes");
+        for l in &lots {
+            events.push(EventKind::LotStatusChanged {
+                gtin: l.gtin.clone(),
+                batch: l.batch.clone(),
+                from: LotStatus::Released,
+                to: LotStatus::Recalled,
+                role: Role::Supervisor,
+                reason: format!("recall RC-261201-0A1B2C: {reason}"),
+            });
+        }
+        store.append_all("A", "qa-lead", events).unwrap();
+    }
+    let r = a.sync_ok(&server.url, &ta);
+    assert_eq!(r["pushed"], 2 * N + 2, "{r}");
+    assert_eq!(r["refused"], json!([]), "{r}");
+    let r = b.sync_ok(&server.url, &tb);
+    assert_eq!(r["pulled"], 2 * N + 2, "{r}");
+    assert_eq!(b.lot(GTIN, "R09999")["status"], "recalled");
+    let events = server_events(&server.url, &admin);
+    assert_eq!(event_ids_once(&events).len(), 2 * N + 2);
+}
+
+#[test]
+fn a_recall_of_10000_lots_syncs_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    recall_of_10000_lots(Backend::sqlite(dir.path()));
+}
+
+#[test]
+fn a_recall_of_10000_lots_syncs_on_postgres() {
+    recall_of_10000_lots(Backend::postgres());
+}
