@@ -105,14 +105,15 @@ mod tests {
     use crate::workflow::testing::{TOMATOES, receive, station};
 
     /// The station's "Print internal label" after a receive: a lot with the longest batch
-    /// number AI (10) allows, in characters that make symbols and text widest, and 8 digits
-    /// on hand, prints on every shipped template.
+    /// number AI (10) allows, in characters that make symbols and text widest, and the most
+    /// the store takes on hand, prints on every shipped template (8-digit counts: `label
+    /// check`).
     #[test]
     fn a_received_lot_with_the_longest_batch_prints_on_every_shipped_template() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = station(&dir);
         let batch = "%W%W%W%W%W%W%W%W%W%W";
-        receive(&mut s, TOMATOES, batch, 99_999_999);
+        receive(&mut s, TOMATOES, batch, crate::workflow::MAX_QUANTITY);
         for template in label::template::shipped() {
             let mut job = LabelJob::for_lot(&template, TOMATOES, batch);
             // What the store has no value for (pallet data) comes from the sample.
@@ -132,7 +133,7 @@ mod tests {
         let path = dir.path().join("narrow.toml");
         std::fs::write(
             &path,
-            "format = 1\nname = \"narrow\"\nwidth_mm = 60\nheight_mm = 30\n[sample]\ngtin = \"09501101530003\"\nbatch = \"B1\"\n[[element]]\nkind = \"barcode\"\nx_mm = 1\ny_mm = 1\nsymbology = \"gs1-128\"\ndata = \"(01){gtin}(10){batch}\"\nmodule_mm = 0.5\nheight_mm = 10\nmax_symbols = 2\n",
+            "format = 1\nname = \"narrow\"\nwidth_mm = 60\nheight_mm = 30\n[sample]\ngtin = \"09501101530003\"\nbatch = \"B1\"\n[[element]]\nkind = \"barcode\"\nx_mm = 1\ny_mm = 1\nsymbology = \"gs1-128\"\ndata = \"(01){gtin}(10){batch}\"\nmodule_mm = 0.25\nheight_mm = 10\nmax_symbols = 2\n",
         )
         .unwrap();
         let job = LabelJob::for_lot(path.to_str().unwrap(), TOMATOES, "ABCDEFGHIJKLMNOPQRST");
