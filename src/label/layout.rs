@@ -588,7 +588,9 @@ fn pack(
     let total = (choices as u64)
         .checked_pow(n as u32)
         .filter(|&t| t <= 200_000);
-    let mut best: Option<((usize, usize, usize, usize), Vec<usize>)> = None;
+    // (left out, which left out, rows used, distance from the data's order) and the row masks.
+    type Cost = (usize, usize, usize, usize);
+    let mut best: Option<(Cost, Vec<usize>)> = None;
     if let Some(total) = total {
         for code in 0..total {
             let mut c = code;
