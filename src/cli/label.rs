@@ -76,6 +76,17 @@ enum LabelCommand {
         #[arg(long)]
         folder: Option<PathBuf>,
     },
+    /// Prove a template prints any valid data: lay it out with worst-case values (20-character
+    /// batch numbers of the widest characters, 8-digit counts, …) and check every symbol's
+    /// X-dimension, bar height and quiet zones against the GS1 symbol specification of the
+    /// template's application. Exits 1 naming the element and field that does not fit.
+    Check {
+        /// Template name in label-templates/ or a path to a .toml file.
+        template: String,
+        /// Also write the worst-case labels (one page each) to this file: .pdf, .png, .zpl.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List the shipped templates and their placeholders.
     List {
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
@@ -151,6 +162,26 @@ pub fn run(args: LabelArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             };
             let (template, labels) = lay_out_source(&source, globals)?;
             eprintln!("{}", printer::print(&target, &template, &labels)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        LabelCommand::Check {
+            template,
+            out: file,
+        } => {
+            let template = Template::load(&template)?;
+            let checked = label::check::check(&template)?;
+            if let Some(file) = file {
+                write_output(&file, &template, &checked.layouts)?;
+            }
+            out.line(format_args!(
+                "{}: the worst case fits ({} data sets; symbols checked for application {})",
+                template.name,
+                checked.data.len(),
+                template.application.name()
+            ))?;
+            for (key, value) in checked.data.first().into_iter().flatten() {
+                out.line(format_args!("  {key} = {value}"))?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         LabelCommand::List { json } => {

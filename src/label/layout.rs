@@ -12,6 +12,9 @@ use crate::gs1;
 /// Size of the human-readable line under linear symbols.
 pub const HRI_SIZE_PT: f32 = 8.0;
 
+/// Wrapped text: each line this many times the text size below the last.
+pub const LINE_SPACING: f32 = 1.15;
+
 /// One thing to draw. Coordinates from the label's top-left corner, in millimetres.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
@@ -108,8 +111,9 @@ pub fn lay_out_all(
 /// anything that does not fit on the label, naming the element.
 pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
     let mut items = Vec::with_capacity(t.elements.len() + 4);
-    // GS1 data of every symbol: one item's association rules hold over all of them.
-    let mut label_gs1: Vec<gs1::Element> = Vec::new();
+    // GS1 data of every symbol, by element: one item's association rules hold over all of
+    // them, and an element a split symbol could not carry must be in another symbol.
+    let mut symbols: Vec<(usize, Vec<gs1::Element>, Option<gs1::Element>)> = Vec::new();
     for (i, el) in t.elements.iter().enumerate() {
         let err = |problem: String| t.element_error(i, problem);
         match el {
@@ -122,31 +126,46 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
                 font,
                 zpl_font,
                 max_width_mm,
+                min_size_pt,
+                max_lines,
                 face,
             } => {
                 let face = match face {
                     Some(face) => *face,
                     None => font::resolve(font.as_deref(), *bold).map_err(err)?,
                 };
-                let text = fill(text, data).map_err(err)?;
-                let missing = face.missing_glyphs(&text);
+                let text_filled = fill(text, data).map_err(|u| t.unfilled(i, u))?;
+                let missing = face.missing_glyphs(&text_filled);
                 if !missing.is_empty() {
                     return Err(err(format!(
-                        "font {} has no glyph for {missing:?} in {text:?}: change the text or choose a font that has them",
+                        "font {} has no glyph for {missing:?} in {text_filled:?}: change the text or choose a font that has them",
                         face.name
                     )));
                 }
                 let room = max_width_mm.unwrap_or(t.width_mm - x_mm);
-                check_text_fits(face, &text, *size_pt, room).map_err(err)?;
-                check_inside(t, *x_mm, *y_mm, 0.0, size_pt * 25.4 / 72.0).map_err(err)?;
-                items.push(Item::Text {
-                    x_mm: *x_mm,
-                    y_mm: *y_mm,
-                    size_pt: *size_pt,
-                    face,
-                    zpl_font: zpl_font.clone(),
-                    text,
-                });
+                let smallest = min_size_pt.unwrap_or(*size_pt);
+                let (size, lines) =
+                    fit_text(face, &text_filled, *size_pt, smallest, room, *max_lines).map_err(
+                        |problem| {
+                            let field = super::template::placeholders(text)
+                                .ok()
+                                .and_then(|p| p.first().copied());
+                            t.no_fit(i, field, problem)
+                        },
+                    )?;
+                let line_mm = size * LINE_SPACING * 25.4 / 72.0;
+                let block = line_mm * (lines.len() - 1) as f32 + size * 25.4 / 72.0;
+                check_inside(t, *x_mm, *y_mm, 0.0, block).map_err(err)?;
+                for (n, line) in lines.into_iter().enumerate() {
+                    items.push(Item::Text {
+                        x_mm: *x_mm,
+                        y_mm: y_mm + n as f32 * line_mm,
+                        size_pt: size,
+                        face,
+                        zpl_font: zpl_font.clone(),
+                        text: line,
+                    });
+                }
             }
             Element::Barcode {
                 x_mm,
@@ -157,53 +176,60 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
                 height_mm,
                 hri,
                 digital_link,
+                max_symbols,
+                gap_mm,
+                max_width_mm,
             } => {
-                let filled = fill(pattern, data).map_err(err)?;
+                let filled = fill(pattern, data).map_err(|u| t.unfilled(i, u))?;
+                let room = max_width_mm.unwrap_or(t.width_mm - x_mm);
+                let dots = (module_mm * t.dpi as f32 / 25.4).round().max(1.0) as u32;
+                let at = Placement {
+                    x_mm: *x_mm,
+                    room_mm: room,
+                    dots,
+                    dpi: t.dpi,
+                    height_mm: *height_mm,
+                    hri: *hri,
+                };
                 let (encoded, hri_text, elements) =
                     symbol_data(*symbology, &filled, *digital_link).map_err(err)?;
-                label_gs1.extend(elements);
-                let symbol =
-                    barcode::encode(*symbology, &encoded).map_err(|e| err(e.to_string()))?;
-                let dots = (module_mm * t.dpi as f32 / 25.4).round().max(1.0) as u32;
-                let module = dots as f32 * 25.4 / t.dpi as f32;
-                let quiet = symbol.quiet_zone as f32 * module;
-                let placed = PlacedBarcode {
-                    x_mm: x_mm + quiet,
-                    y_mm: *y_mm,
-                    symbol,
-                    module_mm: module,
-                    module_dots: dots,
-                    height_mm: *height_mm,
-                    data: encoded,
+                let Some(rows) = max_symbols else {
+                    let (placed, hri_item, bottom) = at
+                        .place(*symbology, encoded, hri_text, *y_mm)
+                        .map_err(|e| match e {
+                            Placed::TooWide(problem) => t.no_fit(i, None, problem),
+                            Placed::Bad(problem) => err(problem),
+                        })?;
+                    check_inside(t, *x_mm, *y_mm, placed.width_mm(), bottom - y_mm).map_err(err)?;
+                    symbols.push((i, elements, None));
+                    items.push(Item::Barcode(placed));
+                    items.extend(hri_item);
+                    continue;
                 };
-                let needed_w = placed.width_mm() + 2.0 * quiet;
-                if x_mm + needed_w > t.width_mm + 1e-3 {
-                    return Err(err(format!(
-                        "the symbol needs {needed_w:.1} mm with its quiet zones at X = {module:.3} mm; only {:.1} mm are left: shorten the data or lower module_mm",
-                        t.width_mm - x_mm
-                    )));
+                // One symbol per row, as the GS1 Logistic Label Guideline splits a pallet's
+                // data; whatever fits in no row must be carried by another symbol.
+                let fits = |part: &[gs1::Element]| {
+                    at.place(*symbology, part_string(part).0, String::new(), 0.0)
+                        .is_ok()
+                };
+                let (packed, left) = pack(&elements, *rows as usize, fits);
+                let mut y = *y_mm;
+                for row in packed {
+                    let part: Vec<gs1::Element> =
+                        row.iter().map(|&k| elements[k].clone()).collect();
+                    let (encoded, hri_text) = part_string(&part);
+                    let (placed, hri_item, bottom) = at
+                        .place(*symbology, encoded, hri_text, y)
+                        .map_err(|e| err(e.to_string()))?;
+                    check_inside(t, *x_mm, y, placed.width_mm(), bottom - y).map_err(err)?;
+                    items.push(Item::Barcode(placed));
+                    items.extend(hri_item);
+                    symbols.push((i, part, None));
+                    y = bottom + gap_mm;
                 }
-                let mut bottom = y_mm + placed.bars_height_mm();
-                let hri_item = (*hri && placed.symbol.is_linear()).then(|| {
-                    let text = hri_text.clone();
-                    let face = font::default_face();
-                    let w = face.text_width_mm(&text, HRI_SIZE_PT);
-                    let x = placed.x_mm + (placed.width_mm() - w).max(0.0) / 2.0;
-                    Item::Text {
-                        x_mm: x,
-                        y_mm: bottom + 0.8,
-                        size_pt: HRI_SIZE_PT,
-                        face,
-                        zpl_font: None,
-                        text,
-                    }
-                });
-                if hri_item.is_some() {
-                    bottom += 0.8 + HRI_SIZE_PT * 25.4 / 72.0;
+                for k in left {
+                    symbols.push((i, Vec::new(), Some(elements[k].clone())));
                 }
-                check_inside(t, *x_mm, *y_mm, needed_w, bottom - y_mm).map_err(err)?;
-                items.push(Item::Barcode(placed));
-                items.extend(hri_item);
             }
             Element::Line {
                 x1_mm,
@@ -299,6 +325,37 @@ pub fn lay_out(t: &Template, data: &LabelData) -> Result<Layout, LabelError> {
             }
         }
     }
+    for (i, _, left) in &symbols {
+        let Some(left) = left else { continue };
+        let carried = symbols
+            .iter()
+            .any(|(j, carried, _)| j != i && carried.contains(left));
+        if !carried {
+            let Element::Barcode {
+                data: pattern,
+                max_symbols,
+                ..
+            } = &t.elements[*i]
+            else {
+                unreachable!("only split barcodes leave elements out")
+            };
+            let field = super::template::ai_fields(pattern)
+                .into_iter()
+                .find(|(ai, _)| *ai == left.ai)
+                .map(|(_, name)| name);
+            return Err(t.no_fit(
+                *i,
+                field,
+                format!(
+                    "({}) {:?} does not fit in {} GS1-128 symbol(s) across the room, and no other symbol of the label carries it: allow more symbols (max_symbols), give them more room, or add a GS1 DataMatrix that carries it",
+                    left.ai,
+                    left.value.as_str(),
+                    max_symbols.unwrap_or(1)
+                ),
+            ));
+        }
+    }
+    let mut label_gs1: Vec<gs1::Element> = symbols.into_iter().flat_map(|(_, e, _)| e).collect();
     label_gs1.sort_by(|a, b| a.ai.cmp(b.ai));
     label_gs1.dedup();
     gs1::check_associations(&label_gs1).map_err(|e| LabelError::Template {
@@ -341,14 +398,251 @@ fn symbol_data(
     }
 }
 
-fn check_text_fits(face: &Face, text: &str, size_pt: f32, room_mm: f32) -> Result<(), String> {
-    let w = face.text_width_mm(text, size_pt);
-    if w > room_mm + 1e-3 {
-        return Err(format!(
-            "{text:?} is {w:.1} mm wide at {size_pt} pt but only {room_mm:.1} mm fit: shorten it or lower size_pt"
-        ));
+/// The size and lines `text` is set in: `size_pt` on one line if it fits, else wrapped onto
+/// up to `max_lines`, else the same a half point smaller, down to `min_pt`.
+fn fit_text(
+    face: &Face,
+    text: &str,
+    size_pt: f32,
+    min_pt: f32,
+    room_mm: f32,
+    max_lines: u32,
+) -> Result<(f32, Vec<String>), String> {
+    let mut size = size_pt;
+    loop {
+        if let Some(lines) = wrap(face, text, size, room_mm, max_lines as usize) {
+            return Ok((size, lines));
+        }
+        if size - 0.5 < min_pt - 1e-3 {
+            break;
+        }
+        size -= 0.5;
     }
-    Ok(())
+    let w = face.text_width_mm(text, min_pt);
+    let how = if max_lines > 1 {
+        format!(" on {max_lines} lines")
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "{text:?} is {w:.1} mm wide at {min_pt} pt but only {room_mm:.1} mm fit{how}: shorten it or lower size_pt"
+    ))
+}
+
+/// `text` broken into at most `max_lines` lines no wider than `room_mm`: at spaces where it
+/// can, inside a word where a word alone is too wide. None when it needs more lines.
+fn wrap(
+    face: &Face,
+    text: &str,
+    size_pt: f32,
+    room_mm: f32,
+    max_lines: usize,
+) -> Option<Vec<String>> {
+    let fits = |s: &str| face.text_width_mm(s, size_pt) <= room_mm + 1e-3;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let joined = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if fits(&joined) {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        for c in word.chars() {
+            line.push(c);
+            if !fits(&line) {
+                line.pop();
+                if line.is_empty() {
+                    return None;
+                }
+                lines.push(std::mem::replace(&mut line, c.to_string()));
+            }
+        }
+    }
+    lines.push(line);
+    (lines.len() <= max_lines).then_some(lines)
+}
+
+/// Where a barcode element puts its symbols: left edge with the quiet zone, the room it has,
+/// the module in printer dots, bar height and whether a human-readable line goes under.
+struct Placement {
+    x_mm: f32,
+    room_mm: f32,
+    dots: u32,
+    dpi: u32,
+    height_mm: f32,
+    hri: bool,
+}
+
+/// Why a symbol cannot be placed.
+#[derive(Debug)]
+enum Placed {
+    /// Valid data, too wide for the room.
+    TooWide(String),
+    /// The symbology cannot encode the data.
+    Bad(String),
+}
+
+impl std::fmt::Display for Placed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Placed::TooWide(p) | Placed::Bad(p) => f.write_str(p),
+        }
+    }
+}
+
+impl Placement {
+    /// The symbol for `encoded` with its top at `y_mm`, its human-readable line (if any) and
+    /// the bottom of both.
+    fn place(
+        &self,
+        symbology: SymbolKind,
+        encoded: String,
+        hri_text: String,
+        y_mm: f32,
+    ) -> Result<(PlacedBarcode, Option<Item>, f32), Placed> {
+        let symbol =
+            barcode::encode(symbology, &encoded).map_err(|e| Placed::Bad(e.to_string()))?;
+        let module = self.dots as f32 * 25.4 / self.dpi as f32;
+        let quiet = symbol.quiet_zone as f32 * module;
+        let placed = PlacedBarcode {
+            x_mm: self.x_mm + quiet,
+            y_mm,
+            symbol,
+            module_mm: module,
+            module_dots: self.dots,
+            height_mm: self.height_mm,
+            data: encoded,
+        };
+        let needed_w = placed.width_mm() + 2.0 * quiet;
+        if needed_w > self.room_mm + 1e-3 {
+            return Err(Placed::TooWide(format!(
+                "the symbol needs {needed_w:.1} mm with its quiet zones at X = {module:.3} mm; only {:.1} mm are left: shorten the data or lower module_mm",
+                self.room_mm
+            )));
+        }
+        let mut bottom = y_mm + placed.bars_height_mm();
+        let hri_item = (self.hri && placed.symbol.is_linear()).then(|| {
+            let face = font::default_face();
+            let w = face.text_width_mm(&hri_text, HRI_SIZE_PT);
+            let x = placed.x_mm + (placed.width_mm() - w).max(0.0) / 2.0;
+            bottom += 0.8 + HRI_SIZE_PT * 25.4 / 72.0;
+            Item::Text {
+                x_mm: x,
+                y_mm: y_mm + placed.bars_height_mm() + 0.8,
+                size_pt: HRI_SIZE_PT,
+                face,
+                zpl_font: None,
+                text: hri_text,
+            }
+        });
+        Ok((placed, hri_item, bottom))
+    }
+}
+
+/// The element string and bracketed text of one symbol's share of the data: predefined-length
+/// AIs first, so fewer separators are needed.
+fn part_string(part: &[gs1::Element]) -> (String, String) {
+    let mut elements = part.to_vec();
+    elements.sort_by_key(|e| !gs1::lookup(e.ai).is_some_and(|d| d.fixed_length));
+    let msg = gs1::Message {
+        elements,
+        ..Default::default()
+    };
+    (msg.to_element_string(), msg.to_bracketed())
+}
+
+/// Spreads `n` elements over at most `rows` symbols where `fits` says a set fits in one. Returns
+/// the rows (element indexes, in order) and the elements no row could take. Fewest left out
+/// first (later elements rather than earlier), then fewest rows, then the template's order.
+fn pack(
+    elements: &[gs1::Element],
+    rows: usize,
+    fits: impl Fn(&[gs1::Element]) -> bool,
+) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let n = elements.len();
+    // A GS1-128 holds at most 48 characters, so a bitmask holds any symbol's elements.
+    assert!(n < usize::BITS as usize, "{n} elements in one barcode");
+    let mut memo: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
+    let mut fits_mask = |mask: usize| -> bool {
+        if mask == 0 {
+            return true;
+        }
+        *memo.entry(mask).or_insert_with(|| {
+            let part: Vec<gs1::Element> = (0..n)
+                .filter(|k| mask & (1 << k) != 0)
+                .map(|k| elements[k].clone())
+                .collect();
+            fits(&part)
+        })
+    };
+    // Each element to one of `rows` symbols or left out (= rows): every assignment, when
+    // there are few (a label carries a handful of AIs), else in order.
+    let choices = rows + 1;
+    let total = (choices as u64)
+        .checked_pow(n as u32)
+        .filter(|&t| t <= 200_000);
+    // (left out, which left out, rows used, distance from the data's order) and the row masks.
+    type Cost = (usize, usize, usize, usize);
+    let mut best: Option<(Cost, Vec<usize>)> = None;
+    if let Some(total) = total {
+        for code in 0..total {
+            let mut c = code;
+            let mut masks = vec![0usize; choices];
+            let mut order_cost = 0;
+            for k in 0..n {
+                let r = (c % choices as u64) as usize;
+                c /= choices as u64;
+                masks[r] |= 1 << k;
+                order_cost += r * (n - k);
+            }
+            // Rows are used from the first: no empty row before a used one.
+            let used = masks[..rows].iter().take_while(|&&m| m != 0).count();
+            if masks[used..rows].iter().any(|&m| m != 0) {
+                continue;
+            }
+            let left = masks[rows];
+            // Left out: fewer, then later ones (bit k weighs more for earlier k).
+            let left_weight = (0..n)
+                .filter(|k| left & (1 << k) != 0)
+                .map(|k| 1 << (n - 1 - k))
+                .sum();
+            let cost = (left.count_ones() as usize, left_weight, used, order_cost);
+            if best.as_ref().is_some_and(|(b, _)| *b <= cost) {
+                continue;
+            }
+            if masks[..rows].iter().all(|&m| fits_mask(m)) {
+                best = Some((cost, masks));
+            }
+        }
+    }
+    let masks = match best {
+        Some((_, masks)) => masks,
+        None => {
+            // Many elements: first fit, in order.
+            let mut masks = vec![0usize; choices];
+            for k in 0..n {
+                let r = (0..rows)
+                    .find(|&r| fits_mask(masks[r] | (1 << k)))
+                    .unwrap_or(rows);
+                masks[r] |= 1 << k;
+            }
+            masks
+        }
+    };
+    let indexes = |m: usize| (0..n).filter(|k| m & (1 << k) != 0).collect::<Vec<usize>>();
+    let packed = masks[..rows]
+        .iter()
+        .filter(|&&m| m != 0)
+        .map(|&m| indexes(m))
+        .collect();
+    (packed, indexes(masks[rows]))
 }
 
 fn check_inside(t: &Template, x: f32, y: f32, w: f32, h: f32) -> Result<(), String> {

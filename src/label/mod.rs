@@ -8,10 +8,12 @@
 //! The format is documented in `docs/labels.md`.
 
 pub mod bitmap;
+pub mod check;
 pub mod font;
 pub mod layout;
 pub mod pdf;
 pub mod png;
+pub mod spec;
 pub mod template;
 pub mod zpl;
 
@@ -68,5 +70,25 @@ pub enum LabelError {
         element: usize,
         kind: &'static str,
         problem: String,
+    },
+    /// Valid data that does not fit where the template puts it. `field` is the placeholder
+    /// whose value does not fit, where one does.
+    #[error("template {template}, element {element} ({kind}): {problem}")]
+    DoesNotFit {
+        template: String,
+        element: usize,
+        kind: &'static str,
+        field: Option<String>,
+        problem: String,
+    },
+    /// A placeholder the label needs has no value.
+    #[error(
+        "template {template}, element {element} ({kind}): no value for {{{key}}}: give it with --set {key}=…"
+    )]
+    MissingValue {
+        template: String,
+        element: usize,
+        kind: &'static str,
+        key: String,
     },
 }

@@ -31,6 +31,8 @@ use crate::barcode::SymbolKind;
 /// Label data: placeholder name → value.
 pub type LabelData = BTreeMap<String, String>;
 
+pub use super::spec::Application;
+
 /// The current template format version.
 pub const FORMAT: u32 = 1;
 
@@ -45,9 +47,17 @@ pub struct Template {
     pub height_mm: f32,
     #[serde(default = "default_dpi")]
     pub dpi: u32,
+    /// What the label is for: chooses the GS1 symbol specification `label check` holds its
+    /// symbols to.
+    #[serde(default)]
+    pub application: Application,
     /// Placeholders every label needs; `--sample` fills them from here.
     #[serde(default)]
     pub sample: LabelData,
+    /// Longest values `label check` proves fit, for placeholders that are not a GS1 value (a
+    /// GS1 value's worst case comes from the AI table).
+    #[serde(default)]
+    pub worst_case: LabelData,
     #[serde(rename = "element", default)]
     pub elements: Vec<Element>,
 }
@@ -73,6 +83,12 @@ pub enum Element {
         zpl_font: Option<String>,
         /// Refuse the label when the text is wider (default: up to the right edge).
         max_width_mm: Option<f32>,
+        /// Text too wide at `size_pt` is set smaller, down to this size, before it is refused.
+        min_size_pt: Option<f32>,
+        /// Text too wide for one line wraps onto up to this many lines (at spaces, else
+        /// anywhere), each `size × 1.15` below the last.
+        #[serde(default = "one")]
+        max_lines: u32,
         /// The face, found when the template is loaded.
         #[serde(skip)]
         face: Option<&'static Face>,
@@ -94,6 +110,14 @@ pub enum Element {
         hri: bool,
         #[serde(default)]
         digital_link: bool,
+        /// GS1-128 only: spread the element string over up to this many symbols stacked
+        /// downwards, `gap_mm` apart, so each fits the room. An element that fits in none
+        /// must be carried by another symbol of the label (e.g. a GS1 DataMatrix).
+        max_symbols: Option<u32>,
+        #[serde(default = "default_gap")]
+        gap_mm: f32,
+        /// Room for the symbol with its quiet zones (default: up to the label's right edge).
+        max_width_mm: Option<f32>,
     },
     Line {
         x1_mm: f32,
@@ -131,6 +155,12 @@ pub enum Element {
 
 fn default_bar_height() -> f32 {
     15.0
+}
+fn default_gap() -> f32 {
+    1.5
+}
+fn one() -> u32 {
+    1
 }
 fn default_stroke() -> f32 {
     0.4
@@ -216,6 +246,29 @@ impl Template {
                 }
             }
         }
+        for (i, el) in t.elements.iter().enumerate() {
+            let checked = match el {
+                Element::Text {
+                    size_pt,
+                    min_size_pt,
+                    max_lines,
+                    ..
+                } if min_size_pt.is_some_and(|m| !(m > 0.0 && m <= *size_pt)) || *max_lines == 0 => {
+                    Err("min_size_pt must be above 0 and at most size_pt, max_lines at least 1"
+                        .to_string())
+                }
+                Element::Barcode {
+                    symbology,
+                    max_symbols: Some(n),
+                    ..
+                } if *symbology != SymbolKind::Gs1_128 || *n == 0 => Err(
+                    "max_symbols splits GS1-128 data: it needs symbology = \"gs1-128\" and 1 or more"
+                        .to_string(),
+                ),
+                _ => Ok(()),
+            };
+            checked.map_err(|p| t.element_error(i, p))?;
+        }
         let assets = font::assets_dir();
         for i in 0..t.elements.len() {
             let checked = match &mut t.elements[i] {
@@ -253,6 +306,36 @@ impl Template {
             template: self.name.clone(),
             element: element + 1,
             kind: self.elements.get(element).map_or("?", Element::kind),
+            problem,
+        }
+    }
+
+    /// `problem` with element `element` (0-based) as a [`LabelError`]: a missing value becomes
+    /// [`LabelError::MissingValue`].
+    pub(super) fn unfilled(&self, element: usize, problem: Unfilled) -> LabelError {
+        match problem {
+            Unfilled::Missing(key) => LabelError::MissingValue {
+                template: self.name.clone(),
+                element: element + 1,
+                kind: self.elements.get(element).map_or("?", Element::kind),
+                key,
+            },
+            Unfilled::Other(problem) => self.element_error(element, problem),
+        }
+    }
+
+    /// Valid data of `field` that does not fit where element `element` (0-based) puts it.
+    pub(super) fn no_fit(
+        &self,
+        element: usize,
+        field: Option<&str>,
+        problem: String,
+    ) -> LabelError {
+        LabelError::DoesNotFit {
+            template: self.name.clone(),
+            element: element + 1,
+            kind: self.elements.get(element).map_or("?", Element::kind),
+            field: field.map(str::to_string),
             problem,
         }
     }
@@ -326,19 +409,76 @@ pub fn placeholders(s: &str) -> Result<Vec<&str>, String> {
             .find('}')
             .ok_or_else(|| format!("unclosed '{{' in {s:?}"))?;
         let key = &tail[1..end];
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if let Some(ai) = key.strip_prefix(TITLE) {
+            ai_title(ai)?;
+        } else if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!(
-                "placeholder {{{key}}} is not a name (letters, digits, _)"
+                "placeholder {{{key}}} is not a name (letters, digits, _) or {{title:AI}}"
             ));
+        } else {
+            out.push(key);
         }
-        out.push(key);
         rest = &tail[end + 1..];
     }
     Ok(out)
 }
 
-/// Fills placeholders from `data`; a missing key is an error naming it.
-pub fn fill(s: &str, data: &LabelData) -> Result<String, String> {
+/// `{title:17}`: the AI's title in the GS1 Barcode Syntax Dictionary ("USE BY or EXPIRY"),
+/// the caption a label prints over the AI's value.
+const TITLE: &str = "title:";
+
+fn ai_title(ai: &str) -> Result<&'static str, String> {
+    crate::gs1::lookup(ai)
+        .map(|d| d.title)
+        .ok_or_else(|| format!("{{title:{ai}}}: ({ai}) is not a GS1 Application Identifier"))
+}
+
+/// Why a string's placeholders cannot be filled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unfilled {
+    /// No value for this key.
+    Missing(String),
+    Other(String),
+}
+
+impl std::fmt::Display for Unfilled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unfilled::Missing(key) => {
+                write!(f, "no value for {{{key}}}: give it with --set {key}=…")
+            }
+            Unfilled::Other(problem) => f.write_str(problem),
+        }
+    }
+}
+
+/// `(AI){name}` pairs in barcode data: the placeholder that is the whole value of an AI.
+pub fn ai_fields(data: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while let Some(open) = rest.find('(') {
+        let tail = &rest[open + 1..];
+        let Some(close) = tail.find(')') else { break };
+        let (ai, after) = (&tail[..close], &tail[close + 1..]);
+        if let Some(name) = after
+            .strip_prefix('{')
+            .and_then(|a| a.split_once('}'))
+            .map(|(n, _)| n)
+            && after[name.len() + 2..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == '(')
+        {
+            out.push((ai, name));
+        }
+        rest = after;
+    }
+    out
+}
+
+/// Fills placeholders from `data` and AI titles from the dictionary; a missing key is an
+/// error naming it.
+pub fn fill(s: &str, data: &LabelData) -> Result<String, Unfilled> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find(['{', '}']) {
@@ -351,11 +491,14 @@ pub fn fill(s: &str, data: &LabelData) -> Result<String, String> {
         }
         let end = tail
             .find('}')
-            .ok_or_else(|| format!("unclosed '{{' in {s:?}"))?;
+            .ok_or_else(|| Unfilled::Other(format!("unclosed '{{' in {s:?}")))?;
         let key = &tail[1..end];
-        let value = data
-            .get(key)
-            .ok_or_else(|| format!("no value for {{{key}}}: give it with --set {key}=…"))?;
+        let value = match key.strip_prefix(TITLE) {
+            Some(ai) => ai_title(ai).map_err(Unfilled::Other)?,
+            None => data
+                .get(key)
+                .ok_or_else(|| Unfilled::Missing(key.to_string()))?,
+        };
         out.push_str(value);
         rest = &tail[end + 1..];
     }
@@ -396,7 +539,18 @@ mod tests {
         );
         let data: LabelData = [("gtin".into(), "1".into())].into();
         assert_eq!(fill("{{x}} {gtin}", &data).unwrap(), "{x} 1");
-        assert!(fill("{batch}", &data).unwrap_err().contains("--set batch="));
+        assert!(
+            fill("{batch}", &data)
+                .unwrap_err()
+                .to_string()
+                .contains("--set batch=")
+        );
+        assert_eq!(fill("{title:10} {gtin}", &data).unwrap(), "BATCH/LOT 1");
+        assert!(placeholders("{title:99999}").is_err());
+        assert_eq!(
+            ai_fields("(02){gtin}(37){count}(10)B{batch}(17){expiry}"),
+            vec![("02", "gtin"), ("37", "count"), ("17", "expiry")]
+        );
         assert!(placeholders("{bad key}").is_err());
         assert!(placeholders("{open").is_err());
     }

@@ -238,7 +238,7 @@ impl Modes {
             Err(refused) => return refused,
         };
         let printed = label_job::lay_out_labels(&job, Some(&self.station))
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.for_station())
             .and_then(|(template, labels)| {
                 printer::print(target, &template, &labels).map_err(|e| e.to_string())
             });
@@ -253,7 +253,7 @@ impl Modes {
         let job = self.produce.preview_job(template);
         let no_preview = |message: String| Shown::refused(format!("no preview: {message}"));
         let (template, labels) = label_job::lay_out_labels(&job, Some(&self.station))
-            .map_err(|e| no_preview(e.to_string()))?;
+            .map_err(|e| no_preview(e.for_station()))?;
         // A screen preview needs no more than ~200 dpi.
         let png = label::png::render(&labels[0], template.dpi.min(203));
         let image = image::load_from_memory(&png)

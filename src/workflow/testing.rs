@@ -27,8 +27,6 @@ pub fn station(dir: &tempfile::TempDir) -> Station {
 }
 
 /// Receives `quantity` of lot `batch` of `gtin`, expiring 2026-12-31.
-// The UI's mode controllers use it; a build without the UI has none.
-#[cfg_attr(not(feature = "ui"), allow(dead_code))]
 pub fn receive(s: &mut Station, gtin: &str, batch: &str, quantity: u64) {
     s.receive(
         &ReceiveRequest {
