@@ -777,3 +777,113 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     assert_eq!(store.derived_snapshot().unwrap(), recorded);
     assert_eq!(history(&db, FLOUR, "F1"), flour);
 }
+
+/// A lot number is the one thing a recall must never get wrong: in the trace and recall PDFs
+/// a 20-character batch (the AI 10 maximum) is printed whole — wrapped or in smaller type,
+/// never cut with an ellipsis — and what a recall still expects is totalled per product
+/// (units of flour and of bread do not add up).
+#[test]
+fn long_lot_numbers_are_never_cut_in_reports_and_recall_totals_are_per_product() {
+    let (dir, db) = site();
+    const LONG: &str = "F-2026-12-07-ABCDEFG";
+    assert_eq!(LONG.len(), 20);
+    for (gtin, name) in [(FLOUR, "Flour"), (BREAD, "Bread")] {
+        ok(lotline(
+            &db,
+            &[
+                "product",
+                "add",
+                gtin,
+                "--name",
+                name,
+                "--receive-as",
+                "released",
+            ],
+        ));
+    }
+    ok(lotline(
+        &db,
+        &[
+            "receive",
+            &format!("(01){FLOUR}(17)271231(10){LONG}(30)500"),
+        ],
+    ));
+    let made = ok(lotline(
+        &db,
+        &[
+            "produce",
+            "--product",
+            BREAD,
+            "--qty",
+            "40",
+            "--consume",
+            &format!("(01){FLOUR}(10){LONG}(30)100"),
+        ],
+    ));
+    let bread = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    ok(lotline(
+        &db,
+        &[
+            "dispatch",
+            &format!("(01){BREAD}(10){bread}"),
+            "--qty",
+            "10",
+            "--customer",
+            "Shop",
+        ],
+    ));
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let no_cut_lot = |text: &str| {
+        assert!(text.contains(LONG), "the whole lot number:\n{text}");
+        for end in 4..LONG.len() {
+            let cut = format!("{}…", &LONG[..end]);
+            assert!(!text.contains(&cut), "a lot number cut ({cut}):\n{text}");
+        }
+    };
+    let trace = out("trace.pdf");
+    ok(lotline(&db, &["report", "trace", LONG, "--out", &trace]));
+    no_cut_lot(&pdf_text(Path::new(&trace)));
+
+    let id = json(lotline(
+        &db,
+        &[
+            "recall",
+            "start",
+            LONG,
+            "--include-derived",
+            "--reason",
+            "foreign body",
+            "--role",
+            "supervisor",
+            "--json",
+        ],
+    ))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pdf = out("recall.pdf");
+    ok(lotline(&db, &["recall", "report", &id, "--out", &pdf]));
+    let text = pdf_text(Path::new(&pdf));
+    no_cut_lot(&text);
+    // 400 flour on hand; 30 bread on hand and 10 at the customer.
+    assert!(text.contains("400 × Flour"), "{text}");
+    assert!(text.contains("40 × Bread"), "{text}");
+    assert!(text.contains("Totals per product"), "{text}");
+    let status = json(lotline(&db, &["recall", "status", &id, "--json"]));
+    let totals: Vec<(String, i64)> = status["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["gtin"].as_str().unwrap().to_string(),
+                p["outstanding"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        totals,
+        [(FLOUR.to_string(), 400), (BREAD.to_string(), 40)],
+        "{status}"
+    );
+}

@@ -29,6 +29,19 @@ fn a_recalled_lot_scanned_in_dispatch_is_refused_and_writes_nothing() {
                 )
                 .unwrap();
         }
+        // A lot near its date, for the expiry board.
+        let today = chrono::Local::now().date_naive();
+        let soon = (today + chrono::Days::new(5)).format("%y%m%d");
+        station
+            .receive(
+                &ReceiveRequest {
+                    scan: format!("(01){GTIN}(17){soon}(10)SOON(30)5"),
+                    location: "A-02".into(),
+                    ..Default::default()
+                },
+                today,
+            )
+            .unwrap();
         station
             .set_status(&StatusRequest {
                 gtin: GTIN.into(),
@@ -85,4 +98,29 @@ fn a_recalled_lot_scanned_in_dispatch_is_refused_and_writes_nothing() {
         shown_value(&app, "DispatchView::shipped-count"),
         "Shipped 0\nRefused 1"
     );
+
+    // The expiry board names the product and where the stock is; a row opens its lot.
+    tap(&app, "Expiry");
+    tap(&app, "Refresh");
+    let row = |app: &lotline::ui::App| {
+        i_slint_backend_testing::ElementQuery::from_root(&app.window)
+            .match_descendants()
+            .match_predicate(|e| {
+                e.accessible_label()
+                    .is_some_and(|l| l.contains("lot SOON") && l.contains("A-02 5"))
+            })
+            .find_all()
+    };
+    wait_for("the board's row for SOON", || !row(&app).is_empty());
+    let line = row(&app).remove(0);
+    assert!(
+        line.accessible_label().unwrap().contains(PRODUCT),
+        "{:?}",
+        line.accessible_label()
+    );
+    line.invoke_accessible_default_action();
+    pump();
+    wait_for("the lot opened in Lookup", || {
+        banner(&app).contains("SOON") && banner(&app).starts_with("RELEASED")
+    });
 }

@@ -174,14 +174,14 @@ pub fn run(args: RecallArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             } else {
                 let a = s.accounting.last().expect("just recorded");
                 out.line(format_args!(
-                    "recall {}: {} of lot {} {} accounted for as {}; {} open items, {} units outstanding",
+                    "recall {}: {} of lot {} {} accounted for as {}; {} open items{}",
                     s.record.id,
                     a.quantity,
                     a.lot,
                     holder_name(&a.customer),
                     a.how.key(),
                     s.open_items,
-                    s.outstanding
+                    outstanding_per_product(&s)
                 ))?;
             }
         }
@@ -225,13 +225,13 @@ pub fn run(args: RecallArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             } else {
                 for s in &all {
                     out.line(format_args!(
-                        "{}  {}  {}  {} lots, {} open items ({} units)  {}",
+                        "{}  {}  {}  {} lots, {} open items{}  {}",
                         s.record.id,
                         date(&s.record.started_at),
                         state(s),
                         s.record.lots.len(),
                         s.open_items,
-                        s.outstanding,
+                        outstanding_per_product(s),
                         s.record.reason
                     ))?;
                 }
@@ -390,9 +390,29 @@ fn render_status(s: &RecallStatus) -> String {
             ));
         }
     }
-    out.push_str(&format!(
-        "{} open items, {} units outstanding\n",
-        s.open_items, s.outstanding
-    ));
+    out.push_str(&format!("{} open items\n", s.open_items));
+    out.push_str("per product (expected / accounted / outstanding):\n");
+    for t in &s.products {
+        out.push_str(&format!(
+            "  {}  {} / {} / {}\n",
+            t.gtin, t.expected, t.accounted, t.outstanding
+        ));
+    }
     out
+}
+
+/// What is still outstanding, per product (units of different products do not add up):
+/// " (280 of 09501101530003, 12 of 09501101530010 outstanding)", or nothing when none is.
+fn outstanding_per_product(s: &crate::domain::recall::RecallStatus) -> String {
+    let open: Vec<String> = s
+        .products
+        .iter()
+        .filter(|t| t.outstanding > 0)
+        .map(|t| format!("{} of {}", t.outstanding, t.gtin))
+        .collect();
+    if open.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} outstanding)", open.join(", "))
+    }
 }

@@ -309,7 +309,19 @@ pub struct RecallStatus {
     pub accounting: Vec<Accounting>,
     /// Items with something outstanding.
     pub open_items: usize,
-    /// Total quantity outstanding.
+    /// Total quantity outstanding, all products together: zero or not is its meaning (units
+    /// of different products do not add up; [`Self::products`] has the totals to show).
+    pub outstanding: i64,
+    /// Expected, accounted and outstanding per product (GTIN order).
+    pub products: Vec<ProductTotal>,
+}
+
+/// A recall's figures for one product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProductTotal {
+    pub gtin: String,
+    pub expected: i64,
+    pub accounted: i64,
     pub outstanding: i64,
 }
 
@@ -340,9 +352,25 @@ impl RecallStatus {
                 }
             })
             .collect();
+        let mut products: BTreeMap<&str, ProductTotal> = BTreeMap::new();
+        for i in &items {
+            let t = products
+                .entry(i.lot.gtin.as_str())
+                .or_insert_with(|| ProductTotal {
+                    gtin: i.lot.gtin.clone(),
+                    expected: 0,
+                    accounted: 0,
+                    outstanding: 0,
+                });
+            t.expected += i.expected;
+            t.accounted += i.accounted;
+            t.outstanding += i.outstanding;
+        }
+        let products = products.into_values().collect();
         RecallStatus {
             open_items: items.iter().filter(|i| i.outstanding > 0).count(),
             outstanding: items.iter().map(|i| i.outstanding).sum(),
+            products,
             record,
             items,
             accounting,
@@ -685,6 +713,49 @@ mod tests {
             })
             .collect();
         RecallStatus::new(record, p.items, accounting)
+    }
+
+    /// Units of flour and of cakes do not add up: the figures a recall shows are per product.
+    #[test]
+    fn a_recalls_totals_are_per_product() {
+        let record = RecallRecord {
+            id: "RC-2".into(),
+            reason: "r".into(),
+            include_derived: true,
+            started_at: "2026-03-07".into(),
+            started_by: "sam".into(),
+            named: vec![],
+            lots: vec![],
+            closed: None,
+        };
+        let item = |gtin: &str, batch: &str, customer: Option<&str>, quantity| RecallItem {
+            lot: LotRef::new(gtin, batch),
+            customer: customer.map(str::to_string),
+            quantity,
+        };
+        let flour = "09501101530003";
+        let cake = "09501101530010";
+        let items = vec![
+            item(flour, "F1", None, 250),
+            item(cake, "C1", Some("Shop"), 12),
+            item(flour, "F2", Some("Bakery"), 50),
+        ];
+        let accounting = vec![Accounting {
+            lot: LotRef::new(flour, "F2"),
+            customer: Some("Bakery".into()),
+            quantity: 20,
+            how: Disposition::Returned,
+            note: None,
+            at: "2026-03-08".into(),
+            actor: "ana".into(),
+        }];
+        let s = RecallStatus::new(record, items, accounting);
+        let totals: Vec<_> = s
+            .products
+            .iter()
+            .map(|p| (p.gtin.as_str(), p.expected, p.accounted, p.outstanding))
+            .collect();
+        assert_eq!(totals, [(flour, 300, 20, 280), (cake, 12, 0, 12)]);
     }
 
     #[test]

@@ -291,6 +291,13 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         send(&w, st, Job::StartBatch { form, template })
     }));
     ui.on_print_internal_label(with!(|w, st| print(&w, st, Job::PrintReceived)));
+    // A row of the expiry board opens its lot, as a scan of its label would.
+    ui.on_open_lot(with!(|w, st, query| take_input(
+        &w,
+        st,
+        query.to_string(),
+        Instant::now()
+    )));
     ui.on_undo_dispatch(with!(|w, st| {
         let reason = w.global::<Ui>().get_disp_undo_reason().to_string();
         send(&w, st, Job::UndoDispatch { reason });
@@ -473,8 +480,8 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
             view::show_lookup(&ui, v);
             ((!found && verdict != Verdict::Ok).then_some(verdict), None)
         }
-        Done::Expiry(Ok(lines)) => {
-            view::show_expiry(&ui, lines);
+        Done::Expiry(Ok(board)) => {
+            view::show_expiry(&ui, board);
             (None, None)
         }
         Done::Expiry(Err(shown)) | Done::Shown(shown) => {

@@ -584,12 +584,21 @@ pub fn tree_lines(
 }
 
 /// The expiry board: expired lots red, within a week amber, the rest plain.
-pub fn expiry_lines(lots: &[ExpiringLot], today: chrono::NaiveDate) -> Vec<ShownLine> {
-    if lots.is_empty() {
+/// A lot on the expiry board, with its product's name and where its stock is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryRow {
+    pub lot: ExpiringLot,
+    pub product: Option<String>,
+    pub stock: Vec<(String, i64)>,
+}
+
+pub fn expiry_lines(rows: &[ExpiryRow], today: chrono::NaiveDate) -> Vec<ShownLine> {
+    if rows.is_empty() {
         return vec![ShownLine::plain("no lots with stock expire in this period")];
     }
-    lots.iter()
-        .map(|l| {
+    rows.iter()
+        .map(|row| {
+            let l = &row.lot;
             let days = (l.expiry - today).num_days();
             let (when, verdict) = match days {
                 d if d < 0 => (format!("EXPIRED {} days ago", -d), Verdict::Refused),
@@ -597,14 +606,21 @@ pub fn expiry_lines(lots: &[ExpiringLot], today: chrono::NaiveDate) -> Vec<Shown
                 d if d <= 7 => (format!("expires in {d} days"), Verdict::Warn),
                 d => (format!("expires in {d} days"), Verdict::Ok),
             };
+            let at: Vec<String> = row
+                .stock
+                .iter()
+                .filter(|(_, q)| *q > 0)
+                .map(|(location, q)| format!("{location} {q}"))
+                .collect();
             ShownLine {
                 text: format!(
-                    "{}  lot {} ({})  {}  {} on hand, {}",
+                    "{}  {} lot {}  {}  {} on hand ({}), {}",
                     l.expiry,
+                    row.product.as_deref().unwrap_or(&l.gtin),
                     l.batch,
-                    l.gtin,
                     when,
                     l.on_hand,
+                    at.join(", "),
                     status_text(l.status.name())
                 ),
                 verdict: Some(verdict),
@@ -827,12 +843,16 @@ mod tests {
     #[test]
     fn expiry_lines_colour_by_days_left() {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
-        let lot = |d: i64| ExpiringLot {
-            gtin: "0".into(),
-            batch: "B".into(),
-            expiry: today + chrono::Duration::days(d),
-            status: LotStatus::Released,
-            on_hand: 1,
+        let lot = |d: i64| ExpiryRow {
+            lot: ExpiringLot {
+                gtin: "0".into(),
+                batch: "B".into(),
+                expiry: today + chrono::Duration::days(d),
+                status: LotStatus::Released,
+                on_hand: 1,
+            },
+            product: None,
+            stock: vec![("A".into(), 1)],
         };
         let lines = expiry_lines(&[lot(-2), lot(3), lot(20)], today);
         let verdicts: Vec<_> = lines.iter().map(|l| l.verdict).collect();

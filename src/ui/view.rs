@@ -5,8 +5,8 @@
 use slint::{Model, ModelRc, SharedString, VecModel};
 
 use super::controllers::{
-    DispatchForm, DispatchView, LookupView, ProduceForm, ProduceView, ReceiveForm, ReceiveView,
-    StatusForm,
+    DispatchForm, DispatchView, ExpiryBoard, LookupView, ProduceForm, ProduceView, ReceiveForm,
+    ReceiveView, StatusForm,
 };
 use super::present::{self, Shown, ShownLine, SyncSetup, Verdict};
 use super::{Feedback, KeyValue, Line, Tone, Ui};
@@ -127,8 +127,15 @@ pub fn show_lookup(ui: &Ui, v: LookupView) {
     }
 }
 
-pub fn show_expiry(ui: &Ui, lines: Vec<ShownLine>) {
-    ui.set_exp_lines(lines_model(lines));
+pub fn show_expiry(ui: &Ui, board: ExpiryBoard) {
+    ui.set_exp_lines(lines_model(board.lines));
+    ui.set_exp_keys(ModelRc::new(VecModel::from(
+        board
+            .keys
+            .into_iter()
+            .map(SharedString::from)
+            .collect::<Vec<_>>(),
+    )));
 }
 
 /// Sets the banner.

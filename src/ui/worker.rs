@@ -10,11 +10,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use super::controllers::{
-    DispatchController, DispatchForm, DispatchView, ExpiryController, LookupController, LookupView,
-    ProduceController, ProduceForm, ProduceView, ReceiveController, ReceiveForm, ReceiveView,
-    StatusForm,
+    DispatchController, DispatchForm, DispatchView, ExpiryBoard, ExpiryController,
+    LookupController, LookupView, ProduceController, ProduceForm, ProduceView, ReceiveController,
+    ReceiveForm, ReceiveView, StatusForm,
 };
-use super::present::{Shown, ShownLine, Verdict};
+use super::present::{Shown, Verdict};
 use crate::config::StationConfig;
 use crate::domain::LotStatus;
 use crate::label;
@@ -76,7 +76,7 @@ pub enum Done {
     /// `key_in` for an input scan; `None` for a batch started.
     Produce(ProduceView, Option<Instant>),
     Lookup(LookupView),
-    Expiry(Result<Vec<ShownLine>, Shown>),
+    Expiry(Result<ExpiryBoard, Shown>),
     /// A banner only (printing, reports).
     Shown(Shown),
     Preview(Result<Preview, Shown>),

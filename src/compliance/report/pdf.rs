@@ -170,17 +170,30 @@ fn recall_block(p: &mut Pager, r: &TraceReport) {
     let Some(s) = &r.recall else { return };
     let rec = &s.record;
     p.heading(&format!("Recall {}", rec.id));
+    // Per product: units of different products do not add up.
+    let name_of = |gtin: &str| {
+        r.lots
+            .iter()
+            .find(|(l, _)| l.gtin == gtin)
+            .map_or(gtin.to_string(), |(_, n)| n.clone())
+    };
+    let open_per_product = s
+        .products
+        .iter()
+        .filter(|t| t.outstanding > 0)
+        .map(|t| format!("{} × {}", qty(t.outstanding), name_of(&t.gtin)))
+        .collect::<Vec<_>>()
+        .join("; ");
     let state = match &rec.closed {
         None => format!(
-            "OPEN: {} items, {} units still to account for",
-            s.open_items,
-            qty(s.outstanding)
+            "OPEN: {} items still to account for: {}",
+            s.open_items, open_per_product
         ),
         Some(c) if c.forced => format!(
-            "CLOSED by force on {} by {} with {} units unaccounted for: {}",
+            "CLOSED by force on {} by {} with {} unaccounted for: {}",
             date(&c.at),
             c.by,
-            qty(c.outstanding),
+            open_per_product,
             c.reason.as_deref().unwrap_or("")
         ),
         Some(c) => format!(
@@ -215,7 +228,7 @@ fn recall_block(p: &mut Pager, r: &TraceReport) {
     let products: std::collections::BTreeMap<&LotRef, &str> =
         r.lots.iter().map(|(l, n)| (l, n.as_str())).collect();
     let cols = [
-        Col::left("Batch", 20.0),
+        Col::whole("Batch", 20.0),
         Col::left("GTIN", 26.0),
         Col::left("Product", 34.0),
         Col::left("Held", 42.0),
@@ -239,6 +252,28 @@ fn recall_block(p: &mut Pager, r: &TraceReport) {
                 } else {
                     qty(i.outstanding)
                 },
+            ]
+        })
+        .collect();
+    p.table(&cols, rows);
+    p.subheading("Totals per product");
+    let cols = [
+        Col::left("GTIN", 26.0),
+        Col::left("Product", 76.0),
+        Col::right("Expected", 27.0),
+        Col::right("Accounted", 25.0),
+        Col::right("Outstanding", 26.0),
+    ];
+    let rows = s
+        .products
+        .iter()
+        .map(|t| {
+            vec![
+                t.gtin.clone(),
+                name_of(&t.gtin),
+                qty(t.expected),
+                qty(t.accounted),
+                qty(t.outstanding),
             ]
         })
         .collect();
@@ -274,9 +309,11 @@ fn tree(p: &mut Pager, rows: &[TreeRow]) {
                 at,
                 repeated,
             } => {
-                let batch = fit(&lot.batch, room * 0.5, BODY, true);
-                p.text(x, ty, BODY, true, &batch);
-                let bx = x + text_width_mm(&batch, BODY, true);
+                // A lot number is never cut: smaller type if it must, never an ellipsis.
+                let batch = lot.batch.as_str();
+                let size = shrunk(batch, room, BODY, true);
+                p.text(x, ty, size, true, batch);
+                let bx = x + text_width_mm(batch, size, true);
                 let mut rest = format!("  {}  {}", lot.gtin, product);
                 if let (Some(q), Some(at)) = (quantity, at) {
                     rest.push_str(&format!("  · {} used {}", qty(*q), date(at)));
@@ -347,11 +384,11 @@ fn movements(p: &mut Pager, r: &TraceReport) {
     let cols = [
         Col::left("Date", 18.0),
         Col::left("Event", 21.0),
-        Col::left("Batch", 20.0),
+        Col::whole("Batch", 20.0),
         Col::left("GTIN", 26.0),
         Col::left("Product", 33.0),
         Col::right("Qty", 14.0),
-        Col::left("From / to", 30.0),
+        Col::whole("From / to", 30.0),
         Col::left("Reference", 18.0),
     ];
     let rows = r
@@ -395,7 +432,7 @@ fn parties(p: &mut Pager, title: &str, what: &str, list: &[PartyLine]) {
         Col::left(&title[..title.len() - 1], 42.0),
         Col::right(what, 19.0),
         Col::right("Quantity", 17.0),
-        Col::left("Lots", 36.0),
+        Col::whole("Lots", 36.0),
         Col::left("References", 26.0),
         Col::left("First", 20.0),
         Col::left("Last", 20.0),
@@ -465,6 +502,8 @@ struct Col {
     title: String,
     width: f32,
     right: bool,
+    /// Never cut (lot numbers): a cell too wide wraps onto more lines of its row.
+    whole: bool,
 }
 
 impl Col {
@@ -473,6 +512,7 @@ impl Col {
             title: title.into(),
             width,
             right: false,
+            whole: false,
         }
     }
     fn right(title: &str, width: f32) -> Col {
@@ -480,8 +520,47 @@ impl Col {
             title: title.into(),
             width,
             right: true,
+            whole: false,
         }
     }
+    /// A left column whose text is never cut (lot numbers).
+    fn whole(title: &str, width: f32) -> Col {
+        Col {
+            whole: true,
+            ..Col::left(title, width)
+        }
+    }
+}
+
+/// The size (down to 5 pt) at which `text` fits `width` mm; 5 pt if it never does.
+fn shrunk(text: &str, width: f32, size: f32, bold: bool) -> f32 {
+    let mut s = size;
+    while s > 5.0 && text_width_mm(text, s, bold) > width {
+        s -= 0.5;
+    }
+    s
+}
+
+/// `text` in lines that each fit `width` mm: broken after ", " where it can, else between
+/// characters. Nothing is left out.
+fn wrap_whole(text: &str, width: f32, size: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for piece in text.split_inclusive(", ") {
+        if !line.is_empty() && text_width_mm(&(line.clone() + piece), size, false) > width {
+            lines.push(std::mem::take(&mut line).trim_end().to_string());
+        }
+        for ch in piece.chars() {
+            if !line.is_empty() && text_width_mm(&format!("{line}{ch}"), size, false) > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(ch);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Places text and rules top to bottom, starting new pages as needed.
@@ -612,23 +691,36 @@ impl Pager {
         };
         self.ensure(3.0 * ROW_H);
         header(self);
+        // Extra lines of a row whose whole cells wrap.
+        const LINE_H: f32 = 3.2;
         for row in rows {
-            if self.ensure(ROW_H) {
+            let cells: Vec<Vec<String>> = cols
+                .iter()
+                .zip(&row)
+                .map(|(c, cell)| match c.whole {
+                    true => wrap_whole(cell, c.width - 1.5, size),
+                    false => vec![fit(cell, c.width - 1.5, size, false)],
+                })
+                .collect();
+            let lines = cells.iter().map(Vec::len).max().unwrap_or(1);
+            let row_h = ROW_H + (lines - 1) as f32 * LINE_H;
+            if self.ensure(row_h) {
                 header(self);
             }
             let mut x = LEFT;
-            for (c, cell) in cols.iter().zip(&row) {
-                let t = fit(cell, c.width - 1.5, size, false);
-                let tx = if c.right {
-                    x + c.width - 1.5 - text_width_mm(&t, size, false)
-                } else {
-                    x
-                };
-                self.text(tx, self.y + 0.6, size, false, &t);
+            for (c, cell) in cols.iter().zip(&cells) {
+                for (i, t) in cell.iter().enumerate() {
+                    let tx = if c.right {
+                        x + c.width - 1.5 - text_width_mm(t, size, false)
+                    } else {
+                        x
+                    };
+                    self.text(tx, self.y + 0.6 + i as f32 * LINE_H, size, false, t);
+                }
                 x += c.width;
             }
-            self.rect(LEFT, self.y + ROW_H - 0.1, WIDTH, 0.08);
-            self.y += ROW_H;
+            self.rect(LEFT, self.y + row_h - 0.1, WIDTH, 0.08);
+            self.y += row_h;
         }
         self.gap(2.0);
     }

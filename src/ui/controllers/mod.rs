@@ -15,7 +15,7 @@ pub mod receive;
 pub mod settings;
 
 pub use dispatch::{DispatchController, DispatchForm, DispatchView};
-pub use expiry::ExpiryController;
+pub use expiry::{ExpiryBoard, ExpiryController};
 pub use lookup::{LookupController, LookupView, LotView, StatusForm};
 pub use produce::{ProduceController, ProduceForm, ProduceView};
 pub use receive::{ReceiveController, ReceiveForm, ReceiveView};
