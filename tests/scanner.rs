@@ -474,10 +474,20 @@ fn an_image_of_a_whole_logistic_label_is_one_receipt() {
             .filter(|e| e["event"] == "scan")
             .collect()
     };
+    // Three GS1-128s and a GS1 DataMatrix that carries all of it: one receipt, whichever
+    // symbol the decoder returns first; the others are the same label.
     let first = scan();
     let outcomes: Vec<_> = first.iter().map(|e| e["outcome"].clone()).collect();
-    assert_eq!(outcomes, ["pending", "pending", "ok"], "{first:?}");
-    let received = &first[2]["detail"];
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "ok").count(),
+        1,
+        "{first:?}"
+    );
+    assert!(
+        outcomes.iter().all(|o| o == "ok" || o == "pending"),
+        "{first:?}"
+    );
+    let received = &first.iter().find(|e| e["outcome"] == "ok").unwrap()["detail"];
     assert!(received["sscc"].is_string(), "{received}");
     assert!(received["quantity"].as_u64().unwrap() > 0, "{received}");
     let again = scan();

@@ -78,16 +78,21 @@ pub struct LabelAssembly {
     pending: Option<(Vec<Element>, Instant)>,
     done: Option<Done>,
     gave_up: Option<GaveUp>,
+    /// The last [`Step::Complete`] came from one barcode alone (a 2D symbol carrying the
+    /// whole label, or a one-barcode case label).
+    whole_in_one: bool,
 }
 
 /// The pallet label dealt with last: all it is known to carry, and the keys of the barcodes
 /// already read. A barcode is one of its others only if it agrees with it and brings keys not
 /// read yet: the same (02)+(37) barcode read again starts the next pallet of the same product
-/// and count, it is not a leftover of this one.
+/// and count, it is not a leftover of this one. Except after a label read whole from one
+/// symbol (a GS1 DataMatrix beside the GS1-128s): its linear barcodes repeat what was read.
 #[derive(Debug)]
 struct Done {
     label: Vec<Element>,
     read: Vec<&'static str>,
+    repeats: bool,
     at: Instant,
 }
 
@@ -104,6 +109,7 @@ impl LabelAssembly {
             pending: None,
             done: None,
             gave_up: None,
+            whole_in_one: false,
         }
     }
 
@@ -112,10 +118,10 @@ impl LabelAssembly {
     pub fn add(&mut self, scan: Message, now: Instant, enough: Enough) -> Step {
         self.expire(now);
         if let Some(done) = &mut self.done {
-            let leftover = scan
-                .elements
-                .iter()
-                .all(|e| agrees(&done.label, e) == Some(true) && !done.read.contains(&key(e.ai)));
+            let leftover = scan.elements.iter().all(|e| {
+                agrees(&done.label, e) == Some(true)
+                    && (done.repeats || !done.read.contains(&key(e.ai)))
+            });
             if leftover && let Some(sscc) = value(&done.label, "00") {
                 let sscc = sscc.to_string();
                 done.read.extend(scan.elements.iter().map(|e| key(e.ai)));
@@ -148,6 +154,7 @@ impl LabelAssembly {
         };
         let lacking = lacking(&merged, enough);
         if lacking.is_empty() {
+            self.whole_in_one = merged.len() == scan.elements.len();
             return Step::Complete(Message {
                 symbology: scan.symbology,
                 elements: merged,
@@ -168,12 +175,17 @@ impl LabelAssembly {
     /// station knows of the pallet besides (its GTIN, lot, count and expiry).
     pub fn finish(&mut self, read: &[Element], known: Vec<Element>, now: Instant) {
         self.pending = None;
+        // Read whole from one barcode: that barcode alone completed it and the station knows
+        // nothing of the pallet it did not carry (an SSCC alone is not the whole label).
+        let whole = std::mem::take(&mut self.whole_in_one)
+            && known.iter().all(|e| agrees(read, e).is_some());
         self.done = value(read, "00").is_some().then(|| {
             let mut label = read.to_vec();
             label.extend(known.into_iter().filter(|e| agrees(read, e).is_none()));
             Done {
                 label,
                 read: read.iter().map(|e| key(e.ai)).collect(),
+                repeats: whole,
                 at: now,
             }
         });
@@ -441,5 +453,24 @@ mod tests {
         assert!(
             matches!(a.add(scan(CONTENT), late, Enough::Lot), Step::Partial(p) if p.sscc().is_none())
         );
+    }
+
+    /// A label read whole from one symbol (the GS1 DataMatrix beside the GS1-128s): its linear
+    /// barcodes read after it repeat it and are recognised, not started as a new label.
+    #[test]
+    fn the_linear_barcodes_after_a_whole_2d_symbol_are_the_same_label() {
+        let mut a = LabelAssembly::default();
+        let t = Instant::now();
+        let whole = scan(&format!("{SSCC}{CONTENT}{LOT}"));
+        let Step::Complete(m) = a.add(whole, t, Enough::Lot) else {
+            panic!()
+        };
+        a.finish(&m.elements, Vec::new(), t);
+        for rest in [CONTENT, LOT, SSCC] {
+            assert!(
+                matches!(a.add(scan(rest), t, Enough::Lot), Step::SameLabel { .. }),
+                "{rest}"
+            );
+        }
     }
 }

@@ -230,6 +230,23 @@ impl HandleScan for Gs1Check {
     fn handle(&mut self, scan: &Scan) -> Outcome {
         match gs1::parse(&scan.text, &self.options) {
             Ok(message) => Outcome::Parsed(message),
+            // One barcode of a label of several (a logistic label's (02)+(37)): good data
+            // that needs its partners, said as such rather than as invalid.
+            Err(gs1::Gs1Error::MissingPartner { .. }) => {
+                let opts = gs1::ParseOptions {
+                    skip_requisites: true,
+                    ..self.options.clone()
+                };
+                let Ok(part) = gs1::parse(&scan.text, &opts) else {
+                    return gs1::parse(&scan.text, &self.options)
+                        .map_or_else(Outcome::Unreadable, Outcome::Parsed);
+                };
+                match LabelAssembly::default().add(part, Instant::now(), Enough::PalletOrLot) {
+                    Step::Complete(label) => Outcome::Parsed(label),
+                    Step::Partial(p) => Outcome::Partial(p),
+                    Step::SameLabel { sscc } => Outcome::SameLabel { sscc },
+                }
+            }
             Err(e) => Outcome::Unreadable(e),
         }
     }
@@ -476,6 +493,34 @@ mod tests {
         assert!(matches!(
             handle(&mut s, &ship, &mut again, &label[0], None, today, t),
             Outcome::Shipped(_)
+        ));
+    }
+
+    /// Set-up mode says a logistic label's (02)+(37) barcode is good data that needs its
+    /// partners, not that it is invalid; data that is wrong stays invalid.
+    #[test]
+    fn the_check_mode_tells_a_partial_label_from_bad_data() {
+        let mut check = Gs1Check::default();
+        let scan = |text: &str| Scan {
+            raw: text.as_bytes().to_vec(),
+            text: text.into(),
+            aim_id: None,
+            symbology: None,
+            source: crate::domain::scan::SourceId::new("test"),
+            received_at: chrono::Utc::now(),
+            arrived: Instant::now(),
+        };
+        match check.handle(&scan("(02)09501101530003(37)40")) {
+            Outcome::Partial(p) => assert!(!p.lacking.is_empty(), "{p:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            check.handle(&scan("(02)09501101530004(37)40")),
+            Outcome::Unreadable(_)
+        ));
+        assert!(matches!(
+            check.handle(&scan("(01)09501101530003(10)B1")),
+            Outcome::Parsed(_)
         ));
     }
 }
