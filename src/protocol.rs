@@ -141,6 +141,31 @@ pub struct PullResponse {
     pub more: bool,
 }
 
+/// `GET /sync/server`: who the server is, how far its order goes, and whom the token speaks
+/// for. The id is made once, at random, when the server's database is created, and kept in
+/// it: another server (or a new database) has another id. A station ties its pull cursor and
+/// its acknowledgements to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerIdentity {
+    pub server_id: String,
+    /// The highest position in the server's order (0 when it holds nothing). Below what a
+    /// station has seen, the server lost events (a restored backup).
+    pub head: i64,
+    /// The station the caller's token speaks for (whose events it may push).
+    pub station: String,
+    /// With `?at=N`: the id of the event the server holds at position N. A station that
+    /// holds another event there knows the server lost events, even after others pushed past
+    /// where it had seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_at: Option<String>,
+}
+
+/// `GET /sync/server?at=N`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct IdentityQuery {
+    pub at: Option<i64>,
+}
+
 /// Every 4xx and 5xx answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {

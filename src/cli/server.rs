@@ -1,6 +1,7 @@
 //! `lotline server`: run the central server, and manage its tokens.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -20,6 +21,16 @@ pub struct ServerArgs {
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// The server's certificate chain (PEM): serve HTTPS. Needs --tls-key.
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address (tokens and events cross the network in
+    /// clear): only behind a TLS-terminating proxy on the same host or a trusted network.
+    #[arg(long, conflicts_with = "tls_cert")]
+    insecure_http: bool,
     #[command(subcommand)]
     command: Option<ServerCommand>,
 }
@@ -86,6 +97,25 @@ fn db_url(globals: &Globals) -> DbUrl {
 
 pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     let url = db_url(globals);
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::server::TlsFiles { cert, key }),
+        _ => None,
+    };
+    if args.command.is_none()
+        && tls.is_none()
+        && !args.listen.ip().is_loopback()
+        && !args.insecure_http
+    {
+        return refuse(
+            Code::Usage,
+            format!(
+                "refusing to serve plain HTTP on {}: station tokens and events would cross the network in clear; \
+                 give --tls-cert CERT.pem --tls-key KEY.pem (docs/server.md shows how to make them), \
+                 listen on 127.0.0.1 behind a TLS proxy, or add --insecure-http if the network is trusted",
+                args.listen
+            ),
+        );
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -99,7 +129,7 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                     .with_writer(std::io::stderr)
                     .with_target(false)
                     .try_init();
-                crate::server::serve(args.listen, db)
+                crate::server::serve(args.listen, db, tls)
                     .await
                     .with_context(|| format!("serving on {}", args.listen))?;
                 Ok(ExitCode::SUCCESS)

@@ -20,6 +20,10 @@ pub struct SyncArgs {
     /// where `ps` shows it); else `LOTLINE_TOKEN`, else `[sync] token` in the station config.
     #[arg(long, value_name = "FILE")]
     token_file: Option<std::path::PathBuf>,
+    /// The private CA (PEM) the server's certificate must chain to; else `[sync] ca_cert` in
+    /// the station config. Set, the station speaks HTTPS only.
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Option<std::path::PathBuf>,
     /// One round (push everything, pull until caught up), then exit: 0 done, 1 failed (the
     /// default).
     #[arg(long, conflicts_with = "watch")]
@@ -68,9 +72,11 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
                 "no token: give --token-file FILE, LOTLINE_TOKEN, or `token` under [sync] in the station config (an admin creates one with `lotline server token create`)"
             )
         })?;
-    let mut sync = SyncLoop::http(
+    let ca = args.ca_cert.or(config.ca_cert.take());
+    let mut sync = SyncLoop::https(
         &server,
         &token,
+        ca.as_deref(),
         config.interval(),
         config.timeout_or(DEFAULT_TIMEOUT),
     );
@@ -151,6 +157,11 @@ impl RoundPresenter for Shown {
         if let Ok(round) = &report.outcome
             && !self.json
         {
+            if let Some(why) = &round.started_over {
+                eprintln!(
+                    "{why}: pulled again from the start and pushed again this station's events (the server keeps each once)"
+                );
+            }
             for r in &round.refused {
                 eprintln!(
                     "refused by the server ({}): event {} ({}): {}; it stays here and is not pushed again (--retry-refused sends it once more)",

@@ -5,7 +5,7 @@
 //! Tables (both back-ends, prefixed `server_` so they never mix with a station store):
 //! `server_events` (every event once, by id, `pos` = the server's order, with the lot columns
 //! the views look up by), `server_stations` (last seen, reported backlog, pull cursor),
-//! `server_tokens` (hashed bearer tokens).
+//! `server_tokens` (hashed bearer tokens), `server_meta` (the server's id).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -252,11 +252,30 @@ CREATE TABLE IF NOT EXISTS server_stations (
     name TEXT PRIMARY KEY, last_seen TEXT, backlog BIGINT NOT NULL DEFAULT 0,
     pushed BIGINT NOT NULL DEFAULT 0, pulled_up_to BIGINT NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_tokens (
     id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, station TEXT NOT NULL, role TEXT NOT NULL,
     created TEXT NOT NULL, expires TEXT, revoked TEXT
 );
 ";
+
+/// Makes the server's id the first time its database is opened (any process may be first:
+/// the insert keeps the one that was), and reads it back.
+pub(super) const CLAIM_ID: &str =
+    "INSERT INTO server_meta (key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING";
+pub(super) const READ_ID: &str = "SELECT value FROM server_meta WHERE key = 'server_id'";
+
+/// The id at a position.
+pub(super) const ID_AT: &str = "SELECT id FROM server_events WHERE pos = $1";
+
+/// The highest position held.
+pub(super) const HEAD: &str = "SELECT coalesce(max(pos), 0) FROM server_events";
+
+/// A new server id: random (a UUID), never derived from the host, so a copy of a database
+/// keeps it and a new database gets a new one.
+pub(super) fn new_server_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
 
 /// A stored event's row, decoded.
 pub(super) fn decode_row(
@@ -301,6 +320,15 @@ pub trait ServerStore: Send + Sync + 'static {
         events: &'a [NewEvent],
         all_or_nothing: bool,
     ) -> Fut<'a, Ingested>;
+
+    /// The server's id, made once when its database was created.
+    fn server_id(&self) -> &str;
+
+    /// The highest position held (0 when none).
+    fn head(&self) -> Fut<'_, i64>;
+
+    /// The id of the event at position `pos`, if one is there.
+    fn id_at(&self, pos: i64) -> Fut<'_, Option<String>>;
 
     /// Up to `limit` events after position `after`, in order.
     fn events_after(&self, after: i64, limit: usize) -> Fut<'_, Vec<Stored>>;

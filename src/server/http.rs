@@ -24,9 +24,9 @@ use super::views::{self, StatusError};
 use crate::domain::trace::{Direction, LotRef};
 use crate::domain::validate;
 use crate::protocol::{
-    self, ErrorBody, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_BODY, MAX_PUSH_EVENTS, NewToken,
-    PullResponse, PushQuery, PushResponse, RefusedEvent, StatusChange, TokenRequest, TokenRole,
-    WireEvent,
+    self, ErrorBody, IdentityQuery, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_BODY, MAX_PUSH_EVENTS,
+    NewToken, PullResponse, PushQuery, PushResponse, RefusedEvent, ServerIdentity, StatusChange,
+    TokenRequest, TokenRole, WireEvent,
 };
 
 /// The OpenAPI document, as kept in the repository.
@@ -39,6 +39,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
     ("post", "/sync/push"),
     ("get", "/sync/pull"),
+    ("get", "/sync/server"),
     ("get", "/events"),
     ("get", "/lots/{gtin}/{batch}"),
     ("post", "/lots/{gtin}/{batch}/status"),
@@ -63,6 +64,7 @@ pub fn router(db: Db) -> Router {
             post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BODY)),
         )
         .route("/sync/pull", get(pull))
+        .route("/sync/server", get(identity))
         .route("/events", get(events))
         .route("/lots/{gtin}/{batch}", get(lot))
         .route("/lots/{gtin}/{batch}/status", post(change_status))
@@ -298,8 +300,32 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }))
+async fn health(State(db): State<Db>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "ok": true,
+        "version": env!("CARGO_PKG_VERSION"),
+        "server_id": db.server_id(),
+    }))
+}
+
+/// Who the server is and how far its order goes (a station checks it before each round).
+async fn identity(
+    State(db): State<Db>,
+    caller: Caller,
+    q: Result<Query<IdentityQuery>, QueryRejection>,
+) -> ApiResult<ServerIdentity> {
+    caller.require(TokenRole::Station)?;
+    let Query(q) = q?;
+    let id_at = match q.at {
+        Some(pos) => db.id_at(pos).await?,
+        None => None,
+    };
+    Ok(Json(ServerIdentity {
+        server_id: db.server_id().to_string(),
+        head: db.head().await?,
+        station: caller.station,
+        id_at,
+    }))
 }
 
 async fn openapi() -> Response {

@@ -62,17 +62,66 @@ impl DbUrl {
     }
 }
 
+/// The certificate chain and private key (PEM files) the server speaks HTTPS with.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
 /// Serves the API on `listen` until the process is stopped (Ctrl-C or SIGTERM end it
-/// cleanly; a SIGKILL loses nothing either: every answered request was committed).
-pub async fn serve(listen: SocketAddr, db: Arc<dyn ServerStore>) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    // The address actually bound (port 0 picks a free port): tests and scripts read it.
-    println!("listening on http://{}", listener.local_addr()?);
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    axum::serve(listener, http::router(db))
-        .with_graceful_shutdown(shutdown())
+/// cleanly; a SIGKILL loses nothing either: every answered request was committed). With
+/// `tls`, HTTPS only (rustls on the pure-Rust `ring` provider, so a server host needs no
+/// OpenSSL or C toolchain beyond what `ring` builds with).
+pub async fn serve(
+    listen: SocketAddr,
+    db: Arc<dyn ServerStore>,
+    tls: Option<TlsFiles>,
+) -> std::io::Result<()> {
+    let app = http::router(db);
+    let Some(tls) = tls else {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        announce("http", listener.local_addr()?);
+        return axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown())
+            .await;
+    };
+    // One provider for the process: rustls refuses to choose when it cannot tell which.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
         .await
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "the TLS certificate {} or key {} cannot be used: {e}",
+                    tls.cert.display(),
+                    tls.key.display()
+                ),
+            )
+        })?;
+    let listener = std::net::TcpListener::bind(listen)?;
+    announce("https", listener.local_addr()?);
+    let handle = axum_server::Handle::new();
+    tokio::spawn({
+        let handle = handle.clone();
+        async move {
+            shutdown().await;
+            handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        }
+    });
+    axum_server::tls_rustls::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+}
+
+/// Says where the server listens (the address actually bound: port 0 picks a free port, and
+/// tests and scripts read it from this line).
+fn announce(scheme: &str, addr: SocketAddr) {
+    use std::io::Write;
+    println!("listening on {scheme}://{addr}");
+    let _ = std::io::stdout().flush();
 }
 
 async fn shutdown() {

@@ -10,8 +10,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use super::db::{
-    DbError, EventFilter, Fut, HeldRow, Ingested, LotFilter, NewEvent, ServerStore, Stored,
-    TokenRecord, conflicts, decode_row, schema,
+    CLAIM_ID, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter, NewEvent,
+    READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, schema,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
@@ -20,6 +20,7 @@ const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
 
 pub struct PgStore {
     pool: Pool,
+    id: String,
 }
 
 fn pool_err(e: impl std::fmt::Display) -> DbError {
@@ -44,14 +45,16 @@ impl PgStore {
             },
         );
         let pool = Pool::builder(mgr).max_size(16).build().map_err(pool_err)?;
-        let store = PgStore { pool };
-        let mut client = store.pool.get().await.map_err(pool_err)?;
+        let mut client = pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await?;
         tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY")).await?;
+        tx.execute(CLAIM_ID, &[&new_server_id()]).await?;
+        let id: String = tx.query_one(READ_ID, &[]).await?.get(0);
         tx.commit().await?;
-        Ok(store)
+        drop(client);
+        Ok(PgStore { pool, id })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {
@@ -222,6 +225,21 @@ impl ServerStore for PgStore {
                 stored,
                 conflicts,
             })
+        })
+    }
+
+    fn server_id(&self) -> &str {
+        &self.id
+    }
+
+    fn head(&self) -> Fut<'_, i64> {
+        Box::pin(async move { Ok(self.client().await?.query_one(HEAD, &[]).await?.get(0)) })
+    }
+
+    fn id_at(&self, pos: i64) -> Fut<'_, Option<String>> {
+        Box::pin(async move {
+            let row = self.client().await?.query_opt(ID_AT, &[&pos]).await?;
+            Ok(row.map(|r| r.get(0)))
         })
     }
 

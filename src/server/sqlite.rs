@@ -9,8 +9,8 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{
-    DbError, EventFilter, Fut, HeldRow, Ingested, LotFilter, NewEvent, ServerStore, Stored,
-    TokenRecord, conflicts, decode_row, schema,
+    CLAIM_ID, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter, NewEvent,
+    READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, schema,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
@@ -18,6 +18,7 @@ const COLUMNS: &str = "pos, id, at, station, actor, payload";
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    id: String,
 }
 
 impl SqliteStore {
@@ -45,8 +46,11 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT"))?;
+        conn.execute(CLAIM_ID, params![new_server_id()])?;
+        let id = conn.query_row(READ_ID, [], |r| r.get(0))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            id,
         })
     }
 
@@ -200,6 +204,22 @@ impl ServerStore for SqliteStore {
                 stored,
                 conflicts,
             })
+        })
+    }
+
+    fn server_id(&self) -> &str {
+        &self.id
+    }
+
+    fn head(&self) -> Fut<'_, i64> {
+        self.run(|conn| Ok(conn.query_row(HEAD, [], |r| r.get(0))?))
+    }
+
+    fn id_at(&self, pos: i64) -> Fut<'_, Option<String>> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(ID_AT, params![pos], |r| r.get(0))
+                .optional()?)
         })
     }
 

@@ -190,6 +190,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
         seq INTEGER PRIMARY KEY REFERENCES events (seq),
         status INTEGER NOT NULL, error TEXT NOT NULL, at TEXT NOT NULL
     );",
+    // 15: the id of the server the pull cursor and the server positions belong to (NULL: not
+    // known yet, from before the server said it). Another id, and they are started over.
+    "ALTER TABLE sync_state ADD COLUMN server_id TEXT;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

@@ -96,6 +96,74 @@ impl Store {
         Ok(new)
     }
 
+    /// The id of the server the cursor and the server positions belong to (`None` before
+    /// the first round with a server that says its id).
+    pub fn sync_server_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT server_id FROM sync_state", [], |r| r.get(0))?)
+    }
+
+    /// The furthest this store has seen the server's order go: the pull cursor, or a position
+    /// the server gave an event of `station` (this station's own) if that is further. A server
+    /// whose order ends before it lost events.
+    pub fn furthest_server_pos(&self, station: &str) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT max(pull_cursor, coalesce((SELECT max(p.pos) FROM server_pos p
+                 JOIN events e ON e.seq = p.seq WHERE e.station = ?1), 0))
+             FROM sync_state",
+            params![station],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The id of the event this store holds at server position `pos`, if any.
+    pub fn id_at_server_pos(&self, pos: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT e.id FROM server_pos p JOIN events e ON e.seq = p.seq WHERE p.pos = ?1",
+                params![pos],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Ties the sync state to the server `server_id`. With `start_over` (another server, or
+    /// one that lost events), in the same transaction: the pull cursor goes back to 0, and the
+    /// events of `station` (this station's own, the ones it may push) forget their server
+    /// positions and wait in the outbox again. The next push sends them: the server keeps
+    /// each id once, so it acknowledges those it holds and stores those it lacks; the pull from
+    /// 0 gives the others' events their new positions. Nothing is skipped.
+    pub fn bind_server(
+        &mut self,
+        server_id: &str,
+        station: &str,
+        start_over: bool,
+    ) -> Result<(), StoreError> {
+        let tx = super::write_tx(&mut self.conn)?;
+        if start_over {
+            exec(
+                &tx,
+                "DELETE FROM server_pos WHERE seq IN (SELECT seq FROM events WHERE station = ?1)",
+                params![station],
+            )?;
+            exec(
+                &tx,
+                "UPDATE sync_state SET pull_cursor = 0, pushed_through = 0",
+                [],
+            )?;
+            advance(&tx)?;
+        }
+        exec(
+            &tx,
+            "UPDATE sync_state SET server_id = ?1",
+            params![server_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The last server position pulled and applied (0 before the first pull).
     pub fn pull_cursor(&self) -> Result<i64, StoreError> {
         Ok(self

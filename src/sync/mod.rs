@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use crate::protocol::{
     ErrorBody, MAX_PUSH_BODY, PREFIX, PUSH_BATCH_BYTES, PullResponse, PushRequest, PushResponse,
-    WireEvent,
+    ServerIdentity, WireEvent,
 };
 use crate::store::{PulledEvent, RecordedEvent, Store, StoreError};
 
@@ -53,6 +53,9 @@ pub struct SyncConfig {
     pub interval: Option<u64>,
     /// Seconds before a request is given up (default 30 for `lotline sync`, 15 in the UI).
     pub timeout: Option<u64>,
+    /// The private CA (PEM) the server's certificate must chain to. Set, the station speaks
+    /// only HTTPS and trusts that CA alone (not the public roots).
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 impl SyncConfig {
@@ -110,6 +113,28 @@ pub enum SyncError {
         id: String,
         reason: String,
     },
+    /// The CA certificate the station is to trust cannot be used.
+    #[error(
+        "the CA certificate {path} cannot be used ({reason}): put the private CA's PEM file as `ca_cert` under [sync] in the station config, or give --ca-cert"
+    )]
+    CaCert { path: String, reason: String },
+    /// The station trusts a private CA, so it speaks HTTPS only, but the server URL is not
+    /// `https://`.
+    #[error(
+        "the server URL {server} is not https:// but this station trusts a CA (ca_cert) and sends its token over HTTPS only: use the server's https:// address"
+    )]
+    NotHttpsUrl { server: String },
+    /// The server's certificate does not chain to the CA the station trusts (or is for
+    /// another name, or expired): it may not be the station's server.
+    #[error(
+        "the server {server} could not prove who it is ({reason}); nothing was sent: check that ca_cert is the CA that signed the server's certificate and that the URL names the host in it"
+    )]
+    Untrusted { server: String, reason: String },
+    /// An `https://` URL, but what answered does not speak TLS (a plain-HTTP server).
+    #[error(
+        "the server {server} does not answer over TLS ({reason}); nothing was sent: start it with --tls-cert and --tls-key, or check the address"
+    )]
+    NotTls { server: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -122,6 +147,10 @@ impl SyncError {
             SyncError::ServerRefused { status, .. } => *status >= 500 || *status == 429,
             SyncError::TokenRefused { .. }
             | SyncError::NotAStationToken { .. }
+            | SyncError::CaCert { .. }
+            | SyncError::NotHttpsUrl { .. }
+            | SyncError::Untrusted { .. }
+            | SyncError::NotTls { .. }
             | SyncError::Altered { .. }
             | SyncError::Store(_) => false,
         }
@@ -146,6 +175,9 @@ impl SyncError {
 
 /// The network side of the sync.
 pub trait Transport {
+    /// Who the server is, and the id it holds at position `at`; `None` from a server too old
+    /// to say.
+    fn identity(&self, at: Option<i64>) -> Result<Option<ServerIdentity>, SyncError>;
     fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError>;
     fn pull(&self, after: i64, limit: usize) -> Result<PullResponse, SyncError>;
 }
@@ -174,6 +206,10 @@ pub struct Round {
     pub backlog: u64,
     /// The pull cursor after the round.
     pub cursor: i64,
+    /// Why this round started over with the server (another server, or one that lost
+    /// events): it pulled from 0 and pushed again this station's events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_over: Option<String>,
 }
 
 /// Progress for a progress bar: `(done, total)` of the push, then pulled counts.
@@ -191,7 +227,10 @@ pub fn sync_once(
     transport: &dyn Transport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Round, SyncError> {
-    let mut round = Round::default();
+    let mut round = Round {
+        started_over: bind_server(store, transport)?,
+        ..Round::default()
+    };
     let altered = push_outbox(store, transport, &mut round, progress)?;
     loop {
         let after = store.pull_cursor()?;
@@ -229,6 +268,42 @@ pub fn sync_once(
         Some(e) => Err(e),
         None => Ok(round),
     }
+}
+
+/// Ties the store's sync state to the server that answers, and starts over with it when it
+/// is not the one the cursor belongs to (another id; no id recorded yet by a store that has
+/// synced) or its order ends before what this station has seen of it (a restored backup).
+/// Returns why it started over.
+fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<String>, SyncError> {
+    // The furthest position seen is asked for by name before anything is sent: the station
+    // does not yet know whose events are its own, so it asks about the cursor or, once the
+    // server said, its own furthest acknowledgement (the next round checks that one).
+    let cursor = store.pull_cursor()?;
+    let Some(who) = transport.identity((cursor > 0).then_some(cursor))? else {
+        return Ok(None);
+    };
+    let seen = store.furthest_server_pos(&who.station)?;
+    let expected = store.id_at_server_pos(cursor)?;
+    let why = match store.sync_server_id()?.as_deref() {
+        Some(id) if id != who.server_id => Some(format!(
+            "the server is not the one this station synced with (server id {}, was {id})",
+            who.server_id
+        )),
+        None if seen > 0 || store.outbox_position()? > 0 => Some(format!(
+            "the server's id ({}) was not recorded with this station's cursor",
+            who.server_id
+        )),
+        _ if who.head < seen => Some(format!(
+            "the server's events end at position {} but this station has seen {seen}: it lost events (restored from a backup?)",
+            who.head
+        )),
+        _ if expected.is_some() && who.id_at != expected => Some(format!(
+            "the server holds another event at position {cursor} than this station has there: it lost events (restored from a backup?)"
+        )),
+        _ => None,
+    };
+    store.bind_server(&who.server_id, &who.station, why.is_some())?;
+    Ok(why)
 }
 
 /// Room for the push envelope around the events (`{"events":[…],"backlog":N}`).
@@ -413,19 +488,32 @@ fn check_answer(req: &PushRequest, resp: &PushResponse) -> Result<(), SyncError>
 
 /// The `/api/v1` API over HTTP(S).
 pub struct HttpTransport {
-    agent: ureq::Agent,
+    /// The agent, or why none can be made (a CA file that cannot be read, an http:// URL with
+    /// a CA): every request then fails with that, and the round says so.
+    agent: Result<ureq::Agent, (String, Option<String>)>,
     base: String,
     token: String,
 }
 
 impl HttpTransport {
-    /// `server` is the base URL (`http://host:8080`); requests time out after `timeout`.
-    pub fn new(server: &str, token: &str, timeout: Duration) -> HttpTransport {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
+    /// `server` is the base URL (`https://host:8443`); requests time out after `timeout`.
+    /// With `ca`, the server's certificate must chain to that CA (PEM) and nothing else, and
+    /// the URL must be `https://`; without, `https://` URLs are checked against the public
+    /// roots.
+    pub fn new(
+        server: &str,
+        token: &str,
+        timeout: Duration,
+        ca: Option<&std::path::Path>,
+    ) -> HttpTransport {
+        let agent = tls_config(server, ca).map(|tls| {
+            ureq::Agent::config_builder()
+                .timeout_global(Some(timeout))
+                .http_status_as_error(false)
+                .tls_config(tls)
+                .build()
+                .into()
+        });
         HttpTransport {
             agent,
             base: format!("{}{PREFIX}", server.trim_end_matches('/')),
@@ -433,14 +521,57 @@ impl HttpTransport {
         }
     }
 
+    fn agent(&self) -> Result<&ureq::Agent, SyncError> {
+        self.agent.as_ref().map_err(|(what, reason)| match reason {
+            Some(reason) => SyncError::CaCert {
+                path: what.clone(),
+                reason: reason.clone(),
+            },
+            None => SyncError::NotHttpsUrl {
+                server: what.clone(),
+            },
+        })
+    }
+
+    /// What a failed request means: a server that could not prove who it is, one that does
+    /// not speak TLS, or one that cannot be reached.
+    fn net_error(&self, e: ureq::Error) -> SyncError {
+        let server = self.base.clone();
+        // ureq hands rustls' handshake errors on inside an I/O error.
+        let tls = match &e {
+            ureq::Error::Rustls(t) => Some(t),
+            ureq::Error::Io(io) => io.get_ref().and_then(|i| i.downcast_ref()),
+            _ => None,
+        };
+        match tls {
+            Some(
+                t @ (rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::UnsupportedNameType),
+            ) => SyncError::Untrusted {
+                server,
+                reason: t.to_string(),
+            },
+            Some(
+                t @ (rustls::Error::InvalidMessage(_)
+                | rustls::Error::InappropriateMessage { .. }
+                | rustls::Error::InappropriateHandshakeMessage { .. }),
+            ) => SyncError::NotTls {
+                server,
+                reason: t.to_string(),
+            },
+            _ => SyncError::Unreachable {
+                server,
+                reason: e.to_string(),
+            },
+        }
+    }
+
     fn answer<T: serde::de::DeserializeOwned>(
         &self,
         resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<T, SyncError> {
-        let net = |e: ureq::Error| SyncError::Unreachable {
-            server: self.base.clone(),
-            reason: e.to_string(),
-        };
+        let net = |e: ureq::Error| self.net_error(e);
         let mut resp = resp.map_err(net)?;
         let status = resp.status().as_u16();
         let body = resp
@@ -464,11 +595,63 @@ impl HttpTransport {
     }
 }
 
+/// The TLS set-up for `server`: with a CA file, that CA as the only root (and `https://`
+/// required); else the public roots. The error is (URL or CA path, why) as
+/// [`HttpTransport::agent`] reports it.
+fn tls_config(
+    server: &str,
+    ca: Option<&std::path::Path>,
+) -> Result<ureq::tls::TlsConfig, (String, Option<String>)> {
+    let tls = ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::Rustls);
+    let Some(ca) = ca else {
+        return Ok(tls.build());
+    };
+    if !server
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
+        return Err((server.to_string(), None));
+    }
+    let bad = |reason: String| (ca.display().to_string(), Some(reason));
+    let pem = std::fs::read(ca).map_err(|e| bad(e.to_string()))?;
+    let roots: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if roots.is_empty() {
+        return Err(bad("no certificate in the file".into()));
+    }
+    Ok(tls
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+        .build())
+}
+
 impl Transport for HttpTransport {
+    fn identity(&self, at: Option<i64>) -> Result<Option<ServerIdentity>, SyncError> {
+        let mut req = self
+            .agent()?
+            .get(format!("{}/sync/server", self.base))
+            .header("Authorization", self.auth());
+        if let Some(at) = at {
+            req = req.query("at", at.to_string());
+        }
+        let answer = self.answer(req.call());
+        match answer {
+            Ok(who) => Ok(Some(who)),
+            // A server from before identities: nothing to tie the cursor to.
+            Err(SyncError::ServerRefused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError> {
         let body = serde_json::to_vec(req).expect("requests serialise");
         self.answer(
-            self.agent
+            self.agent()?
                 .post(format!("{}/sync/push", self.base))
                 .query("per_event", "true")
                 .header("Authorization", self.auth())
@@ -479,7 +662,7 @@ impl Transport for HttpTransport {
 
     fn pull(&self, after: i64, limit: usize) -> Result<PullResponse, SyncError> {
         self.answer(
-            self.agent
+            self.agent()?
                 .get(format!("{}/sync/pull", self.base))
                 .query("after", after.to_string())
                 .query("limit", limit.to_string())

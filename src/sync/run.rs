@@ -41,9 +41,22 @@ pub struct SyncLoop {
 }
 
 impl SyncLoop {
-    /// Syncs with the server at base URL `server` with `token`.
+    /// Syncs with the server at base URL `server` with `token`, checking `https://` servers
+    /// against the public roots.
     pub fn http(server: &str, token: &str, interval: Duration, timeout: Duration) -> SyncLoop {
-        let transport = HttpTransport::new(server, token, timeout);
+        SyncLoop::https(server, token, None, interval, timeout)
+    }
+
+    /// Syncs with the server at base URL `server` with `token`; with `ca`, over HTTPS only,
+    /// the server's certificate chaining to that CA (PEM file).
+    pub fn https(
+        server: &str,
+        token: &str,
+        ca: Option<&std::path::Path>,
+        interval: Duration,
+        timeout: Duration,
+    ) -> SyncLoop {
+        let transport = HttpTransport::new(server, token, timeout, ca);
         SyncLoop::new(server, Box::new(transport), interval)
     }
 

@@ -38,6 +38,7 @@ impl SyncThread {
         let token = config.token.clone()?;
         let interval = config.interval();
         let timeout = config.timeout_or(DEFAULT_TIMEOUT);
+        let ca = config.ca_cert.clone();
         let (stop, stopped) = channel::<()>();
         let thread = std::thread::Builder::new()
             .name("lotline-ui-sync".into())
@@ -46,7 +47,7 @@ impl SyncThread {
                     Ok(store) => store,
                     Err(e) => return report(Err(format!("sync cannot open the store: {e}"))),
                 };
-                let mut sync = SyncLoop::http(&server, &token, interval, timeout);
+                let mut sync = SyncLoop::https(&server, &token, ca.as_deref(), interval, timeout);
                 sync.run(&mut store, &mut StatusBar { report, stopped });
             })
             .ok()?;

@@ -111,6 +111,11 @@ impl Server {
     }
 
     pub fn start_on(db: &str, port: u16) -> Server {
+        Server::start_with(db, port, &[])
+    }
+
+    /// A server with more options (`--tls-cert …`); its `url` is what it printed.
+    pub fn start_with(db: &str, port: u16, extra: &[&str]) -> Server {
         for attempt in 0..50 {
             let mut child = crate::support::lotline()
                 .args([
@@ -120,6 +125,7 @@ impl Server {
                     "--listen",
                     &format!("127.0.0.1:{port}"),
                 ])
+                .args(extra)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -258,9 +264,14 @@ impl Station {
 
     /// One sync round, the token given in a file (`--token-file`).
     pub fn sync(&self, server: &str, token: &str) -> Output {
+        self.sync_with(server, token, &[])
+    }
+
+    /// One sync round with more options (`--ca-cert PATH`).
+    pub fn sync_with(&self, server: &str, token: &str, extra: &[&str]) -> Output {
         let file = self.config.with_extension("token");
         std::fs::write(&file, format!("{token}\n")).unwrap();
-        self.run(&[
+        let mut args = vec![
             "sync",
             "--server",
             server,
@@ -270,7 +281,9 @@ impl Station {
             "--json",
             "--timeout",
             "10",
-        ])
+        ];
+        args.extend(extra);
+        self.run(&args)
     }
 
     pub fn sync_ok(&self, server: &str, token: &str) -> Value {

@@ -4,8 +4,10 @@
 mod common;
 mod fault;
 mod hostile;
+mod identity;
 #[path = "../support/mod.rs"]
 mod support;
+mod tls;
 
 pub use common::Backend;
 use common::*;
