@@ -146,7 +146,8 @@ struct Generator {
 
 impl Generator {
     fn new(plan: &SeedPlan, today: NaiveDate) -> Generator {
-        let products = plan.products.max(TIERS);
+        // Every tier needs a product: half are bought in, so twice the tiers at least.
+        let products = plan.products.max(2 * TIERS);
         // Half the products are bought in; the rest spread over the production tiers.
         let mut tiers = vec![Vec::new(); TIERS as usize];
         for p in 0..products {
@@ -487,6 +488,23 @@ mod tests {
         for n in [0, 1, 1999, 123_456] {
             let g = seed_gtin(n);
             assert_eq!(gs1::normalize_gtin(&g).unwrap(), g);
+        }
+    }
+
+    /// A site smaller than the tiers asks for is seeded with the fewest products that fill
+    /// them (it panicked with 5).
+    #[test]
+    fn a_tiny_site_is_seeded_with_a_product_in_every_tier() {
+        for products in [0, 1, 5, 15] {
+            let plan = SeedPlan {
+                products,
+                lots: 300,
+                events: 1_000,
+                seed: 3,
+            };
+            let (events, report) = events(&plan);
+            assert_eq!(report.products, 16.max(products));
+            assert!(!events.is_empty());
         }
     }
 
