@@ -21,7 +21,7 @@ pub struct StationConfig {
     /// `[printer]`: where labels go (CUPS queue, raw printer port or folder); none set means
     /// labels can be rendered but not printed.
     pub printer: Option<crate::printer::PrintTarget>,
-    /// `[ui]`: station name, supervisor PIN, sounds, expiry horizon of the station UI.
+    /// `[ui]`: station name, supervisor PIN hash, sounds, expiry horizon of the station UI.
     pub ui: UiConfig,
 }
 
@@ -31,9 +31,15 @@ pub struct StationConfig {
 pub struct UiConfig {
     /// This station's name in every event it records (else `LOTLINE_STATION` or the host name).
     pub station: Option<String>,
-    /// The PIN a supervisor types to hold, release, reject or recall a lot. No PIN set: those
-    /// actions are refused at this station.
-    pub supervisor_pin: Option<String>,
+    /// The supervisor PIN's argon2id hash (PHC string): a supervisor types the PIN to
+    /// release, reject or recall a lot. No PIN set: those actions are refused at this station.
+    /// Set it with Settings or [`UiConfig::set_supervisor_pin`]; the PIN itself is never kept.
+    pub supervisor_pin_hash: Option<String>,
+    /// A PIN in clear, as older configs (and an admin resetting a forgotten PIN) write it:
+    /// read, hashed into `supervisor_pin_hash` on load ([`StationConfig::load`], replacing the
+    /// hash there) and never written back, so the next Settings save leaves only the hash.
+    #[serde(skip_serializing)]
+    supervisor_pin: Option<String>,
     /// Play a sound for every scan outcome (needs `aplay` or `paplay`).
     pub sounds: bool,
     /// The expiry board shows lots expiring within this many days.
@@ -48,11 +54,33 @@ impl Default for UiConfig {
     fn default() -> Self {
         UiConfig {
             station: None,
+            supervisor_pin_hash: None,
             supervisor_pin: None,
             sounds: true,
             expiry_days: 14,
             receive_template: "case-batch".into(),
             report_dir: None,
+        }
+    }
+}
+
+impl UiConfig {
+    /// Sets the supervisor PIN: only its salted hash is kept.
+    pub fn set_supervisor_pin(&mut self, pin: &str) -> Result<(), crate::pin::PinHashError> {
+        self.supervisor_pin_hash = Some(crate::pin::hash(pin)?);
+        self.supervisor_pin = None;
+        Ok(())
+    }
+
+    /// A PIN in clear from an older config becomes its hash; a hash that is not a PHC string
+    /// is refused (at load, not at the first supervisor action).
+    fn upgrade_pin(&mut self) -> Result<(), crate::pin::PinHashError> {
+        if let Some(pin) = self.supervisor_pin.take().filter(|p| !p.trim().is_empty()) {
+            self.set_supervisor_pin(pin.trim())?;
+        }
+        match &self.supervisor_pin_hash {
+            Some(phc) => crate::pin::check_hash(phc),
+            None => Ok(()),
         }
     }
 }
@@ -71,6 +99,12 @@ pub enum ConfigError {
     Parse {
         path: PathBuf,
         source: toml::de::Error,
+    },
+    /// `[ui] supervisor_pin_hash` is not a PHC string, or a clear PIN could not be hashed.
+    #[error("in the config file {path}: {source}")]
+    Pin {
+        path: PathBuf,
+        source: crate::pin::PinHashError,
     },
 }
 
@@ -102,7 +136,16 @@ impl StationConfig {
             path: path.clone(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source })
+        let mut config: StationConfig =
+            toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                path: path.clone(),
+                source,
+            })?;
+        config
+            .ui
+            .upgrade_pin()
+            .map_err(|source| ConfigError::Pin { path, source })?;
+        Ok(config)
     }
 }
 
@@ -127,5 +170,29 @@ mod tests {
         std::fs::write(&bad, "[site]\ngln = \"9501101000001\"\n").unwrap();
         let config = StationConfig::load(Some(&bad)).unwrap();
         assert_eq!(config.site.gln.as_deref(), Some("9501101000001"));
+    }
+
+    /// An older config with the PIN in clear still works: the PIN is hashed on load, and the
+    /// config written back (as Settings saves it) holds only the hash.
+    #[test]
+    fn a_clear_pin_is_hashed_on_load_and_never_written_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lotline.toml");
+        std::fs::write(&path, "[ui]\nsupervisor_pin = \"4711\"\n").unwrap();
+        let config = StationConfig::load(Some(&path)).unwrap();
+        let phc = config.ui.supervisor_pin_hash.clone().unwrap();
+        assert_eq!(crate::pin::verify(&phc, "4711"), Ok(true));
+        let text = toml::to_string_pretty(&config).unwrap();
+        assert!(!text.contains("4711"), "{text}");
+        assert!(!text.contains("supervisor_pin ="), "{text}");
+        std::fs::write(&path, &text).unwrap();
+        let again = StationConfig::load(Some(&path)).unwrap();
+        assert_eq!(again.ui.supervisor_pin_hash, Some(phc));
+
+        std::fs::write(&path, "[ui]\nsupervisor_pin_hash = \"4711\"\n").unwrap();
+        assert!(matches!(
+            StationConfig::load(Some(&path)),
+            Err(ConfigError::Pin { .. })
+        ));
     }
 }

@@ -34,6 +34,7 @@
 //! - [`printer`]: labels to a CUPS queue, a raw printer port or a folder.
 //! - [`config`]: the station's TOML configuration file.
 //! - [`private_file`]: owner-only files (stores, the server database, the config).
+//! - [`pin`]: the supervisor PIN's salted hash (argon2id) and its lockout after wrong PINs.
 //! - [`server`]: the central server (HTTP/JSON API over SQLite or PostgreSQL); no station core,
 //!   no UI.
 //! - `ui` (cargo feature `ui`, on by default): the station UI (Slint): declarative views in
@@ -49,6 +50,7 @@ pub mod config;
 pub mod domain;
 pub mod gs1;
 pub mod label;
+pub mod pin;
 pub mod printer;
 pub mod private_file;
 pub mod protocol;

@@ -18,6 +18,11 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
         "owner-only files: plain std I/O, used by the store, the server and the settings",
     ),
     (
+        "pin",
+        &[],
+        "the supervisor PIN's hash and lockout: pure, used by the config and the UI",
+    ),
+    (
         "batch",
         &["gs1"],
         "site batch-number formats: pure, over GS1 values",
@@ -83,7 +88,7 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "config",
-        &["workflow", "scanner", "sync", "printer"],
+        &["workflow", "scanner", "sync", "printer", "pin"],
         "the station config file gathers each part's section; only front ends read it",
     ),
     (
@@ -107,6 +112,7 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
             "batch",
             "compliance",
             "private_file",
+            "pin",
         ],
         "the station window: over the station core and scanner, presenting domain/store types \
          and the trace tree's rows and report formats of compliance; \

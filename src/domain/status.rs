@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::LotStatus;
 
-/// Who is acting. Only a supervisor changes a lot's quality status.
+/// Who is acting. A worker may only put a lot on hold (making a lot less available is safe);
+/// releasing, rejecting and recalling need a supervisor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -18,8 +19,8 @@ pub enum StatusRefusal {
     /// Every change needs a reason for the audit trail.
     #[error("a status change needs a reason")]
     NoReason,
-    /// Only supervisors change quality status.
-    #[error("only a supervisor may change a lot's status: ask a supervisor")]
+    /// Only supervisors release, reject or recall.
+    #[error("only a supervisor may release, reject or recall a lot: ask a supervisor")]
     NotSupervisor,
     /// The lot is already in that status.
     #[error("the lot is already {}", .0.name())]
@@ -68,7 +69,8 @@ pub fn settle_step(current: Option<LotStatus>, step: StatusStep) -> Option<LotSt
     }
 }
 
-/// Checks a status change: a reason, a supervisor, and a transition that exists.
+/// Checks a status change: a reason, a supervisor (a worker may only hold), and a transition
+/// that exists.
 pub fn check_status_change(
     from: LotStatus,
     to: LotStatus,
@@ -78,7 +80,7 @@ pub fn check_status_change(
     if reason.trim().is_empty() {
         return Err(StatusRefusal::NoReason);
     }
-    if role != Role::Supervisor {
+    if role != Role::Supervisor && to != LotStatus::OnHold {
         return Err(StatusRefusal::NotSupervisor);
     }
     if from == to {
@@ -117,9 +119,16 @@ mod tests {
             check_status_change(Quarantined, Released, Role::Supervisor, "  "),
             Err(StatusRefusal::NoReason)
         );
+        for to in [Released, Rejected, Recalled] {
+            assert_eq!(
+                check_status_change(OnHold, to, Role::Worker, "QC ok"),
+                Err(StatusRefusal::NotSupervisor)
+            );
+        }
+        // A worker may make a lot less available.
         assert_eq!(
-            check_status_change(Quarantined, Released, Role::Worker, "QC ok"),
-            Err(StatusRefusal::NotSupervisor)
+            check_status_change(Released, OnHold, Role::Worker, "dented cans"),
+            Ok(())
         );
         assert_eq!(
             check_status_change(Released, Released, Role::Supervisor, "again"),

@@ -18,6 +18,7 @@ use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 use super::controllers::SettingsController;
 use super::device::{self, DeviceSource};
 use super::keys::KeyMapper;
+use super::pin::PinGate;
 use super::present::{self, Shown, SyncSetup, Verdict};
 use super::sound::{self, Player, Sound};
 use super::sync::SyncThread;
@@ -132,7 +133,9 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
             hand_back(Done::SyncRound(state))
         })
     };
-    let worker = Worker::start(station, opts.config.clone(), hand_back);
+    // One PIN lockout for Lot lookup (worker) and Settings (this thread), kept by the store.
+    let gate = PinGate::for_store(&opts.db);
+    let worker = Worker::start(station, opts.config.clone(), gate.clone(), hand_back);
     let config_path = opts
         .config_path
         .clone()
@@ -144,7 +147,7 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
         keys: KeyMapper::default(),
         epoch: Instant::now(),
         sounds: Player::new(sound::sounds_dir(), opts.config.ui.sounds),
-        settings: SettingsController::new(opts.config.clone(), config_path),
+        settings: SettingsController::new(opts.config.clone(), config_path, gate),
         latencies: Vec::new(),
         _sync: sync,
         sync_config: opts.config.sync.clone(),

@@ -1,59 +1,188 @@
-//! The supervisor PIN: hold, release, reject and recall at a station need the PIN from the
-//! station config (`[ui] supervisor_pin`). Pure; a refusal happens before any job is sent, so
-//! nothing is written.
+//! The supervisor PIN at the station: release, reject and recall (and changing the PIN in
+//! Settings) need the PIN whose hash is in the station config (`[ui] supervisor_pin_hash`).
+//! [`PinGate`] checks it and keeps the [`Lockout`]: after 5 wrong PINs in a row every
+//! supervisor action is refused, the right PIN too, until the lock ends. The lockout is kept in
+//! an owner-only state file next to the store, so restarting the station does not reset it. A
+//! refusal happens before any job is sent, so nothing is written.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Local, Utc};
+
+use crate::pin::{self, Lockout};
+
+/// The actor recorded for an action the supervisor PIN allowed (one PIN per station: it
+/// proves a supervisor, not which one).
+pub const SUPERVISOR: &str = "supervisor";
 
 /// Why a supervisor action was refused at the PIN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PinRefusal {
     /// The station has no supervisor PIN configured.
-    #[error(
-        "no supervisor PIN is set for this station: set supervisor_pin under [ui] in the station config"
-    )]
+    #[error("no supervisor PIN is set for this station: set one in Settings")]
     NotSet,
     /// Nothing typed.
     #[error("type the supervisor PIN first")]
     Empty,
     /// The PIN typed is not the station's.
-    #[error("wrong supervisor PIN: nothing was changed")]
-    Wrong,
+    #[error(
+        "wrong supervisor PIN: nothing was changed ({left} more wrong locks supervisor actions)"
+    )]
+    Wrong { left: u32 },
+    /// Too many wrong PINs: locked, whatever is typed, until `at` (local time, as shown).
+    #[error("too many wrong supervisor PINs: supervisor actions are locked; try again at {at}")]
+    Locked { at: String },
+    /// The config's hash cannot be read (refused at load, so only a config set in code).
+    #[error("{0}")]
+    BadHash(#[from] pin::PinHashError),
 }
 
-/// Checks a typed PIN against the configured one. The comparison looks at every byte, so its
-/// time does not tell how much of a wrong PIN was right.
-pub fn check(configured: Option<&str>, typed: &str) -> Result<(), PinRefusal> {
-    let configured = configured
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .ok_or(PinRefusal::NotSet)?;
-    let typed = typed.trim();
-    if typed.is_empty() {
-        return Err(PinRefusal::Empty);
+/// The station's PIN check and lockout, shared by Lot lookup (on the worker) and Settings (on
+/// the UI thread): one count of wrong PINs for both.
+pub type SharedGate = Arc<Mutex<PinGate>>;
+
+/// Checks typed PINs against the configured hash, counting wrong ones ([`Lockout`]).
+#[derive(Debug, Default)]
+pub struct PinGate {
+    lockout: Lockout,
+    /// Where the lockout is kept (`None`: in memory only, as in unit tests).
+    file: Option<PathBuf>,
+}
+
+impl PinGate {
+    /// A gate whose lockout is kept in `file` (read now if it is there). An unreadable file
+    /// counts as no lockout: whoever can change it can change the config's hash too.
+    pub fn with_file(file: PathBuf) -> PinGate {
+        let lockout = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        PinGate {
+            lockout,
+            file: Some(file),
+        }
     }
-    let (a, b) = (configured.as_bytes(), typed.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0xff));
+
+    /// The gate for the station whose store is `db`: its lockout next to the store.
+    pub fn for_store(db: &std::path::Path) -> SharedGate {
+        Arc::new(Mutex::new(PinGate::with_file(
+            db.with_extension("pin-lockout"),
+        )))
     }
-    if diff == 0 {
-        Ok(())
-    } else {
-        Err(PinRefusal::Wrong)
+
+    /// Checks `typed` at `now` against `configured` (the PHC string): refused while locked
+    /// (before the slow hash is even looked at), counted when wrong.
+    pub fn check(
+        &mut self,
+        configured: Option<&str>,
+        typed: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PinRefusal> {
+        let configured = configured
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .ok_or(PinRefusal::NotSet)?;
+        if let Some(until) = self.lockout.locked_until(now) {
+            return Err(locked(until));
+        }
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err(PinRefusal::Empty);
+        }
+        if pin::verify(configured, typed)? {
+            if self.lockout != Lockout::default() {
+                self.lockout.succeeded();
+                self.save();
+            }
+            return Ok(());
+        }
+        let locked_now = self.lockout.failed(now);
+        self.save();
+        match locked_now {
+            Some(until) => Err(locked(until)),
+            None => Err(PinRefusal::Wrong {
+                left: Lockout::ATTEMPTS - self.lockout.failures,
+            }),
+        }
+    }
+
+    /// Writes the lockout to its file; a failure is logged, not fatal (the count stays in
+    /// memory for this run).
+    fn save(&self) {
+        let Some(file) = &self.file else { return };
+        let json = serde_json::to_vec(&self.lockout).expect("the lockout serialises");
+        if let Err(e) = crate::private_file::write(file, &json) {
+            tracing::warn!("keeping the PIN lockout in {}: {e}", file.display());
+        }
+    }
+}
+
+/// The refusal for a lock ending at `until`, shown as the local minute to come back (rounded
+/// up, so trying at that minute works).
+fn locked(until: DateTime<Utc>) -> PinRefusal {
+    let at = until + chrono::TimeDelta::seconds(59);
+    PinRefusal::Locked {
+        at: at.with_timezone(&Local).format("%H:%M").to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeDelta;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-01T10:00:30Z")
+            .unwrap()
+            .to_utc()
+    }
 
     #[test]
-    fn only_the_configured_pin_passes() {
-        assert_eq!(check(Some("4711"), "4711"), Ok(()));
-        assert_eq!(check(Some("4711"), " 4711 "), Ok(()));
-        assert_eq!(check(Some("4711"), "4712"), Err(PinRefusal::Wrong));
-        assert_eq!(check(Some("4711"), "471"), Err(PinRefusal::Wrong));
-        assert_eq!(check(Some("4711"), "47110"), Err(PinRefusal::Wrong));
-        assert_eq!(check(Some("4711"), ""), Err(PinRefusal::Empty));
-        assert_eq!(check(None, "4711"), Err(PinRefusal::NotSet));
-        assert_eq!(check(Some("  "), "4711"), Err(PinRefusal::NotSet));
+    fn only_the_configured_pin_passes_and_five_wrong_lock_even_the_right_one() {
+        let phc = pin::hash("4711").unwrap();
+        let configured = Some(phc.as_str());
+        let mut gate = PinGate::default();
+        let now = t0();
+        assert_eq!(gate.check(configured, " 4711 ", now), Ok(()));
+        assert_eq!(gate.check(configured, "", now), Err(PinRefusal::Empty));
+        assert_eq!(gate.check(None, "4711", now), Err(PinRefusal::NotSet));
+        assert_eq!(gate.check(Some(" "), "4711", now), Err(PinRefusal::NotSet));
+        for left in (1..5).rev() {
+            assert_eq!(
+                gate.check(configured, "1234", now),
+                Err(PinRefusal::Wrong { left })
+            );
+        }
+        let fifth = gate.check(configured, "1234", now).unwrap_err();
+        assert!(matches!(fifth, PinRefusal::Locked { .. }), "{fifth}");
+        let refused = gate.check(configured, "4711", now + TimeDelta::minutes(4));
+        assert_eq!(refused, Err(fifth.clone()));
+        assert!(fifth.to_string().contains("try again at"), "{fifth}");
+        // The lock ends; the right PIN clears the count.
+        assert_eq!(
+            gate.check(configured, "4711", now + TimeDelta::minutes(5)),
+            Ok(())
+        );
+        assert_eq!(gate.lockout, Lockout::default());
+    }
+
+    #[test]
+    fn the_lockout_survives_a_restart_in_an_owner_only_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lotline.pin-lockout");
+        let phc = pin::hash("4711").unwrap();
+        let mut gate = PinGate::with_file(file.clone());
+        for _ in 0..5 {
+            let _ = gate.check(Some(&phc), "0000", t0());
+        }
+        let again = PinGate::with_file(file.clone());
+        assert!(again.lockout.locked_until(t0()).is_some());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
     }
 }

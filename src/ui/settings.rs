@@ -19,7 +19,20 @@ pub const TEMPLATE: &str = "Receive label template";
 pub const SERVER: &str = "Server URL";
 pub const EXPIRY: &str = "Expiry board days";
 pub const SOUNDS: &str = "Sounds (on/off)";
+pub const CURRENT_PIN: &str = "Current supervisor PIN";
 pub const PIN: &str = "New supervisor PIN (blank: keep)";
+
+/// Whether the field is a PIN (typed as dots, never shown back).
+pub fn is_secret(key: &str) -> bool {
+    key == CURRENT_PIN || key == PIN
+}
+
+/// The value typed into field `key` of `form` (empty when it is not there).
+pub fn value<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.trim())
+}
 
 /// The form's fields for `config`.
 pub fn fields(config: &StationConfig) -> Vec<(String, String)> {
@@ -50,6 +63,7 @@ pub fn fields(config: &StationConfig) -> Vec<(String, String)> {
         (SERVER, config.sync.server.clone().unwrap_or_default()),
         (EXPIRY, config.ui.expiry_days.to_string()),
         (SOUNDS, if config.ui.sounds { "on" } else { "off" }.into()),
+        (CURRENT_PIN, String::new()),
         (PIN, String::new()),
     ]
     .into_iter()
@@ -57,12 +71,14 @@ pub fn fields(config: &StationConfig) -> Vec<(String, String)> {
     .collect()
 }
 
-/// `config` with the form's values; the first bad value is refused with what to write.
+/// `config` with the form's values; the first bad value is refused with what to write. A new
+/// PIN is kept as its hash only; the current PIN is not looked at here (the controller checks
+/// it against the lockout before saving).
 pub fn apply(config: &StationConfig, form: &[(String, String)]) -> Result<StationConfig, String> {
     let mut c = config.clone();
     let opt = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-    for (key, value) in form {
-        let v = value.trim();
+    for (key, typed) in form {
+        let v = typed.trim();
         match key.as_str() {
             STATION => c.ui.station = opt(v),
             FACILITY => c.site.facility = v.to_string(),
@@ -132,7 +148,11 @@ pub fn apply(config: &StationConfig, form: &[(String, String)]) -> Result<Statio
             PIN if v.len() < 4 || !v.chars().all(|ch| ch.is_ascii_digit()) => {
                 return Err(format!("{PIN}: at least 4 digits"));
             }
-            PIN => c.ui.supervisor_pin = Some(v.to_string()),
+            PIN => {
+                c.ui.set_supervisor_pin(v)
+                    .map_err(|e| format!("{PIN}: {e}"))?
+            }
+            CURRENT_PIN => {}
             _ => return Err(format!("unknown setting {key}")),
         }
     }
@@ -190,13 +210,15 @@ mod tests {
                 addr: "10.0.0.7:9100".into()
             })
         );
-        assert_eq!(c.ui.supervisor_pin.as_deref(), Some("4711"));
+        let phc = c.ui.supervisor_pin_hash.clone().unwrap();
+        assert_eq!(crate::pin::verify(&phc, "4711"), Ok(true));
         assert_eq!(c.sync.server.as_deref(), Some("http://hq:8080"));
         // The PIN is never shown back; blank keeps it.
-        assert_eq!(fields(&c).last().unwrap().1, "");
+        assert_eq!(value(&fields(&c), PIN), "");
+        assert_eq!(value(&fields(&c), CURRENT_PIN), "");
         assert_eq!(
-            apply(&c, &fields(&c)).unwrap().ui.supervisor_pin.as_deref(),
-            Some("4711")
+            apply(&c, &fields(&c)).unwrap().ui.supervisor_pin_hash,
+            Some(phc)
         );
 
         for (key, bad) in [

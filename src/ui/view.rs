@@ -213,6 +213,7 @@ pub fn kv_model(pairs: Vec<(String, String)>) -> ModelRc<KeyValue> {
         pairs
             .into_iter()
             .map(|(k, v)| KeyValue {
+                secret: super::settings::is_secret(&k),
                 key: k.into(),
                 value: v.into(),
             })

@@ -14,6 +14,7 @@ use super::controllers::{
     LookupController, LookupView, ProduceController, ProduceForm, ProduceView, ReceiveController,
     ReceiveForm, ReceiveView, StatusForm,
 };
+use super::pin::SharedGate;
 use super::present::{Shown, Verdict};
 use crate::config::StationConfig;
 use crate::domain::LotStatus;
@@ -45,7 +46,7 @@ pub enum Job {
     StartBatch { form: ProduceForm, template: String },
     /// Find a lot by a scan of its label or its batch number.
     Lookup { query: String },
-    /// A supervisor's status change of the lot shown.
+    /// A status change of the lot shown (a worker's hold, or a supervisor's change).
     SetStatus { to: LotStatus, form: StatusForm },
     /// Write the trace report of the lot shown (`PDF` or `CSV`).
     Report { format: String },
@@ -97,13 +98,14 @@ impl Worker {
     pub fn start(
         station: Station,
         config: StationConfig,
+        gate: SharedGate,
         report: impl Fn(Done) + Send + 'static,
     ) -> Worker {
         let (jobs, rx) = channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("lotline-ui-worker".into())
             .spawn(move || {
-                let mut modes = Modes::new(station, config);
+                let mut modes = Modes::new(station, config, gate);
                 for job in rx {
                     modes.run(job, &report);
                 }
@@ -144,13 +146,16 @@ struct Modes {
     produce: ProduceController,
     lookup: LookupController,
     expiry: ExpiryController,
+    /// The supervisor PIN's check and lockout, shared with Settings.
+    gate: SharedGate,
 }
 
 impl Modes {
-    fn new(station: Station, config: StationConfig) -> Modes {
+    fn new(station: Station, config: StationConfig, gate: SharedGate) -> Modes {
         Modes {
             station,
             config,
+            gate,
             receive: ReceiveController::default(),
             dispatch: DispatchController::default(),
             produce: ProduceController::default(),
@@ -196,12 +201,16 @@ impl Modes {
                 Done::Preview(self.preview(&template))
             }
             Job::Lookup { query } => Done::Lookup(self.lookup.find(&self.station, &query, gs)),
-            Job::SetStatus { to, form } => Done::Lookup(self.lookup.change_status(
-                &mut self.station,
-                self.config.ui.supervisor_pin.as_deref(),
-                &form,
-                to,
-            )),
+            Job::SetStatus { to, form } => {
+                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+                Done::Lookup(self.lookup.change_status(
+                    &mut self.station,
+                    &mut gate,
+                    self.config.ui.supervisor_pin_hash.as_deref(),
+                    &form,
+                    to,
+                ))
+            }
             Job::Report { format } => {
                 let dir = (self.config.ui.report_dir.clone()).unwrap_or_else(|| PathBuf::from("."));
                 let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S").to_string();

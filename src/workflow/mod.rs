@@ -138,8 +138,15 @@ impl Station {
     /// Records an event that passes the check the server will apply to it
     /// ([`EventKind::validate`]): what the station would have to refuse later is never recorded.
     fn record(&mut self, event: EventKind) -> Result<RecordedEvent, StoreError> {
+        let actor = self.who.actor.clone();
+        self.record_by(&actor, event)
+    }
+
+    /// [`Self::record`] under `actor` rather than the station's user (a supervisor who proved
+    /// it with the PIN at a station logged in as someone else).
+    fn record_by(&mut self, actor: &str, event: EventKind) -> Result<RecordedEvent, StoreError> {
         event.validate()?;
-        self.store.append(&self.who.station, &self.who.actor, event)
+        self.store.append(&self.who.station, actor, event)
     }
 
     fn record_all(&mut self, events: Vec<EventKind>) -> Result<(), StoreError> {

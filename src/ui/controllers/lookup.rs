@@ -1,5 +1,6 @@
 //! Lot lookup: a lot found by a scan or its batch number, its facts, stock, history and
-//! genealogy; a supervisor's hold/release/reject/recall behind the PIN; its trace report.
+//! genealogy; a worker's hold, a supervisor's release/reject/recall behind the PIN; its trace
+//! report.
 
 use std::path::Path;
 
@@ -7,7 +8,7 @@ use crate::compliance::report::ReportFormat;
 use crate::domain::LotStatus;
 use crate::domain::status::Role;
 use crate::domain::trace::{Direction, LotRef};
-use crate::ui::pin;
+use crate::ui::pin::{self, PinGate};
 use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
 use crate::workflow::lookup::LotDetails;
 use crate::workflow::{Outcome, Station, StatusRequest};
@@ -107,12 +108,16 @@ impl LookupController {
         }
     }
 
-    /// A supervisor's status change of the lot shown: the PIN first (`configured`: the
-    /// station's; none set refuses), then the status rules; the lot is shown again after.
+    /// A status change of the lot shown. A hold needs no PIN (a worker may make a lot less
+    /// available; recorded as the station's user); release, reject and recall, and a hold with
+    /// the PIN typed, go through `gate` against `configured_hash` (none set refuses, wrong ones
+    /// count toward the lockout) and are recorded as the supervisor's. Then the status rules;
+    /// the lot is shown again after.
     pub fn change_status(
         &mut self,
         station: &mut Station,
-        configured_pin: Option<&str>,
+        gate: &mut PinGate,
+        configured_hash: Option<&str>,
         form: &StatusForm,
         to: LotStatus,
     ) -> LookupView {
@@ -121,19 +126,28 @@ impl LookupController {
                 "look up a lot first: scan its label or type its batch",
             ));
         };
-        if let Err(refusal) = pin::check(configured_pin, &form.pin) {
+        let worker_hold = to == LotStatus::OnHold && form.pin.trim().is_empty();
+        if !worker_hold
+            && let Err(refusal) = gate.check(configured_hash, &form.pin, chrono::Utc::now())
+        {
             return LookupView {
                 clear_pin: true,
                 ..LookupView::banner(Shown::refused(refusal.to_string()))
             };
         }
-        let changed = station.set_status(&StatusRequest {
+        let (role, actor) = if worker_hold {
+            (Role::Worker, station.identity().actor.clone())
+        } else {
+            (Role::Supervisor, pin::SUPERVISOR.to_string())
+        };
+        let request = StatusRequest {
             gtin: lot.gtin.clone(),
             batch: lot.batch.clone(),
             to,
-            role: Role::Supervisor,
+            role,
             reason: form.reason.trim().to_string(),
-        });
+        };
+        let changed = station.set_status_by(&request, &actor);
         match changed {
             Ok(outcome) => {
                 let mut view =
@@ -268,38 +282,71 @@ mod tests {
     }
 
     #[test]
-    fn a_status_change_needs_the_pin_then_shows_the_new_status() {
+    fn a_worker_holds_without_the_pin_and_a_supervisor_releases_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = station(&dir);
         receive(&mut s, TOMATOES, "B7", 12);
         let mut c = LookupController::default();
+        let mut gate = PinGate::default();
+        let phc = crate::pin::hash("4321").unwrap();
+        let configured = Some(phc.as_str());
         let form = |pin: &str| StatusForm {
             pin: pin.into(),
             reason: "mould found".into(),
         };
-        let v = c.change_status(&mut s, Some("4321"), &form("4321"), LotStatus::OnHold);
+        let v = c.change_status(&mut s, &mut gate, configured, &form(""), LotStatus::OnHold);
         assert!(v.shown.message.contains("look up a lot first"));
         c.find(&s, "B7", None);
-        let v = c.change_status(&mut s, None, &form(""), LotStatus::OnHold);
-        assert!(
-            v.shown.message.contains("supervisor PIN"),
-            "{}",
-            v.shown.message
-        );
-        let v = c.change_status(&mut s, Some("4321"), &form("1111"), LotStatus::OnHold);
-        assert!(
-            v.shown.message.contains("wrong supervisor PIN"),
-            "{}",
-            v.shown.message
-        );
-        assert!(v.clear_pin);
-        let v = c.change_status(&mut s, Some("4321"), &form("4321"), LotStatus::OnHold);
-        assert_eq!(v.shown.headline, "ON HOLD");
+
+        // A worker's hold: no PIN, recorded as the station's user.
+        let v = c.change_status(&mut s, &mut gate, None, &form(""), LotStatus::OnHold);
+        assert_eq!(v.shown.headline, "ON HOLD", "{}", v.shown.message);
         assert_eq!(v.lot.unwrap().unwrap().status, "on_hold");
         assert!(v.clear_reason);
+        let last = |s: &Station| {
+            s.store()
+                .lot_events(TOMATOES, "B7", 10)
+                .unwrap()
+                .pop()
+                .unwrap()
+        };
+        assert_eq!(last(&s).actor, s.identity().actor);
+
+        // A release: the PIN, checked; then recorded as the supervisor's.
+        for (pin, says) in [("", "supervisor PIN"), ("1111", "wrong supervisor PIN")] {
+            let v = c.change_status(
+                &mut s,
+                &mut gate,
+                configured,
+                &form(pin),
+                LotStatus::Released,
+            );
+            assert!(v.shown.message.contains(says), "{}", v.shown.message);
+            assert!(v.clear_pin);
+        }
+        let v = c.change_status(&mut s, &mut gate, None, &form("4321"), LotStatus::Released);
+        assert!(
+            v.shown.message.contains("no supervisor PIN is set"),
+            "{}",
+            v.shown.message
+        );
         assert_eq!(
             s.lookup(TOMATOES, "B7").unwrap().unwrap().status,
             LotStatus::OnHold
+        );
+        let v = c.change_status(
+            &mut s,
+            &mut gate,
+            configured,
+            &form("4321"),
+            LotStatus::Released,
+        );
+        assert_eq!(v.shown.headline, "RELEASED", "{}", v.shown.message);
+        assert_eq!(last(&s).actor, pin::SUPERVISOR);
+        let history = v.lot.unwrap().unwrap().history;
+        assert!(
+            history.last().unwrap().text.contains("(supervisor, "),
+            "{history:?}"
         );
     }
 
