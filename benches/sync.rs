@@ -127,8 +127,10 @@ fn main() {
         std::fs::write(&path, token).unwrap();
         path.to_str().unwrap().to_string()
     };
+    // The seeded events are recorded by station "SEED": the server takes a station's events
+    // only with that station's token.
     let (ta, tb) = (
-        token_file("a", token(&server_db, "offline", "station")),
+        token_file("a", token(&server_db, "SEED", "station")),
         token_file("b", token(&server_db, "fresh", "station")),
     );
     let (mut child, url) = serve(&server_db);
@@ -156,7 +158,7 @@ fn main() {
     let name = format!("lotline_bench_{:x}", rand::random::<u32>());
     pg(&format!("CREATE DATABASE {name}"), "postgres");
     let pg_url = format!("postgres://lotline_test:lotline_test@127.0.0.1:5432/{name}");
-    let pg_token = token(&pg_url, "offline", "station");
+    let pg_token = token(&pg_url, "SEED", "station");
     let ta = token_file("pg", pg_token.clone());
     let (mut child, url) = serve(&pg_url);
     // A second copy of the offline station, so it pushes the same events again.
