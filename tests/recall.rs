@@ -360,7 +360,7 @@ fn a_recall_marks_the_lots_lists_customers_and_stays_open_until_everything_is_ac
     // Not closed while 200 flour is unaccounted for, nor by a worker, nor forced without a reason.
     refused(
         lotline(&db, &["recall", "close", &id, "--role", "supervisor"]),
-        "1 open items (200 units",
+        "1 open items (unaccounted for: 200 of 09506000134352)",
     );
     refused(lotline(&db, &["recall", "close", &id]), "supervisor");
     refused(

@@ -433,12 +433,15 @@ pub enum RecallRefusal {
     OtherNeedsNote,
     /// Items are still open.
     #[error(
-        "recall {recall} still has {open} open items ({outstanding} units unaccounted for): account for them"
+        "recall {recall} still has {open} open items (unaccounted for: {}): account for them",
+        .outstanding.iter().map(|(gtin, q)| format!("{q} of {gtin}")).collect::<Vec<_>>().join(", ")
     )]
     StillOpen {
         recall: String,
         open: usize,
-        outstanding: i64,
+        /// What is unaccounted for, per product (GTIN, quantity): units of different
+        /// products do not add up.
+        outstanding: Vec<(String, i64)>,
     },
 }
 
@@ -583,7 +586,12 @@ pub fn check_close(
             return Err(RecallRefusal::StillOpen {
                 recall: status.record.id.clone(),
                 open: status.open_items,
-                outstanding: status.outstanding,
+                outstanding: status
+                    .products
+                    .iter()
+                    .filter(|t| t.outstanding > 0)
+                    .map(|t| (t.gtin.clone(), t.outstanding))
+                    .collect(),
             });
         }
         if reason.is_none_or(|r| r.trim().is_empty()) {
