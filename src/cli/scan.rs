@@ -135,12 +135,7 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
             let outcome = handler.handle(scan);
             // Said before the scan's own line: the label given up came first.
             if let Some(g) = handler.gave_up() {
-                let text = gave_up_text(&g);
-                if args.json {
-                    println!("{}", json!({"event": "gave_up", "message": text}));
-                } else {
-                    println!("WARNING   {text}");
-                }
+                print_gave_up(&g, args.json);
             }
             outcome
         },
@@ -170,12 +165,7 @@ pub fn run(args: ScanArgs, globals: &Globals) -> CmdResult {
     if let Some(p) = handler.unfinished() {
         // The scans ended in the middle of a label: nothing of it was recorded.
         tally.refused += 1;
-        let text = gave_up_text(&GaveUp::TimedOut(p));
-        if args.json {
-            println!("{}", json!({"event": "gave_up", "message": text}));
-        } else {
-            println!("WARNING   {text}");
-        }
+        print_gave_up(&GaveUp::TimedOut(p), args.json);
     }
     if let Some(e) = write_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
@@ -355,6 +345,16 @@ fn lacking_text(l: &Lacking) -> String {
         Lacking::Batch => "the lot (10)".into(),
         Lacking::Partner { needs, .. } if needs == "(00)" => "the SSCC (00)".into(),
         Lacking::Partner { ai, needs } => format!("{needs} for ({ai})"),
+    }
+}
+
+/// Says that a partial label was given up: a `WARNING` line, or a `gave_up` JSON event.
+fn print_gave_up(g: &GaveUp, json: bool) {
+    let text = gave_up_text(g);
+    if json {
+        println!("{}", json!({"event": "gave_up", "message": text}));
+    } else {
+        println!("WARNING   {text}");
     }
 }
 

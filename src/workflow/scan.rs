@@ -232,14 +232,13 @@ impl HandleScan for Gs1Check {
             Ok(message) => Outcome::Parsed(message),
             // One barcode of a label of several (a logistic label's (02)+(37)): good data
             // that needs its partners, said as such rather than as invalid.
-            Err(gs1::Gs1Error::MissingPartner { .. }) => {
+            Err(missing @ gs1::Gs1Error::MissingPartner { .. }) => {
                 let opts = gs1::ParseOptions {
                     skip_requisites: true,
                     ..self.options.clone()
                 };
                 let Ok(part) = gs1::parse(&scan.text, &opts) else {
-                    return gs1::parse(&scan.text, &self.options)
-                        .map_or_else(Outcome::Unreadable, Outcome::Parsed);
+                    return Outcome::Unreadable(missing);
                 };
                 match LabelAssembly::default().add(part, Instant::now(), Enough::PalletOrLot) {
                     Step::Complete(label) => Outcome::Parsed(label),
