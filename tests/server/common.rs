@@ -168,6 +168,19 @@ impl Server {
         unreachable!()
     }
 
+    /// The request log once it holds `line`: the server writes a request's line after its
+    /// answer has gone, so a test that just got the answer waits a moment for the line.
+    pub fn log_with(&self, line: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log.lock().unwrap().clone();
+            if log.contains(line) || std::time::Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// SIGKILL, as a crash or power cut would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -381,7 +381,7 @@ fn hostile(backend: Backend) {
     // The server is up and logged every request: route pattern, status, station.
     let (status, _) = http("GET", &format!("{url}/api/v1/health"), None, None);
     assert_eq!(status, 200);
-    let log = server.log.lock().unwrap().clone();
+    let log = server.log_with("route=/api/v1/health");
     for line in [
         "method=POST route=/api/v1/sync/push status=403 station=A",
         "method=POST route=/api/v1/sync/push status=409 station=A",
