@@ -24,8 +24,11 @@ fn lotline(db: &str, args: &[&str]) -> std::process::Output {
         .env("LOTLINE_STATION", "bench")
         .output()
         .unwrap();
+    // A sync may end with 3: the seed's supervisor decisions are unsigned (a seeded site has
+    // no people), so the server refuses those few and takes the rest.
+    let refused_some = args.first() == Some(&"sync") && out.status.code() == Some(3);
     assert!(
-        out.status.success(),
+        out.status.success() || refused_some,
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -187,14 +190,18 @@ fn main() {
             .unwrap()
             .chunks(lotline::sync::PUSH_BATCH)
             .map(|c| {
+                // The seed's supervisor decisions are unsigned (it has no people): the server
+                // refuses those, so the bench pushes the rest.
                 let events: Vec<_> = c
                     .iter()
+                    .filter(|e| !lotline::people::needs_supervisor(&e.event))
                     .map(|e| lotline::protocol::WireEvent {
                         id: e.id.clone(),
                         at: e.at.clone(),
                         station: e.station.clone(),
                         actor: e.actor.clone(),
                         event: e.event.clone(),
+                        signature: None,
                     })
                     .collect();
                 serde_json::to_vec(&lotline::protocol::PushRequest { events, backlog: 0 }).unwrap()

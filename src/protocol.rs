@@ -69,6 +69,10 @@ pub struct WireEvent {
     pub station: String,
     pub actor: String,
     pub event: EventKind,
+    /// The actor's signature (hex Ed25519 over `people::signing_bytes`), for a supervisor's
+    /// decision: the server refuses a release, rejection or recall without a good one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// `POST /sync/push`: a batch of the station's outbox, oldest first.

@@ -23,6 +23,11 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
         "the supervisor PIN's hash and lockout: pure, used by the config and the UI",
     ),
     (
+        "pin_gate",
+        &["pin", "private_file"],
+        "the PIN check with its lockout kept in an owner-only file: the UI and the CLI",
+    ),
+    (
         "batch",
         &["gs1"],
         "site batch-number formats: pure, over GS1 values",
@@ -33,8 +38,13 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
         "lot rules and models over GS1 data and batch numbers",
     ),
     (
+        "people",
+        &["domain"],
+        "people's credentials and signatures over domain events: pure cryptography",
+    ),
+    (
         "store",
-        &["domain", "gs1", "private_file"],
+        &["domain", "gs1", "private_file", "people"],
         "the station's event log and projection of domain events",
     ),
     (
@@ -82,6 +92,8 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
             "printer",
             "compliance",
             "sync",
+            "people",
+            "pin_gate",
         ],
         "the station core over store and rules; it runs report jobs (compliance) and owns the \
          sync state; not config, which gathers workflow's `[site]` section",
@@ -93,7 +105,7 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "server",
-        &["protocol", "domain", "gs1", "private_file"],
+        &["protocol", "domain", "gs1", "private_file", "people"],
         "the central server: the protocol over its own DB layer; no station core, store or UI",
     ),
     (
@@ -113,6 +125,8 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
             "compliance",
             "private_file",
             "pin",
+            "pin_gate",
+            "people",
         ],
         "the station window: over the station core and scanner, presenting domain/store types \
          and the trace tree's rows and report formats of compliance; \
@@ -136,6 +150,8 @@ const ALLOWED: &[(&str, &[&str], &str)] = &[
             "protocol",
             "server",
             "ui",
+            "people",
+            "pin_gate",
         ],
         "the command line front end uses everything",
     ),

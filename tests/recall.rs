@@ -770,6 +770,8 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          INSERT INTO outbox (event_id) SELECT id FROM events;
          ALTER TABLE sync_state DROP COLUMN pushed_through;
          ALTER TABLE sync_state DROP COLUMN server_id;
+         DROP TABLE people;
+         ALTER TABLE events DROP COLUMN signature;
          PRAGMA user_version = 9;",
     )
     .unwrap();

@@ -67,13 +67,15 @@ pub enum Code {
     PrintFailed,
     SyncFailed,
     TokenNotFound,
+    PersonNotFound,
+    CredentialRefused,
     IoFailed,
     Failed,
 }
 
 impl Code {
     /// Every code, for the documentation test.
-    pub const ALL: [Code; 43] = [
+    pub const ALL: [Code; 45] = [
         Code::Usage,
         Code::InvalidInput,
         Code::InvalidGs1,
@@ -115,6 +117,8 @@ impl Code {
         Code::PrintFailed,
         Code::SyncFailed,
         Code::TokenNotFound,
+        Code::PersonNotFound,
+        Code::CredentialRefused,
         Code::IoFailed,
         Code::Failed,
     ];
@@ -162,6 +166,8 @@ impl Code {
             Code::PrintFailed => "print_failed",
             Code::SyncFailed => "sync_failed",
             Code::TokenNotFound => "token_not_found",
+            Code::PersonNotFound => "person_not_found",
+            Code::CredentialRefused => "credential_refused",
             Code::IoFailed => "io_failed",
             Code::Failed => "failed",
         }

@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::output::Out;
-use super::values::RoleArg;
 use super::{CmdResult, Globals};
 use crate::domain::LotStatus;
 use crate::domain::trace::LotRef;
@@ -102,9 +101,10 @@ pub struct StatusArgs {
     /// Why: recorded in the event log for the audit trail. Required.
     #[arg(long, default_value = "")]
     reason: String,
-    /// Who is acting (`LOTLINE_ROLE`); only a supervisor may change a lot's status.
-    #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
-    role: RoleArg,
+    /// Who is acting: a worker may hold; release, reject and recall need a supervisor with
+    /// the PIN.
+    #[command(flatten)]
+    act: super::act::ActAs,
     /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
     #[arg(long)]
     json: bool,
@@ -114,10 +114,16 @@ pub fn run(cmd: LotCommand, globals: &Globals, out: &mut Out) -> CmdResult {
     let mut station = super::workflow::open_station(globals)?;
     match cmd {
         LotCommand::Show(args) => show(&station, args, out),
-        LotCommand::Hold(args) => set_status(&mut station, args, LotStatus::OnHold, out),
-        LotCommand::Release(args) => set_status(&mut station, args, LotStatus::Released, out),
-        LotCommand::Reject(args) => set_status(&mut station, args, LotStatus::Rejected, out),
-        LotCommand::Recall(args) => set_status(&mut station, args, LotStatus::Recalled, out),
+        LotCommand::Hold(args) => set_status(&mut station, globals, args, LotStatus::OnHold, out),
+        LotCommand::Release(args) => {
+            set_status(&mut station, globals, args, LotStatus::Released, out)
+        }
+        LotCommand::Reject(args) => {
+            set_status(&mut station, globals, args, LotStatus::Rejected, out)
+        }
+        LotCommand::Recall(args) => {
+            set_status(&mut station, globals, args, LotStatus::Recalled, out)
+        }
     }
 }
 
@@ -143,13 +149,20 @@ fn show(station: &Station, args: ShowArgs, out: &mut Out) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
-fn set_status(station: &mut Station, args: StatusArgs, to: LotStatus, out: &mut Out) -> CmdResult {
+fn set_status(
+    station: &mut Station,
+    globals: &Globals,
+    args: StatusArgs,
+    to: LotStatus,
+    out: &mut Out,
+) -> CmdResult {
     let target = args.lot.resolve(station)?;
+    let role = args.act.prove(globals, station)?;
     let req = StatusRequest {
         gtin: target.gtin,
         batch: target.batch,
         to,
-        role: args.role.into(),
+        role,
         reason: args.reason,
     };
     let r = station.set_status(&req)?;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod act;
 pub mod barcode;
 pub mod compliance;
 pub mod dev;
@@ -15,6 +16,7 @@ pub mod gs1;
 pub mod label;
 pub mod lot;
 pub mod output;
+pub mod person;
 pub mod recall;
 pub mod report;
 pub mod scan;
@@ -94,6 +96,8 @@ pub enum Command {
     Recall(recall::RecallArgs),
     /// Reports: trace report as PDF or CSV.
     Report(report::ReportArgs),
+    /// People this station knows (accounts made at the server); change your PIN.
+    Person(person::PersonArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -160,6 +164,7 @@ pub fn run(cli: Cli, out: &mut Out) -> CmdResult {
         Some(Command::Sync(args)) => sync::run(args, &globals),
         Some(Command::Recall(args)) => recall::run(args, &globals, out),
         Some(Command::Report(args)) => report::run(args, &globals, out),
+        Some(Command::Person(args)) => person::run(args, &globals, out),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals, out),
     }
 }

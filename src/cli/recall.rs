@@ -4,13 +4,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::act::ActAs;
 use super::lot::{LotArg, LotsArg};
 use super::output::Out;
 use super::report::{ReportFormat, write_report};
-use super::values::{DispositionArg, RoleArg};
+use super::values::DispositionArg;
 use super::workflow::open_station;
 use super::{CmdResult, Globals};
 use crate::domain::recall::{HolderChoice, RecallStatus, holder_name};
+use crate::domain::status::Role;
 use crate::workflow::recall::{AccountRequest, RecallRequest, RecallStarted};
 
 #[derive(Debug, Args)]
@@ -35,9 +37,9 @@ pub enum RecallCommand {
         /// Show what the recall would cover; record nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Who is acting (`LOTLINE_ROLE`); only a supervisor may start a recall.
-        #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
-        role: RoleArg,
+        /// Who is acting: only a supervisor, with the PIN, may start a recall.
+        #[command(flatten)]
+        act: ActAs,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
@@ -83,8 +85,9 @@ pub enum RecallCommand {
         /// Why it is closed with items open.
         #[arg(long)]
         reason: Option<String>,
-        #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
-        role: RoleArg,
+        /// Who is acting: only a supervisor, with the PIN, may close a recall.
+        #[command(flatten)]
+        act: ActAs,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
@@ -116,14 +119,20 @@ pub fn run(args: RecallArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             reason,
             include_derived,
             dry_run,
-            role,
+            act,
             json,
         } => {
+            // A dry run records nothing: it shows what a supervisor would start.
+            let role = if dry_run {
+                Role::Supervisor
+            } else {
+                act.prove(globals, &mut station)?
+            };
             let req = RecallRequest {
                 lots: lots.lots,
                 gtin: lots.options.gtin,
                 reason,
-                role: role.into(),
+                role,
                 include_derived,
                 gs_substitute: lots.options.gs,
             };
@@ -189,10 +198,11 @@ pub fn run(args: RecallArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             id,
             force,
             reason,
-            role,
+            act,
             json,
         } => {
-            let s = station.close_recall(&id, role.into(), force, reason.as_deref())?;
+            let role = act.prove(globals, &mut station)?;
+            let s = station.close_recall(&id, role, force, reason.as_deref())?;
             if json {
                 out.json(&s)?;
             } else {

@@ -42,6 +42,46 @@ pub enum ServerCommand {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage people: their accounts, synced to every station, with a PIN-sealed signing key
+    /// (docs/server.md, "People and signatures").
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Give a person an account. Their first PIN (at least 6 characters) comes from
+    /// `LOTLINE_PIN` or --pin-file, never the command line; they change it at a station.
+    Add {
+        /// Their id: what they type at a station and what events name (a-z, 0-9, . _ -).
+        id: String,
+        /// Their full name.
+        #[arg(long)]
+        name: String,
+        /// worker: records goods and may hold; supervisor: also releases, rejects, recalls;
+        /// admin: a supervisor who also manages the server.
+        #[arg(long, value_enum)]
+        role: super::values::PersonRoleArg,
+        /// A file holding the first PIN (else `LOTLINE_PIN`).
+        #[arg(long, value_name = "FILE")]
+        pin_file: Option<PathBuf>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a person's right to act away (their history stays theirs).
+    Remove {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List people (never their keys).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +175,7 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                 Ok(ExitCode::SUCCESS)
             }
             Some(ServerCommand::Token { command }) => token(command, db.as_ref(), out).await,
+            Some(ServerCommand::Person { command }) => person(command, db.as_ref(), out).await,
         }
     })
 }
@@ -213,4 +254,85 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore, out: &mut
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn person(
+    cmd: PersonCommand,
+    db: &dyn crate::server::ServerStore,
+    out: &mut Out,
+) -> CmdResult {
+    use crate::server::people::{self, PersonError};
+    let refused = |e: PersonError| match e {
+        PersonError::Db(e) => Err(anyhow::anyhow!("{e}")),
+        PersonError::Unknown(_) => refuse(Code::PersonNotFound, e.to_string()),
+        PersonError::Credential(_) => refuse(Code::CredentialRefused, e.to_string()),
+        e => refuse(Code::Usage, e.to_string()),
+    };
+    match cmd {
+        PersonCommand::Add {
+            id,
+            name,
+            role,
+            pin_file,
+            json,
+        } => {
+            let pin = super::values::pin(pin_file.as_deref())?;
+            let person = match people::enrol(db, &id, &name, role.into(), &pin).await {
+                Ok(p) => p,
+                Err(e) => return refused(e),
+            };
+            if json {
+                out.json(&serde_json::json!({
+                    "id": person.id, "name": person.name, "role": person.role,
+                    "public_key": person.credential.public_key,
+                }))?;
+            } else {
+                out.line(format_args!(
+                    "{} ({}) is a {}: stations learn it at their next sync",
+                    person.id,
+                    person.name,
+                    person.role.name()
+                ))?;
+            }
+        }
+        PersonCommand::Remove { id, json } => {
+            if let Err(e) = people::remove(db, &id).await {
+                return refused(e);
+            }
+            if json {
+                out.json(&serde_json::json!({ "removed": id }))?;
+            } else {
+                out.line(format_args!(
+                    "{id} may no longer act: stations learn it at their next sync"
+                ))?;
+            }
+        }
+        PersonCommand::List { json } => {
+            let people = people::people(db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let list: Vec<_> = people
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "id": p.id, "name": p.name, "role": p.role, "active": p.active,
+                    })
+                })
+                .collect();
+            if json {
+                out.json(&list)?;
+            } else {
+                for p in people.iter() {
+                    out.line(format_args!(
+                        "{:<20} {:<10} {}{}",
+                        p.id,
+                        p.role.name(),
+                        p.name,
+                        if p.active { "" } else { "  (removed)" }
+                    ))?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 
 use crate::domain::LotStatus;
 use crate::domain::arrival::{WhenExpired, WhenShort};
+use crate::domain::person::PersonRole;
 use crate::domain::recall::Disposition;
 use crate::domain::rules::Strategy;
 use crate::domain::status::Role;
@@ -36,6 +37,37 @@ value_enum! {
 value_enum! {
     /// Who is acting.
     RoleArg => Role { Worker, Supervisor }
+}
+
+value_enum! {
+    /// What a person may do.
+    PersonRoleArg => PersonRole { Worker, Supervisor, Admin }
+}
+
+/// A PIN for a supervisor action or a new account: from `--pin-file` (its first line) or
+/// `LOTLINE_PIN`, never from the command line, where `ps` would show it.
+pub fn pin(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    use super::error::{Code, refuse};
+    let pin = match file {
+        Some(f) => std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("reading the PIN from {}: {e}", f.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        None => std::env::var("LOTLINE_PIN")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    };
+    if pin.is_empty() {
+        return refuse(
+            Code::CredentialRefused,
+            "this needs a PIN: set LOTLINE_PIN or give --pin-file FILE (never on the command line)",
+        );
+    }
+    Ok(pin)
 }
 
 value_enum! {
@@ -104,6 +136,7 @@ mod tests {
         }
         same::<StatusArg, LotStatus>();
         same::<RoleArg, Role>();
+        same::<PersonRoleArg, PersonRole>();
         same::<StrategyArg, Strategy>();
         same::<DispositionArg, Disposition>();
         same::<WhenExpiredArg, WhenExpired>();

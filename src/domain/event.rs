@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::LotStatus;
 use super::arrival::ReceivingRules;
+use super::person::{Credential, PersonRole};
 use super::recall::{CoveredLot, Disposition, RecallItem};
 use super::status::Role;
 use super::trace::LotRef;
@@ -139,6 +140,24 @@ pub enum EventKind {
         reason: Option<String>,
         outstanding: i64,
     },
+    /// A person given an account at the server (every station learns it): who they are, what
+    /// they may do, and their credential (public key, PIN-sealed private key). Recorded only
+    /// by the server.
+    PersonEnrolled {
+        person: String,
+        name: String,
+        role: PersonRole,
+        credential: Credential,
+    },
+    /// A person's credential sealed under a new PIN (same key), or a new key given by an
+    /// admin at the server. At a station, signed by the person with the old PIN.
+    PersonCredentialChanged {
+        person: String,
+        credential: Credential,
+    },
+    /// A person who may no longer act (their history stays theirs). Recorded only by the
+    /// server.
+    PersonRemoved { person: String },
 }
 
 impl EventKind {
@@ -157,6 +176,9 @@ impl EventKind {
             EventKind::RecallStarted { .. } => "recall_started",
             EventKind::RecallAccounted { .. } => "recall_accounted",
             EventKind::RecallClosed { .. } => "recall_closed",
+            EventKind::PersonEnrolled { .. } => "person_enrolled",
+            EventKind::PersonCredentialChanged { .. } => "person_credential_changed",
+            EventKind::PersonRemoved { .. } => "person_removed",
         }
     }
 
@@ -165,7 +187,11 @@ impl EventKind {
     /// exactly the events that name it here.
     pub fn lots(&self) -> Vec<(&str, &str)> {
         match self {
-            EventKind::ProductRegistered { .. } | EventKind::RecallClosed { .. } => Vec::new(),
+            EventKind::ProductRegistered { .. }
+            | EventKind::RecallClosed { .. }
+            | EventKind::PersonEnrolled { .. }
+            | EventKind::PersonCredentialChanged { .. }
+            | EventKind::PersonRemoved { .. } => Vec::new(),
             EventKind::LotConsumed {
                 gtin,
                 batch,
@@ -185,6 +211,16 @@ impl EventKind {
             | EventKind::LotCounted { gtin, batch, .. }
             | EventKind::LotStatusChanged { gtin, batch, .. }
             | EventKind::RecallAccounted { gtin, batch, .. } => vec![(gtin, batch)],
+        }
+    }
+
+    /// The person an account event is about.
+    pub fn person(&self) -> Option<&str> {
+        match self {
+            EventKind::PersonEnrolled { person, .. }
+            | EventKind::PersonCredentialChanged { person, .. }
+            | EventKind::PersonRemoved { person } => Some(person),
+            _ => None,
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod arrival;
 pub mod assembly;
 pub mod event;
 pub mod lot_state;
+pub mod person;
 pub mod recall;
 pub mod rules;
 pub mod scan;

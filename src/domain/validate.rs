@@ -68,6 +68,10 @@ pub enum Rule {
     /// A recall rule, in its words (the refusal itself is large, and errors stay small).
     #[error("is refused: {0}")]
     Recall(String),
+    #[error("is not a person id (1 to 64 of a-z, 0-9, '.', '_', '-'): {0}")]
+    Person(String),
+    #[error("is not a credential (an Ed25519 public key and a v1 sealed key, hex)")]
+    Credential,
 }
 
 impl From<RecallRefusal> for Rule {
@@ -454,7 +458,41 @@ impl EventKind {
                 }
                 total("outstanding", *outstanding, false)
             }
+            EventKind::PersonEnrolled {
+                person: p,
+                name,
+                role: _,
+                credential: c,
+            } => {
+                person("person", p)?;
+                text("name", name)?;
+                credential(c)
+            }
+            EventKind::PersonCredentialChanged {
+                person: p,
+                credential: c,
+            } => {
+                person("person", p)?;
+                credential(c)
+            }
+            EventKind::PersonRemoved { person: p } => person("person", p),
         }
+    }
+}
+
+fn person(field: &str, id: &str) -> Result<(), Invalid> {
+    if crate::domain::person::valid_id(id) {
+        Ok(())
+    } else {
+        Err(invalid(field, Rule::Person(id.chars().take(80).collect())))
+    }
+}
+
+fn credential(c: &crate::domain::person::Credential) -> Result<(), Invalid> {
+    if c.well_formed() {
+        Ok(())
+    } else {
+        Err(invalid("credential", Rule::Credential))
     }
 }
 

@@ -66,6 +66,8 @@ pub struct NewEvent {
     pub into_batch: Option<String>,
     pub expiry: Option<String>,
     pub status_to: Option<String>,
+    /// The authorising person's signature, kept so stations pull it with the event.
+    pub signature: Option<String>,
 }
 
 impl NewEvent {
@@ -109,9 +111,11 @@ impl NewEvent {
             EventKind::RecallAccounted { gtin, batch, .. } => {
                 (Some(gtin), Some(batch), None, None, None)
             }
-            EventKind::RecallStarted { .. } | EventKind::RecallClosed { .. } => {
-                (None, None, None, None, None)
-            }
+            EventKind::RecallStarted { .. }
+            | EventKind::RecallClosed { .. }
+            | EventKind::PersonEnrolled { .. }
+            | EventKind::PersonCredentialChanged { .. }
+            | EventKind::PersonRemoved { .. } => (None, None, None, None, None),
         };
         NewEvent {
             id: w.id.clone(),
@@ -127,6 +131,7 @@ impl NewEvent {
             into_batch: into.map(|i| i.1.clone()),
             expiry: expiry.map(|d| d.to_string()),
             status_to: status_to.map(str::to_string),
+            signature: w.signature.clone(),
         }
     }
 }
@@ -242,12 +247,13 @@ CREATE TABLE IF NOT EXISTS server_events (
     at TEXT NOT NULL, station TEXT NOT NULL, actor TEXT NOT NULL,
     kind TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT,
     gtin TEXT, batch TEXT, into_gtin TEXT, into_batch TEXT, expiry TEXT, status_to TEXT,
-    received TEXT NOT NULL
+    received TEXT NOT NULL, signature TEXT
 );
 CREATE INDEX IF NOT EXISTS server_events_lot ON server_events (gtin, batch);
 CREATE INDEX IF NOT EXISTS server_events_into ON server_events (into_gtin, into_batch);
 CREATE INDEX IF NOT EXISTS server_events_expiry ON server_events (expiry);
 CREATE INDEX IF NOT EXISTS server_events_status ON server_events (status_to);
+CREATE INDEX IF NOT EXISTS server_events_kind ON server_events (kind);
 CREATE TABLE IF NOT EXISTS server_stations (
     name TEXT PRIMARY KEY, last_seen TEXT, backlog BIGINT NOT NULL DEFAULT 0,
     pushed BIGINT NOT NULL DEFAULT 0, pulled_up_to BIGINT NOT NULL DEFAULT 0
@@ -285,6 +291,7 @@ pub(super) fn decode_row(
     station: String,
     actor: String,
     payload: &str,
+    signature: Option<String>,
 ) -> Result<ServerEvent, DbError> {
     let event = serde_json::from_str(payload).map_err(|e| DbError::BadEvent {
         pos,
@@ -298,9 +305,14 @@ pub(super) fn decode_row(
             station,
             actor,
             event,
+            signature,
         },
     })
 }
+
+/// The kinds of the person events, which the server folds into who may sign what.
+pub(super) const PERSON_KINDS: &str =
+    "('person_enrolled', 'person_credential_changed', 'person_removed')";
 
 /// An event in the server's order with the station that pushed it.
 pub type Stored = (ServerEvent, Option<String>);
@@ -335,6 +347,9 @@ pub trait ServerStore: Send + Sync + 'static {
 
     /// Records a station's pull (last seen, cursor).
     fn note_pull<'a>(&'a self, station: &'a str, cursor: i64) -> Fut<'a, ()>;
+
+    /// Every person event (enrolments, credential changes, removals), in the server's order.
+    fn person_events(&self) -> Fut<'_, Vec<ServerEvent>>;
 
     /// The events a view needs, in the server's order.
     fn events_where(&self, filter: EventFilter) -> Fut<'_, Vec<ServerEvent>>;

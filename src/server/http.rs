@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{self, Caller, CheckError};
 use super::db::{DbError, NewEvent, ServerStore};
+use super::people as server_people;
 use super::views::{self, StatusError};
 use crate::domain::trace::{Direction, LotRef};
 use crate::domain::validate;
@@ -414,9 +415,23 @@ async fn push(
     let mut refused = Vec::new();
     let mut rows = Vec::with_capacity(req.events.len());
     let mut index_of = Vec::with_capacity(req.events.len());
+    // Who may sign what, read once and only for a push that carries a supervisor decision.
+    let mut people = None;
     for (index, raw) in req.events.into_iter().enumerate() {
         let id = raw["id"].as_str().unwrap_or_default().to_string();
-        match check_event(&caller, raw) {
+        let checked = match check_event(&caller, raw) {
+            Ok(w) if server_people::concerns_people(&w) => {
+                if people.is_none() {
+                    people = Some(server_people::people(db.as_ref()).await?);
+                }
+                let people = people.as_mut().expect("just read");
+                server_people::authorise(&w, people)
+                    .map(|()| w)
+                    .map_err(|e| refuse(StatusCode::FORBIDDEN, e))
+            }
+            other => other,
+        };
+        match checked {
             Ok(w) => {
                 rows.push(NewEvent::new(&w, Some(&caller.station)));
                 index_of.push(index);

@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod db;
 pub mod http;
+pub mod people;
 pub mod postgres;
 pub mod sqlite;
 pub mod views;

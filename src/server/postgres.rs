@@ -11,7 +11,8 @@ use tokio_postgres::NoTls;
 
 use super::db::{
     CLAIM_ID, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter, NewEvent,
-    READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, schema,
+    PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id,
+    schema,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
@@ -49,6 +50,14 @@ impl PgStore {
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await?;
+        tx.batch_execute(
+            "DO $$ BEGIN
+               IF to_regclass('server_events') IS NOT NULL THEN
+                 ALTER TABLE server_events ADD COLUMN IF NOT EXISTS signature TEXT;
+               END IF;
+             END $$;",
+        )
+        .await?;
         tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY")).await?;
         tx.execute(CLAIM_ID, &[&new_server_id()]).await?;
         let id: String = tx.query_one(READ_ID, &[]).await?.get(0);
@@ -73,7 +82,15 @@ impl PgStore {
             .map(|r| {
                 let payload: String = r.get(5);
                 Ok((
-                    decode_row(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), &payload)?,
+                    decode_row(
+                        r.get(0),
+                        r.get(1),
+                        r.get(2),
+                        r.get(3),
+                        r.get(4),
+                        &payload,
+                        r.get(7),
+                    )?,
                     r.get::<_, Option<String>>(6),
                 ))
             })
@@ -156,17 +173,19 @@ impl ServerStore for PgStore {
             let into_batch = col(|e| e.into_batch.as_deref());
             let expiry = col(|e| e.expiry.as_deref());
             let status_to = col(|e| e.status_to.as_deref());
+            let signature = col(|e| e.signature.as_deref());
             let received = now();
             let insert = tx
                 .prepare_cached(
                     "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, received)
+                        into_gtin, into_batch, expiry, status_to, received, signature)
                      SELECT u.id, u.at, u.station, u.actor, u.kind, u.payload, u.origin, u.gtin, u.batch,
-                        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14
+                        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14, u.signature
                      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                        $15::text[])
                         WITH ORDINALITY AS u(id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, n)
+                        into_gtin, into_batch, expiry, status_to, signature, n)
                      ORDER BY u.n
                      ON CONFLICT (id) DO NOTHING",
                 )
@@ -189,6 +208,7 @@ impl ServerStore for PgStore {
                         &expiry,
                         &status_to,
                         &received,
+                        &signature,
                     ],
                 )
                 .await?;
@@ -246,7 +266,7 @@ impl ServerStore for PgStore {
     fn events_after(&self, after: i64, limit: usize) -> Fut<'_, Vec<Stored>> {
         Box::pin(async move {
             self.read(
-                "SELECT pos, id, at, station, actor, payload, origin FROM server_events
+                "SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
                  WHERE pos > $1 ORDER BY pos LIMIT $2",
                 &[&after, &(limit as i64)],
             )
@@ -269,17 +289,32 @@ impl ServerStore for PgStore {
         })
     }
 
+    fn person_events(&self) -> Fut<'_, Vec<ServerEvent>> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
+                 WHERE kind IN {PERSON_KINDS} ORDER BY pos"
+            );
+            Ok(self
+                .read(&sql, &[])
+                .await?
+                .into_iter()
+                .map(|(e, _)| e)
+                .collect())
+        })
+    }
+
     fn events_where(&self, filter: EventFilter) -> Fut<'_, Vec<ServerEvent>> {
         Box::pin(async move {
             let (sql, gtin, batch) = match filter {
                 EventFilter::Lot { gtin, batch } => (
-                    "SELECT pos, id, at, station, actor, payload, origin FROM server_events
+                    "SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
                      WHERE gtin = $1 AND batch = $2 ORDER BY pos",
                     gtin,
                     batch,
                 ),
                 EventFilter::ConsumedInto { gtin, batch } => (
-                    "SELECT pos, id, at, station, actor, payload, origin FROM server_events
+                    "SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
                      WHERE into_gtin = $1 AND into_batch = $2 ORDER BY pos",
                     gtin,
                     batch,

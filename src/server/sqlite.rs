@@ -10,11 +10,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{
     CLAIM_ID, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter, NewEvent,
-    READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, schema,
+    PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id,
+    schema,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
-const COLUMNS: &str = "pos, id, at, station, actor, payload";
+const COLUMNS: &str = "pos, id, at, station, actor, payload, origin, signature";
 
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
@@ -45,6 +46,16 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.set_prepared_statement_cache_capacity(64);
+        let signed: bool = conn.query_row(
+            "SELECT count(*) = 0 OR count(*) FILTER (WHERE name = 'signature') > 0
+             FROM pragma_table_info('server_events')",
+            [],
+            |r| r.get(0),
+        )?;
+        if !signed {
+            // A database from before signatures: the column, then the rest of the schema.
+            conn.execute_batch("ALTER TABLE server_events ADD COLUMN signature TEXT")?;
+        }
         conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT"))?;
         conn.execute(CLAIM_ID, params![new_server_id()])?;
         let id = conn.query_row(READ_ID, [], |r| r.get(0))?;
@@ -89,12 +100,16 @@ fn read_events(
             r.get::<_, String>(4)?,
             r.get::<_, String>(5)?,
             r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (pos, id, at, station, actor, payload, origin) = row?;
-        out.push((decode_row(pos, id, at, station, actor, &payload)?, origin));
+        let (pos, id, at, station, actor, payload, origin, signature) = row?;
+        out.push((
+            decode_row(pos, id, at, station, actor, &payload, signature)?,
+            origin,
+        ));
     }
     Ok(out)
 }
@@ -158,8 +173,8 @@ impl ServerStore for SqliteStore {
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, received)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                        into_gtin, into_batch, expiry, status_to, received, signature)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                      ON CONFLICT (id) DO NOTHING",
                 )?;
                 let mut pos_of = tx.prepare_cached("SELECT pos FROM server_events WHERE id = ?1")?;
@@ -181,7 +196,8 @@ impl ServerStore for SqliteStore {
                         e.into_batch,
                         e.expiry,
                         e.status_to,
-                        received
+                        received,
+                        e.signature
                     ])? as u64;
                     let pos: i64 = pos_of.query_row(params![e.id], |r| r.get(0))?;
                     acked.push(Acked {
@@ -228,7 +244,7 @@ impl ServerStore for SqliteStore {
             read_events(
                 conn,
                 &format!(
-                    "SELECT {COLUMNS}, origin FROM server_events WHERE pos > ?1 ORDER BY pos LIMIT ?2"
+                    "SELECT {COLUMNS} FROM server_events WHERE pos > ?1 ORDER BY pos LIMIT ?2"
                 ),
                 params![after, limit as i64],
             )
@@ -248,19 +264,31 @@ impl ServerStore for SqliteStore {
         })
     }
 
+    fn person_events(&self) -> Fut<'_, Vec<ServerEvent>> {
+        self.run(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM server_events WHERE kind IN {PERSON_KINDS} ORDER BY pos"
+            );
+            Ok(read_events(conn, &sql, [])?
+                .into_iter()
+                .map(|(e, _)| e)
+                .collect())
+        })
+    }
+
     fn events_where(&self, filter: EventFilter) -> Fut<'_, Vec<ServerEvent>> {
         self.run(move |conn| {
             let (sql, gtin, batch) = match filter {
                 EventFilter::Lot { gtin, batch } => (
                     format!(
-                        "SELECT {COLUMNS}, origin FROM server_events WHERE gtin = ?1 AND batch = ?2 ORDER BY pos"
+                        "SELECT {COLUMNS} FROM server_events WHERE gtin = ?1 AND batch = ?2 ORDER BY pos"
                     ),
                     gtin,
                     batch,
                 ),
                 EventFilter::ConsumedInto { gtin, batch } => (
                     format!(
-                        "SELECT {COLUMNS}, origin FROM server_events WHERE into_gtin = ?1 AND into_batch = ?2 ORDER BY pos"
+                        "SELECT {COLUMNS} FROM server_events WHERE into_gtin = ?1 AND into_batch = ?2 ORDER BY pos"
                     ),
                     gtin,
                     batch,

@@ -243,6 +243,7 @@ pub async fn change_status(
             role: Role::Supervisor,
             reason: reason.trim().to_string(),
         },
+        signature: None,
     };
     let mut ingested = db
         .ingest(None, 0, &[NewEvent::new(&wire, None)], true)

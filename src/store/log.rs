@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::projection::{Deferred, apply_event};
 use super::{Store, StoreError, exec, write_tx};
 use crate::domain::EventKind;
+use crate::people::{Signer, signing_bytes};
 
 /// An event as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +23,8 @@ pub struct RecordedEvent {
     pub actor: String,
     pub event: EventKind,
     pub hash: String,
+    /// The signature of the person who authorised it (hex), for events that need one.
+    pub signature: Option<String>,
 }
 
 impl Store {
@@ -44,6 +47,18 @@ impl Store {
         actor: &str,
         events: Vec<EventKind>,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.append_signed(station, actor, events, None)
+    }
+
+    /// [`Self::append_all`], each event signed by `signer` when given (a supervisor's
+    /// decision, so the server can check who authorised it).
+    pub fn append_signed(
+        &mut self,
+        station: &str,
+        actor: &str,
+        events: Vec<EventKind>,
+        signer: Option<&Signer>,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
         let tx = write_tx(&mut self.conn)?;
         let mut prev = last_hash(&tx)?;
         let mut recorded = Vec::with_capacity(events.len());
@@ -54,6 +69,9 @@ impl Store {
             let id = Uuid::now_v7().to_string();
             let at = at.clone();
             let (seq, hash) = insert_event(&tx, &prev, &id, &at, station, actor, &event)?;
+            let signature =
+                signer.map(|s| s.sign(&signing_bytes(&id, &at, station, actor, &event)));
+            set_signature(&tx, seq, signature.as_deref())?;
             apply_event(&tx, seq, &event, &mut deferred)?;
             prev = hash.clone();
             recorded.push(RecordedEvent {
@@ -64,6 +82,7 @@ impl Store {
                 actor: actor.into(),
                 event,
                 hash,
+                signature,
             });
         }
         deferred.flush(&tx)?;
@@ -168,25 +187,25 @@ impl Store {
 /// Hash that stands before the first event of a chain.
 pub(super) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Decodes event rows selected as `seq, id, at, station, actor, payload, hash`.
+/// Decodes event rows selected as `seq, id, at, station, actor, payload, hash` and, when
+/// selected, `signature`.
 pub(super) fn read_events(
     stmt: &mut rusqlite::Statement,
     params: impl rusqlite::Params,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
+    let signed = stmt.column_count() > 7;
     let rows = stmt.query_map(params, |r| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
+            (r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
             r.get(4)?,
             r.get::<_, String>(5)?,
             r.get(6)?,
+            if signed { r.get(7)? } else { None },
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (seq, id, at, station, actor, payload, hash) = row?;
+        let ((seq, id, at, station), actor, payload, hash, signature) = row?;
         let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
             seq,
             reason: e.to_string(),
@@ -199,9 +218,27 @@ pub(super) fn read_events(
             actor,
             event,
             hash,
+            signature,
         });
     }
     Ok(out)
+}
+
+/// Keeps an event's signature beside it (outside the hash chain: the signature covers the
+/// event, and the chain keeps the form older stores have).
+pub(super) fn set_signature(
+    tx: &Transaction,
+    seq: i64,
+    signature: Option<&str>,
+) -> Result<(), StoreError> {
+    if let Some(sig) = signature {
+        exec(
+            tx,
+            "UPDATE events SET signature = ?2 WHERE seq = ?1",
+            params![seq, sig],
+        )?;
+    }
+    Ok(())
 }
 
 /// Appends one event to the chain after `prev`; returns its sequence number and hash.

@@ -41,6 +41,26 @@ pub use crate::domain::lot_state::LotState as Lot;
 pub use crate::domain::lot_state::ExpiringLot;
 
 impl Store {
+    /// A person this store learned from the server (removed ones too, marked inactive).
+    pub fn person(&self, id: &str) -> Result<Option<crate::domain::person::Person>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT id, name, role, public_key, sealed_key, active FROM people WHERE id = ?1",
+            )?
+            .query_row([id], person_row)
+            .optional()
+            .map_err(Into::into)
+    }
+
+    /// Everyone this store knows, by id.
+    pub fn people(&self) -> Result<Vec<crate::domain::person::Person>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, role, public_key, sealed_key, active FROM people ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], person_row)?;
+        rows.collect::<Result<_, _>>().map_err(Into::into)
+    }
+
     pub fn product(&self, gtin: &str) -> Result<Option<Product>, StoreError> {
         Ok(self
             .conn
@@ -214,7 +234,7 @@ impl Store {
     /// The event with this id, if the log has it.
     pub fn event(&self, id: &str) -> Result<Option<RecordedEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, id, at, station, actor, payload, hash FROM events WHERE id = ?1",
+            "SELECT seq, id, at, station, actor, payload, hash, signature FROM events WHERE id = ?1",
         )?;
         Ok(read_events(&mut stmt, params![id])?.pop())
     }
@@ -286,3 +306,17 @@ pub(super) const LOT_EVENTS: &str =
 
 /// The GTINs of the lots with a batch number: a few `lots_batch` (batch, gtin) entries.
 pub(super) const GTINS_WITH_BATCH: &str = "SELECT gtin FROM lots WHERE batch = ?1 ORDER BY gtin";
+
+fn person_row(r: &rusqlite::Row) -> rusqlite::Result<crate::domain::person::Person> {
+    use crate::domain::person::{Credential, Person, PersonRole};
+    Ok(Person {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: PersonRole::from_name(&r.get::<_, String>(2)?).unwrap_or(PersonRole::Worker),
+        credential: Credential {
+            public_key: r.get(3)?,
+            sealed_key: r.get(4)?,
+        },
+        active: r.get(5)?,
+    })
+}

@@ -26,7 +26,8 @@ impl Store {
     /// without a server position or a refusal.
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash FROM events e
+            "SELECT e.seq, e.id, e.at, e.station, e.actor, e.payload, e.hash, e.signature
+             FROM events e
              WHERE e.seq > (SELECT pushed_through FROM sync_state)
                AND NOT EXISTS (SELECT 1 FROM server_pos p WHERE p.seq = e.seq)
                AND NOT EXISTS (SELECT 1 FROM push_refused r WHERE r.seq = e.seq)
@@ -378,6 +379,7 @@ mod tests {
                 actor: "w".into(),
                 event: received(&format!("B{i}")),
                 pos: i,
+                signature: None,
             })
             .collect();
         assert_eq!(store.apply_pulled(&theirs, 3).unwrap(), 3);

@@ -302,6 +302,41 @@ pub(super) fn apply_event(
         EventKind::RecallStarted { .. }
         | EventKind::RecallAccounted { .. }
         | EventKind::RecallClosed { .. } => apply_recall(tx, seq, event)?,
+        EventKind::PersonEnrolled {
+            person,
+            name,
+            role,
+            credential,
+        } => {
+            exec(
+                tx,
+                "INSERT INTO people (id, name, role, public_key, sealed_key, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1)
+                 ON CONFLICT (id) DO UPDATE SET name = ?2, role = ?3, public_key = ?4,
+                   sealed_key = ?5, active = 1",
+                params![
+                    person,
+                    name,
+                    role.name(),
+                    credential.public_key,
+                    credential.sealed_key
+                ],
+            )?;
+        }
+        EventKind::PersonCredentialChanged { person, credential } => {
+            exec(
+                tx,
+                "UPDATE people SET public_key = ?2, sealed_key = ?3 WHERE id = ?1",
+                params![person, credential.public_key, credential.sealed_key],
+            )?;
+        }
+        EventKind::PersonRemoved { person } => {
+            exec(
+                tx,
+                "UPDATE people SET active = 0 WHERE id = ?1",
+                params![person],
+            )?;
+        }
     }
     Ok(())
 }

@@ -193,6 +193,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 15: the id of the server the pull cursor and the server positions belong to (NULL: not
     // known yet, from before the server said it). Another id, and they are started over.
     "ALTER TABLE sync_state ADD COLUMN server_id TEXT;",
+    // 16: people (accounts made at the server, synced here) and each event's signature by the
+    // person who authorised it (hex Ed25519; NULL for events that need none). The signature is
+    // not part of the hash chain, which keeps its form; it covers the event itself.
+    "ALTER TABLE events ADD COLUMN signature TEXT;
+     CREATE TABLE people (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+        public_key TEXT NOT NULL, sealed_key TEXT NOT NULL, active INTEGER NOT NULL
+     );",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -211,6 +219,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("lot_status_log", "event_seq"),
     ("lot_events", "gtin, batch, seq"),
     ("pallets", "sscc"),
+    ("people", "id"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).

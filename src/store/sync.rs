@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::log::{insert_event, last_hash};
+use super::log::{insert_event, last_hash, set_signature};
 use super::outbox::{advance, set_server_pos, status_lot_of};
 use super::projection::{Deferred, apply_event, settle_status};
 use super::{Store, StoreError, exec};
@@ -26,6 +26,8 @@ pub struct PulledEvent {
     pub event: EventKind,
     /// Its place in the server's order.
     pub pos: i64,
+    /// The authorising person's signature, as the server holds it.
+    pub signature: Option<String>,
 }
 
 /// The station's sync state, as the UI shows it (`Station::sync_state`).
@@ -77,6 +79,7 @@ impl Store {
             }
             let (seq, hash) =
                 insert_event(&tx, &prev, &e.id, &e.at, &e.station, &e.actor, &e.event)?;
+            set_signature(&tx, seq, e.signature.as_deref())?;
             set_server_pos(&tx, &e.id, e.pos)?;
             apply_event(&tx, seq, &e.event, &mut deferred)?;
             prev = hash;
@@ -272,6 +275,7 @@ mod tests {
             actor: e.actor.clone(),
             event: e.event.clone(),
             pos,
+            signature: e.signature.clone(),
         }
     }
 

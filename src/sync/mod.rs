@@ -251,6 +251,7 @@ pub fn sync_once(
                 actor: e.event.actor,
                 event: e.event.event,
                 pos: e.pos,
+                signature: e.event.signature,
             })
             .collect();
         round.pulled += store.apply_pulled(&events, resp.next)?;
@@ -378,6 +379,7 @@ fn wire(e: RecordedEvent) -> WireEvent {
         station: e.station,
         actor: e.actor,
         event: e.event,
+        signature: e.signature,
     }
 }
 

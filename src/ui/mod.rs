@@ -27,7 +27,7 @@ pub mod app;
 pub mod controllers;
 pub mod device;
 pub mod keys;
-pub mod pin;
+pub use crate::pin_gate as pin;
 pub mod present;
 pub mod settings;
 pub mod sound;

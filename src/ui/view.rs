@@ -39,6 +39,7 @@ pub fn produce_form(ui: &Ui) -> ProduceForm {
 
 pub fn status_form(ui: &Ui) -> StatusForm {
     StatusForm {
+        person: ui.get_look_person().to_string(),
         pin: ui.get_look_pin().to_string(),
         reason: ui.get_look_reason().to_string(),
     }

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod label_job;
 pub mod lookup;
 pub mod outcome;
+pub mod people;
 pub mod produce;
 pub mod quality;
 pub mod recall;
@@ -36,6 +37,7 @@ pub use dispatch::{DispatchOutcome, DispatchRequest, PickOutcome, VoidOutcome};
 pub use error::{Element, Needed, NotVoidable, Refusal, WorkflowError};
 pub use identity::{Identity, default_db_path, identity_from_env};
 pub use outcome::Outcome;
+pub use people::UnlockError;
 pub use produce::{ConsumeOutcome, ConsumedInput, ProduceOutcome, ProduceRequest, SiteConfig};
 pub use quality::{StatusOutcome, StatusRequest};
 pub use receive::{ExpiryDiffers, ReceiveOutcome, ReceiveRequest};
@@ -52,6 +54,8 @@ pub use crate::domain::MAX_QUANTITY;
 pub struct Station {
     store: Store,
     who: Identity,
+    /// The person acting now, who signs what is recorded (see [`Station::act_as`]).
+    signer: Option<crate::people::Signer>,
 }
 
 impl Station {
@@ -59,6 +63,7 @@ impl Station {
         Ok(Station {
             store: Store::open(db)?,
             who,
+            signer: None,
         })
     }
 
@@ -73,6 +78,18 @@ impl Station {
     /// Who records at this station.
     pub fn identity(&self) -> &Identity {
         &self.who
+    }
+
+    /// Records what follows as `signer`'s, each event signed by them (the server accepts a
+    /// release, rejection or recall only so), until `act_as(None)`. The caller opened the
+    /// signer with the person's PIN.
+    pub fn act_as(&mut self, signer: Option<crate::people::Signer>) {
+        self.signer = signer;
+    }
+
+    /// A person this station knows (from the server's person events).
+    pub fn person(&self, id: &str) -> Result<Option<crate::domain::person::Person>, WorkflowError> {
+        Ok(self.store.person(id)?)
     }
 
     /// The station's sync state for the UI: backlog (events not yet acknowledged by the
@@ -144,17 +161,26 @@ impl Station {
 
     /// [`Self::record`] under `actor` rather than the station's user (a supervisor who proved
     /// it with the PIN at a station logged in as someone else).
+    /// (A person acting through [`Self::act_as`] is the actor whatever is given.)
     fn record_by(&mut self, actor: &str, event: EventKind) -> Result<RecordedEvent, StoreError> {
         event.validate()?;
-        self.store.append(&self.who.station, actor, event)
+        let actor = self.signer.as_ref().map_or(actor, |s| s.person.as_str());
+        Ok(self
+            .store
+            .append_signed(&self.who.station, actor, vec![event], self.signer.as_ref())?
+            .remove(0))
     }
 
     fn record_all(&mut self, events: Vec<EventKind>) -> Result<(), StoreError> {
         for event in &events {
             event.validate()?;
         }
+        let actor = self
+            .signer
+            .as_ref()
+            .map_or(self.who.actor.as_str(), |s| s.person.as_str());
         self.store
-            .append_all(&self.who.station, &self.who.actor, events)?;
+            .append_signed(&self.who.station, actor, events, self.signer.as_ref())?;
         Ok(())
     }
 }

@@ -222,6 +222,26 @@ pub fn token(db: &str, station: &str, role: &str, expires: Option<u32>) -> Strin
     v["token"].as_str().unwrap().to_string()
 }
 
+/// `lotline server person add ID --role ROLE`, the PIN given as `LOTLINE_PIN`.
+pub fn enrol(db: &str, id: &str, role: &str, pin: &str) {
+    let out = crate::support::lotline()
+        .args([
+            "--db", db, "server", "person", "add", id, "--name", id, "--role", role, "--json",
+        ])
+        .env("LOTLINE_PIN", pin)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The supervisor every server test site has once [`enrol`]led: who signs releases and
+/// recalls at the stations.
+pub const SUPERVISOR: (&str, &str) = ("sup", "135790");
+
 /// A station: its store file and name.
 pub struct Station {
     pub name: String,
@@ -235,7 +255,8 @@ impl Station {
         std::fs::write(
             &config,
             format!(
-                "[site]\nfacility = \"{name}\"\nbatch_format = \"{{FAC}}{{YY}}{{JJJ}}-{{SEQ:3}}\"\n"
+                "[site]\nfacility = \"{name}\"\nbatch_format = \"{{FAC}}{{YY}}{{JJJ}}-{{SEQ:3}}\"\n{}",
+                crate::support::supervisor_pin_section()
             ),
         )
         .unwrap();
@@ -260,6 +281,38 @@ impl Station {
             .env_remove("LOTLINE_TOKEN")
             .output()
             .unwrap()
+    }
+
+    /// Runs a command as `person` with `pin` (their account, learned from the server).
+    pub fn run_as(&self, (person, pin): (&str, &str), args: &[&str]) -> Output {
+        crate::support::lotline()
+            .arg("--db")
+            .arg(&self.db)
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("LOTLINE_STATION", &self.name)
+            .env("LOTLINE_ACTOR", format!("worker-{}", self.name))
+            .env("LOTLINE_PERSON", person)
+            .env("LOTLINE_PIN", pin)
+            .env_remove("LOTLINE_SERVER")
+            .env_remove("LOTLINE_TOKEN")
+            .output()
+            .unwrap()
+    }
+
+    /// [`Self::run_as`] that must succeed; its JSON output.
+    pub fn ok_as(&self, who: (&str, &str), args: &[&str]) -> Value {
+        let out = self.run_as(who, args);
+        assert!(
+            out.status.success(),
+            "{} as {} {args:?} failed: {}{}",
+            self.name,
+            who.0,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
     }
 
     /// Runs a command that must succeed; its JSON output.

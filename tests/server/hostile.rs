@@ -9,6 +9,7 @@ use lotline::domain::recall::{CoveredLot, RecallItem};
 use lotline::domain::status::Role;
 use lotline::domain::trace::LotRef;
 use lotline::domain::{EventKind, LotStatus};
+use lotline::people::Sealed;
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -425,6 +426,7 @@ fn recall_of_10000_lots(backend: Backend) {
         token(&db, "B", "station", None),
     );
     let server = Server::start(&db);
+    enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
     let (a, b) = (Station::new(dir.path(), "A"), Station::new(dir.path(), "B"));
     a.ok(&[
         "product",
@@ -436,6 +438,8 @@ fn recall_of_10000_lots(backend: Backend) {
         "released",
         "--json",
     ]);
+    // A learns its supervisor (and pushes the product).
+    a.sync_ok(&server.url, &ta);
     const N: usize = 10_000;
     let lots: Vec<LotRef> = (0..N)
         .map(|i| LotRef::new(GTIN, format!("R{i:05}")))
@@ -514,16 +518,25 @@ fn recall_of_10000_lots(backend: Backend) {
                 reason: format!("recall RC-261201-0A1B2C: {reason}"),
             });
         }
-        store.append_all("A", "qa-lead", events).unwrap();
+        // Signed by the supervisor, as `recall start --person sup` records it.
+        let sup = store.person(SUPERVISOR.0).unwrap().unwrap();
+        let signer = sup
+            .credential
+            .unlock(&sup.id, sup.role, SUPERVISOR.1)
+            .unwrap();
+        store
+            .append_signed("A", SUPERVISOR.0, events, Some(&signer))
+            .unwrap();
     }
     let r = a.sync_ok(&server.url, &ta);
-    assert_eq!(r["pushed"], 2 * N + 2, "{r}");
+    assert_eq!(r["pushed"], 2 * N + 1, "{r}");
     assert_eq!(r["refused"], json!([]), "{r}");
+    // B pulls everything: the supervisor's account, the product, the receipts, the recall.
     let r = b.sync_ok(&server.url, &tb);
-    assert_eq!(r["pulled"], 2 * N + 2, "{r}");
+    assert_eq!(r["pulled"], 2 * N + 3, "{r}");
     assert_eq!(b.lot(GTIN, "R09999")["status"], "recalled");
     let events = server_events(&server.url, &admin);
-    assert_eq!(event_ids_once(&events).len(), 2 * N + 2);
+    assert_eq!(event_ids_once(&events).len(), 2 * N + 3);
 }
 
 #[test]
@@ -535,4 +548,276 @@ fn a_recall_of_10000_lots_syncs_on_sqlite() {
 #[test]
 fn a_recall_of_10000_lots_syncs_on_postgres() {
     recall_of_10000_lots(Backend::postgres());
+}
+
+/// A lot status change of `batch` to `to` as station A would push it, by `actor`, signed with
+/// `signer` over the event with id `signed_id` (the event's own id for an honest signature).
+fn decision(
+    id: &str,
+    signed_id: &str,
+    actor: &str,
+    batch: &str,
+    to: &str,
+    signer: Option<&lotline::people::Signer>,
+) -> Value {
+    let at = "2026-12-01T09:00:00.000000Z";
+    let event = json!({"kind": "lot_status_changed", "gtin": GTIN, "batch": batch,
+                       "from": "quarantined", "to": to, "role": "supervisor",
+                       "reason": "forged at a station"});
+    let kind: EventKind = serde_json::from_value(event.clone()).unwrap();
+    let mut e = json!({"id": id, "at": at, "station": "A", "actor": actor, "event": event});
+    if let Some(s) = signer {
+        let bytes = lotline::people::signing_bytes(signed_id, at, "A", actor, &kind);
+        e["signature"] = json!(s.sign(&bytes));
+    }
+    e
+}
+
+/// A station token alone can no longer release, reject or recall: the server takes such a
+/// decision only signed by an active supervisor it knows, over that very event. At a station,
+/// a supervisor proves who they are with their own PIN (wrong ones count toward the lockout);
+/// a worker may hold but not release; a PIN change needs the old PIN and reaches the server and
+/// every station; the station PIN alone makes a record the server refuses, named at the station.
+fn supervisor_decisions(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = backend.url();
+    let admin = token(&db, "hq", "admin", None);
+    let (ta, tb) = (
+        token(&db, "A", "station", None),
+        token(&db, "B", "station", None),
+    );
+    let server = Server::start(&db);
+    let url = server.url.clone();
+    enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
+    enrol(&db, "wendy", "worker", "246802");
+    let (a, b) = (Station::new(dir.path(), "A"), Station::new(dir.path(), "B"));
+    a.ok(&[
+        "product",
+        "add",
+        GTIN,
+        "--name",
+        "Passata",
+        "--receive-as",
+        "quarantined",
+        "--json",
+    ]);
+    for lot in ["Q1", "Q2", "Q3"] {
+        a.ok(&["receive", &scan(lot), "--qty", "10", "--json"]);
+    }
+    a.sync_ok(&url, &ta);
+    b.sync_ok(&url, &tb);
+    let people = a.ok(&["person", "list", "--json"]);
+    assert_eq!(people.as_array().unwrap().len(), 2, "{people}");
+
+    // Keys as a hostile station holding the store could open them with the PINs.
+    let store = a.store();
+    let open = |id: &str, pin: &str| {
+        let p = store.person(id).unwrap().unwrap();
+        p.credential.unlock(&p.id, p.role, pin).unwrap()
+    };
+    let (sup, wendy) = (open(SUPERVISOR.0, SUPERVISOR.1), open("wendy", "246802"));
+    let held = server_events(&url, &admin).len();
+    let ids = [
+        "01a21233-7f9f-707c-b162-a4bf60497601",
+        "01a21233-7f9f-707c-b162-a4bf60497602",
+    ];
+    let cred = store.person("wendy").unwrap().unwrap().credential;
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "unsigned, claiming the supervisor",
+            decision(ids[0], ids[0], "sup", "Q1", "released", None),
+            "signature",
+        ),
+        (
+            "the supervisor's signature of another event (a replay)",
+            decision(ids[0], ids[1], "sup", "Q1", "released", Some(&sup)),
+            "not sup's",
+        ),
+        (
+            "signed by a worker with her own key",
+            decision(ids[0], ids[0], "wendy", "Q1", "released", Some(&wendy)),
+            "worker",
+        ),
+        (
+            "the supervisor named, the worker's key",
+            decision(ids[0], ids[0], "sup", "Q1", "rejected", Some(&wendy)),
+            "not sup's",
+        ),
+        (
+            "an actor the server does not know",
+            decision(ids[0], ids[0], "mallory", "Q1", "recalled", Some(&wendy)),
+            "no supervisor",
+        ),
+        (
+            "a person enrolled by a station",
+            json!({"id": ids[0], "at": "2026-12-01T09:00:00.000000Z", "station": "A",
+                   "actor": "w", "event": {"kind": "person_enrolled", "person": "mallory",
+                   "name": "M", "role": "admin", "credential": cred}}),
+            "at the server only",
+        ),
+        (
+            "the supervisor's PIN changed by the worker",
+            {
+                let event = EventKind::PersonCredentialChanged {
+                    person: "sup".into(),
+                    credential: cred.clone(),
+                };
+                let at = "2026-12-01T09:00:00.000000Z";
+                let sig = wendy.sign(&lotline::people::signing_bytes(
+                    ids[0], at, "A", "wendy", &event,
+                ));
+                json!({"id": ids[0], "at": at, "station": "A", "actor": "wendy",
+                       "event": event, "signature": sig})
+            },
+            "signed by sup",
+        ),
+    ];
+    for (what, event, words) in cases {
+        let (status, v) = push(&url, &ta, &[event], true);
+        assert_eq!(status, 200, "{what}: {v}");
+        let refused = &v["refused"][0];
+        assert_eq!(refused["status"], 403, "{what}: {v}");
+        assert!(
+            refused["error"].as_str().unwrap().contains(words),
+            "{what}: {v}"
+        );
+        assert_eq!(
+            server_events(&url, &admin).len(),
+            held,
+            "{what} stored something"
+        );
+    }
+    drop(store);
+
+    // At the station: no PIN, a wrong PIN, a worker's release: refused, nothing recorded.
+    let no_pin = crate::support::lotline()
+        .args(["--db", a.db.to_str().unwrap(), "--config"])
+        .arg(&a.config)
+        .args([
+            "lot", "release", "Q1", "--gtin", GTIN, "--reason", "ok", "--json",
+        ])
+        .env("LOTLINE_ROLE", "supervisor")
+        .env_remove("LOTLINE_PIN")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&no_pin.stderr).contains("credential_refused"));
+    let wrong = a.run_as(
+        ("sup", "000000"),
+        &[
+            "lot", "release", "Q1", "--gtin", GTIN, "--reason", "ok", "--json",
+        ],
+    );
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("credential_refused") && err.contains("wrong"),
+        "{err}"
+    );
+    let worker = a.run_as(
+        ("wendy", "246802"),
+        &[
+            "lot", "release", "Q1", "--gtin", GTIN, "--reason", "ok", "--json",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&worker.stderr).contains("only a supervisor"));
+    assert_eq!(a.lot(GTIN, "Q1")["status"], "quarantined");
+
+    // The station PIN alone: recorded here, refused by the server, named at the station.
+    a.ok(&[
+        "lot",
+        "release",
+        "Q1",
+        "--gtin",
+        GTIN,
+        "--reason",
+        "looks fine",
+        "--json",
+    ]);
+    let out = a.sync(&url, &ta);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("signature"), "{said}");
+
+    // The supervisor with their own PIN: signed, taken by the server, released at B.
+    a.ok_as(
+        SUPERVISOR,
+        &[
+            "lot", "release", "Q2", "--gtin", GTIN, "--reason", "lab OK", "--json",
+        ],
+    );
+    a.sync_ok(&url, &ta);
+    let signed = server_events(&url, &admin)
+        .into_iter()
+        .find(|e| e["event"]["kind"] == "lot_status_changed" && e["event"]["batch"] == "Q2")
+        .expect("the signed release is on the server");
+    assert_eq!(signed["actor"], "sup");
+    assert!(signed["signature"].is_string(), "{signed}");
+    b.sync_ok(&url, &tb);
+    assert_eq!(b.lot(GTIN, "Q2")["status"], "released");
+    assert_eq!(b.lot(GTIN, "Q1")["status"], "quarantined");
+
+    // A PIN change needs the old PIN, reaches the server and B; the old PIN is dead there.
+    let new_pin = dir.path().join("new-pin");
+    std::fs::write(&new_pin, "975310\n").unwrap();
+    let bad = a.run_as(
+        ("sup", "000000"),
+        &[
+            "person",
+            "pin",
+            "sup",
+            "--new-pin-file",
+            new_pin.to_str().unwrap(),
+        ],
+    );
+    assert!(!bad.status.success());
+    a.ok_as(
+        SUPERVISOR,
+        &[
+            "person",
+            "pin",
+            "sup",
+            "--new-pin-file",
+            new_pin.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    a.sync_ok(&url, &ta);
+    b.sync_ok(&url, &tb);
+    let old = b.run_as(
+        SUPERVISOR,
+        &[
+            "lot", "reject", "Q3", "--gtin", GTIN, "--reason", "mould", "--json",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&old.stderr).contains("wrong"));
+    b.ok_as(
+        ("sup", "975310"),
+        &[
+            "lot", "reject", "Q3", "--gtin", GTIN, "--reason", "mould", "--json",
+        ],
+    );
+    b.sync_ok(&url, &tb);
+    a.sync_ok(&url, &ta);
+    assert_eq!(a.lot(GTIN, "Q3")["status"], "rejected");
+    let (status, _) = http("GET", &format!("{url}/api/v1/health"), None, None);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn supervisor_decisions_are_proven_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    supervisor_decisions(Backend::sqlite(dir.path()));
+}
+
+#[test]
+fn supervisor_decisions_are_proven_on_postgres() {
+    supervisor_decisions(Backend::postgres());
 }

@@ -23,7 +23,35 @@ const MACHINE_ENV: &[&str] = &[
     "LOTLINE_SERVER",
     "LOTLINE_TOKEN",
     "LOTLINE_ASSETS",
+    "LOTLINE_PIN",
+    "LOTLINE_NEW_PIN",
+    "LOTLINE_PERSON",
 ];
+
+/// The station supervisor PIN every test station has (its hash is in [`supervisor_config`]),
+/// given to each run as `LOTLINE_PIN`: `--role supervisor` needs it, as at a real station.
+pub const SUPERVISOR_PIN: &str = "2468";
+
+/// A config file holding only the hash of [`SUPERVISOR_PIN`], made once per test binary; the
+/// default `LOTLINE_CONFIG` of every run (a test's own `--config` replaces it).
+pub fn supervisor_config() -> &'static Path {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("lotline-test-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("lotline.toml");
+        std::fs::write(&file, supervisor_pin_section()).unwrap();
+        file
+    })
+}
+
+/// The `[ui]` section with the hash of [`SUPERVISOR_PIN`], for tests that write their own
+/// config.
+pub fn supervisor_pin_section() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = HASH.get_or_init(|| lotline::pin::hash(SUPERVISOR_PIN).unwrap());
+    format!("[ui]\nsupervisor_pin_hash = \"{hash}\"\n")
+}
 
 /// `lotline`, isolated: no store, config or role but what the test gives.
 pub fn lotline() -> Command {
@@ -32,7 +60,9 @@ pub fn lotline() -> Command {
         cmd.env_remove(var);
     }
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/lotline-test")
-        .env("XDG_DATA_HOME", "/nonexistent/lotline-test");
+        .env("XDG_DATA_HOME", "/nonexistent/lotline-test")
+        .env("LOTLINE_CONFIG", supervisor_config())
+        .env("LOTLINE_PIN", SUPERVISOR_PIN);
     cmd
 }
 

@@ -16,6 +16,8 @@ use crate::workflow::{Outcome, Station, StatusRequest};
 /// What the supervisor typed for a status change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatusForm {
+    /// The supervisor's person id (blank: the station's supervisor PIN).
+    pub person: String,
     pub pin: String,
     pub reason: String,
 }
@@ -127,17 +129,31 @@ impl LookupController {
             ));
         };
         let worker_hold = to == LotStatus::OnHold && form.pin.trim().is_empty();
-        if !worker_hold
-            && let Err(refusal) = gate.check(configured_hash, &form.pin, chrono::Utc::now())
-        {
-            return LookupView {
-                clear_pin: true,
-                ..LookupView::banner(Shown::refused(refusal.to_string()))
-            };
-        }
+        let person = form.person.trim();
         let (role, actor) = if worker_hold {
             (Role::Worker, station.identity().actor.clone())
+        } else if !person.is_empty() {
+            // A person with an account: their own PIN opens their key, which signs the change.
+            match station.unlock(gate, person, &form.pin) {
+                Ok(signer) => {
+                    let role = signer.role.station_role();
+                    station.act_as(Some(signer));
+                    (role, person.to_string())
+                }
+                Err(refusal) => {
+                    return LookupView {
+                        clear_pin: true,
+                        ..LookupView::banner(Shown::refused(refusal.to_string()))
+                    };
+                }
+            }
         } else {
+            if let Err(refusal) = gate.check(configured_hash, &form.pin, chrono::Utc::now()) {
+                return LookupView {
+                    clear_pin: true,
+                    ..LookupView::banner(Shown::refused(refusal.to_string()))
+                };
+            }
             (Role::Supervisor, pin::SUPERVISOR.to_string())
         };
         let request = StatusRequest {
@@ -148,6 +164,7 @@ impl LookupController {
             reason: form.reason.trim().to_string(),
         };
         let changed = station.set_status_by(&request, &actor);
+        station.act_as(None);
         match changed {
             Ok(outcome) => {
                 let mut view =
@@ -291,6 +308,7 @@ mod tests {
         let phc = crate::pin::hash("4321").unwrap();
         let configured = Some(phc.as_str());
         let form = |pin: &str| StatusForm {
+            person: String::new(),
             pin: pin.into(),
             reason: "mould found".into(),
         };
@@ -348,6 +366,83 @@ mod tests {
             history.last().unwrap().text.contains("(supervisor, "),
             "{history:?}"
         );
+    }
+
+    #[test]
+    fn a_supervisor_with_an_account_signs_with_their_own_pin() {
+        use crate::people::{Credential, PersonRole, Sealed, signing_bytes, verify};
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        receive(&mut s, TOMATOES, "B7", 12);
+        // The account as the server's event makes it known at the station.
+        let credential = Credential::enrol("135790").unwrap();
+        s.store_mut()
+            .append(
+                "server",
+                "admin (server)",
+                crate::domain::EventKind::PersonEnrolled {
+                    person: "sup".into(),
+                    name: "Sam".into(),
+                    role: PersonRole::Supervisor,
+                    credential: credential.clone(),
+                },
+            )
+            .unwrap();
+        let mut c = LookupController::default();
+        let mut gate = PinGate::default();
+        c.find(&s, "B7", None);
+        let form = |person: &str, pin: &str| StatusForm {
+            person: person.into(),
+            pin: pin.into(),
+            reason: "lab OK".into(),
+        };
+        let v = c.change_status(&mut s, &mut gate, None, &form("", ""), LotStatus::OnHold);
+        assert_eq!(v.shown.headline, "ON HOLD", "{}", v.shown.message);
+        for (person, pin, says) in [
+            ("sup", "000000", "wrong supervisor PIN"),
+            ("nobody", "135790", "knows no person"),
+        ] {
+            let v = c.change_status(
+                &mut s,
+                &mut gate,
+                None,
+                &form(person, pin),
+                LotStatus::Released,
+            );
+            assert!(v.shown.message.contains(says), "{}", v.shown.message);
+        }
+        let v = c.change_status(
+            &mut s,
+            &mut gate,
+            None,
+            &form("sup", "135790"),
+            LotStatus::Released,
+        );
+        assert_eq!(v.shown.headline, "RELEASED", "{}", v.shown.message);
+        let e = s
+            .store()
+            .lot_events(TOMATOES, "B7", 10)
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(e.actor, "sup");
+        let signed = s.store().event(&e.id).unwrap().unwrap();
+        let bytes = signing_bytes(&e.id, &e.at, &e.station, &e.actor, &e.event);
+        assert!(verify(
+            &credential.public_key,
+            &bytes,
+            signed.signature.as_deref().expect("signed")
+        ));
+        // What follows is the station's user again, unsigned.
+        let v = c.change_status(&mut s, &mut gate, None, &form("", ""), LotStatus::OnHold);
+        assert_eq!(v.shown.headline, "ON HOLD", "{}", v.shown.message);
+        let e = s
+            .store()
+            .lot_events(TOMATOES, "B7", 10)
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(e.actor, s.identity().actor);
     }
 
     #[test]

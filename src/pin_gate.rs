@@ -1,5 +1,7 @@
 //! The supervisor PIN at the station: release, reject and recall (and changing the PIN in
-//! Settings) need the PIN whose hash is in the station config (`[ui] supervisor_pin_hash`).
+//! Settings) need the PIN whose hash is in the station config (`[ui] supervisor_pin_hash`), or
+//! a person's own PIN ([`PinGate::check_with`] opens their credential). Used by the UI and the
+//! command line alike.
 //! [`PinGate`] checks it and keeps the [`Lockout`]: after 5 wrong PINs in a row every
 //! supervisor action is refused, the right PIN too, until the lock ends. The lockout is kept in
 //! an owner-only state file next to the store, so restarting the station does not reset it. A
@@ -36,6 +38,9 @@ pub enum PinRefusal {
     /// The config's hash cannot be read (refused at load, so only a config set in code).
     #[error("{0}")]
     BadHash(#[from] pin::PinHashError),
+    /// A person's stored credential cannot be read.
+    #[error("{0}")]
+    Credential(String),
 }
 
 /// The station's PIN check and lockout, shared by Lot lookup (on the worker) and Settings (on
@@ -83,6 +88,18 @@ impl PinGate {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .ok_or(PinRefusal::NotSet)?;
+        self.check_with(typed, now, |typed| Ok(pin::verify(configured, typed)?))
+    }
+
+    /// Checks `typed` at `now` with `right` (whether it is the right PIN: a hash compared, a
+    /// credential opened), under the same lockout: refused while locked before `right` runs,
+    /// counted when wrong.
+    pub fn check_with(
+        &mut self,
+        typed: &str,
+        now: DateTime<Utc>,
+        right: impl FnOnce(&str) -> Result<bool, PinRefusal>,
+    ) -> Result<(), PinRefusal> {
         if let Some(until) = self.lockout.locked_until(now) {
             return Err(locked(until));
         }
@@ -90,7 +107,7 @@ impl PinGate {
         if typed.is_empty() {
             return Err(PinRefusal::Empty);
         }
-        if pin::verify(configured, typed)? {
+        if right(typed)? {
             if self.lockout != Lockout::default() {
                 self.lockout.succeeded();
                 self.save();

@@ -1,0 +1,67 @@
+//! Who acts at the command line, proven: a supervisor's decision (release, reject, recall,
+//! closing a recall) needs a credential, as it does in the station UI. A person with an
+//! account (`--person ID`, synced from the server) gives their own PIN and signs what they
+//! decide; without people, the station's supervisor PIN (`[ui] supervisor_pin_hash`) stands
+//! for "a supervisor" (recorded unsigned, so a server refuses it). The PIN comes from
+//! `LOTLINE_PIN` or `--pin-file`, never the command line; wrong ones count toward the
+//! station's lockout, shared with the UI.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Globals;
+use super::error::{Code, refuse};
+use super::values::{RoleArg, pin};
+use crate::domain::status::Role;
+use crate::pin_gate::PinGate;
+use crate::workflow::{Station, UnlockError};
+
+#[derive(Debug, Clone, Args)]
+pub struct ActAs {
+    /// Who is acting (`LOTLINE_ROLE`): a worker may only hold; a supervisor needs the PIN.
+    #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
+    role: RoleArg,
+    /// Act as this person (`LOTLINE_PERSON`; their account, synced from the server), with
+    /// their PIN: what they decide is signed by them and the server can check it.
+    #[arg(long, env = "LOTLINE_PERSON")]
+    person: Option<String>,
+    /// A file whose first line is the PIN (else `LOTLINE_PIN`).
+    #[arg(long, value_name = "FILE")]
+    pin_file: Option<PathBuf>,
+}
+
+impl ActAs {
+    /// The role the action is taken in, once proven; a person's signer is set on `station`.
+    /// A worker needs no PIN (a worker may hold; the status rules refuse the rest).
+    pub fn prove(&self, globals: &Globals, station: &mut Station) -> anyhow::Result<Role> {
+        let mut gate = PinGate::with_file(globals.db_path().with_extension("pin-lockout"));
+        let now = chrono::Utc::now();
+        if let Some(id) = &self.person {
+            let typed = pin(self.pin_file.as_deref())?;
+            let signer = match station.unlock(&mut gate, id, &typed) {
+                Ok(s) => s,
+                Err(e @ UnlockError::Unknown(_)) => {
+                    return refuse(Code::PersonNotFound, e.to_string());
+                }
+                Err(e @ UnlockError::Refused { .. }) => {
+                    return refuse(Code::CredentialRefused, e.to_string());
+                }
+                Err(UnlockError::Store(e)) => return Err(e.into()),
+            };
+            let role = signer.role.station_role();
+            station.act_as(Some(signer));
+            return Ok(role);
+        }
+        let role: Role = self.role.into();
+        if role == Role::Worker {
+            return Ok(role);
+        }
+        let config = crate::config::StationConfig::load(globals.config.as_deref())?;
+        let typed = pin(self.pin_file.as_deref())?;
+        if let Err(e) = gate.check(config.ui.supervisor_pin_hash.as_deref(), &typed, now) {
+            return refuse(Code::CredentialRefused, e.to_string());
+        }
+        Ok(role)
+    }
+}
