@@ -42,6 +42,7 @@ pub fn status_form(ui: &Ui) -> StatusForm {
         person: ui.get_look_person().to_string(),
         pin: ui.get_look_pin().to_string(),
         reason: ui.get_look_reason().to_string(),
+        include_derived: ui.get_look_include_derived(),
     }
 }
 
@@ -109,6 +110,7 @@ pub fn show_lookup(ui: &Ui, v: LookupView) {
     match v.lot {
         Some(Some(lot)) => {
             ui.set_look_found(true);
+            ui.set_look_confirm(SharedString::new());
             ui.set_look_query(lot.query.into());
             ui.set_look_status(lot.status.into());
             ui.set_look_facts(kv_model(lot.facts));

@@ -11,6 +11,7 @@ use crate::domain::trace::{Direction, LotRef};
 use crate::ui::pin::{self, PinGate};
 use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
 use crate::workflow::lookup::LotDetails;
+use crate::workflow::recall::{RecallRequest, RecallStarted};
 use crate::workflow::{Outcome, Station, StatusRequest};
 
 /// What the supervisor typed for a status change.
@@ -20,6 +21,8 @@ pub struct StatusForm {
     pub person: String,
     pub pin: String,
     pub reason: String,
+    /// A recall also recalls the lots made from this one.
+    pub include_derived: bool,
 }
 
 /// What Lot lookup shows of a lot found.
@@ -156,20 +159,31 @@ impl LookupController {
             }
             (Role::Supervisor, pin::SUPERVISOR.to_string())
         };
-        let request = StatusRequest {
-            gtin: lot.gtin.clone(),
-            batch: lot.batch.clone(),
-            to,
-            role,
-            reason: form.reason.trim().to_string(),
-        };
-        let changed = station.set_status_by(&request, &actor);
-        station.act_as(None);
-        match changed {
-            Ok(outcome) => {
-                let mut view =
-                    self.find(station, &format!("(01){}(10){}", lot.gtin, lot.batch), None);
-                view.shown = Shown::new(
+        let reason = form.reason.trim().to_string();
+        // Recall from Lookup is the same recall as `lotline recall start`: listed by
+        // `recall list`, with what to account for; the lots made from it when asked.
+        let done = if to == LotStatus::Recalled {
+            let request = RecallRequest {
+                lots: vec![lot.batch.clone()],
+                gtin: Some(lot.gtin.clone()),
+                reason,
+                role,
+                include_derived: form.include_derived,
+                gs_substitute: None,
+            };
+            station
+                .start_recall(&request, chrono::Local::now().date_naive(), false)
+                .map(|r| recall_started(&r))
+        } else {
+            let request = StatusRequest {
+                gtin: lot.gtin.clone(),
+                batch: lot.batch.clone(),
+                to,
+                role,
+                reason,
+            };
+            station.set_status_by(&request, &actor).map(|outcome| {
+                Shown::new(
                     present::status_verdict(outcome.to),
                     present::status_text(outcome.to.name()).to_uppercase(),
                     format!(
@@ -179,7 +193,15 @@ impl LookupController {
                         present::status_text(outcome.to.name()),
                         outcome.reason
                     ),
-                );
+                )
+            })
+        };
+        station.act_as(None);
+        match done {
+            Ok(shown) => {
+                let mut view =
+                    self.find(station, &format!("(01){}(10){}", lot.gtin, lot.batch), None);
+                view.shown = shown;
                 LookupView {
                     clear_pin: true,
                     clear_reason: true,
@@ -274,6 +296,27 @@ fn lot_view(d: &LotDetails) -> LotView {
     }
 }
 
+/// What a recall started from Lookup says: its id, the lots it marked, the customers to tell.
+fn recall_started(r: &RecallStarted) -> Shown {
+    let id = r.id.as_deref().unwrap_or("-");
+    let customers: std::collections::BTreeSet<&str> = r
+        .plan
+        .items
+        .iter()
+        .filter_map(|i| i.customer.as_deref())
+        .collect();
+    Shown::new(
+        present::status_verdict(LotStatus::Recalled),
+        "RECALLED",
+        format!(
+            "recall {id} started: {} lot(s) recalled, {} customer(s) to contact ({})",
+            r.marked.len(),
+            customers.len(),
+            r.reason
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +354,7 @@ mod tests {
             person: String::new(),
             pin: pin.into(),
             reason: "mould found".into(),
+            include_derived: false,
         };
         let v = c.change_status(&mut s, &mut gate, configured, &form(""), LotStatus::OnHold);
         assert!(v.shown.message.contains("look up a lot first"));
@@ -395,6 +439,7 @@ mod tests {
             person: person.into(),
             pin: pin.into(),
             reason: "lab OK".into(),
+            include_derived: true,
         };
         let v = c.change_status(&mut s, &mut gate, None, &form("", ""), LotStatus::OnHold);
         assert_eq!(v.shown.headline, "ON HOLD", "{}", v.shown.message);
@@ -443,6 +488,40 @@ mod tests {
             .pop()
             .unwrap();
         assert_eq!(e.actor, s.identity().actor);
+
+        // Recall from Lookup starts a full recall, as `lotline recall start` does, signed.
+        let v = c.change_status(
+            &mut s,
+            &mut gate,
+            None,
+            &form("sup", "135790"),
+            LotStatus::Recalled,
+        );
+        assert_eq!(v.shown.headline, "RECALLED", "{}", v.shown.message);
+        assert!(
+            v.shown.message.contains("recall RC-"),
+            "{}",
+            v.shown.message
+        );
+        assert_eq!(s.recalls().unwrap().len(), 1);
+        assert_eq!(
+            s.lookup(TOMATOES, "B7").unwrap().unwrap().status,
+            LotStatus::Recalled
+        );
+        let events = s.store().events().unwrap();
+        let started = events
+            .iter()
+            .find(|e| e.event.name() == "recall_started")
+            .unwrap();
+        assert_eq!(started.actor, "sup");
+        assert!(
+            s.store()
+                .event(&started.id)
+                .unwrap()
+                .unwrap()
+                .signature
+                .is_some()
+        );
     }
 
     #[test]

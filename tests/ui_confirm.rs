@@ -1,0 +1,51 @@
+//! Lot lookup in the real station window, headless: reject and recall ask to be confirmed,
+//! and a confirmed Recall starts a recall (not only a status change).
+
+mod ui_support;
+
+use lotline::config::StationConfig;
+use lotline::domain::LotStatus;
+use lotline::ui::Mode;
+use lotline::workflow::ReceiveRequest;
+use ui_support::*;
+
+/// Reject and recall are final, so the window asks first: the first tap records nothing and
+/// Cancel leaves the lot as it was; a confirmed Recall starts the same recall as `lotline
+/// recall start` (listed with the other recalls), not only a status change.
+#[test]
+fn reject_and_recall_are_confirmed_first_and_recall_starts_a_recall() {
+    init();
+    let site = Site::new();
+    site.station()
+        .receive(
+            &ReceiveRequest {
+                scan: pallet(8, "K8"),
+                location: "A-02".into(),
+                ..Default::default()
+            },
+            chrono::Local::now().date_naive(),
+        )
+        .unwrap();
+    let mut config = StationConfig::default();
+    config.ui.set_supervisor_pin("4711").unwrap();
+    let app = site.open(config, Mode::Lookup);
+    scan(&app, &pallet(8, "K8"));
+    wait_for("the lot to show", || banner(&app).starts_with("RELEASED"));
+    let status = || site.station().lookup(GTIN, "K8").unwrap().unwrap().status;
+
+    fill(&app, "Reason", "supplier recall R-9");
+    fill(&app, "Supervisor PIN", "4711");
+    let before = event_count(&site);
+    tap(&app, "Reject");
+    tap(&app, "Cancel");
+    assert_eq!(event_count(&site), before, "a first tap recorded something");
+    assert_eq!(status(), LotStatus::Released);
+
+    tap(&app, "Recall");
+    assert_eq!(event_count(&site), before, "a first tap recorded something");
+    tap(&app, "Recall");
+    wait_for("the recall", || banner(&app).starts_with("RECALLED"));
+    assert!(banner(&app).contains("recall RC-"), "{}", banner(&app));
+    assert_eq!(status(), LotStatus::Recalled);
+    assert_eq!(site.station().recalls().unwrap().len(), 1);
+}
