@@ -22,6 +22,13 @@ pub struct ActAs {
     /// Who is acting (`LOTLINE_ROLE`): a worker may only hold; a supervisor needs the PIN.
     #[arg(long, value_enum, env = "LOTLINE_ROLE", default_value = "worker")]
     role: RoleArg,
+    #[command(flatten)]
+    person: SignAs,
+}
+
+/// A person signing what is recorded: their account (synced from the server) and their PIN.
+#[derive(Debug, Clone, Args)]
+pub struct SignAs {
     /// Act as this person (`LOTLINE_PERSON`; their account, synced from the server), with
     /// their PIN: what they decide is signed by them and the server can check it.
     #[arg(long, env = "LOTLINE_PERSON")]
@@ -31,35 +38,55 @@ pub struct ActAs {
     pin_file: Option<PathBuf>,
 }
 
+impl SignAs {
+    /// With `--person`: their PIN checked (under the station lockout) and their signer set on
+    /// `station`; their role. Without: `None`, nothing set.
+    pub fn prove(&self, globals: &Globals, station: &mut Station) -> anyhow::Result<Option<Role>> {
+        let Some(id) = &self.person else {
+            return Ok(None);
+        };
+        let mut gate = PinGate::with_file(globals.db_path().with_extension("pin-lockout"));
+        let typed = pin(self.pin_file.as_deref())?;
+        let signer = match station.unlock(&mut gate, id, &typed) {
+            Ok(s) => s,
+            Err(e @ UnlockError::Unknown(_)) => return refuse(Code::PersonNotFound, e.to_string()),
+            Err(e @ UnlockError::Refused { .. }) => {
+                return refuse(Code::CredentialRefused, e.to_string());
+            }
+            Err(UnlockError::Store(e)) => return Err(e.into()),
+        };
+        let role = signer.role.station_role();
+        station.act_as(Some(signer));
+        Ok(Some(role))
+    }
+}
+
 impl ActAs {
     /// The role the action is taken in, once proven; a person's signer is set on `station`.
     /// A worker needs no PIN (a worker may hold; the status rules refuse the rest).
     pub fn prove(&self, globals: &Globals, station: &mut Station) -> anyhow::Result<Role> {
-        let mut gate = PinGate::with_file(globals.db_path().with_extension("pin-lockout"));
-        let now = chrono::Utc::now();
-        if let Some(id) = &self.person {
-            let typed = pin(self.pin_file.as_deref())?;
-            let signer = match station.unlock(&mut gate, id, &typed) {
-                Ok(s) => s,
-                Err(e @ UnlockError::Unknown(_)) => {
-                    return refuse(Code::PersonNotFound, e.to_string());
-                }
-                Err(e @ UnlockError::Refused { .. }) => {
-                    return refuse(Code::CredentialRefused, e.to_string());
-                }
-                Err(UnlockError::Store(e)) => return Err(e.into()),
-            };
-            let role = signer.role.station_role();
-            station.act_as(Some(signer));
+        if let Some(role) = self.person.prove(globals, station)? {
             return Ok(role);
         }
         let role: Role = self.role.into();
         if role == Role::Worker {
             return Ok(role);
         }
+        if station.has_people()? {
+            return refuse(
+                Code::CredentialRefused,
+                "this station has people's accounts: a supervisor acts as themself \
+                 (--person ID or LOTLINE_PERSON, with their own PIN), not with the station PIN",
+            );
+        }
         let config = crate::config::StationConfig::load(globals.config.as_deref())?;
-        let typed = pin(self.pin_file.as_deref())?;
-        if let Err(e) = gate.check(config.ui.supervisor_pin_hash.as_deref(), &typed, now) {
+        let typed = pin(self.person.pin_file.as_deref())?;
+        let mut gate = PinGate::with_file(globals.db_path().with_extension("pin-lockout"));
+        if let Err(e) = gate.check(
+            config.ui.supervisor_pin_hash.as_deref(),
+            &typed,
+            chrono::Utc::now(),
+        ) {
             return refuse(Code::CredentialRefused, e.to_string());
         }
         Ok(role)

@@ -73,6 +73,10 @@ pub enum ProductCommand {
         receive_as: StatusArg,
         #[command(flatten)]
         rules: ReceivingRulesArgs,
+        /// A supervisor registering it signs it (`--person ID`): a server takes a product
+        /// released on arrival only so.
+        #[command(flatten)]
+        sign: super::act::SignAs,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
@@ -295,9 +299,13 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals, out: &mut Out) -> CmdResult 
                     name,
                     receive_as,
                     rules,
+                    sign,
                     json,
                 },
-        } => product_add(station, &gtin, &name, receive_as, rules.rules(), json, out),
+        } => {
+            sign.prove(globals, station)?;
+            product_add(station, &gtin, &name, receive_as, rules.rules(), json, out)
+        }
         WorkflowCommand::Receive(args) => receive(station, args, out),
         WorkflowCommand::Produce(args) => produce(station, args, globals, out),
         WorkflowCommand::Dispatch(args) => dispatch(station, args, out),

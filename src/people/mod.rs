@@ -15,4 +15,4 @@ pub mod signature;
 
 pub use crate::domain::person::{Credential, MIN_PIN, Person, PersonRole};
 pub use credential::{CredentialError, Sealed, Signer};
-pub use signature::{needs_supervisor, signing_bytes, verify};
+pub use signature::{created_released, needs_supervisor, signing_bytes, verify};

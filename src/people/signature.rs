@@ -24,11 +24,29 @@ pub fn verify(public_key: &str, message: &[u8], signature: &str) -> bool {
 
 /// Whether an event is a supervisor's decision that the server accepts only with a
 /// supervisor's signature: anything that makes a lot shippable, rejects or recalls it, starts
-/// or closes a recall. (A hold makes a lot less available: a worker may record it.)
+/// or closes a recall, and registering a product whose lots arrive released. (A hold makes a
+/// lot less available: a worker may record it. A lot received or produced released needs a
+/// signature only when its product is not released on arrival: see [`created_released`].)
 pub fn needs_supervisor(event: &EventKind) -> bool {
     match event {
         EventKind::LotStatusChanged { to, .. } => *to != LotStatus::OnHold,
         EventKind::RecallStarted { .. } | EventKind::RecallClosed { .. } => true,
+        EventKind::ProductRegistered { receive_as, .. } => *receive_as == LotStatus::Released,
         _ => false,
+    }
+}
+
+/// The product of a lot this event creates already released (a receipt or a production
+/// batch): shippable from its first event, which only its product's registration (or a
+/// supervisor) may allow.
+pub fn created_released(event: &EventKind) -> Option<&str> {
+    match event {
+        EventKind::LotReceived { gtin, status, .. }
+        | EventKind::BatchProduced { gtin, status, .. }
+            if *status == LotStatus::Released =>
+        {
+            Some(gtin)
+        }
+        _ => None,
     }
 }

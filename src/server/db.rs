@@ -211,6 +211,8 @@ pub enum EventFilter {
     Lot { gtin: String, batch: String },
     /// Consumptions into one lot (its inputs).
     ConsumedInto { gtin: String, batch: String },
+    /// A product's registrations (master data: its name, the status its lots arrive in).
+    ProductRegistrations { gtin: String },
 }
 
 /// Which lots a list needs.

@@ -2,6 +2,7 @@
 //! the body size limits, what a push must be to be stored, JSON errors (`{"error": …,
 //! "hint": …}`) for every refusal, and a log line per request.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -24,6 +25,8 @@ use super::people as server_people;
 use super::views::{self, StatusError};
 use crate::domain::trace::{Direction, LotRef};
 use crate::domain::validate;
+use crate::domain::{EventKind, LotStatus};
+use crate::people::created_released;
 use crate::protocol::{
     self, ErrorBody, IdentityQuery, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_BODY, MAX_PUSH_EVENTS,
     NewToken, PullResponse, PushQuery, PushResponse, RefusedEvent, ServerIdentity, StatusChange,
@@ -415,8 +418,11 @@ async fn push(
     let mut refused = Vec::new();
     let mut rows = Vec::with_capacity(req.events.len());
     let mut index_of = Vec::with_capacity(req.events.len());
-    // Who may sign what, read once and only for a push that carries a supervisor decision.
+    // Who may sign what, read once and only for a push that carries a supervisor decision;
+    // the status products' lots arrive in, read once per product a lot is created released of
+    // (and as registered earlier in this push).
     let mut people = None;
+    let mut receive_as: HashMap<String, Option<LotStatus>> = HashMap::new();
     for (index, raw) in req.events.into_iter().enumerate() {
         let id = raw["id"].as_str().unwrap_or_default().to_string();
         let checked = match check_event(&caller, raw) {
@@ -424,15 +430,31 @@ async fn push(
                 if people.is_none() {
                     people = Some(server_people::people(db.as_ref()).await?);
                 }
-                let people = people.as_mut().expect("just read");
-                server_people::authorise(&w, people)
-                    .map(|()| w)
-                    .map_err(|e| refuse(StatusCode::FORBIDDEN, e))
+                if let Some(gtin) = created_released(&w.event)
+                    && !receive_as.contains_key(gtin)
+                {
+                    let status = server_people::receive_as(db.as_ref(), gtin).await?;
+                    receive_as.insert(gtin.to_string(), status);
+                }
+                let people = people.as_ref().expect("just read");
+                server_people::authorise(&w, people, |gtin| {
+                    receive_as.get(gtin).copied().flatten() == Some(LotStatus::Released)
+                })
+                .map(|()| w)
+                .map_err(|e| refuse(StatusCode::FORBIDDEN, e))
             }
             other => other,
         };
         match checked {
             Ok(w) => {
+                if let EventKind::ProductRegistered {
+                    gtin,
+                    receive_as: r,
+                    ..
+                } = &w.event
+                {
+                    receive_as.insert(gtin.clone(), Some(*r));
+                }
                 rows.push(NewEvent::new(&w, Some(&caller.station)));
                 index_of.push(index);
             }

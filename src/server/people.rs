@@ -3,10 +3,12 @@
 
 use chrono::{SecondsFormat, Utc};
 
-use super::db::{DbError, NewEvent, ServerStore};
-use crate::domain::EventKind;
+use super::db::{DbError, EventFilter, NewEvent, ServerStore};
 use crate::domain::person::{People, Person, PersonRole, valid_id};
-use crate::people::{CredentialError, Sealed, needs_supervisor, signing_bytes, verify};
+use crate::domain::{EventKind, LotStatus};
+use crate::people::{
+    CredentialError, Sealed, created_released, needs_supervisor, signing_bytes, verify,
+};
 use crate::protocol::WireEvent;
 
 /// Why a person cannot be enrolled or removed.
@@ -30,6 +32,19 @@ pub enum PersonError {
 pub async fn people(db: &dyn ServerStore) -> Result<People, DbError> {
     let events = db.person_events().await?;
     Ok(People::from_events(events.iter().map(|e| &e.event.event)))
+}
+
+/// The status a product's lots arrive in, as its last registration at the server says.
+pub async fn receive_as(db: &dyn ServerStore, gtin: &str) -> Result<Option<LotStatus>, DbError> {
+    let events = db
+        .events_where(EventFilter::ProductRegistrations {
+            gtin: gtin.to_string(),
+        })
+        .await?;
+    Ok(events.iter().rev().find_map(|e| match &e.event.event {
+        EventKind::ProductRegistered { receive_as, .. } => Some(*receive_as),
+        _ => None,
+    }))
 }
 
 /// Gives `id` an account with `role` and a new key sealed under `pin`, recorded as a server
@@ -91,68 +106,93 @@ async fn record(db: &dyn ServerStore, event: EventKind) -> Result<(), PersonErro
     Ok(())
 }
 
-/// Whether a batch needs the people to be checked (most pushes do not).
+/// Whether an event needs the people to be checked (most do not).
 pub fn concerns_people(w: &WireEvent) -> bool {
-    needs_supervisor(&w.event) || w.event.person().is_some()
+    needs_supervisor(&w.event) || w.event.person().is_some() || created_released(&w.event).is_some()
 }
 
 /// Checks who authorised a pushed event: a supervisor decision must carry the signature of
-/// an active supervisor (or admin), named as its actor; a PIN change the person's own
-/// signature with their current key; enrolments and removals are made at the server only.
-/// A credential change accepted here is applied to `people`, so later events of the same push
-/// are checked against the new key. The refusal says what is missing (answered 403).
-pub fn authorise(w: &WireEvent, people: &mut People) -> Result<(), String> {
-    let signed_by = |person: &Person| {
-        w.signature.as_deref().is_some_and(|sig| {
-            verify(
-                &person.credential.public_key,
-                &signing_bytes(&w.id, &w.at, &w.station, &w.actor, &w.event),
-                sig,
-            )
-        })
-    };
+/// an active supervisor (or admin), named as its actor; a lot created already released needs
+/// one unless its product is released on arrival at this server (`released_on_arrival`, asked
+/// only for such a lot); a PIN change the person's own signature with their current key, and
+/// keeps that key; enrolments and removals are made at the server only. The refusal says what
+/// is missing (answered 403).
+pub fn authorise(
+    w: &WireEvent,
+    people: &People,
+    released_on_arrival: impl FnOnce(&str) -> bool,
+) -> Result<(), String> {
     match &w.event {
         EventKind::PersonEnrolled { .. } | EventKind::PersonRemoved { .. } => Err(
             "people are enrolled and removed at the server only (`lotline server person`)".into(),
         ),
-        EventKind::PersonCredentialChanged { person, .. } => {
+        EventKind::PersonCredentialChanged { person, credential } => {
             let Some(p) = people.get(person).filter(|p| p.active) else {
                 return Err(format!("{person} has no account at this server"));
             };
-            if w.actor != *person || !signed_by(p) {
+            if w.actor != *person || !signed_by(w, p) {
                 return Err(format!(
                     "a PIN change of {person} must be signed by {person} with the old PIN"
                 ));
             }
-            people.apply(&w.event);
-            Ok(())
-        }
-        event if needs_supervisor(event) => {
-            let who = &w.actor;
-            let Some(p) = people.get(who).filter(|p| p.active) else {
+            // A PIN change seals the same key again; a new key is given at the server only
+            // (whoever learned a PIN must not be able to swap in a key of their own).
+            if credential.public_key != p.credential.public_key {
                 return Err(format!(
-                    "a release, rejection or recall needs a supervisor's signature; its actor \
-                     {who:?} is no supervisor with an account at this server"
-                ));
-            };
-            if p.role < PersonRole::Supervisor {
-                return Err(format!(
-                    "{who} is a {}: a release, rejection or recall needs a supervisor",
-                    p.role.name()
-                ));
-            }
-            if w.signature.is_none() {
-                return Err(format!(
-                    "a release, rejection or recall needs a supervisor's signature; {who}'s is missing"
-                ));
-            }
-            if !signed_by(p) {
-                return Err(format!(
-                    "the signature is not {who}'s over this event (altered, or signed for another one)"
+                    "a PIN change of {person} keeps their key; a new key is given at the server"
                 ));
             }
             Ok(())
         }
-        _ => Ok(()),
+        event if needs_supervisor(event) => signed_by_supervisor(w, people)
+            .map_err(|why| format!("a release, rejection or recall {why}")),
+        event => match created_released(event) {
+            Some(gtin) if !released_on_arrival(gtin) => {
+                signed_by_supervisor(w, people).map_err(|why| {
+                    format!(
+                        "the lot is created released but product {gtin} is not released on \
+                         arrival at this server: it {why}"
+                    )
+                })
+            }
+            _ => Ok(()),
+        },
     }
+}
+
+/// Whether `w` carries `person`'s signature over itself.
+fn signed_by(w: &WireEvent, person: &Person) -> bool {
+    w.signature.as_deref().is_some_and(|sig| {
+        verify(
+            &person.credential.public_key,
+            &signing_bytes(&w.id, &w.at, &w.station, &w.actor, &w.event),
+            sig,
+        )
+    })
+}
+
+/// `w` is signed by its actor, an active supervisor or admin; else what is missing.
+fn signed_by_supervisor(w: &WireEvent, people: &People) -> Result<(), String> {
+    let who = &w.actor;
+    let Some(p) = people.get(who).filter(|p| p.active) else {
+        return Err(format!(
+            "needs a supervisor's signature; its actor {who:?} is no supervisor with an account \
+             at this server"
+        ));
+    };
+    if p.role < PersonRole::Supervisor {
+        return Err(format!("needs a supervisor; {who} is a {}", p.role.name()));
+    }
+    if w.signature.is_none() {
+        return Err(format!(
+            "needs a supervisor's signature; {who}'s is missing"
+        ));
+    }
+    if !signed_by(w, p) {
+        return Err(format!(
+            "needs {who}'s signature over this event: the signature is not {who}'s over this \
+             event (altered, or signed for another one)"
+        ));
+    }
+    Ok(())
 }

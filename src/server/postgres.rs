@@ -319,6 +319,12 @@ impl ServerStore for PgStore {
                     gtin,
                     batch,
                 ),
+                EventFilter::ProductRegistrations { gtin } => (
+                    "SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
+                     WHERE gtin = $1 AND batch IS NULL AND kind = $2 ORDER BY pos",
+                    gtin,
+                    "product_registered".to_string(),
+                ),
             };
             Ok(self
                 .read(sql, &[&gtin, &batch])

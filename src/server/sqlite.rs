@@ -293,6 +293,13 @@ impl ServerStore for SqliteStore {
                     gtin,
                     batch,
                 ),
+                EventFilter::ProductRegistrations { gtin } => (
+                    format!(
+                        "SELECT {COLUMNS} FROM server_events WHERE gtin = ?1 AND batch IS NULL AND kind = ?2 ORDER BY pos"
+                    ),
+                    gtin,
+                    "product_registered".to_string(),
+                ),
             };
             Ok(read_events(conn, &sql, params![gtin, batch])?
                 .into_iter()

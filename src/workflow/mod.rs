@@ -87,6 +87,12 @@ impl Station {
         self.signer = signer;
     }
 
+    /// Whether this station knows people's accounts (then a supervisor acts as themself, and
+    /// the station's own supervisor PIN, which names no one, is not accepted).
+    pub fn has_people(&self) -> Result<bool, WorkflowError> {
+        Ok(!self.store.people()?.is_empty())
+    }
+
     /// A person this station knows (from the server's person events).
     pub fn person(&self, id: &str) -> Result<Option<crate::domain::person::Person>, WorkflowError> {
         Ok(self.store.person(id)?)

@@ -276,7 +276,6 @@ impl Station {
             .args(args)
             .env("LOTLINE_STATION", &self.name)
             .env("LOTLINE_ACTOR", format!("worker-{}", self.name))
-            .env("LOTLINE_ROLE", "supervisor")
             .env_remove("LOTLINE_SERVER")
             .env_remove("LOTLINE_TOKEN")
             .output()
@@ -313,6 +312,25 @@ impl Station {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    /// Registers a product whose lots arrive released: a supervisor's decision, signed by
+    /// [`SUPERVISOR`] (enrolled at the server), whom the station learns by syncing first.
+    pub fn register_released(&self, server: &str, token: &str, gtin: &str, name: &str) {
+        self.sync_ok(server, token);
+        self.ok_as(
+            SUPERVISOR,
+            &[
+                "product",
+                "add",
+                gtin,
+                "--name",
+                name,
+                "--receive-as",
+                "released",
+                "--json",
+            ],
+        );
     }
 
     /// Runs a command that must succeed; its JSON output.

@@ -210,17 +210,10 @@ pub fn faults_lose_and_double_nothing(backend: Backend, target: u64) {
     let proxy = Proxy::start(upstream.clone(), rng.clone());
     let via = format!("http://127.0.0.1:{}", proxy.port);
     let stations = [Station::new(dir.path(), "A"), Station::new(dir.path(), "B")];
-    for s in &stations {
-        s.ok(&[
-            "product",
-            "add",
-            GTIN,
-            "--name",
-            "Passata",
-            "--receive-as",
-            "released",
-            "--json",
-        ]);
+    enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
+    let direct = server.lock().unwrap().url.clone();
+    for (s, t) in stations.iter().zip(&tokens) {
+        s.register_released(&direct, t, GTIN, "Passata");
     }
 
     // The killer: SIGKILLs the server at random moments while the stations sync, and

@@ -60,22 +60,14 @@ fn hostile(backend: Backend) {
     let tc = token(&db, "C", "station", None);
     let server = Server::start(&db);
     let url = server.url.clone();
+    enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
     let (a, b, c) = (
         Station::new(dir.path(), "A"),
         Station::new(dir.path(), "B"),
         Station::new(dir.path(), "C"),
     );
-    for s in [&a, &b, &c] {
-        s.ok(&[
-            "product",
-            "add",
-            GTIN,
-            "--name",
-            "Passata",
-            "--receive-as",
-            "released",
-            "--json",
-        ]);
+    for (s, t) in [(&a, &ta), (&b, &tb), (&c, &tc)] {
+        s.register_released(&url, t, GTIN, "Passata");
     }
     a.ok(&["receive", &scan("A1"), "--qty", "10", "--json"]);
     a.sync_ok(&url, &ta);
@@ -428,17 +420,8 @@ fn recall_of_10000_lots(backend: Backend) {
     let server = Server::start(&db);
     enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
     let (a, b) = (Station::new(dir.path(), "A"), Station::new(dir.path(), "B"));
-    a.ok(&[
-        "product",
-        "add",
-        GTIN,
-        "--name",
-        "Passata",
-        "--receive-as",
-        "released",
-        "--json",
-    ]);
-    // A learns its supervisor (and pushes the product).
+    a.register_released(&server.url, &ta, GTIN, "Passata");
+    // The product reaches the server.
     a.sync_ok(&server.url, &ta);
     const N: usize = 10_000;
     let lots: Vec<LotRef> = (0..N)
@@ -671,6 +654,34 @@ fn supervisor_decisions(backend: Backend) {
             },
             "signed by sup",
         ),
+        (
+            "a lot received released, of a product that is not released on arrival",
+            receipt(ids[0], "A"),
+            "not released on arrival",
+        ),
+        (
+            "a product registered released on arrival, unsigned",
+            json!({"id": ids[0], "at": "2026-12-01T09:00:00.000000Z", "station": "A",
+                   "actor": "w", "event": {"kind": "product_registered", "gtin": GTIN,
+                   "name": "Passata", "receive_as": "released"}}),
+            "signature",
+        ),
+        (
+            "the supervisor's own PIN change swapping in another key",
+            {
+                let event = EventKind::PersonCredentialChanged {
+                    person: "sup".into(),
+                    credential: cred.clone(),
+                };
+                let at = "2026-12-01T09:00:00.000000Z";
+                let sig = sup.sign(&lotline::people::signing_bytes(
+                    ids[0], at, "A", "sup", &event,
+                ));
+                json!({"id": ids[0], "at": at, "station": "A", "actor": "sup",
+                       "event": event, "signature": sig})
+            },
+            "keeps their key",
+        ),
     ];
     for (what, event, words) in cases {
         let (status, v) = push(&url, &ta, &[event], true);
@@ -721,8 +732,8 @@ fn supervisor_decisions(backend: Backend) {
     assert!(String::from_utf8_lossy(&worker.stderr).contains("only a supervisor"));
     assert_eq!(a.lot(GTIN, "Q1")["status"], "quarantined");
 
-    // The station PIN alone: recorded here, refused by the server, named at the station.
-    a.ok(&[
+    // The station PIN alone (which names no one) is not enough where people have accounts.
+    let station_pin = a.run(&[
         "lot",
         "release",
         "Q1",
@@ -730,21 +741,16 @@ fn supervisor_decisions(backend: Backend) {
         GTIN,
         "--reason",
         "looks fine",
+        "--role",
+        "supervisor",
         "--json",
     ]);
-    let out = a.sync(&url, &ta);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let err = String::from_utf8_lossy(&station_pin.stderr);
+    assert!(
+        err.contains("credential_refused") && err.contains("--person"),
+        "{err}"
     );
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(said.contains("signature"), "{said}");
+    assert_eq!(a.lot(GTIN, "Q1")["status"], "quarantined");
 
     // The supervisor with their own PIN: signed, taken by the server, released at B.
     a.ok_as(

@@ -38,27 +38,24 @@ fn two_stations_converge(backend: Backend) {
     let a = Station::new(dir.path(), "A");
     let b = Station::new(dir.path(), "B");
 
-    // Station A: master data, receipts, a production batch from L1.
-    a.ok(&[
-        "product",
-        "add",
-        PASSATA,
-        "--name",
-        "Passata",
-        "--receive-as",
-        "released",
-        "--json",
-    ]);
-    a.ok(&[
-        "product",
-        "add",
-        SAUCE,
-        "--name",
-        "Sauce",
-        "--receive-as",
-        "released",
-        "--json",
-    ]);
+    // Station A: master data (released on arrival: the supervisor's decision, signed, so A
+    // learns its supervisor first), receipts, a production batch from L1.
+    a.sync_ok(&url, &ta);
+    for (gtin, name) in [(PASSATA, "Passata"), (SAUCE, "Sauce")] {
+        a.ok_as(
+            SUPERVISOR,
+            &[
+                "product",
+                "add",
+                gtin,
+                "--name",
+                name,
+                "--receive-as",
+                "released",
+                "--json",
+            ],
+        );
+    }
     for lot in ["L1", "L2", "L3"] {
         a.ok(&[
             "receive",
@@ -319,7 +316,7 @@ fn security(backend: Backend) {
     let push = format!("{url}/api/v1/sync/push");
     let event = |id: &str| {
         json!({"id": id, "at": "2026-11-25T10:00:00Z", "station": "A", "actor": "w",
-               "event": {"kind": "product_registered", "gtin": PASSATA, "name": "P", "receive_as": "released"}})
+               "event": {"kind": "product_registered", "gtin": PASSATA, "name": "P", "receive_as": "quarantined"}})
     };
     let good = json!({"events": [event("01a21233-7f9f-707c-b162-a4bf604976f9")], "backlog": 0})
         .to_string();
@@ -602,18 +599,10 @@ fn two_server_processes_share_one_postgres() {
     );
     let one = Server::start(&db);
     let two = Server::start(&db);
+    enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
     let a = Station::new(dir.path(), "A");
     let b = Station::new(dir.path(), "B");
-    a.ok(&[
-        "product",
-        "add",
-        PASSATA,
-        "--name",
-        "Passata",
-        "--receive-as",
-        "released",
-        "--json",
-    ]);
+    a.register_released(&one.url, &ta, PASSATA, "Passata");
     for lot in ["A1", "A2"] {
         a.ok(&["receive", &scan(PASSATA, lot), "--qty", "10", "--json"]);
     }

@@ -151,6 +151,15 @@ impl LookupController {
                 }
             }
         } else {
+            if station.has_people().unwrap_or(false) {
+                return LookupView {
+                    clear_pin: true,
+                    ..LookupView::banner(Shown::refused(
+                        "type your supervisor id with your own PIN: this station has people's \
+                         accounts, so the station PIN is not enough",
+                    ))
+                };
+            }
             if let Err(refusal) = gate.check(configured_hash, &form.pin, chrono::Utc::now()) {
                 return LookupView {
                     clear_pin: true,
