@@ -215,7 +215,10 @@ fn main() {
     let t = Instant::now();
     for b in &batches {
         agent
-            .post(format!("{url}/api/v1/sync/push"))
+            // Per event: the seed's unsigned supervisor decisions and the lots of its products
+            // registered released on arrival without a supervisor's signature are refused, the
+            // rest stored.
+            .post(format!("{url}/api/v1/sync/push?per_event=true"))
             .header("Authorization", format!("Bearer {pg_token}"))
             .header("Content-Type", "application/json")
             .send(&b[..])

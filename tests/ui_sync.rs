@@ -176,7 +176,7 @@ impl Drop for BlackHole {
 #[test]
 fn the_status_bar_follows_the_server_and_scans_never_wait_for_the_network() {
     init();
-    let site = Site::new();
+    let site = Site::receiving_as(lotline::domain::LotStatus::Quarantined);
     let db = server::Backend::sqlite(site.dir.path()).url();
     let admin = server::token(&db, "hq", "admin", None);
     let station_token = server::token(&db, &who().station, "station", None);

@@ -32,12 +32,16 @@ pub struct Site {
 
 impl Site {
     pub fn new() -> Site {
+        Site::receiving_as(LotStatus::Released)
+    }
+
+    /// A site whose product's lots arrive in `status` (a server takes a product released on
+    /// arrival only from a supervisor with an account: a site that syncs uses another).
+    pub fn receiving_as(status: LotStatus) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("lotline.db");
         let mut station = Station::open(&db, who()).unwrap();
-        station
-            .register_product(GTIN, PRODUCT, LotStatus::Released)
-            .unwrap();
+        station.register_product(GTIN, PRODUCT, status).unwrap();
         Site { dir, db }
     }
 
