@@ -100,6 +100,11 @@ impl PinGate {
         now: DateTime<Utc>,
         right: impl FnOnce(&str) -> Result<bool, PinRefusal>,
     ) -> Result<(), PinRefusal> {
+        // The count is the file's, read and written under an exclusive lock: two `lotline`
+        // runs (or the UI and a run) checking at once must not each count from the same old
+        // figure and so allow more than five tries.
+        let file = self.file.clone();
+        let _held = file.as_deref().and_then(|f| self.reload_locked(f));
         if let Some(until) = self.lockout.locked_until(now) {
             return Err(locked(until));
         }
@@ -122,6 +127,26 @@ impl PinGate {
                 left: Lockout::ATTEMPTS - self.lockout.failures,
             }),
         }
+    }
+
+    /// Locks the lockout file (made owner-only if new) and reads the count in it: the
+    /// returned handle holds the lock until it is dropped. `None` when it cannot be locked
+    /// (the in-memory count is used).
+    fn reload_locked(&mut self, file: &std::path::Path) -> Option<std::fs::File> {
+        crate::private_file::create(file).ok()?;
+        let handle = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(file)
+            .ok()?;
+        handle.lock().ok()?;
+        if let Some(lockout) = std::fs::read(file)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        {
+            self.lockout = lockout;
+        }
+        Some(handle)
     }
 
     /// Writes the lockout to its file; a failure is logged, not fatal (the count stays in
@@ -201,5 +226,28 @@ mod tests {
             let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
+    }
+
+    /// Two gates on one file (two `lotline` runs, or the window and a run) share one count:
+    /// each check reads it from the file, so alternating wrong PINs still lock after five.
+    #[test]
+    fn gates_on_one_file_share_the_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lotline.pin-lockout");
+        let phc = pin::hash("4711").unwrap();
+        let mut one = PinGate::with_file(file.clone());
+        let mut two = PinGate::with_file(file.clone());
+        for n in 0..5 {
+            let gate = if n % 2 == 0 { &mut one } else { &mut two };
+            let _ = gate.check(Some(&phc), "0000", t0());
+        }
+        assert!(matches!(
+            one.check(Some(&phc), "4711", t0()),
+            Err(PinRefusal::Locked { .. })
+        ));
+        assert!(matches!(
+            two.check(Some(&phc), "4711", t0()),
+            Err(PinRefusal::Locked { .. })
+        ));
     }
 }
