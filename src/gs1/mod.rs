@@ -24,14 +24,13 @@ mod digital_link;
 mod generate;
 pub mod lint;
 mod parse;
+mod value;
 
 use chrono::{Datelike, NaiveDate};
 
 pub use ai::{AiDef, lookup};
 pub use generate::{check_digit, make_sscc, normalize_gtin};
-/// An element's value: a string stored inline up to 23 bytes (GTINs, dates, batches and
-/// serials all fit), so a parse allocates nothing per element. Derefs to `str`.
-pub use smol_str::SmolStr;
+pub use value::Value;
 
 /// The GS separator byte (ASCII 29) that stands for FNC1 in transmitted data.
 pub const GS: char = '\u{1d}';
@@ -106,7 +105,7 @@ pub struct ParseOptions {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Element {
     pub ai: &'static str,
-    pub value: SmolStr,
+    pub value: Value,
 }
 
 impl Element {
@@ -232,7 +231,7 @@ impl Message {
             check_element(ai.as_ref(), value.as_ref())?;
             elements.push(Element {
                 ai: lookup(ai.as_ref()).expect("checked").ai,
-                value: SmolStr::new(value.as_ref()),
+                value: Value::new(value.as_ref()),
             });
         }
         let mut msg = Message {
