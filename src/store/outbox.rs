@@ -92,6 +92,8 @@ impl Store {
         }
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         for (id, status, error) in refused {
+            // A status change the server refused no longer counts here either (below).
+            lots.extend(status_lot_of(&tx, id)?);
             removed += exec(
                 &tx,
                 "INSERT INTO push_refused (seq, status, error, at)
@@ -122,7 +124,18 @@ impl Store {
                 coalesce((SELECT min(seq) - 1 FROM push_refused), pushed_through))",
             [],
         )?;
+        let lots: BTreeSet<(String, String)> = tx
+            .prepare(
+                "SELECT DISTINCT s.gtin, s.batch FROM push_refused r
+                 JOIN lot_status_log s ON s.event_seq = r.seq",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let n = exec(&tx, "DELETE FROM push_refused", [])? as u64;
+        // Their status changes count again, as they wait to be pushed.
+        for (gtin, batch) in lots {
+            settle_status(&tx, &gtin, &batch)?;
+        }
         tx.commit()?;
         Ok(n)
     }
@@ -404,5 +417,54 @@ mod tests {
         store.apply_pulled(&[more], 6).unwrap();
         assert_eq!(store.outbox_position().unwrap(), 6);
         assert_eq!(store.outbox_len().unwrap(), 0);
+    }
+
+    /// A release the server refused for good (unsigned, say) stays in the log but no longer
+    /// makes the lot shippable here; put back in the outbox, it counts again.
+    #[test]
+    fn a_status_change_the_server_refused_does_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        let mut lot = received("Q1");
+        if let EventKind::LotReceived { status, .. } = &mut lot {
+            *status = LotStatus::Quarantined;
+        }
+        let receipt = store.append("A", "w", lot).unwrap();
+        let release = store
+            .append(
+                "A",
+                "w",
+                EventKind::LotStatusChanged {
+                    gtin: "09501101530003".into(),
+                    batch: "Q1".into(),
+                    from: LotStatus::Quarantined,
+                    to: LotStatus::Released,
+                    role: crate::domain::status::Role::Supervisor,
+                    reason: "ok".into(),
+                },
+            )
+            .unwrap();
+        let status = |s: &Store| s.lot("09501101530003", "Q1").unwrap().unwrap().status;
+        assert_eq!(status(&store), LotStatus::Released);
+        store
+            .settle_push(
+                &[(receipt.id.clone(), 1)],
+                &[(
+                    release.id.clone(),
+                    403,
+                    "needs a supervisor's signature".into(),
+                )],
+            )
+            .unwrap();
+        assert_eq!(status(&store), LotStatus::Quarantined);
+        assert_eq!(
+            store.events().unwrap().len(),
+            2,
+            "the refused event stays in the log"
+        );
+        store.rebuild().unwrap();
+        assert_eq!(status(&store), LotStatus::Quarantined, "a rebuild agrees");
+        assert_eq!(store.retry_refused().unwrap(), 1);
+        assert_eq!(status(&store), LotStatus::Released);
     }
 }

@@ -447,13 +447,16 @@ pub(super) fn log_status(
 /// Sets a lot's status from its whole history in the order that decides: synced events in
 /// the server's order, then local ones not yet synced in log order
 /// ([`crate::domain::status::settle`]). The same history gives the same status at every
-/// station, whatever order the events reached it in.
+/// station, whatever order the events reached it in. A status change the server refused for
+/// good (an unsigned release, say) stays in the log but counts for nothing, here as at every
+/// other station.
 pub(super) fn settle_status(tx: &Transaction, gtin: &str, batch: &str) -> Result<(), StoreError> {
     use crate::domain::status::{StatusStep, settle};
     let mut stmt = tx.prepare_cached(
         "SELECT s.status, s.change FROM lot_status_log s
          LEFT JOIN server_pos p ON p.seq = s.event_seq
          WHERE s.gtin = ?1 AND s.batch = ?2
+           AND NOT (s.change AND EXISTS (SELECT 1 FROM push_refused r WHERE r.seq = s.event_seq))
          ORDER BY p.pos IS NULL, p.pos, s.event_seq",
     )?;
     let steps = stmt
