@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 pub mod barcode;
 pub mod compliance;
+pub mod cost;
 pub mod dev;
 pub mod error;
 pub mod gs1;
@@ -94,6 +95,9 @@ pub enum Command {
     Recall(recall::RecallArgs),
     /// Reports: trace report as PDF or CSV.
     Report(report::ReportArgs),
+    /// Costs: a lot's actual cost through its genealogy; cost corrections; the cost report
+    /// (COGS, revenue, margin, stock valuation).
+    Cost(cost::CostArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -160,6 +164,7 @@ pub fn run(cli: Cli, out: &mut Out) -> CmdResult {
         Some(Command::Sync(args)) => sync::run(args, &globals),
         Some(Command::Recall(args)) => recall::run(args, &globals, out),
         Some(Command::Report(args)) => report::run(args, &globals, out),
+        Some(Command::Cost(args)) => cost::run(args, &globals, out),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals, out),
     }
 }

@@ -37,7 +37,8 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
         | EventKind::LotStatusChanged { .. }
         | EventKind::RecallStarted { .. }
         | EventKind::RecallAccounted { .. }
-        | EventKind::RecallClosed { .. } => None,
+        | EventKind::RecallClosed { .. }
+        | EventKind::CostCorrected { .. } => None,
         EventKind::BatchProduced {
             gtin,
             batch,

@@ -247,6 +247,7 @@ impl Generator {
                 supplier: Some(format!("Supplier {:02}", self.rng.below(SUPPLIERS.into()))),
                 sscc: None,
                 po: Some(format!("PO-{}", n / 7)),
+                unit_cost: None,
             });
             self.report.lots_received += 1;
         } else {
@@ -260,6 +261,7 @@ impl Generator {
                 status: LotStatus::Released,
                 sequence_key: "SEED".into(),
                 sequence: n + 1,
+                costs: None,
             });
             let mut inputs = vec![self.pick(tier - 1)];
             if self.rng.chance(50) {
@@ -423,6 +425,7 @@ impl Generator {
             shipment: Some(format!("SH-{}", self.report.dispatches / 3)),
             from,
             sscc: None,
+            unit_price: None,
         })
     }
 }

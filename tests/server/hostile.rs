@@ -294,6 +294,7 @@ fn hostile(backend: Backend) {
                     supplier: None,
                     sscc: None,
                     po: None,
+                    unit_cost: None,
                 },
             )
             .unwrap();
@@ -461,6 +462,7 @@ fn recall_of_10000_lots(backend: Backend) {
                         supplier: Some("Farm".into()),
                         sscc: None,
                         po: Some("PO-7".into()),
+                        unit_cost: None,
                     })
                     .collect(),
             )
