@@ -177,7 +177,11 @@ fn three_levels_cost_to_the_cent_and_the_json_has_the_contract_shape() {
     ] {
         let o = lotline(
             &db,
-            &["receive", &format!("(01){FLOUR}(10)F9(30)5"), flag, bad],
+            &[
+                "receive",
+                &format!("(01){FLOUR}(10)F9(30)5"),
+                &format!("{flag}={bad}"),
+            ],
         );
         assert_eq!(o.status.code(), Some(1), "{bad}");
         assert!(String::from_utf8_lossy(&o.stderr).contains("--unit-cost"));
