@@ -266,6 +266,12 @@ fn a_correction_recosts_the_batches_made_from_the_lot_and_keeps_the_history() {
     ));
     assert_eq!(cost(&db, BREAD, &bread)["unit_cost"], "1.1100");
 
+    let text =
+        String::from_utf8(ok(lotline(&db, &["cost", "F1", "--gtin", FLOUR])).stdout).unwrap();
+    assert!(
+        text.contains("by sam at bakery: unit cost 0.90 EUR (invoice INV-4711 differs from PO)"),
+        "{text}"
+    );
     // The history: the receipt's cost and the correction are both in the flour's events.
     let store = lotline::store::Store::open(&db).unwrap();
     let history: Vec<_> = store
@@ -305,6 +311,29 @@ fn a_correction_recosts_the_batches_made_from_the_lot_and_keeps_the_history() {
     assert_eq!(o.status.code(), Some(1));
     let o = lotline(&db, &["cost", "NOPE", "--gtin", FLOUR]);
     assert_eq!(o.status.code(), Some(1));
+    // Labour corrects a production run, a unit cost a receipt.
+    let o = lotline(
+        &db,
+        &[
+            "cost", "correct", "F1", "--gtin", FLOUR, "--labour", "1", "--reason", "x",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not produced here"));
+    let o = lotline(
+        &db,
+        &[
+            "cost",
+            "correct",
+            &bread,
+            "--gtin",
+            BREAD,
+            "--unit-cost",
+            "1",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not received here"));
 
     // A replay of the log lands on the same derived state, costs included.
     let mut store = lotline::store::Store::open(&db).unwrap();

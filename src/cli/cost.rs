@@ -137,6 +137,34 @@ pub fn run(args: CostArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                 out.json(&cost)?;
             } else {
                 out.line(explained(&cost).trim_end())?;
+                // The cost's history: each correction, when, by whom and why.
+                for e in station.store().lot_events(&lot.gtin, &lot.batch, 10_000)? {
+                    if let crate::domain::EventKind::CostCorrected {
+                        unit_cost,
+                        labour,
+                        overhead,
+                        currency,
+                        reason,
+                        ..
+                    } = &e.event
+                    {
+                        let parts: Vec<String> = [
+                            ("unit cost", unit_cost),
+                            ("labour", labour),
+                            ("overhead", overhead),
+                        ]
+                        .into_iter()
+                        .filter_map(|(what, a)| a.map(|a| format!("{what} {a} {currency}")))
+                        .collect();
+                        out.line(format_args!(
+                            "  corrected {} by {} at {}: {} ({reason})",
+                            e.at.get(..16).unwrap_or(&e.at).replace('T', " "),
+                            e.actor,
+                            e.station,
+                            parts.join(", ")
+                        ))?;
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -165,22 +193,15 @@ pub fn explained(c: &LotCost) -> String {
                 quantity,
                 unit_cost,
                 cost,
-            } if gtin == &c.gtin && batch == &c.batch => format!(
-                "  received {quantity} at {}: {}",
-                money(unit_cost),
-                money(cost)
-            ),
-            Component::Material {
-                gtin,
-                batch,
-                quantity,
-                unit_cost,
-                cost,
-            } => format!(
-                "  material {quantity} of {gtin} / {batch} at {}: {}",
-                money(unit_cost),
-                money(cost)
-            ),
+            } => {
+                // A received lot's components are its own receipts.
+                let what = if gtin == &c.gtin && batch == &c.batch {
+                    format!("received {quantity}")
+                } else {
+                    format!("material {quantity} of {gtin} / {batch}")
+                };
+                format!("  {what} at {}: {}", money(unit_cost), money(cost))
+            }
             Component::Labour { cost } => format!("  labour: {cost}"),
             Component::Overhead { cost } => format!("  overhead: {cost}"),
         };

@@ -17,7 +17,7 @@
 //! [`UNIT_COST_SCALE`] places. Amounts in another currency than the one asked for are not
 //! converted: they count as uncosted and say so.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -99,7 +99,9 @@ impl Costed {
 
     /// The cost of `quantity` of its units, exact.
     pub fn of(&self, quantity: u64) -> Decimal {
-        self.unit().unwrap_or_default() * Decimal::from(quantity)
+        self.unit()
+            .unwrap_or_default()
+            .saturating_mul(Decimal::from(quantity))
     }
 }
 
@@ -209,69 +211,212 @@ fn fold(facts: &[CostFact], site: &Currency) -> Folded {
     f
 }
 
+/// Adds `part` to a lot's cost; a sum past the decimal's range (garbage quantities that
+/// multiply down a genealogy) leaves the lot partly costed instead of panicking.
+fn add(c: &mut Costed, part: Decimal) {
+    match c.total.checked_add(part) {
+        Some(t) => c.total = t,
+        None => c.complete = false,
+    }
+}
+
 /// Every lot's cost facts and inputs, and the costs computed from them (each lot once).
+///
+/// Lots are numbered as they are added ([`CostBook::lot`]): the genealogy is walked by
+/// number and each lot's cost kept by number, so costing a whole site (200,000 lots, 800,000
+/// shipments) looks each lot's name up a few times, not at every step.
 #[derive(Debug)]
 pub struct CostBook {
-    lots: HashMap<LotRef, LotFacts>,
     currency: Currency,
-    costed: HashMap<LotRef, Costed>,
+    /// Each lot's number by `GTIN\tbatch`.
+    index: HashMap<String, usize>,
+    names: Vec<LotRef>,
+    facts: Vec<Vec<CostFact>>,
+    inputs: Vec<Vec<(usize, u64)>>,
+    /// The store holds facts or inputs of it (else it was only seen consumed: unknown).
+    held: Vec<bool>,
+    costed: Vec<Option<Costed>>,
+    /// Where a lot's key is put together for a look-up (no allocation per look-up).
+    key: String,
+    /// The lots on the walk [`Self::cost_of`] is on (all false between walks).
+    on_path: Vec<bool>,
+    /// How many lots, from the first, were added in key order (GTIN, then batch, byte by
+    /// byte, SQLite's order): [`Self::seek`] finds those by walking, not hashing.
+    sorted: usize,
 }
 
 impl CostBook {
+    /// An empty book costing in `currency`; the store adds lots, facts and inputs.
+    pub fn empty(currency: Currency) -> CostBook {
+        CostBook {
+            currency,
+            index: HashMap::new(),
+            names: Vec::new(),
+            facts: Vec::new(),
+            inputs: Vec::new(),
+            held: Vec::new(),
+            costed: Vec::new(),
+            key: String::new(),
+            on_path: Vec::new(),
+            sorted: 0,
+        }
+    }
+
     /// A book over `lots` (all the store's, or the genealogy below the lots asked about),
     /// costing in `currency`.
     pub fn new(lots: HashMap<LotRef, LotFacts>, currency: Currency) -> CostBook {
-        CostBook {
-            lots,
-            currency,
-            costed: HashMap::new(),
+        let mut book = CostBook::empty(currency);
+        for (lot, facts) in lots {
+            let at = book.lot(&lot.gtin, &lot.batch);
+            book.held[at] = true;
+            for f in facts.facts {
+                book.add_fact(at, f);
+            }
+            for (input, q) in facts.inputs {
+                let i = book.lot(&input.gtin, &input.batch);
+                book.add_input(at, i, q);
+            }
         }
+        book
+    }
+
+    fn put_key(&mut self, gtin: &str, batch: &str) {
+        self.key.clear();
+        self.key.push_str(gtin);
+        self.key.push('\t');
+        self.key.push_str(batch);
+    }
+
+    /// The number of a lot, added (with no facts yet) when new.
+    pub fn lot(&mut self, gtin: &str, batch: &str) -> usize {
+        self.put_key(gtin, batch);
+        if let Some(i) = self.index.get(self.key.as_str()) {
+            return *i;
+        }
+        let i = self.names.len();
+        self.index.insert(self.key.clone(), i);
+        let in_order = self.sorted == i
+            && self
+                .names
+                .last()
+                .is_none_or(|l| (l.gtin.as_str(), l.batch.as_str()) < (gtin, batch));
+        if in_order {
+            self.sorted += 1;
+        }
+        self.names.push(LotRef::new(gtin, batch));
+        self.facts.push(Vec::new());
+        self.inputs.push(Vec::new());
+        self.held.push(false);
+        self.costed.push(None);
+        i
+    }
+
+    /// The number of a lot (added when new, as [`Self::lot`]), for callers that ask in key
+    /// order (shipments, stock): `cursor` walks the lots added in key order, so a whole
+    /// table's worth of look-ups hashes nothing. Start `cursor` at 0.
+    pub fn seek(&mut self, cursor: &mut usize, gtin: &str, batch: &str) -> usize {
+        while *cursor < self.sorted {
+            let l = &self.names[*cursor];
+            match (l.gtin.as_str(), l.batch.as_str()).cmp(&(gtin, batch)) {
+                std::cmp::Ordering::Less => *cursor += 1,
+                std::cmp::Ordering::Equal => return *cursor,
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        self.lot(gtin, batch)
+    }
+
+    /// The lot numbered `lot`.
+    pub fn name(&self, lot: usize) -> &LotRef {
+        &self.names[lot]
+    }
+
+    /// The number of a lot the book holds.
+    pub fn find(&mut self, gtin: &str, batch: &str) -> Option<usize> {
+        self.put_key(gtin, batch);
+        self.index.get(self.key.as_str()).copied()
+    }
+
+    fn find_ref(&self, lot: &LotRef) -> Option<usize> {
+        self.index
+            .get(format!("{}\t{}", lot.gtin, lot.batch).as_str())
+            .copied()
+    }
+
+    /// A fact of lot `lot`, after those added before it (log order).
+    pub fn add_fact(&mut self, lot: usize, fact: CostFact) {
+        self.held[lot] = true;
+        self.facts[lot].push(fact);
+        self.costed[lot] = None;
+    }
+
+    /// `quantity` of lot `input` consumed into lot `lot`.
+    pub fn add_input(&mut self, lot: usize, input: usize, quantity: u64) {
+        self.held[lot] = true;
+        self.inputs[lot].push((input, quantity));
+        self.costed[lot] = None;
     }
 
     pub fn currency(&self) -> &Currency {
         &self.currency
     }
 
+    /// The facts the book holds of `lot`, in log order (`None`: not held).
+    pub fn facts(&self, lot: &LotRef) -> Option<&[CostFact]> {
+        self.find_ref(lot)
+            .filter(|i| self.held[*i])
+            .map(|i| &self.facts[i][..])
+    }
+
     /// The exact cost of `lot`, computed once through its genealogy (iteratively, so a deep
     /// genealogy cannot overflow the stack). A lot the book does not hold is uncosted.
     pub fn cost(&mut self, lot: &LotRef) -> Costed {
-        if let Some(c) = self.costed.get(lot) {
-            return *c;
+        match self.find(&lot.gtin, &lot.batch) {
+            Some(i) => self.cost_of(i),
+            None => Costed::default(),
+        }
+    }
+
+    /// [`Self::cost`] of the lot numbered `lot`.
+    pub fn cost_of(&mut self, lot: usize) -> Costed {
+        if let Some(c) = self.costed[lot] {
+            return c;
         }
         // Depth-first: a lot is costed once all its inputs are; a lot met again while its
         // inputs are being costed is a cycle and counts as uncosted there.
-        let mut on_path: HashSet<LotRef> = HashSet::new();
-        let mut stack: Vec<(LotRef, bool)> = vec![(lot.clone(), false)];
+        let mut on_path = std::mem::take(&mut self.on_path);
+        on_path.resize(self.names.len(), false);
+        let mut stack: Vec<(usize, bool)> = vec![(lot, false)];
         while let Some((l, inputs_done)) = stack.pop() {
-            if self.costed.contains_key(&l) {
+            if self.costed[l].is_some() {
                 continue;
             }
             if inputs_done {
-                let c = self.cost_from_inputs(&l);
-                on_path.remove(&l);
-                self.costed.insert(l, c);
+                self.costed[l] = Some(self.cost_from_inputs(l));
+                on_path[l] = false;
                 continue;
             }
-            on_path.insert(l.clone());
-            stack.push((l.clone(), true));
-            if let Some(facts) = self.lots.get(&l) {
-                for (input, _) in &facts.inputs {
-                    if !self.costed.contains_key(input) && !on_path.contains(input) {
-                        stack.push((input.clone(), false));
-                    }
+            if std::mem::replace(&mut on_path[l], true) {
+                continue;
+            }
+            stack.push((l, true));
+            for (input, _) in &self.inputs[l] {
+                if self.costed[*input].is_none() && !on_path[*input] {
+                    stack.push((*input, false));
                 }
             }
         }
-        self.costed[lot]
+        self.on_path = on_path;
+        self.costed[lot].unwrap_or_default()
     }
 
-    /// `lot`'s cost from its own facts and its inputs' costs (those not costed yet are on the
+    /// A lot's cost from its own facts and its inputs' costs (those not costed yet are on the
     /// current path: a cycle, uncosted).
-    fn cost_from_inputs(&self, lot: &LotRef) -> Costed {
-        let Some(facts) = self.lots.get(lot) else {
+    fn cost_from_inputs(&self, lot: usize) -> Costed {
+        if !self.held[lot] {
             return Costed::default();
-        };
-        let f = fold(&facts.facts, &self.currency);
+        }
+        let f = fold(&self.facts[lot], &self.currency);
         let mut c = Costed {
             quantity: f.receipts.iter().map(|r| r.0).sum::<u64>() + f.produced,
             total: Decimal::ZERO,
@@ -281,8 +426,11 @@ impl CostBook {
         for (q, unit) in &f.receipts {
             match unit {
                 Ok(u) => {
-                    c.total += *u * Decimal::from(*q);
                     anything = true;
+                    match u.checked_mul(Decimal::from(*q)) {
+                        Some(part) => add(&mut c, part),
+                        None => c.complete = false,
+                    }
                 }
                 Err(_) => c.complete = false,
             }
@@ -290,17 +438,17 @@ impl CostBook {
         for part in [&f.labour, &f.overhead].into_iter().flatten() {
             match part {
                 Ok(a) => {
-                    c.total += *a;
+                    add(&mut c, *a);
                     anything = true;
                 }
                 Err(_) => c.complete = false,
             }
         }
-        for (input, q) in &facts.inputs {
+        for (input, q) in &self.inputs[lot] {
             anything = true;
-            match self.costed.get(input) {
+            match self.costed[*input] {
                 Some(i) if i.quantity > 0 => {
-                    c.total += i.of(*q);
+                    add(&mut c, i.of(*q));
                     c.complete &= i.complete;
                 }
                 _ => c.complete = false,
@@ -312,12 +460,12 @@ impl CostBook {
         c
     }
 
-    /// Why `lot` itself (not its inputs) lacks a cost, when it does.
-    fn own_gaps(&self, lot: &LotRef) -> Vec<NoCost> {
-        let Some(facts) = self.lots.get(lot) else {
+    /// Why lot `lot` itself (not its inputs) lacks a cost, when it does.
+    fn own_gaps(&self, lot: usize) -> Vec<NoCost> {
+        if !self.held[lot] {
             return vec![NoCost::Unknown];
-        };
-        let f = fold(&facts.facts, &self.currency);
+        }
+        let f = fold(&self.facts[lot], &self.currency);
         let mut gaps: Vec<NoCost> = f
             .receipts
             .iter()
@@ -334,7 +482,7 @@ impl CostBook {
                 .into_iter()
                 .flatten()
                 .any(|p| p.is_ok());
-        if f.receipts.is_empty() && facts.inputs.is_empty() && !has_cost && gaps.is_empty() {
+        if f.receipts.is_empty() && self.inputs[lot].is_empty() && !has_cost && gaps.is_empty() {
             gaps.push(NoCost::NothingRecorded);
         }
         gaps.dedup();
@@ -346,8 +494,8 @@ impl CostBook {
     pub fn explain(&mut self, lot: &LotRef) -> LotCost {
         let c = self.cost(lot);
         let minor = self.currency.minor_unit();
-        let facts = self.lots.get(lot).cloned().unwrap_or_default();
-        let f = fold(&facts.facts, &self.currency);
+        let at = self.find_ref(lot);
+        let f = fold(at.map_or(&[][..], |i| &self.facts[i][..]), &self.currency);
         let mut components = Vec::new();
         for (q, unit) in &f.receipts {
             let unit = unit.as_ref().ok().map(|u| Amount(*u));
@@ -360,24 +508,25 @@ impl CostBook {
             });
         }
         // Each input once, its consumptions added up, in the order first consumed.
-        let mut inputs: Vec<(LotRef, u64)> = Vec::new();
-        for (input, q) in &facts.inputs {
+        let mut inputs: Vec<(usize, u64)> = Vec::new();
+        for (input, q) in at.map_or(&[][..], |i| &self.inputs[i][..]) {
             match inputs.iter_mut().find(|(l, _)| l == input) {
                 Some(entry) => entry.1 += q,
-                None => inputs.push((input.clone(), *q)),
+                None => inputs.push((*input, *q)),
             }
         }
         for (input, q) in &inputs {
-            let ic = self.cost(input);
+            let ic = self.cost_of(*input);
             let unit = ic
                 .unit()
                 .filter(|_| ic.total > Decimal::ZERO || ic.complete);
+            let name = &self.names[*input];
             components.push(Component::Material {
-                gtin: input.gtin.clone(),
-                batch: input.batch.clone(),
+                gtin: name.gtin.clone(),
+                batch: name.batch.clone(),
                 quantity: *q,
                 unit_cost: unit.map(|u| Amount(u).round(UNIT_COST_SCALE)),
-                cost: unit.map(|u| Amount(u * Decimal::from(*q)).round(minor)),
+                cost: unit.map(|u| Amount(u.saturating_mul(Decimal::from(*q))).round(minor)),
             });
         }
         if let Some(Ok(l)) = f.labour {
@@ -395,7 +544,7 @@ impl CostBook {
             gtin: lot.gtin.clone(),
             batch: lot.batch.clone(),
             quantity: c.quantity,
-            currency: self.currency.clone(),
+            currency: self.currency,
             unit_cost: c
                 .unit()
                 .filter(|_| known)
@@ -403,63 +552,66 @@ impl CostBook {
             total_cost: known.then(|| Amount(c.total).round(minor)),
             complete: c.complete,
             components,
-            uncosted: if c.complete {
-                Vec::new()
-            } else {
-                self.uncosted_below(lot)
+            uncosted: match at {
+                Some(i) if !c.complete => self.uncosted_below(i),
+                Some(_) => Vec::new(),
+                None => vec![Uncosted {
+                    gtin: lot.gtin.clone(),
+                    batch: lot.batch.clone(),
+                    why: NoCost::Unknown,
+                }],
             },
         }
     }
 
-    /// The lots at or below `lot` that lack a cost themselves, each once, nearest first.
-    pub fn uncosted_below(&self, lot: &LotRef) -> Vec<Uncosted> {
+    /// The lots at or below lot `lot` that lack a cost themselves, each once, nearest first.
+    fn uncosted_below(&self, lot: usize) -> Vec<Uncosted> {
         let mut out = Vec::new();
-        let mut seen: HashSet<LotRef> = HashSet::new();
-        let mut queue = std::collections::VecDeque::from([lot.clone()]);
+        let mut seen = vec![false; self.names.len()];
+        let mut queue = std::collections::VecDeque::from([lot]);
         while let Some(l) = queue.pop_front() {
-            if !seen.insert(l.clone()) {
+            if std::mem::replace(&mut seen[l], true) {
                 continue;
             }
-            for why in self.own_gaps(&l) {
+            let name = &self.names[l];
+            for why in self.own_gaps(l) {
                 out.push(Uncosted {
-                    gtin: l.gtin.clone(),
-                    batch: l.batch.clone(),
+                    gtin: name.gtin.clone(),
+                    batch: name.batch.clone(),
                     why,
                 });
             }
-            if let Some(facts) = self.lots.get(&l) {
-                for (input, _) in &facts.inputs {
-                    if seen.contains(input) && on_cycle(self, input, &l) {
-                        out.push(Uncosted {
-                            gtin: input.gtin.clone(),
-                            batch: input.batch.clone(),
-                            why: NoCost::Cycle,
-                        });
-                    }
-                    queue.push_back(input.clone());
+            for (input, _) in &self.inputs[l] {
+                if seen[*input] && self.reaches(*input, l) {
+                    let name = &self.names[*input];
+                    out.push(Uncosted {
+                        gtin: name.gtin.clone(),
+                        batch: name.batch.clone(),
+                        why: NoCost::Cycle,
+                    });
                 }
+                queue.push_back(*input);
             }
         }
         out.dedup();
         out
     }
-}
 
-/// Whether `from` reaches `to` through inputs (so `to` consuming `from` closes a loop).
-fn on_cycle(book: &CostBook, from: &LotRef, to: &LotRef) -> bool {
-    let mut seen = HashSet::new();
-    let mut stack = vec![from.clone()];
-    while let Some(l) = stack.pop() {
-        if &l == to {
-            return true;
+    /// Whether lot `from` reaches lot `to` through inputs (so `to` consuming `from` closes a
+    /// loop).
+    fn reaches(&self, from: usize, to: usize) -> bool {
+        let mut seen = vec![false; self.names.len()];
+        let mut stack = vec![from];
+        while let Some(l) = stack.pop() {
+            if l == to {
+                return true;
+            }
+            if !std::mem::replace(&mut seen[l], true) {
+                stack.extend(self.inputs[l].iter().map(|(i, _)| *i));
+            }
         }
-        if seen.insert(l.clone())
-            && let Some(f) = book.lots.get(&l)
-        {
-            stack.extend(f.inputs.iter().map(|(i, _)| i.clone()));
-        }
+        false
     }
-    false
 }
 
 /// One shipment line as the cost report reads it.
@@ -556,76 +708,184 @@ impl Sum {
     }
 }
 
+/// A shipment as the store streams it to [`Margins::sale`]: borrowed, so reading a site's
+/// 800,000 shipments allocates nothing per row.
+#[derive(Debug, Clone, Copy)]
+pub struct SaleRow<'r> {
+    pub gtin: &'r str,
+    pub batch: &'r str,
+    pub customer: &'r str,
+    pub quantity: u64,
+    pub unit_price: Option<Amount>,
+    /// The price's currency (ISO code as recorded).
+    pub currency: Option<&'r str>,
+}
+
+/// The cost report being built: shipments added one by one ([`Margins::sale`]; a lot's
+/// shipments one after another cost it once), then the stock ([`Margins::stock`]).
+pub struct Margins<'b> {
+    book: &'b mut CostBook,
+    by: GroupBy,
+    /// Each group's number by its key (a GTIN, `GTIN\tbatch`, a customer).
+    index: HashMap<String, usize>,
+    /// Each group's output key and sums.
+    groups: Vec<(MarginLine, Sum)>,
+    total: Sum,
+    /// The lot of the last shipment (its number), its cost, and its group when grouping by
+    /// product or batch (the same for all its shipments).
+    lot: Option<(usize, Costed, Option<usize>)>,
+    stock: StockValue,
+    stock_total: Decimal,
+    /// Where [`CostBook::seek`] is in the lots for shipments, for stock (both in key order).
+    sale_cursor: usize,
+    stock_cursor: usize,
+}
+
+impl<'b> Margins<'b> {
+    pub fn new(book: &'b mut CostBook, by: GroupBy) -> Margins<'b> {
+        Margins {
+            book,
+            by,
+            index: HashMap::new(),
+            groups: Vec::new(),
+            total: Sum::default(),
+            lot: None,
+            stock: StockValue::default(),
+            stock_total: Decimal::ZERO,
+            sale_cursor: 0,
+            stock_cursor: 0,
+        }
+    }
+
+    /// The number of the group with `key`, made with `line` when new.
+    fn group(&mut self, key: &str, line: impl FnOnce() -> MarginLine) -> usize {
+        if let Some(g) = self.index.get(key) {
+            return *g;
+        }
+        self.index.insert(key.to_string(), self.groups.len());
+        self.groups.push((line(), Sum::default()));
+        self.groups.len() - 1
+    }
+
+    /// One shipment (in key order of its lot, for speed; any order gives the same report): its COGS at its lot's actual unit cost, its revenue at its price (none,
+    /// or another currency: unpriced).
+    pub fn sale(&mut self, row: SaleRow<'_>) {
+        let same = self.lot.as_ref().is_some_and(|(i, _, _)| {
+            let name = &self.book.names[*i];
+            name.gtin == row.gtin && name.batch == row.batch
+        });
+        if !same {
+            let i = self.book.seek(&mut self.sale_cursor, row.gtin, row.batch);
+            let c = self.book.cost_of(i);
+            let (gtin, batch) = (row.gtin.to_string(), row.batch.to_string());
+            let group = match self.by {
+                GroupBy::Product => Some(self.group(row.gtin, || MarginLine {
+                    gtin: Some(gtin),
+                    ..MarginLine::default()
+                })),
+                GroupBy::Batch => {
+                    Some(
+                        self.group(&format!("{}\t{}", row.gtin, row.batch), || MarginLine {
+                            gtin: Some(gtin),
+                            batch: Some(batch),
+                            ..MarginLine::default()
+                        }),
+                    )
+                }
+                GroupBy::Customer => None,
+            };
+            self.lot = Some((i, c, group));
+        }
+        let (_, c, group) = self.lot.expect("set above");
+        let group = match group {
+            Some(g) => g,
+            None => self.group(row.customer, || MarginLine {
+                customer: Some(row.customer.to_string()),
+                ..MarginLine::default()
+            }),
+        };
+        let cogs = c.of(row.quantity);
+        let revenue = match (row.unit_price, row.currency) {
+            (Some(p), Some(cur)) if cur == self.book.currency.code() => {
+                Some(p.decimal().saturating_mul(Decimal::from(row.quantity)))
+            }
+            _ => None,
+        };
+        for s in [&mut self.groups[group].1, &mut self.total] {
+            s.quantity += row.quantity;
+            s.cogs = s.cogs.saturating_add(cogs);
+            if !c.complete {
+                s.uncosted += row.quantity;
+            }
+            match revenue {
+                Some(r) => s.revenue = s.revenue.saturating_add(r),
+                None => s.unpriced += row.quantity,
+            }
+        }
+    }
+
+    /// Units on hand of a lot, valued at its actual unit cost.
+    pub fn stock(&mut self, gtin: &str, batch: &str, on_hand: u64) {
+        if on_hand == 0 {
+            return;
+        }
+        let i = self.book.seek(&mut self.stock_cursor, gtin, batch);
+        let c = self.book.cost_of(i);
+        self.stock.lots += 1;
+        self.stock.quantity += on_hand;
+        self.stock_total = self.stock_total.saturating_add(c.of(on_hand));
+        if !c.complete {
+            self.stock.uncosted_quantity += on_hand;
+        }
+    }
+
+    /// The report: the groups sorted by key, the total, the stock.
+    pub fn finish(self) -> CostReport {
+        let currency = *self.book.currency();
+        let minor = currency.minor_unit();
+        let mut lines: Vec<MarginLine> = self
+            .groups
+            .into_iter()
+            .map(|(line, sum)| sum.line((line.gtin, line.batch, line.customer), minor))
+            .collect();
+        lines.sort_by(|a, b| {
+            (&a.gtin, &a.batch, &a.customer).cmp(&(&b.gtin, &b.batch, &b.customer))
+        });
+        let mut stock = self.stock;
+        stock.value = Amount(self.stock_total).round(minor);
+        CostReport {
+            currency,
+            by: self.by,
+            lines,
+            total: self.total.line((None, None, None), minor),
+            stock,
+        }
+    }
+}
+
 /// The cost report over `sales` (shipments in the period) and `stock` (each lot's units on
-/// hand), costing every lot through `book`. Lines sorted by their key.
+/// hand), costing every lot through `book`: [`Margins`] over owned shipments.
 pub fn report(
     book: &mut CostBook,
     by: GroupBy,
     sales: impl IntoIterator<Item = Sale>,
     stock: impl IntoIterator<Item = (LotRef, u64)>,
 ) -> CostReport {
-    type Key = (Option<String>, Option<String>, Option<String>);
-    let currency = book.currency().clone();
-    let minor = currency.minor_unit();
-    let mut groups: HashMap<Key, Sum> = HashMap::new();
-    let mut total = Sum::default();
+    let mut m = Margins::new(book, by);
     for sale in sales {
-        let c = book.cost(&sale.lot);
-        let cogs = c.of(sale.quantity);
-        let revenue = match &sale.unit_price {
-            Some(p) if p.currency == currency => {
-                Some(p.amount.decimal() * Decimal::from(sale.quantity))
-            }
-            _ => None,
-        };
-        let key: Key = match by {
-            GroupBy::Product => (Some(sale.lot.gtin.clone()), None, None),
-            GroupBy::Batch => (
-                Some(sale.lot.gtin.clone()),
-                Some(sale.lot.batch.clone()),
-                None,
-            ),
-            GroupBy::Customer => (None, None, Some(sale.customer.clone())),
-        };
-        for s in [groups.entry(key).or_default(), &mut total] {
-            s.quantity += sale.quantity;
-            s.cogs += cogs;
-            if !c.complete {
-                s.uncosted += sale.quantity;
-            }
-            match revenue {
-                Some(r) => s.revenue += r,
-                None => s.unpriced += sale.quantity,
-            }
-        }
+        m.sale(SaleRow {
+            gtin: &sale.lot.gtin,
+            batch: &sale.lot.batch,
+            customer: &sale.customer,
+            quantity: sale.quantity,
+            unit_price: sale.unit_price.as_ref().map(|p| p.amount),
+            currency: sale.unit_price.as_ref().map(|p| p.currency.code()),
+        });
     }
-    let mut lines: Vec<MarginLine> = groups
-        .into_iter()
-        .map(|(key, sum)| sum.line(key, minor))
-        .collect();
-    lines.sort_by(|a, b| (&a.gtin, &a.batch, &a.customer).cmp(&(&b.gtin, &b.batch, &b.customer)));
-    let mut value = StockValue::default();
-    let mut stock_total = Decimal::ZERO;
     for (lot, on_hand) in stock {
-        if on_hand == 0 {
-            continue;
-        }
-        let c = book.cost(&lot);
-        value.lots += 1;
-        value.quantity += on_hand;
-        stock_total += c.of(on_hand);
-        if !c.complete {
-            value.uncosted_quantity += on_hand;
-        }
+        m.stock(&lot.gtin, &lot.batch, on_hand);
     }
-    value.value = Amount(stock_total).round(minor);
-    CostReport {
-        currency,
-        by,
-        lines,
-        total: total.line((None, None, None), minor),
-        stock: value,
-    }
+    m.finish()
 }
 
 #[cfg(test)]

@@ -6,31 +6,29 @@ use std::collections::{HashMap, VecDeque};
 use rusqlite::{Row, params};
 
 use super::{Store, StoreError};
-use crate::domain::cost::{CostBook, CostFact, LotFacts, Sale};
+use crate::domain::cost::{CostBook, CostFact, LotFacts, SaleRow};
 use crate::domain::event::RunCosts;
 use crate::domain::money::{Amount, Currency, Money};
 use crate::domain::trace::LotRef;
 
-/// A stored amount (written by the projection from a checked event) read back; a cell that
-/// does not read is a store that was edited, and counts as no amount.
-fn amount(text: Option<String>) -> Option<Amount> {
-    text.and_then(|t| t.parse().ok())
+/// A text cell (NULL: none).
+fn text<'r>(r: &'r Row, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    Ok(r.get_ref(i)?.as_str_or_null()?)
 }
 
-fn currency(text: Option<String>) -> Option<Currency> {
-    text.and_then(|t| Currency::new(&t).ok())
-}
-
-/// A `lot_costs` row (columns from `kind` on) as a fact.
+/// A `lot_costs` row (columns from `kind` on) as a fact; amounts and currencies read in
+/// place (a stored one that does not read, in an edited file, counts as none).
 fn fact(r: &Row, at: usize) -> rusqlite::Result<Option<CostFact>> {
-    let kind: String = r.get(at)?;
+    let amount = |i: usize| -> rusqlite::Result<Option<Amount>> {
+        Ok(text(r, i)?.and_then(|t| t.parse().ok()))
+    };
     let quantity: Option<i64> = r.get(at + 1)?;
     let quantity = quantity.unwrap_or(0).max(0) as u64;
-    let unit_cost = amount(r.get(at + 2)?);
-    let labour = amount(r.get(at + 3)?);
-    let overhead = amount(r.get(at + 4)?);
-    let cur = currency(r.get(at + 5)?);
-    Ok(match (kind.as_str(), cur) {
+    let unit_cost = amount(at + 2)?;
+    let labour = amount(at + 3)?;
+    let overhead = amount(at + 4)?;
+    let cur = text(r, at + 5)?.and_then(|t| Currency::new(t).ok());
+    Ok(match (text(r, at)?.unwrap_or(""), cur) {
         ("received", cur) => Some(CostFact::Received {
             quantity,
             unit_cost: unit_cost.zip(cur).map(|(a, c)| Money::new(a, c)),
@@ -98,80 +96,84 @@ impl Store {
 
     /// Every lot's cost facts and inputs: two reads of two tables, for the cost report.
     pub fn cost_book(&self, currency: Currency) -> Result<CostBook, StoreError> {
-        let mut book: HashMap<LotRef, LotFacts> = HashMap::new();
+        let mut book = CostBook::empty(currency);
         let mut stmt = self.conn.prepare(
             "SELECT gtin, batch, kind, quantity, unit_cost, labour, overhead, currency
              FROM lot_costs ORDER BY gtin, batch, seq",
         )?;
         let mut rows = stmt.query([])?;
-        let mut last: Option<(LotRef, LotFacts)> = None;
+        let mut cursor = 0;
         while let Some(r) = rows.next()? {
-            let (gtin, batch): (String, String) = (r.get(0)?, r.get(1)?);
-            let same = last
-                .as_ref()
-                .is_some_and(|(l, _)| l.gtin == gtin && l.batch == batch);
-            if !same {
-                if let Some((l, f)) = last.take() {
-                    book.insert(l, f);
-                }
-                last = Some((LotRef::new(gtin, batch), LotFacts::default()));
-            }
+            let lot = book.seek(
+                &mut cursor,
+                text(r, 0)?.unwrap_or(""),
+                text(r, 1)?.unwrap_or(""),
+            );
             if let Some(f) = fact(r, 2)? {
-                last.as_mut().expect("set above").1.facts.push(f);
+                book.add_fact(lot, f);
             }
-        }
-        if let Some((l, f)) = last {
-            book.insert(l, f);
         }
         let mut stmt = self.conn.prepare(
             "SELECT output_gtin, output_batch, input_gtin, input_batch, quantity FROM genealogy
              ORDER BY event_seq",
         )?;
         let mut rows = stmt.query([])?;
+        let mut last: Option<usize> = None;
         while let Some(r) = rows.next()? {
-            let output = LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?);
-            let input = LotRef::new(r.get::<_, String>(2)?, r.get::<_, String>(3)?);
-            let quantity = r.get::<_, i64>(4)?.max(0) as u64;
-            book.entry(output)
-                .or_default()
-                .inputs
-                .push((input, quantity));
+            let (gtin, batch) = (text(r, 0)?.unwrap_or(""), text(r, 1)?.unwrap_or(""));
+            // A batch's inputs are recorded together: mostly the same output as the row before.
+            let output = match last {
+                Some(o) if book.name(o).gtin == gtin && book.name(o).batch == batch => o,
+                _ => book.lot(gtin, batch),
+            };
+            last = Some(output);
+            let input = book.lot(text(r, 2)?.unwrap_or(""), text(r, 3)?.unwrap_or(""));
+            book.add_input(output, input, r.get::<_, i64>(4)?.max(0) as u64);
         }
-        Ok(CostBook::new(book, currency))
+        Ok(book)
     }
 
-    /// Every shipment (not voided) on or after `since` (UTC day; all without), with its price.
-    pub fn sales_since(&self, since: Option<chrono::NaiveDate>) -> Result<Vec<Sale>, StoreError> {
+    /// Hands every shipment (not voided) on or after `since` (UTC day; all without), with its
+    /// price, to `sale`, a lot's shipments one after another (the table's order: no sort, and
+    /// no allocation per row).
+    pub fn for_each_sale(
+        &self,
+        since: Option<chrono::NaiveDate>,
+        mut sale: impl FnMut(SaleRow<'_>),
+    ) -> Result<(), StoreError> {
         let since = since.map(|d| d.to_string()).unwrap_or_default();
         let mut stmt = self.conn.prepare(
             "SELECT gtin, batch, customer, quantity, unit_price, currency FROM shipments
-             WHERE day >= ?1 OR ?1 = ''",
+             WHERE day >= ?1 OR ?1 = '' ORDER BY gtin, batch, event_seq",
         )?;
-        let rows = stmt.query_map([since], |r| {
-            Ok(Sale {
-                lot: LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                customer: r.get(2)?,
+        let mut rows = stmt.query([since])?;
+        while let Some(r) = rows.next()? {
+            sale(SaleRow {
+                gtin: text(r, 0)?.unwrap_or(""),
+                batch: text(r, 1)?.unwrap_or(""),
+                customer: text(r, 2)?.unwrap_or(""),
                 quantity: r.get::<_, i64>(3)?.max(0) as u64,
-                unit_price: amount(r.get(4)?)
-                    .zip(currency(r.get(5)?))
-                    .map(|(a, c)| Money::new(a, c)),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+                unit_price: text(r, 4)?.and_then(|p| p.parse().ok()),
+                currency: text(r, 5)?,
+            });
+        }
+        Ok(())
     }
 
-    /// Each lot's units on hand (lots with stock only), in key order.
-    pub fn stock_per_lot(&self) -> Result<Vec<(LotRef, u64)>, StoreError> {
+    /// Hands each lot's units on hand (lots with stock only) to `lot`, in key order.
+    pub fn for_each_stock(&self, mut lot: impl FnMut(&str, &str, u64)) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT gtin, batch, sum(quantity) FROM stock GROUP BY gtin, batch
              HAVING sum(quantity) > 0",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                LotRef::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
-                r.get::<_, i64>(2)? as u64,
-            ))
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            lot(
+                text(r, 0)?.unwrap_or(""),
+                text(r, 1)?.unwrap_or(""),
+                r.get::<_, i64>(2)?.max(0) as u64,
+            );
+        }
+        Ok(())
     }
 }

@@ -56,6 +56,29 @@ impl Station {
         if correction.reason.trim().is_empty() {
             return Err(Refusal::Needs(super::Needed::CorrectionReason).into());
         }
+        let lot_ref = LotRef::new(lot.gtin.clone(), lot.batch.clone());
+        let book = self
+            .store()
+            .cost_book_for(std::slice::from_ref(&lot_ref), currency.clone())?;
+        let facts = book.facts(&lot_ref).unwrap_or_default();
+        let received = facts
+            .iter()
+            .any(|f| matches!(f, cost::CostFact::Received { .. }));
+        let produced = facts
+            .iter()
+            .any(|f| matches!(f, cost::CostFact::Produced { .. }));
+        if correction.unit_cost.is_some() && !received {
+            return Err(Refusal::Invalid(format!(
+                "lot {lot_ref} was not received here: a unit cost corrects a receipt's cost"
+            ))
+            .into());
+        }
+        if (correction.labour.is_some() || correction.overhead.is_some()) && !produced {
+            return Err(Refusal::Invalid(format!(
+                "lot {lot_ref} was not produced here: labour and overhead correct a production run's"
+            ))
+            .into());
+        }
         let before = self.lot_cost(&lot.gtin, &lot.batch, currency)?;
         let event = EventKind::CostCorrected {
             gtin: lot.gtin.clone(),
@@ -88,12 +111,20 @@ impl Station {
         currency: &Currency,
     ) -> Result<CostReport, WorkflowError> {
         let mut book = self.store().cost_book(currency.clone())?;
-        let sales = self.store().sales_since(since)?;
-        let stock = self.store().stock_per_lot()?;
-        let mut report = cost::report(&mut book, by, sales, stock);
+        let mut margins = cost::Margins::new(&mut book, by);
+        self.store().for_each_sale(since, |row| margins.sale(row))?;
+        self.store()
+            .for_each_stock(|gtin, batch, on_hand| margins.stock(gtin, batch, on_hand))?;
+        let mut report = margins.finish();
+        // Each product's name once, however many lines (batches) it has.
+        let mut names: std::collections::HashMap<String, Option<String>> = Default::default();
         for line in &mut report.lines {
             if let Some(gtin) = &line.gtin {
-                line.product = self.store().product(gtin)?.map(|p| p.name);
+                if !names.contains_key(gtin) {
+                    let name = self.store().product(gtin)?.map(|p| p.name);
+                    names.insert(gtin.clone(), name);
+                }
+                line.product = names[gtin].clone();
             }
         }
         Ok(report)

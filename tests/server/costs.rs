@@ -122,6 +122,53 @@ fn costs_sync(backend: Backend) {
         .unwrap();
     assert_eq!(correction["event"]["unit_cost"], "0.95");
     assert_converged(&url, &admin, &[&a, &b]);
+
+    // The server checks money like the station: a negative unit cost, a cost as a JSON number
+    // (a float on the way) and a correction of nothing are refused, naming the field.
+    let receipt = |cost: Value| {
+        serde_json::json!({"kind": "lot_received", "gtin": PASSATA, "batch": "X1",
+            "expiry": null, "quantity": 1, "location": "DOCK", "status": "released",
+            "supplier": null, "sscc": null, "po": null, "unit_cost": cost})
+    };
+    let correction = serde_json::json!({"kind": "cost_corrected", "gtin": PASSATA,
+        "batch": "C1", "currency": "EUR", "reason": "nothing"});
+    for (event, says) in [
+        (
+            receipt(serde_json::json!({"amount": "-1", "currency": "EUR"})),
+            "unit_cost.amount",
+        ),
+        (
+            receipt(serde_json::json!({"amount": "0.123456", "currency": "EUR"})),
+            "unit_cost.amount",
+        ),
+        (
+            receipt(serde_json::json!({"amount": 1.25, "currency": "EUR"})),
+            "",
+        ),
+        (
+            receipt(serde_json::json!({"amount": "1", "currency": "eur"})),
+            "",
+        ),
+        (correction, "names no cost"),
+    ] {
+        let body = serde_json::json!({"events": [{
+            "id": uuid::Uuid::now_v7().to_string(), "at": "2026-12-07T08:00:00Z",
+            "station": "A", "actor": "w", "event": event}], "backlog": 0});
+        let (status, v) = http(
+            "POST",
+            &format!("{url}/api/v1/sync/push"),
+            Some(&ta),
+            Some(body.to_string().as_bytes()),
+        );
+        let refused = status == 400 || v["refused"][0]["status"] == 400;
+        assert!(refused, "{status} {v}");
+        assert!(v.to_string().contains(says), "{says}: {v}");
+    }
+    assert_eq!(
+        server_events(&url, &admin).len(),
+        events.len(),
+        "nothing stored"
+    );
 }
 
 #[test]
