@@ -408,10 +408,10 @@ fn produce(
     let site = crate::config::StationConfig::load(globals.config.as_deref())?.site;
     let labour = amount_arg("--labour", args.labour.as_deref())?;
     let overhead = amount_arg("--overhead", args.overhead.as_deref())?;
-    let costs = (labour.is_some() || overhead.is_some()).then(|| RunCosts {
+    let costs = (labour.is_some() || overhead.is_some()).then_some(RunCosts {
         labour,
         overhead,
-        currency: site.currency.clone(),
+        currency: site.currency,
     });
     let req = workflow::ProduceRequest {
         costs,

@@ -139,7 +139,7 @@ fn today() -> chrono::NaiveDate {
 
 /// The site currency where the station takes and shows costs (`[ui] show_costs`).
 fn costing(config: &StationConfig) -> Option<crate::domain::money::Currency> {
-    config.ui.show_costs.then(|| config.site.currency.clone())
+    config.ui.show_costs.then_some(config.site.currency)
 }
 
 /// The station and the controllers of the modes that use it, on the worker thread.
@@ -162,7 +162,7 @@ impl Modes {
             station,
             config,
             gate,
-            receive: ReceiveController::costing(costs.clone()),
+            receive: ReceiveController::costing(costs),
             dispatch: DispatchController::default(),
             produce: ProduceController::default(),
             lookup: LookupController::costing(costs),

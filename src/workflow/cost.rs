@@ -37,7 +37,7 @@ impl Station {
         let lot = LotRef::new(lot.gtin, lot.batch);
         let mut book = self
             .store()
-            .cost_book_for(std::slice::from_ref(&lot), currency.clone())?;
+            .cost_book_for(std::slice::from_ref(&lot), *currency)?;
         Ok(book.explain(&lot))
     }
 
@@ -59,7 +59,7 @@ impl Station {
         let lot_ref = LotRef::new(lot.gtin.clone(), lot.batch.clone());
         let book = self
             .store()
-            .cost_book_for(std::slice::from_ref(&lot_ref), currency.clone())?;
+            .cost_book_for(std::slice::from_ref(&lot_ref), *currency)?;
         let facts = book.facts(&lot_ref).unwrap_or_default();
         let received = facts
             .iter()
@@ -86,7 +86,7 @@ impl Station {
             unit_cost: correction.unit_cost,
             labour: correction.labour,
             overhead: correction.overhead,
-            currency: currency.clone(),
+            currency: *currency,
             reason: correction.reason.trim().to_string(),
         };
         event
@@ -110,7 +110,7 @@ impl Station {
         since: Option<chrono::NaiveDate>,
         currency: &Currency,
     ) -> Result<CostReport, WorkflowError> {
-        let mut book = self.store().cost_book(currency.clone())?;
+        let mut book = self.store().cost_book(*currency)?;
         let mut margins = cost::Margins::new(&mut book, by);
         self.store().for_each_sale(since, |row| margins.sale(row))?;
         self.store()

@@ -71,7 +71,7 @@ impl ReceiveController {
         };
         let unit_cost = match (&self.costs, form.unit_cost.trim()) {
             (Some(currency), typed) if !typed.is_empty() => match parse_amount(typed) {
-                Ok(a) => Some(Money::new(a, currency.clone())),
+                Ok(a) => Some(Money::new(a, *currency)),
                 Err(e) => {
                     return self.view(
                         Shown::refused(format!("Unit cost: {e}; nothing was received")),
