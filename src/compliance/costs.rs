@@ -68,11 +68,11 @@ pub fn rows(r: &CostReport) -> Vec<Vec<Cell>> {
     rows
 }
 
-fn text(c: &Cell) -> String {
+fn text(c: &Cell) -> std::borrow::Cow<'_, str> {
     match c {
-        Cell::Text(t) | Cell::Money(t) => t.clone(),
-        Cell::Count(n) => n.to_string(),
-        Cell::Empty => String::new(),
+        Cell::Text(t) | Cell::Money(t) => t.as_str().into(),
+        Cell::Count(n) => n.to_string().into(),
+        Cell::Empty => "".into(),
     }
 }
 
@@ -81,7 +81,8 @@ pub fn write_csv(r: &CostReport, out: impl Write) -> Result<(), ComplianceError>
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS)?;
     for row in rows(r) {
-        w.write_record(row.iter().map(text))?;
+        let cells: Vec<_> = row.iter().map(text).collect();
+        w.write_record(cells.iter().map(|c| c.as_bytes()))?;
     }
     w.flush()?;
     Ok(())

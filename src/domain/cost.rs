@@ -726,8 +726,10 @@ pub struct SaleRow<'r> {
 pub struct Margins<'b> {
     book: &'b mut CostBook,
     by: GroupBy,
-    /// Each group's number by its key (a GTIN, `GTIN\tbatch`, a customer).
+    /// Each group's number by its key (a GTIN, a customer).
     index: HashMap<String, usize>,
+    /// Each batch group's number by its lot's number in the book.
+    batches: HashMap<usize, usize>,
     /// Each group's output key and sums.
     groups: Vec<(MarginLine, Sum)>,
     total: Sum,
@@ -747,6 +749,7 @@ impl<'b> Margins<'b> {
             book,
             by,
             index: HashMap::new(),
+            batches: HashMap::new(),
             groups: Vec::new(),
             total: Sum::default(),
             lot: None,
@@ -777,21 +780,26 @@ impl<'b> Margins<'b> {
         if !same {
             let i = self.book.seek(&mut self.sale_cursor, row.gtin, row.batch);
             let c = self.book.cost_of(i);
-            let (gtin, batch) = (row.gtin.to_string(), row.batch.to_string());
             let group = match self.by {
                 GroupBy::Product => Some(self.group(row.gtin, || MarginLine {
-                    gtin: Some(gtin),
+                    gtin: Some(row.gtin.to_string()),
                     ..MarginLine::default()
                 })),
-                GroupBy::Batch => {
-                    Some(
-                        self.group(&format!("{}\t{}", row.gtin, row.batch), || MarginLine {
-                            gtin: Some(gtin),
-                            batch: Some(batch),
-                            ..MarginLine::default()
-                        }),
-                    )
-                }
+                GroupBy::Batch => Some(match self.batches.get(&i) {
+                    Some(g) => *g,
+                    None => {
+                        self.groups.push((
+                            MarginLine {
+                                gtin: Some(row.gtin.to_string()),
+                                batch: Some(row.batch.to_string()),
+                                ..MarginLine::default()
+                            },
+                            Sum::default(),
+                        ));
+                        self.batches.insert(i, self.groups.len() - 1);
+                        self.groups.len() - 1
+                    }
+                }),
                 GroupBy::Customer => None,
             };
             self.lot = Some((i, c, group));
