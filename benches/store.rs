@@ -117,6 +117,7 @@ fn main() {
         location: "DOCK".into(),
         supplier: None,
         count: None,
+        unit_cost: None,
     };
     let today = chrono::Local::now().date_naive();
     for i in 0..size.scans * u32::from(wanted("scan")) {

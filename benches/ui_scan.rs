@@ -113,6 +113,7 @@ fn main() {
         location: "RECEIVING".into(),
         supplier: None,
         count: None,
+        unit_cost: None,
     };
     let ok = ui_x11::theme_colour("ok");
 

@@ -48,6 +48,9 @@ pub struct UiConfig {
     pub receive_template: String,
     /// Where exported reports are written.
     pub report_dir: Option<std::path::PathBuf>,
+    /// A supervisor's station: Receive takes a unit cost for the lots it receives, and Lot
+    /// lookup shows a lot's actual unit cost. Off, costs are neither asked nor shown.
+    pub show_costs: bool,
 }
 
 impl Default for UiConfig {
@@ -60,6 +63,7 @@ impl Default for UiConfig {
             expiry_days: 14,
             receive_template: "case-batch".into(),
             report_dir: None,
+            show_costs: false,
         }
     }
 }

@@ -86,6 +86,8 @@ fn bakery(db: &Path) -> String {
             "North Mill",
             "--po",
             "PO-7",
+            "--unit-cost",
+            "0.40",
         ],
     ));
     let made = ok(lotline(
@@ -98,6 +100,8 @@ fn bakery(db: &Path) -> String {
             "300",
             "--consume",
             &format!("(01){FLOUR}(10)F1(30)200"),
+            "--labour",
+            "12.50",
         ],
     ));
     let bread = String::from_utf8(made.stdout).unwrap().trim().to_string();
@@ -117,6 +121,8 @@ fn bakery(db: &Path) -> String {
                 customer,
                 "--shipment",
                 shipment,
+                "--unit-price",
+                "1.90",
             ],
         ));
     }
@@ -757,7 +763,8 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
 
     // The same file as schema 9 left it: no lot_events table, and the outbox as rows with
     // server positions by event id (schema 11 changed both; every event still waits), no
-    // push_refused (schema 12).
+    // push_refused (schema 12), no cost facts and no prices or days on shipments (schema 17:
+    // refilled from the log, so the costs a file's events carry survive the upgrade).
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE lot_events;
@@ -772,6 +779,10 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          ALTER TABLE sync_state DROP COLUMN server_id;
          DROP TABLE people;
          ALTER TABLE events DROP COLUMN signature;
+         DROP TABLE lot_costs;
+         ALTER TABLE shipments DROP COLUMN unit_price;
+         ALTER TABLE shipments DROP COLUMN currency;
+         ALTER TABLE shipments DROP COLUMN day;
          PRAGMA user_version = 9;",
     )
     .unwrap();
@@ -779,6 +790,11 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     let store = lotline::store::Store::open(&db).unwrap();
     assert_eq!(store.derived_snapshot().unwrap(), recorded);
     assert_eq!(history(&db, FLOUR, "F1"), flour);
+    // Costs and prices too: the bread (200 × 0.40 + 12.50 = 92.50 over 300) and its margin.
+    let cost = json(lotline(&db, &["cost", &bread, "--gtin", BREAD, "--json"]));
+    assert_eq!(cost["total_cost"], "92.50");
+    let report = json(lotline(&db, &["cost", "report", "--json"]));
+    assert_eq!(report["total"]["revenue"], "285.00", "150 × 1.90");
 }
 
 /// A lot number is the one thing a recall must never get wrong: in the trace and recall PDFs

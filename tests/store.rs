@@ -353,8 +353,8 @@ fn current_state_equals_a_replay_of_the_events() {
             .iter()
             .filter(|r| !r.starts_with("lot_status_log:") && !r.starts_with("lot_events:"))
             .count(),
-        2 + 3 + 3 + 4,
-        "products, lots, stock and receipt rows"
+        2 + 3 + 3 + 4 + 4,
+        "products, lots, stock and receipt rows, and each receipt's cost facts (lot_costs)"
     );
     let counted = store.lot(GTIN, "L1").unwrap().unwrap().stock;
     assert_eq!(

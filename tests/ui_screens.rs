@@ -157,6 +157,7 @@ fn seed(db: &Path, d: &Dates) -> Pallets {
                 expiry: Some(d.plus(365)),
                 consume: vec![joined(&p.used)],
                 gs_substitute: None,
+                costs: None,
             },
             d.today,
         )
@@ -169,6 +170,7 @@ fn seed(db: &Path, d: &Dates) -> Pallets {
             quantity: Some(120),
             strict_fefo: false,
             gs_substitute: None,
+            unit_price: None,
         },
         d.today,
     )

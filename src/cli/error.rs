@@ -421,7 +421,7 @@ fn needed_flag(what: Needed) -> Option<&'static str> {
         Needed::Destination => Some("--to"),
         // Only the station UI starts a batch and then scans inputs into it.
         Needed::ProductionBatch => None,
-        Needed::VoidReason => Some("--reason"),
+        Needed::VoidReason | Needed::CorrectionReason => Some("--reason"),
     }
 }
 

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 pub mod act;
 pub mod barcode;
 pub mod compliance;
+pub mod cost;
 pub mod dev;
 pub mod error;
 pub mod gs1;
@@ -98,6 +99,9 @@ pub enum Command {
     Report(report::ReportArgs),
     /// People this station knows (accounts made at the server); change your PIN.
     Person(person::PersonArgs),
+    /// Costs: a lot's actual cost through its genealogy; cost corrections; the cost report
+    /// (COGS, revenue, margin, stock valuation).
+    Cost(cost::CostArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
 }
@@ -165,6 +169,7 @@ pub fn run(cli: Cli, out: &mut Out) -> CmdResult {
         Some(Command::Recall(args)) => recall::run(args, &globals, out),
         Some(Command::Report(args)) => report::run(args, &globals, out),
         Some(Command::Person(args)) => person::run(args, &globals, out),
+        Some(Command::Cost(args)) => cost::run(args, &globals, out),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals, out),
     }
 }

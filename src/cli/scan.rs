@@ -230,6 +230,7 @@ fn handler_for(
             location: args.location.clone(),
             supplier: args.supplier.clone(),
             count: None,
+            unit_cost: None,
         },
         ScanMode::Lookup => ScanAction::Lookup,
         ScanMode::Dispatch => ScanAction::Dispatch {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use super::cost::{amount_arg, site_currency};
 use super::error::{Code, Described, batch_exit, refuse};
 use super::lot::{LotArg, LotCommand};
 use super::output::Out;
@@ -14,6 +15,8 @@ use super::trace::TraceArgs;
 use super::values::{StatusArg, StrategyArg, WhenExpiredArg, WhenShortArg};
 use super::{CmdResult, Globals};
 use crate::domain::arrival::ReceivingRules;
+use crate::domain::event::RunCosts;
+use crate::domain::money::Money;
 use crate::workflow::{self, DispatchRequest, ReceiveRequest, Station};
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +130,10 @@ pub struct ReceiveArgs {
     /// Purchase order reference.
     #[arg(long)]
     po: Option<String>,
+    /// What one unit cost, in the site currency (`[site] currency`, default EUR). Without
+    /// it the lot is received uncosted.
+    #[arg(long, value_name = "AMOUNT")]
+    unit_cost: Option<String>,
     /// A character that stands for GS in the scan.
     #[arg(long)]
     gs: Option<char>,
@@ -148,6 +155,12 @@ pub struct ProduceArgs {
     /// Scans of input lots consumed (label count, else all on hand).
     #[arg(long, num_args = 1..)]
     consume: Vec<String>,
+    /// The run's labour cost, in the site currency.
+    #[arg(long, value_name = "AMOUNT")]
+    labour: Option<String>,
+    /// The run's overhead, in the site currency.
+    #[arg(long, value_name = "AMOUNT")]
+    overhead: Option<String>,
     #[arg(long)]
     gs: Option<char>,
     /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
@@ -171,6 +184,9 @@ pub struct DispatchArgs {
     /// Refuse, not just warn, when a lot is not the FEFO choice.
     #[arg(long)]
     strict_fefo: bool,
+    /// What the customer pays per unit, in the site currency.
+    #[arg(long, value_name = "AMOUNT")]
+    unit_price: Option<String>,
     #[arg(long)]
     gs: Option<char>,
     /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
@@ -306,9 +322,9 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals, out: &mut Out) -> CmdResult 
             sign.prove(globals, station)?;
             product_add(station, &gtin, &name, receive_as, rules.rules(), json, out)
         }
-        WorkflowCommand::Receive(args) => receive(station, args, out),
+        WorkflowCommand::Receive(args) => receive(station, args, globals, out),
         WorkflowCommand::Produce(args) => produce(station, args, globals, out),
-        WorkflowCommand::Dispatch(args) => dispatch(station, args, out),
+        WorkflowCommand::Dispatch(args) => dispatch(station, args, globals, out),
         WorkflowCommand::Void(args) => void(station, args, out),
         WorkflowCommand::Pick(args) => pick(station, args, out),
         WorkflowCommand::Expiry(args) => expiry(station, args, out),
@@ -349,8 +365,18 @@ fn product_add(
     Ok(ExitCode::SUCCESS)
 }
 
-fn receive(station: &mut Station, args: ReceiveArgs, out: &mut Out) -> CmdResult {
+fn receive(
+    station: &mut Station,
+    args: ReceiveArgs,
+    globals: &Globals,
+    out: &mut Out,
+) -> CmdResult {
+    let unit_cost = match amount_arg("--unit-cost", args.unit_cost.as_deref())? {
+        Some(a) => Some(Money::new(a, site_currency(globals)?)),
+        None => None,
+    };
     let req = ReceiveRequest {
+        unit_cost,
         scan: args.scan,
         quantity: args.qty.map(workflow::typed_quantity).transpose()?,
         location: args.location,
@@ -388,7 +414,15 @@ fn produce(
     out: &mut Out,
 ) -> CmdResult {
     let site = crate::config::StationConfig::load(globals.config.as_deref())?.site;
+    let labour = amount_arg("--labour", args.labour.as_deref())?;
+    let overhead = amount_arg("--overhead", args.overhead.as_deref())?;
+    let costs = (labour.is_some() || overhead.is_some()).then_some(RunCosts {
+        labour,
+        overhead,
+        currency: site.currency,
+    });
     let req = workflow::ProduceRequest {
+        costs,
         product: args.product,
         quantity: workflow::typed_quantity(args.qty)?,
         expiry: args.expiry,
@@ -409,8 +443,17 @@ fn produce(
 
 /// Each scan is shipped or refused on its own: exit 0 when all shipped, 1 when none, 3 when
 /// some were refused (each refusal on stderr, naming its scan).
-fn dispatch(station: &mut Station, args: DispatchArgs, out: &mut Out) -> CmdResult {
+fn dispatch(
+    station: &mut Station,
+    args: DispatchArgs,
+    globals: &Globals,
+    out: &mut Out,
+) -> CmdResult {
     let today = chrono::Local::now().date_naive();
+    let unit_price = match amount_arg("--unit-price", args.unit_price.as_deref())? {
+        Some(a) => Some(Money::new(a, site_currency(globals)?)),
+        None => None,
+    };
     let quantity = args.qty.map(workflow::typed_quantity).transpose()?;
     let (mut shipped, mut refused) = (0, 0);
     for scan in args.scans {
@@ -421,6 +464,7 @@ fn dispatch(station: &mut Station, args: DispatchArgs, out: &mut Out) -> CmdResu
             quantity,
             strict_fefo: args.strict_fefo,
             gs_substitute: args.gs,
+            unit_price: unit_price.clone(),
         };
         match station.dispatch(&req, today) {
             Ok(d) => {

@@ -40,7 +40,8 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
         | EventKind::RecallClosed { .. }
         | EventKind::PersonEnrolled { .. }
         | EventKind::PersonCredentialChanged { .. }
-        | EventKind::PersonRemoved { .. } => None,
+        | EventKind::PersonRemoved { .. }
+        | EventKind::CostCorrected { .. } => None,
         EventKind::BatchProduced {
             gtin,
             batch,

@@ -6,6 +6,8 @@
 //! - [`report`]: the trace (and recall) report model over [`crate::domain::trace::Trace`]s, with
 //!   its PDF and CSV renderers.
 //! - [`suppliers`]: the supplier quality report as a table or CSV.
+//! - [`costs`]: the cost report (COGS, revenue, margin, stock value) as a table, CSV or XLSX.
+//! - [`sheet`]: aligned text tables and one-sheet XLSX workbooks for the reports.
 //!
 //! The recall itself (what it covers, what is still open) is [`crate::domain::recall`], over
 //! the one trace the station has ([`crate::domain::trace`]).
@@ -13,10 +15,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod costs;
 pub mod epcis;
 pub mod from_store;
 pub mod fsma;
 pub mod report;
+pub mod sheet;
 pub mod suppliers;
 
 /// What went wrong while building or rendering a compliance document.

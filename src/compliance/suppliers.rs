@@ -49,34 +49,10 @@ pub fn table(figures: &[SupplierQuality]) -> String {
         });
         SupplierQuality::new("All suppliers".into(), lots, rejected, recalled)
     };
-    let mut rows: Vec<[String; 7]> = vec![COLUMNS.map(str::to_string)];
-    rows.extend(figures.iter().map(cells));
-    rows.push(cells(&total));
-    let widths: Vec<usize> = (0..COLUMNS.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        if i == rows.len() - 1 {
-            out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-            out.push('\n');
-        }
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (cell, w))| {
-                if c == 0 {
-                    format!("{cell:<w$}")
-                } else {
-                    format!("{cell:>w$}")
-                }
-            })
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    let mut rows: Vec<Vec<String>> = vec![COLUMNS.map(str::to_string).to_vec()];
+    rows.extend(figures.iter().map(|f| cells(f).to_vec()));
+    rows.push(cells(&total).to_vec());
+    super::sheet::aligned(&rows, true)
 }
 
 #[cfg(test)]

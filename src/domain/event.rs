@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::LotStatus;
 use super::arrival::ReceivingRules;
 use super::person::{Credential, PersonRole};
+use super::money::{Amount, Currency, Money};
 use super::recall::{CoveredLot, Disposition, RecallItem};
 use super::status::Role;
 use super::trace::LotRef;
@@ -35,6 +36,10 @@ pub enum EventKind {
         supplier: Option<String>,
         sscc: Option<String>,
         po: Option<String>,
+        /// What one unit cost (the supplier's price); none: received uncosted, never zero.
+        /// Left out of the payload when none, so events recorded before costs hash the same.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit_cost: Option<Money>,
     },
     /// A production batch made, its number taken from the site's format and sequence.
     BatchProduced {
@@ -46,6 +51,9 @@ pub enum EventKind {
         status: LotStatus,
         sequence_key: String,
         sequence: u64,
+        /// The run's labour and overhead, when recorded (left out of the payload when none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        costs: Option<RunCosts>,
     },
     /// An input lot used up in a production batch, taken from these locations.
     LotConsumed {
@@ -68,6 +76,9 @@ pub enum EventKind {
         /// recorded before pallets were tracked, and left out of the payload when none.)
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sscc: Option<String>,
+        /// What the customer pays per unit, when recorded (left out of the payload when none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit_price: Option<Money>,
     },
     /// A dispatch scanned by mistake, undone: its stock is back where it was taken from and it
     /// no longer counts as shipped. The dispatch event itself stays in the log.
@@ -107,6 +118,22 @@ pub enum EventKind {
         from: LotStatus,
         to: LotStatus,
         role: Role,
+        reason: String,
+    },
+    /// A lot's cost corrected (a supplier invoice that differs from the PO, a run's labour
+    /// booked late): from this event on, `unit_cost` replaces the cost of the lot's receipts,
+    /// `labour`/`overhead` the run's; what is `None` stays as it was. Every lot made from it is
+    /// costed anew; the events before it stay in the log (the cost's history).
+    CostCorrected {
+        gtin: String,
+        batch: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit_cost: Option<Amount>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        labour: Option<Amount>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overhead: Option<Amount>,
+        currency: Currency,
         reason: String,
     },
     /// A supervisor started a recall: the lots it covers and what must be accounted for (stock
@@ -160,6 +187,16 @@ pub enum EventKind {
     PersonRemoved { person: String },
 }
 
+/// A production run's labour and overhead, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunCosts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labour: Option<Amount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead: Option<Amount>,
+    pub currency: Currency,
+}
+
 impl EventKind {
     /// The short name stored beside the payload (for queries and the sync envelope).
     pub fn name(&self) -> &'static str {
@@ -179,6 +216,7 @@ impl EventKind {
             EventKind::PersonEnrolled { .. } => "person_enrolled",
             EventKind::PersonCredentialChanged { .. } => "person_credential_changed",
             EventKind::PersonRemoved { .. } => "person_removed",
+            EventKind::CostCorrected { .. } => "cost_corrected",
         }
     }
 
@@ -210,7 +248,8 @@ impl EventKind {
             | EventKind::LotMoved { gtin, batch, .. }
             | EventKind::LotCounted { gtin, batch, .. }
             | EventKind::LotStatusChanged { gtin, batch, .. }
-            | EventKind::RecallAccounted { gtin, batch, .. } => vec![(gtin, batch)],
+            | EventKind::RecallAccounted { gtin, batch, .. }
+            | EventKind::CostCorrected { gtin, batch, .. } => vec![(gtin, batch)],
         }
     }
 

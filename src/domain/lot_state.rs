@@ -214,6 +214,7 @@ mod tests {
             supplier: Some("Acme".into()),
             sscc: None,
             po: None,
+            unit_cost: None,
         }
     }
 
@@ -249,6 +250,7 @@ mod tests {
                 shipment: None,
                 from: vec![("DOCK".into(), 6)],
                 sscc: None,
+                unit_price: None,
             },
             status(LotStatus::Recalled),
             status(LotStatus::Released),

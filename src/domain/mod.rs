@@ -2,9 +2,11 @@
 
 pub mod arrival;
 pub mod assembly;
+pub mod cost;
 pub mod event;
 pub mod lot_state;
 pub mod person;
+pub mod money;
 pub mod recall;
 pub mod rules;
 pub mod scan;

@@ -6,6 +6,8 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::EventKind;
+use super::event::RunCosts;
+use super::money::{self, Amount, Money};
 use super::recall::{self, RecallRefusal};
 use super::status::{self, StatusRefusal};
 use super::trace::LotRef;
@@ -65,6 +67,12 @@ pub enum Rule {
     BelowZero { difference: i64, counted: u64 },
     #[error("is refused: {0}")]
     Status(#[from] StatusRefusal),
+    /// An amount of money that is negative, too large or too precise, in its words.
+    #[error("is refused: {0}")]
+    Amount(#[from] money::AmountError),
+    /// A correction that corrects nothing.
+    #[error("names no cost: give a unit cost, labour or overhead")]
+    NoCost,
     /// A recall rule, in its words (the refusal itself is large, and errors stay small).
     #[error("is refused: {0}")]
     Recall(String),
@@ -204,6 +212,18 @@ fn parts(from: &[(String, u64)], quantity: u64) -> Result<(), Invalid> {
     Ok(())
 }
 
+fn amount(field: &str, a: Amount) -> Result<(), Invalid> {
+    money::check_amount(a).map_err(|e| invalid(field, e))
+}
+
+/// A unit cost or price, when there is one (its currency is an ISO code by its type).
+fn money_of(field: &str, m: Option<&Money>) -> Result<(), Invalid> {
+    match m {
+        Some(m) => amount(&format!("{field}.amount"), m.amount),
+        None => Ok(()),
+    }
+}
+
 fn each<T>(
     list: &str,
     items: &[T],
@@ -249,6 +269,7 @@ impl EventKind {
                 supplier,
                 sscc,
                 po,
+                unit_cost,
             } => {
                 gtin("gtin", g)?;
                 batch("batch", b)?;
@@ -257,7 +278,8 @@ impl EventKind {
                 text("location", location)?;
                 optional_text("supplier", supplier.as_deref())?;
                 sscc_of(sscc.as_deref())?;
-                optional_text("po", po.as_deref())
+                optional_text("po", po.as_deref())?;
+                money_of("unit_cost", unit_cost.as_ref())
             }
             // `sequence` is the site's own counter: any number is harmless.
             EventKind::BatchProduced {
@@ -269,13 +291,28 @@ impl EventKind {
                 status: _,
                 sequence_key,
                 sequence: _,
+                costs,
             } => {
                 gtin("gtin", g)?;
                 batch("batch", b)?;
                 count("quantity", *quantity, 1)?;
                 text("location", location)?;
                 date("expiry", *expiry)?;
-                text("sequence_key", sequence_key)
+                text("sequence_key", sequence_key)?;
+                match costs {
+                    Some(RunCosts {
+                        labour, overhead, ..
+                    }) => {
+                        if let Some(a) = labour {
+                            amount("costs.labour", *a)?;
+                        }
+                        if let Some(a) = overhead {
+                            amount("costs.overhead", *a)?;
+                        }
+                        Ok(())
+                    }
+                    None => Ok(()),
+                }
             }
             EventKind::LotConsumed {
                 gtin: g,
@@ -300,6 +337,7 @@ impl EventKind {
                 shipment,
                 from,
                 sscc,
+                unit_price,
             } => {
                 gtin("gtin", g)?;
                 batch("batch", b)?;
@@ -307,7 +345,33 @@ impl EventKind {
                 text("customer", customer)?;
                 optional_text("shipment", shipment.as_deref())?;
                 sscc_of(sscc.as_deref())?;
+                money_of("unit_price", unit_price.as_ref())?;
                 parts(from, *quantity)
+            }
+            EventKind::CostCorrected {
+                gtin: g,
+                batch: b,
+                unit_cost,
+                labour,
+                overhead,
+                currency: _,
+                reason,
+            } => {
+                gtin("gtin", g)?;
+                batch("batch", b)?;
+                if unit_cost.is_none() && labour.is_none() && overhead.is_none() {
+                    return Err(invalid("unit_cost", Rule::NoCost));
+                }
+                for (field, a) in [
+                    ("unit_cost", unit_cost),
+                    ("labour", labour),
+                    ("overhead", overhead),
+                ] {
+                    if let Some(a) = a {
+                        amount(field, *a)?;
+                    }
+                }
+                text("reason", reason)
             }
             EventKind::DispatchVoided {
                 event,
@@ -516,6 +580,7 @@ mod tests {
             supplier: Some("Farm".into()),
             sscc: Some("095011010000000018".into()),
             po: None,
+            unit_cost: None,
         }
     }
 
@@ -586,6 +651,69 @@ mod tests {
         );
     }
 
+    /// Money in events: a unit cost, a run's labour and overhead, a price and a correction are
+    /// refused negative, above the bound or with more than four decimals, naming the field;
+    /// a correction must correct something and say why.
+    #[test]
+    fn amounts_are_not_negative_bounded_and_of_limited_scale() {
+        use crate::domain::money::{Currency, Money};
+        let amount = |s: &str| Amount(s.parse().unwrap());
+        let cost = |s: &str| {
+            with(|e| {
+                if let EventKind::LotReceived { unit_cost, .. } = e {
+                    *unit_cost = Some(Money::new(amount(s), Currency::default()));
+                }
+            })
+        };
+        cost("1.25").unwrap();
+        cost("0").unwrap();
+        for bad in ["-0.01", "1000000000.0001", "0.00001"] {
+            assert_eq!(field(cost(bad)), "unit_cost.amount", "{bad}");
+        }
+        let corrected = |unit_cost: Option<&str>, labour: Option<&str>, reason: &str| {
+            EventKind::CostCorrected {
+                gtin: G.into(),
+                batch: "L1".into(),
+                unit_cost: unit_cost.map(amount),
+                labour: labour.map(amount),
+                overhead: None,
+                currency: Currency::default(),
+                reason: reason.into(),
+            }
+            .validate()
+        };
+        corrected(Some("0.90"), None, "invoice 4711").unwrap();
+        assert_eq!(field(corrected(None, None, "x")), "unit_cost");
+        assert_eq!(field(corrected(None, Some("-5"), "x")), "labour");
+        assert_eq!(field(corrected(Some("1"), None, " ")), "reason");
+        let produced = EventKind::BatchProduced {
+            gtin: G.into(),
+            batch: "B1".into(),
+            quantity: 10,
+            location: "LINE".into(),
+            expiry: None,
+            status: LotStatus::Released,
+            sequence_key: "k".into(),
+            sequence: 1,
+            costs: Some(RunCosts {
+                labour: Some(amount("20.00")),
+                overhead: Some(amount("1.000001")),
+                currency: Currency::default(),
+            }),
+        };
+        assert_eq!(field(produced.validate()), "costs.overhead");
+        // A cost as a JSON number is not read (it would pass through a float).
+        let json = r#"{"kind":"lot_received","gtin":"09501101530003","batch":"L1","expiry":null,
+            "quantity":1,"location":"D","status":"released","supplier":null,"sscc":null,"po":null,
+            "unit_cost":{"amount":1.25,"currency":"EUR"}}"#;
+        assert!(serde_json::from_str::<EventKind>(json).is_err());
+        let json = json.replace("1.25", "\"1.25\"").replace("EUR", "eur");
+        assert!(
+            serde_json::from_str::<EventKind>(&json).is_err(),
+            "currency"
+        );
+    }
+
     #[test]
     fn text_is_present_printable_and_bounded() {
         assert_eq!(text("name", "").unwrap_err().rule, Rule::Empty);
@@ -615,6 +743,7 @@ mod tests {
             shipment: None,
             from,
             sscc: None,
+            unit_price: None,
         };
         dispatched(vec![("A".into(), 2), ("B".into(), 3)])
             .validate()

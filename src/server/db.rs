@@ -102,7 +102,8 @@ impl NewEvent {
             EventKind::LotDispatched { gtin, batch, .. }
             | EventKind::DispatchVoided { gtin, batch, .. }
             | EventKind::LotMoved { gtin, batch, .. }
-            | EventKind::LotCounted { gtin, batch, .. } => {
+            | EventKind::LotCounted { gtin, batch, .. }
+            | EventKind::CostCorrected { gtin, batch, .. } => {
                 (Some(gtin), Some(batch), None, None, None)
             }
             EventKind::LotStatusChanged {

@@ -14,6 +14,7 @@
 //! - `schema` (migrations), `stock` (a transaction's stock writes), `checkpoint` (WAL housekeeping).
 
 mod checkpoint;
+mod cost;
 mod log;
 mod lookup;
 mod outbox;

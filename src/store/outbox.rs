@@ -231,6 +231,7 @@ mod tests {
             supplier: None,
             sscc: None,
             po: None,
+            unit_cost: None,
         }
     }
 
@@ -246,6 +247,13 @@ mod tests {
             conn.execute_batch(sql).unwrap();
         }
         conn.pragma_update(None, "user_version", 10).unwrap();
+        // Today's projection also writes each receipt's cost facts (schema 17): into a
+        // temporary table that leaves with the connection, so the file stays schema 10.
+        conn.execute_batch(
+            "CREATE TEMP TABLE lot_costs (gtin, batch, seq, kind, quantity, unit_cost, labour,
+                 overhead, currency)",
+        )
+        .unwrap();
         let tx = conn.transaction().unwrap();
         let mut prev = last_hash(&tx).unwrap();
         let mut deferred = Deferred::default();

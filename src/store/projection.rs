@@ -67,6 +67,8 @@ struct Shipment {
     quantity: i64,
     customer: String,
     shipment: Option<String>,
+    unit_price: Option<String>,
+    currency: Option<String>,
 }
 
 impl Deferred {
@@ -88,11 +90,17 @@ impl Deferred {
             }
         }
         let mut shipments = std::mem::take(&mut self.shipments);
+        if shipments.is_empty() {
+            return Ok(());
+        }
         shipments.sort_unstable_by(|a, b| {
             (&a.gtin, &a.batch, a.event_seq).cmp(&(&b.gtin, &b.batch, b.event_seq))
         });
         let mut insert = tx.prepare_cached(
-            "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment, unit_price,
+                 currency, day)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                 (SELECT substr(at, 1, 10) FROM events WHERE seq = ?1))",
         )?;
         for s in &shipments {
             insert.execute(params![
@@ -101,7 +109,9 @@ impl Deferred {
                 s.batch,
                 s.quantity,
                 s.customer,
-                s.shipment
+                s.shipment,
+                s.unit_price,
+                s.currency
             ])?;
         }
         Ok(())
@@ -149,7 +159,21 @@ pub(super) fn apply_event(
             supplier,
             po,
             sscc,
+            unit_cost,
         } => {
+            exec(
+                tx,
+                "INSERT INTO lot_costs (gtin, batch, seq, kind, quantity, unit_cost, currency)
+                 VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?6)",
+                params![
+                    gtin,
+                    batch,
+                    seq,
+                    *quantity as i64,
+                    unit_cost.as_ref().map(|m| m.amount.to_string()),
+                    unit_cost.as_ref().map(|m| m.currency.code())
+                ],
+            )?;
             if let Some(sscc) = sscc {
                 // The first receipt of a pallet is its receipt; the station refuses a second.
                 exec(
@@ -184,7 +208,23 @@ pub(super) fn apply_event(
             status,
             sequence_key,
             sequence,
+            costs,
         } => {
+            let c = costs.as_ref();
+            exec(
+                tx,
+                "INSERT INTO lot_costs (gtin, batch, seq, kind, quantity, labour, overhead, currency)
+                 VALUES (?1, ?2, ?3, 'produced', ?4, ?5, ?6, ?7)",
+                params![
+                    gtin,
+                    batch,
+                    seq,
+                    *quantity as i64,
+                    c.and_then(|c| c.labour).map(|a| a.to_string()),
+                    c.and_then(|c| c.overhead).map(|a| a.to_string()),
+                    c.map(|c| c.currency.code())
+                ],
+            )?;
             let created = exec(tx,
                 "INSERT INTO lots (gtin, batch, expiry, status, supplier) VALUES (?1, ?2, ?3, ?4, NULL)
                  ON CONFLICT (gtin, batch) DO NOTHING",
@@ -225,6 +265,7 @@ pub(super) fn apply_event(
             shipment,
             from,
             sscc,
+            unit_price,
         } => {
             if let Some(sscc) = sscc {
                 exec(
@@ -241,6 +282,8 @@ pub(super) fn apply_event(
                 quantity: *quantity as i64,
                 customer: customer.clone(),
                 shipment: shipment.clone(),
+                unit_price: unit_price.as_ref().map(|m| m.amount.to_string()),
+                currency: unit_price.as_ref().map(|m| m.currency.code().to_string()),
             });
         }
         EventKind::DispatchVoided {
@@ -298,6 +341,30 @@ pub(super) fn apply_event(
         } => {
             log_status(tx, seq, gtin, batch, *to, true)?;
             deferred.settle.insert((gtin.clone(), batch.clone()));
+        }
+        EventKind::CostCorrected {
+            gtin,
+            batch,
+            unit_cost,
+            labour,
+            overhead,
+            currency,
+            reason: _,
+        } => {
+            exec(
+                tx,
+                "INSERT INTO lot_costs (gtin, batch, seq, kind, unit_cost, labour, overhead, currency)
+                 VALUES (?1, ?2, ?3, 'corrected', ?4, ?5, ?6, ?7)",
+                params![
+                    gtin,
+                    batch,
+                    seq,
+                    unit_cost.map(|a| a.to_string()),
+                    labour.map(|a| a.to_string()),
+                    overhead.map(|a| a.to_string()),
+                    currency.code()
+                ],
+            )?;
         }
         EventKind::RecallStarted { .. }
         | EventKind::RecallAccounted { .. }
@@ -521,6 +588,7 @@ mod tests {
                     supplier: None,
                     sscc: None,
                     po: None,
+                    unit_cost: None,
                 }
             }),
             (lot.clone(), prop::collection::vec((loc(), 0u64..6), 0..3)).prop_map(
@@ -532,6 +600,7 @@ mod tests {
                     shipment: None,
                     from: from.into_iter().map(|(l, q)| (l.to_string(), q)).collect(),
                     sscc: None,
+                    unit_price: None,
                 }
             ),
             (lot.clone(), loc(), loc(), 1u64..6).prop_map(move |(b, f, t, q)| {
@@ -581,6 +650,7 @@ mod tests {
             supplier: None,
             sscc: None,
             po: None,
+            unit_cost: None,
         };
         proptest!(config, |(more in prop::collection::vec(event, 1..30))| {
             let mut events = vec![received("L1"), received("L2")];

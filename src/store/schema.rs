@@ -201,6 +201,39 @@ pub(super) const MIGRATIONS: &[&str] = &[
         id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
         public_key TEXT NOT NULL, sealed_key TEXT NOT NULL, active INTEGER NOT NULL
      );",
+    // 17 (costing): each lot's cost facts in log order (receipts with their unit cost, the
+    // production run with its labour and overhead, corrections), clustered by lot; amounts as
+    // decimal strings, NULL where none was recorded. Shipments gain their unit price and their
+    // day (UTC) for the cost report. Filled here from the events a file holds.
+    "CREATE TABLE lot_costs (
+        gtin TEXT NOT NULL, batch TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+        quantity INTEGER, unit_cost TEXT, labour TEXT, overhead TEXT, currency TEXT,
+        PRIMARY KEY (gtin, batch, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO lot_costs (gtin, batch, seq, kind, quantity, unit_cost, currency)
+        SELECT json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'), seq, 'received',
+               json_extract(payload, '$.quantity'), json_extract(payload, '$.unit_cost.amount'),
+               json_extract(payload, '$.unit_cost.currency')
+        FROM events WHERE kind = 'lot_received';
+    INSERT INTO lot_costs (gtin, batch, seq, kind, quantity, labour, overhead, currency)
+        SELECT json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'), seq, 'produced',
+               json_extract(payload, '$.quantity'), json_extract(payload, '$.costs.labour'),
+               json_extract(payload, '$.costs.overhead'), json_extract(payload, '$.costs.currency')
+        FROM events WHERE kind = 'batch_produced';
+    INSERT INTO lot_costs (gtin, batch, seq, kind, unit_cost, labour, overhead, currency)
+        SELECT json_extract(payload, '$.gtin'), json_extract(payload, '$.batch'), seq, 'corrected',
+               json_extract(payload, '$.unit_cost'), json_extract(payload, '$.labour'),
+               json_extract(payload, '$.overhead'), json_extract(payload, '$.currency')
+        FROM events WHERE kind = 'cost_corrected';
+    ALTER TABLE shipments ADD COLUMN unit_price TEXT;
+    ALTER TABLE shipments ADD COLUMN currency TEXT;
+    ALTER TABLE shipments ADD COLUMN day TEXT;
+    UPDATE shipments SET
+        day = (SELECT substr(e.at, 1, 10) FROM events e WHERE e.seq = shipments.event_seq),
+        unit_price = (SELECT json_extract(e.payload, '$.unit_price.amount') FROM events e
+                      WHERE e.seq = shipments.event_seq),
+        currency = (SELECT json_extract(e.payload, '$.unit_price.currency') FROM events e
+                    WHERE e.seq = shipments.event_seq);",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -220,6 +253,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("lot_events", "gtin, batch, seq"),
     ("pallets", "sscc"),
     ("people", "id"),
+    ("lot_costs", "gtin, batch, seq"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).
@@ -292,7 +326,8 @@ mod tests {
             .unwrap()
         };
         let stock = "SELECT * FROM stock ORDER BY gtin, batch, location";
-        let shipments = "SELECT * FROM shipments ORDER BY event_seq";
+        let shipments = "SELECT event_seq, gtin, batch, quantity, customer, shipment FROM shipments
+            ORDER BY event_seq";
         let before = (dump(&conn, stock), dump(&conn, shipments));
         migrate(&mut conn).unwrap();
         assert_eq!((dump(&conn, stock), dump(&conn, shipments)), before);

@@ -253,6 +253,7 @@ mod tests {
             supplier: None,
             sscc: None,
             po: None,
+            unit_cost: None,
         }
     }
 

@@ -100,6 +100,8 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
     ui.set_station_name(station_name.into());
     ui.set_mode(opts.mode);
     ui.set_exp_days(opts.config.ui.expiry_days as i32);
+    ui.set_show_costs(opts.config.ui.show_costs);
+    ui.set_currency(opts.config.site.currency.code().into());
     ui.set_scanner_text(device::scanner_text(&opts.config).into());
     // Until the store answers: how sync is set up, never a stored "online" of an earlier run.
     let setup = sync_setup(&opts.config.sync);
@@ -343,6 +345,8 @@ fn save_settings(w: &AppWindow, st: &Rc<RefCell<State>>) {
         ui.set_settings(view::kv_model(s.settings.fields()));
         s.worker
             .send(Job::Config(Box::new(s.settings.config().clone())));
+        ui.set_show_costs(s.settings.config().ui.show_costs);
+        ui.set_currency(s.settings.config().site.currency.code().into());
     }
     show(w, &shown);
 }

@@ -510,6 +510,8 @@ fn describe(e: &EventKind) -> (String, Option<Verdict>) {
             ),
             Some(status_verdict(*to)),
         ),
+        // No amounts: the history is shown at every station, costs only where they are.
+        EventKind::CostCorrected { reason, .. } => (format!("cost corrected: {reason}"), None),
         other => (format!("{other:?}"), None),
     }
 }

@@ -17,6 +17,7 @@ pub fn receive_form(ui: &Ui) -> ReceiveForm {
         location: ui.get_recv_location().to_string(),
         supplier: ui.get_recv_supplier().to_string(),
         typed_count: ui.get_recv_typed_count().to_string(),
+        unit_cost: ui.get_recv_unit_cost().to_string(),
     }
 }
 

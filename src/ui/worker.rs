@@ -137,6 +137,11 @@ fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// The site currency where the station takes and shows costs (`[ui] show_costs`).
+fn costing(config: &StationConfig) -> Option<crate::domain::money::Currency> {
+    config.ui.show_costs.then_some(config.site.currency)
+}
+
 /// The station and the controllers of the modes that use it, on the worker thread.
 struct Modes {
     station: Station,
@@ -152,14 +157,15 @@ struct Modes {
 
 impl Modes {
     fn new(station: Station, config: StationConfig, gate: SharedGate) -> Modes {
+        let costs = costing(&config);
         Modes {
             station,
             config,
             gate,
-            receive: ReceiveController::default(),
+            receive: ReceiveController::costing(costs),
             dispatch: DispatchController::default(),
             produce: ProduceController::default(),
-            lookup: LookupController::default(),
+            lookup: LookupController::costing(costs),
             expiry: ExpiryController,
         }
     }
@@ -229,6 +235,8 @@ impl Modes {
             Job::SyncState => Done::SyncState(self.station.sync_state().map_err(|e| e.to_string())),
             Job::Config(config) => {
                 self.config = *config;
+                self.receive = ReceiveController::costing(costing(&self.config));
+                self.lookup = LookupController::costing(costing(&self.config));
                 return;
             }
         };

@@ -20,6 +20,8 @@ pub struct DispatchRequest {
     /// Refuse (rather than warn) when the lot is not the FEFO choice.
     pub strict_fefo: bool,
     pub gs_substitute: Option<char>,
+    /// What the customer pays per unit, in the site currency, when given.
+    pub unit_price: Option<crate::domain::money::Money>,
 }
 
 /// A dispatched lot, for the worker's feedback.
@@ -126,6 +128,7 @@ impl Station {
             shipment: req.shipment.clone(),
             from,
             sscc: pallet.as_ref().map(|p| p.sscc.clone()),
+            unit_price: req.unit_price.clone(),
         })?;
         Ok(DispatchOutcome {
             event_id: recorded.id,

@@ -192,6 +192,8 @@ pub enum Needed {
     ProductionBatch,
     /// An undo: why.
     VoidReason,
+    /// A cost correction: why (the invoice, the booking).
+    CorrectionReason,
 }
 
 impl Needed {
@@ -204,6 +206,7 @@ impl Needed {
             Needed::Destination => "a move needs a destination different from its source",
             Needed::ProductionBatch => "scan inputs into a production batch: start one first",
             Needed::VoidReason => "an undo needs a reason",
+            Needed::CorrectionReason => "a cost correction needs a reason",
         }
     }
 }

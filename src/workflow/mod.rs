@@ -8,6 +8,7 @@
 //! [`recall`], [`report`], [`label_job`] (one label job for printing and previews), [`scan`]
 //! (what one scan does in each station mode → [`Outcome`]), [`identity`] (who records).
 
+pub mod cost;
 pub mod dispatch;
 pub mod error;
 pub mod identity;

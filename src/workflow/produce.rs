@@ -19,6 +19,9 @@ pub struct SiteConfig {
     pub production_location: String,
     /// The site's GLN (13 digits): the location of its events in exports (EPCIS, FSMA 204).
     pub gln: Option<String>,
+    /// The site's currency (ISO 4217): costs and prices recorded here are in it, and costs
+    /// are reported in it.
+    pub currency: crate::domain::money::Currency,
 }
 
 impl Default for SiteConfig {
@@ -28,6 +31,7 @@ impl Default for SiteConfig {
             batch_format: "{YY}{JJJ}{SEQ:4}".into(),
             production_location: "PRODUCTION".into(),
             gln: None,
+            currency: Default::default(),
         }
     }
 }
@@ -41,6 +45,8 @@ pub struct ProduceRequest {
     /// Scans of input lots used up (label count, else all on hand).
     pub consume: Vec<String>,
     pub gs_substitute: Option<char>,
+    /// The run's labour and overhead, in the site currency, when given.
+    pub costs: Option<crate::domain::event::RunCosts>,
 }
 
 /// A production batch recorded.
@@ -112,6 +118,7 @@ impl Station {
             status: product.receive_as,
             sequence_key: key,
             sequence,
+            costs: req.costs.clone(),
         }];
         let into = LotRef::new(gtin.clone(), batch.clone());
         let mut inputs = Vec::new();

@@ -17,6 +17,8 @@ pub struct ReceiveRequest {
     pub supplier: Option<String>,
     pub po: Option<String>,
     pub gs_substitute: Option<char>,
+    /// What one unit cost, in the site currency; none: the lot is received uncosted.
+    pub unit_cost: Option<crate::domain::money::Money>,
 }
 
 /// A received lot, for the worker's feedback.
@@ -152,6 +154,7 @@ impl Station {
             supplier: req.supplier.clone(),
             sscc: msg.sscc().map(str::to_string),
             po: req.po.clone(),
+            unit_cost: req.unit_cost.clone(),
         })?;
         Ok(ReceiveOutcome {
             event_id: recorded.id,

@@ -21,6 +21,8 @@ pub enum ScanAction {
         supplier: Option<String>,
         /// The count typed at the station, used only for a label that carries none.
         count: Option<u64>,
+        /// The unit cost typed at the station (a supervisor's), in the site currency.
+        unit_cost: Option<crate::domain::money::Money>,
     },
     /// Ship the scanned pallet or case to `customer`; not the FEFO choice is refused in strict
     /// mode.
@@ -104,6 +106,7 @@ fn run(
             location,
             supplier,
             count,
+            unit_cost,
         } => {
             let mut req = ReceiveRequest {
                 scan: String::new(),
@@ -112,6 +115,7 @@ fn run(
                 supplier: supplier.clone(),
                 po: None,
                 gs_substitute: None,
+                unit_cost: unit_cost.clone(),
             };
             // The label's own count wins; the typed one fills in only where it has none
             // (refused before anything is written, so asking again is safe).
@@ -138,6 +142,7 @@ fn run(
                     quantity: *count,
                     strict_fefo: *strict_fefo,
                     gs_substitute: None,
+                    unit_price: None,
                 },
                 today,
             )
@@ -275,6 +280,7 @@ mod tests {
             location: "DOCK".into(),
             supplier: None,
             count,
+            unit_cost: None,
         }
     }
 

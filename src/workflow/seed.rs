@@ -12,6 +12,8 @@ use std::collections::VecDeque;
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
+use crate::domain::event::RunCosts;
+use crate::domain::money::{Amount, Currency, Money};
 use crate::domain::status::Role;
 use crate::domain::{EventKind, LotStatus};
 use crate::gs1;
@@ -102,6 +104,12 @@ impl Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
+
+    /// An amount of `from` to `to` cents (exclusive), exactly.
+    fn cents(&mut self, from: u64, to: u64) -> Amount {
+        let cents = from + self.below(to - from);
+        Amount::new(rust_decimal::Decimal::new(cents as i64, 2))
+    }
 }
 
 struct SeedLot {
@@ -135,6 +143,9 @@ impl SeedLot {
 
 struct Generator {
     rng: Rng,
+    /// Costs and prices come from a generator of their own, so the site's shape (lots,
+    /// quantities, genealogy) is the one seeded before costs were.
+    money: Rng,
     plan: SeedPlan,
     tiers: Vec<Vec<u32>>,
     lots: Vec<SeedLot>,
@@ -160,6 +171,7 @@ impl Generator {
         }
         Generator {
             rng: Rng(plan.seed),
+            money: Rng(plan.seed ^ 0x00C0_57ED),
             plan: SeedPlan {
                 products,
                 ..plan.clone()
@@ -247,6 +259,9 @@ impl Generator {
                 supplier: Some(format!("Supplier {:02}", self.rng.below(SUPPLIERS.into()))),
                 sscc: None,
                 po: Some(format!("PO-{}", n / 7)),
+                // One receipt in twenty arrives without a cost (an invoice not in yet).
+                unit_cost: (!self.money.chance(5))
+                    .then(|| Money::new(self.money.cents(10, 2_000), Currency::default())),
             });
             self.report.lots_received += 1;
         } else {
@@ -260,6 +275,11 @@ impl Generator {
                 status: LotStatus::Released,
                 sequence_key: "SEED".into(),
                 sequence: n + 1,
+                costs: Some(RunCosts {
+                    labour: Some(self.money.cents(500, 20_000)),
+                    overhead: Some(self.money.cents(100, 5_000)),
+                    currency: Currency::default(),
+                }),
             });
             let mut inputs = vec![self.pick(tier - 1)];
             if self.rng.chance(50) {
@@ -423,6 +443,9 @@ impl Generator {
             shipment: Some(format!("SH-{}", self.report.dispatches / 3)),
             from,
             sscc: None,
+            // One shipment in ten without a price (a sample, a replacement).
+            unit_price: (!self.money.chance(10))
+                .then(|| Money::new(self.money.cents(50, 6_000), Currency::default())),
         })
     }
 }

@@ -287,6 +287,7 @@ fn hostile(backend: Backend) {
                     supplier: None,
                     sscc: None,
                     po: None,
+                    unit_cost: None,
                 },
             )
             .unwrap();
@@ -448,6 +449,7 @@ fn recall_of_10000_lots(backend: Backend) {
                         supplier: Some("Farm".into()),
                         sscc: None,
                         po: Some("PO-7".into()),
+                        unit_cost: None,
                     })
                     .collect(),
             )

@@ -2,6 +2,7 @@
 //! on SQLite and on PostgreSQL, stations as `lotline` processes on their own SQLite files.
 
 mod common;
+mod costs;
 mod fault;
 mod hostile;
 mod identity;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::compliance::report::ReportFormat;
 use crate::domain::LotStatus;
+use crate::domain::money::Currency;
 use crate::domain::status::Role;
 use crate::domain::trace::{Direction, LotRef};
 use crate::ui::pin::{self, PinGate};
@@ -69,9 +70,19 @@ impl LookupView {
 #[derive(Debug, Default)]
 pub struct LookupController {
     shown_lot: Option<LotRef>,
+    /// The site currency where the station shows costs (`[ui] show_costs`).
+    costs: Option<Currency>,
 }
 
 impl LookupController {
+    /// A controller that shows each lot's unit cost in `currency`.
+    pub fn costing(currency: Option<Currency>) -> LookupController {
+        LookupController {
+            costs: currency,
+            ..LookupController::default()
+        }
+    }
+
     /// The lot shown, if any.
     pub fn lot(&self) -> Option<&LotRef> {
         self.shown_lot.as_ref()
@@ -95,8 +106,15 @@ impl LookupController {
                     details.lot.gtin.clone(),
                     details.lot.batch.clone(),
                 ));
+                let mut view = lot_view(&details);
+                if let Some(currency) = &self.costs {
+                    view.facts.push((
+                        "Unit cost".into(),
+                        unit_cost_text(station, &details.lot.gtin, &details.lot.batch, currency),
+                    ));
+                }
                 LookupView {
-                    lot: Some(Some(lot_view(&details))),
+                    lot: Some(Some(view)),
                     ..LookupView::banner(present::lot_banner(&details.lot))
                 }
             }
@@ -284,6 +302,25 @@ fn write_report(
 }
 
 /// The panel of a lot found.
+/// A lot's unit cost as Lot lookup shows it: `1.2500 EUR`, `partly costed`, or why none.
+fn unit_cost_text(station: &Station, gtin: &str, batch: &str, currency: &Currency) -> String {
+    match station.lot_cost(gtin, batch, currency) {
+        Ok(c) => match (c.unit_cost, c.complete) {
+            (Some(u), true) => format!("{u} {currency}"),
+            (Some(u), false) => format!(
+                "{u} {currency} so far: partly costed ({} without a cost)",
+                c.uncosted
+                    .iter()
+                    .map(|u| u.batch.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (None, _) => "no cost recorded".into(),
+        },
+        Err(e) => format!("cannot be costed: {e}"),
+    }
+}
+
 fn lot_view(d: &LotDetails) -> LotView {
     let stock = if d.lot.stock.is_empty() {
         vec![("(no stock)".to_string(), "0".to_string())]

@@ -70,6 +70,7 @@ impl ProduceController {
             expiry,
             consume: Vec::new(),
             gs_substitute: None,
+            costs: None,
         };
         match station.produce(site, &request, today) {
             Ok(p) => {

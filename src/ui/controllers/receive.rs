@@ -1,6 +1,7 @@
 //! Receive: supplier labels scanned into a location, a count typed for labels without one.
 
 use crate::domain::assembly::LabelAssembly;
+use crate::domain::money::{Currency, Money, parse_amount};
 use crate::domain::trace::LotRef;
 use crate::ui::present::{Received, ScanKind, Shown};
 use crate::workflow::label_job::LabelJob;
@@ -14,6 +15,8 @@ pub struct ReceiveForm {
     pub supplier: String,
     /// "Count if not on label": used only for a label that carries no count.
     pub typed_count: String,
+    /// "Unit cost" (a supervisor's station): what one unit of the lot cost; blank for none.
+    pub unit_cost: String,
 }
 
 /// What Receive shows after a scan.
@@ -35,9 +38,20 @@ pub struct ReceiveController {
     last: Option<LotRef>,
     /// A pallet label's barcodes put together into one receipt.
     assembly: LabelAssembly,
+    /// The site currency where the station takes unit costs (`[ui] show_costs`); none: the
+    /// form's unit cost is not read.
+    costs: Option<Currency>,
 }
 
 impl ReceiveController {
+    /// A controller that records the unit cost typed, in `currency`.
+    pub fn costing(currency: Option<Currency>) -> ReceiveController {
+        ReceiveController {
+            costs: currency,
+            ..ReceiveController::default()
+        }
+    }
+
     /// A supplier label scanned: received into the form's location, or refused with why.
     pub fn scan(
         &mut self,
@@ -55,10 +69,23 @@ impl ReceiveController {
                 None,
             );
         };
+        let unit_cost = match (&self.costs, form.unit_cost.trim()) {
+            (Some(currency), typed) if !typed.is_empty() => match parse_amount(typed) {
+                Ok(a) => Some(Money::new(a, *currency)),
+                Err(e) => {
+                    return self.view(
+                        Shown::refused(format!("Unit cost: {e}; nothing was received")),
+                        None,
+                    );
+                }
+            },
+            _ => None,
+        };
         let action = ScanAction::Receive {
             location: form.location.trim().to_string(),
             supplier: Some(form.supplier.trim().to_string()).filter(|s| !s.is_empty()),
             count,
+            unit_cost,
         };
         let (outcome, shown) = super::scan_label(
             station,
@@ -113,6 +140,7 @@ mod tests {
             location: "DOCK-3".into(),
             supplier: "Campo".into(),
             typed_count: count.into(),
+            unit_cost: String::new(),
         }
     }
 
@@ -175,6 +203,56 @@ mod tests {
         assert_eq!(v.received.unwrap().quantity, "7");
         assert!(v.clear_typed_count);
         assert_eq!(v.count, 1, "refusals are not counted");
+    }
+
+    /// At a station that takes costs, the unit cost typed is the lot's, in the site currency;
+    /// one that is not an amount refuses the scan and records nothing. Elsewhere it is not read.
+    #[test]
+    fn a_supervisors_station_records_the_unit_cost_typed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        let mut c = ReceiveController::costing(Some(Currency::default()));
+        let with_cost = |cost: &str| ReceiveForm {
+            unit_cost: cost.into(),
+            ..form("")
+        };
+        let before = s.store().event_count().unwrap();
+        let v = c.scan(
+            &mut s,
+            &with_cost("1,25"),
+            "(01)09501101530003(10)C0(30)4",
+            None,
+            today(),
+        );
+        assert!(
+            v.shown.message.starts_with("Unit cost: "),
+            "{}",
+            v.shown.message
+        );
+        assert_eq!(s.store().event_count().unwrap(), before);
+        c.scan(
+            &mut s,
+            &with_cost("1.25"),
+            "(01)09501101530003(10)C1(30)4",
+            None,
+            today(),
+        );
+        let cost = s
+            .lot_cost("09501101530003", "C1", &Currency::default())
+            .unwrap();
+        assert_eq!(cost.total_cost.unwrap().to_string(), "5.00");
+        let mut plain = ReceiveController::default();
+        plain.scan(
+            &mut s,
+            &with_cost("9.99"),
+            "(01)09501101530003(10)C2(30)4",
+            None,
+            today(),
+        );
+        let cost = s
+            .lot_cost("09501101530003", "C2", &Currency::default())
+            .unwrap();
+        assert!(!cost.complete, "a station that takes no costs records none");
     }
 
     #[test]
