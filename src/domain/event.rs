@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::LotStatus;
 use super::arrival::ReceivingRules;
-use super::person::{Credential, PersonRole};
 use super::money::{Amount, Currency, Money};
+use super::person::{Credential, PersonRole};
 use super::recall::{CoveredLot, Disposition, RecallItem};
 use super::status::Role;
 use super::trace::LotRef;
