@@ -74,6 +74,8 @@ struct Pallets {
     recalled: [String; 2],
     used: [String; 2],
     new_tomato: [String; 2],
+    /// A pallet of a product the site does not know (Receive offers to register it).
+    unknown: [String; 2],
     input_tomato: [String; 2],
     input_oil: [String; 2],
     fefo_oil: [String; 2],
@@ -102,6 +104,7 @@ fn seed(db: &Path, d: &Dates) -> Pallets {
         recalled: pallet(11, TOMATO, 40, d.plus(60), "T-2598"),
         used: pallet(12, TOMATO, 40, d.plus(120), "T-2601"),
         new_tomato: pallet(20, TOMATO, 40, d.plus(150), "T-2612"),
+        unknown: pallet(21, "09506000134352", 40, d.plus(150), "F-2612"),
         input_tomato: pallet(15, TOMATO, 40, d.plus(90), "T-2611"),
         input_oil: pallet(17, &oil(), 24, d.plus(200), "O-120"),
         fefo_oil: pallet(16, &oil(), 24, d.plus(10), "O-118"),
@@ -424,6 +427,17 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         shots.keep(&name, &img);
         station.close();
 
+        // Receive: a pallet of a product the site does not know: red, and the New product
+        // panel where a supervisor registers it.
+        let station = open("receive");
+        let name = format!("receive-new-product-{size}");
+        x.scan(&[&pallets.unknown[0], &pallets.unknown[1]]);
+        let img = shoot_when(&x, &shots.path(&name), "the unknown product", |img| {
+            banner_share(img, "refused") > 0.5
+        });
+        shots.keep(&name, &img);
+        station.close();
+
         // Produce: product and quantity typed, batch started, two input lots scanned.
         let station = open("produce");
         let name = format!("produce-{size}");
@@ -514,7 +528,7 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         shots.keep(&name, &img);
         station.close();
     }
-    assert_eq!(shots.taken.len(), 14);
+    assert_eq!(shots.taken.len(), 16);
     println!(
         "screenshots in {} ({})",
         shots.dir.display(),

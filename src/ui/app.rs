@@ -296,6 +296,10 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         send(&w, st, Job::StartBatch { form, template })
     }));
     ui.on_print_internal_label(with!(|w, st| print(&w, st, Job::PrintReceived)));
+    ui.on_register_product(with!(|w, st| {
+        let form = view::new_product_form(&w.global::<Ui>());
+        send(&w, st, Job::RegisterProduct { form })
+    }));
     // A row of the expiry board opens its lot, as a scan of its label would.
     ui.on_open_lot(with!(|w, st, query| take_input(
         &w,

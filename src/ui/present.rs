@@ -203,7 +203,7 @@ pub fn refusal_text(r: &Refusal) -> String {
             .into(),
         Refusal::UnknownProduct { gtin } => format!(
             "unknown GTIN {gtin}: this product is not registered at the site; a supervisor \
-             registers it, then scan again"
+             registers it in the New product panel, then scan the label again"
         ),
         Refusal::Needs(Needed::Customer) => {
             "choose the customer first: tap Customer and type it; nothing was shipped".into()

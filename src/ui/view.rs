@@ -5,8 +5,8 @@
 use slint::{Model, ModelRc, SharedString, VecModel};
 
 use super::controllers::{
-    DispatchForm, DispatchView, ExpiryBoard, LookupView, ProduceForm, ProduceView, ReceiveForm,
-    ReceiveView, StatusForm,
+    DispatchForm, DispatchView, ExpiryBoard, LookupView, NewProductForm, ProduceForm, ProduceView,
+    ReceiveForm, ReceiveView, StatusForm,
 };
 use super::present::{self, Shown, ShownLine, SyncSetup, Verdict};
 use super::{Feedback, KeyValue, Line, Tone, Ui};
@@ -77,6 +77,26 @@ pub fn show_receive(ui: &Ui, v: ReceiveView) {
     ui.set_recv_count(v.count as i32);
     if v.clear_typed_count {
         ui.set_recv_typed_count(SharedString::new());
+    }
+    // The PIN is never kept on screen after a try; the rest of the new-product form stays
+    // until the product is registered.
+    ui.set_recv_new_pin(SharedString::new());
+    if let Some(gtin) = v.new_gtin {
+        if gtin.is_empty() {
+            ui.set_recv_new_name(SharedString::new());
+            ui.set_recv_new_person(SharedString::new());
+        }
+        ui.set_recv_new_gtin(gtin.into());
+    }
+}
+
+/// What the supervisor typed to register a new product in Receive.
+pub fn new_product_form(ui: &Ui) -> NewProductForm {
+    NewProductForm {
+        name: ui.get_recv_new_name().to_string(),
+        released: ui.get_recv_new_released(),
+        person: ui.get_recv_new_person().to_string(),
+        pin: ui.get_recv_new_pin().to_string(),
     }
 }
 

@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use super::controllers::{
     DispatchController, DispatchForm, DispatchView, ExpiryBoard, ExpiryController,
-    LookupController, LookupView, ProduceController, ProduceForm, ProduceView, ReceiveController,
-    ReceiveForm, ReceiveView, StatusForm,
+    LookupController, LookupView, NewProductForm, ProduceController, ProduceForm, ProduceView,
+    ReceiveController, ReceiveForm, ReceiveView, StatusForm,
 };
 use super::pin::SharedGate;
 use super::present::{Shown, Verdict};
@@ -32,6 +32,8 @@ pub enum Job {
         text: String,
         key_in: Instant,
     },
+    /// Register the product of the label Receive refused as unknown.
+    RegisterProduct { form: NewProductForm },
     /// A pallet scanned in Dispatch.
     Dispatch {
         form: DispatchForm,
@@ -183,6 +185,18 @@ impl Modes {
                     .scan(&mut self.station, &form, &text, gs, today()),
                 key_in,
             ),
+            Job::RegisterProduct { form } => {
+                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+                Done::Receive(
+                    self.receive.register_product(
+                        &mut self.station,
+                        &mut gate,
+                        self.config.ui.supervisor_pin_hash.as_deref(),
+                        &form,
+                    ),
+                    Instant::now(),
+                )
+            }
             Job::Dispatch { form, text, key_in } => Done::Dispatch(
                 self.dispatch
                     .scan(&mut self.station, &form, &text, gs, today()),

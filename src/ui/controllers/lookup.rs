@@ -9,7 +9,7 @@ use crate::domain::LotStatus;
 use crate::domain::money::Currency;
 use crate::domain::status::Role;
 use crate::domain::trace::{Direction, LotRef};
-use crate::ui::pin::{self, PinGate};
+use crate::ui::pin::PinGate;
 use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
 use crate::workflow::lookup::LotDetails;
 use crate::workflow::recall::{RecallRequest, RecallStarted};
@@ -150,41 +150,18 @@ impl LookupController {
             ));
         };
         let worker_hold = to == LotStatus::OnHold && form.pin.trim().is_empty();
-        let person = form.person.trim();
         let (role, actor) = if worker_hold {
             (Role::Worker, station.identity().actor.clone())
-        } else if !person.is_empty() {
-            // A person with an account: their own PIN opens their key, which signs the change.
-            match station.unlock(gate, person, &form.pin) {
-                Ok(signer) => {
-                    let role = signer.role.station_role();
-                    station.act_as(Some(signer));
-                    (role, person.to_string())
-                }
+        } else {
+            match super::prove_supervisor(station, gate, configured_hash, &form.person, &form.pin) {
+                Ok(proven) => proven,
                 Err(refusal) => {
                     return LookupView {
                         clear_pin: true,
-                        ..LookupView::banner(Shown::refused(refusal.to_string()))
+                        ..LookupView::banner(Shown::refused(refusal))
                     };
                 }
             }
-        } else {
-            if station.has_people().unwrap_or(false) {
-                return LookupView {
-                    clear_pin: true,
-                    ..LookupView::banner(Shown::refused(
-                        "type your supervisor id with your own PIN: this station has people's \
-                         accounts, so the station PIN is not enough",
-                    ))
-                };
-            }
-            if let Err(refusal) = gate.check(configured_hash, &form.pin, chrono::Utc::now()) {
-                return LookupView {
-                    clear_pin: true,
-                    ..LookupView::banner(Shown::refused(refusal.to_string()))
-                };
-            }
-            (Role::Supervisor, pin::SUPERVISOR.to_string())
         };
         let reason = form.reason.trim().to_string();
         // Recall from Lookup is the same recall as `lotline recall start`: listed by
@@ -450,7 +427,7 @@ mod tests {
             LotStatus::Released,
         );
         assert_eq!(v.shown.headline, "RELEASED", "{}", v.shown.message);
-        assert_eq!(last(&s).actor, pin::SUPERVISOR);
+        assert_eq!(last(&s).actor, crate::pin_gate::SUPERVISOR);
         let history = v.lot.unwrap().unwrap().history;
         assert!(
             history.last().unwrap().text.contains("(supervisor, "),

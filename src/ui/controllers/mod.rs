@@ -18,7 +18,7 @@ pub use dispatch::{DispatchController, DispatchForm, DispatchView};
 pub use expiry::{ExpiryBoard, ExpiryController};
 pub use lookup::{LookupController, LookupView, LotView, StatusForm};
 pub use produce::{ProduceController, ProduceForm, ProduceView};
-pub use receive::{ReceiveController, ReceiveForm, ReceiveView};
+pub use receive::{NewProductForm, ReceiveController, ReceiveForm, ReceiveView};
 pub use settings::SettingsController;
 
 use crate::domain::assembly::LabelAssembly;
@@ -48,6 +48,43 @@ fn scan_label(
 
 /// A form field that should hold a whole number: empty is `None`, anything else but a whole
 /// number is `Err`.
+/// A supervisor's proof at the station: their id and own PIN where people have accounts
+/// (their key then signs what the station records next: `Station::act_as`, which the caller
+/// ends with `act_as(None)`), else the station's supervisor PIN (`configured_hash`), which is
+/// refused where people have accounts (it names no one). Wrong PINs count toward `gate`'s
+/// lockout. The role proven (a person's own; a worker's id proves a worker) and the actor to
+/// record, or what to tell them.
+fn prove_supervisor(
+    station: &mut Station,
+    gate: &mut crate::pin_gate::PinGate,
+    configured_hash: Option<&str>,
+    person: &str,
+    pin: &str,
+) -> Result<(crate::domain::status::Role, String), String> {
+    let person = person.trim();
+    if !person.is_empty() {
+        let signer = station
+            .unlock(gate, person, pin)
+            .map_err(|e| e.to_string())?;
+        let role = signer.role.station_role();
+        station.act_as(Some(signer));
+        return Ok((role, person.to_string()));
+    }
+    if station.has_people().unwrap_or(false) {
+        return Err(
+            "type your supervisor id with your own PIN: this station has people's \
+                    accounts, so the station PIN is not enough"
+                .into(),
+        );
+    }
+    gate.check(configured_hash, pin, chrono::Utc::now())
+        .map_err(|e| e.to_string())?;
+    Ok((
+        crate::domain::status::Role::Supervisor,
+        crate::pin_gate::SUPERVISOR.to_string(),
+    ))
+}
+
 fn whole_number(text: &str) -> Result<Option<u64>, ()> {
     let text = text.trim();
     if text.is_empty() {

@@ -1,12 +1,13 @@
 //! Receive: supplier labels scanned into a location, a count typed for labels without one.
 
+use crate::domain::LotStatus;
 use crate::domain::assembly::LabelAssembly;
 use crate::domain::money::{Currency, Money, parse_amount};
 use crate::domain::trace::LotRef;
-use crate::ui::present::{Received, ScanKind, Shown};
+use crate::ui::present::{self, Received, ScanKind, Shown, Verdict};
 use crate::workflow::label_job::LabelJob;
 use crate::workflow::scan::ScanAction;
-use crate::workflow::{Outcome, Station};
+use crate::workflow::{Outcome, Refusal, Station};
 
 /// What the Receive form holds when a label is scanned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +20,18 @@ pub struct ReceiveForm {
     pub unit_cost: String,
 }
 
+/// A product registered at the station from Receive, when a label's GTIN is not known: what
+/// the supervisor typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewProductForm {
+    pub name: String,
+    /// Its lots arrive released (else quarantined, to be released after a check).
+    pub released: bool,
+    /// The supervisor's id (blank: the station's supervisor PIN).
+    pub person: String,
+    pub pin: String,
+}
+
 /// What Receive shows after a scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiveView {
@@ -29,6 +42,9 @@ pub struct ReceiveView {
     pub count: u32,
     /// The typed count was used or must be retyped: clear the field.
     pub clear_typed_count: bool,
+    /// The new-product panel: `Some(gtin)` offers to register that GTIN, `Some("")` closes
+    /// the panel, `None` leaves it as it is.
+    pub new_gtin: Option<String>,
 }
 
 /// The Receive mode: counts the lots received, remembers the last one for its internal label.
@@ -41,6 +57,9 @@ pub struct ReceiveController {
     /// The site currency where the station takes unit costs (`[ui] show_costs`); none: the
     /// form's unit cost is not read.
     costs: Option<Currency>,
+    /// The GTIN of the last label refused as an unknown product: what "Register product"
+    /// registers.
+    unknown: Option<String>,
 }
 
 impl ReceiveController {
@@ -105,7 +124,86 @@ impl ReceiveController {
                 view.clear_typed_count = true;
                 view
             }
+            Outcome::Refused(Refusal::UnknownProduct { gtin }) => {
+                self.unknown = Some(gtin.clone());
+                ReceiveView {
+                    new_gtin: Some(gtin),
+                    ..self.view(shown, None)
+                }
+            }
             _ => self.view(shown, None),
+        }
+    }
+
+    /// Registers the product of the label just refused as unknown: a supervisor's decision
+    /// (their id and PIN, or the station PIN where no people have accounts), signed when made
+    /// by a person. Then the label is scanned again by the worker.
+    pub fn register_product(
+        &mut self,
+        station: &mut Station,
+        gate: &mut crate::pin_gate::PinGate,
+        configured_hash: Option<&str>,
+        form: &NewProductForm,
+    ) -> ReceiveView {
+        let Some(gtin) = self.unknown.clone() else {
+            return self.view(
+                Shown::refused("scan the label of the new product first"),
+                None,
+            );
+        };
+        let name = form.name.trim();
+        if name.is_empty() {
+            return self.view(
+                Shown::refused("type the product's name; nothing was registered"),
+                None,
+            );
+        }
+        let role = match super::prove_supervisor(
+            station,
+            gate,
+            configured_hash,
+            &form.person,
+            &form.pin,
+        ) {
+            Ok((role, _)) => role,
+            Err(refusal) => return self.view(Shown::refused(refusal), None),
+        };
+        let receive_as = if form.released {
+            LotStatus::Released
+        } else {
+            LotStatus::Quarantined
+        };
+        let registered = if role == crate::domain::status::Role::Supervisor {
+            station
+                .register_product_rules(&gtin, name, receive_as, None)
+                .map(drop)
+                .map_err(|e| match e.refusal() {
+                    Some(r) => present::refusal_text(r),
+                    None => e.to_string(),
+                })
+        } else {
+            Err("only a supervisor registers a product: nothing was registered".to_string())
+        };
+        station.act_as(None);
+        match registered {
+            Ok(()) => {
+                self.unknown = None;
+                ReceiveView {
+                    new_gtin: Some(String::new()),
+                    ..self.view(
+                        Shown::new(
+                            Verdict::Ok,
+                            "PRODUCT REGISTERED",
+                            format!(
+                                "{name} ({gtin}) registered, its lots arrive {}: scan the label again",
+                                present::status_text(receive_as.name())
+                            ),
+                        ),
+                        None,
+                    )
+                }
+            }
+            Err(message) => self.view(Shown::refused(message), None),
         }
     }
 
@@ -125,6 +223,7 @@ impl ReceiveController {
             received,
             count: self.count,
             clear_typed_count: false,
+            new_gtin: None,
         }
     }
 }
@@ -132,7 +231,6 @@ impl ReceiveController {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::present::Verdict;
     use crate::workflow::testing::{station, today};
 
     fn form(count: &str) -> ReceiveForm {
@@ -263,5 +361,94 @@ mod tests {
         let v = ReceiveController::default().scan(&mut s, &form(""), "HELLO", None, today());
         assert_eq!(v.shown.verdict, Verdict::Invalid);
         assert_eq!(s.store().event_count().unwrap(), before);
+    }
+
+    /// A label of a product the site does not know opens the new-product panel; a supervisor
+    /// registers it there (the station PIN, checked; a name needed), and the label is then
+    /// received when scanned again.
+    #[test]
+    fn an_unknown_product_is_registered_at_the_station_by_a_supervisor() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        let mut c = ReceiveController::default();
+        let mut gate = crate::pin_gate::PinGate::default();
+        let phc = crate::pin::hash("4711").unwrap();
+        let label = "(01)09506000134352(17)271231(10)F1(30)25";
+        let new = |name: &str, pin: &str| NewProductForm {
+            name: name.into(),
+            released: true,
+            person: String::new(),
+            pin: pin.into(),
+        };
+        let v = c.register_product(&mut s, &mut gate, Some(&phc), &new("Flour", "4711"));
+        assert!(
+            v.shown.message.contains("scan the label"),
+            "{}",
+            v.shown.message
+        );
+
+        let v = c.scan(&mut s, &form(""), label, None, today());
+        assert_eq!(v.shown.verdict, Verdict::Refused);
+        assert!(
+            v.shown.message.contains("New product"),
+            "{}",
+            v.shown.message
+        );
+        assert_eq!(v.new_gtin.as_deref(), Some("09506000134352"));
+
+        for (name, pin, says) in [
+            ("", "4711", "name"),
+            ("Flour", "", "PIN"),
+            ("Flour", "1111", "wrong supervisor PIN"),
+        ] {
+            let v = c.register_product(&mut s, &mut gate, Some(&phc), &new(name, pin));
+            assert_eq!(v.shown.verdict, Verdict::Refused, "{name}/{pin}");
+            assert!(v.shown.message.contains(says), "{}", v.shown.message);
+            assert!(s.store().product("09506000134352").unwrap().is_none());
+        }
+        let v = c.register_product(&mut s, &mut gate, Some(&phc), &new("Flour", "4711"));
+        assert_eq!(
+            v.shown.headline, "PRODUCT REGISTERED",
+            "{}",
+            v.shown.message
+        );
+        assert_eq!(v.new_gtin.as_deref(), Some(""), "the panel closes");
+        let p = s.store().product("09506000134352").unwrap().unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.receive_as),
+            ("Flour", LotStatus::Released)
+        );
+
+        let v = c.scan(&mut s, &form(""), label, None, today());
+        assert_eq!(v.shown.headline, "RECEIVED", "{}", v.shown.message);
+
+        // Where people have accounts: a worker's id registers nothing, nor the station PIN.
+        use crate::people::{Credential, PersonRole, Sealed};
+        s.store_mut()
+            .append(
+                "server",
+                "admin (server)",
+                crate::domain::EventKind::PersonEnrolled {
+                    person: "wendy".into(),
+                    name: "Wendy".into(),
+                    role: PersonRole::Worker,
+                    credential: Credential::enrol("246802").unwrap(),
+                },
+            )
+            .unwrap();
+        let other = "(01)09506000134369(10)B1(30)5";
+        c.scan(&mut s, &form(""), other, None, today());
+        let as_wendy = NewProductForm {
+            person: "wendy".into(),
+            ..new("Bread", "246802")
+        };
+        for (form, says) in [
+            (as_wendy, "only a supervisor"),
+            (new("Bread", "4711"), "supervisor id"),
+        ] {
+            let v = c.register_product(&mut s, &mut gate, Some(&phc), &form);
+            assert!(v.shown.message.contains(says), "{}", v.shown.message);
+            assert!(s.store().product("09506000134369").unwrap().is_none());
+        }
     }
 }
