@@ -319,7 +319,15 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals, out: &mut Out) -> CmdResult 
                     json,
                 },
         } => {
-            sign.prove(globals, station)?;
+            // A person registering signs it, and must be a supervisor (as in Receive's New
+            // product panel); without `--person` it is recorded unsigned (a server refuses a
+            // product released on arrival so).
+            if sign.prove(globals, station)? == Some(crate::domain::status::Role::Worker) {
+                return refuse(
+                    Code::NotSupervisor,
+                    "only a supervisor registers a product: nothing was registered",
+                );
+            }
             product_add(station, &gtin, &name, receive_as, rules.rules(), json, out)
         }
         WorkflowCommand::Receive(args) => receive(station, args, globals, out),

@@ -82,9 +82,11 @@ pub fn show_receive(ui: &Ui, v: ReceiveView) {
     // until the product is registered.
     ui.set_recv_new_pin(SharedString::new());
     if let Some(gtin) = v.new_gtin {
-        if gtin.is_empty() {
+        // Another product (or the panel closed): nothing typed for the last one carries over.
+        if gtin != ui.get_recv_new_gtin().as_str() {
             ui.set_recv_new_name(SharedString::new());
             ui.set_recv_new_person(SharedString::new());
+            ui.set_recv_new_released(false);
         }
         ui.set_recv_new_gtin(gtin.into());
     }
@@ -144,7 +146,9 @@ pub fn show_lookup(ui: &Ui, v: LookupView) {
         None => {}
     }
     if v.clear_pin {
+        // The id goes with the PIN: the next supervisor's PIN is never tried as the last one's.
         ui.set_look_pin(SharedString::new());
+        ui.set_look_person(SharedString::new());
     }
     if v.clear_reason {
         ui.set_look_reason(SharedString::new());

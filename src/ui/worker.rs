@@ -249,8 +249,10 @@ impl Modes {
             Job::SyncState => Done::SyncState(self.station.sync_state().map_err(|e| e.to_string())),
             Job::Config(config) => {
                 self.config = *config;
-                self.receive = ReceiveController::costing(costing(&self.config));
-                self.lookup = LookupController::costing(costing(&self.config));
+                // What the controllers hold (the session's count, the last lot, a half-scanned
+                // label, the lot on screen) stays; only the costing setting changes.
+                self.receive.set_costs(costing(&self.config));
+                self.lookup.set_costs(costing(&self.config));
                 return;
             }
         };

@@ -702,18 +702,27 @@ fn supervisor_decisions(backend: Backend) {
     }
     drop(store);
 
-    // At the station: no PIN, a wrong PIN, a worker's release: refused, nothing recorded.
+    // At the station: no PIN (at a station that knows no people yet, where the station PIN
+    // would do), a wrong PIN, a worker's release: refused, nothing recorded.
+    let c = Station::new(dir.path(), "C");
+    c.ok(&["product", "add", GTIN, "--name", "Passata", "--json"]);
+    c.ok(&["receive", &scan("C1"), "--qty", "1", "--json"]);
     let no_pin = crate::support::lotline()
-        .args(["--db", a.db.to_str().unwrap(), "--config"])
-        .arg(&a.config)
+        .args(["--db", c.db.to_str().unwrap(), "--config"])
+        .arg(&c.config)
         .args([
-            "lot", "release", "Q1", "--gtin", GTIN, "--reason", "ok", "--json",
+            "lot", "release", "C1", "--gtin", GTIN, "--reason", "ok", "--json",
         ])
         .env("LOTLINE_ROLE", "supervisor")
         .env_remove("LOTLINE_PIN")
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&no_pin.stderr).contains("credential_refused"));
+    let err = String::from_utf8_lossy(&no_pin.stderr);
+    assert!(
+        err.contains("credential_refused") && err.contains("needs a PIN"),
+        "{err}"
+    );
+    assert_eq!(c.lot(GTIN, "C1")["status"], "quarantined");
     let wrong = a.run_as(
         ("sup", "000000"),
         &[

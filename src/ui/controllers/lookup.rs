@@ -83,6 +83,11 @@ impl LookupController {
         }
     }
 
+    /// Whether lots' unit costs are shown, and in which currency, after Settings changed it.
+    pub fn set_costs(&mut self, currency: Option<Currency>) {
+        self.costs = currency;
+    }
+
     /// The lot shown, if any.
     pub fn lot(&self) -> Option<&LotRef> {
         self.shown_lot.as_ref()

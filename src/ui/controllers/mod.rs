@@ -46,8 +46,6 @@ fn scan_label(
     (outcome, shown)
 }
 
-/// A form field that should hold a whole number: empty is `None`, anything else but a whole
-/// number is `Err`.
 /// A supervisor's proof at the station: their id and own PIN where people have accounts
 /// (their key then signs what the station records next: `Station::act_as`, which the caller
 /// ends with `act_as(None)`), else the station's supervisor PIN (`configured_hash`), which is
@@ -70,7 +68,8 @@ fn prove_supervisor(
         station.act_as(Some(signer));
         return Ok((role, person.to_string()));
     }
-    if station.has_people().unwrap_or(false) {
+    // A store that cannot say whether it knows people does not get the weaker proof.
+    if station.has_people().map_err(|e| e.to_string())? {
         return Err(
             "type your supervisor id with your own PIN: this station has people's \
                     accounts, so the station PIN is not enough"
@@ -85,6 +84,8 @@ fn prove_supervisor(
     ))
 }
 
+/// A form field that should hold a whole number: empty is `None`, anything else but a whole
+/// number is `Err`.
 fn whole_number(text: &str) -> Result<Option<u64>, ()> {
     let text = text.trim();
     if text.is_empty() {

@@ -71,6 +71,11 @@ impl ReceiveController {
         }
     }
 
+    /// The site currency the station takes unit costs in, after Settings changed it.
+    pub fn set_costs(&mut self, currency: Option<Currency>) {
+        self.costs = currency;
+    }
+
     /// A supplier label scanned: received into the form's location, or refused with why.
     pub fn scan(
         &mut self,
