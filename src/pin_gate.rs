@@ -69,11 +69,15 @@ impl PinGate {
         }
     }
 
-    /// The gate for the station whose store is `db`: its lockout next to the store.
+    /// The gate for the station whose store is `db`: its lockout next to the store
+    /// (`lotline.pin-lockout` beside `lotline.db`), one count for the window and the CLI.
+    pub fn of_store(db: &std::path::Path) -> PinGate {
+        PinGate::with_file(db.with_extension("pin-lockout"))
+    }
+
+    /// [`Self::of_store`], shared between the UI's threads.
     pub fn for_store(db: &std::path::Path) -> SharedGate {
-        Arc::new(Mutex::new(PinGate::with_file(
-            db.with_extension("pin-lockout"),
-        )))
+        Arc::new(Mutex::new(PinGate::of_store(db)))
     }
 
     /// Checks `typed` at `now` against `configured` (the PHC string): refused while locked

@@ -45,16 +45,11 @@ impl SignAs {
         let Some(id) = &self.person else {
             return Ok(None);
         };
-        let mut gate = PinGate::with_file(globals.db_path().with_extension("pin-lockout"));
+        let mut gate = PinGate::of_store(&globals.db_path());
         let typed = pin(self.pin_file.as_deref())?;
-        let signer = match station.unlock(&mut gate, id, &typed) {
-            Ok(s) => s,
-            Err(e @ UnlockError::Unknown(_)) => return refuse(Code::PersonNotFound, e.to_string()),
-            Err(e @ UnlockError::Refused { .. }) => {
-                return refuse(Code::CredentialRefused, e.to_string());
-            }
-            Err(UnlockError::Store(e)) => return Err(e.into()),
-        };
+        let signer = station
+            .unlock(&mut gate, id, &typed)
+            .map_err(unlock_refused)?;
         let role = signer.role.station_role();
         station.act_as(Some(signer));
         Ok(Some(role))
@@ -81,7 +76,7 @@ impl ActAs {
         }
         let config = crate::config::StationConfig::load(globals.config.as_deref())?;
         let typed = pin(self.person.pin_file.as_deref())?;
-        let mut gate = PinGate::with_file(globals.db_path().with_extension("pin-lockout"));
+        let mut gate = PinGate::of_store(&globals.db_path());
         if let Err(e) = gate.check(
             config.ui.supervisor_pin_hash.as_deref(),
             &typed,
@@ -91,4 +86,20 @@ impl ActAs {
         }
         Ok(role)
     }
+}
+
+/// A person who could not act, as the command line reports it: `person_not_found` or
+/// `credential_refused`, with what to do.
+pub fn unlock_refused(e: UnlockError) -> anyhow::Error {
+    let code = match e {
+        UnlockError::Unknown(_) => Code::PersonNotFound,
+        UnlockError::Refused { .. } => Code::CredentialRefused,
+        // The store's own failure, reported as every store failure is.
+        UnlockError::Store(w) => return w.into(),
+    };
+    super::error::CliError {
+        code,
+        message: e.to_string(),
+    }
+    .into()
 }

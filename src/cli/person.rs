@@ -12,7 +12,6 @@ use super::values::pin;
 use super::workflow::open_station;
 use super::{CmdResult, Globals};
 use crate::pin_gate::PinGate;
-use crate::workflow::UnlockError;
 
 #[derive(Debug, Args)]
 pub struct PersonArgs {
@@ -90,17 +89,10 @@ pub fn run(args: PersonArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                     "the new PIN comes from LOTLINE_NEW_PIN or --new-pin-file",
                 );
             }
-            let mut gate = PinGate::with_file(globals.db_path().with_extension("pin-lockout"));
-            let event = match station.change_person_pin(&mut gate, &id, &old, &new) {
-                Ok(event) => event,
-                Err(e @ UnlockError::Unknown(_)) => {
-                    return refuse(Code::PersonNotFound, e.to_string());
-                }
-                Err(e @ UnlockError::Refused { .. }) => {
-                    return refuse(Code::CredentialRefused, e.to_string());
-                }
-                Err(UnlockError::Store(e)) => return Err(e.into()),
-            };
+            let mut gate = PinGate::of_store(&globals.db_path());
+            let event = station
+                .change_person_pin(&mut gate, &id, &old, &new)
+                .map_err(super::act::unlock_refused)?;
             if json {
                 out.json(&serde_json::json!({ "person": id, "event": event }))?;
             } else {
