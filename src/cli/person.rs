@@ -11,6 +11,7 @@ use super::output::Out;
 use super::values::pin;
 use super::workflow::open_station;
 use super::{CmdResult, Globals};
+use crate::domain::person::Person;
 use crate::pin_gate::PinGate;
 
 #[derive(Debug, Args)]
@@ -45,29 +46,12 @@ pub fn run(args: PersonArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     match args.command {
         PersonCommand::List { json } => {
             let people = station.store().people()?;
-            if json {
-                let list: Vec<_> = people
-                    .iter()
-                    .map(|p| {
-                        serde_json::json!({
-                            "id": p.id, "name": p.name, "role": p.role, "active": p.active,
-                        })
-                    })
-                    .collect();
-                out.json(&list)?;
-            } else if people.is_empty() {
-                out.line("no people yet: they are added at the server and learned at sync")?;
-            } else {
-                for p in people {
-                    out.line(format_args!(
-                        "{:<20} {:<10} {}{}",
-                        p.id,
-                        p.role.name(),
-                        p.name,
-                        if p.active { "" } else { "  (removed)" }
-                    ))?;
-                }
-            }
+            print_people(
+                &people,
+                json,
+                Some("no people yet: they are added at the server and learned at sync"),
+                out,
+            )?;
         }
         PersonCommand::Pin {
             id,
@@ -103,4 +87,41 @@ pub fn run(args: PersonArgs, globals: &Globals, out: &mut Out) -> CmdResult {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// People as `person list` and `server person list` show them (never their keys): a JSON list,
+/// or one line each; `none` is said when there is nobody.
+pub(super) fn print_people<'a>(
+    people: impl IntoIterator<Item = &'a Person>,
+    json: bool,
+    none: Option<&str>,
+    out: &mut Out,
+) -> std::io::Result<()> {
+    let people: Vec<&Person> = people.into_iter().collect();
+    if json {
+        let list: Vec<_> = people
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id, "name": p.name, "role": p.role, "active": p.active,
+                })
+            })
+            .collect();
+        return out.json(&list);
+    }
+    if people.is_empty()
+        && let Some(none) = none
+    {
+        return out.line(none);
+    }
+    for p in people {
+        out.line(format_args!(
+            "{:<20} {:<10} {}{}",
+            p.id,
+            p.role.name(),
+            p.name,
+            if p.active { "" } else { "  (removed)" }
+        ))?;
+    }
+    Ok(())
 }

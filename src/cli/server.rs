@@ -311,27 +311,7 @@ async fn person(
             let people = people::people(db)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let list: Vec<_> = people
-                .iter()
-                .map(|p| {
-                    serde_json::json!({
-                        "id": p.id, "name": p.name, "role": p.role, "active": p.active,
-                    })
-                })
-                .collect();
-            if json {
-                out.json(&list)?;
-            } else {
-                for p in people.iter() {
-                    out.line(format_args!(
-                        "{:<20} {:<10} {}{}",
-                        p.id,
-                        p.role.name(),
-                        p.name,
-                        if p.active { "" } else { "  (removed)" }
-                    ))?;
-                }
-            }
+            super::person::print_people(people.iter(), json, None, out)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -194,6 +194,15 @@ fn stop_word(why: &DispatchRefusal) -> &'static str {
     }
 }
 
+/// An action's error as the station worker reads it: a refusal in the station's words
+/// ([`refusal_text`]), anything else (the store failed) as it says itself.
+pub fn error_text(e: &crate::workflow::WorkflowError) -> String {
+    match e.refusal() {
+        Some(r) => refusal_text(r),
+        None => e.to_string(),
+    }
+}
+
 /// A refusal as the station worker reads it: what is wrong and what to do at the station
 /// (never a command-line option).
 pub fn refusal_text(r: &Refusal) -> String {

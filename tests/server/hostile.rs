@@ -545,14 +545,28 @@ fn decision(
     to: &str,
     signer: Option<&lotline::people::Signer>,
 ) -> Value {
+    let event: EventKind = serde_json::from_value(
+        json!({"kind": "lot_status_changed", "gtin": GTIN, "batch": batch,
+               "from": "quarantined", "to": to, "role": "supervisor",
+               "reason": "forged at a station"}),
+    )
+    .unwrap();
+    signed(id, signed_id, actor, &event, signer)
+}
+
+/// `event` as station A would push it with `id`, by `actor`, signed with `signer` over the
+/// event with id `signed_id` (the event's own id for an honest signature).
+fn signed(
+    id: &str,
+    signed_id: &str,
+    actor: &str,
+    event: &EventKind,
+    signer: Option<&lotline::people::Signer>,
+) -> Value {
     let at = "2026-12-01T09:00:00.000000Z";
-    let event = json!({"kind": "lot_status_changed", "gtin": GTIN, "batch": batch,
-                       "from": "quarantined", "to": to, "role": "supervisor",
-                       "reason": "forged at a station"});
-    let kind: EventKind = serde_json::from_value(event.clone()).unwrap();
     let mut e = json!({"id": id, "at": at, "station": "A", "actor": actor, "event": event});
     if let Some(s) = signer {
-        let bytes = lotline::people::signing_bytes(signed_id, at, "A", actor, &kind);
+        let bytes = lotline::people::signing_bytes(signed_id, at, "A", actor, event);
         e["signature"] = json!(s.sign(&bytes));
     }
     e
@@ -607,6 +621,11 @@ fn supervisor_decisions(backend: Backend) {
         "01a21233-7f9f-707c-b162-a4bf60497602",
     ];
     let cred = store.person("wendy").unwrap().unwrap().credential;
+    // The supervisor's credential replaced by another key (the worker's).
+    let sup_new_key = EventKind::PersonCredentialChanged {
+        person: "sup".into(),
+        credential: cred.clone(),
+    };
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "unsigned, claiming the supervisor",
@@ -642,18 +661,7 @@ fn supervisor_decisions(backend: Backend) {
         ),
         (
             "the supervisor's PIN changed by the worker",
-            {
-                let event = EventKind::PersonCredentialChanged {
-                    person: "sup".into(),
-                    credential: cred.clone(),
-                };
-                let at = "2026-12-01T09:00:00.000000Z";
-                let sig = wendy.sign(&lotline::people::signing_bytes(
-                    ids[0], at, "A", "wendy", &event,
-                ));
-                json!({"id": ids[0], "at": at, "station": "A", "actor": "wendy",
-                       "event": event, "signature": sig})
-            },
+            signed(ids[0], ids[0], "wendy", &sup_new_key, Some(&wendy)),
             "signed by sup",
         ),
         (
@@ -670,18 +678,7 @@ fn supervisor_decisions(backend: Backend) {
         ),
         (
             "the supervisor's own PIN change swapping in another key",
-            {
-                let event = EventKind::PersonCredentialChanged {
-                    person: "sup".into(),
-                    credential: cred.clone(),
-                };
-                let at = "2026-12-01T09:00:00.000000Z";
-                let sig = sup.sign(&lotline::people::signing_bytes(
-                    ids[0], at, "A", "sup", &event,
-                ));
-                json!({"id": ids[0], "at": at, "station": "A", "actor": "sup",
-                       "event": event, "signature": sig})
-            },
+            signed(ids[0], ids[0], "sup", &sup_new_key, Some(&sup)),
             "keeps their key",
         ),
     ];

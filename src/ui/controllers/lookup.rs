@@ -219,10 +219,7 @@ impl LookupController {
             }
             Err(e) => LookupView {
                 clear_pin: true,
-                ..LookupView::banner(Shown::refused(match e.refusal() {
-                    Some(r) => present::refusal_text(r),
-                    None => e.to_string(),
-                }))
+                ..LookupView::banner(Shown::refused(present::error_text(&e)))
             },
         }
     }

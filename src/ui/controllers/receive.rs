@@ -182,10 +182,7 @@ impl ReceiveController {
             station
                 .register_product_rules(&gtin, name, receive_as, None)
                 .map(drop)
-                .map_err(|e| match e.refusal() {
-                    Some(r) => present::refusal_text(r),
-                    None => e.to_string(),
-                })
+                .map_err(|e| present::error_text(&e))
         } else {
             Err("only a supervisor registers a product: nothing was registered".to_string())
         };
