@@ -163,6 +163,8 @@ impl ReceiveController {
                 None,
             );
         }
+        // Whoever is signed in acts again once the supervisor's decision is recorded.
+        let previous = station.acting_as().cloned();
         let role = match super::prove_supervisor(
             station,
             gate,
@@ -186,7 +188,7 @@ impl ReceiveController {
         } else {
             Err("only a supervisor registers a product: nothing was registered".to_string())
         };
-        station.act_as(None);
+        station.act_as(previous);
         match registered {
             Ok(()) => {
                 self.unknown = None;
