@@ -612,8 +612,8 @@ impl PushStatuses {
                 format!(
                     "lot {gtin} / {batch} is {} at the server, not {} as when this decision was \
                      made (changed since at another station or the server): decide again",
-                    now.name(),
-                    from.name()
+                    now.name().replace('_', " "),
+                    from.name().replace('_', " ")
                 ),
             )),
             _ => Ok(()),

@@ -744,6 +744,31 @@ fn supervisor_decisions(backend: Backend) {
             "{what} stored something"
         );
     }
+    // Signed right, but decided on a status the lot does not have at the server (a hold came
+    // first, say): refused with 409, nothing stored.
+    let late: EventKind = serde_json::from_value(json!({"kind": "lot_status_changed",
+        "gtin": GTIN, "batch": "Q1", "from": "on_hold", "to": "released", "role": "supervisor",
+        "reason": "the hold was lifted"}))
+    .unwrap();
+    let (status, v) = push(
+        &url,
+        &ta,
+        &[signed(ids[1], ids[1], "sup", &late, Some(&sup))],
+        true,
+    );
+    assert_eq!(
+        (status, v["refused"][0]["status"].clone()),
+        (200, json!(409)),
+        "{v}"
+    );
+    assert!(
+        v["refused"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("is quarantined at the server, not on hold"),
+        "{v}"
+    );
+    assert_eq!(server_events(&url, &admin).len(), held);
     drop(store);
 
     // A worker signed in at the station (`LOTLINE_PERSON`, her PIN): what she records names
