@@ -12,6 +12,7 @@ pub mod expiry;
 pub mod lookup;
 pub mod produce;
 pub mod receive;
+pub mod session;
 pub mod settings;
 
 pub use dispatch::{DispatchController, DispatchForm, DispatchView};
