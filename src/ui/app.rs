@@ -296,6 +296,16 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         send(&w, st, Job::StartBatch { form, template })
     }));
     ui.on_print_internal_label(with!(|w, st| print(&w, st, Job::PrintReceived)));
+    ui.on_sign_in(with!(|w, st| {
+        let ui = w.global::<Ui>();
+        let (person, pin) = (
+            ui.get_sign_in_person().to_string(),
+            ui.get_sign_in_pin().to_string(),
+        );
+        ui.set_sign_in_pin("".into());
+        send(&w, st, Job::SignIn { person, pin })
+    }));
+    ui.on_sign_out(with!(|w, st| send(&w, st, Job::SignOut)));
     ui.on_register_product(with!(|w, st| {
         let form = view::new_product_form(&w.global::<Ui>());
         send(&w, st, Job::RegisterProduct { form })
@@ -515,6 +525,18 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
         Done::SyncState(state) => {
             show_sync(w, st, state);
             (None, None)
+        }
+        Done::Session(v) => {
+            let verdict = v.shown.verdict;
+            // Signed in: the panel closes and scanning has the keyboard again.
+            if verdict == Verdict::Ok && !v.who.is_empty() {
+                ui.set_sign_in_open(false);
+                ui.set_sign_in_person("".into());
+                w.invoke_refocus();
+            }
+            ui.set_signed_in(v.who.into());
+            show(w, &v.shown);
+            ((verdict != Verdict::Ok).then_some(verdict), None)
         }
         Done::SyncRound(state) => {
             st.borrow_mut().sync_live = true;

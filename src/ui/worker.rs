@@ -12,7 +12,7 @@ use std::time::Instant;
 use super::controllers::{
     DispatchController, DispatchForm, DispatchView, ExpiryBoard, ExpiryController,
     LookupController, LookupView, NewProductForm, ProduceController, ProduceForm, ProduceView,
-    ReceiveController, ReceiveForm, ReceiveView, StatusForm,
+    ReceiveController, ReceiveForm, ReceiveView, SessionView, StatusForm, session,
 };
 use super::pin::SharedGate;
 use super::present::{Shown, Verdict};
@@ -64,6 +64,10 @@ pub enum Job {
     SyncState,
     /// Settings were saved: use this config from now on.
     Config(Box<StationConfig>),
+    /// Sign a person in with their PIN: what is recorded from now on names them.
+    SignIn { person: String, pin: String },
+    /// Sign whoever is signed in out.
+    SignOut,
 }
 
 /// A label preview, ready for a Slint image (pixel buffers cross threads, images do not).
@@ -86,6 +90,8 @@ pub enum Done {
     SyncState(Result<SyncState, String>),
     /// Not from the worker: the sync thread's state after each of its rounds.
     SyncRound(Result<SyncState, String>),
+    /// Who is signed in after a sign-in or sign-out.
+    Session(SessionView),
 }
 
 /// The running worker; dropping it ends the thread once the jobs sent are done.
@@ -221,6 +227,16 @@ impl Modes {
                 Done::Preview(self.preview(&template))
             }
             Job::Lookup { query } => Done::Lookup(self.lookup.find(&self.station, &query, gs)),
+            Job::SignIn { person, pin } => {
+                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+                Done::Session(session::sign_in(
+                    &mut self.station,
+                    &mut gate,
+                    &person,
+                    &pin,
+                ))
+            }
+            Job::SignOut => Done::Session(session::sign_out(&mut self.station)),
             Job::SetStatus { to, form } => {
                 let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
                 Done::Lookup(self.lookup.change_status(

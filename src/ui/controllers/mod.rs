@@ -20,6 +20,7 @@ pub use expiry::{ExpiryBoard, ExpiryController};
 pub use lookup::{LookupController, LookupView, LotView, StatusForm};
 pub use produce::{ProduceController, ProduceForm, ProduceView};
 pub use receive::{NewProductForm, ReceiveController, ReceiveForm, ReceiveView};
+pub use session::SessionView;
 pub use settings::SettingsController;
 
 use crate::domain::assembly::LabelAssembly;
