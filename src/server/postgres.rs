@@ -269,23 +269,20 @@ impl ServerStore for PgStore {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if let Some((station, (head, refusals))) = walked {
-                let keep = tx
-                    .prepare_cached(
-                        "INSERT INTO server_refused (station, id, hash, status, error, received)
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (station, id) DO NOTHING",
-                    )
-                    .await?;
-                for r in refusals {
+                // One statement for all of them: a push of a station's backlog may carry
+                // thousands of refusals.
+                if !refusals.is_empty() {
+                    let ids: Vec<&str> = refusals.iter().map(|r| r.id.as_str()).collect();
+                    let hashes: Vec<&str> = refusals.iter().map(|r| r.hash.as_str()).collect();
+                    let statuses: Vec<i32> = refusals.iter().map(|r| i32::from(r.status)).collect();
+                    let errors: Vec<&str> = refusals.iter().map(|r| r.error.as_str()).collect();
                     tx.execute(
-                        &keep,
-                        &[
-                            &station,
-                            &r.id,
-                            &r.hash,
-                            &i32::from(r.status),
-                            &r.error,
-                            &received,
-                        ],
+                        "INSERT INTO server_refused (station, id, hash, status, error, received)
+                         SELECT $1, u.id, u.hash, u.status, u.error, $6
+                         FROM unnest($2::text[], $3::text[], $4::int[], $5::text[])
+                            AS u(id, hash, status, error)
+                         ON CONFLICT (station, id) DO NOTHING",
+                        &[&station, &ids, &hashes, &statuses, &errors, &received],
                     )
                     .await?;
                 }
