@@ -9,6 +9,7 @@ use super::EventKind;
 use super::event::RunCosts;
 use super::money::{self, Amount, Money};
 use super::recall::{self, RecallRefusal};
+use super::shipment::OutgoingPallet;
 use super::status::{self, StatusRefusal};
 use super::trace::LotRef;
 use crate::gs1;
@@ -80,6 +81,15 @@ pub enum Rule {
     Person(String),
     #[error("is not a credential (an Ed25519 public key and a v1 sealed key, hex)")]
     Credential,
+    /// A list that must hold something (a shipment's pallets, a pallet's lines).
+    #[error("is empty: it needs at least one entry")]
+    NoEntries,
+    /// The same pallet or dispatch named twice in one event.
+    #[error("names {0} twice")]
+    Twice(String),
+    /// A built pallet's SSCC that is not under the prefix it says it was allocated under.
+    #[error("is not allocated under {0}")]
+    NotUnder(String),
 }
 
 impl From<RecallRefusal> for Rule {
@@ -227,7 +237,7 @@ fn money_of(field: &str, m: Option<&Money>) -> Result<(), Invalid> {
 fn each<T>(
     list: &str,
     items: &[T],
-    check: impl Fn(&T) -> Result<(), Invalid>,
+    mut check: impl FnMut(&T) -> Result<(), Invalid>,
 ) -> Result<(), Invalid> {
     for (i, item) in items.iter().enumerate() {
         check(item).map_err(|e| e.within(list, i))?;
@@ -522,6 +532,15 @@ impl EventKind {
                 }
                 total("outstanding", *outstanding, false)
             }
+            EventKind::ShipmentClosed {
+                customer,
+                shipment,
+                pallets,
+            } => {
+                text("customer", customer)?;
+                optional_text("shipment", shipment.as_deref())?;
+                closed_pallets(pallets)
+            }
             EventKind::PersonEnrolled {
                 person: p,
                 name,
@@ -542,6 +561,47 @@ impl EventKind {
             EventKind::PersonRemoved { person: p } => person("person", p),
         }
     }
+}
+
+/// A closed shipment's pallets: at least one, each an SSCC (a built one under the extension
+/// digit and company prefix it names) with at least one line of a valid lot and count; no
+/// pallet and no dispatch named twice.
+fn closed_pallets(pallets: &[OutgoingPallet]) -> Result<(), Invalid> {
+    if pallets.is_empty() {
+        return Err(invalid("pallets", Rule::NoEntries));
+    }
+    let mut ssccs = std::collections::HashSet::new();
+    let mut dispatches = std::collections::HashSet::new();
+    each("pallets", pallets, |p| {
+        sscc_of(Some(&p.sscc))?;
+        if !ssccs.insert(p.sscc.clone()) {
+            return Err(invalid("sscc", Rule::Twice(p.sscc.clone())));
+        }
+        if let Some(under) = &p.allocated_under {
+            let digits = under.bytes().all(|b| b.is_ascii_digit());
+            // An extension digit and a company prefix of 4 to 12 digits.
+            if !digits || !(5..=13).contains(&under.len()) || !p.sscc.starts_with(under.as_str()) {
+                return Err(invalid(
+                    "sscc",
+                    Rule::NotUnder(under.chars().take(20).collect()),
+                ));
+            }
+        }
+        if p.lines.is_empty() {
+            return Err(invalid("lines", Rule::NoEntries));
+        }
+        each("lines", &p.lines, |l| {
+            text("dispatch", &l.dispatch)?;
+            gtin("gtin", &l.gtin)?;
+            batch("batch", &l.batch)?;
+            date("expiry", l.expiry)?;
+            count("quantity", l.quantity, 1)?;
+            if !dispatches.insert(l.dispatch.clone()) {
+                return Err(invalid("dispatch", Rule::Twice(l.dispatch.clone())));
+            }
+            Ok(())
+        })
+    })
 }
 
 fn person(field: &str, id: &str) -> Result<(), Invalid> {

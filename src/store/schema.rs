@@ -234,6 +234,19 @@ pub(super) const MIGRATIONS: &[&str] = &[
                       WHERE e.seq = shipments.event_seq),
         currency = (SELECT json_extract(e.payload, '$.unit_price.currency') FROM events e
                     WHERE e.seq = shipments.event_seq);",
+    // 18: reserved for the sync/trust migration written beside this one; the branches merge
+    // with theirs here, so this one stays 19 in every file.
+    "",
+    // 19 (ship-close): shipments closed as they leave the dock (`customer`, `shipment` NULL for
+    // the unreferenced one), and each dispatch's close: `shipments_open` holds only the
+    // dispatches not closed yet, so a shipment's lines and the open shipments are read without
+    // reading every dispatch ever made. No file holds a close yet: nothing to fill.
+    "CREATE TABLE shipment_closes (
+        event_seq INTEGER PRIMARY KEY, customer TEXT NOT NULL, shipment TEXT
+    );
+    CREATE INDEX shipment_closes_ref ON shipment_closes (customer, shipment);
+    ALTER TABLE shipments ADD COLUMN closed_seq INTEGER;
+    CREATE INDEX shipments_open ON shipments (customer, shipment) WHERE closed_seq IS NULL;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -254,6 +267,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("pallets", "sscc"),
     ("people", "id"),
     ("lot_costs", "gtin, batch, seq"),
+    ("shipment_closes", "event_seq"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).
