@@ -1,7 +1,7 @@
 //! `lotline shipment …`: close a shipment as it leaves the dock (despatch note and SSCC
 //! labels), list open and closed shipments, show one, print a closed one's documents again.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -13,7 +13,7 @@ use super::output::Out;
 use super::workflow::open_station;
 use super::{CmdResult, Globals};
 use crate::config::StationConfig;
-use crate::workflow::shipment::{ShipmentDocuments, reference};
+use crate::workflow::shipment::{DeliverError, reference};
 use crate::workflow::{CloseRequest, ClosedShipment, Station};
 
 #[derive(Debug, Args)]
@@ -104,7 +104,7 @@ pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             json,
         } => {
             let config = StationConfig::load(globals.config.as_deref())?;
-            documents.check()?;
+            documents.check(&config)?;
             std::fs::create_dir_all(&documents.out)
                 .with_context(|| format!("creating {}", documents.out.display()))?;
             let closed = station.close_shipment(
@@ -123,7 +123,7 @@ pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             json,
         } => {
             let config = StationConfig::load(globals.config.as_deref())?;
-            documents.check()?;
+            documents.check(&config)?;
             let customer = crate::workflow::dispatch::customer(&which.customer)?;
             let shipment = reference(which.shipment.as_deref());
             let Some(closed) = station
@@ -140,8 +140,6 @@ pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                     ),
                 );
             };
-            std::fs::create_dir_all(&documents.out)
-                .with_context(|| format!("creating {}", documents.out.display()))?;
             deliver(&station, &closed, &config, &documents, json, out)?;
         }
         ShipmentCommand::List { json } => list(&station, json, out)?,
@@ -151,7 +149,14 @@ pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
 }
 
 impl Documents {
-    fn check(&self) -> anyhow::Result<()> {
+    /// Refuses what cannot be delivered before anything is recorded.
+    fn check(&self, config: &StationConfig) -> anyhow::Result<()> {
+        if self.print && config.printer.is_none() {
+            return refuse(
+                Code::PrintFailed,
+                "no [printer] in the station config: set one, or leave out --print (the documents are written to --out)",
+            );
+        }
         let max = crate::compliance::despatch::MAX_COPIES;
         if !(1..=max).contains(&self.copies) {
             return refuse(
@@ -173,35 +178,24 @@ fn deliver(
     out: &mut Out,
 ) -> anyhow::Result<()> {
     let docs = station.shipment_documents(closed, &config.site, documents.copies)?;
-    let (note, labels) = write_documents(&docs, closed, &documents.out)?;
-    let mut printed = Vec::new();
-    if documents.print {
-        let Some(target) = &config.printer else {
-            return refuse(
-                Code::PrintFailed,
-                format!(
-                    "the shipment is closed and its documents are in {} and {}, but there is no [printer] in the station config to print them",
-                    note.display(),
-                    labels.display()
-                ),
-            );
+    let printer = config.printer.as_ref().filter(|_| documents.print);
+    let delivered = docs.deliver(closed, &documents.out, printer).map_err(|e| {
+        let code = match e {
+            DeliverError::Write { .. } => Code::IoFailed,
+            DeliverError::Print { .. } => Code::PrintFailed,
         };
-        printed.push(crate::printer::print_document(
-            target,
-            &docs.note_pdf,
-            &docs.note.title(),
-        )?);
-        for l in &docs.labels {
-            printed.push(crate::printer::print(target, &l.template, &l.layouts)?);
-        }
-    }
+        anyhow::Error::new(super::error::CliError {
+            code,
+            message: e.to_string(),
+        })
+    })?;
     if json {
         out.json(&json!({
             "closed": closed,
-            "despatch_note": note,
-            "labels": labels,
+            "despatch_note": delivered.despatch_note,
+            "labels": delivered.labels,
             "copies": documents.copies,
-            "printed": printed,
+            "printed": delivered.printed,
         }))?;
     } else {
         out.line(format_args!(
@@ -220,44 +214,16 @@ fn deliver(
                 p.quantity()
             ))?;
         }
-        out.line(format_args!("despatch note: {}", note.display()))?;
-        out.line(format_args!("SSCC labels: {}", labels.display()))?;
-        for p in printed {
+        out.line(format_args!(
+            "despatch note: {}",
+            delivered.despatch_note.display()
+        ))?;
+        out.line(format_args!("SSCC labels: {}", delivered.labels.display()))?;
+        for p in delivered.printed {
             out.line(format_args!("printed: {p}"))?;
         }
     }
     Ok(())
-}
-
-/// Writes the note and the labels into `dir` as `despatch-STEM.pdf` and
-/// `sscc-labels-STEM.pdf` (STEM: the reference, or "no-ref", and the close's time).
-fn write_documents(
-    docs: &ShipmentDocuments,
-    closed: &ClosedShipment,
-    dir: &Path,
-) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let when = chrono::DateTime::parse_from_rfc3339(&closed.at)
-        .map_or_else(|_| String::new(), |t| t.format("%Y%m%d-%H%M%S").to_string());
-    let reference: String = closed
-        .shipment
-        .as_deref()
-        .unwrap_or("no-ref")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(60)
-        .collect();
-    let note = dir.join(format!("despatch-{reference}-{when}.pdf"));
-    let labels = dir.join(format!("sscc-labels-{reference}-{when}.pdf"));
-    std::fs::write(&note, &docs.note_pdf).with_context(|| format!("writing {}", note.display()))?;
-    std::fs::write(&labels, docs.labels_pdf())
-        .with_context(|| format!("writing {}", labels.display()))?;
-    Ok((note, labels))
 }
 
 fn list(station: &Station, json: bool, out: &mut Out) -> anyhow::Result<()> {

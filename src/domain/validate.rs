@@ -826,6 +826,70 @@ mod tests {
         assert_eq!(field(counted(5, i64::MIN).validate()), "difference");
     }
 
+    /// A close names pallets by valid SSCCs (a built one under the prefix it names), each
+    /// with lines of valid lots and counts; no pallet or dispatch twice.
+    #[test]
+    fn a_closed_shipment_names_valid_pallets_once() {
+        use crate::domain::shipment::{OutgoingPallet, PalletLine};
+        let line = |d: &str| PalletLine {
+            dispatch: d.into(),
+            gtin: G.into(),
+            batch: "L1".into(),
+            expiry: NaiveDate::from_ymd_opt(2027, 12, 31),
+            quantity: 4,
+        };
+        let pallet = |sscc: &str, under: Option<&str>, lines| OutgoingPallet {
+            sscc: sscc.into(),
+            allocated_under: under.map(Into::into),
+            lines,
+        };
+        let closed = |pallets| EventKind::ShipmentClosed {
+            customer: "Northwind".into(),
+            shipment: Some("SO-1".into()),
+            pallets,
+        };
+        let built = crate::gs1::make_sscc(3, "9501101", 1).unwrap();
+        closed(vec![
+            pallet("095011010000000018", None, vec![line("a")]),
+            pallet(&built, Some("39501101"), vec![line("b"), line("c")]),
+        ])
+        .validate()
+        .unwrap();
+        assert_eq!(field(closed(vec![]).validate()), "pallets");
+        assert_eq!(
+            field(closed(vec![pallet("095011010000000017", None, vec![line("a")])]).validate()),
+            "pallets[0].sscc"
+        );
+        assert_eq!(
+            field(closed(vec![pallet(&built, Some("29501101"), vec![line("a")])]).validate()),
+            "pallets[0].sscc"
+        );
+        assert_eq!(
+            field(closed(vec![pallet(&built, None, vec![])]).validate()),
+            "pallets[0].lines"
+        );
+        assert_eq!(
+            field(
+                closed(vec![
+                    pallet(&built, None, vec![line("a")]),
+                    pallet(&built, None, vec![line("b")])
+                ])
+                .validate()
+            ),
+            "pallets[1].sscc"
+        );
+        assert_eq!(
+            field(closed(vec![pallet(&built, None, vec![line("a"), line("a")])]).validate()),
+            "pallets[0].lines[1].dispatch"
+        );
+        let mut bad = line("a");
+        bad.quantity = 0;
+        assert_eq!(
+            field(closed(vec![pallet(&built, None, vec![bad])]).validate()),
+            "pallets[0].lines[0].quantity"
+        );
+    }
+
     #[test]
     fn status_changes_and_recalls_follow_their_rules() {
         let change = |from, to, role| EventKind::LotStatusChanged {

@@ -202,6 +202,99 @@ impl ShipmentDocuments {
     }
 }
 
+/// Where a closed shipment's documents went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Delivered {
+    pub despatch_note: std::path::PathBuf,
+    pub labels: std::path::PathBuf,
+    /// What each print job said (where it went), when printed.
+    pub printed: Vec<String>,
+}
+
+/// Why a closed shipment's documents did not all reach the folder or the printer (the close
+/// stands: `lotline shipment print` makes them again).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    #[error("the shipment is closed, but writing {path} failed: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the shipment is closed and its documents are in {folder}, but printing failed: {why}")]
+    Print {
+        folder: std::path::PathBuf,
+        why: crate::printer::PrintError,
+    },
+}
+
+impl ShipmentDocuments {
+    /// Writes the note and the labels into `dir` (made if missing) as
+    /// `despatch-REF-TIME.pdf` and `sscc-labels-REF-TIME.pdf` (REF: the reference, or
+    /// "no-ref"; TIME: the close's), then prints both through `printer` when given (the
+    /// labels as a label job per pallet, the note as a document). The one delivery the CLI
+    /// and the station's Close shipment share.
+    pub fn deliver(
+        &self,
+        closed: &ClosedShipment,
+        dir: &std::path::Path,
+        printer: Option<&crate::printer::PrintTarget>,
+    ) -> Result<Delivered, DeliverError> {
+        let write = |path: std::path::PathBuf, bytes: &[u8]| {
+            std::fs::create_dir_all(dir)
+                .and_then(|_| std::fs::write(&path, bytes))
+                .map_err(|source| DeliverError::Write {
+                    path: path.clone(),
+                    source,
+                })
+                .map(|_| path)
+        };
+        let when = chrono::DateTime::parse_from_rfc3339(&closed.at)
+            .map_or_else(|_| String::new(), |t| t.format("%Y%m%d-%H%M%S").to_string());
+        let reference: String = closed
+            .shipment
+            .as_deref()
+            .unwrap_or("no-ref")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(60)
+            .collect();
+        let despatch_note = write(
+            dir.join(format!("despatch-{reference}-{when}.pdf")),
+            &self.note_pdf,
+        )?;
+        let labels = write(
+            dir.join(format!("sscc-labels-{reference}-{when}.pdf")),
+            &self.labels_pdf(),
+        )?;
+        let mut printed = Vec::new();
+        if let Some(target) = printer {
+            let failed = |why| DeliverError::Print {
+                folder: dir.to_path_buf(),
+                why,
+            };
+            printed.push(
+                crate::printer::print_document(target, &self.note_pdf, &self.note.title())
+                    .map_err(failed)?,
+            );
+            for l in &self.labels {
+                printed
+                    .push(crate::printer::print(target, &l.template, &l.layouts).map_err(failed)?);
+            }
+        }
+        Ok(Delivered {
+            despatch_note,
+            labels,
+            printed,
+        })
+    }
+}
+
 /// The shipping site in a line, as the note and the labels' FROM say it.
 pub fn site_line(site: &super::SiteConfig, station: &str) -> String {
     let mut parts = Vec::new();
