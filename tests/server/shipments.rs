@@ -52,6 +52,7 @@ fn shipments_sync(backend: Backend) {
     allocates(&a, 1);
     allocates(&b, 2);
     a.register_released(&url, &ta, PASSATA, "Passata");
+    a.sync_ok(&url, &ta);
     b.sync_ok(&url, &tb);
     for (s, lot) in [(&a, "SA"), (&b, "SB")] {
         s.ok(&["receive", &scan(PASSATA, lot), "--qty", "50", "--json"]);
