@@ -74,6 +74,11 @@ impl Site {
         json(self.run(args))
     }
 
+    /// Receives cases of a lot into the default location.
+    fn receive(&self, scan: &str, qty: &str) {
+        self.ok(&["receive", scan, "--qty", qty, "--json"]);
+    }
+
     fn out(&self) -> PathBuf {
         self.dir.path().join("docs")
     }
@@ -164,20 +169,8 @@ fn close_writes_a_despatch_note_and_labels_that_decode_back_to_the_pallets() {
         "DOCK",
         "--json",
     ]);
-    site.ok(&[
-        "receive",
-        "(01)09501101530003(17)280115(10)B2612",
-        "--qty",
-        "100",
-        "--json",
-    ]);
-    site.ok(&[
-        "receive",
-        "(01)09501101530010(17)280301(10)S77",
-        "--qty",
-        "30",
-        "--json",
-    ]);
+    site.receive("(01)09501101530003(17)280115(10)B2612", "100");
+    site.receive("(01)09501101530010(17)280301(10)S77", "30");
     ok(site.dispatch("(00)095011010000000018", None, "SO-1"));
     ok(site.dispatch("(01)09501101530003(10)B2612", Some("10"), "SO-1"));
     ok(site.dispatch("(01)09501101530010(10)S77", Some("6"), "SO-1"));
@@ -279,13 +272,7 @@ fn close_writes_a_despatch_note_and_labels_that_decode_back_to_the_pallets() {
 #[test]
 fn a_closed_shipment_refuses_more_dispatches_and_undos() {
     let site = Site::new(true);
-    site.ok(&[
-        "receive",
-        "(01)09501101530003(17)280115(10)B2612",
-        "--qty",
-        "100",
-        "--json",
-    ]);
+    site.receive("(01)09501101530003(17)280115(10)B2612", "100");
     let shipped: Value = serde_json::from_slice(
         &ok(site.dispatch("(01)09501101530003(10)B2612", Some("5"), "SO-9")).stdout,
     )
@@ -347,13 +334,7 @@ fn a_closed_shipment_refuses_more_dispatches_and_undos() {
 #[test]
 fn new_ssccs_are_never_made_twice_and_replay_equals_live_state() {
     let site = Site::new(true);
-    site.ok(&[
-        "receive",
-        "(01)09501101530003(17)280115(10)B2612",
-        "--qty",
-        "100",
-        "--json",
-    ]);
+    site.receive("(01)09501101530003(17)280115(10)B2612", "100");
     let mut seen = std::collections::BTreeSet::new();
     for (i, reference) in ["A1", "A2", "A3"].iter().enumerate() {
         for _ in 0..3 {
@@ -383,13 +364,7 @@ fn new_ssccs_are_never_made_twice_and_replay_equals_live_state() {
     drop(store);
 
     let bare = Site::new(false);
-    bare.ok(&[
-        "receive",
-        "(01)09501101530003(17)280115(10)B2612",
-        "--qty",
-        "9",
-        "--json",
-    ]);
+    bare.receive("(01)09501101530003(17)280115(10)B2612", "9");
     ok(bare.dispatch("(01)09501101530003(10)B2612", Some("2"), "X"));
     let refused = bare.run(&[
         "shipment",

@@ -96,6 +96,7 @@ pub enum ShipmentCommand {
 
 pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     let mut station = open_station(globals)?;
+    let config = StationConfig::load(globals.config.as_deref())?;
     match args.command {
         ShipmentCommand::Close {
             which,
@@ -103,7 +104,6 @@ pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             documents,
             json,
         } => {
-            let config = StationConfig::load(globals.config.as_deref())?;
             documents.check(&config)?;
             std::fs::create_dir_all(&documents.out)
                 .with_context(|| format!("creating {}", documents.out.display()))?;
@@ -122,15 +122,12 @@ pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             documents,
             json,
         } => {
-            let config = StationConfig::load(globals.config.as_deref())?;
             documents.check(&config)?;
             let customer = crate::workflow::dispatch::customer(&which.customer)?;
             let shipment = reference(which.shipment.as_deref());
             let Some(closed) = station
-                .store()
-                .shipment_closes(Some((&customer, shipment.as_deref())))?
-                .last()
-                .and_then(ClosedShipment::of)
+                .shipment_closes(&customer, shipment.as_deref())?
+                .pop()
             else {
                 return refuse(
                     Code::NothingToClose,
@@ -143,7 +140,7 @@ pub fn run(args: ShipmentArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             deliver(&station, &closed, &config, &documents, json, out)?;
         }
         ShipmentCommand::List { json } => list(&station, json, out)?,
-        ShipmentCommand::Show { which, json } => show(&mut station, which, json, out)?,
+        ShipmentCommand::Show { which, json } => show(&station, which, json, out)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -261,7 +258,7 @@ fn list(station: &Station, json: bool, out: &mut Out) -> anyhow::Result<()> {
 }
 
 fn show(
-    station: &mut Station,
+    station: &Station,
     which: WhichShipment,
     json: bool,
     out: &mut Out,
@@ -269,12 +266,7 @@ fn show(
     let customer = crate::workflow::dispatch::customer(&which.customer)?;
     let shipment = reference(which.shipment.as_deref());
     let open = station.open_shipment(&customer, shipment.as_deref())?;
-    let closes: Vec<ClosedShipment> = station
-        .store()
-        .shipment_closes(Some((&customer, shipment.as_deref())))?
-        .iter()
-        .filter_map(ClosedShipment::of)
-        .collect();
+    let closes = station.shipment_closes(&customer, shipment.as_deref())?;
     if json {
         let open: Vec<_> = open
             .iter()

@@ -116,14 +116,25 @@ impl Station {
         customer: &str,
         shipment: Option<&str>,
     ) -> Result<Option<ClosedShipment>, WorkflowError> {
-        let Some(shipment) = shipment else {
-            return Ok(None);
-        };
+        match shipment {
+            Some(_) => Ok(self.shipment_closes(customer, shipment)?.pop()),
+            None => Ok(None),
+        }
+    }
+
+    /// The closes of a customer's shipment, oldest first: one for a reference, one per truck
+    /// for the unreferenced shipment (`None`).
+    pub fn shipment_closes(
+        &self,
+        customer: &str,
+        shipment: Option<&str>,
+    ) -> Result<Vec<ClosedShipment>, WorkflowError> {
         Ok(self
             .store
-            .shipment_closes(Some((customer, Some(shipment))))?
-            .last()
-            .and_then(ClosedShipment::of))
+            .shipment_closes(Some((customer, shipment)))?
+            .iter()
+            .filter_map(ClosedShipment::of)
+            .collect())
     }
 
     /// Every close recorded here (this station's and those synced from others), oldest first.
