@@ -1039,13 +1039,11 @@ fn every_shipped_template_passes_label_check_and_its_worst_case_reads_back_at_20
         assert!(said.contains("the worst case fits"), "{name}: {said}");
         let t = Template::load(&name).unwrap();
         let checked = lotline::label::check::check(&t).unwrap();
-        // (A mixed pallet's label carries no batch in a barcode: its lots are text.)
         assert!(
-            !t.sample.contains_key("batch")
-                || checked
-                    .data
-                    .iter()
-                    .any(|d| d.get("batch").is_some_and(|b| b.len() == 20)),
+            checked
+                .data
+                .iter()
+                .any(|d| d.get("batch").is_some_and(|b| b.len() == 20)),
             "{name}"
         );
         if t.sample.contains_key("count") {

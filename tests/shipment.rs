@@ -394,3 +394,31 @@ fn new_ssccs_are_never_made_twice_and_replay_equals_live_state() {
     ]);
     assert_eq!(code(&copies), "invalid_input", "{}", stderr(&copies));
 }
+
+/// The mixed-pallet label (in `label-templates/dispatch/`) prints its worst case: 12 lines of
+/// 20-character batches and 8-digit counts fit, and each worst-case label reads back at 203
+/// dpi as its SSCC alone, in GS1-128 and in GS1 DataMatrix.
+#[test]
+fn the_mixed_pallet_label_prints_its_worst_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("worst.pdf");
+    let template = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/label-templates/dispatch/gs1-logistics-mixed-4x6.toml"
+    );
+    let o = ok(support::run(&[
+        "label",
+        "check",
+        template,
+        "--out",
+        pdf.to_str().unwrap(),
+    ]));
+    assert!(support::stdout(&o).contains("the worst case fits"));
+    for page in 1..=pages(&pdf) {
+        let png = rasterise(&pdf, 203, page);
+        let read = zbar_reads(&png);
+        assert_eq!(read.len(), 1, "page {page}: {read:?}");
+        assert!(read[0].gs1 && read[0].data.starts_with("00") && read[0].data.len() == 20);
+        assert_eq!(dmtx_reads(&png), format!("{GS}{}", read[0].data));
+    }
+}

@@ -92,7 +92,9 @@ fn close_shipment_asks_first_then_records_the_close_and_writes_its_documents() {
     fill(&app, "Count if not on label", "1");
     app.window.invoke_refocus();
     scan(&app, &format!("]C101{GTIN}10C2"));
-    wait_for("the scan judged", || !banner(&app).starts_with("SHIPMENT CLOSED"));
+    wait_for("the scan judged", || {
+        !banner(&app).starts_with("SHIPMENT CLOSED")
+    });
     assert!(
         banner(&app).starts_with("STOP — SHIPMENT CLOSED"),
         "{}",

@@ -257,12 +257,7 @@ fn list(station: &Station, json: bool, out: &mut Out) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn show(
-    station: &Station,
-    which: WhichShipment,
-    json: bool,
-    out: &mut Out,
-) -> anyhow::Result<()> {
+fn show(station: &Station, which: WhichShipment, json: bool, out: &mut Out) -> anyhow::Result<()> {
     let customer = crate::workflow::dispatch::customer(&which.customer)?;
     let shipment = reference(which.shipment.as_deref());
     let open = station.open_shipment(&customer, shipment.as_deref())?;

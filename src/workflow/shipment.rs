@@ -180,8 +180,9 @@ impl Station {
 /// The 4×6 SSCC label of a pallet of one lot: (00), (02)+(37), (17)+(10).
 pub const SINGLE_LOT_LABEL: &str = "gs1-logistics-4x6";
 /// The 4×6 SSCC label of a mixed pallet (or a lot without an expiry date): (00) and the
-/// content as text, no (02).
-pub const MIXED_LABEL: &str = "gs1-logistics-mixed-4x6";
+/// content as text, no (02). In `label-templates/dispatch/`: it is filled only here, so the
+/// label lists of the other modes do not offer it.
+pub const MIXED_LABEL: &str = "dispatch/gs1-logistics-mixed-4x6";
 /// Content lines the mixed label has room for; more are summed up on the last.
 const MIXED_LINES: usize = 12;
 
@@ -418,7 +419,8 @@ impl Station {
             let (name, data) = pallet_label_data(pallet, &note.site, &closed.customer, |g| {
                 note.products.get(g).cloned()
             });
-            let template = crate::label::Template::load(name)?;
+            let path = crate::label::template::templates_dir().join(format!("{name}.toml"));
+            let template = crate::label::Template::load(&path.to_string_lossy())?;
             let layout = crate::label::lay_out(&template, &data)?;
             labels.push(PalletLabels {
                 sscc: pallet.sscc.clone(),

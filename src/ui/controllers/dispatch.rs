@@ -174,11 +174,12 @@ impl DispatchController {
         self.undoable.clear();
         self.assembly = LabelAssembly::default();
         let units: u64 = closed.pallets.iter().map(|p| p.quantity()).sum();
+        let n = closed.pallets.len();
         let what = format!(
-            "{} to {}: {} pallets, {units} units",
+            "{} to {}: {n} {}, {units} units",
             closed.shipment.as_deref().unwrap_or("shipment"),
             closed.customer,
-            closed.pallets.len()
+            if n == 1 { "pallet" } else { "pallets" }
         );
         let delivered = station
             .shipment_documents(&closed, site, CLOSE_COPIES)
@@ -187,30 +188,46 @@ impl DispatchController {
                 docs.deliver(&closed, dir, printer)
                     .map_err(|e| e.to_string())
             });
-        let shown = match delivered {
+        let (shown, line) = match delivered {
             Ok(d) => {
                 let printed = if d.printed.is_empty() {
-                    "not printed: no printer set for this station".to_string()
+                    "not printed (no printer set)"
                 } else {
-                    format!("printed: {}", d.printed.join("; "))
+                    "and printed"
                 };
-                Shown::new(
+                let file = |p: &Path| {
+                    p.file_name()
+                        .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+                };
+                let shown = Shown::new(
                     Verdict::Ok,
                     "SHIPMENT CLOSED",
                     format!(
-                        "{what}. Despatch note {} and SSCC labels {} ({CLOSE_COPIES} copies); {printed}",
-                        d.despatch_note.display(),
-                        d.labels.display()
+                        "{what}; despatch note and SSCC labels ({CLOSE_COPIES} copies) in {}, {printed}",
+                        dir.display()
                     ),
-                )
+                );
+                let line = ShownLine {
+                    text: format!(
+                        "closed {what}: {}, {}",
+                        file(&d.despatch_note),
+                        file(&d.labels)
+                    ),
+                    verdict: Some(Verdict::Ok),
+                    indent: 0,
+                };
+                (shown, Some(line))
             }
-            Err(why) => Shown::new(
-                Verdict::Warn,
-                "CLOSED — DOCUMENTS NOT DONE",
-                format!("{what}. {why}"),
+            Err(why) => (
+                Shown::new(
+                    Verdict::Warn,
+                    "CLOSED — DOCUMENTS NOT DONE",
+                    format!("{what}. {why}"),
+                ),
+                None,
             ),
         };
-        let mut view = self.view(shown, None);
+        let mut view = self.view(shown, line);
         view.new_shipment = true;
         view
     }
