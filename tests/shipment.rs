@@ -395,6 +395,80 @@ fn new_ssccs_are_never_made_twice_and_replay_equals_live_state() {
     assert_eq!(code(&copies), "invalid_input", "{}", stderr(&copies));
 }
 
+/// `--print` sends the documents through the station's `[printer]`: into a print folder the
+/// note and each pallet's labels as their own jobs; a raw ZPL printer takes labels only, so
+/// the note is refused there naming why (the close stands, the files are written); without a
+/// printer `--print` is refused before anything is recorded.
+#[test]
+fn print_sends_the_documents_to_the_stations_printer() {
+    let site = Site::new(true);
+    site.receive("(01)09501101530003(17)280115(10)B2612", "20");
+    ok(site.dispatch("(01)09501101530003(10)B2612", Some("4"), "P-1"));
+    let events = || site.ok(&["store", "verify", "--json"])["events"].clone();
+    let before = events();
+    let refused = site.run(&[
+        "shipment",
+        "close",
+        "--customer",
+        "Northwind",
+        "--shipment",
+        "P-1",
+        "--print",
+        "--json",
+    ]);
+    assert_eq!(code(&refused), "print_failed", "{}", stderr(&refused));
+    assert_eq!(events(), before, "nothing recorded");
+
+    let spool = site.dir.path().join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let config = std::fs::read_to_string(&site.config).unwrap();
+    std::fs::write(
+        &site.config,
+        format!(
+            "{config}\n[printer]\nkind = \"folder\"\ndir = {:?}\n",
+            spool
+        ),
+    )
+    .unwrap();
+    let closed = site.close("Northwind", Some("P-1"), &["--print"]);
+    assert_eq!(closed["printed"].as_array().unwrap().len(), 2, "{closed}");
+    let spooled: Vec<PathBuf> = std::fs::read_dir(&spool)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(spooled.len(), 2, "{spooled:?}");
+    let labels = spooled
+        .iter()
+        .find(|p| p.to_string_lossy().contains("gs1-logistics-4x6"))
+        .expect("the labels job");
+    let read = zbar_reads(&rasterise(labels, 203, 1));
+    let sscc = closed["closed"]["pallets"][0]["sscc"].as_str().unwrap();
+    assert!(
+        read.iter().any(|s| s.data == format!("00{sscc}")),
+        "{read:?}"
+    );
+
+    std::fs::write(
+        &site.config,
+        format!("{config}\n[printer]\nkind = \"raw\"\naddr = \"127.0.0.1:9\"\n"),
+    )
+    .unwrap();
+    let raw = site.run(&[
+        "shipment",
+        "print",
+        "--customer",
+        "Northwind",
+        "--shipment",
+        "P-1",
+        "--print",
+        "--out",
+        site.out().to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code(&raw), "print_failed", "{}", stderr(&raw));
+    assert!(stderr(&raw).contains("ZPL labels only"), "{}", stderr(&raw));
+}
+
 /// The mixed-pallet label (in `label-templates/dispatch/`) prints its worst case: 12 lines of
 /// 20-character batches and 8-digit counts fit, and each worst-case label reads back at 203
 /// dpi as its SSCC alone, in GS1-128 and in GS1 DataMatrix.
