@@ -3,7 +3,6 @@
 //! the close recorded; a closed shipment refuses more dispatches and undos; new SSCCs carry
 //! GS1's check digit and are never made twice, also after a replay; replay equals live state.
 
-#[allow(dead_code)]
 mod decoders;
 mod support;
 
