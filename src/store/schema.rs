@@ -234,9 +234,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
                       WHERE e.seq = shipments.event_seq),
         currency = (SELECT json_extract(e.payload, '$.unit_price.currency') FROM events e
                     WHERE e.seq = shipments.event_seq);",
-    // 18: reserved for the sync/trust migration written beside this one; the branches merge
-    // with theirs here, so this one stays 19 in every file.
-    "",
+    // 18: the station's own events as linked for the server (`protocol::Link`): a chain of
+    // their own, in the order they are pushed, which the server checks on arrival. Linked when
+    // first pushed; sync metadata, not derived.
+    "CREATE TABLE push_links (
+        seq INTEGER PRIMARY KEY REFERENCES events (seq),
+        prev TEXT NOT NULL, hash TEXT NOT NULL
+    );",
     // 19 (ship-close): shipments closed as they leave the dock (`customer`, `shipment` NULL for
     // the unreferenced one), and each dispatch's close: `shipments_open` holds only the
     // dispatches not closed yet, so a shipment's lines and the open shipments are read without

@@ -595,3 +595,20 @@ pub fn push_refused(url: &str, token: &str, event: &Value, says: &str) {
     assert!(refused, "{status} {v}");
     assert!(v.to_string().contains(says), "{says}: {v}");
 }
+
+/// `e` (an event's JSON, as pushed or as the server lists it) linked after `prev` into its
+/// station's chain, as a station links what it pushes.
+pub fn linked(e: &Value, prev: &str) -> Value {
+    let mut e = e.clone();
+    let obj = e.as_object_mut().unwrap();
+    obj.remove("pos");
+    obj.remove("link");
+    let w: lotline::protocol::WireEvent = serde_json::from_value(e.clone()).unwrap();
+    e["link"] = serde_json::to_value(lotline::protocol::Link::after(prev, &w)).unwrap();
+    e
+}
+
+/// The link a linked event's JSON carries.
+pub fn link_of(e: &Value) -> String {
+    e["link"]["hash"].as_str().unwrap().to_string()
+}

@@ -12,6 +12,7 @@ pub mod expiry;
 pub mod lookup;
 pub mod produce;
 pub mod receive;
+pub mod session;
 pub mod settings;
 
 pub use dispatch::{DispatchController, DispatchForm, DispatchView};
@@ -46,12 +47,8 @@ fn scan_label(
     (outcome, shown)
 }
 
-/// A supervisor's proof at the station: their id and own PIN where people have accounts
-/// (their key then signs what the station records next: `Station::act_as`, which the caller
-/// ends with `act_as(None)`), else the station's supervisor PIN (`configured_hash`), which is
-/// refused where people have accounts (it names no one). Wrong PINs count toward `gate`'s
-/// lockout. The role proven (a person's own; a worker's id proves a worker) and the actor to
-/// record, or what to tell them.
+/// A supervisor's proof at the station ([`Station::prove_supervisor`]), refusals in the
+/// station's words.
 fn prove_supervisor(
     station: &mut Station,
     gate: &mut crate::pin_gate::PinGate,
@@ -59,29 +56,15 @@ fn prove_supervisor(
     person: &str,
     pin: &str,
 ) -> Result<(crate::domain::status::Role, String), String> {
-    let person = person.trim();
-    if !person.is_empty() {
-        let signer = station
-            .unlock(gate, person, pin)
-            .map_err(|e| e.to_string())?;
-        let role = signer.role.station_role();
-        station.act_as(Some(signer));
-        return Ok((role, person.to_string()));
-    }
-    // A store that cannot say whether it knows people does not get the weaker proof.
-    if station.has_people().map_err(|e| e.to_string())? {
-        return Err(
-            "type your supervisor id with your own PIN: this station has people's \
-                    accounts, so the station PIN is not enough"
+    match station.prove_supervisor(gate, configured_hash, Some(person), pin) {
+        Ok(proof) => Ok((proof.role, proof.actor)),
+        Err(crate::workflow::ProofError::StationPinNotEnough) => Err(
+            "type your supervisor id with your own PIN: this station has people's accounts, so \
+             the station PIN is not enough"
                 .into(),
-        );
+        ),
+        Err(e) => Err(e.to_string()),
     }
-    gate.check(configured_hash, pin, chrono::Utc::now())
-        .map_err(|e| e.to_string())?;
-    Ok((
-        crate::domain::status::Role::Supervisor,
-        crate::pin_gate::SUPERVISOR.to_string(),
-    ))
 }
 
 /// A form field that should hold a whole number: empty is `None`, anything else but a whole

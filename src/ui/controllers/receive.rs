@@ -163,6 +163,8 @@ impl ReceiveController {
                 None,
             );
         }
+        // Whoever is signed in acts again once the supervisor's decision is recorded.
+        let previous = station.acting_as().cloned();
         let role = match super::prove_supervisor(
             station,
             gate,
@@ -186,7 +188,7 @@ impl ReceiveController {
         } else {
             Err("only a supervisor registers a product: nothing was registered".to_string())
         };
-        station.act_as(None);
+        station.act_as(previous);
         match registered {
             Ok(()) => {
                 self.unknown = None;
@@ -233,7 +235,7 @@ impl ReceiveController {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::testing::{station, today};
+    use crate::workflow::testing::{enrol, station, today};
 
     fn form(count: &str) -> ReceiveForm {
         ReceiveForm {
@@ -425,19 +427,12 @@ mod tests {
         assert_eq!(v.shown.headline, "RECEIVED", "{}", v.shown.message);
 
         // Where people have accounts: a worker's id registers nothing, nor the station PIN.
-        use crate::people::{Credential, PersonRole, Sealed};
-        s.store_mut()
-            .append(
-                "server",
-                "admin (server)",
-                crate::domain::EventKind::PersonEnrolled {
-                    person: "wendy".into(),
-                    name: "Wendy".into(),
-                    role: PersonRole::Worker,
-                    credential: Credential::enrol("246802").unwrap(),
-                },
-            )
-            .unwrap();
+        enrol(
+            &mut s,
+            "wendy",
+            crate::domain::person::PersonRole::Worker,
+            "246802",
+        );
         let other = "(01)09506000134369(10)B1(30)5";
         c.scan(&mut s, &form(""), other, None, today());
         let as_wendy = NewProductForm {
