@@ -51,11 +51,82 @@ pub enum PrintError {
         addr: String,
         source: std::io::Error,
     },
+    #[error(
+        "{title} is an A4 document, and the printer at {addr} takes ZPL labels only: print it from the PDF file, or set a CUPS printer"
+    )]
+    NotALabel { addr: String, title: String },
     #[error("writing the labels to {path}: {source}; check the folder exists and is writable")]
     Folder {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// Prints a document that is not a label (a despatch note, A4) as one job: through CUPS, or
+/// into the folder; a raw label-printer port takes ZPL labels only, so it is refused there.
+pub fn print_document(target: &PrintTarget, pdf: &[u8], title: &str) -> Result<String, PrintError> {
+    match target {
+        PrintTarget::Cups { printer } => {
+            lp(printer, title, pdf)?;
+            Ok(format!("{title} sent to printer {printer}"))
+        }
+        PrintTarget::Raw { addr } => Err(PrintError::NotALabel {
+            addr: addr.clone(),
+            title: title.to_string(),
+        }),
+        PrintTarget::Folder { dir } => {
+            let stem: String = title
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let path = into_folder(dir, &stem, pdf)?;
+            Ok(format!("{title} written to {}", path.display()))
+        }
+    }
+}
+
+/// Writes a print job into the folder as `STEM-YYYYMMDD-HHMMSS.mmm.pdf`.
+fn into_folder(dir: &std::path::Path, stem: &str, pdf: &[u8]) -> Result<PathBuf, PrintError> {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S%.3f");
+    let path = dir.join(format!("{stem}-{stamp}.pdf"));
+    std::fs::write(&path, pdf).map_err(|source| PrintError::Folder {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// Sends a PDF to a CUPS queue (`lp -d PRINTER -t TITLE`); its refusal says why.
+fn lp(printer: &str, title: &str, pdf: &[u8]) -> Result<(), PrintError> {
+    let mut child = Command::new("lp")
+        .args(["-d", printer, "-t", title])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(PrintError::NoLp)?;
+    // A write error means lp exited early; its status and message say why.
+    let _ = child.stdin.take().map(|mut stdin| stdin.write_all(pdf));
+    let out = child.wait_with_output().map_err(PrintError::NoLp)?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(PrintError::LpFailed {
+            printer: printer.to_string(),
+            status: out.status,
+            stderr: if stderr.is_empty() {
+                String::new()
+            } else {
+                format!(": {stderr}")
+            },
+        });
+    }
+    Ok(())
 }
 
 /// How long a raw printer may take to accept the connection or the data.
@@ -69,29 +140,11 @@ pub fn print(
 ) -> Result<String, PrintError> {
     match target {
         PrintTarget::Cups { printer } => {
-            let pdf = label::pdf::render(labels, &template.name);
-            let mut child = Command::new("lp")
-                .args(["-d", printer, "-t", &template.name])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(PrintError::NoLp)?;
-            // A write error means lp exited early; its status and message say why.
-            let _ = child.stdin.take().map(|mut stdin| stdin.write_all(&pdf));
-            let out = child.wait_with_output().map_err(PrintError::NoLp)?;
-            if !out.status.success() {
-                let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-                return Err(PrintError::LpFailed {
-                    printer: printer.clone(),
-                    status: out.status,
-                    stderr: if stderr.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {stderr}")
-                    },
-                });
-            }
+            lp(
+                printer,
+                &template.name,
+                &label::pdf::render(labels, &template.name),
+            )?;
             Ok(format!("{} labels sent to printer {printer}", labels.len()))
         }
         PrintTarget::Raw { addr } => {
@@ -114,13 +167,8 @@ pub fn print(
             Ok(format!("{} labels sent to {addr}", labels.len()))
         }
         PrintTarget::Folder { dir } => {
-            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S%.3f");
-            let path = dir.join(format!("{}-{stamp}.pdf", template.name));
             let pdf = label::pdf::render(labels, &template.name);
-            std::fs::write(&path, pdf).map_err(|source| PrintError::Folder {
-                path: path.clone(),
-                source,
-            })?;
+            let path = into_folder(dir, &template.name, &pdf)?;
             Ok(format!(
                 "{} labels written to {}",
                 labels.len(),

@@ -764,7 +764,8 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     // The same file as schema 9 left it: no lot_events table, and the outbox as rows with
     // server positions by event id (schema 11 changed both; every event still waits), no
     // push_refused (schema 12), no cost facts and no prices or days on shipments (schema 17:
-    // refilled from the log, so the costs a file's events carry survive the upgrade).
+    // refilled from the log, so the costs a file's events carry survive the upgrade), no
+    // shipment closes (schema 19).
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE lot_events;
@@ -780,6 +781,9 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          DROP TABLE people;
          ALTER TABLE events DROP COLUMN signature;
          DROP TABLE lot_costs;
+         DROP TABLE shipment_closes;
+         DROP INDEX shipments_open;
+         ALTER TABLE shipments DROP COLUMN closed_seq;
          ALTER TABLE shipments DROP COLUMN unit_price;
          ALTER TABLE shipments DROP COLUMN currency;
          ALTER TABLE shipments DROP COLUMN day;

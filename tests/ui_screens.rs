@@ -335,6 +335,26 @@ fn tap_left_block(x: &Xvfb, img: &RgbImage, n: usize) {
     x.click(left + 60, y + len / 2);
 }
 
+/// The top-left of the first button (a run of 40 pixels) of the theme colour `tone` in the
+/// right half of the window below the banner, row by row.
+fn find_colour(img: &RgbImage, tone: &str) -> Option<(u32, u32)> {
+    let l = try_layout(img)?;
+    let colour = theme_colour(tone);
+    (l.content_top..l.status_top).find_map(|y| {
+        runs_across(img, y, 40, |p| near(p, colour, 6))
+            .into_iter()
+            .find(|&(x0, _)| x0 > img.width() / 2)
+            .map(|(x0, _)| (x0, y))
+    })
+}
+
+/// Taps the first button of the theme colour `tone` in the right half (the Dispatch log's
+/// Close shipment, then its confirmation's Close it).
+fn tap_colour(x: &Xvfb, img: &RgbImage, tone: &str) {
+    let (x0, y) = find_colour(img, tone).unwrap_or_else(|| panic!("no {tone} button"));
+    x.click(x0 + 20, y + 15);
+}
+
 /// Taps the Lookup pane button `n` (Stock, History, From, Into): the row of buttons at the
 /// top of the middle panel.
 fn tap_pane(x: &Xvfb, img: &RgbImage, n: usize) {
@@ -387,7 +407,10 @@ fn every_mode_at_desktop_and_touch_panel_size() {
     let config = dir.path().join("lotline.toml");
     std::fs::write(
         &config,
-        "[site]\nfacility = \"F1\"\n\n[ui]\nstation = \"dock-1\"\nsupervisor_pin = \"4321\"\nsounds = false\n",
+        format!(
+            "[site]\nfacility = \"F1\"\n\n[ui]\nstation = \"dock-1\"\nsupervisor_pin = \"4321\"\nsounds = false\nreport_dir = {:?}\n",
+            dir.path().join("reports")
+        ),
     )
     .unwrap();
     let mut shots = Shots {
@@ -488,6 +511,19 @@ fn every_mode_at_desktop_and_touch_panel_size() {
             "dispatch at {size}: the shipped pallet's green line stays in the log"
         );
         shots.keep(&name, &img);
+
+        // Close shipment, confirmed: green, the documents written, a new shipment.
+        let name = format!("dispatch-close-{size}");
+        let path = shots.path(&name);
+        tap_colour(&x, &img, "accent");
+        let asked = shoot_when(&x, &path, "the confirmation", |shot| {
+            find_colour(shot, "ok").is_some()
+        });
+        tap_colour(&x, &asked, "ok");
+        let img = shoot_when(&x, &path, "the shipment closed", |img| {
+            banner_share(img, "ok") > 0.5
+        });
+        shots.keep(&name, &img);
         station.close();
 
         // Lookup: the tomato lot that went into the sauce: its history, then where it went.
@@ -528,7 +564,7 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         shots.keep(&name, &img);
         station.close();
     }
-    assert_eq!(shots.taken.len(), 16);
+    assert_eq!(shots.taken.len(), 18);
     println!(
         "screenshots in {} ({})",
         shots.dir.display(),

@@ -10,9 +10,10 @@ use serde_json::json;
 use crate::domain::LotStatus;
 use crate::domain::recall::RecallRefusal;
 use crate::domain::rules::DispatchRefusal;
+use crate::domain::shipment::CloseRefusal;
 use crate::domain::status::StatusRefusal;
 use crate::store::StoreError;
-use crate::workflow::{Needed, Refusal, WorkflowError};
+use crate::workflow::{Needed, NotVoidable, Refusal, WorkflowError};
 
 /// Exit status: everything asked was done.
 pub const EXIT_OK: u8 = 0;
@@ -47,6 +48,8 @@ pub enum Code {
     PalletNotFound,
     PalletMismatch,
     NotVoidable,
+    ShipmentClosed,
+    NothingToClose,
     Refused,
     ReasonRequired,
     NotSupervisor,
@@ -75,7 +78,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the documentation test.
-    pub const ALL: [Code; 45] = [
+    pub const ALL: [Code; 47] = [
         Code::Usage,
         Code::InvalidInput,
         Code::InvalidGs1,
@@ -97,6 +100,8 @@ impl Code {
         Code::PalletNotFound,
         Code::PalletMismatch,
         Code::NotVoidable,
+        Code::ShipmentClosed,
+        Code::NothingToClose,
         Code::Refused,
         Code::ReasonRequired,
         Code::NotSupervisor,
@@ -146,6 +151,8 @@ impl Code {
             Code::PalletNotFound => "pallet_not_found",
             Code::PalletMismatch => "pallet_mismatch",
             Code::NotVoidable => "not_voidable",
+            Code::ShipmentClosed => "shipment_closed",
+            Code::NothingToClose => "nothing_to_close",
             Code::Refused => "refused",
             Code::ReasonRequired => "reason_required",
             Code::NotSupervisor => "not_supervisor",
@@ -333,7 +340,17 @@ pub fn refusal_code(r: &Refusal) -> Code {
         Refusal::PalletShipped(_) => Code::PalletAlreadyShipped,
         Refusal::UnknownPallet { .. } => Code::PalletNotFound,
         Refusal::PalletMismatch(_) => Code::PalletMismatch,
+        Refusal::NotVoidable {
+            why: NotVoidable::ShipmentClosed,
+            ..
+        }
+        | Refusal::ShipmentClosed(_) => Code::ShipmentClosed,
         Refusal::NotVoidable { .. } => Code::NotVoidable,
+        Refusal::Close(r) => match r {
+            CloseRefusal::Empty => Code::NothingToClose,
+            CloseRefusal::NoCompanyPrefix => Code::ValueRequired,
+            CloseRefusal::BadPalletCount(_) | CloseRefusal::Sscc(_) => Code::InvalidInput,
+        },
         Refusal::NoProductionBatch(_) | Refusal::Invalid(_) => Code::InvalidInput,
         Refusal::Status(r) => status_code(r),
         Refusal::NoSuchLot(_) | Refusal::NoSuchBatch(_) => Code::LotNotFound,

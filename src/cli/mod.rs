@@ -22,6 +22,7 @@ pub mod recall;
 pub mod report;
 pub mod scan;
 pub mod server;
+pub mod shipment;
 pub mod sync;
 pub mod trace;
 pub mod ui;
@@ -99,6 +100,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// People this station knows (accounts made at the server); change your PIN.
     Person(person::PersonArgs),
+    /// Shipments: close one as it leaves the dock (despatch note, SSCC labels); list, show.
+    Shipment(shipment::ShipmentArgs),
     /// Costs: a lot's actual cost through its genealogy; cost corrections; the cost report
     /// (COGS, revenue, margin, stock valuation).
     Cost(cost::CostArgs),
@@ -170,6 +173,7 @@ pub fn run(cli: Cli, out: &mut Out) -> CmdResult {
         Some(Command::Report(args)) => report::run(args, &globals, out),
         Some(Command::Person(args)) => person::run(args, &globals, out),
         Some(Command::Cost(args)) => cost::run(args, &globals, out),
+        Some(Command::Shipment(args)) => shipment::run(args, &globals, out),
         Some(Command::Workflow(cmd)) => workflow::run(cmd, &globals, out),
     }
 }

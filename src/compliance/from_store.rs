@@ -32,6 +32,7 @@ pub fn cte(ev: &RecordedEvent, site_gln: &str, describe: impl Fn(&str) -> String
         EventKind::ProductRegistered { .. }
         | EventKind::LotConsumed { .. }
         | EventKind::DispatchVoided { .. }
+        | EventKind::ShipmentClosed { .. }
         | EventKind::LotMoved { .. }
         | EventKind::LotCounted { .. }
         | EventKind::LotStatusChanged { .. }

@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod costs;
+pub mod despatch;
 pub mod epcis;
 pub mod from_store;
 pub mod fsma;

@@ -9,6 +9,7 @@ use super::arrival::ReceivingRules;
 use super::money::{Amount, Currency, Money};
 use super::person::{Credential, PersonRole};
 use super::recall::{CoveredLot, Disposition, RecallItem};
+use super::shipment::OutgoingPallet;
 use super::status::Role;
 use super::trace::LotRef;
 
@@ -93,6 +94,15 @@ pub enum EventKind {
         to: Vec<(String, u64)>,
         sscc: Option<String>,
         reason: String,
+    },
+    /// A shipment closed as it leaves the dock: the customer's dispatches under this reference
+    /// (or, `None`, their unreferenced dispatches not closed yet), each on the outgoing pallet
+    /// it leaves on. Its dispatches can no longer be undone, and a closed reference takes no
+    /// more dispatches (see [`crate::domain::shipment`]).
+    ShipmentClosed {
+        customer: String,
+        shipment: Option<String>,
+        pallets: Vec<OutgoingPallet>,
     },
     /// Stock of a lot moved from one location to another.
     LotMoved {
@@ -205,6 +215,7 @@ impl EventKind {
             EventKind::LotReceived { .. } => "lot_received",
             EventKind::LotDispatched { .. } => "lot_dispatched",
             EventKind::DispatchVoided { .. } => "dispatch_voided",
+            EventKind::ShipmentClosed { .. } => "shipment_closed",
             EventKind::BatchProduced { .. } => "batch_produced",
             EventKind::LotConsumed { .. } => "lot_consumed",
             EventKind::LotStatusChanged { .. } => "lot_status_changed",
@@ -241,6 +252,16 @@ impl EventKind {
                 .iter()
                 .map(|l| (l.lot.gtin.as_str(), l.lot.batch.as_str()))
                 .collect(),
+            EventKind::ShipmentClosed { pallets, .. } => {
+                let mut lots: Vec<(&str, &str)> = pallets
+                    .iter()
+                    .flat_map(|p| &p.lines)
+                    .map(|l| (l.gtin.as_str(), l.batch.as_str()))
+                    .collect();
+                lots.sort_unstable();
+                lots.dedup();
+                lots
+            }
             EventKind::LotReceived { gtin, batch, .. }
             | EventKind::BatchProduced { gtin, batch, .. }
             | EventKind::LotDispatched { gtin, batch, .. }

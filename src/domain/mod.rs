@@ -11,6 +11,7 @@ pub mod person;
 pub mod recall;
 pub mod rules;
 pub mod scan;
+pub mod shipment;
 pub mod status;
 pub mod trace;
 pub mod validate;

@@ -9,6 +9,7 @@ use super::EventKind;
 use super::event::RunCosts;
 use super::money::{self, Amount, Money};
 use super::recall::{self, RecallRefusal};
+use super::shipment::OutgoingPallet;
 use super::status::{self, StatusRefusal};
 use super::trace::LotRef;
 use crate::gs1;
@@ -80,6 +81,15 @@ pub enum Rule {
     Person(String),
     #[error("is not a credential (an Ed25519 public key and a v1 sealed key, hex)")]
     Credential,
+    /// A list that must hold something (a shipment's pallets, a pallet's lines).
+    #[error("is empty: it needs at least one entry")]
+    NoEntries,
+    /// The same pallet or dispatch named twice in one event.
+    #[error("names {0} twice")]
+    Twice(String),
+    /// A built pallet's SSCC that is not under the prefix it says it was allocated under.
+    #[error("is not allocated under {0}")]
+    NotUnder(String),
 }
 
 impl From<RecallRefusal> for Rule {
@@ -227,7 +237,7 @@ fn money_of(field: &str, m: Option<&Money>) -> Result<(), Invalid> {
 fn each<T>(
     list: &str,
     items: &[T],
-    check: impl Fn(&T) -> Result<(), Invalid>,
+    mut check: impl FnMut(&T) -> Result<(), Invalid>,
 ) -> Result<(), Invalid> {
     for (i, item) in items.iter().enumerate() {
         check(item).map_err(|e| e.within(list, i))?;
@@ -522,6 +532,15 @@ impl EventKind {
                 }
                 total("outstanding", *outstanding, false)
             }
+            EventKind::ShipmentClosed {
+                customer,
+                shipment,
+                pallets,
+            } => {
+                text("customer", customer)?;
+                optional_text("shipment", shipment.as_deref())?;
+                closed_pallets(pallets)
+            }
             EventKind::PersonEnrolled {
                 person: p,
                 name,
@@ -542,6 +561,47 @@ impl EventKind {
             EventKind::PersonRemoved { person: p } => person("person", p),
         }
     }
+}
+
+/// A closed shipment's pallets: at least one, each an SSCC (a built one under the extension
+/// digit and company prefix it names) with at least one line of a valid lot and count; no
+/// pallet and no dispatch named twice.
+fn closed_pallets(pallets: &[OutgoingPallet]) -> Result<(), Invalid> {
+    if pallets.is_empty() {
+        return Err(invalid("pallets", Rule::NoEntries));
+    }
+    let mut ssccs = std::collections::HashSet::new();
+    let mut dispatches = std::collections::HashSet::new();
+    each("pallets", pallets, |p| {
+        sscc_of(Some(&p.sscc))?;
+        if !ssccs.insert(p.sscc.clone()) {
+            return Err(invalid("sscc", Rule::Twice(p.sscc.clone())));
+        }
+        if let Some(under) = &p.allocated_under {
+            let digits = under.bytes().all(|b| b.is_ascii_digit());
+            // An extension digit and a company prefix of 4 to 12 digits.
+            if !digits || !(5..=13).contains(&under.len()) || !p.sscc.starts_with(under.as_str()) {
+                return Err(invalid(
+                    "sscc",
+                    Rule::NotUnder(under.chars().take(20).collect()),
+                ));
+            }
+        }
+        if p.lines.is_empty() {
+            return Err(invalid("lines", Rule::NoEntries));
+        }
+        each("lines", &p.lines, |l| {
+            text("dispatch", &l.dispatch)?;
+            gtin("gtin", &l.gtin)?;
+            batch("batch", &l.batch)?;
+            date("expiry", l.expiry)?;
+            count("quantity", l.quantity, 1)?;
+            if !dispatches.insert(l.dispatch.clone()) {
+                return Err(invalid("dispatch", Rule::Twice(l.dispatch.clone())));
+            }
+            Ok(())
+        })
+    })
 }
 
 fn person(field: &str, id: &str) -> Result<(), Invalid> {
@@ -764,6 +824,70 @@ mod tests {
         counted(5, 5).validate().unwrap();
         assert_eq!(field(counted(5, 6).validate()), "difference");
         assert_eq!(field(counted(5, i64::MIN).validate()), "difference");
+    }
+
+    /// A close names pallets by valid SSCCs (a built one under the prefix it names), each
+    /// with lines of valid lots and counts; no pallet or dispatch twice.
+    #[test]
+    fn a_closed_shipment_names_valid_pallets_once() {
+        use crate::domain::shipment::{OutgoingPallet, PalletLine};
+        let line = |d: &str| PalletLine {
+            dispatch: d.into(),
+            gtin: G.into(),
+            batch: "L1".into(),
+            expiry: NaiveDate::from_ymd_opt(2027, 12, 31),
+            quantity: 4,
+        };
+        let pallet = |sscc: &str, under: Option<&str>, lines| OutgoingPallet {
+            sscc: sscc.into(),
+            allocated_under: under.map(Into::into),
+            lines,
+        };
+        let closed = |pallets| EventKind::ShipmentClosed {
+            customer: "Northwind".into(),
+            shipment: Some("SO-1".into()),
+            pallets,
+        };
+        let built = crate::gs1::make_sscc(3, "9501101", 1).unwrap();
+        closed(vec![
+            pallet("095011010000000018", None, vec![line("a")]),
+            pallet(&built, Some("39501101"), vec![line("b"), line("c")]),
+        ])
+        .validate()
+        .unwrap();
+        assert_eq!(field(closed(vec![]).validate()), "pallets");
+        assert_eq!(
+            field(closed(vec![pallet("095011010000000017", None, vec![line("a")])]).validate()),
+            "pallets[0].sscc"
+        );
+        assert_eq!(
+            field(closed(vec![pallet(&built, Some("29501101"), vec![line("a")])]).validate()),
+            "pallets[0].sscc"
+        );
+        assert_eq!(
+            field(closed(vec![pallet(&built, None, vec![])]).validate()),
+            "pallets[0].lines"
+        );
+        assert_eq!(
+            field(
+                closed(vec![
+                    pallet(&built, None, vec![line("a")]),
+                    pallet(&built, None, vec![line("b")])
+                ])
+                .validate()
+            ),
+            "pallets[1].sscc"
+        );
+        assert_eq!(
+            field(closed(vec![pallet(&built, None, vec![line("a"), line("a")])]).validate()),
+            "pallets[0].lines[1].dispatch"
+        );
+        let mut bad = line("a");
+        bad.quantity = 0;
+        assert_eq!(
+            field(closed(vec![pallet(&built, None, vec![bad])]).validate()),
+            "pallets[0].lines[0].quantity"
+        );
     }
 
     #[test]

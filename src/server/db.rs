@@ -116,6 +116,7 @@ impl NewEvent {
             }
             EventKind::RecallStarted { .. }
             | EventKind::RecallClosed { .. }
+            | EventKind::ShipmentClosed { .. }
             | EventKind::PersonEnrolled { .. }
             | EventKind::PersonCredentialChanged { .. }
             | EventKind::PersonRemoved { .. } => (None, None, None, None, None),

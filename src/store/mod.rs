@@ -11,6 +11,7 @@
 //! - [`trace`]: genealogy, trace and recall queries;
 //! - [`outbox`]: what the server does not hold yet: a position in the log, no row per event;
 //! - [`sync`]: events pulled from the server and the station's sync state;
+//! - `shipment`: open and closed shipments, the station's SSCC serials;
 //! - `schema` (migrations), `stock` (a transaction's stock writes), `checkpoint` (WAL housekeeping).
 
 mod checkpoint;
@@ -20,6 +21,7 @@ mod lookup;
 mod outbox;
 mod projection;
 mod schema;
+mod shipment;
 mod stock;
 mod sync;
 mod trace;
@@ -27,6 +29,7 @@ mod trace;
 pub use log::RecordedEvent;
 pub use lookup::{ExpiringLot, Lot, Pallet, Product};
 pub use schema::latest_version as latest_schema_version;
+pub use shipment::OpenShipment;
 pub use sync::{PulledEvent, SyncStatus};
 pub use trace::GenealogyEdge;
 

@@ -69,6 +69,8 @@ struct Shipment {
     shipment: Option<String>,
     unit_price: Option<String>,
     currency: Option<String>,
+    /// The close that took it, when one in the same transaction did.
+    closed_seq: Option<i64>,
 }
 
 impl Deferred {
@@ -98,9 +100,9 @@ impl Deferred {
         });
         let mut insert = tx.prepare_cached(
             "INSERT INTO shipments (event_seq, gtin, batch, quantity, customer, shipment, unit_price,
-                 currency, day)
+                 currency, day, closed_seq)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-                 (SELECT substr(at, 1, 10) FROM events WHERE seq = ?1))",
+                 (SELECT substr(at, 1, 10) FROM events WHERE seq = ?1), ?9)",
         )?;
         for s in &shipments {
             insert.execute(params![
@@ -111,7 +113,8 @@ impl Deferred {
                 s.customer,
                 s.shipment,
                 s.unit_price,
-                s.currency
+                s.currency,
+                s.closed_seq
             ])?;
         }
         Ok(())
@@ -284,6 +287,7 @@ pub(super) fn apply_event(
                 shipment: shipment.clone(),
                 unit_price: unit_price.as_ref().map(|m| m.amount.to_string()),
                 currency: unit_price.as_ref().map(|m| m.currency.code().to_string()),
+                closed_seq: None,
             });
         }
         EventKind::DispatchVoided {
@@ -293,12 +297,7 @@ pub(super) fn apply_event(
             to,
             ..
         } => {
-            let voided: Option<i64> = tx
-                .query_row("SELECT seq FROM events WHERE id = ?1", [event], |r| {
-                    r.get(0)
-                })
-                .ok();
-            if let Some(voided) = voided {
+            if let Some(voided) = event_seq(tx, event)? {
                 // Its row may still wait in `deferred` (a replay applies both in one go).
                 deferred.shipments.retain(|s| s.event_seq != voided);
                 exec(
@@ -314,6 +313,45 @@ pub(super) fn apply_event(
             }
             for (location, quantity) in to {
                 stock.add(tx, gtin, batch, location, *quantity)?;
+            }
+        }
+        EventKind::ShipmentClosed {
+            customer,
+            shipment,
+            pallets,
+        } => {
+            exec(
+                tx,
+                "INSERT INTO shipment_closes (event_seq, customer, shipment) VALUES (?1, ?2, ?3)",
+                params![seq, customer, shipment],
+            )?;
+            for p in pallets {
+                // A built pallet's serial: the station's SSCC counter under its prefix.
+                if let (Some(under), Some(serial)) = (&p.allocated_under, p.serial()) {
+                    exec(
+                        tx,
+                        "INSERT INTO sequences (key, last) VALUES (?1, ?2)
+                         ON CONFLICT (key) DO UPDATE SET last = max(last, excluded.last)",
+                        params![sscc_sequence_key(under), serial as i64],
+                    )?;
+                }
+                for l in &p.lines {
+                    let Some(dispatched) = event_seq(tx, &l.dispatch)? else {
+                        continue;
+                    };
+                    // Its row may still wait in `deferred` (a replay applies both in one go).
+                    for s in deferred.shipments.iter_mut() {
+                        if s.event_seq == dispatched {
+                            s.closed_seq = Some(seq);
+                        }
+                    }
+                    exec(
+                        tx,
+                        "UPDATE shipments SET closed_seq = ?4
+                         WHERE gtin = ?1 AND batch = ?2 AND event_seq = ?3",
+                        params![l.gtin, l.batch, dispatched, seq],
+                    )?;
+                }
             }
         }
         EventKind::LotMoved {
@@ -406,6 +444,21 @@ pub(super) fn apply_event(
         }
     }
     Ok(())
+}
+
+/// The log position of the event with this id, when the log has it.
+fn event_seq(tx: &Transaction, id: &str) -> Result<Option<i64>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(tx
+        .prepare_cached("SELECT seq FROM events WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The `sequences` key of the SSCC serials allocated under an extension digit and company
+/// prefix (beside the batch sequences, which never start with it).
+pub(super) fn sscc_sequence_key(under: &str) -> String {
+    format!("sscc:{under}")
 }
 
 /// Applies a recall event to the recall tables.

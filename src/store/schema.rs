@@ -241,6 +241,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
         seq INTEGER PRIMARY KEY REFERENCES events (seq),
         prev TEXT NOT NULL, hash TEXT NOT NULL
     );",
+    // 19 (ship-close): shipments closed as they leave the dock (`customer`, `shipment` NULL for
+    // the unreferenced one), and each dispatch's close: `shipments_open` holds only the
+    // dispatches not closed yet, so a shipment's lines and the open shipments are read without
+    // reading every dispatch ever made. No file holds a close yet: nothing to fill.
+    "CREATE TABLE shipment_closes (
+        event_seq INTEGER PRIMARY KEY, customer TEXT NOT NULL, shipment TEXT
+    );
+    CREATE INDEX shipment_closes_ref ON shipment_closes (customer, shipment);
+    ALTER TABLE shipments ADD COLUMN closed_seq INTEGER;
+    CREATE INDEX shipments_open ON shipments (customer, shipment) WHERE closed_seq IS NULL;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.
@@ -261,6 +271,7 @@ pub(super) const DERIVED: &[(&str, &str)] = &[
     ("pallets", "sscc"),
     ("people", "id"),
     ("lot_costs", "gtin, batch, seq"),
+    ("shipment_closes", "event_seq"),
 ];
 
 /// The schema version this Lotline writes (the number of migrations).

@@ -321,6 +321,10 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         let reason = w.global::<Ui>().get_disp_undo_reason().to_string();
         send(&w, st, Job::UndoDispatch { reason });
     }));
+    ui.on_close_shipment(with!(|w, st| {
+        let form = view::dispatch_form(&w.global::<Ui>());
+        send(&w, st, Job::CloseShipment { form });
+    }));
     ui.on_preview_label(with!(|w, st| {
         let template = view::chosen_template(&w.global::<Ui>());
         send(&w, st, Job::Preview { template })
@@ -482,7 +486,7 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
             view::show_dispatch(&ui, v);
             (Some(verdict), Some(key_in))
         }
-        Done::Undo(v) => {
+        Done::DispatchAction(v) => {
             let verdict = v.shown.verdict;
             view::show_dispatch(&ui, v);
             (Some(verdict), None)

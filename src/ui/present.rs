@@ -160,6 +160,7 @@ pub fn scan_banner(kind: ScanKind, outcome: &Outcome) -> Shown {
                     format!("STOP — {}", stop_word(why))
                 }
                 (ScanKind::Dispatch, Refusal::NeverReceived { .. }) => "STOP — DO NOT SHIP".into(),
+                (_, Refusal::ShipmentClosed(_)) => "STOP — SHIPMENT CLOSED".into(),
                 (_, Refusal::ExpiredOnArrival { .. }) => "EXPIRED — DO NOT RECEIVE".into(),
                 _ => "REFUSED".to_string(),
             },
@@ -518,6 +519,25 @@ fn describe(e: &EventKind) -> (String, Option<Verdict>) {
                 status_text(to.name())
             ),
             Some(status_verdict(*to)),
+        ),
+        EventKind::ShipmentClosed {
+            customer,
+            shipment,
+            pallets,
+        } => (
+            format!(
+                "shipment {}to {customer} closed: left on {}",
+                shipment
+                    .as_ref()
+                    .map(|s| format!("{s} "))
+                    .unwrap_or_default(),
+                pallets
+                    .iter()
+                    .map(|p| format!("pallet {}", p.sscc))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None,
         ),
         // No amounts: the history is shown at every station, costs only where they are.
         EventKind::CostCorrected { reason, .. } => (format!("cost corrected: {reason}"), None),

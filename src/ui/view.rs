@@ -110,6 +110,11 @@ pub fn show_dispatch(ui: &Ui, v: DispatchView) {
     if v.clear_undo_reason {
         ui.set_disp_undo_reason("".into());
     }
+    if v.new_shipment {
+        ui.set_disp_lines(ModelRc::new(VecModel::<Line>::default()));
+        ui.set_disp_shipment("".into());
+        ui.set_disp_undo_reason("".into());
+    }
     if let Some(line) = v.line {
         push_line(&ui.get_disp_lines(), line);
     }

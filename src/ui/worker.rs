@@ -42,6 +42,8 @@ pub enum Job {
     },
     /// Undo the last dispatch of the session, with the reason typed.
     UndoDispatch { reason: String },
+    /// Close the shipment the Dispatch form names, and make its documents.
+    CloseShipment { form: DispatchForm },
     /// An input lot scanned in Produce.
     ProduceInput { text: String, key_in: Instant },
     /// Start a production batch.
@@ -78,8 +80,8 @@ pub type Preview = slint::SharedPixelBuffer<slint::Rgba8Pixel>;
 pub enum Done {
     Receive(ReceiveView, Instant),
     Dispatch(DispatchView, Instant),
-    /// The last dispatch undone (or why not).
-    Undo(DispatchView),
+    /// An action in Dispatch done (the last dispatch undone, the shipment closed), or why not.
+    DispatchAction(DispatchView),
     /// `key_in` for an input scan; `None` for a batch started.
     Produce(ProduceView, Option<Instant>),
     Lookup(LookupView),
@@ -209,7 +211,17 @@ impl Modes {
                 key_in,
             ),
             Job::UndoDispatch { reason } => {
-                Done::Undo(self.dispatch.undo_last(&mut self.station, &reason))
+                Done::DispatchAction(self.dispatch.undo_last(&mut self.station, &reason))
+            }
+            Job::CloseShipment { form } => {
+                let dir = (self.config.ui.report_dir.clone()).unwrap_or_else(|| PathBuf::from("."));
+                Done::DispatchAction(self.dispatch.close_shipment(
+                    &mut self.station,
+                    &form,
+                    &self.config.site,
+                    &dir,
+                    self.config.printer.as_ref(),
+                ))
             }
             Job::ProduceInput { text, key_in } => Done::Produce(
                 self.produce.scan(&mut self.station, &text, gs, today()),

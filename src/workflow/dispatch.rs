@@ -96,6 +96,8 @@ impl Station {
         today: chrono::NaiveDate,
     ) -> Result<DispatchOutcome, WorkflowError> {
         let customer = customer(&req.customer)?;
+        let shipment = super::shipment::reference(req.shipment.as_deref());
+        self.check_open(&customer, shipment.as_deref())?;
         let (target, lot, pallet) = self.shippable_lot(msg, false, today)?;
         if let Some(p) = pallet.as_ref().filter(|p| p.shipped.is_some()) {
             return Err(Refusal::PalletShipped(Box::new(p.clone())).into());
@@ -125,7 +127,7 @@ impl Station {
             batch: target.batch.clone(),
             quantity,
             customer: customer.clone(),
-            shipment: req.shipment.clone(),
+            shipment,
             from,
             sscc: pallet.as_ref().map(|p| p.sscc.clone()),
             unit_price: req.unit_price.clone(),
@@ -176,6 +178,13 @@ impl Station {
         };
         if !self.store.shipment_stands(&gtin, &batch, event.seq)? {
             return Err(not(NotVoidable::AlreadyVoided).into());
+        }
+        if self
+            .store
+            .dispatch_closed_by(&gtin, &batch, event.seq)?
+            .is_some()
+        {
+            return Err(not(NotVoidable::ShipmentClosed).into());
         }
         let recorded = self.record(EventKind::DispatchVoided {
             event: event.id.clone(),

@@ -106,6 +106,12 @@ pub enum Refusal {
     /// A label whose GTIN or batch disagrees with its pallet's receipt.
     #[error("REFUSED: the label does not match pallet {}: it was received as lot {} of GTIN {}", .0.sscc, .0.batch, .0.gtin)]
     PalletMismatch(Box<Pallet>),
+    /// A shipment closed already: it takes no more dispatches.
+    #[error("REFUSED: shipment {} of {} was closed {} at {}: start a new shipment reference", .0.shipment.as_deref().unwrap_or("-"), .0.customer, utc_minute(&.0.at), .0.station)]
+    ShipmentClosed(Box<super::ClosedShipment>),
+    /// A shipment that cannot be closed (nothing in it, no company prefix for a new pallet).
+    #[error("cannot close the shipment: {0}")]
+    Close(crate::domain::shipment::CloseRefusal),
     /// An undo the record does not allow.
     #[error("cannot undo event {event}: {why}")]
     NotVoidable { event: String, why: NotVoidable },
@@ -148,6 +154,8 @@ pub enum NotVoidable {
     NotADispatch,
     #[error("it was undone already")]
     AlreadyVoided,
+    #[error("its shipment was closed: the goods have left")]
+    ShipmentClosed,
 }
 
 /// A GS1 element a scan must carry.

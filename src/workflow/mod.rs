@@ -23,6 +23,7 @@ pub mod receive;
 pub mod report;
 pub mod scan;
 pub mod seed;
+pub mod shipment;
 pub mod stock;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -42,6 +43,7 @@ pub use people::{ProofError, SupervisorProof, UnlockError};
 pub use produce::{ConsumeOutcome, ConsumedInput, ProduceOutcome, ProduceRequest, SiteConfig};
 pub use quality::{StatusOutcome, StatusRequest};
 pub use receive::{ExpiryDiffers, ReceiveOutcome, ReceiveRequest};
+pub use shipment::{CloseRequest, ClosedShipment, SsccSource};
 pub use stock::{CountOutcome, typed_count, typed_quantity};
 
 /// The station's sync state (see [`Station::sync_state`]).

@@ -22,6 +22,23 @@ pub struct SiteConfig {
     /// The site's currency (ISO 4217): costs and prices recorded here are in it, and costs
     /// are reported in it.
     pub currency: crate::domain::money::Currency,
+    /// The site's GS1 company prefix (4 to 12 digits): pallets built at dispatch get SSCCs
+    /// under it. None: only received pallets can leave (a shipment with loose cases cannot be
+    /// closed).
+    pub company_prefix: Option<String>,
+    /// This station's SSCC extension digit (0-9), different at each station of the site that
+    /// closes shipments: with it, two stations never make the same SSCC, offline or not.
+    pub sscc_extension: u8,
+}
+
+impl SiteConfig {
+    /// Where this station's new SSCCs come from, when the site has a company prefix.
+    pub fn sscc_source(&self) -> Option<super::SsccSource> {
+        self.company_prefix.as_ref().map(|p| super::SsccSource {
+            extension: self.sscc_extension,
+            company_prefix: p.trim().to_string(),
+        })
+    }
 }
 
 impl Default for SiteConfig {
@@ -32,6 +49,8 @@ impl Default for SiteConfig {
             production_location: "PRODUCTION".into(),
             gln: None,
             currency: Default::default(),
+            company_prefix: None,
+            sscc_extension: 0,
         }
     }
 }

@@ -579,6 +579,23 @@ pub fn http_declaring(url: &str, path: &str, token: &str, declared: usize) -> (u
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
+/// Pushes one event as station `token` would, bypassing the station's checks, and asserts
+/// the server refuses it (400) with an answer that contains `says` (the field it names).
+pub fn push_refused(url: &str, token: &str, event: &Value, says: &str) {
+    let body = serde_json::json!({"events": [{
+        "id": uuid::Uuid::now_v7().to_string(), "at": "2026-12-07T08:00:00Z",
+        "station": "A", "actor": "w", "event": event}], "backlog": 0});
+    let (status, v) = http(
+        "POST",
+        &format!("{url}/api/v1/sync/push"),
+        Some(token),
+        Some(body.to_string().as_bytes()),
+    );
+    let refused = status == 400 || v["refused"][0]["status"] == 400;
+    assert!(refused, "{status} {v}");
+    assert!(v.to_string().contains(says), "{says}: {v}");
+}
+
 /// `e` (an event's JSON, as pushed or as the server lists it) linked after `prev` into its
 /// station's chain, as a station links what it pushes.
 pub fn linked(e: &Value, prev: &str) -> Value {

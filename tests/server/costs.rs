@@ -143,18 +143,7 @@ fn costs_sync(backend: Backend) {
         ),
         (correction, "names no cost"),
     ] {
-        let body = serde_json::json!({"events": [{
-            "id": uuid::Uuid::now_v7().to_string(), "at": "2026-12-07T08:00:00Z",
-            "station": "A", "actor": "w", "event": event}], "backlog": 0});
-        let (status, v) = http(
-            "POST",
-            &format!("{url}/api/v1/sync/push"),
-            Some(&ta),
-            Some(body.to_string().as_bytes()),
-        );
-        let refused = status == 400 || v["refused"][0]["status"] == 400;
-        assert!(refused, "{status} {v}");
-        assert!(v.to_string().contains(says), "{says}: {v}");
+        push_refused(&url, &ta, &event, says);
     }
     assert_eq!(
         server_events(&url, &admin).len(),

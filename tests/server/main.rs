@@ -6,6 +6,7 @@ mod costs;
 mod fault;
 mod hostile;
 mod identity;
+mod shipments;
 #[path = "../support/mod.rs"]
 mod support;
 mod tls;

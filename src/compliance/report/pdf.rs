@@ -15,16 +15,16 @@ use crate::label::{Item, Layout};
 
 const PAGE_W: f32 = 210.0;
 const PAGE_H: f32 = 297.0;
-const LEFT: f32 = 15.0;
+pub(crate) const LEFT: f32 = 15.0;
 const RIGHT: f32 = PAGE_W - 15.0;
 const TOP: f32 = 14.0;
-const BOTTOM: f32 = PAGE_H - 16.0;
-const WIDTH: f32 = RIGHT - LEFT;
+pub(crate) const BOTTOM: f32 = PAGE_H - 16.0;
+pub(crate) const WIDTH: f32 = RIGHT - LEFT;
 const PT_MM: f32 = 25.4 / 72.0;
 
-const BODY: f32 = 8.5;
-const SMALL: f32 = 7.5;
-const ROW_H: f32 = 4.6;
+pub(crate) const BODY: f32 = 8.5;
+pub(crate) const SMALL: f32 = 7.5;
+pub(crate) const ROW_H: f32 = 4.6;
 const TREE_INDENT: f32 = 5.0;
 
 /// DejaVu Sans (built in), regular or bold: the report's only faces.
@@ -38,7 +38,7 @@ fn face(bold: bool) -> &'static Face {
 }
 
 /// Width of `text` in mm at `size` points.
-fn text_width_mm(text: &str, size: f32, bold: bool) -> f32 {
+pub(crate) fn text_width_mm(text: &str, size: f32, bold: bool) -> f32 {
     face(bold).text_width_mm(text, size)
 }
 
@@ -483,7 +483,7 @@ pub fn qty(n: i64) -> String {
 }
 
 /// `text` cut with an ellipsis to fit `width` mm.
-fn fit(text: &str, width: f32, size: f32, bold: bool) -> String {
+pub(crate) fn fit(text: &str, width: f32, size: f32, bold: bool) -> String {
     if text_width_mm(text, size, bold) <= width {
         return text.to_string();
     }
@@ -498,7 +498,7 @@ fn fit(text: &str, width: f32, size: f32, bold: bool) -> String {
     String::new()
 }
 
-struct Col {
+pub(crate) struct Col {
     title: String,
     width: f32,
     right: bool,
@@ -507,7 +507,7 @@ struct Col {
 }
 
 impl Col {
-    fn left(title: &str, width: f32) -> Col {
+    pub(crate) fn left(title: &str, width: f32) -> Col {
         Col {
             title: title.into(),
             width,
@@ -515,7 +515,7 @@ impl Col {
             whole: false,
         }
     }
-    fn right(title: &str, width: f32) -> Col {
+    pub(crate) fn right(title: &str, width: f32) -> Col {
         Col {
             title: title.into(),
             width,
@@ -524,7 +524,7 @@ impl Col {
         }
     }
     /// A left column whose text is never cut (lot numbers).
-    fn whole(title: &str, width: f32) -> Col {
+    pub(crate) fn whole(title: &str, width: f32) -> Col {
         Col {
             whole: true,
             ..Col::left(title, width)
@@ -564,15 +564,15 @@ fn wrap_whole(text: &str, width: f32, size: f32) -> Vec<String> {
 }
 
 /// Places text and rules top to bottom, starting new pages as needed.
-struct Pager {
+pub(crate) struct Pager {
     running_head: String,
     done: Vec<Vec<Item>>,
     items: Vec<Item>,
-    y: f32,
+    pub(crate) y: f32,
 }
 
 impl Pager {
-    fn new(running_head: String) -> Pager {
+    pub(crate) fn new(running_head: String) -> Pager {
         Pager {
             running_head,
             done: Vec::new(),
@@ -581,7 +581,7 @@ impl Pager {
         }
     }
 
-    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
+    pub(crate) fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
         if text.is_empty() {
             return;
         }
@@ -595,7 +595,7 @@ impl Pager {
         });
     }
 
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
+    pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
         self.items.push(Item::Rect {
             x_mm: x,
             y_mm: y,
@@ -612,12 +612,12 @@ impl Pager {
         self.rect(x + w - t, y, t, h);
     }
 
-    fn gap(&mut self, h: f32) {
+    pub(crate) fn gap(&mut self, h: f32) {
         self.y += h;
     }
 
     /// Starts a new page unless `h` mm still fit on this one; true when it did.
-    fn ensure(&mut self, h: f32) -> bool {
+    pub(crate) fn ensure(&mut self, h: f32) -> bool {
         if self.y + h <= BOTTOM {
             return false;
         }
@@ -631,7 +631,7 @@ impl Pager {
     }
 
     /// A section heading, kept with at least a few lines after it.
-    fn heading(&mut self, text: &str) {
+    pub(crate) fn heading(&mut self, text: &str) {
         self.gap(3.0);
         self.ensure(7.0 + 4.0 * ROW_H);
         self.text(LEFT, self.y, 11.5, true, &fit(text, WIDTH, 11.5, true));
@@ -639,14 +639,14 @@ impl Pager {
         self.y += 8.0;
     }
 
-    fn subheading(&mut self, text: &str) {
+    pub(crate) fn subheading(&mut self, text: &str) {
         self.ensure(5.5 + 2.0 * ROW_H);
         self.text(LEFT, self.y, 9.0, true, &fit(text, WIDTH, 9.0, true));
         self.y += 5.5;
     }
 
     /// A paragraph, wrapped at word boundaries to the text width.
-    fn para(&mut self, text: &str, size: f32, bold: bool) {
+    pub(crate) fn para(&mut self, text: &str, size: f32, bold: bool) {
         let line_h = size * PT_MM * 1.45;
         let mut line = String::new();
         let mut lines = Vec::new();
@@ -672,7 +672,7 @@ impl Pager {
     }
 
     /// A table; the header repeats on every page it runs over.
-    fn table(&mut self, cols: &[Col], rows: Vec<Vec<String>>) {
+    pub(crate) fn table(&mut self, cols: &[Col], rows: Vec<Vec<String>>) {
         let size = 7.5;
         let header = |p: &mut Pager| {
             let mut x = LEFT;
@@ -726,7 +726,7 @@ impl Pager {
     }
 
     /// Closes the last page and adds the footers (`page i of n`).
-    fn finish(mut self, note: &str) -> Vec<Layout> {
+    pub(crate) fn finish(mut self, note: &str) -> Vec<Layout> {
         self.done.push(std::mem::take(&mut self.items));
         let n = self.done.len();
         self.done

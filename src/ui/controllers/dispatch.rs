@@ -3,7 +3,11 @@
 use crate::domain::assembly::LabelAssembly;
 use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
 use crate::workflow::scan::ScanAction;
-use crate::workflow::{Outcome, Refusal, Station, WorkflowError};
+use std::path::Path;
+
+use crate::domain::shipment::CloseRefusal;
+use crate::printer::PrintTarget;
+use crate::workflow::{CloseRequest, Outcome, Refusal, SiteConfig, Station, WorkflowError};
 
 /// What the Dispatch form holds when a pallet is scanned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,6 +32,8 @@ pub struct DispatchView {
     pub clear_typed_count: bool,
     /// An undo was recorded: clear its reason.
     pub clear_undo_reason: bool,
+    /// The shipment was closed: the log, the tallies and the shipment reference start anew.
+    pub new_shipment: bool,
 }
 
 /// The Dispatch mode: tallies of pallets shipped and refused.
@@ -141,6 +147,91 @@ impl DispatchController {
         view
     }
 
+    /// Closes the shipment the form names (customer and reference; none: the customer's
+    /// unreferenced dispatches not closed yet): records the close, writes the despatch note
+    /// and the SSCC labels ([`CLOSE_COPIES`] of each) into `dir` and prints them through
+    /// `printer` when the station has one. The shipment then takes no more dispatches and
+    /// none of them can be undone here: the log starts a new shipment.
+    pub fn close_shipment(
+        &mut self,
+        station: &mut Station,
+        form: &DispatchForm,
+        site: &SiteConfig,
+        dir: &Path,
+        printer: Option<&PrintTarget>,
+    ) -> DispatchView {
+        let req = CloseRequest {
+            customer: form.customer.clone(),
+            shipment: Some(form.shipment.clone()),
+            pallets: 1,
+        };
+        let closed = match station.close_shipment(&req, site.sscc_source().as_ref()) {
+            Ok(c) => c,
+            Err(e) => return self.view(close_refused(&e), None),
+        };
+        self.shipped = 0;
+        self.refused = 0;
+        self.undoable.clear();
+        self.assembly = LabelAssembly::default();
+        let units: u64 = closed.pallets.iter().map(|p| p.quantity()).sum();
+        let n = closed.pallets.len();
+        let what = format!(
+            "{} to {}: {n} {}, {units} units",
+            closed.shipment.as_deref().unwrap_or("shipment"),
+            closed.customer,
+            if n == 1 { "pallet" } else { "pallets" }
+        );
+        let delivered = station
+            .shipment_documents(&closed, site, CLOSE_COPIES)
+            .map_err(|e| e.for_station())
+            .and_then(|docs| {
+                docs.deliver(&closed, dir, printer)
+                    .map_err(|e| e.to_string())
+            });
+        let (shown, line) = match delivered {
+            Ok(d) => {
+                let printed = if d.printed.is_empty() {
+                    "not printed (no printer set)"
+                } else {
+                    "and printed"
+                };
+                let file = |p: &Path| {
+                    p.file_name()
+                        .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+                };
+                let shown = Shown::new(
+                    Verdict::Ok,
+                    "SHIPMENT CLOSED",
+                    format!(
+                        "{what}; despatch note and SSCC labels ({CLOSE_COPIES} copies) in {}, {printed}",
+                        dir.display()
+                    ),
+                );
+                let line = ShownLine {
+                    text: format!(
+                        "closed {what}: {}, {}",
+                        file(&d.despatch_note),
+                        file(&d.labels)
+                    ),
+                    verdict: Some(Verdict::Ok),
+                    indent: 0,
+                };
+                (shown, Some(line))
+            }
+            Err(why) => (
+                Shown::new(
+                    Verdict::Warn,
+                    "CLOSED — DOCUMENTS NOT DONE",
+                    format!("{what}. {why}"),
+                ),
+                None,
+            ),
+        };
+        let mut view = self.view(shown, line);
+        view.new_shipment = true;
+        view
+    }
+
     fn view(&self, shown: Shown, line: Option<ShownLine>) -> DispatchView {
         DispatchView {
             shown,
@@ -149,8 +240,28 @@ impl DispatchController {
             refused: self.refused,
             clear_typed_count: false,
             clear_undo_reason: false,
+            new_shipment: false,
         }
     }
+}
+
+/// Copies of the despatch note and of each pallet's label the station makes at a close: one
+/// for the driver (and the pallet's two faces), one for the file.
+pub const CLOSE_COPIES: u32 = 2;
+
+/// A close refused, in the station's words.
+fn close_refused(e: &WorkflowError) -> Shown {
+    let message = match e.refusal() {
+        Some(Refusal::Needs(_)) => "choose the customer first (and the shipment reference)".to_string(),
+        Some(Refusal::Close(CloseRefusal::Empty)) => {
+            "nothing to close: no pallet of this customer and shipment is shipped and open".to_string()
+        }
+        Some(Refusal::Close(CloseRefusal::NoCompanyPrefix)) => {
+            "the loose cases need a new pallet label, and this station has no GS1 company prefix: ask whoever sets up the station to set [site] company_prefix and sscc_extension; nothing was closed".to_string()
+        }
+        _ => present::error_text(e),
+    };
+    Shown::refused(message)
 }
 
 #[cfg(test)]
@@ -229,6 +340,57 @@ mod tests {
         assert_eq!(v.shipped, 0);
         assert_eq!(s.lookup(TOMATOES, "OK2").unwrap().unwrap().on_hand(), 40);
         let v = c.undo_last(&mut s, "again");
+        assert!(
+            v.shown.message.contains("nothing to undo"),
+            "{}",
+            v.shown.message
+        );
+    }
+
+    /// Close shipment: the shipment's pallets recorded, the documents written where the
+    /// station keeps its reports, the log starting anew; the closed reference then refuses a
+    /// pallet, and an undo of its dispatches.
+    #[test]
+    fn closing_the_shipment_writes_its_documents_and_starts_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        receive(&mut s, TOMATOES, "OK1", 40);
+        let mut c = DispatchController::default();
+        let site = SiteConfig {
+            company_prefix: Some("9501101".into()),
+            sscc_extension: 4,
+            ..SiteConfig::default()
+        };
+        let v = c.close_shipment(&mut s, &form("Bottega"), &site, dir.path(), None);
+        assert_eq!(v.shown.verdict, Verdict::Refused);
+        assert!(
+            v.shown.message.contains("nothing to close"),
+            "{}",
+            v.shown.message
+        );
+        let counted = DispatchForm {
+            typed_count: "10".into(),
+            ..form("Bottega")
+        };
+        c.scan(&mut s, &counted, "(01)09501101530003(10)OK1", None, today());
+        let v = c.close_shipment(&mut s, &form("Bottega"), &site, dir.path(), None);
+        assert_eq!(v.shown.headline, "SHIPMENT CLOSED", "{}", v.shown.message);
+        assert!(v.new_shipment);
+        assert_eq!((v.shipped, v.refused), (0, 0));
+        let docs: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".pdf"))
+            .collect();
+        assert_eq!(docs.len(), 2, "{docs:?}");
+        assert!(
+            v.shown.message.contains("no printer"),
+            "{}",
+            v.shown.message
+        );
+        let v = c.scan(&mut s, &counted, "(01)09501101530003(10)OK1", None, today());
+        assert_eq!(v.shown.headline, "STOP — SHIPMENT CLOSED");
+        let v = c.undo_last(&mut s, "wrong");
         assert!(
             v.shown.message.contains("nothing to undo"),
             "{}",
