@@ -519,6 +519,80 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         shots.keep(&name, &img);
         station.close();
 
+        // Products: the list, and the first product tapped into the form.
+        let station = open("products");
+        let name = format!("products-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        std::thread::sleep(Duration::from_millis(800));
+        let l = layout(&img);
+        let first_line = l.content_top + if kiosk { 88 } else { 108 };
+        x.click(w / 5, first_line);
+        let before = x.screenshot(&path);
+        let img = shoot_when(&x, &path, "the product in the form", |img| *img != before);
+        shots.keep(&name, &img);
+        station.close();
+
+        // The keypad: Receive's count field tapped, 24 typed on it.
+        let station = open("receive");
+        let name = format!("keypad-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        tap_left_block(&x, &img, 2);
+        x.xdotool(&["type", "--delay", "30", "24"]);
+        let img = shoot_when(&x, &path, "the keypad", |img| {
+            // Its OK key, green, at the right.
+            let l = layout(img);
+            share(
+                img,
+                (
+                    w * 2 / 3,
+                    l.content_top,
+                    w / 3 - 20,
+                    l.status_top - l.content_top,
+                ),
+                |p| near(p, theme_colour("ok"), 6),
+            ) > 0.01
+        });
+        shots.keep(&name, &img);
+        station.close();
+
+        // A field left holding the keyboard: the banner says where to tap.
+        let station = open("receive");
+        let name = format!("tap-to-scan-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        tap_left_block(&x, &img, 1);
+        let img = shoot_when(&x, &path, "the tap-here banner", |img| {
+            banner_share(img, "refused") > 0.5
+        });
+        shots.keep(&name, &img);
+        station.close();
+
+        // First run: an empty store opens the set-up guide.
+        let empty = dir.path().join(format!("empty-{w}x{h}.db"));
+        let station = StationWindow::open(&x, &empty, &config, "receive", kiosk);
+        let name = format!("first-run-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        let img = shoot_when(&x, &path, "the guide", |now| {
+            // The guide's card, bordered in the accent colour.
+            let l = layout(now);
+            *now != img
+                && share(
+                    now,
+                    (
+                        w / 8,
+                        l.content_top,
+                        w * 3 / 4,
+                        l.status_top - l.content_top,
+                    ),
+                    |p| near(p, theme_colour("accent"), 6),
+                ) > 0.001
+        });
+        shots.keep(&name, &img);
+        station.close();
+
         // Settings: the config file's fields.
         let station = open("settings");
         let name = format!("settings-{size}");
@@ -528,7 +602,7 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         shots.keep(&name, &img);
         station.close();
     }
-    assert_eq!(shots.taken.len(), 16);
+    assert_eq!(shots.taken.len(), 24);
     println!(
         "screenshots in {} ({})",
         shots.dir.display(),

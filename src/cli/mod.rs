@@ -72,6 +72,7 @@ pub enum UiMode {
     Dispatch,
     Lookup,
     Expiry,
+    Products,
     Settings,
 }
 

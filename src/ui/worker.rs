@@ -12,7 +12,8 @@ use std::time::Instant;
 use super::controllers::{
     DispatchController, DispatchForm, DispatchView, ExpiryBoard, ExpiryController,
     LookupController, LookupView, NewProductForm, ProduceController, ProduceForm, ProduceView,
-    ReceiveController, ReceiveForm, ReceiveView, StatusForm,
+    ProductForm, ProductsController, ProductsView, ReceiveController, ReceiveForm, ReceiveView,
+    StatusForm,
 };
 use super::pin::SharedGate;
 use super::present::{Shown, Verdict};
@@ -60,6 +61,12 @@ pub enum Job {
     PrintBatch { template: String },
     /// A preview of `template` for the batch (sample values where it has none).
     Preview { template: String },
+    /// The products the store knows (the Products view).
+    Products,
+    /// Add or change a product (the Products form).
+    SaveProduct { form: ProductForm },
+    /// Is this a first run (an empty store)?
+    FirstRun,
     /// The sync state for the status bar.
     SyncState,
     /// Settings were saved: use this config from now on.
@@ -80,6 +87,9 @@ pub enum Done {
     Produce(ProduceView, Option<Instant>),
     Lookup(LookupView),
     Expiry(Result<ExpiryBoard, Shown>),
+    Products(ProductsView),
+    /// The store is empty: no products, no events (the set-up guide shows).
+    FirstRun(bool),
     /// A banner only (printing, reports).
     Shown(Shown),
     Preview(Result<Preview, Shown>),
@@ -153,6 +163,7 @@ struct Modes {
     produce: ProduceController,
     lookup: LookupController,
     expiry: ExpiryController,
+    products: ProductsController,
     /// The supervisor PIN's check and lockout, shared with Settings.
     gate: SharedGate,
 }
@@ -169,6 +180,7 @@ impl Modes {
             produce: ProduceController::default(),
             lookup: LookupController::costing(costs),
             expiry: ExpiryController,
+            products: ProductsController,
         }
     }
 
@@ -246,6 +258,17 @@ impl Modes {
                 Done::Shown(self.print(job))
             }
             Job::Preview { template } => Done::Preview(self.preview(&template)),
+            Job::Products => Done::Products(self.products.list(&self.station)),
+            Job::SaveProduct { form } => {
+                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+                Done::Products(self.products.save(
+                    &mut self.station,
+                    &mut gate,
+                    self.config.ui.supervisor_pin_hash.as_deref(),
+                    &form,
+                ))
+            }
+            Job::FirstRun => Done::FirstRun(super::controllers::products::first_run(&self.station)),
             Job::SyncState => Done::SyncState(self.station.sync_state().map_err(|e| e.to_string())),
             Job::Config(config) => {
                 self.config = *config;
