@@ -9,7 +9,6 @@ mod ui_support;
 use std::time::{Duration, Instant};
 
 use i_slint_backend_testing::AccessibleRole;
-use lotline::config::StationConfig;
 use lotline::ui::Mode;
 use slint::ComponentHandle;
 use slint::platform::WindowEvent;
@@ -34,9 +33,7 @@ fn no_banner_for(app: &lotline::ui::App, d: Duration, mut each: impl FnMut()) {
 fn scanning_gets_the_keyboard_back_and_says_where_to_tap_when_it_cannot() {
     init();
     let site = Site::new();
-    let mut config = StationConfig::default();
-    config.ui.set_supervisor_pin("4711").unwrap();
-    let app = site.open(config, Mode::Receive);
+    let app = site.open(with_pin("4711"), Mode::Receive);
     assert!(scanning(&app), "the scan handler has the keyboard at start");
 
     // A field tapped: the keyboard is there; while someone types, no banner.

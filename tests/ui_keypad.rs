@@ -4,8 +4,9 @@
 
 mod ui_support;
 
-use lotline::config::StationConfig;
 use lotline::ui::Mode;
+use slint::ComponentHandle;
+use slint::platform::WindowEvent;
 use ui_support::*;
 
 const COUNT: &str = "Count if not on label";
@@ -14,9 +15,7 @@ const COUNT: &str = "Count if not on label";
 fn the_keypad_types_a_count_and_a_masked_pin() {
     init();
     let site = Site::new();
-    let mut config = StationConfig::default();
-    config.ui.set_supervisor_pin("4711").unwrap();
-    let app = site.open(config, Mode::Receive);
+    let app = site.open(with_pin("4711"), Mode::Receive);
     assert!(keypad(&app).is_none(), "no keypad until a field is tapped");
 
     touch_field(&app, COUNT);
@@ -40,6 +39,20 @@ fn the_keypad_types_a_count_and_a_masked_pin() {
     let lot = site.station().lookup(GTIN, "KP1").unwrap().unwrap();
     assert_eq!(lot.on_hand(), 24);
     assert_eq!(field_value(&app, COUNT), "", "a typed count is used once");
+
+    // A keyboard still types into the field, and the keypad follows.
+    touch_field(&app, COUNT);
+    for c in ["1", "2"] {
+        let text: slint::SharedString = c.into();
+        let window = app.window.window();
+        window.dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        window.dispatch_event(WindowEvent::KeyReleased { text });
+    }
+    pump();
+    assert_eq!(field_value(&app, COUNT), "12");
+    assert_eq!(keypad(&app).as_deref(), Some("12"));
+    tap(&app, "Clear");
+    tap(&app, "OK");
 
     // The keypad opened again starts from what the field holds.
     touch_field(&app, COUNT);

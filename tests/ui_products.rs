@@ -6,7 +6,6 @@
 mod ui_support;
 
 use i_slint_backend_testing::AccessibleRole;
-use lotline::config::StationConfig;
 use lotline::domain::LotStatus;
 use lotline::ui::Mode;
 use ui_support::*;
@@ -35,9 +34,7 @@ fn type_pin_on_keypad(app: &lotline::ui::App, pin: &str) {
 fn a_supervisor_lists_changes_and_adds_products() {
     init();
     let site = Site::new();
-    let mut config = StationConfig::default();
-    config.ui.set_supervisor_pin("4711").unwrap();
-    let app = site.open(config, Mode::Receive);
+    let app = site.open(with_pin("4711"), Mode::Receive);
     tap(&app, "Products");
     wait_for("the product list", || !list_items(&app).is_empty());
     let lines = list_items(&app);

@@ -154,6 +154,17 @@ fn costing(config: &StationConfig) -> Option<crate::domain::money::Currency> {
     config.ui.show_costs.then_some(config.site.currency)
 }
 
+/// Runs a supervisor's decision with the PIN lockout (shared with Settings) held and the
+/// station PIN's hash from `config`.
+fn with_proof<R>(
+    gate: &SharedGate,
+    config: &StationConfig,
+    decide: impl FnOnce(&mut crate::pin_gate::PinGate, Option<&str>) -> R,
+) -> R {
+    let mut gate = gate.lock().unwrap_or_else(|e| e.into_inner());
+    decide(&mut gate, config.ui.supervisor_pin_hash.as_deref())
+}
+
 /// The station and the controllers of the modes that use it, on the worker thread.
 struct Modes {
     station: Station,
@@ -197,18 +208,13 @@ impl Modes {
                     .scan(&mut self.station, &form, &text, gs, today()),
                 key_in,
             ),
-            Job::RegisterProduct { form } => {
-                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
-                Done::Receive(
-                    self.receive.register_product(
-                        &mut self.station,
-                        &mut gate,
-                        self.config.ui.supervisor_pin_hash.as_deref(),
-                        &form,
-                    ),
-                    Instant::now(),
-                )
-            }
+            Job::RegisterProduct { form } => Done::Receive(
+                with_proof(&self.gate, &self.config, |gate, hash| {
+                    self.receive
+                        .register_product(&mut self.station, gate, hash, &form)
+                }),
+                Instant::now(),
+            ),
             Job::Dispatch { form, text, key_in } => Done::Dispatch(
                 self.dispatch
                     .scan(&mut self.station, &form, &text, gs, today()),
@@ -234,14 +240,10 @@ impl Modes {
             }
             Job::Lookup { query } => Done::Lookup(self.lookup.find(&self.station, &query, gs)),
             Job::SetStatus { to, form } => {
-                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
-                Done::Lookup(self.lookup.change_status(
-                    &mut self.station,
-                    &mut gate,
-                    self.config.ui.supervisor_pin_hash.as_deref(),
-                    &form,
-                    to,
-                ))
+                Done::Lookup(with_proof(&self.gate, &self.config, |gate, hash| {
+                    self.lookup
+                        .change_status(&mut self.station, gate, hash, &form, to)
+                }))
             }
             Job::Report { format } => {
                 let dir = (self.config.ui.report_dir.clone()).unwrap_or_else(|| PathBuf::from("."));
@@ -260,13 +262,9 @@ impl Modes {
             Job::Preview { template } => Done::Preview(self.preview(&template)),
             Job::Products => Done::Products(self.products.list(&self.station)),
             Job::SaveProduct { form } => {
-                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
-                Done::Products(self.products.save(
-                    &mut self.station,
-                    &mut gate,
-                    self.config.ui.supervisor_pin_hash.as_deref(),
-                    &form,
-                ))
+                Done::Products(with_proof(&self.gate, &self.config, |gate, hash| {
+                    self.products.save(&mut self.station, gate, hash, &form)
+                }))
             }
             Job::FirstRun => Done::FirstRun(super::controllers::products::first_run(&self.station)),
             Job::SyncState => Done::SyncState(self.station.sync_state().map_err(|e| e.to_string())),

@@ -77,6 +77,13 @@ impl Site {
     }
 }
 
+/// A station config whose supervisor PIN is `pin`.
+pub fn with_pin(pin: &str) -> StationConfig {
+    let mut config = StationConfig::default();
+    config.ui.set_supervisor_pin(pin).unwrap();
+    config
+}
+
 pub fn who() -> Identity {
     Identity {
         station: "dock-1".into(),
