@@ -274,6 +274,69 @@ mod tests {
         assert_eq!(last.event.name(), "product_registered");
     }
 
+    /// Where people have accounts, a supervisor's own id and PIN sign the change (a server
+    /// takes a product released on arrival only so); the station PIN and a worker's id
+    /// change nothing.
+    #[test]
+    fn where_people_have_accounts_a_supervisor_signs_the_change() {
+        use crate::domain::EventKind;
+        use crate::people::{Credential, PersonRole, Sealed};
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        let mut gate = crate::pin_gate::PinGate::default();
+        let phc = crate::pin::hash("4711").unwrap();
+        let credential = Credential::enrol("135790").unwrap();
+        for (person, role, credential) in [
+            ("sup", PersonRole::Supervisor, credential.clone()),
+            (
+                "wendy",
+                PersonRole::Worker,
+                Credential::enrol("246802").unwrap(),
+            ),
+        ] {
+            s.store_mut()
+                .append(
+                    "server",
+                    "admin (server)",
+                    EventKind::PersonEnrolled {
+                        person: person.into(),
+                        name: person.into(),
+                        role,
+                        credential,
+                    },
+                )
+                .unwrap();
+        }
+        let change = |person: &str, pin: &str| ProductForm {
+            person: person.into(),
+            released: true,
+            ..form(TOMATOES, "Tomatoes 1 kg", pin)
+        };
+        let before = s.store().event_count().unwrap();
+        for (person, pin, says) in [
+            ("", "4711", "supervisor id"),
+            ("wendy", "246802", "only a supervisor"),
+        ] {
+            let v = ProductsController.save(&mut s, &mut gate, Some(&phc), &change(person, pin));
+            let shown = v.shown.unwrap();
+            assert!(shown.message.contains(says), "{}", shown.message);
+        }
+        assert_eq!(s.store().event_count().unwrap(), before, "nothing recorded");
+
+        let v = ProductsController.save(&mut s, &mut gate, Some(&phc), &change("sup", "135790"));
+        assert_eq!(v.shown.unwrap().headline, "PRODUCT CHANGED");
+        let e = s.store().events().unwrap().pop().unwrap();
+        assert_eq!(
+            (e.event.name(), e.actor.as_str()),
+            ("product_registered", "sup")
+        );
+        assert!(crate::workflow::testing::signed_by(
+            &s,
+            &e,
+            &credential.public_key
+        ));
+    }
+
     #[test]
     fn only_an_empty_store_is_a_first_run() {
         let dir = tempfile::tempdir().unwrap();
