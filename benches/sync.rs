@@ -183,9 +183,14 @@ fn main() {
     let end_to_end = t.elapsed().as_secs_f64();
     // Server ingest alone: the same events pushed over HTTP in batches of 2,000 (what
     // `lotline sync` sends) into an emptied table, without the station's side.
-    pg("TRUNCATE server_events, server_stations", &name);
+    pg(
+        "TRUNCATE server_events, server_stations, server_chains, server_refused",
+        &name,
+    );
     let batches: Vec<Vec<u8>> = {
         let s = lotline::store::Store::open(&again).unwrap();
+        // Linked in the station's order, as `lotline sync` sends them.
+        let mut prev = lotline::domain::chain::GENESIS.to_string();
         s.events()
             .unwrap()
             .chunks(lotline::sync::PUSH_BATCH)
@@ -195,13 +200,20 @@ fn main() {
                 let events: Vec<_> = c
                     .iter()
                     .filter(|e| !lotline::people::needs_supervisor(&e.event))
-                    .map(|e| lotline::protocol::WireEvent {
-                        id: e.id.clone(),
-                        at: e.at.clone(),
-                        station: e.station.clone(),
-                        actor: e.actor.clone(),
-                        event: e.event.clone(),
-                        signature: None,
+                    .map(|e| {
+                        let mut w = lotline::protocol::WireEvent {
+                            id: e.id.clone(),
+                            at: e.at.clone(),
+                            station: e.station.clone(),
+                            actor: e.actor.clone(),
+                            event: e.event.clone(),
+                            signature: None,
+                            link: None,
+                        };
+                        let link = lotline::protocol::Link::after(&prev, &w);
+                        prev = link.hash.clone();
+                        w.link = Some(link);
+                        w
                     })
                     .collect();
                 serde_json::to_vec(&lotline::protocol::PushRequest { events, backlog: 0 }).unwrap()

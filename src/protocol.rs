@@ -73,6 +73,41 @@ pub struct WireEvent {
     /// decision: the server refuses a release, rejection or recall without a good one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// Where a pushed event stands in its station's chain (absent in pulled events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<Link>,
+}
+
+/// A station's own events form a hash chain of their own, in the order the station pushes
+/// them (the events it pulled are not in it): each pushed event names the link before it and
+/// its own. The server recomputes the link from the event and accepts it only after the last
+/// link it holds of that station, so an event of the station's lost, altered or reordered on
+/// the way, or a station whose history forks from what it pushed before (a store restored
+/// from a backup), is found on arrival.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// The link before (`domain::chain::GENESIS` for a station's first event).
+    pub prev: String,
+    /// `domain::chain::event_hash` of the event after `prev`.
+    pub hash: String,
+}
+
+impl Link {
+    /// The link of `w` after `prev`.
+    pub fn after(prev: &str, w: &WireEvent) -> Link {
+        Link {
+            prev: prev.to_string(),
+            hash: crate::domain::chain::event_hash(
+                prev, &w.id, &w.at, &w.station, &w.actor, &w.event,
+            ),
+        }
+    }
+
+    /// Whether this is `w`'s link after its `prev` (what the server checks).
+    pub fn fits(&self, w: &WireEvent) -> bool {
+        crate::domain::chain::is_hash(&self.prev) && Link::after(&self.prev, w) == *self
+    }
 }
 
 /// `POST /sync/push`: a batch of the station's outbox, oldest first.

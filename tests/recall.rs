@@ -783,6 +783,7 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          ALTER TABLE shipments DROP COLUMN unit_price;
          ALTER TABLE shipments DROP COLUMN currency;
          ALTER TABLE shipments DROP COLUMN day;
+         DROP TABLE push_links;
          PRAGMA user_version = 9;",
     )
     .unwrap();

@@ -15,7 +15,7 @@ use super::error::{Code, refuse};
 use super::values::{RoleArg, pin};
 use crate::domain::status::Role;
 use crate::pin_gate::PinGate;
-use crate::workflow::{Station, UnlockError};
+use crate::workflow::{ProofError, Station, UnlockError};
 
 #[derive(Debug, Clone, Args)]
 pub struct ActAs {
@@ -42,18 +42,45 @@ impl SignAs {
     /// With `--person`: their PIN checked (under the station lockout) and their signer set on
     /// `station`; their role. Without: `None`, nothing set.
     pub fn prove(&self, globals: &Globals, station: &mut Station) -> anyhow::Result<Option<Role>> {
-        let Some(id) = &self.person else {
-            return Ok(None);
-        };
-        let mut gate = PinGate::of_store(&globals.db_path());
-        let typed = pin(self.pin_file.as_deref())?;
-        let signer = station
-            .unlock(&mut gate, id, &typed)
-            .map_err(unlock_refused)?;
-        let role = signer.role.station_role();
-        station.act_as(Some(signer));
-        Ok(Some(role))
+        match &self.person {
+            Some(id) => sign_in(globals, station, id, self.pin_file.as_deref()).map(Some),
+            None => Ok(None),
+        }
     }
+}
+
+/// The person of `LOTLINE_PERSON` signed in on `station` for a command that records (their
+/// PIN from `LOTLINE_PIN`): every event it records names them and is signed by them. Nothing
+/// when it is not set.
+pub fn sign_in_from_env(globals: &Globals, station: &mut Station) -> anyhow::Result<()> {
+    match std::env::var("LOTLINE_PERSON") {
+        Ok(id) if !id.trim().is_empty() => {
+            sign_in(globals, station, id.trim(), None)?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `id` signed in on `station` with the PIN of `pin_file` or `LOTLINE_PIN` (once: a person
+/// already signed in is not asked again); their role.
+fn sign_in(
+    globals: &Globals,
+    station: &mut Station,
+    id: &str,
+    pin_file: Option<&std::path::Path>,
+) -> anyhow::Result<Role> {
+    if let Some(signer) = station.acting_as().filter(|s| s.person == id) {
+        return Ok(signer.role.station_role());
+    }
+    let mut gate = PinGate::of_store(&globals.db_path());
+    let typed = pin(pin_file)?;
+    let signer = station
+        .unlock(&mut gate, id, &typed)
+        .map_err(unlock_refused)?;
+    let role = signer.role.station_role();
+    station.act_as(Some(signer));
+    Ok(role)
 }
 
 impl ActAs {
@@ -67,24 +94,25 @@ impl ActAs {
         if role == Role::Worker {
             return Ok(role);
         }
-        if station.has_people()? {
-            return refuse(
-                Code::CredentialRefused,
-                "this station has people's accounts: a supervisor acts as themself \
-                 (--person ID or LOTLINE_PERSON, with their own PIN), not with the station PIN",
-            );
-        }
         let config = crate::config::StationConfig::load(globals.config.as_deref())?;
         let typed = pin(self.person.pin_file.as_deref())?;
         let mut gate = PinGate::of_store(&globals.db_path());
-        if let Err(e) = gate.check(
+        match station.prove_supervisor(
+            &mut gate,
             config.ui.supervisor_pin_hash.as_deref(),
+            None,
             &typed,
-            chrono::Utc::now(),
         ) {
-            return refuse(Code::CredentialRefused, e.to_string());
+            Ok(proof) => Ok(proof.role),
+            Err(ProofError::StationPinNotEnough) => refuse(
+                Code::CredentialRefused,
+                "this station has people's accounts: a supervisor acts as themself \
+                 (--person ID or LOTLINE_PERSON, with their own PIN), not with the station PIN",
+            ),
+            Err(ProofError::StationPin(e)) => refuse(Code::CredentialRefused, e.to_string()),
+            Err(ProofError::Unlock(e)) => Err(unlock_refused(e)),
+            Err(ProofError::Store(e)) => Err(e.into()),
         }
-        Ok(role)
     }
 }
 

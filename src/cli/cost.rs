@@ -263,6 +263,7 @@ fn correct(args: CorrectArgs, currency: &Currency, globals: &Globals, out: &mut 
         );
     }
     let mut station = open_station(globals)?;
+    super::act::sign_in_from_env(globals, &mut station)?;
     let lot = args.options.resolve(&station, &args.lot)?;
     let c = station.correct_cost(&lot.gtin, &lot.batch, &correction, currency)?;
     if args.json {

@@ -253,7 +253,12 @@ fn handler_for(
         }
     };
     Ok(Box::new(ModeHandler {
-        station: super::workflow::open_station(globals)?,
+        station: {
+            // Whoever runs the scanner (`LOTLINE_PERSON`) is named in, and signs, each event.
+            let mut station = super::workflow::open_station(globals)?;
+            super::act::sign_in_from_env(globals, &mut station)?;
+            station
+        },
         action,
         gs_substitute: args.gs,
         assembly: LabelAssembly::new(Duration::from_secs(args.label_timeout)),

@@ -48,6 +48,25 @@ pub enum ServerCommand {
         #[command(subcommand)]
         command: PersonCommand,
     },
+    /// Each station's chain of pushed events, which the server checks on arrival.
+    Chain {
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// Let a station start a new chain: after its store was replaced or restored from a
+    /// backup, its pushes no longer continue what the server holds of it (412). Check first
+    /// that the station is the real one; its next push starts the new chain.
+    Reset {
+        /// The station's name.
+        station: String,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,6 +195,26 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             }
             Some(ServerCommand::Token { command }) => token(command, db.as_ref(), out).await,
             Some(ServerCommand::Person { command }) => person(command, db.as_ref(), out).await,
+            Some(ServerCommand::Chain {
+                command: ChainCommand::Reset { station, json },
+            }) => {
+                let had = db
+                    .reset_chain(&station)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                if json {
+                    out.json(&serde_json::json!({ "station": station, "had_chain": had }))?;
+                } else if had {
+                    out.line(format_args!(
+                        "{station}'s chain forgotten: its next push starts a new one"
+                    ))?;
+                } else {
+                    out.line(format_args!(
+                        "this server held no chain of {station}: its next push starts one"
+                    ))?;
+                }
+                Ok(ExitCode::SUCCESS)
+            }
         }
     })
 }

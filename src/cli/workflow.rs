@@ -289,6 +289,20 @@ pub enum StoreCommand {
     },
 }
 
+/// Whether a command records events (and so signs them as the person signed in).
+fn records(cmd: &WorkflowCommand) -> bool {
+    matches!(
+        cmd,
+        WorkflowCommand::Product { .. }
+            | WorkflowCommand::Receive(_)
+            | WorkflowCommand::Produce(_)
+            | WorkflowCommand::Dispatch(_)
+            | WorkflowCommand::Void(_)
+            | WorkflowCommand::Move(_)
+            | WorkflowCommand::Count(_)
+    )
+}
+
 /// The station's store (`--db`/`LOTLINE_DB`, else the default file), recording under the
 /// station name of the config like the UI does; shared by every command that records or looks
 /// up lots.
@@ -307,6 +321,9 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals, out: &mut Out) -> CmdResult 
     }
     let mut station = open_station(globals)?;
     let station = &mut station;
+    if records(&cmd) {
+        super::act::sign_in_from_env(globals, station)?;
+    }
     match cmd {
         WorkflowCommand::Product {
             command:

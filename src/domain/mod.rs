@@ -2,6 +2,7 @@
 
 pub mod arrival;
 pub mod assembly;
+pub mod chain;
 pub mod cost;
 pub mod event;
 pub mod lot_state;

@@ -62,10 +62,15 @@ struct Seed([u8; 32]);
 
 impl Drop for Seed {
     fn drop(&mut self) {
-        for b in &mut self.0 {
-            // Volatile, so the wipe is not optimised away as a dead store.
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
+        wipe(&mut self.0);
+    }
+}
+
+/// Overwrites secret bytes (a seed, a sealing key, an opened key) before their memory is let go.
+fn wipe(bytes: &mut [u8]) {
+    for b in bytes {
+        // Volatile, so the wipe is not optimised away as a dead store.
+        unsafe { std::ptr::write_volatile(b, 0) };
     }
 }
 
@@ -121,23 +126,25 @@ fn open(c: &Credential, pin: &str) -> Result<(Seed, Ed25519KeyPair), CredentialE
     let public =
         hex::decode(&c.public_key).map_err(|_| CredentialError::Malformed("public key"))?;
     let key = aead_key(pin, &salt)?;
-    let opened = key
+    let seed: Option<Result<[u8; 32], _>> = key
         .open_in_place(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(&public),
             &mut sealed,
         )
-        .map_err(|_| CredentialError::WrongPin)?;
-    let seed: [u8; 32] = opened
-        .try_into()
-        .map_err(|_| CredentialError::Malformed("key length"))?;
-    let pair = pair_of(&seed)?;
+        .ok()
+        .map(|opened| <[u8; 32]>::try_from(&*opened));
+    // The opened key is in `sealed`'s buffer: wiped once copied out (or not opened).
+    wipe(&mut sealed);
+    let seed = seed.ok_or(CredentialError::WrongPin)?;
+    let seed = Seed(seed.map_err(|_| CredentialError::Malformed("key length"))?);
+    let pair = pair_of(&seed.0)?;
     if pair.public_key().as_ref() != public.as_slice() {
         return Err(CredentialError::Malformed(
             "the key is not the public key's",
         ));
     }
-    Ok((Seed(seed), pair))
+    Ok((seed, pair))
 }
 
 fn check_pin(pin: &str) -> Result<(), CredentialError> {
@@ -184,6 +191,7 @@ fn aead_key(pin: &str, salt: &[u8]) -> Result<LessSafeKey, CredentialError> {
         .hash_password_into(pin.trim().as_bytes(), salt, &mut key)
         .map_err(|_| CredentialError::Malformed("salt"))?;
     let unbound = UnboundKey::new(&CHACHA20_POLY1305, &key).expect("a 32-byte key");
+    wipe(&mut key);
     Ok(LessSafeKey::new(unbound))
 }
 

@@ -5,7 +5,9 @@
 //! Tables (both back-ends, prefixed `server_` so they never mix with a station store):
 //! `server_events` (every event once, by id, `pos` = the server's order, with the lot columns
 //! the views look up by), `server_stations` (last seen, reported backlog, pull cursor),
-//! `server_tokens` (hashed bearer tokens), `server_meta` (the server's id).
+//! `server_tokens` (hashed bearer tokens), `server_meta` (the server's id), `server_chains`
+//! (each station's last chain link, [`walk_chain`]) and `server_refused` (the events of a
+//! station's chain refused for their content, so a resend is answered alike).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -146,6 +148,90 @@ pub struct Ingested {
     pub stored: u64,
     /// Indexes in the batch; nothing of them was stored.
     pub conflicts: Vec<usize>,
+    /// The push does not continue the station's chain: nothing of it was stored.
+    pub chain_break: Option<ChainBreak>,
+}
+
+/// An event of a push in its station's chain ([`crate::protocol::Link`], checked against the
+/// event): one of the events to store (`Ok`, its index among them) or one refused before
+/// (`Err`: the status and why).
+#[derive(Debug, Clone)]
+pub struct ChainStep {
+    pub id: String,
+    pub link: crate::protocol::Link,
+    pub row: Result<usize, (u16, String)>,
+}
+
+/// Where a push leaves the station's chain at the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The step that does not follow (index into the steps).
+    pub step: usize,
+    pub id: String,
+    /// The station's last link the server holds.
+    pub head: String,
+    /// The link the event says it follows.
+    pub prev: String,
+}
+
+/// A step refused for its content that joins the chain (kept in `server_refused`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ChainRefusal {
+    pub id: String,
+    pub hash: String,
+    pub status: u16,
+    pub error: String,
+}
+
+/// Walks a push's steps from the station's last link `head` (`None`: the server holds none of
+/// its chain yet, and takes the first link as it comes: a station that pushed before chains, or
+/// one an admin let start a new chain). A step that is a resend (an event held with the same
+/// content, `held`; or refused before with the same link, `refused_before`) is answered as
+/// before and skipped, as is one refused for clashing with a held id (`conflicts`); any other
+/// must follow the link before. Returns the new head and the refusals that join the chain.
+pub(super) fn walk_chain(
+    head: Option<String>,
+    steps: &[ChainStep],
+    held: impl Fn(&str) -> bool,
+    refused_before: &std::collections::HashMap<String, String>,
+    conflicts: &[usize],
+) -> Result<(Option<String>, Vec<ChainRefusal>), ChainBreak> {
+    let mut head = head;
+    let mut refusals = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let refusal = match &step.row {
+            // Not the station's own: an honest station never sends another event under an
+            // id the server holds (a copy of its event altered, or someone else's with its
+            // token). Refused (409) without a place in the chain.
+            Ok(row) if conflicts.binary_search(row).is_ok() => continue,
+            Ok(_) if held(&step.id) => continue,
+            Ok(_) => None,
+            Err(r) => Some(r.clone()),
+        };
+        if refused_before.get(&step.id) == Some(&step.link.hash) {
+            continue;
+        }
+        if let Some(h) = &head
+            && *h != step.link.prev
+        {
+            return Err(ChainBreak {
+                step: i,
+                id: step.id.clone(),
+                head: h.clone(),
+                prev: step.link.prev.clone(),
+            });
+        }
+        head = Some(step.link.hash.clone());
+        if let Some((status, error)) = refusal {
+            refusals.push(ChainRefusal {
+                id: step.id.clone(),
+                hash: step.link.hash.clone(),
+                status,
+                error,
+            });
+        }
+    }
+    Ok((head, refusals))
 }
 
 /// An event the server holds, as far as sameness goes.
@@ -262,6 +348,11 @@ CREATE TABLE IF NOT EXISTS server_stations (
     pushed BIGINT NOT NULL DEFAULT 0, pulled_up_to BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS server_chains (station TEXT PRIMARY KEY, head TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS server_refused (
+    station TEXT NOT NULL, id TEXT NOT NULL, hash TEXT NOT NULL, status INTEGER NOT NULL,
+    error TEXT NOT NULL, received TEXT NOT NULL, PRIMARY KEY (station, id)
+);
 CREATE TABLE IF NOT EXISTS server_tokens (
     id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, station TEXT NOT NULL, role TEXT NOT NULL,
     created TEXT NOT NULL, expires TEXT, revoked TEXT
@@ -309,6 +400,7 @@ pub(super) fn decode_row(
             actor,
             event,
             signature,
+            link: None,
         },
     })
 }
@@ -328,13 +420,23 @@ pub trait ServerStore: Send + Sync + 'static {
     /// were new. An event whose id is held with other content ([`conflicts`]) is not stored;
     /// with `all_or_nothing`, then nothing of the batch is. Pushes are serialised, so
     /// positions become visible in order.
+    ///
+    /// For a station's push (`origin`), `chain` is the push's events in the station's chain
+    /// ([`walk_chain`]): when they do not continue the chain the server holds of the station,
+    /// nothing is stored and `chain_break` says where; else the station's head moves on and the
+    /// refused ones are kept (`server_refused`), in the same transaction.
     fn ingest<'a>(
         &'a self,
         origin: Option<&'a str>,
         backlog: u64,
         events: &'a [NewEvent],
+        chain: &'a [ChainStep],
         all_or_nothing: bool,
     ) -> Fut<'a, Ingested>;
+
+    /// Forgets `station`'s chain: its next push starts a new one (after its store was
+    /// replaced). False when the server held no chain of it.
+    fn reset_chain<'a>(&'a self, station: &'a str) -> Fut<'a, bool>;
 
     /// The server's id, made once when its database was created.
     fn server_id(&self) -> &str;
@@ -370,4 +472,58 @@ pub trait ServerStore: Send + Sync + 'static {
 
     /// Marks a token revoked; false when there is no such token.
     fn revoke_token(&self, id: String, at: String) -> Fut<'_, bool>;
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::protocol::Link;
+
+    fn step(id: &str, prev: &str, hash: &str, row: Result<usize, (u16, String)>) -> ChainStep {
+        ChainStep {
+            id: id.into(),
+            link: Link {
+                prev: prev.into(),
+                hash: hash.into(),
+            },
+            row,
+        }
+    }
+
+    #[test]
+    fn a_push_must_continue_the_chain_but_resends_are_answered_as_before() {
+        let none = HashMap::new();
+        let steps = [
+            step("e1", "h0", "h1", Ok(0)),
+            step("e2", "h1", "h2", Err((403, "unsigned".into()))),
+            step("e3", "h2", "h3", Ok(1)),
+        ];
+        // From the head the server holds: all three join, the refused one kept.
+        let (head, refused) = walk_chain(Some("h0".into()), &steps, |_| false, &none, &[]).unwrap();
+        assert_eq!(head.as_deref(), Some("h3"));
+        assert_eq!(
+            refused,
+            [ChainRefusal {
+                id: "e2".into(),
+                hash: "h2".into(),
+                status: 403,
+                error: "unsigned".into()
+            }]
+        );
+        // The same push again after the answer was lost: e1 and e3 held, e2 refused before.
+        let before = HashMap::from([("e2".to_string(), "h2".to_string())]);
+        let (head, refused) =
+            walk_chain(Some("h3".into()), &steps, |id| id != "e2", &before, &[]).unwrap();
+        assert_eq!((head.as_deref(), refused.len()), (Some("h3"), 0));
+        // From another head: where it breaks.
+        let broken = walk_chain(Some("hx".into()), &steps, |_| false, &none, &[]).unwrap_err();
+        assert_eq!((broken.step, broken.id.as_str()), (0, "e1"));
+        // A conflicting id is refused apart from the chain; no head yet takes the first link.
+        let (head, _) = walk_chain(None, &steps[2..], |_| false, &none, &[1]).unwrap();
+        assert_eq!(head, None);
+        let (head, _) = walk_chain(None, &steps[2..], |_| false, &none, &[]).unwrap();
+        assert_eq!(head.as_deref(), Some("h3"));
+    }
 }

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{self, Caller, CheckError};
-use super::db::{DbError, NewEvent, ServerStore};
+use super::db::{ChainStep, DbError, NewEvent, ServerStore};
 use super::people as server_people;
 use super::views::{self, StatusError};
 use crate::domain::trace::{Direction, LotRef};
@@ -366,13 +366,21 @@ fn refuse(status: StatusCode, error: impl Into<String>) -> Refusal {
     }
 }
 
-/// What a pushed event must be to be stored: an event this server knows, with a canonical
-/// id, a sane time, the pushing token's own station, an actor, and content that passes the
-/// check the station made before recording it ([`crate::domain::EventKind::validate`]).
-fn check_event(caller: &Caller, raw: serde_json::Value) -> Result<WireEvent, Refusal> {
+/// A pushed event as this server reads it (an event kind it knows, no unknown fields).
+fn decode_event(raw: serde_json::Value) -> Result<WireEvent, Refusal> {
+    serde_json::from_value(raw).map_err(|e| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            format!("it is not an event this server knows: {e}"),
+        )
+    })
+}
+
+/// What a pushed event must be to be stored: a canonical id, a sane time, the pushing token's
+/// own station, an actor, and content that passes the check the station made before recording
+/// it ([`crate::domain::EventKind::validate`]).
+fn check_event(caller: &Caller, w: &WireEvent) -> Result<(), Refusal> {
     let bad = |e: String| refuse(StatusCode::BAD_REQUEST, e);
-    let w: WireEvent = serde_json::from_value(raw)
-        .map_err(|e| bad(format!("it is not an event this server knows: {e}")))?;
     // The id is the event's identity: one spelling only (lowercase, hyphenated, as stations
     // make them), so `{…}`, `urn:uuid:…` or upper case cannot store one event twice.
     if uuid::Uuid::parse_str(&w.id).map(|u| u.hyphenated().to_string()) != Ok(w.id.clone()) {
@@ -393,7 +401,20 @@ fn check_event(caller: &Caller, raw: serde_json::Value) -> Result<WireEvent, Ref
     }
     validate::text("actor", &w.actor).map_err(|e| bad(e.to_string()))?;
     w.event.validate().map_err(|e| bad(e.to_string()))?;
-    Ok(w)
+    Ok(())
+}
+
+/// Why a pushed event's chain link cannot be taken, if it cannot.
+fn link_problem(w: &WireEvent) -> Option<&'static str> {
+    match &w.link {
+        None => Some(
+            "it carries no chain link (`link`): stations from before chains must be updated to push",
+        ),
+        Some(l) if !l.fits(w) => {
+            Some("its chain link does not match the event (altered after it was linked?)")
+        }
+        Some(_) => None,
+    }
 }
 
 async fn push(
@@ -418,35 +439,54 @@ async fn push(
     let mut refused = Vec::new();
     let mut rows = Vec::with_capacity(req.events.len());
     let mut index_of = Vec::with_capacity(req.events.len());
-    // Who may sign what, read once and only for a push that carries a supervisor decision;
-    // the status products' lots arrive in, read once per product a lot is created released of
-    // (and as registered earlier in this push).
+    // The events with a good link, in the push's order: the station's chain, refused or not.
+    let mut chain = Vec::with_capacity(req.events.len());
+    let mut chain_index = Vec::with_capacity(req.events.len());
+    // Who may sign what, read once a push; the status products' lots arrive in, read once per
+    // product a lot is created released of (and as registered earlier in this push).
     let mut people = None;
     let mut receive_as: HashMap<String, Option<LotStatus>> = HashMap::new();
+    // Lots' statuses as this push leaves them so far, for a decision's `from`.
+    let mut statuses = PushStatuses::default();
     for (index, raw) in req.events.into_iter().enumerate() {
         let id = raw["id"].as_str().unwrap_or_default().to_string();
-        let checked = match check_event(&caller, raw) {
-            Ok(w) if server_people::concerns_people(&w) => {
-                if people.is_none() {
-                    people = Some(server_people::people(db.as_ref()).await?);
-                }
-                if let Some(gtin) = created_released(&w.event)
-                    && !receive_as.contains_key(gtin)
-                {
-                    let status = server_people::receive_as(db.as_ref(), gtin).await?;
-                    receive_as.insert(gtin.to_string(), status);
-                }
-                let people = people.as_ref().expect("just read");
-                server_people::authorise(&w, people, |gtin| {
-                    receive_as.get(gtin).copied().flatten() == Some(LotStatus::Released)
-                })
-                .map(|()| w)
-                .map_err(|e| refuse(StatusCode::FORBIDDEN, e))
-            }
-            other => other,
-        };
-        match checked {
+        let (link, checked) = match decode_event(raw) {
+            Err(r) => (None, Err(r)),
             Ok(w) => {
+                let mut checked = check_event(&caller, &w);
+                if checked.is_ok() {
+                    if people.is_none() {
+                        people = Some(server_people::people(db.as_ref()).await?);
+                    }
+                    if let Some(gtin) = created_released(&w.event)
+                        && !receive_as.contains_key(gtin)
+                    {
+                        let status = server_people::receive_as(db.as_ref(), gtin).await?;
+                        receive_as.insert(gtin.to_string(), status);
+                    }
+                    let people = people.as_ref().expect("just read");
+                    checked = server_people::authorise(&w, people, |gtin| {
+                        receive_as.get(gtin).copied().flatten() == Some(LotStatus::Released)
+                    })
+                    .map_err(|e| refuse(StatusCode::FORBIDDEN, e));
+                }
+                if checked.is_ok() {
+                    checked = statuses.check(db.as_ref(), &w.event).await?;
+                }
+                // A refused event with a good link is still in the station's chain.
+                let problem = link_problem(&w);
+                if let Some(why) = problem
+                    && checked.is_ok()
+                {
+                    checked = Err(refuse(StatusCode::BAD_REQUEST, why));
+                }
+                let link = w.link.clone().filter(|_| problem.is_none());
+                (link, checked.map(|()| w))
+            }
+        };
+        let row = match checked {
+            Ok(w) => {
+                statuses.note(&w.event);
                 if let EventKind::ProductRegistered {
                     gtin,
                     receive_as: r,
@@ -457,13 +497,22 @@ async fn push(
                 }
                 rows.push(NewEvent::new(&w, Some(&caller.station)));
                 index_of.push(index);
+                Ok(rows.len() - 1)
             }
-            Err(r) => refused.push(RefusedEvent {
-                index,
-                id,
-                status: r.status.as_u16(),
-                error: r.error,
-            }),
+            Err(r) => {
+                let row = Err((r.status.as_u16(), r.error.clone()));
+                refused.push(RefusedEvent {
+                    index,
+                    id: id.clone(),
+                    status: r.status.as_u16(),
+                    error: r.error,
+                });
+                row
+            }
+        };
+        if let Some(link) = link {
+            chain.push(ChainStep { id, link, row });
+            chain_index.push(index);
         }
         if !q.per_event && !refused.is_empty() {
             return Err(whole_batch(&refused[0]));
@@ -471,8 +520,28 @@ async fn push(
     }
     let backlog = req.backlog.min(i64::MAX as u64);
     let ingested = db
-        .ingest(Some(&caller.station), backlog, &rows, !q.per_event)
+        .ingest(Some(&caller.station), backlog, &rows, &chain, !q.per_event)
         .await?;
+    if let Some(b) = ingested.chain_break {
+        let station = &caller.station;
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "event {} ({}) does not continue station {station}'s chain at this server: it \
+                 follows link {}, but the last link this server holds of {station} is {}; \
+                 nothing of this push was stored",
+                chain_index[b.step],
+                b.id,
+                short(&b.prev),
+                short(&b.head)
+            ),
+            format!(
+                "the station's history forks from what it pushed before (its store replaced \
+                 or restored from a backup after it synced?): check it, then `lotline server \
+                 chain reset {station}` lets it start a new chain"
+            ),
+        ));
+    }
     for i in ingested.conflicts {
         let row = &rows[i];
         refused.push(RefusedEvent {
@@ -493,6 +562,96 @@ async fn push(
         stored: ingested.stored,
         refused,
     }))
+}
+
+/// The statuses of the lots a push changes, as the server holds them and as the push's earlier
+/// events leave them: a supervisor's decision is taken only from the status it was made on.
+#[derive(Default)]
+struct PushStatuses {
+    /// Status after this push's changes so far.
+    changed: HashMap<(String, String), LotStatus>,
+    /// Status a lot this push creates starts in (when the server holds none of it).
+    created: HashMap<(String, String), LotStatus>,
+}
+
+impl PushStatuses {
+    /// A supervisor's status change whose `from` is not the lot's status here (changed since
+    /// the decision was made: a hold at another station, a recall) is refused with 409, so a
+    /// release signed for a quarantined lot never lifts a hold the supervisor did not see.
+    async fn check(
+        &mut self,
+        db: &dyn ServerStore,
+        event: &EventKind,
+    ) -> Result<Result<(), Refusal>, ApiError> {
+        let EventKind::LotStatusChanged {
+            gtin, batch, from, ..
+        } = event
+        else {
+            return Ok(Ok(()));
+        };
+        if !crate::people::needs_supervisor(event) {
+            return Ok(Ok(()));
+        }
+        let key = (gtin.clone(), batch.clone());
+        let now = match self.changed.get(&key) {
+            Some(s) => Some(*s),
+            None => {
+                let lot = crate::domain::trace::LotRef {
+                    gtin: gtin.clone(),
+                    batch: batch.clone(),
+                };
+                match views::lot(db, &lot).await? {
+                    Some(state) => Some(state.status),
+                    None => self.created.get(&key).copied(),
+                }
+            }
+        };
+        Ok(match now {
+            Some(now) if now != *from => Err(refuse(
+                StatusCode::CONFLICT,
+                format!(
+                    "lot {gtin} / {batch} is {} at the server, not {} as when this decision was \
+                     made (changed since at another station or the server): decide again",
+                    now.name().replace('_', " "),
+                    from.name().replace('_', " ")
+                ),
+            )),
+            _ => Ok(()),
+        })
+    }
+
+    /// Notes an accepted event's effect on its lot's status.
+    fn note(&mut self, event: &EventKind) {
+        match event {
+            EventKind::LotStatusChanged {
+                gtin, batch, to, ..
+            } => {
+                self.changed.insert((gtin.clone(), batch.clone()), *to);
+            }
+            EventKind::LotReceived {
+                gtin,
+                batch,
+                status,
+                ..
+            }
+            | EventKind::BatchProduced {
+                gtin,
+                batch,
+                status,
+                ..
+            } => {
+                self.created
+                    .entry((gtin.clone(), batch.clone()))
+                    .or_insert(*status);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The first 12 digits of a link, enough to tell links apart in a message.
+fn short(link: &str) -> &str {
+    link.get(..12).unwrap_or(link)
 }
 
 /// A push without `per_event` is all or nothing: its first refused event refuses it.

@@ -100,24 +100,38 @@ async fn record(db: &dyn ServerStore, event: EventKind) -> Result<(), PersonErro
         actor: "admin (server)".into(),
         event,
         signature: None,
+        link: None,
     };
-    db.ingest(None, 0, &[NewEvent::new(&wire, None)], true)
+    db.ingest(None, 0, &[NewEvent::new(&wire, None)], &[], true)
         .await?;
     Ok(())
-}
-
-/// Whether an event needs the people to be checked (most do not).
-pub fn concerns_people(w: &WireEvent) -> bool {
-    needs_supervisor(&w.event) || w.event.person().is_some() || created_released(&w.event).is_some()
 }
 
 /// Checks who authorised a pushed event: a supervisor decision must carry the signature of
 /// an active supervisor (or admin), named as its actor; a lot created already released needs
 /// one unless its product is released on arrival at this server (`released_on_arrival`, asked
 /// only for such a lot); a PIN change the person's own signature with their current key, and
-/// keeps that key; enrolments and removals are made at the server only. The refusal says what
-/// is missing (answered 403).
+/// keeps that key; enrolments and removals are made at the server only. And any event whose
+/// actor is a person with an account is signed by them (a station signs what a signed-in
+/// person records; unsigned events name the station's user, who is no one's account). The
+/// refusal says what is missing (answered 403).
 pub fn authorise(
+    w: &WireEvent,
+    people: &People,
+    released_on_arrival: impl FnOnce(&str) -> bool,
+) -> Result<(), String> {
+    authorise_decision(w, people, released_on_arrival)?;
+    match people.get(&w.actor) {
+        Some(p) if !signed_by(w, p) => Err(format!(
+            "its actor {:?} has an account at this server, but the event is not signed by {0} \
+             (an event names a person only when they signed in at the station and signed it)",
+            w.actor
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn authorise_decision(
     w: &WireEvent,
     people: &People,
     released_on_arrival: impl FnOnce(&str) -> bool,

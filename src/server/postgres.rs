@@ -10,9 +10,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use super::db::{
-    CLAIM_ID, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter, NewEvent,
-    PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id,
-    schema,
+    CLAIM_ID, ChainStep, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter,
+    NewEvent, PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row,
+    new_server_id, schema, walk_chain,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
@@ -116,6 +116,7 @@ impl ServerStore for PgStore {
         origin: Option<&'a str>,
         backlog: u64,
         events: &'a [NewEvent],
+        chain: &'a [ChainStep],
         all_or_nothing: bool,
     ) -> Fut<'a, Ingested> {
         Box::pin(async move {
@@ -151,6 +152,43 @@ impl ServerStore for PgStore {
                     ..Ingested::default()
                 });
             }
+            let walked = match origin {
+                Some(station) if !chain.is_empty() => {
+                    let head: Option<String> = tx
+                        .query_opt(
+                            "SELECT head FROM server_chains WHERE station = $1",
+                            &[&station],
+                        )
+                        .await?
+                        .map(|r| r.get(0));
+                    let step_ids: Vec<&str> = chain.iter().map(|c| c.id.as_str()).collect();
+                    let refused_before: HashMap<String, String> = tx
+                        .query(
+                            "SELECT id, hash FROM server_refused WHERE station = $1 AND id = ANY($2)",
+                            &[&station, &step_ids],
+                        )
+                        .await?
+                        .iter()
+                        .map(|r| (r.get(0), r.get(1)))
+                        .collect();
+                    match walk_chain(
+                        head,
+                        chain,
+                        |id| held.contains_key(id),
+                        &refused_before,
+                        &conflicts,
+                    ) {
+                        Ok(walked) => Some((station, walked)),
+                        Err(b) => {
+                            return Ok(Ingested {
+                                chain_break: Some(b),
+                                ..Ingested::default()
+                            });
+                        }
+                    }
+                }
+                _ => None,
+            };
             let events: Vec<&NewEvent> = events
                 .iter()
                 .enumerate()
@@ -230,6 +268,36 @@ impl ServerStore for PgStore {
                         .ok_or_else(|| DbError::Backend(format!("event {} was not stored", e.id)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            if let Some((station, (head, refusals))) = walked {
+                let keep = tx
+                    .prepare_cached(
+                        "INSERT INTO server_refused (station, id, hash, status, error, received)
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (station, id) DO NOTHING",
+                    )
+                    .await?;
+                for r in refusals {
+                    tx.execute(
+                        &keep,
+                        &[
+                            &station,
+                            &r.id,
+                            &r.hash,
+                            &i32::from(r.status),
+                            &r.error,
+                            &received,
+                        ],
+                    )
+                    .await?;
+                }
+                if let Some(head) = head {
+                    tx.execute(
+                        "INSERT INTO server_chains (station, head) VALUES ($1, $2)
+                         ON CONFLICT (station) DO UPDATE SET head = excluded.head",
+                        &[&station, &head],
+                    )
+                    .await?;
+                }
+            }
             if let Some(name) = origin {
                 tx.execute(
                     "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES ($1, $2, $3, $4)
@@ -244,6 +312,7 @@ impl ServerStore for PgStore {
                 acked,
                 stored,
                 conflicts,
+                chain_break: None,
             })
         })
     }
@@ -432,6 +501,16 @@ impl ServerStore for PgStore {
                     "UPDATE server_tokens SET revoked = coalesce(revoked, $2) WHERE id = $1",
                     &[&id, &at],
                 )
+                .await?
+                > 0)
+        })
+    }
+
+    fn reset_chain<'a>(&'a self, station: &'a str) -> Fut<'a, bool> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            Ok(client
+                .execute("DELETE FROM server_chains WHERE station = $1", &[&station])
                 .await?
                 > 0)
         })

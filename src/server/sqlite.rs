@@ -9,9 +9,9 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{
-    CLAIM_ID, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter, NewEvent,
-    PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id,
-    schema,
+    CLAIM_ID, ChainStep, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter,
+    NewEvent, PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row,
+    new_server_id, schema, walk_chain,
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
@@ -132,10 +132,12 @@ impl ServerStore for SqliteStore {
         origin: Option<&'a str>,
         backlog: u64,
         events: &'a [NewEvent],
+        chain: &'a [ChainStep],
         all_or_nothing: bool,
     ) -> Fut<'a, Ingested> {
         let origin = origin.map(str::to_string);
         let events = events.to_vec();
+        let chain = chain.to_vec();
         self.run(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let received = now();
@@ -168,6 +170,45 @@ impl ServerStore for SqliteStore {
                     ..Ingested::default()
                 });
             }
+            let walked = match &origin {
+                Some(station) if !chain.is_empty() => {
+                    let head: Option<String> = tx
+                        .query_row(
+                            "SELECT head FROM server_chains WHERE station = ?1",
+                            params![station],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    let mut refused_before = HashMap::new();
+                    let mut get = tx.prepare_cached(
+                        "SELECT hash FROM server_refused WHERE station = ?1 AND id = ?2",
+                    )?;
+                    for step in &chain {
+                        if let Some(hash) = get
+                            .query_row(params![station, step.id], |r| r.get::<_, String>(0))
+                            .optional()?
+                        {
+                            refused_before.insert(step.id.clone(), hash);
+                        }
+                    }
+                    match walk_chain(
+                        head,
+                        &chain,
+                        |id| held.contains_key(id),
+                        &refused_before,
+                        &conflicts,
+                    ) {
+                        Ok(walked) => Some((station.clone(), walked)),
+                        Err(b) => {
+                            return Ok(Ingested {
+                                chain_break: Some(b),
+                                ..Ingested::default()
+                            });
+                        }
+                    }
+                }
+                _ => None,
+            };
             let mut stored = 0;
             let mut acked = Vec::with_capacity(events.len());
             {
@@ -206,6 +247,22 @@ impl ServerStore for SqliteStore {
                     });
                 }
             }
+            if let Some((station, (head, refusals))) = walked {
+                let mut keep = tx.prepare_cached(
+                    "INSERT INTO server_refused (station, id, hash, status, error, received)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (station, id) DO NOTHING",
+                )?;
+                for r in refusals {
+                    keep.execute(params![station, r.id, r.hash, r.status, r.error, received])?;
+                }
+                if let Some(head) = head {
+                    tx.execute(
+                        "INSERT INTO server_chains (station, head) VALUES (?1, ?2)
+                         ON CONFLICT (station) DO UPDATE SET head = excluded.head",
+                        params![station, head],
+                    )?;
+                }
+            }
             if let Some(station) = &origin {
                 tx.execute(
                     "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES (?1, ?2, ?3, ?4)
@@ -219,6 +276,7 @@ impl ServerStore for SqliteStore {
                 acked,
                 stored,
                 conflicts,
+                chain_break: None,
             })
         })
     }
@@ -390,6 +448,16 @@ impl ServerStore for SqliteStore {
             Ok(conn.execute(
                 "UPDATE server_tokens SET revoked = coalesce(revoked, ?2) WHERE id = ?1",
                 params![id, at],
+            )? > 0)
+        })
+    }
+
+    fn reset_chain<'a>(&'a self, station: &'a str) -> Fut<'a, bool> {
+        let station = station.to_string();
+        self.run(move |conn| {
+            Ok(conn.execute(
+                "DELETE FROM server_chains WHERE station = ?1",
+                params![station],
             )? > 0)
         })
     }

@@ -244,9 +244,10 @@ pub async fn change_status(
             reason: reason.trim().to_string(),
         },
         signature: None,
+        link: None,
     };
     let mut ingested = db
-        .ingest(None, 0, &[NewEvent::new(&wire, None)], true)
+        .ingest(None, 0, &[NewEvent::new(&wire, None)], &[], true)
         .await?;
     let after = lot(db, l).await?.unwrap_or(current);
     Ok((after, ingested.acked.remove(0)))

@@ -5,12 +5,12 @@
 
 use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::projection::{Deferred, apply_event};
 use super::{Store, StoreError, exec, write_tx};
 use crate::domain::EventKind;
+pub(super) use crate::domain::chain::{GENESIS, chain_hash};
 use crate::people::{Signer, signing_bytes};
 
 /// An event as recorded.
@@ -184,9 +184,6 @@ impl Store {
     }
 }
 
-/// Hash that stands before the first event of a chain.
-pub(super) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
 /// Decodes event rows selected as `seq, id, at, station, actor, payload, hash` and, when
 /// selected, `signature`.
 pub(super) fn read_events(
@@ -271,20 +268,4 @@ pub(super) fn last_hash(tx: &Transaction) -> Result<String, StoreError> {
         )
         .optional()?
         .unwrap_or_else(|| GENESIS.to_string()))
-}
-
-pub(super) fn chain_hash(
-    prev: &str,
-    id: &str,
-    at: &str,
-    station: &str,
-    actor: &str,
-    payload: &str,
-) -> String {
-    let mut h = Sha256::new();
-    for part in [prev, id, at, station, actor, payload] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    hex::encode(h.finalize())
 }

@@ -12,6 +12,9 @@
 //! acknowledgement leaves both as they were: the batch is pushed again, and the server, which
 //! keeps each event id once, answers the same positions. Nothing waiting is ever skipped: the
 //! position only passes events that have a server position.
+//!
+//! Each event pushed is linked into the station's own chain (`push_links`, schema 18) when it is
+//! first pushed, and keeps that link: the server checks the chain on arrival.
 
 use std::collections::BTreeSet;
 
@@ -20,6 +23,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::log::read_events;
 use super::projection::settle_status;
 use super::{RecordedEvent, Store, StoreError, exec, write_tx};
+use crate::domain::chain::{GENESIS, event_hash};
 
 impl Store {
     /// Up to `limit` events waiting for the server, oldest first: after the outbox position,
@@ -118,27 +122,74 @@ impl Store {
     /// upgraded, say): the next push sends them again. Returns how many.
     pub fn retry_refused(&mut self) -> Result<u64, StoreError> {
         let tx = write_tx(&mut self.conn)?;
-        exec(
-            &tx,
-            "UPDATE sync_state SET pushed_through = min(pushed_through,
-                coalesce((SELECT min(seq) - 1 FROM push_refused), pushed_through))",
-            [],
-        )?;
-        let lots: BTreeSet<(String, String)> = tx
-            .prepare(
-                "SELECT DISTINCT s.gtin, s.batch FROM push_refused r
-                 JOIN lot_status_log s ON s.event_seq = r.seq",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        let n = exec(&tx, "DELETE FROM push_refused", [])? as u64;
-        // Their status changes count again, as they wait to be pushed.
-        for (gtin, batch) in lots {
-            settle_status(&tx, &gtin, &batch)?;
-        }
+        let n = unrefuse_all(&tx)?;
         tx.commit()?;
         Ok(n)
     }
+
+    /// The chain links of `events` (outbox events about to be pushed, in the log's order), as
+    /// `(prev, hash)`: an event linked before keeps its link (a resend is the same link), the
+    /// others are linked now, after the last link made, and kept.
+    pub fn link_for_push(
+        &mut self,
+        events: &[RecordedEvent],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        let mut head: String = tx
+            .query_row(
+                "SELECT hash FROM push_links ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_else(|| GENESIS.to_string());
+        let mut links = Vec::with_capacity(events.len());
+        {
+            let mut get = tx.prepare_cached("SELECT prev, hash FROM push_links WHERE seq = ?1")?;
+            let mut put =
+                tx.prepare_cached("INSERT INTO push_links (seq, prev, hash) VALUES (?1, ?2, ?3)")?;
+            for e in events {
+                let link = match get
+                    .query_row(params![e.seq], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                {
+                    Some(link) => link,
+                    None => {
+                        let hash = event_hash(&head, &e.id, &e.at, &e.station, &e.actor, &e.event);
+                        put.execute(params![e.seq, head, hash])?;
+                        let prev = std::mem::replace(&mut head, hash.clone());
+                        (prev, hash)
+                    }
+                };
+                links.push(link);
+            }
+        }
+        tx.commit()?;
+        Ok(links)
+    }
+}
+
+/// Puts every refused event back in the outbox; their status changes count again, as they wait
+/// to be pushed. Returns how many.
+pub(super) fn unrefuse_all(tx: &Transaction) -> Result<u64, StoreError> {
+    exec(
+        tx,
+        "UPDATE sync_state SET pushed_through = min(pushed_through,
+            coalesce((SELECT min(seq) - 1 FROM push_refused), pushed_through))",
+        [],
+    )?;
+    let lots: BTreeSet<(String, String)> = tx
+        .prepare(
+            "SELECT DISTINCT s.gtin, s.batch FROM push_refused r
+             JOIN lot_status_log s ON s.event_seq = r.seq",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let n = exec(tx, "DELETE FROM push_refused", [])? as u64;
+    for (gtin, batch) in lots {
+        settle_status(tx, &gtin, &batch)?;
+    }
+    Ok(n)
 }
 
 /// The outbox position, read inside a transaction.
@@ -382,6 +433,41 @@ mod tests {
         let empty = Store::open(&dir.path().join("empty.db")).unwrap();
         assert_eq!(empty.outbox_position().unwrap(), 0);
         assert_eq!(empty.outbox_len().unwrap(), 0);
+    }
+
+    /// The station's own chain: linked from the start, each after the one before (pulled
+    /// events left out), each hash the event's, and a resend keeps its link.
+    #[test]
+    fn own_events_are_linked_in_order_and_keep_their_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        let first = store.append("A", "w", received("A1")).unwrap();
+        let theirs = PulledEvent {
+            id: "b-1".into(),
+            at: "2026-12-01T08:00:00.000000Z".into(),
+            station: "B".into(),
+            actor: "w".into(),
+            event: received("B1"),
+            pos: 1,
+            signature: None,
+        };
+        store.apply_pulled(&[theirs], 1).unwrap();
+        let second = store.append("A", "w", received("A2")).unwrap();
+        let batch = store.outbox_batch(10).unwrap();
+        assert_eq!(ids(&batch), [first.id.as_str(), second.id.as_str()]);
+        let links = store.link_for_push(&batch).unwrap();
+        let hash = |prev: &str, e: &RecordedEvent| {
+            event_hash(prev, &e.id, &e.at, &e.station, &e.actor, &e.event)
+        };
+        assert_eq!(links[0], (GENESIS.to_string(), hash(GENESIS, &batch[0])));
+        assert_eq!(links[1], (links[0].1.clone(), hash(&links[0].1, &batch[1])));
+        assert_eq!(store.link_for_push(&batch).unwrap(), links, "a resend");
+        let third = store.append("A", "w", received("A3")).unwrap();
+        let more = store
+            .link_for_push(&store.outbox_batch(10).unwrap())
+            .unwrap();
+        assert_eq!(more[..2], links[..]);
+        assert_eq!(more[2].0, links[1].1, "{third:?} follows the last link");
     }
 
     /// Events pulled while this station's own wait (a scan recorded between a push and the

@@ -234,6 +234,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
                       WHERE e.seq = shipments.event_seq),
         currency = (SELECT json_extract(e.payload, '$.unit_price.currency') FROM events e
                     WHERE e.seq = shipments.event_seq);",
+    // 18: the station's own events as linked for the server (`protocol::Link`): a chain of
+    // their own, in the order they are pushed, which the server checks on arrival. Linked when
+    // first pushed; sync metadata, not derived.
+    "CREATE TABLE push_links (
+        seq INTEGER PRIMARY KEY REFERENCES events (seq),
+        prev TEXT NOT NULL, hash TEXT NOT NULL
+    );",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

@@ -11,7 +11,7 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::log::{insert_event, last_hash, set_signature};
-use super::outbox::{advance, set_server_pos, status_lot_of};
+use super::outbox::{advance, set_server_pos, status_lot_of, unrefuse_all};
 use super::projection::{Deferred, apply_event, settle_status};
 use super::{Store, StoreError, exec};
 use crate::domain::EventKind;
@@ -156,6 +156,10 @@ impl Store {
                 "UPDATE sync_state SET pull_cursor = 0, pushed_through = 0",
                 [],
             )?;
+            // Everything of this station's goes to the other server again, judged anew and
+            // linked anew from the chain's start, in the log's order as the first time.
+            unrefuse_all(&tx)?;
+            exec(&tx, "DELETE FROM push_links", [])?;
             advance(&tx)?;
         }
         exec(

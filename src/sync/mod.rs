@@ -27,8 +27,8 @@ pub use run::{RoundPresenter, RoundReport, SyncLoop};
 use std::time::Duration;
 
 use crate::protocol::{
-    ErrorBody, MAX_PUSH_BODY, PREFIX, PUSH_BATCH_BYTES, PullResponse, PushRequest, PushResponse,
-    ServerIdentity, WireEvent,
+    ErrorBody, Link, MAX_PUSH_BODY, PREFIX, PUSH_BATCH_BYTES, PullResponse, PushRequest,
+    PushResponse, ServerIdentity, WireEvent,
 };
 use crate::store::{PulledEvent, RecordedEvent, Store, StoreError};
 
@@ -342,10 +342,27 @@ fn push_outbox(
             }
             Err(e) => return Err(e.into()),
         };
-        let sized: Vec<(WireEvent, usize)> = batch
+        // An event larger than any push the server takes is refused here, before it is
+        // linked: the server never sees it, so it is not in the chain the server checks.
+        let mut fits = Vec::with_capacity(batch.len());
+        for e in batch {
+            let w = wire(e.clone(), None);
+            let size = serde_json::to_vec(&w).map_or(usize::MAX, |b| b.len() + 1);
+            if size.saturating_add(ENVELOPE + LINK_SIZE) > MAX_PUSH_BODY {
+                let error = format!(
+                    "the event is {size} bytes, more than any push the server takes ({MAX_PUSH_BODY} bytes)"
+                );
+                refuse(store, round, &w, 413, error)?;
+            } else {
+                fits.push(e);
+            }
+        }
+        let links = store.link_for_push(&fits)?;
+        let sized: Vec<(WireEvent, usize)> = fits
             .into_iter()
-            .map(|e| {
-                let w = wire(e);
+            .zip(links)
+            .map(|(e, (prev, hash))| {
+                let w = wire(e, Some(Link { prev, hash }));
                 let size = serde_json::to_vec(&w).map_or(usize::MAX, |b| b.len() + 1);
                 (w, size)
             })
@@ -372,7 +389,10 @@ fn push_outbox(
     }
 }
 
-fn wire(e: RecordedEvent) -> WireEvent {
+/// Room a link takes in an event's JSON (`,"link":{"prev":"…","hash":"…"}`).
+const LINK_SIZE: usize = 160;
+
+fn wire(e: RecordedEvent, link: Option<Link>) -> WireEvent {
     WireEvent {
         id: e.id,
         at: e.at,
@@ -380,6 +400,7 @@ fn wire(e: RecordedEvent) -> WireEvent {
         actor: e.actor,
         event: e.event,
         signature: e.signature,
+        link,
     }
 }
 
@@ -401,14 +422,6 @@ fn push_part(
     backlog: u64,
     round: &mut Round,
 ) -> Result<(), SyncError> {
-    if let [(e, size)] = events
-        && size.saturating_add(ENVELOPE) > MAX_PUSH_BODY
-    {
-        let error = format!(
-            "the event is {size} bytes, more than any push the server takes ({MAX_PUSH_BODY} bytes)"
-        );
-        return refuse(store, round, e, 413, error);
-    }
     let req = PushRequest {
         events: events.iter().map(|(e, _)| e.clone()).collect(),
         backlog,

@@ -38,7 +38,7 @@ pub use dispatch::{DispatchOutcome, DispatchRequest, PickOutcome, VoidOutcome};
 pub use error::{Element, Needed, NotVoidable, Refusal, WorkflowError};
 pub use identity::{Identity, default_db_path, identity_from_env};
 pub use outcome::Outcome;
-pub use people::UnlockError;
+pub use people::{ProofError, SupervisorProof, UnlockError};
 pub use produce::{ConsumeOutcome, ConsumedInput, ProduceOutcome, ProduceRequest, SiteConfig};
 pub use quality::{StatusOutcome, StatusRequest};
 pub use receive::{ExpiryDiffers, ReceiveOutcome, ReceiveRequest};
@@ -86,6 +86,11 @@ impl Station {
     /// signer with the person's PIN.
     pub fn act_as(&mut self, signer: Option<crate::people::Signer>) {
         self.signer = signer;
+    }
+
+    /// The person signed in through [`Self::act_as`], if one is.
+    pub fn acting_as(&self) -> Option<&crate::people::Signer> {
+        self.signer.as_ref()
     }
 
     /// Whether this station knows people's accounts (then a supervisor acts as themself, and

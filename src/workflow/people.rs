@@ -52,6 +52,67 @@ impl Station {
     }
 }
 
+/// A supervisor proven at this station: the role proven (a person's own: a worker's id proves
+/// a worker) and the actor to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupervisorProof {
+    pub role: crate::domain::status::Role,
+    pub actor: String,
+}
+
+/// Why no supervisor could be proven.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofError {
+    #[error(transparent)]
+    Unlock(#[from] UnlockError),
+    /// The station PIN names no one, so it does not stand for a supervisor where people have
+    /// accounts.
+    #[error(
+        "this station has people's accounts: a supervisor acts as themself (their id with \
+         their own PIN), not with the station PIN"
+    )]
+    StationPinNotEnough,
+    /// The station PIN was not given right (or is locked, or not set).
+    #[error(transparent)]
+    StationPin(#[from] PinRefusal),
+    #[error(transparent)]
+    Store(#[from] WorkflowError),
+}
+
+impl Station {
+    /// A supervisor's proof, the same at the UI and the command line: `person`'s own PIN where
+    /// one is given (their key then signs what the station records next, through
+    /// [`Station::act_as`]; the caller puts back who acted before), else the station's
+    /// supervisor PIN (`configured_hash`), which is refused where people have accounts (it
+    /// names no one). Wrong PINs count toward `gate`'s lockout.
+    pub fn prove_supervisor(
+        &mut self,
+        gate: &mut PinGate,
+        configured_hash: Option<&str>,
+        person: Option<&str>,
+        pin: &str,
+    ) -> Result<SupervisorProof, ProofError> {
+        if let Some(person) = person.map(str::trim).filter(|p| !p.is_empty()) {
+            let signer = self.unlock(gate, person, pin)?;
+            let role = signer.role.station_role();
+            self.act_as(Some(signer));
+            return Ok(SupervisorProof {
+                role,
+                actor: person.to_string(),
+            });
+        }
+        // A store that cannot say whether it knows people does not get the weaker proof.
+        if self.has_people()? {
+            return Err(ProofError::StationPinNotEnough);
+        }
+        gate.check(configured_hash, pin, chrono::Utc::now())?;
+        Ok(SupervisorProof {
+            role: crate::domain::status::Role::Supervisor,
+            actor: crate::pin_gate::SUPERVISOR.to_string(),
+        })
+    }
+}
+
 impl Station {
     /// `person` changes their PIN: the old one opens their key, which is sealed again under
     /// the new one and recorded as their own signed event (the server checks the signature
@@ -73,12 +134,13 @@ impl Station {
                     person: person.to_string(),
                     refusal: PinRefusal::Credential(e.to_string()),
                 })?;
+        let previous = self.acting_as().cloned();
         self.act_as(Some(signer));
         let recorded = self.record(crate::domain::EventKind::PersonCredentialChanged {
             person: person.to_string(),
             credential,
         });
-        self.act_as(None);
+        self.act_as(previous);
         Ok(recorded.map_err(WorkflowError::from)?.id)
     }
 }

@@ -40,6 +40,24 @@ pub fn receive(s: &mut Station, gtin: &str, batch: &str, quantity: u64) {
     .unwrap();
 }
 
+/// Gives `id` an account with `role` and `pin`, as the server's enrolment event makes it known
+/// at a station.
+pub fn enrol(s: &mut Station, id: &str, role: crate::domain::person::PersonRole, pin: &str) {
+    use crate::people::Sealed;
+    s.store_mut()
+        .append(
+            "server",
+            "admin (server)",
+            crate::domain::EventKind::PersonEnrolled {
+                person: id.into(),
+                name: id.into(),
+                role,
+                credential: crate::people::Credential::enrol(pin).unwrap(),
+            },
+        )
+        .unwrap();
+}
+
 /// Whether the event `e` carries a signature made with `public_key` over what it records
 /// (the UI controllers' tests of supervisors' decisions).
 #[cfg(feature = "ui")]

@@ -578,3 +578,20 @@ pub fn http_declaring(url: &str, path: &str, token: &str, declared: usize) -> (u
     reader.read_exact(&mut body).unwrap();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
+
+/// `e` (an event's JSON, as pushed or as the server lists it) linked after `prev` into its
+/// station's chain, as a station links what it pushes.
+pub fn linked(e: &Value, prev: &str) -> Value {
+    let mut e = e.clone();
+    let obj = e.as_object_mut().unwrap();
+    obj.remove("pos");
+    obj.remove("link");
+    let w: lotline::protocol::WireEvent = serde_json::from_value(e.clone()).unwrap();
+    e["link"] = serde_json::to_value(lotline::protocol::Link::after(prev, &w)).unwrap();
+    e
+}
+
+/// The link a linked event's JSON carries.
+pub fn link_of(e: &Value) -> String {
+    e["link"]["hash"].as_str().unwrap().to_string()
+}

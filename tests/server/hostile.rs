@@ -5,6 +5,7 @@
 //! poisoned event is refused alone and shown at the station, the events behind it go on, and
 //! a recall of 10,000 lots (one event of several MB) syncs.
 
+use lotline::domain::chain::GENESIS;
 use lotline::domain::recall::{CoveredLot, RecallItem};
 use lotline::domain::status::Role;
 use lotline::domain::trace::LotRef;
@@ -79,9 +80,12 @@ fn hostile(backend: Backend) {
         .unwrap()
         .clone();
     let held_id = held["id"].as_str().unwrap().to_string();
-    let mut edited = held.clone();
-    edited.as_object_mut().unwrap().remove("pos");
-    let edited = with(edited, &["event", "quantity"], json!(11));
+    // Linked, so it is refused for what it is (a held id with other content), not for a
+    // missing link.
+    let edited = linked(
+        &with(held.clone(), &["event", "quantity"], json!(11)),
+        GENESIS,
+    );
     let fresh = "01a21233-7f9f-707c-b162-a4bf604976f9";
 
     // (what, events of one push, status, words the error must hold)
@@ -101,8 +105,11 @@ fn hostile(backend: Backend) {
         (
             "one id twice in a batch with other content",
             vec![
-                receipt(fresh, "A"),
-                with(receipt(fresh, "A"), &["event", "quantity"], json!(12)),
+                linked(&receipt(fresh, "A"), GENESIS),
+                linked(
+                    &with(receipt(fresh, "A"), &["event", "quantity"], json!(12)),
+                    GENESIS,
+                ),
             ],
             409,
             "other content",
@@ -204,7 +211,11 @@ fn hostile(backend: Backend) {
     ];
     for (what, events, want, words) in &cases {
         // Alone, and after a good event: all or nothing, so neither is stored.
-        let mut batch = vec![receipt("01a21233-7f9f-707c-b162-000000000001", "A")];
+        // (Linked: all or nothing, the case's event refuses the batch before any link counts.)
+        let mut batch = vec![linked(
+            &receipt("01a21233-7f9f-707c-b162-000000000001", "A"),
+            GENESIS,
+        )];
         batch.extend(events.iter().cloned());
         let (status, v) = push(&url, &ta, &batch, false);
         assert_eq!(status, *want, "{what}: {v}");
@@ -231,24 +242,32 @@ fn hostile(backend: Backend) {
     );
 
     // Per event, a poisoned event between good ones: the good ones are stored. (Pushed as
-    // station C, which is not among the stations that must converge: a station never pulls
-    // back what its token pushed, and C's store does not hold these.)
-    let good: Vec<Value> = (1..=2)
-        .map(|i| {
-            with(
-                receipt(&format!("01a21233-7f9f-707c-b162-00000000010{i}"), "C"),
-                &["event", "batch"],
-                json!(format!("P{i}")),
-            )
-        })
-        .collect();
-    let poisoned = with(receipt(fresh, "C"), &["event", "quantity"], json!(u64::MAX));
-    let (status, v) = push(
-        &url,
-        &tc,
-        &[good[0].clone(), poisoned, good[1].clone()],
-        true,
+    // station D, which has no store: a station never pulls back what its token pushed. Its
+    // events are linked as a station links them: the poisoned one is refused and keeps its
+    // place in D's chain.)
+    let td = token(&db, "D", "station", None);
+    let good0 = linked(
+        &with(
+            receipt("01a21233-7f9f-707c-b162-000000000101", "D"),
+            &["event", "batch"],
+            json!("P1"),
+        ),
+        GENESIS,
     );
+    let poisoned = linked(
+        &with(receipt(fresh, "D"), &["event", "quantity"], json!(u64::MAX)),
+        &link_of(&good0),
+    );
+    let good1 = linked(
+        &with(
+            receipt("01a21233-7f9f-707c-b162-000000000102", "D"),
+            &["event", "batch"],
+            json!("P2"),
+        ),
+        &link_of(&poisoned),
+    );
+    let good = vec![good0.clone(), good1.clone()];
+    let (status, v) = push(&url, &td, &[good0, poisoned, good1], true);
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["stored"], 2, "{v}");
     assert_eq!(v["acked"].as_array().unwrap().len(), 2, "{v}");
@@ -256,7 +275,7 @@ fn hostile(backend: Backend) {
     assert_eq!(v["refused"][0]["id"], fresh, "{v}");
     assert_eq!(v["refused"][0]["status"], 400, "{v}");
     // The same again: acknowledged, nothing new.
-    let (status, v) = push(&url, &tc, &good, true);
+    let (status, v) = push(&url, &td, &good, true);
     assert_eq!((status, v["stored"].clone()), (200, json!(0)), "{v}");
     // Absurd query numbers: a status, not a panic.
     let (status, _) = http(
@@ -681,6 +700,34 @@ fn supervisor_decisions(backend: Backend) {
             signed(ids[0], ids[0], "sup", &sup_new_key, Some(&sup)),
             "keeps their key",
         ),
+        (
+            "a receipt naming the worker, unsigned",
+            with(
+                with(receipt(ids[0], "A"), &["actor"], json!("wendy")),
+                &["event", "status"],
+                json!("quarantined"),
+            ),
+            "has an account",
+        ),
+        (
+            "a receipt naming the worker, signed by the supervisor",
+            signed(
+                ids[0],
+                ids[0],
+                "wendy",
+                &serde_json::from_value(
+                    with(
+                        receipt(ids[0], "A"),
+                        &["event", "status"],
+                        json!("quarantined"),
+                    )["event"]
+                        .clone(),
+                )
+                .unwrap(),
+                Some(&sup),
+            ),
+            "not signed by wendy",
+        ),
     ];
     for (what, event, words) in cases {
         let (status, v) = push(&url, &ta, &[event], true);
@@ -697,7 +744,60 @@ fn supervisor_decisions(backend: Backend) {
             "{what} stored something"
         );
     }
+    // Signed right, but decided on a status the lot does not have at the server (a hold came
+    // first, say): refused with 409, nothing stored.
+    let late: EventKind = serde_json::from_value(json!({"kind": "lot_status_changed",
+        "gtin": GTIN, "batch": "Q1", "from": "on_hold", "to": "released", "role": "supervisor",
+        "reason": "the hold was lifted"}))
+    .unwrap();
+    let (status, v) = push(
+        &url,
+        &ta,
+        &[signed(ids[1], ids[1], "sup", &late, Some(&sup))],
+        true,
+    );
+    assert_eq!(
+        (status, v["refused"][0]["status"].clone()),
+        (200, json!(409)),
+        "{v}"
+    );
+    assert!(
+        v["refused"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("is quarantined at the server, not on hold"),
+        "{v}"
+    );
+    assert_eq!(server_events(&url, &admin).len(), held);
     drop(store);
+
+    // A worker signed in at the station (`LOTLINE_PERSON`, her PIN): what she records names
+    // her and is signed by her, and the server takes it; a wrong PIN records nothing.
+    let before = a.store().event_count().unwrap();
+    let wrong = a.run_as(
+        ("wendy", "000000"),
+        &["receive", &scan("W2"), "--qty", "3", "--json"],
+    );
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("credential_refused"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    assert_eq!(a.store().event_count().unwrap(), before);
+    a.ok_as(
+        ("wendy", "246802"),
+        &["receive", &scan("W1"), "--qty", "3", "--json"],
+    );
+    let last = a.store().outbox_batch(100).unwrap().pop().unwrap();
+    assert_eq!(last.actor, "wendy");
+    assert!(last.signature.is_some(), "{last:?}");
+    a.sync_ok(&url, &ta);
+    assert!(
+        server_events(&url, &admin)
+            .iter()
+            .any(|e| e["actor"] == "wendy" && e["event"]["batch"] == "W1"),
+        "the worker's receipt did not reach the server"
+    );
 
     // At the station: no PIN (at a station that knows no people yet, where the station PIN
     // would do), a wrong PIN, a worker's release: refused, nothing recorded.
@@ -834,4 +934,141 @@ fn supervisor_decisions_are_proven_on_sqlite() {
 #[test]
 fn supervisor_decisions_are_proven_on_postgres() {
     supervisor_decisions(Backend::postgres());
+}
+
+/// A receipt of a quarantined lot as station `station` would push it, with `id`.
+fn quarantined(id: &str, station: &str) -> Value {
+    with(
+        receipt(id, station),
+        &["event", "status"],
+        json!("quarantined"),
+    )
+}
+
+/// A station's own events arrive as a chain the server checks on arrival: an event whose link
+/// is not its own, or that has none, is refused alone; a push that does not continue the
+/// station's chain (an event lost on the way, a store replaced) is refused whole with 412 and
+/// nothing of it stored, and the station keeps its events until an admin lets it start a new
+/// chain. The honest station syncs throughout.
+fn chain_checked(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = backend.url();
+    let admin = token(&db, "hq", "admin", None);
+    let ta = token(&db, "A", "station", None);
+    let server = Server::start(&db);
+    let url = server.url.clone();
+    let a = Station::new(dir.path(), "A");
+    a.ok(&["product", "add", GTIN, "--name", "Passata", "--json"]);
+    a.ok(&["receive", &scan("A1"), "--qty", "10", "--json"]);
+    a.sync_ok(&url, &ta);
+    let held = server_events(&url, &admin).len();
+    let head: String = rusqlite::Connection::open(&a.db)
+        .unwrap()
+        .query_row(
+            "SELECT hash FROM push_links ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let ids = [
+        "01a21233-7f9f-707c-b162-000000000201",
+        "01a21233-7f9f-707c-b162-000000000202",
+        "01a21233-7f9f-707c-b162-000000000203",
+    ];
+    let e1 = linked(&quarantined(ids[0], "A"), &head);
+
+    // Altered after it was linked, and not linked at all: each refused alone (400).
+    let altered = with(e1.clone(), &["event", "quantity"], json!(11));
+    for (what, e, words) in [
+        ("altered", altered, "does not match the event"),
+        ("unlinked", quarantined(ids[0], "A"), "no chain link"),
+    ] {
+        let (status, v) = push(&url, &ta, &[e], true);
+        assert_eq!(status, 200, "{what}: {v}");
+        assert_eq!(v["refused"][0]["status"], 400, "{what}: {v}");
+        assert!(
+            v["refused"][0]["error"].as_str().unwrap().contains(words),
+            "{what}: {v}"
+        );
+    }
+
+    // An event of A's lost on the way: e3 follows an e2 the server never saw.
+    let e2 = linked(
+        &with(quarantined(ids[1], "A"), &["event", "batch"], json!("A3")),
+        &link_of(&e1),
+    );
+    let e3 = linked(
+        &with(quarantined(ids[2], "A"), &["event", "batch"], json!("A4")),
+        &link_of(&e2),
+    );
+    let (status, v) = push(&url, &ta, &[e1, e3], true);
+    assert_eq!(status, 412, "{v}");
+    let error = v["error"].as_str().unwrap();
+    assert!(
+        error.contains(ids[2]) && error.contains("does not continue station A's chain"),
+        "{v}"
+    );
+    assert!(
+        v["hint"]
+            .as_str()
+            .unwrap()
+            .contains("lotline server chain reset A"),
+        "{v}"
+    );
+    assert_eq!(
+        server_events(&url, &admin).len(),
+        held,
+        "a broken push stored something"
+    );
+
+    // None of that is in A's chain: the honest station goes on.
+    a.ok(&["receive", &scan("A2"), "--qty", "10", "--json"]);
+    a.sync_ok(&url, &ta);
+    assert!(server_lots(&server_events(&url, &admin)).contains(&(GTIN.into(), "A2".into())));
+
+    // A's store replaced by a new file under the same name and token: its history forks from
+    // what A pushed. Refused whole, said at the station, its events kept.
+    let renewed = Station {
+        name: "A".into(),
+        db: dir.path().join("A-renewed.db"),
+        config: a.config.clone(),
+    };
+    renewed.ok(&["product", "add", GTIN, "--name", "Passata", "--json"]);
+    renewed.ok(&["receive", &scan("A5"), "--qty", "10", "--json"]);
+    let out = renewed.sync(&url, &ta);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("412") && err.contains("lotline server chain reset A"),
+        "{err}"
+    );
+    assert_eq!(renewed.store().outbox_len().unwrap(), 2);
+    let lots = server_lots(&server_events(&url, &admin));
+    assert!(!lots.contains(&(GTIN.into(), "A5".into())));
+
+    // An admin lets A start a new chain; the waiting events go.
+    let out = crate::support::lotline()
+        .args(["--db", &db, "server", "chain", "reset", "A"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("forgotten"));
+    renewed.sync_ok(&url, &ta);
+    assert_eq!(renewed.store().outbox_len().unwrap(), 0);
+    assert!(server_lots(&server_events(&url, &admin)).contains(&(GTIN.into(), "A5".into())));
+}
+
+#[test]
+fn a_station_chain_is_checked_on_arrival_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    chain_checked(Backend::sqlite(dir.path()));
+}
+
+#[test]
+fn a_station_chain_is_checked_on_arrival_on_postgres() {
+    chain_checked(Backend::postgres());
 }

@@ -255,11 +255,9 @@ fn two_stations_converge(backend: Backend) {
         .filter(|e| e["station"] == "A")
         .collect();
     let held = server_events(&url, &admin).len();
-    let replay = json!({ "events": events.iter().take(3).map(|e| {
-        let mut e = e.clone();
-        e.as_object_mut().unwrap().remove("pos");
-        e
-    }).collect::<Vec<_>>(), "backlog": 0 });
+    // (A resend of a held event is answered as before, wherever its link says it stands.)
+    let replay = json!({ "events": events.iter().take(3).map(|e| linked(e, lotline::domain::chain::GENESIS))
+        .collect::<Vec<_>>(), "backlog": 0 });
     let (status, v) = http(
         "POST",
         &format!("{url}/api/v1/sync/push"),
@@ -319,8 +317,9 @@ fn security(backend: Backend) {
         json!({"id": id, "at": "2026-11-25T10:00:00Z", "station": "A", "actor": "w",
                "event": {"kind": "product_registered", "gtin": PASSATA, "name": "P", "receive_as": "quarantined"}})
     };
-    let good = json!({"events": [event("01a21233-7f9f-707c-b162-a4bf604976f9")], "backlog": 0})
-        .to_string();
+    let good = json!({"events": [linked(&event("01a21233-7f9f-707c-b162-a4bf604976f9"),
+        lotline::domain::chain::GENESIS)], "backlog": 0})
+    .to_string();
     let too_many = json!({"events": (0..5001).map(|i| event(&format!("01a21233-7f9f-707c-b162-{i:012}"))).collect::<Vec<_>>()}).to_string();
     // (method, url, token, body, expected status)
     type Case<'a> = (&'a str, String, Option<&'a str>, Option<Vec<u8>>, u16);

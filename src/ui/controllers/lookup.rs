@@ -154,6 +154,8 @@ impl LookupController {
                 "look up a lot first: scan its label or type its batch",
             ));
         };
+        // Whoever is signed in acts again once the supervisor's decision is recorded.
+        let previous = station.acting_as().cloned();
         let worker_hold = to == LotStatus::OnHold && form.pin.trim().is_empty();
         let (role, actor) = if worker_hold {
             (Role::Worker, station.identity().actor.clone())
@@ -205,7 +207,7 @@ impl LookupController {
                 )
             })
         };
-        station.act_as(None);
+        station.act_as(previous);
         match done {
             Ok(shown) => {
                 let mut view =

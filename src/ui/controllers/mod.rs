@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod produce;
 pub mod products;
 pub mod receive;
+pub mod session;
 pub mod settings;
 
 pub use dispatch::{DispatchController, DispatchForm, DispatchView};
@@ -48,12 +49,8 @@ fn scan_label(
     (outcome, shown)
 }
 
-/// A supervisor's proof at the station: their id and own PIN where people have accounts
-/// (their key then signs what the station records next: `Station::act_as`, which the caller
-/// ends with `act_as(None)`), else the station's supervisor PIN (`configured_hash`), which is
-/// refused where people have accounts (it names no one). Wrong PINs count toward `gate`'s
-/// lockout. The role proven (a person's own; a worker's id proves a worker) and the actor to
-/// record, or what to tell them.
+/// A supervisor's proof at the station ([`Station::prove_supervisor`]), refusals in the
+/// station's words.
 fn prove_supervisor(
     station: &mut Station,
     gate: &mut crate::pin_gate::PinGate,
@@ -61,29 +58,15 @@ fn prove_supervisor(
     person: &str,
     pin: &str,
 ) -> Result<(crate::domain::status::Role, String), String> {
-    let person = person.trim();
-    if !person.is_empty() {
-        let signer = station
-            .unlock(gate, person, pin)
-            .map_err(|e| e.to_string())?;
-        let role = signer.role.station_role();
-        station.act_as(Some(signer));
-        return Ok((role, person.to_string()));
-    }
-    // A store that cannot say whether it knows people does not get the weaker proof.
-    if station.has_people().map_err(|e| e.to_string())? {
-        return Err(
-            "type your supervisor id with your own PIN: this station has people's \
-                    accounts, so the station PIN is not enough"
+    match station.prove_supervisor(gate, configured_hash, Some(person), pin) {
+        Ok(proof) => Ok((proof.role, proof.actor)),
+        Err(crate::workflow::ProofError::StationPinNotEnough) => Err(
+            "type your supervisor id with your own PIN: this station has people's accounts, so \
+             the station PIN is not enough"
                 .into(),
-        );
+        ),
+        Err(e) => Err(e.to_string()),
     }
-    gate.check(configured_hash, pin, chrono::Utc::now())
-        .map_err(|e| e.to_string())?;
-    Ok((
-        crate::domain::status::Role::Supervisor,
-        crate::pin_gate::SUPERVISOR.to_string(),
-    ))
 }
 
 /// What a supervisor decided about a product at the station: Receive's New product panel
@@ -100,8 +83,8 @@ pub struct ProductDecision<'a> {
 
 /// Registers (or changes: the same `product_registered` event again, as `lotline product add`
 /// records a change) a product with the supervisor's proof ([`prove_supervisor`]: signed
-/// when a person proves it); a worker's id or a wrong PIN registers nothing. What to tell the
-/// user when refused.
+/// when a person proves it; whoever is signed in at the station acts again afterwards); a
+/// worker's id or a wrong PIN registers nothing. What to tell the user when refused.
 fn register_product(
     station: &mut Station,
     gate: &mut crate::pin_gate::PinGate,
@@ -113,6 +96,8 @@ fn register_product(
     if product.name.trim().is_empty() {
         return Err("type the product's name; nothing was registered".into());
     }
+    // Whoever is signed in acts again once the supervisor's decision is recorded.
+    let previous = station.acting_as().cloned();
     let (role, _) = prove_supervisor(station, gate, configured_hash, person, pin)?;
     let registered = if role == crate::domain::status::Role::Supervisor {
         station
@@ -127,7 +112,7 @@ fn register_product(
     } else {
         Err("only a supervisor registers a product: nothing was registered".to_string())
     };
-    station.act_as(None);
+    station.act_as(previous);
     registered
 }
 

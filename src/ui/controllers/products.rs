@@ -279,34 +279,14 @@ mod tests {
     /// change nothing.
     #[test]
     fn where_people_have_accounts_a_supervisor_signs_the_change() {
-        use crate::domain::EventKind;
-        use crate::people::{Credential, PersonRole, Sealed};
+        use crate::domain::person::PersonRole;
+        use crate::workflow::testing::{enrol, signed_by};
         let dir = tempfile::tempdir().unwrap();
         let mut s = station(&dir);
         let mut gate = crate::pin_gate::PinGate::default();
         let phc = crate::pin::hash("4711").unwrap();
-        let credential = Credential::enrol("135790").unwrap();
-        for (person, role, credential) in [
-            ("sup", PersonRole::Supervisor, credential.clone()),
-            (
-                "wendy",
-                PersonRole::Worker,
-                Credential::enrol("246802").unwrap(),
-            ),
-        ] {
-            s.store_mut()
-                .append(
-                    "server",
-                    "admin (server)",
-                    EventKind::PersonEnrolled {
-                        person: person.into(),
-                        name: person.into(),
-                        role,
-                        credential,
-                    },
-                )
-                .unwrap();
-        }
+        enrol(&mut s, "sup", PersonRole::Supervisor, "135790");
+        enrol(&mut s, "wendy", PersonRole::Worker, "246802");
         let change = |person: &str, pin: &str| ProductForm {
             person: person.into(),
             released: true,
@@ -323,18 +303,20 @@ mod tests {
         }
         assert_eq!(s.store().event_count().unwrap(), before, "nothing recorded");
 
+        // Wendy is signed in at the station; the supervisor's change is theirs, then Wendy
+        // acts again.
+        let wendy = s.unlock(&mut gate, "wendy", "246802").unwrap();
+        s.act_as(Some(wendy));
         let v = ProductsController.save(&mut s, &mut gate, Some(&phc), &change("sup", "135790"));
+        assert_eq!(s.acting_as().map(|w| w.person.as_str()), Some("wendy"));
         assert_eq!(v.shown.unwrap().headline, "PRODUCT CHANGED");
         let e = s.store().events().unwrap().pop().unwrap();
         assert_eq!(
             (e.event.name(), e.actor.as_str()),
             ("product_registered", "sup")
         );
-        assert!(crate::workflow::testing::signed_by(
-            &s,
-            &e,
-            &credential.public_key
-        ));
+        let sup = s.store().person("sup").unwrap().unwrap();
+        assert!(signed_by(&s, &e, &sup.credential.public_key));
     }
 
     #[test]

@@ -221,7 +221,7 @@ impl ReceiveController {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workflow::testing::{station, today};
+    use crate::workflow::testing::{enrol, station, today};
 
     fn form(count: &str) -> ReceiveForm {
         ReceiveForm {
@@ -413,19 +413,12 @@ mod tests {
         assert_eq!(v.shown.headline, "RECEIVED", "{}", v.shown.message);
 
         // Where people have accounts: a worker's id registers nothing, nor the station PIN.
-        use crate::people::{Credential, PersonRole, Sealed};
-        s.store_mut()
-            .append(
-                "server",
-                "admin (server)",
-                crate::domain::EventKind::PersonEnrolled {
-                    person: "wendy".into(),
-                    name: "Wendy".into(),
-                    role: PersonRole::Worker,
-                    credential: Credential::enrol("246802").unwrap(),
-                },
-            )
-            .unwrap();
+        enrol(
+            &mut s,
+            "wendy",
+            crate::domain::person::PersonRole::Worker,
+            "246802",
+        );
         let other = "(01)09506000134369(10)B1(30)5";
         c.scan(&mut s, &form(""), other, None, today());
         let as_wendy = NewProductForm {
