@@ -41,7 +41,8 @@ pub fn receive(s: &mut Station, gtin: &str, batch: &str, quantity: u64) {
 }
 
 /// Gives `id` an account with `role` and `pin`, as the server's enrolment event makes it known
-/// at a station.
+/// at a station (the UI controllers' tests; a build without the UI has none).
+#[cfg(feature = "ui")]
 pub fn enrol(s: &mut Station, id: &str, role: crate::domain::person::PersonRole, pin: &str) {
     use crate::people::Sealed;
     s.store_mut()
