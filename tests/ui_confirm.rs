@@ -3,7 +3,6 @@
 
 mod ui_support;
 
-use lotline::config::StationConfig;
 use lotline::domain::LotStatus;
 use lotline::ui::Mode;
 use lotline::workflow::ReceiveRequest;
@@ -26,9 +25,7 @@ fn reject_and_recall_are_confirmed_first_and_recall_starts_a_recall() {
             chrono::Local::now().date_naive(),
         )
         .unwrap();
-    let mut config = StationConfig::default();
-    config.ui.set_supervisor_pin("4711").unwrap();
-    let app = site.open(config, Mode::Lookup);
+    let app = site.open(with_pin("4711"), Mode::Lookup);
     scan(&app, &pallet(8, "K8"));
     wait_for("the lot to show", || banner(&app).starts_with("RELEASED"));
     let status = || site.station().lookup(GTIN, "K8").unwrap().unwrap().status;

@@ -4,7 +4,6 @@
 
 mod ui_support;
 
-use lotline::config::StationConfig;
 use lotline::domain::LotStatus;
 use lotline::ui::Mode;
 use ui_support::*;
@@ -15,9 +14,7 @@ const FLOUR: &str = "09506000134352";
 fn an_unknown_gtin_is_registered_at_the_station_and_then_received() {
     init();
     let site = Site::new();
-    let mut config = StationConfig::default();
-    config.ui.set_supervisor_pin("4711").unwrap();
-    let app = site.open(config, Mode::Receive);
+    let app = site.open(with_pin("4711"), Mode::Receive);
     let label = format!("(01){FLOUR}(17)271231(10)F1(30)25");
 
     scan(&app, &label);

@@ -192,18 +192,23 @@ struct Layout {
     status_top: u32,
 }
 
+/// The column the window's parts are found down: just inside the first tab's left edge, left
+/// of its text (a checked tab's text is drawn in the background colour and would split it)
+/// and inside the views' padding.
+const PARTS_X: u32 = 20;
+
 /// Finds the tab bar, banner, view area and status bar down the first tab's column: blocks
 /// of anything but the window background.
 fn layout(img: &RgbImage) -> Layout {
     let bg = theme_colour("bg");
-    let blocks = runs_down(img, img.width() / 12, 0, 20, |p| !near(p, bg, 4));
+    let blocks = runs_down(img, PARTS_X, 0, 20, |p| !near(p, bg, 4));
     try_layout(img)
         .unwrap_or_else(|| panic!("tab bar, banner, view, status bar down the left: {blocks:?}"))
 }
 
 fn try_layout(img: &RgbImage) -> Option<Layout> {
     let bg = theme_colour("bg");
-    let blocks = runs_down(img, img.width() / 12, 0, 20, |p| !near(p, bg, 4));
+    let blocks = runs_down(img, PARTS_X, 0, 20, |p| !near(p, bg, 4));
     (blocks.len() == 4).then(|| Layout {
         tabs: blocks[0],
         banner: blocks[1],
@@ -228,6 +233,20 @@ fn banner_share(img: &RgbImage, tone: &str) -> f64 {
     share(img, (w / 20, l.banner.0, w * 9 / 10, l.banner.1), |p| {
         near(p, colour, 6)
     })
+}
+
+/// The share of the view area, `width` columns from `from_x`, drawn in the theme colour
+/// `tone`.
+fn view_share(img: &RgbImage, from_x: u32, width: u32, tone: &str) -> f64 {
+    let Some(l) = try_layout(img) else {
+        return 0.0; // not drawn yet
+    };
+    let colour = theme_colour(tone);
+    share(
+        img,
+        (from_x, l.content_top, width, l.status_top - l.content_top),
+        |p| near(p, colour, 6),
+    )
 }
 
 /// `fg` at `alpha` over `bg`, as the list lines blend their tone over the list background.
@@ -555,6 +574,75 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         shots.keep(&name, &img);
         station.close();
 
+        // Products: the list, and the first product tapped into the form.
+        let station = open("products");
+        let name = format!("products-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        std::thread::sleep(Duration::from_millis(800));
+        let l = layout(&img);
+        let first_line = l.content_top + if kiosk { 88 } else { 108 };
+        x.click(w / 5, first_line);
+        let before = x.screenshot(&path);
+        let img = shoot_when(&x, &path, "the product in the form", |img| *img != before);
+        shots.keep(&name, &img);
+        station.close();
+
+        // The keypad: Receive's count field tapped, 24 typed on it.
+        let station = open("receive");
+        let name = format!("keypad-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        tap_left_block(&x, &img, 2);
+        std::thread::sleep(Duration::from_millis(400));
+        x.xdotool(&["type", "--delay", "60", "24"]);
+        std::thread::sleep(Duration::from_millis(500));
+        // Its OK key, green, at the right.
+        let img = shoot_when(&x, &path, "the keypad", |img| {
+            view_share(img, w * 2 / 3, w / 3 - 20, "ok") > 0.01
+        });
+        shots.keep(&name, &img);
+        station.close();
+
+        // A field left holding the keyboard: the banner says where to tap.
+        let station = open("receive");
+        let name = format!("tap-to-scan-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        tap_left_block(&x, &img, 1);
+        let img = shoot_when(&x, &path, "the tap-here banner", |img| {
+            banner_share(img, "refused") > 0.5
+        });
+        shots.keep(&name, &img);
+        station.close();
+
+        // First run: an empty store opens the set-up guide.
+        let empty = dir.path().join(format!("empty-{w}x{h}.db"));
+        let station = StationWindow::open(&x, &empty, &config, "receive", kiosk);
+        let name = format!("first-run-{size}");
+        let path = shots.path(&name);
+        first_paint(&x, &path);
+        // The guide's card, bordered in the accent colour.
+        let img = shoot_when(&x, &path, "the guide", |img| {
+            view_share(img, w / 8, w * 3 / 4, "accent") > 0.001
+        });
+        shots.keep(&name, &img);
+        station.close();
+
+        // Sign in: the status bar's button opens the panel over the mode's view.
+        let station = open("receive");
+        let name = format!("sign-in-{size}");
+        let path = shots.path(&name);
+        let img = first_paint(&x, &path);
+        let l = layout(&img);
+        x.click(w - 90, l.status_top + (h - l.status_top) / 2);
+        // Its Sign in button, green.
+        let img = shoot_when(&x, &path, "the sign-in panel", |img| {
+            view_share(img, 0, w, "ok") > 0.003
+        });
+        shots.keep(&name, &img);
+        station.close();
+
         // Settings: the config file's fields.
         let station = open("settings");
         let name = format!("settings-{size}");
@@ -564,7 +652,7 @@ fn every_mode_at_desktop_and_touch_panel_size() {
         shots.keep(&name, &img);
         station.close();
     }
-    assert_eq!(shots.taken.len(), 18);
+    assert_eq!(shots.taken.len(), 28);
     println!(
         "screenshots in {} ({})",
         shots.dir.display(),

@@ -73,6 +73,7 @@ pub enum UiMode {
     Dispatch,
     Lookup,
     Expiry,
+    Products,
     Settings,
 }
 

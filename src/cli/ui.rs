@@ -22,6 +22,7 @@ pub fn run(kiosk: bool, mode: UiMode, globals: &Globals) -> CmdResult {
             UiMode::Dispatch => Mode::Dispatch,
             UiMode::Lookup => Mode::Lookup,
             UiMode::Expiry => Mode::Expiry,
+            UiMode::Products => Mode::Products,
             UiMode::Settings => Mode::Settings,
         },
     })?;

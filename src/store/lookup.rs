@@ -67,19 +67,17 @@ impl Store {
             .prepare_cached(
                 "SELECT gtin, name, receive_as, receiving FROM products WHERE gtin = ?1",
             )?
-            .query_row(params![gtin], |r| {
-                Ok(Product {
-                    gtin: r.get(0)?,
-                    name: r.get(1)?,
-                    receive_as: LotStatus::from_name(&r.get::<_, String>(2)?)
-                        .unwrap_or(LotStatus::Quarantined),
-                    receiving: r
-                        .get::<_, Option<String>>(3)?
-                        .and_then(|rules| serde_json::from_str(&rules).ok())
-                        .unwrap_or_default(),
-                })
-            })
+            .query_row(params![gtin], product_row)
             .optional()?)
+    }
+
+    /// Every product the store knows, by name (then GTIN).
+    pub fn products(&self) -> Result<Vec<Product>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT gtin, name, receive_as, receiving FROM products ORDER BY name, gtin",
+        )?;
+        let rows = stmt.query_map([], product_row)?;
+        rows.collect::<Result<_, _>>().map_err(Into::into)
     }
 
     pub fn lot(&self, gtin: &str, batch: &str) -> Result<Option<Lot>, StoreError> {
@@ -318,5 +316,18 @@ fn person_row(r: &rusqlite::Row) -> rusqlite::Result<crate::domain::person::Pers
             sealed_key: r.get(4)?,
         },
         active: r.get(5)?,
+    })
+}
+
+/// A `products` row (gtin, name, receive_as, receiving).
+fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+    Ok(Product {
+        gtin: r.get(0)?,
+        name: r.get(1)?,
+        receive_as: LotStatus::from_name(&r.get::<_, String>(2)?).unwrap_or(LotStatus::Quarantined),
+        receiving: r
+            .get::<_, Option<String>>(3)?
+            .and_then(|rules| serde_json::from_str(&rules).ok())
+            .unwrap_or_default(),
     })
 }

@@ -17,6 +17,7 @@ use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use super::controllers::SettingsController;
 use super::device::{self, DeviceSource};
+use super::focus::FocusWatch;
 use super::keys::KeyMapper;
 use super::pin::PinGate;
 use super::present::{self, Shown, SyncSetup, Verdict};
@@ -24,7 +25,7 @@ use super::sound::{self, Player, Sound};
 use super::sync::SyncThread;
 use super::view;
 use super::worker::{Done, Job, Worker};
-use super::{AppWindow, Line, Mode, Ui, UiError};
+use super::{AppWindow, Keypad, Line, Mode, Ui, UiError};
 use crate::config::StationConfig;
 use crate::domain::LotStatus;
 use crate::scanner::dedup::DuplicateFilter;
@@ -48,6 +49,9 @@ pub struct UiOptions {
 
 /// How often the status bar's sync state is refreshed.
 const STATUS_EVERY: Duration = Duration::from_secs(2);
+
+/// How often the window looks whether scans can reach it ([`FocusWatch`]).
+const FOCUS_EVERY: Duration = Duration::from_millis(500);
 
 /// A running station window (not yet shown); [`run`] shows it and runs the event loop. Tests
 /// drive it headless through [`App::window`].
@@ -78,6 +82,8 @@ struct State {
     _device: Option<DeviceSource>,
     /// Doubled keyboard-wedge reads are dropped like the scan loop drops them.
     dedup: DuplicateFilter,
+    /// Whether scans can reach the window, for the "tap here to scan" banner.
+    focus: FocusWatch,
 }
 
 impl App {
@@ -158,6 +164,7 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
         dedup: DuplicateFilter::new(Duration::from_millis(
             opts.config.scanner.duplicate_window_ms,
         )),
+        focus: FocusWatch::default(),
     }));
     wire(&window, &state);
     enter_mode(&window, &state, opts.mode);
@@ -171,7 +178,19 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
         });
     }
     state.borrow().worker.send(Job::SyncState);
+    // An empty store opens the set-up guide.
+    state.borrow().worker.send(Job::FirstRun);
     timers.push(status);
+    let focus = slint::Timer::default();
+    {
+        let (state, weak) = (state.clone(), window.as_weak());
+        focus.start(slint::TimerMode::Repeated, FOCUS_EVERY, move || {
+            if let Some(w) = weak.upgrade() {
+                watch_focus(&w, &state);
+            }
+        });
+    }
+    timers.push(focus);
     if opts.config.scanner.wedge.suffix == WedgeSuffix::None {
         // A scanner without a suffix: a burst ends after a quiet spell, so look regularly.
         let tick = slint::Timer::default();
@@ -341,6 +360,28 @@ fn wire(window: &AppWindow, state: &Rc<RefCell<State>>) {
         }
     }));
     ui.on_save_settings(with!(|w, st| save_settings(&w, st)));
+    ui.on_save_product(with!(|w, st| {
+        let form = view::product_form(&w.global::<Ui>());
+        send(&w, st, Job::SaveProduct { form })
+    }));
+    ui.on_field_key(with!(|_w, st| st.borrow_mut().focus.key(Instant::now())));
+    let keypad = window.global::<Keypad>();
+    keypad.on_press(|text, key| super::keypad::press(&text, &key).into());
+    keypad.on_show(|text, secret| super::keypad::show(&text, secret).into());
+}
+
+/// Says "tap here to scan" when a field has kept the keyboard from scanning with nobody
+/// typing, and takes it back when scanning has it again.
+fn watch_focus(w: &AppWindow, st: &Rc<RefCell<State>>) {
+    let keypad_open = !w.global::<Keypad>().get_owner().is_empty();
+    let lost = st
+        .borrow_mut()
+        .focus
+        .lost(w.get_scan_focused(), keypad_open, Instant::now());
+    let ui = w.global::<Ui>();
+    if ui.get_focus_lost() != lost {
+        ui.set_focus_lost(lost);
+    }
 }
 
 /// A label to the station's printer, on the worker (printing can take seconds).
@@ -440,6 +481,8 @@ fn take_input(w: &AppWindow, st: &Rc<RefCell<State>>, text: String, key_in: Inst
         return;
     }
     let ui = w.global::<Ui>();
+    // A scan means the station is in use: the set-up guide goes.
+    ui.set_first_run(false);
     let job = match ui.get_mode() {
         Mode::Receive => Job::Receive {
             form: view::receive_form(&ui),
@@ -507,6 +550,15 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
         }
         Done::Expiry(Ok(board)) => {
             view::show_expiry(&ui, board);
+            (None, None)
+        }
+        Done::Products(v) => {
+            let verdict = v.shown.as_ref().map(|s| s.verdict);
+            view::show_products(&ui, v);
+            (verdict.filter(|v| *v != Verdict::Ok), None)
+        }
+        Done::FirstRun(first) => {
+            ui.set_first_run(first);
             (None, None)
         }
         Done::Expiry(Err(shown)) | Done::Shown(shown) => {
@@ -590,6 +642,7 @@ fn enter_mode(w: &AppWindow, st: &Rc<RefCell<State>>, mode: Mode) {
             Mode::Dispatch => "Choose the customer, then scan pallets",
             Mode::Lookup => "Scan a lot label or type a batch number",
             Mode::Expiry => "Lots nearing expiry; scan a label to look it up",
+            Mode::Products => "Tap a product to change it, or add one (a supervisor's PIN)",
             Mode::Settings => "Station settings",
         },
     );
@@ -605,6 +658,9 @@ fn enter_mode(w: &AppWindow, st: &Rc<RefCell<State>>, mode: Mode) {
     if mode == Mode::Expiry {
         let days = ui.get_exp_days();
         send(w, st, Job::Expiry { days });
+    }
+    if mode == Mode::Products {
+        send(w, st, Job::Products);
     }
     w.invoke_refocus();
 }

@@ -3,7 +3,7 @@
 //! - [`app`]: start-up; wires the views' callbacks to the mode controllers; feeds keys to the
 //!   wedge decoder and scans to the current mode.
 //! - [`controllers`]: one plain-Rust controller per mode (Receive, Produce, Dispatch, Lookup,
-//!   Expiry, Settings): the mode's input checks and state, calls into the station core,
+//!   Expiry, Products, Settings): the mode's input checks and state, calls into the station core,
 //!   typed view state back. Tested without a window.
 //! - [`view`]: the adapter: forms read from the Slint properties, view states copied in.
 //! - [`worker`]: owns the [`Station`](crate::workflow::Station) and the controllers that use
@@ -14,6 +14,8 @@
 //! - [`present`]: the station core's typed outcomes → what the screen says (verdict, headline,
 //!   lines). Pure; the UI's words, never the core's.
 //! - [`keys`]: Slint key events → [`crate::scanner::wedge`] keys. Pure.
+//! - [`keypad`]: what a key of the on-screen keypad does to a count or PIN. Pure.
+//! - [`focus`]: when to tell the user that scans cannot reach the station. Pure.
 //! - [`pin`]: the supervisor PIN check. Pure.
 //! - [`settings`]: the Settings form ↔ the station config. Pure.
 //! - [`sound`]: which sound an outcome plays, and playing it off the UI thread.
@@ -26,6 +28,8 @@
 pub mod app;
 pub mod controllers;
 pub mod device;
+pub mod focus;
+pub mod keypad;
 pub mod keys;
 pub use crate::pin_gate as pin;
 pub mod present;
@@ -39,7 +43,7 @@ pub mod worker;
 mod generated {
     slint::include_modules!();
 }
-pub use generated::{AppWindow, Feedback, KeyValue, Line, Mode, Tone, Ui};
+pub use generated::{AppWindow, Feedback, KeyValue, Keypad, Line, Mode, ProductRow, Tone, Ui};
 
 pub use app::{App, UiOptions, run, start};
 

@@ -392,6 +392,32 @@ pub fn status_text(name: &str) -> String {
     name.replace('_', " ")
 }
 
+/// A product's line in the Products view: name, GTIN, how its lots arrive, its receiving
+/// rules.
+pub fn product_text(p: &crate::store::Product) -> String {
+    use crate::domain::arrival::{WhenExpired, WhenShort};
+    let expired = match p.receiving.expired {
+        WhenExpired::Refuse => "expired refused",
+        WhenExpired::Hold => "expired on hold",
+    };
+    let shelf = match p.receiving.min_shelf_life_days {
+        None => String::new(),
+        Some(days) => format!(
+            " · min shelf life {days} days ({})",
+            match p.receiving.short_shelf_life {
+                WhenShort::Warn => "warn",
+                WhenShort::Hold => "hold",
+            }
+        ),
+    };
+    format!(
+        "{}  {}  ·  arrive {} · {expired}{shelf}",
+        p.name,
+        p.gtin,
+        status_text(p.receive_as.name())
+    )
+}
+
 /// The dispatch log line for a scan: what shipped, or what was refused and why.
 pub fn dispatch_line(shown: &Shown) -> ShownLine {
     let mark = match shown.verdict {

@@ -6,10 +6,10 @@ use slint::{Model, ModelRc, SharedString, VecModel};
 
 use super::controllers::{
     DispatchForm, DispatchView, ExpiryBoard, LookupView, NewProductForm, ProduceForm, ProduceView,
-    ReceiveForm, ReceiveView, StatusForm,
+    ProductForm, ProductsView, ReceiveForm, ReceiveView, StatusForm,
 };
 use super::present::{self, Shown, ShownLine, SyncSetup, Verdict};
-use super::{Feedback, KeyValue, Line, Tone, Ui};
+use super::{Feedback, KeyValue, Line, ProductRow, Tone, Ui};
 use crate::workflow::SyncState;
 
 pub fn receive_form(ui: &Ui) -> ReceiveForm {
@@ -157,6 +157,52 @@ pub fn show_lookup(ui: &Ui, v: LookupView) {
     }
     if v.clear_reason {
         ui.set_look_reason(SharedString::new());
+    }
+}
+
+/// What the supervisor typed in the Products form.
+pub fn product_form(ui: &Ui) -> ProductForm {
+    ProductForm {
+        gtin: ui.get_pm_gtin().to_string(),
+        name: ui.get_pm_name().to_string(),
+        released: ui.get_pm_released(),
+        expired_hold: ui.get_pm_expired_hold(),
+        min_shelf_life: ui.get_pm_min_shelf_life().to_string(),
+        short_hold: ui.get_pm_short_hold(),
+        person: ui.get_pm_person().to_string(),
+        pin: ui.get_pm_pin().to_string(),
+    }
+}
+
+pub fn show_products(ui: &Ui, v: ProductsView) {
+    if let Some(shown) = &v.shown {
+        show(ui, shown);
+    }
+    if let Some(rows) = v.rows {
+        let (lines, rows): (Vec<_>, Vec<_>) = rows
+            .into_iter()
+            .map(|r| {
+                let f = r.form;
+                (
+                    r.line,
+                    ProductRow {
+                        gtin: f.gtin.into(),
+                        name: f.name.into(),
+                        released: f.released,
+                        expired_hold: f.expired_hold,
+                        min_shelf_life: f.min_shelf_life.into(),
+                        short_hold: f.short_hold,
+                    },
+                )
+            })
+            .unzip();
+        ui.set_pm_lines(lines_model(lines));
+        ui.set_pm_rows(ModelRc::new(VecModel::from(rows)));
+    }
+    // The PIN is never kept on screen after a try; the id goes with it once saved.
+    ui.set_pm_pin(SharedString::new());
+    if v.saved {
+        ui.set_pm_person(SharedString::new());
     }
 }
 

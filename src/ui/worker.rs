@@ -12,7 +12,8 @@ use std::time::Instant;
 use super::controllers::{
     DispatchController, DispatchForm, DispatchView, ExpiryBoard, ExpiryController,
     LookupController, LookupView, NewProductForm, ProduceController, ProduceForm, ProduceView,
-    ReceiveController, ReceiveForm, ReceiveView, SessionView, StatusForm, session,
+    ProductForm, ProductsController, ProductsView, ReceiveController, ReceiveForm, ReceiveView,
+    SessionView, StatusForm, session,
 };
 use super::pin::SharedGate;
 use super::present::{Shown, Verdict};
@@ -62,6 +63,12 @@ pub enum Job {
     PrintBatch { template: String },
     /// A preview of `template` for the batch (sample values where it has none).
     Preview { template: String },
+    /// The products the store knows (the Products view).
+    Products,
+    /// Add or change a product (the Products form).
+    SaveProduct { form: ProductForm },
+    /// Is this a first run (an empty store)?
+    FirstRun,
     /// The sync state for the status bar.
     SyncState,
     /// Settings were saved: use this config from now on.
@@ -86,6 +93,9 @@ pub enum Done {
     Produce(ProduceView, Option<Instant>),
     Lookup(LookupView),
     Expiry(Result<ExpiryBoard, Shown>),
+    Products(ProductsView),
+    /// The store is empty: no products, no events (the set-up guide shows).
+    FirstRun(bool),
     /// A banner only (printing, reports).
     Shown(Shown),
     Preview(Result<Preview, Shown>),
@@ -152,6 +162,17 @@ fn costing(config: &StationConfig) -> Option<crate::domain::money::Currency> {
     config.ui.show_costs.then_some(config.site.currency)
 }
 
+/// Runs a supervisor's decision with the PIN lockout (shared with Settings) held and the
+/// station PIN's hash from `config`.
+fn with_proof<R>(
+    gate: &SharedGate,
+    config: &StationConfig,
+    decide: impl FnOnce(&mut crate::pin_gate::PinGate, Option<&str>) -> R,
+) -> R {
+    let mut gate = gate.lock().unwrap_or_else(|e| e.into_inner());
+    decide(&mut gate, config.ui.supervisor_pin_hash.as_deref())
+}
+
 /// The station and the controllers of the modes that use it, on the worker thread.
 struct Modes {
     station: Station,
@@ -161,6 +182,7 @@ struct Modes {
     produce: ProduceController,
     lookup: LookupController,
     expiry: ExpiryController,
+    products: ProductsController,
     /// The supervisor PIN's check and lockout, shared with Settings.
     gate: SharedGate,
 }
@@ -177,6 +199,7 @@ impl Modes {
             produce: ProduceController::default(),
             lookup: LookupController::costing(costs),
             expiry: ExpiryController,
+            products: ProductsController,
         }
     }
 
@@ -193,18 +216,13 @@ impl Modes {
                     .scan(&mut self.station, &form, &text, gs, today()),
                 key_in,
             ),
-            Job::RegisterProduct { form } => {
-                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
-                Done::Receive(
-                    self.receive.register_product(
-                        &mut self.station,
-                        &mut gate,
-                        self.config.ui.supervisor_pin_hash.as_deref(),
-                        &form,
-                    ),
-                    Instant::now(),
-                )
-            }
+            Job::RegisterProduct { form } => Done::Receive(
+                with_proof(&self.gate, &self.config, |gate, hash| {
+                    self.receive
+                        .register_product(&mut self.station, gate, hash, &form)
+                }),
+                Instant::now(),
+            ),
             Job::Dispatch { form, text, key_in } => Done::Dispatch(
                 self.dispatch
                     .scan(&mut self.station, &form, &text, gs, today()),
@@ -250,14 +268,10 @@ impl Modes {
             }
             Job::SignOut => Done::Session(session::sign_out(&mut self.station)),
             Job::SetStatus { to, form } => {
-                let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
-                Done::Lookup(self.lookup.change_status(
-                    &mut self.station,
-                    &mut gate,
-                    self.config.ui.supervisor_pin_hash.as_deref(),
-                    &form,
-                    to,
-                ))
+                Done::Lookup(with_proof(&self.gate, &self.config, |gate, hash| {
+                    self.lookup
+                        .change_status(&mut self.station, gate, hash, &form, to)
+                }))
             }
             Job::Report { format } => {
                 let dir = (self.config.ui.report_dir.clone()).unwrap_or_else(|| PathBuf::from("."));
@@ -274,6 +288,13 @@ impl Modes {
                 Done::Shown(self.print(job))
             }
             Job::Preview { template } => Done::Preview(self.preview(&template)),
+            Job::Products => Done::Products(self.products.list(&self.station)),
+            Job::SaveProduct { form } => {
+                Done::Products(with_proof(&self.gate, &self.config, |gate, hash| {
+                    self.products.save(&mut self.station, gate, hash, &form)
+                }))
+            }
+            Job::FirstRun => Done::FirstRun(super::controllers::products::first_run(&self.station)),
             Job::SyncState => Done::SyncState(self.station.sync_state().map_err(|e| e.to_string())),
             Job::Config(config) => {
                 self.config = *config;

@@ -30,6 +30,11 @@ impl Station {
         Ok(self.store.product(&gs1::normalize_gtin(gtin)?)?)
     }
 
+    /// Every product registered here, by name.
+    pub fn products(&self) -> Result<Vec<Product>, WorkflowError> {
+        Ok(self.store.products()?)
+    }
+
     /// A lot by GTIN and batch.
     pub fn lookup(&self, gtin: &str, batch: &str) -> Result<Option<Lot>, WorkflowError> {
         Ok(self.store.lot(&gs1::normalize_gtin(gtin)?, batch)?)

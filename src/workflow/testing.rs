@@ -58,3 +58,20 @@ pub fn enrol(s: &mut Station, id: &str, role: crate::domain::person::PersonRole,
         )
         .unwrap();
 }
+
+/// Whether the event `e` carries a signature made with `public_key` over what it records
+/// (the UI controllers' tests of supervisors' decisions).
+#[cfg(feature = "ui")]
+pub fn signed_by(s: &Station, e: &crate::store::RecordedEvent, public_key: &str) -> bool {
+    // The signature is read with the event itself (the log's listing leaves it out).
+    let Some(signature) = s
+        .store()
+        .event(&e.id)
+        .unwrap()
+        .and_then(|stored| stored.signature)
+    else {
+        return false;
+    };
+    let bytes = crate::people::signing_bytes(&e.id, &e.at, &e.station, &e.actor, &e.event);
+    crate::people::verify(public_key, &bytes, &signature)
+}

@@ -35,6 +35,14 @@ impl Site {
         Site::receiving_as(LotStatus::Released)
     }
 
+    /// A site on an empty store: no products, no events (a first run).
+    pub fn empty() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("lotline.db");
+        drop(Station::open(&db, who()).unwrap());
+        Site { dir, db }
+    }
+
     /// A site whose product's lots arrive in `status` (a server takes a product released on
     /// arrival only from a supervisor with an account: a site that syncs uses another).
     pub fn receiving_as(status: LotStatus) -> Site {
@@ -67,6 +75,13 @@ impl Site {
     pub fn station(&self) -> Station {
         Station::open(&self.db, who()).unwrap()
     }
+}
+
+/// A station config whose supervisor PIN is `pin`.
+pub fn with_pin(pin: &str) -> StationConfig {
+    let mut config = StationConfig::default();
+    config.ui.set_supervisor_pin(pin).unwrap();
+    config
 }
 
 pub fn who() -> Identity {
@@ -177,4 +192,85 @@ pub fn fill(app: &App, label: &str, value: &str) {
 /// Events in the store file.
 pub fn event_count(site: &Site) -> u64 {
     site.station().store().event_count().unwrap()
+}
+
+/// Every line of the lists on screen now (accessible role list-item), top to bottom.
+pub fn list_items(app: &App) -> Vec<ElementHandle> {
+    let mut items = i_slint_backend_testing::ElementQuery::from_root(&app.window)
+        .match_descendants()
+        .match_accessible_role(i_slint_backend_testing::AccessibleRole::ListItem)
+        .find_all();
+    // The query meets a repeated element once per path to it: one handle per line.
+    let at = |e: &ElementHandle| {
+        let p = e.absolute_position();
+        (p.y as i64, p.x as i64)
+    };
+    items.sort_by_key(at);
+    items.dedup_by(|a, b| at(a) == at(b) && a.accessible_label() == b.accessible_label());
+    items
+}
+
+/// The one element with this accessible label and role, or a failure naming it.
+pub fn labelled(
+    app: &App,
+    label: &str,
+    role: i_slint_backend_testing::AccessibleRole,
+) -> ElementHandle {
+    let mut found: Vec<_> = ElementHandle::find_by_accessible_label(&app.window, label)
+        .filter(|e| e.accessible_role() == Some(role))
+        .collect();
+    assert_eq!(found.len(), 1, "elements labelled {label:?} ({role:?})");
+    found.remove(0)
+}
+
+/// What the text field with this label holds.
+pub fn field_value(app: &App, label: &str) -> String {
+    labelled(
+        app,
+        label,
+        i_slint_backend_testing::AccessibleRole::TextInput,
+    )
+    .accessible_value()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// Taps the text field with this label where a finger would (its middle), so what lies over
+/// it (the keypad's tap area) gets the tap.
+pub fn touch_field(app: &App, label: &str) {
+    touch(
+        app,
+        &labelled(
+            app,
+            label,
+            i_slint_backend_testing::AccessibleRole::TextInput,
+        ),
+    );
+}
+
+/// A finger's tap in the middle of `e` (press, release), on the real clock (the testing
+/// backend's own click moves a mock clock, which the event loop's real one contradicts).
+pub fn touch(app: &App, e: &ElementHandle) {
+    let (at, size) = (e.absolute_position(), e.size());
+    let position = slint::LogicalPosition::new(at.x + size.width / 2.0, at.y + size.height / 2.0);
+    let button = slint::platform::PointerEventButton::Left;
+    let window = app.window.window();
+    window.dispatch_event(WindowEvent::PointerMoved { position });
+    window.dispatch_event(WindowEvent::PointerPressed { position, button });
+    pump();
+    window.dispatch_event(WindowEvent::PointerReleased { position, button });
+    window.dispatch_event(WindowEvent::PointerExited);
+    pump();
+}
+
+/// The on-screen keypad's display (a dot per digit of a PIN), or `None` when it is closed.
+pub fn keypad(app: &App) -> Option<String> {
+    ElementHandle::find_by_accessible_label(&app.window, "keypad")
+        .next()
+        .map(|e| e.accessible_value().unwrap_or_default().to_string())
+}
+
+/// Scanner keys reach the station (no field holds the keyboard).
+pub fn scanning(app: &App) -> bool {
+    app.window.get_scan_focused()
 }

@@ -441,7 +441,7 @@ mod tests {
 
     #[test]
     fn a_supervisor_with_an_account_signs_with_their_own_pin() {
-        use crate::people::{Credential, PersonRole, Sealed, signing_bytes, verify};
+        use crate::people::{Credential, PersonRole, Sealed};
         let dir = tempfile::tempdir().unwrap();
         let mut s = station(&dir);
         receive(&mut s, TOMATOES, "B7", 12);
@@ -498,12 +498,10 @@ mod tests {
             .pop()
             .unwrap();
         assert_eq!(e.actor, "sup");
-        let signed = s.store().event(&e.id).unwrap().unwrap();
-        let bytes = signing_bytes(&e.id, &e.at, &e.station, &e.actor, &e.event);
-        assert!(verify(
-            &credential.public_key,
-            &bytes,
-            signed.signature.as_deref().expect("signed")
+        assert!(crate::workflow::testing::signed_by(
+            &s,
+            &e,
+            &credential.public_key
         ));
         // What follows is the station's user again, unsigned.
         let v = c.change_status(&mut s, &mut gate, None, &form("", ""), LotStatus::OnHold);

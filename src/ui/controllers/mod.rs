@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod expiry;
 pub mod lookup;
 pub mod produce;
+pub mod products;
 pub mod receive;
 pub mod session;
 pub mod settings;
@@ -19,6 +20,7 @@ pub use dispatch::{DispatchController, DispatchForm, DispatchView};
 pub use expiry::{ExpiryBoard, ExpiryController};
 pub use lookup::{LookupController, LookupView, LotView, StatusForm};
 pub use produce::{ProduceController, ProduceForm, ProduceView};
+pub use products::{ProductForm, ProductRow, ProductsController, ProductsView};
 pub use receive::{NewProductForm, ReceiveController, ReceiveForm, ReceiveView};
 pub use session::SessionView;
 pub use settings::SettingsController;
@@ -66,6 +68,53 @@ fn prove_supervisor(
         ),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// What a supervisor decided about a product at the station: Receive's New product panel
+/// and the Products view both record it through [`register_product`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDecision<'a> {
+    pub gtin: &'a str,
+    pub name: &'a str,
+    /// The status its received lots start in.
+    pub receive_as: crate::domain::LotStatus,
+    /// Its receiving rules; `None` keeps what the product had (the defaults when new).
+    pub receiving: Option<crate::domain::arrival::ReceivingRules>,
+}
+
+/// Registers (or changes: the same `product_registered` event again, as `lotline product add`
+/// records a change) a product with the supervisor's proof ([`prove_supervisor`]: signed
+/// when a person proves it; whoever is signed in at the station acts again afterwards); a
+/// worker's id or a wrong PIN registers nothing. What to tell the user when refused.
+fn register_product(
+    station: &mut Station,
+    gate: &mut crate::pin_gate::PinGate,
+    configured_hash: Option<&str>,
+    person: &str,
+    pin: &str,
+    product: &ProductDecision<'_>,
+) -> Result<(), String> {
+    if product.name.trim().is_empty() {
+        return Err("type the product's name; nothing was registered".into());
+    }
+    // Whoever is signed in acts again once the supervisor's decision is recorded.
+    let previous = station.acting_as().cloned();
+    let (role, _) = prove_supervisor(station, gate, configured_hash, person, pin)?;
+    let registered = if role == crate::domain::status::Role::Supervisor {
+        station
+            .register_product_rules(
+                product.gtin,
+                product.name,
+                product.receive_as,
+                product.receiving,
+            )
+            .map(drop)
+            .map_err(|e| present::error_text(&e))
+    } else {
+        Err("only a supervisor registers a product: nothing was registered".to_string())
+    };
+    station.act_as(previous);
+    registered
 }
 
 /// A form field that should hold a whole number: empty is `None`, anything else but a whole

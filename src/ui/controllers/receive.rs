@@ -157,38 +157,24 @@ impl ReceiveController {
             );
         };
         let name = form.name.trim();
-        if name.is_empty() {
-            return self.view(
-                Shown::refused("type the product's name; nothing was registered"),
-                None,
-            );
-        }
-        // Whoever is signed in acts again once the supervisor's decision is recorded.
-        let previous = station.acting_as().cloned();
-        let role = match super::prove_supervisor(
-            station,
-            gate,
-            configured_hash,
-            &form.person,
-            &form.pin,
-        ) {
-            Ok((role, _)) => role,
-            Err(refusal) => return self.view(Shown::refused(refusal), None),
-        };
         let receive_as = if form.released {
             LotStatus::Released
         } else {
             LotStatus::Quarantined
         };
-        let registered = if role == crate::domain::status::Role::Supervisor {
-            station
-                .register_product_rules(&gtin, name, receive_as, None)
-                .map(drop)
-                .map_err(|e| present::error_text(&e))
-        } else {
-            Err("only a supervisor registers a product: nothing was registered".to_string())
-        };
-        station.act_as(previous);
+        let registered = super::register_product(
+            station,
+            gate,
+            configured_hash,
+            &form.person,
+            &form.pin,
+            &super::ProductDecision {
+                gtin: &gtin,
+                name,
+                receive_as,
+                receiving: None,
+            },
+        );
         match registered {
             Ok(()) => {
                 self.unknown = None;
