@@ -299,8 +299,9 @@ pub enum EventFilter {
     Lot { gtin: String, batch: String },
     /// Consumptions into one lot (its inputs).
     ConsumedInto { gtin: String, batch: String },
-    /// A product's registrations (master data: its name, the status its lots arrive in).
-    ProductRegistrations { gtin: String },
+    /// Products' registrations (master data: their names, the status their lots arrive in),
+    /// for several products at once (a push reads them once for all its products).
+    ProductRegistrations { gtins: Vec<String> },
 }
 
 /// Which lots a list needs.

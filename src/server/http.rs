@@ -2,7 +2,7 @@
 //! the body size limits, what a push must be to be stored, JSON errors (`{"error": …,
 //! "hint": …}`) for every refusal, and a log line per request.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -442,27 +442,39 @@ async fn push(
     // The events with a good link, in the push's order: the station's chain, refused or not.
     let mut chain = Vec::with_capacity(req.events.len());
     let mut chain_index = Vec::with_capacity(req.events.len());
-    // Who may sign what, read once a push; the status products' lots arrive in, read once per
-    // product a lot is created released of (and as registered earlier in this push).
+    // Who may sign what, read once a push; the status products' lots arrive in, read once for
+    // the products this push creates released lots of (and as registered earlier in it).
     let mut people = None;
     let mut receive_as: HashMap<String, Option<LotStatus>> = HashMap::new();
     // Lots' statuses as this push leaves them so far, for a decision's `from`.
     let mut statuses = PushStatuses::default();
-    for (index, raw) in req.events.into_iter().enumerate() {
-        let id = raw["id"].as_str().unwrap_or_default().to_string();
-        let (link, checked) = match decode_event(raw) {
+    let decoded: Vec<(String, Result<WireEvent, Refusal>)> = req
+        .events
+        .into_iter()
+        .map(|raw| {
+            let id = raw["id"].as_str().unwrap_or_default().to_string();
+            (id, decode_event(raw))
+        })
+        .collect();
+    // The products whose lots this push creates released, read at once.
+    let released_of: BTreeSet<String> = decoded
+        .iter()
+        .filter_map(|(_, w)| w.as_ref().ok())
+        .filter_map(|w| created_released(&w.event))
+        .map(str::to_string)
+        .collect();
+    if !released_of.is_empty() {
+        receive_as =
+            server_people::receive_as(db.as_ref(), released_of.into_iter().collect()).await?;
+    }
+    for (index, (id, decoded)) in decoded.into_iter().enumerate() {
+        let (link, checked) = match decoded {
             Err(r) => (None, Err(r)),
             Ok(w) => {
                 let mut checked = check_event(&caller, &w);
                 if checked.is_ok() {
                     if people.is_none() {
                         people = Some(server_people::people(db.as_ref()).await?);
-                    }
-                    if let Some(gtin) = created_released(&w.event)
-                        && !receive_as.contains_key(gtin)
-                    {
-                        let status = server_people::receive_as(db.as_ref(), gtin).await?;
-                        receive_as.insert(gtin.to_string(), status);
                     }
                     let people = people.as_ref().expect("just read");
                     checked = server_people::authorise(&w, people, |gtin| {

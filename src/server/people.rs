@@ -1,6 +1,8 @@
 //! People at the server: accounts made here (the events every station pulls), and the check
 //! that a pushed supervisor decision was signed by a supervisor this server knows.
 
+use std::collections::HashMap;
+
 use chrono::{SecondsFormat, Utc};
 
 use super::db::{DbError, EventFilter, NewEvent, ServerStore};
@@ -34,17 +36,29 @@ pub async fn people(db: &dyn ServerStore) -> Result<People, DbError> {
     Ok(People::from_events(events.iter().map(|e| &e.event.event)))
 }
 
-/// The status a product's lots arrive in, as its last registration at the server says.
-pub async fn receive_as(db: &dyn ServerStore, gtin: &str) -> Result<Option<LotStatus>, DbError> {
+/// The status each product's lots arrive in, as its last registration at the server says
+/// (`None` for a product the server has no registration of), read in one query.
+pub async fn receive_as(
+    db: &dyn ServerStore,
+    gtins: Vec<String>,
+) -> Result<HashMap<String, Option<LotStatus>>, DbError> {
     let events = db
         .events_where(EventFilter::ProductRegistrations {
-            gtin: gtin.to_string(),
+            gtins: gtins.clone(),
         })
         .await?;
-    Ok(events.iter().rev().find_map(|e| match &e.event.event {
-        EventKind::ProductRegistered { receive_as, .. } => Some(*receive_as),
-        _ => None,
-    }))
+    let mut out: HashMap<String, Option<LotStatus>> =
+        gtins.into_iter().map(|g| (g, None)).collect();
+    // In the server's order: the last registration of each product wins.
+    for e in &events {
+        if let EventKind::ProductRegistered {
+            gtin, receive_as, ..
+        } = &e.event.event
+        {
+            out.insert(gtin.clone(), Some(*receive_as));
+        }
+    }
+    Ok(out)
 }
 
 /// Gives `id` an account with `role` and a new key sealed under `pin`, recorded as a server

@@ -385,12 +385,19 @@ impl ServerStore for PgStore {
                     gtin,
                     batch,
                 ),
-                EventFilter::ProductRegistrations { gtin } => (
-                    "SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
-                     WHERE gtin = $1 AND batch IS NULL AND kind = $2 ORDER BY pos",
-                    gtin,
-                    "product_registered".to_string(),
-                ),
+                EventFilter::ProductRegistrations { gtins } => {
+                    return Ok(self
+                        .read(
+                            "SELECT pos, id, at, station, actor, payload, origin, signature
+                             FROM server_events WHERE gtin = ANY($1) AND batch IS NULL
+                             AND kind = 'product_registered' ORDER BY pos",
+                            &[&gtins],
+                        )
+                        .await?
+                        .into_iter()
+                        .map(|(e, _)| e)
+                        .collect());
+                }
             };
             Ok(self
                 .read(sql, &[&gtin, &batch])

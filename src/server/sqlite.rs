@@ -351,11 +351,12 @@ impl ServerStore for SqliteStore {
                     gtin,
                     batch,
                 ),
-                EventFilter::ProductRegistrations { gtin } => (
+                EventFilter::ProductRegistrations { gtins } => (
                     format!(
-                        "SELECT {COLUMNS} FROM server_events WHERE gtin = ?1 AND batch IS NULL AND kind = ?2 ORDER BY pos"
+                        "SELECT {COLUMNS} FROM server_events WHERE gtin IN (SELECT value FROM json_each(?1))
+                         AND batch IS NULL AND kind = ?2 ORDER BY pos"
                     ),
-                    gtin,
+                    serde_json::to_string(&gtins).expect("strings serialise"),
                     "product_registered".to_string(),
                 ),
             };
