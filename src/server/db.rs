@@ -74,6 +74,15 @@ pub struct NewEvent {
 
 impl NewEvent {
     pub fn new(w: &WireEvent, origin: Option<&str>) -> NewEvent {
+        NewEvent::with_payload(
+            w,
+            origin,
+            serde_json::to_string(&w.event).expect("events serialise"),
+        )
+    }
+
+    /// [`Self::new`] with the event already written as JSON (`payload`).
+    pub fn with_payload(w: &WireEvent, origin: Option<&str>, payload: String) -> NewEvent {
         let (gtin, batch, into, expiry, status_to) = match &w.event {
             EventKind::ProductRegistered { gtin, .. } => (Some(gtin), None, None, None, None),
             EventKind::LotReceived {
@@ -127,7 +136,7 @@ impl NewEvent {
             station: w.station.clone(),
             actor: w.actor.clone(),
             kind: w.event.name().to_string(),
-            payload: serde_json::to_string(&w.event).expect("events serialise"),
+            payload,
             origin: origin.map(str::to_string),
             gtin: gtin.cloned(),
             batch: batch.cloned(),

@@ -405,12 +405,12 @@ fn check_event(caller: &Caller, w: &WireEvent) -> Result<(), Refusal> {
 }
 
 /// Why a pushed event's chain link cannot be taken, if it cannot.
-fn link_problem(w: &WireEvent) -> Option<&'static str> {
+fn link_problem(w: &WireEvent, payload: &str) -> Option<&'static str> {
     match &w.link {
         None => Some(
             "it carries no chain link (`link`): stations from before chains must be updated to push",
         ),
-        Some(l) if !l.fits(w) => {
+        Some(l) if !l.fits_payload(w, payload) => {
             Some("its chain link does not match the event (altered after it was linked?)")
         }
         Some(_) => None,
@@ -486,18 +486,20 @@ async fn push(
                     checked = statuses.check(db.as_ref(), &w.event).await?;
                 }
                 // A refused event with a good link is still in the station's chain.
-                let problem = link_problem(&w);
+                // Written once: for the link, and as what is stored.
+                let payload = serde_json::to_string(&w.event).expect("events serialise");
+                let problem = link_problem(&w, &payload);
                 if let Some(why) = problem
                     && checked.is_ok()
                 {
                     checked = Err(refuse(StatusCode::BAD_REQUEST, why));
                 }
                 let link = w.link.clone().filter(|_| problem.is_none());
-                (link, checked.map(|()| w))
+                (link, checked.map(|()| (w, payload)))
             }
         };
         let row = match checked {
-            Ok(w) => {
+            Ok((w, payload)) => {
                 statuses.note(&w.event);
                 if let EventKind::ProductRegistered {
                     gtin,
@@ -507,7 +509,7 @@ async fn push(
                 {
                     receive_as.insert(gtin.clone(), Some(*r));
                 }
-                rows.push(NewEvent::new(&w, Some(&caller.station)));
+                rows.push(NewEvent::with_payload(&w, Some(&caller.station), payload));
                 index_of.push(index);
                 Ok(rows.len() - 1)
             }

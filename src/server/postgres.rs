@@ -161,23 +161,35 @@ impl ServerStore for PgStore {
                         )
                         .await?
                         .map(|r| r.get(0));
-                    let step_ids: Vec<&str> = chain.iter().map(|c| c.id.as_str()).collect();
-                    let refused_before: HashMap<String, String> = tx
-                        .query(
-                            "SELECT id, hash FROM server_refused WHERE station = $1 AND id = ANY($2)",
-                            &[&station, &step_ids],
+                    let walk = |refused_before: &HashMap<String, String>| {
+                        walk_chain(
+                            head.clone(),
+                            chain,
+                            |id| held.contains_key(id),
+                            refused_before,
+                            &conflicts,
                         )
-                        .await?
-                        .iter()
-                        .map(|r| (r.get(0), r.get(1)))
-                        .collect();
-                    match walk_chain(
-                        head,
-                        chain,
-                        |id| held.contains_key(id),
-                        &refused_before,
-                        &conflicts,
-                    ) {
+                    };
+                    // Refusals resent are looked up only for a push that does not follow on
+                    // without them (a resend after a lost answer): most pushes do.
+                    let walked = match walk(&HashMap::new()) {
+                        Ok(walked) => Ok(walked),
+                        Err(_) => {
+                            let step_ids: Vec<&str> = chain.iter().map(|c| c.id.as_str()).collect();
+                            let refused_before: HashMap<String, String> = tx
+                                .query(
+                                    "SELECT id, hash FROM server_refused
+                                     WHERE station = $1 AND id = ANY($2)",
+                                    &[&station, &step_ids],
+                                )
+                                .await?
+                                .iter()
+                                .map(|r| (r.get(0), r.get(1)))
+                                .collect();
+                            walk(&refused_before)
+                        }
+                    };
+                    match walked {
                         Ok(walked) => Some((station, walked)),
                         Err(b) => {
                             return Ok(Ingested {

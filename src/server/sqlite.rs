@@ -179,25 +179,38 @@ impl ServerStore for SqliteStore {
                             |r| r.get(0),
                         )
                         .optional()?;
-                    let mut refused_before = HashMap::new();
-                    let mut get = tx.prepare_cached(
-                        "SELECT hash FROM server_refused WHERE station = ?1 AND id = ?2",
-                    )?;
-                    for step in &chain {
-                        if let Some(hash) = get
-                            .query_row(params![station, step.id], |r| r.get::<_, String>(0))
-                            .optional()?
-                        {
-                            refused_before.insert(step.id.clone(), hash);
+                    let walk = |refused_before: &HashMap<String, String>| {
+                        walk_chain(
+                            head.clone(),
+                            &chain,
+                            |id| held.contains_key(id),
+                            refused_before,
+                            &conflicts,
+                        )
+                    };
+                    // Refusals resent are looked up only for a push that does not follow on
+                    // without them (a resend after a lost answer): most pushes do.
+                    let walked = match walk(&HashMap::new()) {
+                        Ok(walked) => Ok(walked),
+                        Err(_) => {
+                            let mut refused_before = HashMap::new();
+                            let mut get = tx.prepare_cached(
+                                "SELECT hash FROM server_refused WHERE station = ?1 AND id = ?2",
+                            )?;
+                            for step in &chain {
+                                if let Some(hash) = get
+                                    .query_row(params![station, step.id], |r| {
+                                        r.get::<_, String>(0)
+                                    })
+                                    .optional()?
+                                {
+                                    refused_before.insert(step.id.clone(), hash);
+                                }
+                            }
+                            walk(&refused_before)
                         }
-                    }
-                    match walk_chain(
-                        head,
-                        &chain,
-                        |id| held.contains_key(id),
-                        &refused_before,
-                        &conflicts,
-                    ) {
+                    };
+                    match walked {
                         Ok(walked) => Some((station.clone(), walked)),
                         Err(b) => {
                             return Ok(Ingested {

@@ -145,14 +145,23 @@ impl Store {
             .unwrap_or_else(|| GENESIS.to_string());
         let mut links = Vec::with_capacity(events.len());
         {
-            let mut get = tx.prepare_cached("SELECT prev, hash FROM push_links WHERE seq = ?1")?;
+            // The links made before, read in one range (a batch is in the log's order).
+            let (first, last) = match (events.first(), events.last()) {
+                (Some(f), Some(l)) => (f.seq, l.seq),
+                _ => return Ok(links),
+            };
+            let mut made: std::collections::HashMap<i64, (String, String)> = tx
+                .prepare_cached(
+                    "SELECT seq, prev, hash FROM push_links WHERE seq BETWEEN ?1 AND ?2",
+                )?
+                .query_map(params![first, last], |r| {
+                    Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+                })?
+                .collect::<Result<_, _>>()?;
             let mut put =
                 tx.prepare_cached("INSERT INTO push_links (seq, prev, hash) VALUES (?1, ?2, ?3)")?;
             for e in events {
-                let link = match get
-                    .query_row(params![e.seq], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?
-                {
+                let link = match made.remove(&e.seq) {
                     Some(link) => link,
                     None => {
                         let hash = event_hash(&head, &e.id, &e.at, &e.station, &e.actor, &e.event);
