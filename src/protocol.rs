@@ -104,17 +104,9 @@ impl Link {
         }
     }
 
-    /// Whether this is `w`'s link after its `prev` (what the server checks).
-    pub fn fits(&self, w: &WireEvent) -> bool {
-        self.fits_payload(
-            w,
-            &serde_json::to_string(&w.event).expect("events serialise"),
-        )
-    }
-
-    /// [`Self::fits`] with `w`'s event already written as JSON (`payload`), which the server
-    /// stores too.
-    pub fn fits_payload(&self, w: &WireEvent, payload: &str) -> bool {
+    /// Whether this is `w`'s link after its `prev` (what the server checks), with `w`'s event
+    /// as JSON (`payload`, which the server stores too).
+    pub fn fits(&self, w: &WireEvent, payload: &str) -> bool {
         crate::domain::chain::is_hash(&self.prev)
             && crate::domain::chain::chain_hash(
                 &self.prev, &w.id, &w.at, &w.station, &w.actor, payload,

@@ -410,7 +410,7 @@ fn link_problem(w: &WireEvent, payload: &str) -> Option<&'static str> {
         None => Some(
             "it carries no chain link (`link`): stations from before chains must be updated to push",
         ),
-        Some(l) if !l.fits_payload(w, payload) => {
+        Some(l) if !l.fits(w, payload) => {
             Some("its chain link does not match the event (altered after it was linked?)")
         }
         Some(_) => None,

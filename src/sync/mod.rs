@@ -344,28 +344,30 @@ fn push_outbox(
         };
         // An event larger than any push the server takes is refused here, before it is
         // linked: the server never sees it, so it is not in the chain the server checks.
+        // Each event is measured once, with room for its link.
         let mut fits = Vec::with_capacity(batch.len());
+        let mut sizes = Vec::with_capacity(batch.len());
         for e in batch {
             let w = wire(e.clone(), None);
-            let size = serde_json::to_vec(&w).map_or(usize::MAX, |b| b.len() + 1);
-            if size.saturating_add(ENVELOPE + LINK_SIZE) > MAX_PUSH_BODY {
+            let size = serde_json::to_vec(&w)
+                .map_or(usize::MAX, |b| b.len() + 1)
+                .saturating_add(LINK_SIZE);
+            if size.saturating_add(ENVELOPE) > MAX_PUSH_BODY {
                 let error = format!(
                     "the event is {size} bytes, more than any push the server takes ({MAX_PUSH_BODY} bytes)"
                 );
                 refuse(store, round, &w, 413, error)?;
             } else {
                 fits.push(e);
+                sizes.push(size);
             }
         }
         let links = store.link_for_push(&fits)?;
         let sized: Vec<(WireEvent, usize)> = fits
             .into_iter()
             .zip(links)
-            .map(|(e, (prev, hash))| {
-                let w = wire(e, Some(Link { prev, hash }));
-                let size = serde_json::to_vec(&w).map_or(usize::MAX, |b| b.len() + 1);
-                (w, size)
-            })
+            .zip(sizes)
+            .map(|((e, (prev, hash)), size)| (wire(e, Some(Link { prev, hash })), size))
             .collect();
         let mut start = 0;
         while start < sized.len() {
@@ -389,7 +391,8 @@ fn push_outbox(
     }
 }
 
-/// Room a link takes in an event's JSON (`,"link":{"prev":"…","hash":"…"}`).
+/// Room a link takes in an event's JSON (`,"link":{"prev":"…","hash":"…"}`: 157 bytes with
+/// its two 64-digit hashes).
 const LINK_SIZE: usize = 160;
 
 fn wire(e: RecordedEvent, link: Option<Link>) -> WireEvent {
