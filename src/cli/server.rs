@@ -237,6 +237,8 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                 let stations = db.stations().await.map_err(|e| anyhow::anyhow!("{e}"))?;
                 if json {
                     out.json(&stations)?;
+                } else if stations.is_empty() {
+                    eprintln!("no station has pushed or pulled yet");
                 } else {
                     for s in stations {
                         out.line(format_args!(
@@ -385,10 +387,14 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore, out: &mut
             } else {
                 for t in tokens {
                     out.line(format_args!(
-                        "{}  {:<10} {:<20} created {}{}{}",
+                        "{}  {:<10} {:<20} {}created {}{}{}",
                         t.id,
                         t.role.name(),
                         t.station,
+                        t.site
+                            .as_deref()
+                            .map(|s| format!("site {s}, "))
+                            .unwrap_or_default(),
                         t.created,
                         t.expires
                             .map(|e| format!(", expires {e}"))

@@ -132,7 +132,7 @@ async fn known_site(db: &dyn ServerStore, gln: &str) -> Result<String, DbError> 
         Ok(gln.to_string())
     } else {
         Err(DbError::Refused(format!(
-            "the server has no site {gln}: add it first (`lotline server site add {gln} NAME`)"
+            "the server has no site {gln}: add it first (`lotline server site add {gln} --name NAME`)"
         )))
     }
 }

@@ -95,7 +95,10 @@ fn sites_scope_what_stations_pull(backend: Backend) {
             "4012345000023",
         ],
     );
-    assert!(!ok && err.contains("site add 4012345000023"), "{err}");
+    assert!(
+        !ok && err.contains("site add 4012345000023 --name"),
+        "{err}"
+    );
 
     let admin = token(&db, "hq", "admin", None);
     let (ta1, ta2, tb1) = (
