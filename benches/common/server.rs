@@ -11,6 +11,8 @@ pub fn serve(db: &str) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args(["--db", db, "server", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
+        // Its request log (a line a request) would bury the figures.
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
