@@ -84,7 +84,9 @@ fn main() {
         }
         cells.push(Tally {
             frames: 1,
-            read: p.reads.iter().any(|r| peer_read_is(f, r)) as usize,
+            // Scored as Lotline is: read when it reports the symbol and nothing wrong.
+            read: (p.reads.iter().any(|r| peer_read_is(f, r))
+                && p.reads.iter().all(|r| peer_read_is(f, r))) as usize,
             misread: p.reads.iter().any(|r| !peer_read_is(f, r)) as usize,
             time: Duration::from_secs_f64(p.micros / 1e6),
         });

@@ -126,6 +126,9 @@ fn run_part(ids: &[usize], options: &DecodeOptions) -> Run {
         }
         let t0 = Instant::now();
         let (read, wrong) = lotline_reads(&f, options);
+        if read && std::env::var("CAMERA_DIFF").is_ok() {
+            println!("lotline read frame {id}");
+        }
         let t = tallies.entry(f.class).or_default();
         t.time += t0.elapsed();
         t.frames += 1;
@@ -146,7 +149,19 @@ fn run_part(ids: &[usize], options: &DecodeOptions) -> Run {
     }
     for (f, p) in seen.iter().zip(peer.finish()) {
         let t = tallies.get_mut(&f.class).unwrap();
-        t.peer_read += p.reads.iter().any(|r| peer_read_is(f, r)) as usize;
+        // Scored as Lotline is: read when it reports the symbol and nothing wrong.
+        let peer_read = p.reads.iter().any(|r| peer_read_is(f, r))
+            && p.reads.iter().all(|r| peer_read_is(f, r));
+        t.peer_read += peer_read as usize;
+        if peer_read && std::env::var("CAMERA_DIFF").is_ok() {
+            println!(
+                "zxing-cpp read frame {} ({}, {}) {:?}",
+                f.id,
+                f.class.name(),
+                f.kind,
+                f.text
+            );
+        }
     }
     Run { tallies, misreads }
 }
@@ -157,7 +172,7 @@ fn run_part(ids: &[usize], options: &DecodeOptions) -> Run {
 #[test]
 #[cfg_attr(
     not(feature = "zxing-cpp"),
-    ignore = "rxing alone reads up to 4 points fewer frames than zxing-cpp in 7 of 9 classes (docs/BENCHMARKS.md); build with --features zxing-cpp"
+    ignore = "rxing alone reads fewer frames than zxing-cpp in 7 of 9 classes (up to 10 points, blur; docs/BENCHMARKS.md): build with --features zxing-cpp"
 )]
 fn camera_frames_read_at_least_as_well_as_zxing_cpp_and_never_wrong() {
     let r = run(FRAMES, &DecodeOptions::default());

@@ -305,7 +305,7 @@ mod zxing {
         let Ok(found) = reader.from(view) else {
             return Vec::new();
         };
-        found
+        let read = found
             .iter()
             .filter_map(|b| {
                 // Lotline names ITF-14 `]I0` whichever decoder read it (zxing-cpp says `]I1`:
@@ -374,19 +374,38 @@ mod zxing {
                         return None;
                     }
                 }
-                let top = [p.top_left, p.top_right, p.bottom_left, p.bottom_right]
-                    .iter()
-                    .map(|q| q.y as f32)
-                    .fold(f32::INFINITY, f32::min);
+                let corners = [p.top_left, p.top_right, p.bottom_left, p.bottom_right];
+                let xs = corners.iter().map(|q| q.x as f32);
+                let ys = corners.iter().map(|q| q.y as f32);
+                let bbox = (
+                    xs.clone().fold(f32::INFINITY, f32::min),
+                    ys.clone().fold(f32::INFINITY, f32::min),
+                    xs.fold(f32::NEG_INFINITY, f32::max),
+                    ys.fold(f32::NEG_INFINITY, f32::max),
+                );
                 Some((
                     Decoded {
                         aim_id: Some(aim),
                         text,
                         symbology,
                     },
-                    top,
+                    bbox,
                 ))
             })
+            .collect::<Vec<_>>();
+        // Two different linear reads of one symbol (same ends, a little apart across the
+        // bars) are one symbol read two ways: neither is trusted. Measured: zxing-cpp read an
+        // EAN-13 right on some lines and, 30 px lower, wrong with a valid check digit.
+        read.iter()
+            .filter(|(d, bbox)| {
+                !policy::is_linear(d.symbology)
+                    || !read.iter().any(|(o, obox)| {
+                        policy::is_linear(o.symbology)
+                            && (o.aim_id != d.aim_id || o.text != d.text)
+                            && policy::same_linear_symbol(*bbox, *obox)
+                    })
+            })
+            .map(|(d, bbox)| (d.clone(), bbox.1))
             .collect()
     }
 }

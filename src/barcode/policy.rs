@@ -185,6 +185,28 @@ pub fn dissent<'a>(first: &'a str, others: impl IntoIterator<Item = Option<&'a s
         .any(|o| others.iter().filter(|p| *p == o).count() >= 2)
 }
 
+/// Whether two linear reads, as boxes `(x0, y0, x1, y1)` around their scan lines, are of one
+/// symbol: read the same way (both along x or both along y), starting and ending within 3 % of
+/// its length of each other, and less than half its length apart across the bars. Two
+/// different symbols stacked on a label differ in length or position, or lie further apart.
+pub fn same_linear_symbol(a: (f32, f32, f32, f32), b: (f32, f32, f32, f32)) -> bool {
+    let along_x = |r: (f32, f32, f32, f32)| r.2 - r.0 >= r.3 - r.1;
+    if along_x(a) != along_x(b) {
+        return false;
+    }
+    // (start, end) along the bars' reading direction, and the position across it.
+    let axis = |r: (f32, f32, f32, f32)| {
+        if along_x(r) {
+            (r.0, r.2, (r.1 + r.3) / 2.0)
+        } else {
+            (r.1, r.3, (r.0 + r.2) / 2.0)
+        }
+    };
+    let ((s1, e1, c1), (s2, e2, c2)) = (axis(a), axis(b));
+    let len = (e1 - s1).max(e2 - s2).max(1.0);
+    (s1 - s2).abs() <= 0.03 * len && (e1 - e2).abs() <= 0.03 * len && (c1 - c2).abs() < 0.5 * len
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +270,29 @@ mod tests {
         assert!(dissent("123", [None, Some("124"), Some("124")]));
         assert!(!dissent("123", [None, Some("124"), Some("125")]));
         assert!(!dissent("123", [None, Some("123")]));
+    }
+
+    #[test]
+    fn two_reads_of_one_linear_symbol_are_told_from_two_symbols() {
+        // The measured case: one EAN-13 read on lines 31 px apart.
+        assert!(same_linear_symbol(
+            (243.0, 237.0, 401.0, 242.0),
+            (243.0, 268.0, 401.0, 274.0)
+        ));
+        // Stacked GS1-128s of a logistics label: other lengths, or further apart.
+        assert!(!same_linear_symbol(
+            (100.0, 100.0, 500.0, 104.0),
+            (100.0, 160.0, 420.0, 164.0)
+        ));
+        assert!(!same_linear_symbol(
+            (100.0, 100.0, 500.0, 104.0),
+            (100.0, 320.0, 500.0, 324.0)
+        ));
+        // One read across, one along: not the same symbol.
+        assert!(!same_linear_symbol(
+            (100.0, 100.0, 300.0, 104.0),
+            (100.0, 100.0, 104.0, 300.0)
+        ));
     }
 
     #[test]
