@@ -403,6 +403,7 @@ mod zxing {
                         policy::is_linear(o.symbology)
                             && (o.aim_id != d.aim_id || o.text != d.text)
                             && policy::same_linear_symbol(*bbox, *obox)
+                            && super::bars_join(image, *bbox, *obox)
                     })
             })
             .map(|(d, bbox)| (d.clone(), bbox.1))
@@ -519,6 +520,65 @@ fn lines_read(
             read(line.clone()).or_else(|| read(doubled()))
         })
         .collect()
+}
+
+/// Whether the bars seen by two parallel reads (boxes around their scan lines, from
+/// [`policy::same_linear_symbol`]) run on unbroken from one to the other, i.e. the two reads
+/// are of one symbol: most columns between them keep one shade. Two symbols stacked on a
+/// label have a quiet zone and text between them, which breaks every column.
+fn bars_join(image: &Gray, a: (f32, f32, f32, f32), b: (f32, f32, f32, f32)) -> bool {
+    let along_x = a.2 - a.0 >= a.3 - a.1;
+    // Work in (u along the bars' reading direction, v across) coordinates.
+    let at = |u: f32, v: f32| {
+        if along_x {
+            bilinear(image, u, v)
+        } else {
+            bilinear(image, v, u)
+        }
+    };
+    let (u0, u1, va, vb) = if along_x {
+        (
+            a.0.max(b.0),
+            a.2.min(b.2),
+            (a.1 + a.3) / 2.0,
+            (b.1 + b.3) / 2.0,
+        )
+    } else {
+        (
+            a.1.max(b.1),
+            a.3.min(b.3),
+            (a.0 + a.2) / 2.0,
+            (b.0 + b.2) / 2.0,
+        )
+    };
+    if u1 - u0 < 10.0 {
+        return false;
+    }
+    let (v0, v1) = (va.min(vb), va.max(vb));
+    // The contrast of the bars on the first line.
+    let mut line: Vec<u8> = (0..((u1 - u0) as usize))
+        .map(|i| at(u0 + i as f32, va))
+        .collect();
+    line.sort_unstable();
+    let contrast = line[line.len() * 95 / 100] as f32 - line[line.len() * 5 / 100] as f32;
+    if contrast < 10.0 {
+        return false;
+    }
+    let columns = 24;
+    let steady = (0..columns)
+        .filter(|c| {
+            let u = u0 + (u1 - u0) * (*c as f32 + 0.5) / columns as f32;
+            let (mut lo, mut hi) = (255u8, 0u8);
+            let mut v = v0;
+            while v <= v1 {
+                let p = at(u, v);
+                (lo, hi) = (lo.min(p), hi.max(p));
+                v += 1.0;
+            }
+            ((hi - lo) as f32) < 0.5 * contrast
+        })
+        .count();
+    steady * 4 >= columns * 3
 }
 
 /// The grey level at a point, interpolated; white off the image.
