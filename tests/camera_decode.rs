@@ -195,7 +195,7 @@ fn camera_frames_read_at_least_as_well_as_zxing_cpp_and_never_wrong() {
 }
 
 /// rxing alone (the default build's decoder) on the first 405 frames (5 of each class ×
-/// symbology; it is 10–30× slower than zxing-cpp): never a misread, and no more than 12 points
+/// symbology; it is ~7× slower than zxing-cpp in release, more in this debug build): never a misread, and no more than 12 points
 /// of read rate behind zxing-cpp in any class (measured: up to 10 behind with blur, 38 ahead
 /// with noise; docs/BENCHMARKS.md). A guard against the passes getting worse, not the target.
 #[test]
