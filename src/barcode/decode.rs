@@ -526,6 +526,7 @@ fn lines_read(
 /// [`policy::same_linear_symbol`]) run on unbroken from one to the other, i.e. the two reads
 /// are of one symbol: most columns between them keep one shade. Two symbols stacked on a
 /// label have a quiet zone and text between them, which breaks every column.
+#[cfg(feature = "zxing-cpp")]
 fn bars_join(image: &Gray, a: (f32, f32, f32, f32), b: (f32, f32, f32, f32)) -> bool {
     let along_x = a.2 - a.0 >= a.3 - a.1;
     // Work in (u along the bars' reading direction, v across) coordinates.
