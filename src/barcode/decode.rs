@@ -1,11 +1,14 @@
-//! Decoding images with rxing: every symbol in a greyscale image, top to bottom, and only
-//! symbols that pass the station's [`policy`](super::policy).
+//! Decoding images and camera frames: every symbol in a greyscale image, top to bottom, and
+//! only symbols that pass the station's [`policy`](super::policy).
 //!
-//! rxing is run in passes, cheapest first, until one finds a symbol the policy accepts (see
-//! docs/scanners.md for how the passes were chosen by measurement against zxing-cpp):
-//! the frame as it is; then with TryHarder (every row, and turned 90°); then the frame halved
-//! (a 2×2 mean: it averages sensor noise away and makes blurred edges steeper). DataMatrix
-//! symbols away from the image centre are found by their "L" finder and decoded cropped.
+//! Passes run cheapest first until one finds a symbol the policy accepts (chosen by
+//! measurement against zxing-cpp: docs/BENCHMARKS.md, "Camera decode"). With rxing
+//! ([`Decoder::Rxing`], the default build): the frame as it is; with TryHarder (every row,
+//! and turned 90°); halved by a 2×2 mean (noise); grey levels stretched (low contrast);
+//! doubled (small modules); then DataMatrix symbols away from the image centre, found by their
+//! "L" finder and decoded cropped. With zxing-cpp (`Decoder::ZxingCpp`, the `zxing-cpp`
+//! feature): zxing-cpp, then rxing on the halved frame. Linear reads are checked on scan
+//! lines of their own (rxing) or by zxing-cpp's line count plus rxing's dissent.
 
 use std::collections::HashSet;
 
