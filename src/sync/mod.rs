@@ -236,6 +236,7 @@ pub fn sync_once(
         ..Round::default()
     };
     let altered = push_outbox(store, transport, &mut round, progress)?;
+    let site = store.site()?.map(|(gln, _)| gln);
     let mut after = store.pull_cursor()?;
     let mut resp = transport.pull(after, PULL_BATCH)?;
     loop {
@@ -258,6 +259,7 @@ pub fn sync_once(
                 event: e.event.event,
                 pos: e.pos,
                 signature: e.event.signature,
+                other_site: e.site.is_some() && e.site != site,
             })
             .collect();
         // While this page is applied, the next one is on its way: a station joining a site
@@ -304,6 +306,10 @@ fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<St
     let Some(who) = transport.identity((cursor > 0).then_some(cursor))? else {
         return Ok(None);
     };
+    // Another site (or none, or one for the first time): what this station pulls changed, so
+    // it pulls again from the start what it now reads (events it holds are not recorded
+    // twice). Its own events keep their positions.
+    let moved = store.site()?.map(|(gln, _)| gln) != who.site.as_ref().map(|s| s.gln.clone());
     store.set_site(who.site.as_ref().map(|s| (s.gln.as_str(), s.name.as_str())))?;
     let seen = store.furthest_server_pos(&who.station)?;
     let expected = store.id_at_server_pos(cursor)?;
@@ -326,6 +332,9 @@ fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<St
         _ => None,
     };
     store.bind_server(&who.server_id, &who.station, why.is_some())?;
+    if moved && why.is_none() {
+        store.pull_again()?;
+    }
     Ok(why)
 }
 
