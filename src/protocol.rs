@@ -172,6 +172,11 @@ pub struct ServerEvent {
     pub pos: i64,
     #[serde(flatten)]
     pub event: WireEvent,
+    /// In a site's pull: the site (GLN) of the station that recorded it, when that station has
+    /// one. An event of another site (a transferred lot's history) does not count in the
+    /// puller's stock or pallets: its locations are the other site's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// `GET /sync/pull?after=N`: the events after position `N` that the station lacks.

@@ -790,6 +790,7 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          DROP TABLE push_links;
          ALTER TABLE sync_state DROP COLUMN site_gln;
          ALTER TABLE sync_state DROP COLUMN site_name;
+         ALTER TABLE events DROP COLUMN other_site;
          PRAGMA user_version = 9;",
     )
     .unwrap();

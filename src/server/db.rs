@@ -362,7 +362,7 @@ CREATE TABLE IF NOT EXISTS server_events (
     at TEXT NOT NULL, station TEXT NOT NULL, actor TEXT NOT NULL,
     kind TEXT NOT NULL, payload TEXT NOT NULL, origin TEXT,
     gtin TEXT, batch TEXT, into_gtin TEXT, into_batch TEXT, expiry TEXT, status_to TEXT,
-    received TEXT NOT NULL, signature TEXT
+    received TEXT NOT NULL, signature TEXT, site TEXT
 );
 CREATE INDEX IF NOT EXISTS server_events_lot ON server_events (gtin, batch);
 CREATE INDEX IF NOT EXISTS server_events_into ON server_events (into_gtin, into_batch);
@@ -400,15 +400,29 @@ CREATE TABLE IF NOT EXISTS server_recall_sites (
 ";
 
 /// A database from before sites: every event it holds came from a station without a site, so
-/// every site reads it. Run once, when the feed is new (in the schema's transaction).
+/// every site reads it, and every site holds its lots and products (so their status changes
+/// and recalls reach every site). Run once, when the feed is new, in one transaction. Servers
+/// from before sites must be stopped first: what they store afterwards has no feed rows.
 pub(super) const FEED_FROM_BEFORE_SITES: &str = "
+INSERT INTO server_site_lots (gtin, batch, site)
+SELECT DISTINCT gtin, batch, '*' FROM server_events
+WHERE gtin IS NOT NULL AND batch IS NOT NULL AND NOT EXISTS (SELECT 1 FROM server_feed)
+ON CONFLICT DO NOTHING;
+INSERT INTO server_site_lots (gtin, batch, site)
+SELECT DISTINCT into_gtin, into_batch, '*' FROM server_events
+WHERE into_gtin IS NOT NULL AND into_batch IS NOT NULL AND NOT EXISTS (SELECT 1 FROM server_feed)
+ON CONFLICT DO NOTHING;
+INSERT INTO server_site_products (gtin, site)
+SELECT DISTINCT gtin, '*' FROM server_events
+WHERE gtin IS NOT NULL AND NOT EXISTS (SELECT 1 FROM server_feed)
+ON CONFLICT DO NOTHING;
 INSERT INTO server_feed (site, pos)
-SELECT '*', pos FROM server_events WHERE NOT EXISTS (SELECT 1 FROM server_feed)";
+SELECT '*', pos FROM server_events WHERE NOT EXISTS (SELECT 1 FROM server_feed);";
 
 /// A page of a site's feed: the site's rows and every site's, after a position, in order.
 pub(super) const FEED_PAGE: &str = "
 SELECT f.pos, e.id, e.at, e.station, e.actor, e.payload, e.origin, e.signature,
-    f.history_gtin, f.history_batch
+    f.history_gtin, f.history_batch, e.site
 FROM (
     SELECT * FROM (SELECT pos, history_gtin, history_batch FROM server_feed
                    WHERE site = $1 AND pos > $2 ORDER BY pos LIMIT $3) AS own
@@ -420,7 +434,7 @@ ORDER BY f.pos LIMIT $3";
 
 /// A lot's events before a position (the history a transfer brings).
 pub(super) const LOT_HISTORY: &str = "
-SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
+SELECT pos, id, at, station, actor, payload, origin, signature, site FROM server_events
 WHERE ((gtin = $1 AND batch = $2) OR (into_gtin = $1 AND into_batch = $2)) AND pos < $3
 ORDER BY pos";
 
@@ -471,6 +485,7 @@ pub(super) fn decode_row(
             signature,
             link: None,
         },
+        site: None,
     })
 }
 
@@ -503,14 +518,21 @@ pub(super) fn with_history<E>(
     limit: usize,
     mut history: impl FnMut(&str, &str, i64) -> Result<Vec<Stored>, E>,
 ) -> Result<FeedPage, E> {
-    let full = rows.len() >= limit;
-    let next = rows.last().map_or(after, |((e, _), _)| e.pos);
+    let mut full = rows.len() >= limit;
+    let mut next = rows.last().map_or(after, |((e, _), _)| e.pos);
     let mut events = Vec::with_capacity(rows.len());
     for (row, lot) in rows {
         if let Some((gtin, batch)) = lot {
             events.extend(history(&gtin, &batch, row.0.pos)?);
         }
+        let pos = row.0.pos;
         events.push(row);
+        // Histories count towards the page's size: it ends after the row that fills it.
+        if events.len() >= limit {
+            full = true;
+            next = pos;
+            break;
+        }
     }
     Ok(FeedPage { events, next, full })
 }
@@ -519,10 +541,15 @@ pub(super) fn with_history<E>(
 /// the server held of the sites before the push ([`Wanted::of`] these events). Returns the
 /// feed rows to write (site, position, lot whose history goes first) and the rest of the plan.
 pub(super) fn place(new: &[(&NewEvent, i64)], known: &mut Known) -> (Vec<FeedWrite>, Plan) {
-    let plan = scope::plan(
-        new.iter().map(|(e, _)| (&e.route, e.site.as_deref())),
-        known,
-    );
+    // A station without a site is every site's: its events go to all of them.
+    fn site(e: &NewEvent) -> Option<&str> {
+        match (&e.site, &e.origin) {
+            (Some(site), _) => Some(site.as_str()),
+            (None, Some(_)) => Some(scope::EVERY_SITE),
+            (None, None) => None,
+        }
+    }
+    let plan = scope::plan(new.iter().map(|(e, _)| (&e.route, site(e))), known);
     let rows = plan
         .feed
         .iter()

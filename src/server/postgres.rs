@@ -62,8 +62,11 @@ impl PgStore {
         .await?;
         tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY")).await?;
         // A database from before sites.
-        tx.batch_execute("ALTER TABLE server_tokens ADD COLUMN IF NOT EXISTS site TEXT")
-            .await?;
+        tx.batch_execute(
+            "ALTER TABLE server_tokens ADD COLUMN IF NOT EXISTS site TEXT;
+             ALTER TABLE server_events ADD COLUMN IF NOT EXISTS site TEXT;",
+        )
+        .await?;
         tx.batch_execute(FEED_FROM_BEFORE_SITES).await?;
         tx.execute(CLAIM_ID, &[&new_server_id()]).await?;
         let id: String = tx.query_one(READ_ID, &[]).await?.get(0);
@@ -358,18 +361,19 @@ impl ServerStore for PgStore {
             let expiry = col(|e| e.expiry.as_deref());
             let status_to = col(|e| e.status_to.as_deref());
             let signature = col(|e| e.signature.as_deref());
+            let sites = col(|e| e.site.as_deref());
             let received = now();
             let insert = tx
                 .prepare_cached(
                     "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, received, signature)
+                        into_gtin, into_batch, expiry, status_to, received, signature, site)
                      SELECT u.id, u.at, u.station, u.actor, u.kind, u.payload, u.origin, u.gtin, u.batch,
-                        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14, u.signature
+                        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14, u.signature, u.site
                      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                        $15::text[])
+                        $15::text[], $16::text[])
                         WITH ORDINALITY AS u(id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, signature, n)
+                        into_gtin, into_batch, expiry, status_to, signature, site, n)
                      ORDER BY u.n
                      ON CONFLICT (id) DO NOTHING
                      RETURNING id, pos",
@@ -394,6 +398,7 @@ impl ServerStore for PgStore {
                         &status_to,
                         &received,
                         &signature,
+                        &sites,
                     ],
                 )
                 .await?;
@@ -507,7 +512,9 @@ impl ServerStore for PgStore {
                     let lot = r
                         .get::<_, Option<String>>(8)
                         .zip(r.get::<_, Option<String>>(9));
-                    Ok((stored_row(r)?, lot))
+                    let (mut e, origin) = stored_row(r)?;
+                    e.site = r.get(10);
+                    Ok(((e, origin), lot))
                 })
                 .collect::<Result<Vec<_>, DbError>>()?;
             let history = client.prepare_cached(LOT_HISTORY).await?;
@@ -518,7 +525,11 @@ impl ServerStore for PgStore {
                         .query(&history, &[g, b, &e.pos])
                         .await?
                         .iter()
-                        .map(stored_row)
+                        .map(|r| {
+                            let (mut e, origin) = stored_row(r)?;
+                            e.site = r.get(8);
+                            Ok((e, origin))
+                        })
                         .collect::<Result<Vec<_>, DbError>>()?;
                     lots.push(events);
                 }

@@ -9,13 +9,15 @@
 //!
 //! - Its own site: every event of a station with a site.
 //! - Every site: master data (products, people), and events of stations without a site (a
-//!   company not split into sites reads everything, as before sites).
+//!   company not split into sites reads everything, as before sites); such a station's lots
+//!   are held by every site ([`EVERY_SITE`]), so their status changes reach every site too.
 //! - Lot status changes and recall accounting: every site that holds or ever held the lot.
 //! - A recall's start: every site holding a lot it covers or stocking a product it names; its
 //!   close, the sites its start reached.
-//! - A dispatch to a customer that is a site (its GLN) is a transfer: the receiving site gets
-//!   it, holds the lot from then on, and learns the lot's history with it (the pull sends the
-//!   lot's earlier events before the transfer).
+//! - A dispatch to a customer that is a site (its GLN) reaches that site. When the sender's site
+//!   holds the lot it is a transfer: the receiving site holds the lot from then on and, the
+//!   first time, learns the lot's history with it (the pull sends the lot's earlier events
+//!   before the transfer).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -137,8 +139,10 @@ impl Route {
             Reach::RecallReached(recall) => {
                 w.recalls.insert(recall.clone());
             }
-            Reach::Customer { customer, .. } => {
+            Reach::Customer { customer, lot, .. } => {
                 w.sites.insert(customer.clone());
+                // Whether the sender holds it, and the customer already did.
+                w.lots.insert(lot.clone());
             }
             Reach::OwnSite | Reach::EverySite => {}
         }
@@ -200,9 +204,10 @@ pub struct Plan {
     pub recall_sites: Vec<(String, String)>,
 }
 
-/// Places a push's new events, in order: each is `(its route, its site)`. What an event
-/// makes known (a lot now held, a recall reached) counts for the events after it, and is
-/// returned to be written.
+/// Places a push's new events, in order: each is `(its route, its site)`, the site being
+/// [`EVERY_SITE`] for a station without one and `None` for an event recorded at the server.
+/// What an event makes known (a lot now held, a recall reached) counts for the events after
+/// it, and is returned to be written.
 pub fn plan<'a>(
     events: impl IntoIterator<Item = (&'a Route, Option<&'a str>)>,
     known: &mut Known,
@@ -235,16 +240,13 @@ pub fn plan<'a>(
                 }
                 recall_of = recall.clone();
             }
-            Reach::RecallReached(recall) => {
-                reach.extend(
-                    known
-                        .recall_sites
-                        .get(recall)
-                        .into_iter()
-                        .flatten()
-                        .cloned(),
-                );
-            }
+            Reach::RecallReached(recall) => match known.recall_sites.get(recall) {
+                Some(sites) if !sites.is_empty() => reach.extend(sites.iter().cloned()),
+                // Started before sites: every site had it.
+                _ => {
+                    reach.insert(EVERY_SITE.into());
+                }
+            },
             Reach::Customer {
                 customer,
                 lot,
@@ -252,8 +254,14 @@ pub fn plan<'a>(
             } => {
                 if known.sites.contains(customer) && Some(customer.as_str()) != site {
                     reach.insert(customer.clone());
-                    if *with_history {
-                        history = Some((customer.clone(), lot.clone()));
+                    let holders = known.lot_sites.get(lot);
+                    // A transfer only of a lot the sender's site holds: else any station could
+                    // pull any lot's history into any site by naming it as the customer.
+                    let sender_holds = site.is_some_and(|s| holders.is_some_and(|h| h.contains(s)));
+                    if *with_history && sender_holds {
+                        if !holders.is_some_and(|h| h.contains(customer)) {
+                            history = Some((customer.clone(), lot.clone()));
+                        }
                         hold(known, &mut plan, customer, lot);
                     }
                 }
@@ -266,12 +274,15 @@ pub fn plan<'a>(
                     hold(known, &mut plan, s, l);
                 }
             }
-            // A station without a site, or the server itself: every site reads it, unless it
-            // concerns lots only some sites hold.
+            // Recorded at the server: every site, unless it concerns lots only some hold.
             None if reach.is_empty() => {
                 reach.insert(EVERY_SITE.into());
             }
             None => {}
+        }
+        if reach.contains(EVERY_SITE) {
+            // Every site reads it there; a transfer's row still brings the lot's history.
+            reach.retain(|s| s == EVERY_SITE || history.as_ref().is_some_and(|(to, _)| to == s));
         }
         if let Some(recall) = recall_of {
             for s in &reach {
@@ -426,18 +437,28 @@ mod tests {
                     },
                     Some(A),
                 ),
-                (received(GTIN, "L1"), None),
+                (received(GTIN, "L1"), Some(EVERY_SITE)),
                 (held("L9"), None),
+                (received(GTIN, "L2"), Some(A)),
+                // Site A holds L1, which a station without a site received: every site has
+                // L1, so its hold goes to every site.
+                (held("L1"), Some(A)),
+                (held("L1"), None),
             ],
             &mut known,
         );
         assert_eq!(sites_of(&p, 0), [EVERY_SITE]);
         assert_eq!(sites_of(&p, 1), [EVERY_SITE]);
-        assert_eq!(sites_of(&p, 2), [EVERY_SITE]);
-        assert!(
-            p.site_lots.is_empty(),
-            "a station without a site holds for no site"
+        assert_eq!(
+            sites_of(&p, 2),
+            [EVERY_SITE],
+            "the server's, on a lot nobody holds"
         );
+        assert_eq!(sites_of(&p, 3), [A]);
+        assert_eq!(sites_of(&p, 4), [EVERY_SITE]);
+        assert_eq!(sites_of(&p, 5), [EVERY_SITE]);
+        let l1 = (GTIN.to_string(), "L1".to_string());
+        assert!(p.site_lots.contains(&(EVERY_SITE.to_string(), l1)));
     }
 
     #[test]
@@ -452,8 +473,26 @@ mod tests {
                 (dispatched("L1", "ACME Foods"), Some(A)),
                 (dispatched("L1", B), Some(A)),
                 (held("L1"), Some(A)),
+                // Sent again: B already has the lot's history.
+                (dispatched("L1", B), Some(A)),
+                // A lot site C never held, "sent" to B: B gets the dispatch, not the lot.
+                (dispatched("L7", B), Some(C)),
             ],
             &mut known,
+        );
+        assert_eq!(sites_of(&p, 4), [A, B]);
+        assert!(
+            p.feed
+                .iter()
+                .filter(|r| r.event >= 4)
+                .all(|r| r.history.is_none())
+        );
+        assert_eq!(sites_of(&p, 5), [B, C]);
+        let l7 = (GTIN.to_string(), "L7".to_string());
+        assert!(
+            !known.lot_sites[&l7].contains(B),
+            "{:?}",
+            known.lot_sites[&l7]
         );
         assert_eq!(sites_of(&p, 1), [A], "a customer that is not a site");
         assert_eq!(sites_of(&p, 2), [A, B]);
@@ -510,6 +549,16 @@ mod tests {
         // A holds L1; B stocks the product (another lot); C does not.
         assert_eq!(sites_of(&p, 3), [A, B]);
         assert_eq!(sites_of(&p, 4), [A, B]);
+        // A recall started before sites (the server knows no reach of it): every site.
+        let close = EventKind::RecallClosed {
+            recall: "R0".into(),
+            role: Role::Supervisor,
+            forced: false,
+            reason: None,
+            outstanding: 0,
+        };
+        let before = place(&[(close, Some(A))], &mut known.clone());
+        assert_eq!(sites_of(&before, 0), [EVERY_SITE]);
         assert_eq!(
             p.recall_sites,
             [
@@ -520,10 +569,11 @@ mod tests {
     }
 
     #[test]
-    fn what_a_push_needs_is_read_once() {
+    fn a_push_looks_up_only_what_its_events_need() {
         let events = [held("L1"), dispatched("L1", B), received(GTIN, "L2")];
         let routes: Vec<Route> = events.iter().map(Route::of).collect();
         let w = Wanted::of(&routes);
+        // L1 for the hold and the transfer; L2's receipt needs nothing looked up.
         assert_eq!(w.lots, [(GTIN.to_string(), "L1".to_string())].into());
         assert_eq!(w.sites, [B.to_string()].into());
         assert!(w.recalls.is_empty() && w.products.is_empty());

@@ -59,16 +59,22 @@ impl SqliteStore {
             conn.execute_batch("ALTER TABLE server_events ADD COLUMN signature TEXT")?;
         }
         conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT"))?;
-        let sited: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info('server_tokens') WHERE name = 'site'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !sited {
-            // A database from before sites.
-            conn.execute_batch("ALTER TABLE server_tokens ADD COLUMN site TEXT")?;
+        // A database from before sites: the site of tokens and of events.
+        for table in ["server_tokens", "server_events"] {
+            let sited: bool = conn.query_row(
+                &format!(
+                    "SELECT count(*) > 0 FROM pragma_table_info('{table}') WHERE name = 'site'"
+                ),
+                [],
+                |r| r.get(0),
+            )?;
+            if !sited {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN site TEXT"))?;
+            }
         }
-        conn.execute_batch(FEED_FROM_BEFORE_SITES)?;
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {FEED_FROM_BEFORE_SITES} COMMIT;"
+        ))?;
         conn.execute(CLAIM_ID, params![new_server_id()])?;
         let id = conn.query_row(READ_ID, [], |r| r.get(0))?;
         Ok(SqliteStore {
@@ -329,8 +335,8 @@ impl ServerStore for SqliteStore {
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, received, signature)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                        into_gtin, into_batch, expiry, status_to, received, signature, site)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                      ON CONFLICT (id) DO NOTHING",
                 )?;
                 let mut pos_of = tx.prepare_cached("SELECT pos FROM server_events WHERE id = ?1")?;
@@ -353,7 +359,8 @@ impl ServerStore for SqliteStore {
                         e.expiry,
                         e.status_to,
                         received,
-                        e.signature
+                        e.signature,
+                        e.site
                     ])? as u64;
                     stored += added;
                     let pos: i64 = pos_of.query_row(params![e.id], |r| r.get(0))?;
@@ -438,16 +445,28 @@ impl ServerStore for SqliteStore {
                     let lot = r
                         .get::<_, Option<String>>(8)?
                         .zip(r.get::<_, Option<String>>(9)?);
-                    Ok((columns(r)?, lot))
+                    Ok((columns(r)?, lot, r.get::<_, Option<String>>(10)?))
                 })?;
                 rows.map(|row| {
-                    let (cols, lot) = row?;
-                    Ok((decode(cols)?, lot))
+                    let (cols, lot, site) = row?;
+                    let (mut e, origin) = decode(cols)?;
+                    e.site = site;
+                    Ok(((e, origin), lot))
                 })
                 .collect::<Result<Vec<_>, DbError>>()?
             };
             with_history(rows, after, limit, |gtin, batch, before| {
-                read_events(conn, LOT_HISTORY, params![gtin, batch, before])
+                let mut stmt = conn.prepare_cached(LOT_HISTORY)?;
+                let rows = stmt.query_map(params![gtin, batch, before], |r| {
+                    Ok((columns(r)?, r.get::<_, Option<String>>(8)?))
+                })?;
+                rows.map(|row| {
+                    let (cols, site) = row?;
+                    let (mut e, origin) = decode(cols)?;
+                    e.site = site;
+                    Ok((e, origin))
+                })
+                .collect()
             })
         })
     }

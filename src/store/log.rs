@@ -72,7 +72,7 @@ impl Store {
             let signature =
                 signer.map(|s| s.sign(&signing_bytes(&id, &at, station, actor, &event)));
             set_signature(&tx, seq, signature.as_deref())?;
-            apply_event(&tx, seq, &event, &mut deferred)?;
+            apply_event(&tx, seq, &event, &mut deferred, false)?;
             prev = hash.clone();
             recorded.push(RecordedEvent {
                 seq,

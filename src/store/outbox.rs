@@ -329,7 +329,7 @@ mod tests {
                 &event,
             )
             .unwrap();
-            apply_event(&tx, seq, &event, &mut deferred).unwrap();
+            apply_event(&tx, seq, &event, &mut deferred, false).unwrap();
             prev = hash;
         }
         deferred.flush(&tx).unwrap();
@@ -459,6 +459,7 @@ mod tests {
             event: received("B1"),
             pos: 1,
             signature: None,
+            other_site: false,
         };
         store.apply_pulled(&[theirs], 1).unwrap();
         let second = store.append("A", "w", received("A2")).unwrap();
@@ -496,6 +497,7 @@ mod tests {
                 event: received(&format!("B{i}")),
                 pos: i,
                 signature: None,
+                other_site: false,
             })
             .collect();
         assert_eq!(store.apply_pulled(&theirs, 3).unwrap(), 3);

@@ -12,11 +12,22 @@ impl Store {
     /// Rebuilds every derived table by replaying the log.
     pub fn rebuild(&mut self) -> Result<u64, StoreError> {
         let events = self.events()?;
+        let other_site: std::collections::HashSet<i64> = self
+            .conn
+            .prepare("SELECT seq FROM events WHERE other_site")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         let tx = write_tx(&mut self.conn)?;
         schema::clear_derived(&tx)?;
         let mut deferred = Deferred::default();
         for e in &events {
-            apply_event(&tx, e.seq, &e.event, &mut deferred)?;
+            apply_event(
+                &tx,
+                e.seq,
+                &e.event,
+                &mut deferred,
+                other_site.contains(&e.seq),
+            )?;
         }
         deferred.flush(&tx)?;
         tx.commit()?;
@@ -123,11 +134,16 @@ impl Deferred {
 
 /// Applies one event to the derived tables; stock and status go to `deferred`, which the
 /// caller flushes before committing (once for a whole batch of events).
+///
+/// An event of `other_site` (a transferred lot's history, pulled from the site it came from)
+/// joins the lot's history, status and trace, but not this site's stock or pallets: its
+/// locations and pallets are that site's.
 pub(super) fn apply_event(
     tx: &Transaction,
     seq: i64,
     event: &EventKind,
     deferred: &mut Deferred,
+    other_site: bool,
 ) -> Result<(), StoreError> {
     deferred.lot_events.extend(
         event
@@ -135,7 +151,12 @@ pub(super) fn apply_event(
             .into_iter()
             .map(|(gtin, batch)| (gtin.to_owned(), batch.to_owned(), seq)),
     );
-    let stock = &mut deferred.stock;
+    let mut elsewhere = stock::StockWrites::default();
+    let stock = if other_site {
+        &mut elsewhere
+    } else {
+        &mut deferred.stock
+    };
     match event {
         EventKind::ProductRegistered {
             gtin,
@@ -177,7 +198,7 @@ pub(super) fn apply_event(
                     unit_cost.as_ref().map(|m| m.currency.code())
                 ],
             )?;
-            if let Some(sscc) = sscc {
+            if let Some(sscc) = sscc.as_ref().filter(|_| !other_site) {
                 // The first receipt of a pallet is its receipt; the station refuses a second.
                 exec(
                     tx,
@@ -270,7 +291,7 @@ pub(super) fn apply_event(
             sscc,
             unit_price,
         } => {
-            if let Some(sscc) = sscc {
+            if let Some(sscc) = sscc.as_ref().filter(|_| !other_site) {
                 exec(
                     tx,
                     "UPDATE pallets SET dispatched_seq = ?2 WHERE sscc = ?1 AND dispatched_seq IS NULL",

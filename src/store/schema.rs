@@ -252,9 +252,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE shipments ADD COLUMN closed_seq INTEGER;
     CREATE INDEX shipments_open ON shipments (customer, shipment) WHERE closed_seq IS NULL;",
     // 20 (sites): the site the server says this station belongs to (its GLN and name), shown
-    // at the station; NULL while the server names none.
+    // at the station; NULL while the server names none. `events.other_site`: an event pulled
+    // from another site (a transferred lot's history), which does not count in this site's
+    // stock or pallets (outside the hash chain, like the signature). No file holds one yet.
     "ALTER TABLE sync_state ADD COLUMN site_gln TEXT;
-    ALTER TABLE sync_state ADD COLUMN site_name TEXT;",
+    ALTER TABLE sync_state ADD COLUMN site_name TEXT;
+    ALTER TABLE events ADD COLUMN other_site INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

@@ -28,6 +28,9 @@ pub struct PulledEvent {
     pub pos: i64,
     /// The authorising person's signature, as the server holds it.
     pub signature: Option<String>,
+    /// Recorded at another site (a transferred lot's history): it does not count in this
+    /// site's stock or pallets.
+    pub other_site: bool,
 }
 
 /// The station's sync state, as the UI shows it (`Station::sync_state`).
@@ -85,7 +88,11 @@ impl Store {
             // New here: its position is new too (no lookup by id, as for one already held).
             tx.prepare_cached("INSERT INTO server_pos (seq, pos) VALUES (?1, ?2)")?
                 .execute(params![seq, e.pos])?;
-            apply_event(&tx, seq, &e.event, &mut deferred)?;
+            if e.other_site {
+                tx.prepare_cached("UPDATE events SET other_site = 1 WHERE seq = ?1")?
+                    .execute(params![seq])?;
+            }
+            apply_event(&tx, seq, &e.event, &mut deferred, e.other_site)?;
             prev = hash;
             new += 1;
         }
@@ -111,6 +118,14 @@ impl Store {
                 Ok(r.get::<_, Option<String>>(0)?
                     .zip(r.get::<_, Option<String>>(1)?))
             })?)
+    }
+
+    /// Sets the pull cursor back to the start: the next pull reads again what the server
+    /// sends this station (what is here already is not recorded twice).
+    pub fn pull_again(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE sync_state SET pull_cursor = 0", [])?;
+        Ok(())
     }
 
     /// Records the site the server says this station belongs to (`None`: no site).
@@ -310,6 +325,7 @@ mod tests {
             event: e.event.clone(),
             pos,
             signature: e.signature.clone(),
+            other_site: false,
         }
     }
 

@@ -173,8 +173,8 @@ impl SyncError {
     }
 }
 
-/// The network side of the sync.
-pub trait Transport {
+/// The network side of the sync (shared with the thread that fetches the next page of a pull).
+pub trait Transport: Sync {
     /// Who the server is, and the id it holds at position `at`; `None` from a server too old
     /// to say.
     fn identity(&self, at: Option<i64>) -> Result<Option<ServerIdentity>, SyncError>;
@@ -236,15 +236,18 @@ pub fn sync_once(
         ..Round::default()
     };
     let altered = push_outbox(store, transport, &mut round, progress)?;
+    let site = store.site()?.map(|(gln, _)| gln);
+    let mut after = store.pull_cursor()?;
+    let mut resp = transport.pull(after, PULL_BATCH)?;
     loop {
-        let after = store.pull_cursor()?;
-        let resp = transport.pull(after, PULL_BATCH)?;
         if resp.next < after {
             return Err(SyncError::Protocol(format!(
                 "the pull cursor went back from {after} to {}",
                 resp.next
             )));
         }
+        let more = resp.more && resp.next != after;
+        let next = resp.next;
         let events: Vec<PulledEvent> = resp
             .events
             .into_iter()
@@ -256,15 +259,30 @@ pub fn sync_once(
                 event: e.event.event,
                 pos: e.pos,
                 signature: e.event.signature,
+                other_site: e.site.is_some() && e.site != site,
             })
             .collect();
-        round.pulled += store.apply_pulled(&events, resp.next)?;
+        // While this page is applied, the next one is on its way: a station joining a site
+        // waits for the server and for its own disk at once, not one after the other.
+        let (applied, fetched) = std::thread::scope(|s| {
+            let fetch = more.then(|| s.spawn(|| transport.pull(next, PULL_BATCH)));
+            let applied = store.apply_pulled(&events, next);
+            (
+                applied,
+                fetch.map(|f| f.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+            )
+        });
+        round.pulled += applied?;
         progress(Progress::Pulled {
             done: round.pulled,
-            more: resp.more,
+            more,
         });
-        if !resp.more || resp.next == after {
-            break;
+        match fetched {
+            Some(page) => {
+                resp = page?;
+                after = next;
+            }
+            None => break,
         }
     }
     round.backlog = store.outbox_len()?;
@@ -288,6 +306,10 @@ fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<St
     let Some(who) = transport.identity((cursor > 0).then_some(cursor))? else {
         return Ok(None);
     };
+    // Another site (or none, or one for the first time): what this station pulls changed, so
+    // it pulls again from the start what it now reads (events it holds are not recorded
+    // twice). Its own events keep their positions.
+    let moved = store.site()?.map(|(gln, _)| gln) != who.site.as_ref().map(|s| s.gln.clone());
     store.set_site(who.site.as_ref().map(|s| (s.gln.as_str(), s.name.as_str())))?;
     let seen = store.furthest_server_pos(&who.station)?;
     let expected = store.id_at_server_pos(cursor)?;
@@ -310,6 +332,9 @@ fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<St
         _ => None,
     };
     store.bind_server(&who.server_id, &who.station, why.is_some())?;
+    if moved && why.is_none() {
+        store.pull_again()?;
+    }
     Ok(why)
 }
 

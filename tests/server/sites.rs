@@ -161,6 +161,26 @@ fn sites_scope_what_stations_pull(backend: Backend) {
     for kind in ["lot_received", "lot_dispatched"] {
         assert!(got.contains(&(kind.to_string(), l1.clone())), "{got:?}");
     }
+    // Hamburg's stock is Hamburg's: Munich knows the lot, and counts what it receives.
+    assert_eq!(b1.lot(PASSATA, "L1")["stock"], json!([]));
+    b1.ok(&[
+        "receive",
+        &scan(PASSATA, "L1"),
+        "--qty",
+        "4",
+        "--location",
+        "DOCK-M",
+        "--json",
+    ]);
+    assert_eq!(
+        b1.lot(PASSATA, "L1")["stock"],
+        json!([{"location": "DOCK-M", "quantity": 4}])
+    );
+    assert_eq!(
+        a2.lot(PASSATA, "L1")["stock"],
+        json!([{"location": "RECEIVING", "quantity": 10}]),
+        "Hamburg's second station has not pulled the dispatch yet"
+    );
     a1.ok(&[
         "lot",
         "hold",
@@ -197,6 +217,13 @@ fn sites_scope_what_stations_pull(backend: Backend) {
         );
     }
 
+    // A station moved to Munich pulls Munich's feed from the start: the lot Munich received
+    // before the move is there.
+    let tm = sited_token(&db, "A2", MUNICH);
+    let r = a2.sync_ok(&url, &tm);
+    assert_eq!(r["site"], "Munich DC (4012345000016)", "{r}");
+    assert!(has_lot(&a2, SAUCE, "S1"));
+
     // The server lists each station with its site.
     let (ok, out, err) = server_cmd(&db, &["stations", "--json"]);
     assert!(ok, "{err}");
@@ -208,6 +235,7 @@ fn sites_scope_what_stations_pull(backend: Backend) {
             .map(|s| s["site"].clone())
     };
     assert_eq!(site_of("A1"), Some(json!(HAMBURG)));
+    assert_eq!(site_of("A2"), Some(json!(MUNICH)));
     assert_eq!(site_of("B1"), Some(json!(MUNICH)));
     assert_eq!(site_of("C"), Some(Value::Null));
     let (code, sites) = http("GET", &format!("{url}/api/v1/sites"), Some(&admin), None);
