@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench decode --features zxing-cpp` (release build) measures both of
 //! Lotline's decoders (rxing with its passes; zxing-cpp then rxing), without the feature only
-//! rxing. `DECODE_FRAMES=N` changes the number of frames (default 1,215: 15 of each class ×
+//! rxing; under `cargo test` it runs 81 frames once, as a smoke test. `DECODE_FRAMES=N` changes the number of frames (default 1,215: 15 of each class ×
 //! symbology). Each frame is decoded 3 times by each decoder and the best time kept, so other
 //! work on the shared machine counts less. zxing-cpp's own figures come from its Python build
 //! (scripts/zxing-peer, PyPI zxing-cpp 3.1.1, the same C++ as the crate) in its own process,
@@ -35,11 +35,14 @@ fn decoders() -> Vec<Decoder> {
 }
 
 fn main() {
+    // Under `cargo test` (no `--bench` argument) one frame of each class × symbology, once.
+    let benching = std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("DECODE_FRAMES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(15 * 81);
-    let mut peer = Peer::spawn(3);
+        .unwrap_or(if benching { 15 * 81 } else { 81 });
+    let repeat = if benching { 3 } else { 1 };
+    let mut peer = Peer::spawn(repeat);
     let frames: Vec<_> = (0..n)
         .map(|id| {
             let f = frame(id);
@@ -60,7 +63,7 @@ fn main() {
             };
             let mut best = Duration::MAX;
             let mut result = None;
-            for _ in 0..3 {
+            for _ in 0..repeat {
                 let t0 = Instant::now();
                 let r = decode_luma_with(&f.luma, camera::WIDTH, camera::HEIGHT, &options);
                 best = best.min(t0.elapsed());
