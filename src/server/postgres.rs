@@ -1,12 +1,14 @@
 //! The PostgreSQL server database (production): tokio-postgres over a deadpool pool. Pushes
 //! take a transaction-scoped advisory lock, so positions are assigned and committed in order
 //! even with several server processes on one database: a pull never skips a position that
-//! commits later.
+//! commits later. A push waits for that lock, and any request for a connection, at most the
+//! server's `max_wait` ([`crate::server::Backpressure`]); then it is answered as busy (429).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use super::db::{
@@ -16,16 +18,34 @@ use super::db::{
 };
 use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
 
-/// The advisory lock key that serialises pushes (and schema set-up).
-const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
+/// The advisory lock key that serialises pushes (and schema set-up), across every server
+/// process on the database.
+pub const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
+
+/// Connections one server process keeps to the database.
+const POOL_SIZE: usize = 16;
 
 pub struct PgStore {
     pool: Pool,
     id: String,
+    /// `SET LOCAL lock_timeout` and the push lock, in one statement: a push waits for the lock
+    /// at most the server's `max_wait`.
+    lock_push: String,
 }
 
 fn pool_err(e: impl std::fmt::Display) -> DbError {
     DbError::Backend(format!("PostgreSQL: {e}"))
+}
+
+/// A connection not had within `max_wait` means every one is busy: the server is overloaded.
+fn pool_get_err(e: PoolError) -> DbError {
+    match e {
+        PoolError::Timeout(_) => DbError::Busy(format!(
+            "all {POOL_SIZE} of its database connections stayed in use"
+        )),
+        PoolError::Backend(e) => e.into(),
+        e => pool_err(e),
+    }
 }
 
 fn now() -> String {
@@ -33,8 +53,9 @@ fn now() -> String {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user@host:port/db`) and creates the tables if needed.
-    pub async fn open(url: &str) -> Result<PgStore, DbError> {
+    /// Connects to `url` (`postgres://user@host:port/db`) and creates the tables if needed. A
+    /// request waits at most `max_wait` for a connection or the push lock.
+    pub async fn open(url: &str, max_wait: Duration) -> Result<PgStore, DbError> {
         let cfg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| DbError::Refused(format!("the PostgreSQL URL {url} is not valid: {e}")))?;
@@ -45,8 +66,13 @@ impl PgStore {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let pool = Pool::builder(mgr).max_size(16).build().map_err(pool_err)?;
-        let mut client = pool.get().await.map_err(pool_err)?;
+        let pool = Pool::builder(mgr)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(max_wait))
+            .build()
+            .map_err(pool_err)?;
+        let mut client = pool.get().await.map_err(pool_get_err)?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await?;
@@ -63,11 +89,19 @@ impl PgStore {
         let id: String = tx.query_one(READ_ID, &[]).await?.get(0);
         tx.commit().await?;
         drop(client);
-        Ok(PgStore { pool, id })
+        let lock_push = format!(
+            "SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock({PUSH_LOCK})",
+            max_wait.as_millis().clamp(1, i32::MAX as u128)
+        );
+        Ok(PgStore {
+            pool,
+            id,
+            lock_push,
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {
-        self.pool.get().await.map_err(pool_err)
+        self.pool.get().await.map_err(pool_get_err)
     }
 
     async fn read(
@@ -123,8 +157,7 @@ impl ServerStore for PgStore {
             let all_ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
-                .await?;
+            tx.batch_execute(&self.lock_push).await?;
             let held: HashMap<String, HeldRow> = tx
                 .query(
                     "SELECT id, at, station, actor, payload FROM server_events WHERE id = ANY($1)",
@@ -207,10 +240,18 @@ impl ServerStore for PgStore {
                 .filter(|(i, _)| conflicts.binary_search(i).is_err())
                 .map(|(_, e)| e)
                 .collect();
+            // Only the events not held yet are inserted: a resent one would take a position
+            // from the sequence and leave a gap in the order (`ON CONFLICT` stays for the
+            // same id twice in one batch).
+            let new: Vec<&NewEvent> = events
+                .iter()
+                .copied()
+                .filter(|e| !held.contains_key(&e.id))
+                .collect();
             let col = |f: fn(&NewEvent) -> Option<&str>| -> Vec<Option<&str>> {
-                events.iter().map(|e| f(e)).collect()
+                new.iter().map(|e| f(e)).collect()
             };
-            let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+            let ids: Vec<&str> = new.iter().map(|e| e.id.as_str()).collect();
             let at = col(|e| Some(&e.at));
             let station = col(|e| Some(&e.station));
             let actor = col(|e| Some(&e.actor));
@@ -262,10 +303,11 @@ impl ServerStore for PgStore {
                     ],
                 )
                 .await?;
+            let kept: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let rows = tx
                 .query(
                     "SELECT id, pos FROM server_events WHERE id = ANY($1)",
-                    &[&ids],
+                    &[&kept],
                 )
                 .await?;
             let pos: HashMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
