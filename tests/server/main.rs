@@ -6,7 +6,9 @@ mod costs;
 mod fault;
 mod hostile;
 mod identity;
+mod scale;
 mod shipments;
+mod sim;
 #[path = "../support/mod.rs"]
 mod support;
 mod tls;
