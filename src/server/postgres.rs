@@ -25,6 +25,37 @@ pub const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
 /// Connections one server process keeps to the database.
 const POOL_SIZE: usize = 16;
 
+/// The events of a push the server holds already (and their positions).
+const HELD_SQL: &str =
+    "SELECT id, at, station, actor, payload, pos FROM server_events WHERE id = ANY($1)";
+
+/// A station's last link.
+const CHAIN_HEAD_SQL: &str = "SELECT head FROM server_chains WHERE station = $1";
+
+/// A push's new events, in the batch's order; answers their positions.
+const INSERT_SQL: &str = "INSERT INTO server_events (id, at, station, actor, kind, payload,
+        origin, gtin, batch, into_gtin, into_batch, expiry, status_to, received, signature)
+     SELECT u.id, u.at, u.station, u.actor, u.kind, u.payload, u.origin, u.gtin, u.batch,
+        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14, u.signature
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+        $15::text[])
+        WITH ORDINALITY AS u(id, at, station, actor, kind, payload, origin, gtin, batch,
+        into_gtin, into_batch, expiry, status_to, signature, n)
+     ORDER BY u.n
+     ON CONFLICT (id) DO NOTHING
+     RETURNING id, pos";
+
+/// A station's new last link.
+const CHAIN_SET_SQL: &str = "INSERT INTO server_chains (station, head) VALUES ($1, $2)
+     ON CONFLICT (station) DO UPDATE SET head = excluded.head";
+
+/// A station's last push: when, its backlog, how many events it added.
+const STATION_PUSHED_SQL: &str =
+    "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
+        backlog = excluded.backlog, pushed = server_stations.pushed + excluded.pushed";
+
 pub struct PgStore {
     pool: Pool,
     id: String,
@@ -156,27 +187,49 @@ impl ServerStore for PgStore {
         Box::pin(async move {
             let all_ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let mut client = self.client().await?;
+            // Prepared once per connection, before the lock: under it, each statement is then
+            // one round trip (a statement given as text is two: parse, then run).
+            let (held_q, head_q, insert_q, chain_q, seen_q) = tokio::try_join!(
+                client.prepare_cached(HELD_SQL),
+                client.prepare_cached(CHAIN_HEAD_SQL),
+                client.prepare_cached(INSERT_SQL),
+                client.prepare_cached(CHAIN_SET_SQL),
+                client.prepare_cached(STATION_PUSHED_SQL),
+            )?;
             let tx = client.transaction().await?;
-            tx.batch_execute(&self.lock_push).await?;
-            let held: HashMap<String, HeldRow> = tx
-                .query(
-                    "SELECT id, at, station, actor, payload FROM server_events WHERE id = ANY($1)",
-                    &[&all_ids],
-                )
-                .await?
-                .iter()
-                .map(|r| {
-                    (
-                        r.get(0),
-                        HeldRow {
-                            at: r.get(1),
-                            station: r.get(2),
-                            actor: r.get(3),
-                            payload: r.get(4),
-                        },
-                    )
-                })
-                .collect();
+            // The lock, then what the push is checked against, pipelined: sent in this order
+            // (`biased`), so both reads run once the lock is had, in one round trip with it.
+            // Pushes from every server process take turns from here to the commit.
+            let chained = origin.filter(|_| !chain.is_empty());
+            let held_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&all_ids];
+            let (_, held_rows, head) = tokio::try_join!(
+                biased;
+                tx.batch_execute(&self.lock_push),
+                tx.query(&held_q, &held_params),
+                async {
+                    Ok(match chained {
+                        Some(station) => tx
+                            .query_opt(&head_q, &[&station])
+                            .await?
+                            .map(|r| r.get::<_, String>(0)),
+                        None => None,
+                    })
+                },
+            )?;
+            let mut pos: HashMap<String, i64> = HashMap::with_capacity(events.len());
+            let mut held: HashMap<String, HeldRow> = HashMap::with_capacity(held_rows.len());
+            for r in &held_rows {
+                pos.insert(r.get(0), r.get(5));
+                held.insert(
+                    r.get(0),
+                    HeldRow {
+                        at: r.get(1),
+                        station: r.get(2),
+                        actor: r.get(3),
+                        payload: r.get(4),
+                    },
+                );
+            }
             let conflicts = conflicts(events, &held);
             if all_or_nothing && !conflicts.is_empty() {
                 // Rolled back when dropped: nothing of the batch is written.
@@ -185,15 +238,8 @@ impl ServerStore for PgStore {
                     ..Ingested::default()
                 });
             }
-            let walked = match origin {
-                Some(station) if !chain.is_empty() => {
-                    let head: Option<String> = tx
-                        .query_opt(
-                            "SELECT head FROM server_chains WHERE station = $1",
-                            &[&station],
-                        )
-                        .await?
-                        .map(|r| r.get(0));
+            let walked = match chained {
+                Some(station) => {
                     let walk = |refused_before: &HashMap<String, String>| {
                         walk_chain(
                             head.clone(),
@@ -232,7 +278,7 @@ impl ServerStore for PgStore {
                         }
                     }
                 }
-                _ => None,
+                None => None,
             };
             let events: Vec<&NewEvent> = events
                 .iter()
@@ -248,69 +294,39 @@ impl ServerStore for PgStore {
                 .copied()
                 .filter(|e| !held.contains_key(&e.id))
                 .collect();
-            let col = |f: fn(&NewEvent) -> Option<&str>| -> Vec<Option<&str>> {
-                new.iter().map(|e| f(e)).collect()
-            };
-            let ids: Vec<&str> = new.iter().map(|e| e.id.as_str()).collect();
-            let at = col(|e| Some(&e.at));
-            let station = col(|e| Some(&e.station));
-            let actor = col(|e| Some(&e.actor));
-            let kind = col(|e| Some(&e.kind));
-            let payload = col(|e| Some(&e.payload));
-            let origins = col(|e| e.origin.as_deref());
-            let gtin = col(|e| e.gtin.as_deref());
-            let batch = col(|e| e.batch.as_deref());
-            let into_gtin = col(|e| e.into_gtin.as_deref());
-            let into_batch = col(|e| e.into_batch.as_deref());
-            let expiry = col(|e| e.expiry.as_deref());
-            let status_to = col(|e| e.status_to.as_deref());
-            let signature = col(|e| e.signature.as_deref());
             let received = now();
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, received, signature)
-                     SELECT u.id, u.at, u.station, u.actor, u.kind, u.payload, u.origin, u.gtin, u.batch,
-                        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14, u.signature
-                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                        $15::text[])
-                        WITH ORDINALITY AS u(id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, signature, n)
-                     ORDER BY u.n
-                     ON CONFLICT (id) DO NOTHING",
-                )
-                .await?;
-            let stored = tx
-                .execute(
-                    &insert,
-                    &[
-                        &ids,
-                        &at,
-                        &station,
-                        &actor,
-                        &kind,
-                        &payload,
-                        &origins,
-                        &gtin,
-                        &batch,
-                        &into_gtin,
-                        &into_batch,
-                        &expiry,
-                        &status_to,
-                        &received,
-                        &signature,
-                    ],
-                )
-                .await?;
-            let kept: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-            let rows = tx
-                .query(
-                    "SELECT id, pos FROM server_events WHERE id = ANY($1)",
-                    &[&kept],
-                )
-                .await?;
-            let pos: HashMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            let stored = if new.is_empty() {
+                0
+            } else {
+                let col = |f: fn(&NewEvent) -> Option<&str>| -> Vec<Option<&str>> {
+                    new.iter().map(|e| f(e)).collect()
+                };
+                let ids: Vec<&str> = new.iter().map(|e| e.id.as_str()).collect();
+                let inserted = tx
+                    .query(
+                        &insert_q,
+                        &[
+                            &ids,
+                            &col(|e| Some(&e.at)),
+                            &col(|e| Some(&e.station)),
+                            &col(|e| Some(&e.actor)),
+                            &col(|e| Some(&e.kind)),
+                            &col(|e| Some(&e.payload)),
+                            &col(|e| e.origin.as_deref()),
+                            &col(|e| e.gtin.as_deref()),
+                            &col(|e| e.batch.as_deref()),
+                            &col(|e| e.into_gtin.as_deref()),
+                            &col(|e| e.into_batch.as_deref()),
+                            &col(|e| e.expiry.as_deref()),
+                            &col(|e| e.status_to.as_deref()),
+                            &received,
+                            &col(|e| e.signature.as_deref()),
+                        ],
+                    )
+                    .await?;
+                pos.extend(inserted.iter().map(|r| (r.get(0), r.get(1))));
+                inserted.len() as u64
+            };
             let acked = events
                 .iter()
                 .map(|e| {
@@ -322,10 +338,18 @@ impl ServerStore for PgStore {
                         .ok_or_else(|| DbError::Backend(format!("event {} was not stored", e.id)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            if let Some((station, (head, refusals))) = walked {
-                // One statement for all of them: a push of a station's backlog may carry
-                // thousands of refusals.
-                if !refusals.is_empty() {
+            // The station's chain, the refusals that joined it and its last-seen row: three
+            // tables, written pipelined (one round trip).
+            let (head, refusals) = match &walked {
+                Some((_, (head, refusals))) => (head.as_deref(), refusals.as_slice()),
+                None => (None, &[][..]),
+            };
+            let refused = async {
+                if let Some(station) = chained
+                    && !refusals.is_empty()
+                {
+                    // One statement for all of them: a push of a station's backlog may carry
+                    // thousands of refusals.
                     let ids: Vec<&str> = refusals.iter().map(|r| r.id.as_str()).collect();
                     let hashes: Vec<&str> = refusals.iter().map(|r| r.hash.as_str()).collect();
                     let statuses: Vec<i32> = refusals.iter().map(|r| i32::from(r.status)).collect();
@@ -340,24 +364,25 @@ impl ServerStore for PgStore {
                     )
                     .await?;
                 }
-                if let Some(head) = head {
+                Ok(())
+            };
+            let chain_moved = async {
+                if let (Some(station), Some(head)) = (chained, head) {
+                    tx.execute(&chain_q, &[&station, &head]).await?;
+                }
+                Ok(())
+            };
+            let seen = async {
+                if let Some(name) = origin {
                     tx.execute(
-                        "INSERT INTO server_chains (station, head) VALUES ($1, $2)
-                         ON CONFLICT (station) DO UPDATE SET head = excluded.head",
-                        &[&station, &head],
+                        &seen_q,
+                        &[&name, &received, &(backlog as i64), &(stored as i64)],
                     )
                     .await?;
                 }
-            }
-            if let Some(name) = origin {
-                tx.execute(
-                    "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
-                        backlog = excluded.backlog, pushed = server_stations.pushed + excluded.pushed",
-                    &[&name, &received, &(backlog as i64), &(stored as i64)],
-                )
-                .await?;
-            }
+                Ok::<_, tokio_postgres::Error>(())
+            };
+            tokio::try_join!(refused, chain_moved, seen)?;
             tx.commit().await?;
             Ok(Ingested {
                 acked,
