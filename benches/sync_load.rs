@@ -1,0 +1,225 @@
+//! Push latency under many stations' load, on PostgreSQL, with one and with two server
+//! instances on one database (release build, real processes on loopback).
+//!
+//! For each instance count: a fresh database, a token per station, then every station (a
+//! thread with its own client: the station's sync client, `sync::HttpTransport`, and its
+//! protocol types) pushes a small batch of linked events (receipts and dispatches, as
+//! `tests/server/sim.rs` makes them) at a steady rate for a bounded time, through the
+//! instances in turn (as a round-robin load balancer would). Every push's latency is recorded;
+//! the run prints p50/p95/p99/max, pushes and events per second, and refusals (429) per run.
+//! Goal: p99 under 200 ms with 200 stations.
+//!
+//! Run: `cargo bench --bench sync_load` (PostgreSQL at 127.0.0.1:5432 as role lotline_test,
+//! made by scripts/setup-system). `LOTLINE_LOAD_STATIONS` (200), `LOTLINE_LOAD_SECONDS` (30),
+//! `LOTLINE_LOAD_INTERVAL_MS` (1000, between a station's pushes) and `LOTLINE_LOAD_EVENTS` (5,
+//! per push) change the load. Without `--bench` (as `cargo test --all-targets` runs it) it is
+//! a smoke run: 10 stations for 2 s.
+
+#[path = "../tests/server/sim.rs"]
+mod sim;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lotline::protocol::TokenRole;
+use lotline::sync::SyncError;
+use sim::SimStation;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lotline");
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A `lotline server` process on `db`; its base URL. Its request log (a line a request) goes
+/// nowhere, but is still written as in production.
+fn serve(db: &str) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["--db", db, "server", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the server did not start: {line}"))
+        .to_string();
+    (child, url)
+}
+
+fn pg(rt: &tokio::runtime::Runtime, sql: &str) {
+    rt.block_on(async {
+        let (c, conn) = tokio_postgres::connect(
+            "host=127.0.0.1 user=lotline_test password=lotline_test dbname=postgres",
+            tokio_postgres::NoTls,
+        )
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (run scripts/setup-system)");
+        tokio::spawn(conn);
+        c.batch_execute(sql).await.unwrap();
+    });
+}
+
+struct Load {
+    stations: usize,
+    seconds: u64,
+    interval: Duration,
+    events: usize,
+}
+
+/// What one station saw.
+#[derive(Default)]
+struct Seen {
+    /// Each answered push, from its request to its answer.
+    latencies: Vec<Duration>,
+    /// Each batch, from its first try to its answer (with the pauses after 429s).
+    batches: Vec<Duration>,
+    events: usize,
+    busy: usize,
+    failed: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// One run: `instances` servers on a fresh database, the load through them in turn.
+fn run(rt: &tokio::runtime::Runtime, load: &Load, instances: usize) {
+    let name = format!("lotline_load_{:x}", rand::random::<u32>());
+    pg(rt, &format!("CREATE DATABASE {name}"));
+    let url = format!("postgres://lotline_test:lotline_test@127.0.0.1:5432/{name}");
+    let tokens: Vec<(String, String)> = rt.block_on(async {
+        let db = lotline::server::DbUrl::parse(&url).open().await.unwrap();
+        let mut tokens = Vec::new();
+        for i in 0..load.stations {
+            let station = format!("ST{i:03}");
+            let (token, _) =
+                lotline::server::auth::create(db.as_ref(), &station, TokenRole::Station, None)
+                    .await
+                    .unwrap();
+            tokens.push((station, token));
+        }
+        tokens
+    });
+    let servers: Vec<(Child, String)> = (0..instances).map(|_| serve(&url)).collect();
+    let urls: Vec<String> = servers.iter().map(|(_, u)| u.clone()).collect();
+    let start = Instant::now() + Duration::from_millis(500);
+    let end = start + Duration::from_secs(load.seconds);
+    let threads: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, (station, token))| {
+            let (urls, interval, events) = (urls.clone(), load.interval, load.events);
+            // Stations start spread over one interval, then push at a steady rate.
+            let offset = interval.mul_f64(i as f64 / load.stations as f64);
+            std::thread::spawn(move || {
+                let mut sim = SimStation::new(&station, &token, &urls);
+                let mut seen = Seen::default();
+                let mut due = start + offset;
+                let mut k = 0;
+                while due < end {
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    let req = sim.next_batch(events);
+                    let first = Instant::now();
+                    loop {
+                        let t = Instant::now();
+                        match sim.push(i + k, &req) {
+                            Ok(resp) => {
+                                seen.latencies.push(t.elapsed());
+                                seen.batches.push(first.elapsed());
+                                seen.events += resp.acked.len();
+                                break;
+                            }
+                            Err(SyncError::Busy { retry_after, .. }) => {
+                                seen.busy += 1;
+                                std::thread::sleep(retry_after.unwrap_or(Duration::from_secs(1)));
+                            }
+                            Err(e) => {
+                                eprintln!("{station}: {e}");
+                                seen.failed += 1;
+                                std::thread::sleep(Duration::from_secs(1));
+                            }
+                        }
+                        if Instant::now() > end + Duration::from_secs(30) {
+                            break;
+                        }
+                    }
+                    k += 1;
+                    due += interval;
+                }
+                seen
+            })
+        })
+        .collect();
+    let mut all = Seen::default();
+    for t in threads {
+        let s = t.join().unwrap();
+        all.latencies.extend(s.latencies);
+        all.batches.extend(s.batches);
+        all.events += s.events;
+        all.busy += s.busy;
+        all.failed += s.failed;
+    }
+    let took = start.elapsed().as_secs_f64();
+    for (mut child, _) in servers {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    pg(rt, &format!("DROP DATABASE {name} WITH (FORCE)"));
+    all.latencies.sort();
+    all.batches.sort();
+    let ms = |p| percentile(&all.latencies, p);
+    println!(
+        "{instances} instance(s), {} stations × a push of {} events every {} ms for {} s: \
+         {} pushes, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         {:.0} pushes/s, {:.0} events/s; 429 answers {}, other failures {}; \
+         a batch to its answer with the waits after 429s: p99 {:.1} ms",
+        load.stations,
+        load.events,
+        load.interval.as_millis(),
+        load.seconds,
+        all.latencies.len(),
+        ms(0.50),
+        ms(0.95),
+        ms(0.99),
+        ms(1.0),
+        all.latencies.len() as f64 / took,
+        all.events as f64 / took,
+        all.busy,
+        all.failed,
+        percentile(&all.batches, 0.99)
+    );
+}
+
+fn main() {
+    // `cargo bench` passes --bench; without it (`cargo test --all-targets`) a smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    let load = Load {
+        stations: env_or("LOTLINE_LOAD_STATIONS", if full { 200 } else { 10 }),
+        seconds: env_or("LOTLINE_LOAD_SECONDS", if full { 30 } else { 2 }),
+        interval: Duration::from_millis(env_or("LOTLINE_LOAD_INTERVAL_MS", 1000)),
+        events: env_or("LOTLINE_LOAD_EVENTS", 5),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for instances in [1, 2] {
+        run(&rt, &load, instances);
+    }
+}
