@@ -553,12 +553,13 @@ impl ServerStore for PgStore {
     fn token_by_hash(&self, hash: String) -> Fut<'_, Option<TokenRecord>> {
         Box::pin(async move {
             let client = self.client().await?;
-            let row = client
-                .query_opt(
+            // Every request's: prepared once per connection, then one round trip.
+            let stmt = client
+                .prepare_cached(
                     "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens WHERE hash = $1",
-                    &[&hash],
                 )
                 .await?;
+            let row = client.query_opt(&stmt, &[&hash]).await?;
             Ok(row.as_ref().map(token_row))
         })
     }
