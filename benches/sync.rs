@@ -11,11 +11,12 @@
 //! `LOTLINE_BENCH_EVENTS` changes the count; without `--bench` (as `cargo test --all-targets`
 //! runs it) it is a 2,000-event smoke run.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
-const BIN: &str = env!("CARGO_BIN_EXE_lotline");
+#[path = "common/server.rs"]
+mod server;
+use server::{BIN, pg, serve};
 
 fn lotline(db: &str, args: &[&str]) -> std::process::Output {
     let out = Command::new(BIN)
@@ -51,41 +52,6 @@ fn token(db: &str, station: &str, role: &str) -> String {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["token"].as_str().unwrap().to_string()
-}
-
-fn serve(db: &str) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["--db", db, "server", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
-    (child, url)
-}
-
-fn pg(sql: &str, db: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (c, conn) = tokio_postgres::connect(
-            &format!("host=127.0.0.1 user=lotline_test password=lotline_test dbname={db}"),
-            tokio_postgres::NoTls,
-        )
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432 (run scripts/setup-system)");
-        tokio::spawn(conn);
-        c.batch_execute(sql).await.unwrap();
-    });
 }
 
 fn main() {
@@ -158,9 +124,7 @@ fn main() {
     );
 
     // 2. Ingest on PostgreSQL vs COPY of the same rows.
-    let name = format!("lotline_bench_{:x}", rand::random::<u32>());
-    pg(&format!("CREATE DATABASE {name}"), "postgres");
-    let pg_url = format!("postgres://lotline_test:lotline_test@127.0.0.1:5432/{name}");
+    let (name, pg_url) = server::fresh_pg();
     let pg_token = token(&pg_url, "SEED", "station");
     let ta = token_file("pg", pg_token.clone());
     let (mut child, url) = serve(&pg_url);
@@ -184,7 +148,7 @@ fn main() {
     // Server ingest alone: the same events pushed over HTTP in batches of 2,000 (what
     // `lotline sync` sends) into an emptied table, without the station's side.
     pg(
-        "TRUNCATE server_events, server_stations, server_chains, server_refused",
+        "TRUNCATE server_events, server_stations, server_chains, server_refused, server_feed",
         &name,
     );
     let batches: Vec<Vec<u8>> = {
@@ -266,7 +230,7 @@ fn main() {
         sink.close().await.unwrap();
         t.elapsed().as_secs_f64()
     });
-    pg(&format!("DROP DATABASE {name} WITH (FORCE)"), "postgres");
+    server::drop_pg(&name);
     println!(
         "PostgreSQL, {events} events: `lotline sync` end to end {end_to_end:.2} s = {:.0} events/s; server ingest over HTTP {ingest:.2} s = {:.0} events/s; COPY of the same rows {copy:.2} s = {:.0} rows/s; ingest/COPY time {:.2}x, sync/COPY {:.2}x",
         events as f64 / end_to_end,

@@ -15,58 +15,23 @@
 //! per push) change the load. Without `--bench` (as `cargo test --all-targets` runs it) it is
 //! a smoke run: 10 stations for 2 s.
 
+#[path = "common/server.rs"]
+mod server;
 #[path = "../tests/server/sim.rs"]
 mod sim;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use lotline::protocol::TokenRole;
 use lotline::sync::SyncError;
 use sim::SimStation;
 
-const BIN: &str = env!("CARGO_BIN_EXE_lotline");
-
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A `lotline server` process on `db`; its base URL. Its request log (a line a request) goes
-/// nowhere, but is still written as in production.
-fn serve(db: &str) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["--db", db, "server", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("the server did not start: {line}"))
-        .to_string();
-    (child, url)
-}
-
-fn pg(rt: &tokio::runtime::Runtime, sql: &str) {
-    rt.block_on(async {
-        let (c, conn) = tokio_postgres::connect(
-            "host=127.0.0.1 user=lotline_test password=lotline_test dbname=postgres",
-            tokio_postgres::NoTls,
-        )
-        .await
-        .expect("PostgreSQL at 127.0.0.1:5432 (run scripts/setup-system)");
-        tokio::spawn(conn);
-        c.batch_execute(sql).await.unwrap();
-    });
 }
 
 struct Load {
@@ -102,23 +67,28 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// One run: `instances` servers on a fresh database, the load through them in turn.
 fn run(rt: &tokio::runtime::Runtime, load: &Load, instances: usize) {
-    let name = format!("lotline_load_{:x}", rand::random::<u32>());
-    pg(rt, &format!("CREATE DATABASE {name}"));
-    let url = format!("postgres://lotline_test:lotline_test@127.0.0.1:5432/{name}");
+    let (name, url) = server::fresh_pg();
     let tokens: Vec<(String, String)> = rt.block_on(async {
         let db = lotline::server::DbUrl::parse(&url).open().await.unwrap();
         let mut tokens = Vec::new();
         for i in 0..load.stations {
             let station = format!("ST{i:03}");
-            let (token, _) =
-                lotline::server::auth::create(db.as_ref(), &station, TokenRole::Station, None)
-                    .await
-                    .unwrap();
+            let (token, _) = lotline::server::auth::create(
+                db.as_ref(),
+                &station,
+                TokenRole::Station,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
             tokens.push((station, token));
         }
         tokens
     });
-    let servers: Vec<(Child, String)> = (0..instances).map(|_| serve(&url)).collect();
+    let servers: Vec<(Child, String)> = (0..instances)
+        .map(|_| server::serve_logging_to(&url, Stdio::null()))
+        .collect();
     let urls: Vec<String> = servers.iter().map(|(_, u)| u.clone()).collect();
     let start = Instant::now() + Duration::from_millis(500);
     let end = start + Duration::from_secs(load.seconds);
@@ -193,7 +163,7 @@ fn run(rt: &tokio::runtime::Runtime, load: &Load, instances: usize) {
         let _ = child.kill();
         let _ = child.wait();
     }
-    pg(rt, &format!("DROP DATABASE {name} WITH (FORCE)"));
+    server::drop_pg(&name);
     all.latencies.sort();
     all.batches.sort();
     let ms = |p| percentile(&all.latencies, p);

@@ -201,6 +201,10 @@ pub struct ServerIdentity {
     /// where it had seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_at: Option<String>,
+    /// The caller's site, when its token names one: the station then pulls its site's events,
+    /// not the whole company's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<SiteInfo>,
 }
 
 /// `GET /sync/server?at=N`.
@@ -238,6 +242,18 @@ pub struct StationView {
     pub pushed: u64,
     /// The last position it pulled from.
     pub pulled_up_to: i64,
+    /// Its site (GLN), from its token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+}
+
+/// A site: a place identified by its GLN (`GET /sites`, and the station's own in
+/// `/sync/server`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteInfo {
+    pub gln: String,
+    pub name: String,
 }
 
 /// `POST /tokens`.
@@ -248,6 +264,10 @@ pub struct TokenRequest {
     pub role: TokenRole,
     /// Days until it expires; never when absent.
     pub expires_days: Option<u32>,
+    /// The station's site (a GLN the server knows), for a station of a company split into
+    /// sites: it then pulls its site's events only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// A token's record (never the token itself).
@@ -260,6 +280,9 @@ pub struct TokenInfo {
     pub created: String,
     pub expires: Option<String>,
     pub revoked: Option<String>,
+    /// The station's site (GLN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// A new token: shown once.

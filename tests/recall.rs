@@ -765,7 +765,7 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     // server positions by event id (schema 11 changed both; every event still waits), no
     // push_refused (schema 12), no cost facts and no prices or days on shipments (schema 17:
     // refilled from the log, so the costs a file's events carry survive the upgrade), no
-    // shipment closes (schema 19).
+    // shipment closes (schema 19), no site (schema 20).
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE lot_events;
@@ -788,6 +788,8 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          ALTER TABLE shipments DROP COLUMN currency;
          ALTER TABLE shipments DROP COLUMN day;
          DROP TABLE push_links;
+         ALTER TABLE sync_state DROP COLUMN site_gln;
+         ALTER TABLE sync_state DROP COLUMN site_name;
          PRAGMA user_version = 9;",
     )
     .unwrap();

@@ -63,6 +63,39 @@ pub enum ServerCommand {
         #[command(subcommand)]
         command: ChainCommand,
     },
+    /// The company's sites (places, by GLN): a station of a site pulls its site's events only
+    /// (docs/server.md, "Sites").
+    Site {
+        #[command(subcommand)]
+        command: SiteCommand,
+    },
+    /// The stations the server has seen: site, last seen, backlog, events pushed, pull cursor.
+    Stations {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Add a site (or rename one).
+    Add {
+        /// The site's GLN (13 digits with its check digit).
+        gln: String,
+        /// What people call it ("Hamburg DC").
+        #[arg(long)]
+        name: String,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the sites.
+    List {
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +159,10 @@ pub enum TokenCommand {
         /// Days until it expires, 1 to 36500 (default: never).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::server::auth::MAX_TOKEN_DAYS as i64))]
         expires: Option<u32>,
+        /// The station's site (a GLN added with `lotline server site add`): the station then
+        /// pulls its site's events only.
+        #[arg(long, value_name = "GLN")]
+        site: Option<String>,
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
         #[arg(long)]
         json: bool,
@@ -212,6 +249,28 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             }
             Some(ServerCommand::Token { command }) => token(command, db.as_ref(), out).await,
             Some(ServerCommand::Person { command }) => person(command, db.as_ref(), out).await,
+            Some(ServerCommand::Site { command }) => site(command, db.as_ref(), out).await,
+            Some(ServerCommand::Stations { json }) => {
+                let stations = db.stations().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                if json {
+                    out.json(&stations)?;
+                } else if stations.is_empty() {
+                    eprintln!("no station has pushed or pulled yet");
+                } else {
+                    for s in stations {
+                        out.line(format_args!(
+                            "{:<20} site {:<13}  last seen {}  backlog {}  pushed {}  pulled to {}",
+                            s.name,
+                            s.site.as_deref().unwrap_or("-"),
+                            s.last_seen.as_deref().unwrap_or("never"),
+                            s.backlog,
+                            s.pushed,
+                            s.pulled_up_to
+                        ))?;
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
             Some(ServerCommand::Chain {
                 command: ChainCommand::Reset { station, json },
             }) => {
@@ -236,26 +295,78 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
     })
 }
 
+async fn site(cmd: SiteCommand, db: &dyn crate::server::ServerStore, out: &mut Out) -> CmdResult {
+    match cmd {
+        SiteCommand::Add { gln, name, json } => {
+            let (gln, name) = (gln.trim().to_string(), name.trim().to_string());
+            if let Err(e) = auth::check_gln(&gln) {
+                return refuse(
+                    Code::Usage,
+                    format!("{e}: give the site's GLN (13 digits with its check digit)"),
+                );
+            }
+            if name.is_empty() {
+                return refuse(Code::Usage, "give the site a name (--name \"Hamburg DC\")");
+            }
+            let site = crate::protocol::SiteInfo { gln, name };
+            let new = db
+                .put_site(site.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                out.json(&serde_json::json!({ "gln": site.gln, "name": site.name, "new": new }))?;
+            } else {
+                out.line(format_args!(
+                    "site {} {} ({})",
+                    site.gln,
+                    if new { "added" } else { "renamed" },
+                    site.name
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SiteCommand::List { json } => {
+            let sites = db.sites().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                out.json(&sites)?;
+            } else {
+                for s in sites {
+                    out.line(format_args!("{}  {}", s.gln, s.name))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore, out: &mut Out) -> CmdResult {
     match cmd {
         TokenCommand::Create {
             station,
             role,
             expires,
+            site,
             json,
         } => {
-            let (token, info) = auth::create(db, &station, role, expires)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (token, info) =
+                match auth::create(db, &station, role, expires, site.as_deref()).await {
+                    Ok(made) => made,
+                    Err(crate::server::DbError::Refused(why)) => return refuse(Code::Usage, why),
+                    Err(e) => return Err(anyhow::anyhow!("{e}")),
+                };
             if json {
                 out.json(&serde_json::json!({ "token": token, "id": info.id }))?;
             } else {
                 out.line(&token)?;
                 eprintln!(
-                    "token {} for {} ({}): shown once, keep it safe{}",
+                    "token {} for {} ({}{}): shown once, keep it safe{}",
                     info.id,
                     info.station,
                     info.role.name(),
+                    info.site
+                        .as_deref()
+                        .map(|s| format!(", site {s}"))
+                        .unwrap_or_default(),
                     info.expires
                         .map(|e| format!("; expires {e}"))
                         .unwrap_or_default()
@@ -293,10 +404,14 @@ async fn token(cmd: TokenCommand, db: &dyn crate::server::ServerStore, out: &mut
             } else {
                 for t in tokens {
                     out.line(format_args!(
-                        "{}  {:<10} {:<20} created {}{}{}",
+                        "{}  {:<10} {:<20} {}created {}{}{}",
                         t.id,
                         t.role.name(),
                         t.station,
+                        t.site
+                            .as_deref()
+                            .map(|s| format!("site {s}, "))
+                            .unwrap_or_default(),
                         t.created,
                         t.expires
                             .map(|e| format!(", expires {e}"))

@@ -177,8 +177,13 @@ impl RoundPresenter for Shown {
             Ok(round) => {
                 if !self.watch || round.pushed + round.pulled > 0 {
                     println!(
-                        "synced with {}: pushed {}, pulled {}, backlog {}{}",
+                        "synced with {}{}: pushed {}, pulled {}, backlog {}{}",
                         self.server,
+                        round
+                            .site
+                            .as_deref()
+                            .map(|s| format!(" (site {s})"))
+                            .unwrap_or_default(),
                         round.pushed,
                         round.pulled,
                         round.backlog,

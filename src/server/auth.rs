@@ -37,6 +37,8 @@ pub struct Caller {
     pub token_id: String,
     pub station: String,
     pub role: TokenRole,
+    /// The site (GLN) the token's station belongs to, if any.
+    pub site: Option<String>,
 }
 
 pub fn hash(token: &str) -> String {
@@ -62,6 +64,7 @@ pub async fn create(
     station: &str,
     role: TokenRole,
     expires_days: Option<u32>,
+    site: Option<&str>,
 ) -> Result<(String, TokenInfo), DbError> {
     let station = station.trim();
     if station.is_empty() || station.len() > 200 {
@@ -77,6 +80,10 @@ pub async fn create(
              leave it out for a token that does not expire"
         )));
     }
+    let site = match site.map(str::trim) {
+        Some(gln) => Some(known_site(db, gln).await?),
+        None => None,
+    };
     let mut id = [0u8; 6];
     let mut secret = [0u8; 32];
     rand::fill(&mut id);
@@ -92,6 +99,7 @@ pub async fn create(
         created: stamp(created),
         expires: expires_days.map(|d| stamp(created + Days::new(d.into()))),
         revoked: None,
+        site,
     };
     db.put_token(record.clone()).await?;
     Ok((token, info(&record)))
@@ -105,6 +113,27 @@ pub fn info(r: &TokenRecord) -> TokenInfo {
         created: r.created.clone(),
         expires: r.expires.clone(),
         revoked: r.revoked.clone(),
+        site: r.site.clone(),
+    }
+}
+
+/// A GLN (AI 414's rules: 13 digits, check digit) as a site name is checked, before it is
+/// added or a token is tied to it.
+pub fn check_gln(gln: &str) -> Result<(), DbError> {
+    crate::gs1::Message::from_elements([("414", gln)])
+        .map(|_| ())
+        .map_err(|e| DbError::Refused(format!("{gln:?} is not a GLN: {e}")))
+}
+
+/// `gln`, when it is one of the server's sites.
+async fn known_site(db: &dyn ServerStore, gln: &str) -> Result<String, DbError> {
+    check_gln(gln)?;
+    if db.sites().await?.iter().any(|s| s.gln == gln) {
+        Ok(gln.to_string())
+    } else {
+        Err(DbError::Refused(format!(
+            "the server has no site {gln}: add it first (`lotline server site add {gln} --name NAME`)"
+        )))
     }
 }
 
@@ -133,6 +162,7 @@ pub async fn check(db: &dyn ServerStore, token: Option<&str>) -> Result<Caller, 
         token_id: record.id,
         station: record.station,
         role: record.role,
+        site: record.site,
     })
 }
 

@@ -14,8 +14,9 @@ use std::pin::Pin;
 
 use chrono::NaiveDate;
 
+use super::scope::{self, Known, Plan, Route, Wanted};
 use crate::domain::{EventKind, LotStatus};
-use crate::protocol::{Acked, ServerEvent, StationView, TokenRole, WireEvent};
+use crate::protocol::{Acked, ServerEvent, SiteInfo, StationView, TokenRole, WireEvent};
 
 /// A boxed future, so the trait can be used as `dyn ServerStore`.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + Send + 'a>>;
@@ -78,6 +79,10 @@ pub struct NewEvent {
     pub status_to: Option<String>,
     /// The authorising person's signature, kept so stations pull it with the event.
     pub signature: Option<String>,
+    /// The site of the station that pushed it (`None`: a station without a site, or the
+    /// server): with `route`, which sites' feeds it joins ([`scope`]).
+    pub site: Option<String>,
+    pub route: Route,
 }
 
 impl NewEvent {
@@ -153,7 +158,15 @@ impl NewEvent {
             expiry: expiry.map(|d| d.to_string()),
             status_to: status_to.map(str::to_string),
             signature: w.signature.clone(),
+            site: None,
+            route: Route::of(&w.event),
         }
+    }
+
+    /// The event as pushed by a station of `site`.
+    pub fn at_site(mut self, site: Option<&str>) -> NewEvent {
+        self.site = site.map(str::to_string);
+        self
     }
 }
 
@@ -340,6 +353,8 @@ pub struct TokenRecord {
     pub created: String,
     pub expires: Option<String>,
     pub revoked: Option<String>,
+    /// The site (GLN) of the station it speaks for, if the company is split into sites.
+    pub site: Option<String>,
 }
 
 /// The server's tables, for both back-ends; `pos` is the column type of the server's order
@@ -374,9 +389,52 @@ CREATE TABLE IF NOT EXISTS server_refused (
 );
 CREATE TABLE IF NOT EXISTS server_tokens (
     id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, station TEXT NOT NULL, role TEXT NOT NULL,
-    created TEXT NOT NULL, expires TEXT, revoked TEXT
+    created TEXT NOT NULL, expires TEXT, revoked TEXT, site TEXT
+);
+CREATE TABLE IF NOT EXISTS server_sites (gln TEXT PRIMARY KEY, name TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS server_feed (
+    site TEXT NOT NULL, pos BIGINT NOT NULL, history_gtin TEXT, history_batch TEXT,
+    PRIMARY KEY (site, pos)
+);
+CREATE TABLE IF NOT EXISTS server_site_lots (
+    gtin TEXT NOT NULL, batch TEXT NOT NULL, site TEXT NOT NULL, PRIMARY KEY (gtin, batch, site)
+);
+CREATE TABLE IF NOT EXISTS server_site_products (
+    gtin TEXT NOT NULL, site TEXT NOT NULL, PRIMARY KEY (gtin, site)
+);
+CREATE TABLE IF NOT EXISTS server_recall_sites (
+    recall TEXT NOT NULL, site TEXT NOT NULL, PRIMARY KEY (recall, site)
 );
 ";
+
+/// A database from before sites: every event it holds came from a station without a site, so
+/// every site reads it. Run once, when the feed is new (in the schema's transaction).
+pub(super) const FEED_FROM_BEFORE_SITES: &str = "
+INSERT INTO server_feed (site, pos)
+SELECT '*', pos FROM server_events WHERE NOT EXISTS (SELECT 1 FROM server_feed)";
+
+/// A page of a site's feed: the site's rows and every site's, after a position, in order.
+pub(super) const FEED_PAGE: &str = "
+SELECT f.pos, e.id, e.at, e.station, e.actor, e.payload, e.origin, e.signature,
+    f.history_gtin, f.history_batch
+FROM (
+    SELECT * FROM (SELECT pos, history_gtin, history_batch FROM server_feed
+                   WHERE site = $1 AND pos > $2 ORDER BY pos LIMIT $3) AS own
+    UNION ALL
+    SELECT * FROM (SELECT pos, history_gtin, history_batch FROM server_feed
+                   WHERE site = '*' AND pos > $2 ORDER BY pos LIMIT $3) AS every
+) AS f JOIN server_events e ON e.pos = f.pos
+ORDER BY f.pos LIMIT $3";
+
+/// A lot's events before a position (the history a transfer brings).
+pub(super) const LOT_HISTORY: &str = "
+SELECT pos, id, at, station, actor, payload, origin, signature FROM server_events
+WHERE ((gtin = $1 AND batch = $2) OR (into_gtin = $1 AND into_batch = $2)) AND pos < $3
+ORDER BY pos";
+
+/// A station's site: the site of its newest token that is not revoked.
+pub(super) const STATION_SITE: &str = "(SELECT t.site FROM server_tokens t
+    WHERE t.station = s.name AND t.revoked IS NULL ORDER BY t.created DESC LIMIT 1)";
 
 /// Makes the server's id the first time its database is opened (any process may be first:
 /// the insert keeps the one that was), and reads it back.
@@ -431,6 +489,73 @@ pub(super) const PERSON_KINDS: &str =
 /// An event in the server's order with the station that pushed it.
 pub type Stored = (ServerEvent, Option<String>);
 
+/// A page of a site's feed.
+#[derive(Debug, Default)]
+pub struct FeedPage {
+    /// The events in the feed's order; a transfer's lot history goes just before it (those
+    /// events have earlier positions).
+    pub events: Vec<Stored>,
+    /// The last feed position looked at.
+    pub next: i64,
+    /// Whether the page was cut at the limit.
+    pub full: bool,
+}
+
+/// A feed row as read: position, event, and the lot whose history goes before it.
+pub(super) type FeedRowRead = (Stored, Option<(String, String)>);
+
+/// Puts each transfer's lot history (read by `history(gtin, batch, before)`) before it.
+pub(super) fn with_history<E>(
+    rows: Vec<FeedRowRead>,
+    after: i64,
+    limit: usize,
+    mut history: impl FnMut(&str, &str, i64) -> Result<Vec<Stored>, E>,
+) -> Result<FeedPage, E> {
+    let full = rows.len() >= limit;
+    let next = rows.last().map_or(after, |((e, _), _)| e.pos);
+    let mut events = Vec::with_capacity(rows.len());
+    for (row, lot) in rows {
+        if let Some((gtin, batch)) = lot {
+            events.extend(history(&gtin, &batch, row.0.pos)?);
+        }
+        events.push(row);
+    }
+    Ok(FeedPage { events, next, full })
+}
+
+/// Places a push's new events, each with its position, in the sites' feeds; `known` is what
+/// the server held of the sites before the push ([`Wanted::of`] these events). Returns the
+/// feed rows to write (site, position, lot whose history goes first) and the rest of the plan.
+pub(super) fn place(new: &[(&NewEvent, i64)], known: &mut Known) -> (Vec<FeedWrite>, Plan) {
+    let plan = scope::plan(
+        new.iter().map(|(e, _)| (&e.route, e.site.as_deref())),
+        known,
+    );
+    let rows = plan
+        .feed
+        .iter()
+        .map(|r| FeedWrite {
+            site: r.site.clone(),
+            pos: new[r.event].1,
+            history: r.history.clone(),
+        })
+        .collect();
+    (rows, plan)
+}
+
+/// What the new events of a push need looked up.
+pub(super) fn wanted(new: &[(&NewEvent, i64)]) -> Wanted {
+    Wanted::of(new.iter().map(|(e, _)| &e.route))
+}
+
+/// A feed row to write.
+#[derive(Debug, Clone)]
+pub(super) struct FeedWrite {
+    pub site: String,
+    pub pos: i64,
+    pub history: Option<(String, String)>,
+}
+
 /// The server's database. Every method is one transaction.
 pub trait ServerStore: Send + Sync + 'static {
     /// Stores each event once by id, in the batch's order, in one transaction that also
@@ -468,6 +593,16 @@ pub trait ServerStore: Send + Sync + 'static {
 
     /// Up to `limit` events after position `after`, in order.
     fn events_after(&self, after: i64, limit: usize) -> Fut<'_, Vec<Stored>>;
+
+    /// Up to `limit` rows of `site`'s feed (its own and every site's) after position
+    /// `after`, in order, each transfer preceded by its lot's history.
+    fn feed_after<'a>(&'a self, site: &'a str, after: i64, limit: usize) -> Fut<'a, FeedPage>;
+
+    /// Adds a site, or renames it; true when it is new.
+    fn put_site(&self, site: SiteInfo) -> Fut<'_, bool>;
+
+    /// Every site, by GLN.
+    fn sites(&self) -> Fut<'_, Vec<SiteInfo>>;
 
     /// Records a station's pull (last seen, cursor).
     fn note_pull<'a>(&'a self, station: &'a str, cursor: i64) -> Fut<'a, ()>;

@@ -30,8 +30,8 @@ use crate::domain::{EventKind, LotStatus};
 use crate::people::created_released;
 use crate::protocol::{
     self, ErrorBody, IdentityQuery, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_BODY, MAX_PUSH_EVENTS,
-    NewToken, PullResponse, PushQuery, PushResponse, RefusedEvent, ServerIdentity, StatusChange,
-    TokenRequest, TokenRole, WireEvent,
+    NewToken, PullResponse, PushQuery, PushResponse, RefusedEvent, ServerIdentity, SiteInfo,
+    StatusChange, TokenRequest, TokenRole, WireEvent,
 };
 
 /// The OpenAPI document, as kept in the repository.
@@ -52,6 +52,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/expiry"),
     ("get", "/recalls"),
     ("get", "/stations"),
+    ("get", "/sites"),
+    ("post", "/sites"),
     ("get", "/tokens"),
     ("post", "/tokens"),
     ("delete", "/tokens/{id}"),
@@ -92,6 +94,7 @@ pub fn router(db: Db, limits: Backpressure) -> Router {
         .route("/expiry", get(expiry))
         .route("/recalls", get(recalls))
         .route("/stations", get(stations))
+        .route("/sites", get(sites).post(put_site))
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route_layer(axum::middleware::from_fn(note_route));
@@ -366,11 +369,16 @@ async fn identity(
         Some(pos) => db.id_at(pos).await?,
         None => None,
     };
+    let site = match &caller.site {
+        Some(gln) => db.sites().await?.into_iter().find(|s| &s.gln == gln),
+        None => None,
+    };
     Ok(Json(ServerIdentity {
         server_id: db.server_id().to_string(),
         head: db.head().await?,
         station: caller.station,
         id_at,
+        site,
     }))
 }
 
@@ -551,7 +559,10 @@ async fn push(
                 {
                     receive_as.insert(gtin.clone(), Some(*r));
                 }
-                rows.push(NewEvent::with_payload(&w, Some(&caller.station), payload));
+                rows.push(
+                    NewEvent::with_payload(&w, Some(&caller.station), payload)
+                        .at_site(caller.site.as_deref()),
+                );
                 index_of.push(index);
                 Ok(rows.len() - 1)
             }
@@ -737,9 +748,35 @@ async fn pull(
 ) -> ApiResult<PullResponse> {
     caller.require(TokenRole::Station)?;
     let Query(q) = q?;
-    let page = page(db.as_ref(), &q, Some(&caller.station)).await?;
+    let page = match &caller.site {
+        // A station of a site pulls its site's feed, not the whole company's events.
+        Some(site) => site_page(db.as_ref(), site, &q, &caller.station).await?,
+        None => page(db.as_ref(), &q, Some(&caller.station)).await?,
+    };
     db.note_pull(&caller.station, q.after).await?;
     Ok(Json(page))
+}
+
+/// A page of `site`'s feed after the cursor, without what `station` pushed itself.
+async fn site_page(
+    db: &dyn ServerStore,
+    site: &str,
+    q: &PullQuery,
+    station: &str,
+) -> Result<PullResponse, DbError> {
+    let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
+    let feed = db.feed_after(site, q.after, limit).await?;
+    let events = feed
+        .events
+        .into_iter()
+        .filter(|(_, origin)| origin.as_deref() != Some(station))
+        .map(|(e, _)| e)
+        .collect();
+    Ok(PullResponse {
+        events,
+        next: feed.next,
+        more: feed.full,
+    })
 }
 
 /// A page of events after the cursor, without those `exclude` pushed; `next` is the last
@@ -914,15 +951,58 @@ async fn create_token(
     Body(req): Body<TokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     caller.require(TokenRole::Admin)?;
-    match auth::create(db.as_ref(), &req.station, req.role, req.expires_days).await {
+    match auth::create(
+        db.as_ref(),
+        &req.station,
+        req.role,
+        req.expires_days,
+        req.site.as_deref(),
+    )
+    .await
+    {
         Ok((token, info)) => Ok((StatusCode::CREATED, Json(NewToken { token, info }))),
         Err(DbError::Refused(why)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             why,
-            "give a station name and, if it expires, 1 to 36500 days",
+            "give a station name, a site the server knows (GET /api/v1/sites) if any, and, if it expires, 1 to 36500 days",
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn sites(State(db): State<Db>, caller: Caller) -> ApiResult<Vec<SiteInfo>> {
+    caller.require(TokenRole::Station)?;
+    Ok(Json(db.sites().await?))
+}
+
+async fn put_site(
+    State(db): State<Db>,
+    caller: Caller,
+    Body(site): Body<SiteInfo>,
+) -> Result<(StatusCode, Json<SiteInfo>), ApiError> {
+    caller.require(TokenRole::Admin)?;
+    let site = SiteInfo {
+        gln: site.gln.trim().to_string(),
+        name: site.name.trim().to_string(),
+    };
+    let refused = |why: String| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            why,
+            "give the site's GLN (13 digits with its check digit) and a name",
+        )
+    };
+    auth::check_gln(&site.gln).map_err(|e| refused(e.to_string()))?;
+    if site.name.is_empty() || site.name.len() > 200 {
+        return Err(refused("a site needs a name (1 to 200 characters)".into()));
+    }
+    let new = db.put_site(site.clone()).await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(site)))
 }
 
 async fn revoke_token(

@@ -14,6 +14,7 @@ pub mod db;
 pub mod http;
 pub mod people;
 pub mod postgres;
+pub mod scope;
 pub mod sqlite;
 pub mod views;
 

@@ -12,11 +12,13 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::NoTls;
 
 use super::db::{
-    CLAIM_ID, ChainStep, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter,
-    NewEvent, PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row,
-    new_server_id, schema, walk_chain,
+    CLAIM_ID, ChainStep, DbError, EventFilter, FEED_FROM_BEFORE_SITES, FEED_PAGE, FeedPage, Fut,
+    HEAD, HeldRow, ID_AT, Ingested, LOT_HISTORY, LotFilter, NewEvent, PERSON_KINDS, READ_ID,
+    STATION_SITE, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, place,
+    schema, walk_chain, wanted, with_history,
 };
-use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
+use super::scope::{Known, Wanted};
+use crate::protocol::{Acked, ServerEvent, SiteInfo, StationView, TokenRole};
 
 /// The advisory lock key that serialises pushes (and schema set-up), across every server
 /// process on the database.
@@ -116,6 +118,10 @@ impl PgStore {
         )
         .await?;
         tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY")).await?;
+        // A database from before sites.
+        tx.batch_execute("ALTER TABLE server_tokens ADD COLUMN IF NOT EXISTS site TEXT")
+            .await?;
+        tx.batch_execute(FEED_FROM_BEFORE_SITES).await?;
         tx.execute(CLAIM_ID, &[&new_server_id()]).await?;
         let id: String = tx.query_one(READ_ID, &[]).await?.get(0);
         tx.commit().await?;
@@ -143,24 +149,151 @@ impl PgStore {
         let client = self.client().await?;
         let stmt = client.prepare_cached(sql).await?;
         let rows = client.query(&stmt, params).await?;
-        rows.iter()
-            .map(|r| {
-                let payload: String = r.get(5);
-                Ok((
-                    decode_row(
-                        r.get(0),
-                        r.get(1),
-                        r.get(2),
-                        r.get(3),
-                        r.get(4),
-                        &payload,
-                        r.get(7),
-                    )?,
-                    r.get::<_, Option<String>>(6),
-                ))
-            })
-            .collect()
+        rows.iter().map(stored_row).collect()
     }
+}
+
+/// An event row (pos, id, at, station, actor, payload, origin, signature), decoded.
+fn stored_row(r: &tokio_postgres::Row) -> Result<Stored, DbError> {
+    let payload: String = r.get(5);
+    Ok((
+        decode_row(
+            r.get(0),
+            r.get(1),
+            r.get(2),
+            r.get(3),
+            r.get(4),
+            &payload,
+            r.get(7),
+        )?,
+        r.get::<_, Option<String>>(6),
+    ))
+}
+
+/// What the server knows of the sites that a push's new events need ([`Wanted`]).
+async fn known(tx: &tokio_postgres::Transaction<'_>, w: &Wanted) -> Result<Known, DbError> {
+    let mut known = Known::default();
+    if !w.lots.is_empty() {
+        let gtins: Vec<&str> = w.lots.iter().map(|l| l.0.as_str()).collect();
+        let batches: Vec<&str> = w.lots.iter().map(|l| l.1.as_str()).collect();
+        for r in tx
+            .query(
+                "SELECT s.gtin, s.batch, s.site FROM server_site_lots s
+                 JOIN unnest($1::text[], $2::text[]) AS u(gtin, batch)
+                   ON s.gtin = u.gtin AND s.batch = u.batch",
+                &[&gtins, &batches],
+            )
+            .await?
+        {
+            known
+                .lot_sites
+                .entry((r.get(0), r.get(1)))
+                .or_default()
+                .insert(r.get(2));
+        }
+    }
+    let list =
+        |set: &std::collections::BTreeSet<String>| -> Vec<String> { set.iter().cloned().collect() };
+    if !w.products.is_empty() {
+        for r in tx
+            .query(
+                "SELECT gtin, site FROM server_site_products WHERE gtin = ANY($1)",
+                &[&list(&w.products)],
+            )
+            .await?
+        {
+            known
+                .product_sites
+                .entry(r.get(0))
+                .or_default()
+                .insert(r.get(1));
+        }
+    }
+    if !w.recalls.is_empty() {
+        for r in tx
+            .query(
+                "SELECT recall, site FROM server_recall_sites WHERE recall = ANY($1)",
+                &[&list(&w.recalls)],
+            )
+            .await?
+        {
+            known
+                .recall_sites
+                .entry(r.get(0))
+                .or_default()
+                .insert(r.get(1));
+        }
+    }
+    if !w.sites.is_empty() {
+        for r in tx
+            .query(
+                "SELECT gln FROM server_sites WHERE gln = ANY($1)",
+                &[&list(&w.sites)],
+            )
+            .await?
+        {
+            known.sites.insert(r.get(0));
+        }
+    }
+    Ok(known)
+}
+
+/// Writes a push's place in the sites' feeds ([`place`]).
+async fn write_plan(
+    tx: &tokio_postgres::Transaction<'_>,
+    new: &[(&NewEvent, i64)],
+) -> Result<(), DbError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut known = known(tx, &wanted(new)).await?;
+    let (rows, plan) = place(new, &mut known);
+    let sites: Vec<&str> = rows.iter().map(|r| r.site.as_str()).collect();
+    let pos: Vec<i64> = rows.iter().map(|r| r.pos).collect();
+    let hg: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| r.history.as_ref().map(|h| h.0.as_str()))
+        .collect();
+    let hb: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| r.history.as_ref().map(|h| h.1.as_str()))
+        .collect();
+    tx.execute(
+        "INSERT INTO server_feed (site, pos, history_gtin, history_batch)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[])
+         ON CONFLICT DO NOTHING",
+        &[&sites, &pos, &hg, &hb],
+    )
+    .await?;
+    if !plan.site_lots.is_empty() {
+        let site: Vec<&str> = plan.site_lots.iter().map(|(s, _)| s.as_str()).collect();
+        let gtin: Vec<&str> = plan.site_lots.iter().map(|(_, l)| l.0.as_str()).collect();
+        let batch: Vec<&str> = plan.site_lots.iter().map(|(_, l)| l.1.as_str()).collect();
+        tx.execute(
+            "INSERT INTO server_site_lots (site, gtin, batch)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+            &[&site, &gtin, &batch],
+        )
+        .await?;
+    }
+    for (table, pairs) in [
+        ("server_site_products (site, gtin)", &plan.site_products),
+        ("server_recall_sites (recall, site)", &plan.recall_sites),
+    ] {
+        if !pairs.is_empty() {
+            let a: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
+            let b: Vec<&str> = pairs.iter().map(|p| p.1.as_str()).collect();
+            tx.execute(
+                &format!(
+                    "INSERT INTO {table} SELECT * FROM unnest($1::text[], $2::text[])
+                     ON CONFLICT DO NOTHING"
+                ),
+                &[&a, &b],
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 fn token_row(r: &tokio_postgres::Row) -> TokenRecord {
@@ -172,6 +305,7 @@ fn token_row(r: &tokio_postgres::Row) -> TokenRecord {
         created: r.get(4),
         expires: r.get(5),
         revoked: r.get(6),
+        site: r.get(7),
     }
 }
 
@@ -324,7 +458,16 @@ impl ServerStore for PgStore {
                         ],
                     )
                     .await?;
-                pos.extend(inserted.iter().map(|r| (r.get(0), r.get(1))));
+                let mut inserted_pos: HashMap<String, i64> =
+                    inserted.iter().map(|r| (r.get(0), r.get(1))).collect();
+                // The new events with their positions, in the batch's order (an id twice in
+                // the batch once).
+                let placed: Vec<(&NewEvent, i64)> = new
+                    .iter()
+                    .filter_map(|e| inserted_pos.remove(&e.id).map(|p| (*e, p)))
+                    .collect();
+                write_plan(&tx, &placed).await?;
+                pos.extend(placed.iter().map(|(e, p)| (e.id.clone(), *p)));
                 inserted.len() as u64
             };
             let acked = events
@@ -416,6 +559,71 @@ impl ServerStore for PgStore {
                 &[&after, &(limit as i64)],
             )
             .await
+        })
+    }
+
+    fn feed_after<'a>(&'a self, site: &'a str, after: i64, limit: usize) -> Fut<'a, FeedPage> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let page = client.prepare_cached(FEED_PAGE).await?;
+            let rows = client
+                .query(&page, &[&site, &after, &(limit as i64)])
+                .await?
+                .iter()
+                .map(|r| {
+                    let lot = r
+                        .get::<_, Option<String>>(8)
+                        .zip(r.get::<_, Option<String>>(9));
+                    Ok((stored_row(r)?, lot))
+                })
+                .collect::<Result<Vec<_>, DbError>>()?;
+            let history = client.prepare_cached(LOT_HISTORY).await?;
+            let mut lots = Vec::new();
+            for ((e, _), lot) in &rows {
+                if let Some((g, b)) = lot {
+                    let events = client
+                        .query(&history, &[g, b, &e.pos])
+                        .await?
+                        .iter()
+                        .map(stored_row)
+                        .collect::<Result<Vec<_>, DbError>>()?;
+                    lots.push(events);
+                }
+            }
+            let mut lots = lots.into_iter();
+            with_history(rows, after, limit, |_, _, _| {
+                Ok::<_, DbError>(lots.next().unwrap_or_default())
+            })
+        })
+    }
+
+    fn put_site(&self, site: SiteInfo) -> Fut<'_, bool> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let new = client
+                .query_one(
+                    "INSERT INTO server_sites (gln, name, created) VALUES ($1, $2, $3)
+                     ON CONFLICT (gln) DO UPDATE SET name = excluded.name
+                     RETURNING (xmax = 0)",
+                    &[&site.gln, &site.name, &now()],
+                )
+                .await?;
+            Ok(new.get(0))
+        })
+    }
+
+    fn sites(&self) -> Fut<'_, Vec<SiteInfo>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            Ok(client
+                .query("SELECT gln, name FROM server_sites ORDER BY gln", &[])
+                .await?
+                .iter()
+                .map(|r| SiteInfo {
+                    gln: r.get(0),
+                    name: r.get(1),
+                })
+                .collect())
         })
     }
 
@@ -511,7 +719,10 @@ impl ServerStore for PgStore {
             let client = self.client().await?;
             let rows = client
                 .query(
-                    "SELECT name, last_seen, backlog, pushed, pulled_up_to FROM server_stations ORDER BY name",
+                    &format!(
+                        "SELECT s.name, s.last_seen, s.backlog, s.pushed, s.pulled_up_to, {STATION_SITE}
+                         FROM server_stations s ORDER BY s.name"
+                    ),
                     &[],
                 )
                 .await?;
@@ -523,6 +734,7 @@ impl ServerStore for PgStore {
                     backlog: r.get::<_, i64>(2) as u64,
                     pushed: r.get::<_, i64>(3) as u64,
                     pulled_up_to: r.get(4),
+                    site: r.get(5),
                 })
                 .collect())
         })
@@ -533,8 +745,8 @@ impl ServerStore for PgStore {
             let client = self.client().await?;
             client
                 .execute(
-                    "INSERT INTO server_tokens (id, hash, station, role, created, expires, revoked)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO server_tokens (id, hash, station, role, created, expires, revoked, site)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     &[
                         &t.id,
                         &t.hash,
@@ -543,6 +755,7 @@ impl ServerStore for PgStore {
                         &t.created,
                         &t.expires,
                         &t.revoked,
+                        &t.site,
                     ],
                 )
                 .await?;
@@ -556,7 +769,7 @@ impl ServerStore for PgStore {
             // Every request's: prepared once per connection, then one round trip.
             let stmt = client
                 .prepare_cached(
-                    "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens WHERE hash = $1",
+                    "SELECT id, hash, station, role, created, expires, revoked, site FROM server_tokens WHERE hash = $1",
                 )
                 .await?;
             let row = client.query_opt(&stmt, &[&hash]).await?;
@@ -569,7 +782,7 @@ impl ServerStore for PgStore {
             let client = self.client().await?;
             let rows = client
                 .query(
-                    "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens ORDER BY created, id",
+                    "SELECT id, hash, station, role, created, expires, revoked, site FROM server_tokens ORDER BY created, id",
                     &[],
                 )
                 .await?;

@@ -9,11 +9,13 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{
-    CLAIM_ID, ChainStep, DbError, EventFilter, Fut, HEAD, HeldRow, ID_AT, Ingested, LotFilter,
-    NewEvent, PERSON_KINDS, READ_ID, ServerStore, Stored, TokenRecord, conflicts, decode_row,
-    new_server_id, schema, walk_chain,
+    CLAIM_ID, ChainStep, DbError, EventFilter, FEED_FROM_BEFORE_SITES, FEED_PAGE, FeedPage, Fut,
+    HEAD, HeldRow, ID_AT, Ingested, LOT_HISTORY, LotFilter, NewEvent, PERSON_KINDS, READ_ID,
+    STATION_SITE, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, place,
+    schema, walk_chain, wanted, with_history,
 };
-use crate::protocol::{Acked, ServerEvent, StationView, TokenRole};
+use super::scope::{Known, Wanted};
+use crate::protocol::{Acked, ServerEvent, SiteInfo, StationView, TokenRole};
 
 const COLUMNS: &str = "pos, id, at, station, actor, payload, origin, signature";
 
@@ -57,6 +59,16 @@ impl SqliteStore {
             conn.execute_batch("ALTER TABLE server_events ADD COLUMN signature TEXT")?;
         }
         conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT"))?;
+        let sited: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('server_tokens') WHERE name = 'site'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !sited {
+            // A database from before sites.
+            conn.execute_batch("ALTER TABLE server_tokens ADD COLUMN site TEXT")?;
+        }
+        conn.execute_batch(FEED_FROM_BEFORE_SITES)?;
         conn.execute(CLAIM_ID, params![new_server_id()])?;
         let id = conn.query_row(READ_ID, [], |r| r.get(0))?;
         Ok(SqliteStore {
@@ -85,33 +97,121 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// An event row's columns ([`COLUMNS`]), as read.
+type Columns = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn columns(r: &rusqlite::Row) -> rusqlite::Result<Columns> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn decode(
+    (pos, id, at, station, actor, payload, origin, signature): Columns,
+) -> Result<Stored, DbError> {
+    Ok((
+        decode_row(pos, id, at, station, actor, &payload, signature)?,
+        origin,
+    ))
+}
+
 fn read_events(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<Stored>, DbError> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params, |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (pos, id, at, station, actor, payload, origin, signature) = row?;
-        out.push((
-            decode_row(pos, id, at, station, actor, &payload, signature)?,
-            origin,
-        ));
+    let rows = stmt.query_map(params, columns)?;
+    rows.map(|row| decode(row?)).collect()
+}
+
+/// What the server knows of the sites that a push's new events need ([`Wanted`]).
+fn known(tx: &rusqlite::Transaction, w: &Wanted) -> Result<Known, DbError> {
+    let mut known = Known::default();
+    let mut lot =
+        tx.prepare_cached("SELECT site FROM server_site_lots WHERE gtin = ?1 AND batch = ?2")?;
+    for l in &w.lots {
+        let sites = lot.query_map(params![l.0, l.1], |r| r.get::<_, String>(0))?;
+        known
+            .lot_sites
+            .insert(l.clone(), sites.collect::<Result<_, _>>()?);
     }
-    Ok(out)
+    let mut product = tx.prepare_cached("SELECT site FROM server_site_products WHERE gtin = ?1")?;
+    for p in &w.products {
+        let sites = product.query_map(params![p], |r| r.get::<_, String>(0))?;
+        known
+            .product_sites
+            .insert(p.clone(), sites.collect::<Result<_, _>>()?);
+    }
+    let mut recall = tx.prepare_cached("SELECT site FROM server_recall_sites WHERE recall = ?1")?;
+    for r in &w.recalls {
+        let sites = recall.query_map(params![r], |r| r.get::<_, String>(0))?;
+        known
+            .recall_sites
+            .insert(r.clone(), sites.collect::<Result<_, _>>()?);
+    }
+    let mut site = tx.prepare_cached("SELECT count(*) > 0 FROM server_sites WHERE gln = ?1")?;
+    for gln in &w.sites {
+        if site.query_row(params![gln], |r| r.get::<_, bool>(0))? {
+            known.sites.insert(gln.clone());
+        }
+    }
+    Ok(known)
+}
+
+/// Writes a push's place in the sites' feeds ([`place`]).
+fn write_plan(tx: &rusqlite::Transaction, new: &[(&NewEvent, i64)]) -> Result<(), DbError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut known = known(tx, &wanted(new))?;
+    let (rows, plan) = place(new, &mut known);
+    let mut feed = tx.prepare_cached(
+        "INSERT INTO server_feed (site, pos, history_gtin, history_batch) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for r in &rows {
+        let (hg, hb) = r.history.clone().unzip();
+        feed.execute(params![r.site, r.pos, hg, hb])?;
+    }
+    let mut lots = tx.prepare_cached(
+        "INSERT INTO server_site_lots (site, gtin, batch) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    )?;
+    for (site, (gtin, batch)) in &plan.site_lots {
+        lots.execute(params![site, gtin, batch])?;
+    }
+    for (sql, pairs) in [
+        (
+            "INSERT INTO server_site_products (site, gtin) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &plan.site_products,
+        ),
+        (
+            "INSERT INTO server_recall_sites (recall, site) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &plan.recall_sites,
+        ),
+    ] {
+        let mut insert = tx.prepare_cached(sql)?;
+        for (a, b) in pairs {
+            insert.execute(params![a, b])?;
+        }
+    }
+    Ok(())
 }
 
 fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRecord> {
@@ -123,6 +223,7 @@ fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRecord> {
         created: r.get(4)?,
         expires: r.get(5)?,
         revoked: r.get(6)?,
+        site: r.get(7)?,
     })
 }
 
@@ -224,6 +325,7 @@ impl ServerStore for SqliteStore {
             };
             let mut stored = 0;
             let mut acked = Vec::with_capacity(events.len());
+            let mut new = Vec::new();
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
@@ -236,7 +338,7 @@ impl ServerStore for SqliteStore {
                     if conflicts.binary_search(&i).is_ok() {
                         continue;
                     }
-                    stored += insert.execute(params![
+                    let added = insert.execute(params![
                         e.id,
                         e.at,
                         e.station,
@@ -253,13 +355,18 @@ impl ServerStore for SqliteStore {
                         received,
                         e.signature
                     ])? as u64;
+                    stored += added;
                     let pos: i64 = pos_of.query_row(params![e.id], |r| r.get(0))?;
+                    if added > 0 {
+                        new.push((e, pos));
+                    }
                     acked.push(Acked {
                         id: e.id.clone(),
                         pos,
                     });
                 }
             }
+            write_plan(&tx, &new)?;
             if let Some((station, (head, refusals))) = walked {
                 let mut keep = tx.prepare_cached(
                     "INSERT INTO server_refused (station, id, hash, status, error, received)
@@ -319,6 +426,59 @@ impl ServerStore for SqliteStore {
                 ),
                 params![after, limit as i64],
             )
+        })
+    }
+
+    fn feed_after<'a>(&'a self, site: &'a str, after: i64, limit: usize) -> Fut<'a, FeedPage> {
+        let site = site.to_string();
+        self.run(move |conn| {
+            let rows = {
+                let mut page = conn.prepare_cached(FEED_PAGE)?;
+                let rows = page.query_map(params![site, after, limit as i64], |r| {
+                    let lot = r
+                        .get::<_, Option<String>>(8)?
+                        .zip(r.get::<_, Option<String>>(9)?);
+                    Ok((columns(r)?, lot))
+                })?;
+                rows.map(|row| {
+                    let (cols, lot) = row?;
+                    Ok((decode(cols)?, lot))
+                })
+                .collect::<Result<Vec<_>, DbError>>()?
+            };
+            with_history(rows, after, limit, |gtin, batch, before| {
+                read_events(conn, LOT_HISTORY, params![gtin, batch, before])
+            })
+        })
+    }
+
+    fn put_site(&self, site: SiteInfo) -> Fut<'_, bool> {
+        self.run(move |conn| {
+            let new = conn.execute(
+                "INSERT INTO server_sites (gln, name, created) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (gln) DO NOTHING",
+                params![site.gln, site.name, now()],
+            )? > 0;
+            if !new {
+                conn.execute(
+                    "UPDATE server_sites SET name = ?2 WHERE gln = ?1",
+                    params![site.gln, site.name],
+                )?;
+            }
+            Ok(new)
+        })
+    }
+
+    fn sites(&self) -> Fut<'_, Vec<SiteInfo>> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare("SELECT gln, name FROM server_sites ORDER BY gln")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(SiteInfo {
+                    gln: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
     }
 
@@ -401,9 +561,10 @@ impl ServerStore for SqliteStore {
 
     fn stations(&self) -> Fut<'_, Vec<StationView>> {
         self.run(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT name, last_seen, backlog, pushed, pulled_up_to FROM server_stations ORDER BY name",
-            )?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT s.name, s.last_seen, s.backlog, s.pushed, s.pulled_up_to, {STATION_SITE}
+                 FROM server_stations s ORDER BY s.name"
+            ))?;
             let rows = stmt.query_map([], |r| {
                 Ok(StationView {
                     name: r.get(0)?,
@@ -411,6 +572,7 @@ impl ServerStore for SqliteStore {
                     backlog: r.get::<_, i64>(2)? as u64,
                     pushed: r.get::<_, i64>(3)? as u64,
                     pulled_up_to: r.get(4)?,
+                    site: r.get(5)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -420,8 +582,8 @@ impl ServerStore for SqliteStore {
     fn put_token(&self, t: TokenRecord) -> Fut<'_, ()> {
         self.run(move |conn| {
             conn.execute(
-                "INSERT INTO server_tokens (id, hash, station, role, created, expires, revoked)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO server_tokens (id, hash, station, role, created, expires, revoked, site)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     t.id,
                     t.hash,
@@ -429,7 +591,8 @@ impl ServerStore for SqliteStore {
                     t.role.name(),
                     t.created,
                     t.expires,
-                    t.revoked
+                    t.revoked,
+                    t.site
                 ],
             )?;
             Ok(())
@@ -440,7 +603,7 @@ impl ServerStore for SqliteStore {
         self.run(move |conn| {
             Ok(conn
                 .prepare_cached(
-                    "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens WHERE hash = ?1",
+                    "SELECT id, hash, station, role, created, expires, revoked, site FROM server_tokens WHERE hash = ?1",
                 )?
                 .query_row(params![hash], token_row)
                 .optional()?)
@@ -450,7 +613,7 @@ impl ServerStore for SqliteStore {
     fn tokens(&self) -> Fut<'_, Vec<TokenRecord>> {
         self.run(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, hash, station, role, created, expires, revoked FROM server_tokens ORDER BY created, id",
+                "SELECT id, hash, station, role, created, expires, revoked, site FROM server_tokens ORDER BY created, id",
             )?;
             let rows = stmt.query_map([], token_row)?;
             Ok(rows.collect::<Result<_, _>>()?)

@@ -251,6 +251,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX shipment_closes_ref ON shipment_closes (customer, shipment);
     ALTER TABLE shipments ADD COLUMN closed_seq INTEGER;
     CREATE INDEX shipments_open ON shipments (customer, shipment) WHERE closed_seq IS NULL;",
+    // 20 (sites): the site the server says this station belongs to (its GLN and name), shown
+    // at the station; NULL while the server names none.
+    "ALTER TABLE sync_state ADD COLUMN site_gln TEXT;
+    ALTER TABLE sync_state ADD COLUMN site_name TEXT;",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

@@ -50,6 +50,8 @@ pub struct SyncStatus {
     pub refused: u64,
     /// The latest of those refusals: which event, and the server's status and reason.
     pub last_refusal: Option<String>,
+    /// The site the server says this station belongs to: its name (GLN).
+    pub site: Option<String>,
 }
 
 impl Store {
@@ -97,6 +99,26 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(new)
+    }
+
+    /// The site this station belongs to, as the server last said: (GLN, name).
+    pub fn site(&self) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT site_gln, site_name FROM sync_state", [], |r| {
+                Ok(r.get::<_, Option<String>>(0)?
+                    .zip(r.get::<_, Option<String>>(1)?))
+            })?)
+    }
+
+    /// Records the site the server says this station belongs to (`None`: no site).
+    pub fn set_site(&mut self, site: Option<(&str, &str)>) -> Result<(), StoreError> {
+        let (gln, name) = site.unzip();
+        self.conn.execute(
+            "UPDATE sync_state SET site_gln = ?1, site_name = ?2",
+            params![gln, name],
+        )?;
+        Ok(())
     }
 
     /// The id of the server the cursor and the server positions belong to (`None` before
@@ -212,7 +234,8 @@ impl Store {
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
         )?;
         Ok(self.conn.query_row(
-            "SELECT server, last_success, last_error, last_error_at, pull_cursor FROM sync_state",
+            "SELECT server, last_success, last_error, last_error_at, pull_cursor, site_gln, site_name
+             FROM sync_state",
             [],
             |r| {
                 Ok(SyncStatus {
@@ -224,6 +247,10 @@ impl Store {
                     pulled_up_to: r.get(4)?,
                     refused,
                     last_refusal,
+                    site: r
+                        .get::<_, Option<String>>(5)?
+                        .zip(r.get::<_, Option<String>>(6)?)
+                        .map(|(gln, name)| format!("{name} ({gln})")),
                 })
             },
         )?)

@@ -225,6 +225,10 @@ pub struct Round {
     /// events): it pulled from 0 and pushed again this station's events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started_over: Option<String>,
+    /// The site the server says this station belongs to, "name (GLN)": it pulls that site's
+    /// events only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// Progress for a progress bar: `(done, total)` of the push, then pulled counts.
@@ -280,6 +284,7 @@ pub fn sync_once(
     }
     round.backlog = store.outbox_len()?;
     round.cursor = store.pull_cursor()?;
+    round.site = store.sync_status()?.site;
     match altered {
         Some(e) => Err(e),
         None => Ok(round),
@@ -298,6 +303,7 @@ fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<St
     let Some(who) = transport.identity((cursor > 0).then_some(cursor))? else {
         return Ok(None);
     };
+    store.set_site(who.site.as_ref().map(|s| (s.gln.as_str(), s.name.as_str())))?;
     let seen = store.furthest_server_pos(&who.station)?;
     let expected = store.id_at_server_pos(cursor)?;
     let why = match store.sync_server_id()?.as_deref() {

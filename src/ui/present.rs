@@ -736,18 +736,27 @@ pub fn sync_shown(setup: SyncSetup<'_>, state: &SyncStatus, live: bool) -> SyncS
             ),
         ),
         SyncSetup::On(server) if !live => shown(false, format!("connecting to {server}…"), None),
-        SyncSetup::On(_) => match (&state.last_error, &state.last_success) {
-            (Some(problem), last) => shown(
-                false,
-                match last {
-                    Some(at) => format!("sync failed; last synced {}", local_time(at)),
-                    None => "sync failed".into(),
-                },
-                Some(problem.clone()),
-            ),
-            (None, Some(at)) => shown(true, format!("synced {}", local_time(at)), None),
-            (None, None) => shown(false, "not synced yet".into(), None),
-        },
+        SyncSetup::On(_) => {
+            // The site the server says this station is at, so a station given another
+            // site's token is seen at once.
+            let site = state
+                .site
+                .as_deref()
+                .map(|s| format!(" · {s}"))
+                .unwrap_or_default();
+            match (&state.last_error, &state.last_success) {
+                (Some(problem), last) => shown(
+                    false,
+                    match last {
+                        Some(at) => format!("sync failed; last synced {}{site}", local_time(at)),
+                        None => "sync failed".into(),
+                    },
+                    Some(problem.clone()),
+                ),
+                (None, Some(at)) => shown(true, format!("synced {}{site}", local_time(at)), None),
+                (None, None) => shown(false, "not synced yet".into(), None),
+            }
+        }
     }
 }
 

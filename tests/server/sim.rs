@@ -1,7 +1,7 @@
 //! A simulated station for load: it makes realistic events (receipts of new lots and
 //! dispatches from them), links them into its own chain as a station does (`protocol::Link`),
 //! and pushes them with the station's own sync client (`sync::HttpTransport`), to one of
-//! several server instances. Shared by the server tests (`tests/server/scale.rs`) and the load
+//! several server instances. Shared by the server tests (`tests/server/instances.rs`) and the load
 //! bench (`benches/sync_load.rs`, which includes this file).
 
 #![allow(dead_code)] // each includer uses part of it
