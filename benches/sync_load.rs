@@ -68,10 +68,11 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 /// One run: `instances` servers on a fresh database, the load through them in turn.
 fn run(rt: &tokio::runtime::Runtime, load: &Load, instances: usize) {
     let (name, url) = server::fresh_pg();
-    let tokens: Vec<(String, String)> = rt.block_on(async {
+    let mut tokens: Vec<(String, String)> = rt.block_on(async {
         let db = lotline::server::DbUrl::parse(&url).open().await.unwrap();
         let mut tokens = Vec::new();
-        for i in 0..load.stations {
+        // The stations under load, and one that pushes alone first.
+        for i in 0..=load.stations {
             let station = format!("ST{i:03}");
             let (token, _) = lotline::server::auth::create(
                 db.as_ref(),
@@ -90,6 +91,21 @@ fn run(rt: &tokio::runtime::Runtime, load: &Load, instances: usize) {
         .map(|_| server::serve_logging_to(&url, Stdio::null()))
         .collect();
     let urls: Vec<String> = servers.iter().map(|(_, u)| u.clone()).collect();
+    // Unloaded: one station's pushes one after the other (what a push costs with no queue).
+    let alone = {
+        let (station, token) = tokens.pop().unwrap();
+        let mut sim = SimStation::new(&station, &token, &urls);
+        let mut took: Vec<Duration> = (0..200)
+            .map(|k| {
+                let req = sim.next_batch(load.events);
+                let t = Instant::now();
+                sim.push(k, &req).unwrap();
+                t.elapsed()
+            })
+            .collect();
+        took.sort();
+        took
+    };
     let start = Instant::now() + Duration::from_millis(500);
     let end = start + Duration::from_secs(load.seconds);
     let threads: Vec<_> = tokens
@@ -168,10 +184,13 @@ fn run(rt: &tokio::runtime::Runtime, load: &Load, instances: usize) {
     all.batches.sort();
     let ms = |p| percentile(&all.latencies, p);
     println!(
-        "{instances} instance(s), {} stations × a push of {} events every {} ms for {} s: \
+        "{instances} instance(s), one station alone: p50 {:.1} ms, p99 {:.1} ms; \
+         {} stations × a push of {} events every {} ms for {} s: \
          {} pushes, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
          {:.0} pushes/s, {:.0} events/s; 429 answers {}, other failures {}, batches given up {}; \
          a batch to its answer with the waits after 429s: p99 {:.1} ms",
+        percentile(&alone, 0.5),
+        percentile(&alone, 0.99),
         load.stations,
         load.events,
         load.interval.as_millis(),
