@@ -43,8 +43,8 @@ fn record_day(store: &mut Store, station: &str, site: usize, lots: u64) {
     let mut events = Vec::new();
     for n in 0..lots {
         let batch = format!("{station}-{n}");
-        let lot = |e: fn(String, String) -> EventKind| e(product.clone(), batch.clone());
-        events.push(lot(|gtin, batch| EventKind::LotReceived {
+        let lot = |e: &dyn Fn(String, String) -> EventKind| e(product.clone(), batch.clone());
+        events.push(lot(&|gtin, batch| EventKind::LotReceived {
             gtin,
             batch,
             expiry: None,
@@ -56,7 +56,7 @@ fn record_day(store: &mut Store, station: &str, site: usize, lots: u64) {
             po: None,
             unit_cost: None,
         }));
-        events.push(lot(|gtin, batch| EventKind::LotMoved {
+        events.push(lot(&|gtin, batch| EventKind::LotMoved {
             gtin,
             batch,
             from: "DOCK".into(),
@@ -64,19 +64,18 @@ fn record_day(store: &mut Store, station: &str, site: usize, lots: u64) {
             quantity: 100,
         }));
         for customer in ["Northwind", "Contoso"] {
-            // Not through `lot`: a closure that captures `customer` is not a `fn`.
-            events.push(EventKind::LotDispatched {
-                gtin: product.clone(),
-                batch: batch.clone(),
+            events.push(lot(&|gtin, batch| EventKind::LotDispatched {
+                gtin,
+                batch,
                 quantity: 10,
                 customer: customer.into(),
                 shipment: None,
                 from: vec![("A-01".into(), 10)],
                 sscc: None,
                 unit_price: None,
-            });
+            }));
         }
-        events.push(lot(|gtin, batch| EventKind::LotCounted {
+        events.push(lot(&|gtin, batch| EventKind::LotCounted {
             gtin,
             batch,
             location: "A-01".into(),

@@ -20,7 +20,7 @@ mod server;
 #[path = "../tests/server/sim.rs"]
 mod sim;
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use lotline::protocol::TokenRole;
@@ -87,9 +87,7 @@ fn run(rt: &tokio::runtime::Runtime, load: &Load, instances: usize) {
         }
         tokens
     });
-    let servers: Vec<(Child, String)> = (0..instances)
-        .map(|_| server::serve_logging_to(&url, Stdio::null()))
-        .collect();
+    let servers: Vec<(Child, String)> = (0..instances).map(|_| server::serve(&url)).collect();
     let urls: Vec<String> = servers.iter().map(|(_, u)| u.clone()).collect();
     // Unloaded: one station's pushes one after the other (what a push costs with no queue).
     let alone = {

@@ -1,6 +1,5 @@
 //! A `lotline server` process and a PostgreSQL database of its own, for the benches that
 //! measure the sync.
-#![allow(dead_code)] // each bench uses part of this
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -9,16 +8,11 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_lotline");
 
 /// Starts `lotline server` on a free loopback port; the process and its base URL.
 pub fn serve(db: &str) -> (Child, String) {
-    serve_logging_to(db, Stdio::inherit())
-}
-
-/// [`serve`], its request log (a line a request, on stderr) going to `log` (`Stdio::null()`
-/// under a load of hundreds of requests a second: still written, as in production).
-pub fn serve_logging_to(db: &str, log: Stdio) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args(["--db", db, "server", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .stderr(log)
+        // Its request log (a line a request) would bury the figures.
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();

@@ -82,7 +82,9 @@ impl Store {
             let (seq, hash) =
                 insert_event(&tx, &prev, &e.id, &e.at, &e.station, &e.actor, &e.event)?;
             set_signature(&tx, seq, e.signature.as_deref())?;
-            set_server_pos(&tx, &e.id, e.pos)?;
+            // New here: its position is new too (no lookup by id, as for one already held).
+            tx.prepare_cached("INSERT INTO server_pos (seq, pos) VALUES (?1, ?2)")?
+                .execute(params![seq, e.pos])?;
             apply_event(&tx, seq, &e.event, &mut deferred)?;
             prev = hash;
             new += 1;

@@ -188,8 +188,8 @@ impl SyncError {
     }
 }
 
-/// The network side of the sync.
-pub trait Transport {
+/// The network side of the sync (shared with the thread that fetches the next page of a pull).
+pub trait Transport: Sync {
     /// Who the server is, and the id it holds at position `at`; `None` from a server too old
     /// to say.
     fn identity(&self, at: Option<i64>) -> Result<Option<ServerIdentity>, SyncError>;
@@ -251,15 +251,17 @@ pub fn sync_once(
         ..Round::default()
     };
     let altered = push_outbox(store, transport, &mut round, progress)?;
+    let mut after = store.pull_cursor()?;
+    let mut resp = transport.pull(after, PULL_BATCH)?;
     loop {
-        let after = store.pull_cursor()?;
-        let resp = transport.pull(after, PULL_BATCH)?;
         if resp.next < after {
             return Err(SyncError::Protocol(format!(
                 "the pull cursor went back from {after} to {}",
                 resp.next
             )));
         }
+        let more = resp.more && resp.next != after;
+        let next = resp.next;
         let events: Vec<PulledEvent> = resp
             .events
             .into_iter()
@@ -273,13 +275,27 @@ pub fn sync_once(
                 signature: e.event.signature,
             })
             .collect();
-        round.pulled += store.apply_pulled(&events, resp.next)?;
+        // While this page is applied, the next one is on its way: a station joining a site
+        // waits for the server and for its own disk at once, not one after the other.
+        let (applied, fetched) = std::thread::scope(|s| {
+            let fetch = more.then(|| s.spawn(|| transport.pull(next, PULL_BATCH)));
+            let applied = store.apply_pulled(&events, next);
+            (
+                applied,
+                fetch.map(|f| f.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+            )
+        });
+        round.pulled += applied?;
         progress(Progress::Pulled {
             done: round.pulled,
-            more: resp.more,
+            more,
         });
-        if !resp.more || resp.next == after {
-            break;
+        match fetched {
+            Some(page) => {
+                resp = page?;
+                after = next;
+            }
+            None => break,
         }
     }
     round.backlog = store.outbox_len()?;
