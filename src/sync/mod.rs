@@ -171,7 +171,11 @@ impl SyncError {
     fn refused(status: u16, body: ErrorBody, retry_after: Option<Duration>) -> SyncError {
         match status {
             429 => SyncError::Busy {
-                error: body.error,
+                // A Lotline server says it is busy in its own words: not twice.
+                error: body
+                    .error
+                    .strip_prefix("the server is busy: ")
+                    .map_or(body.error.clone(), str::to_string),
                 retry_after,
             },
             401 => SyncError::TokenRefused {
