@@ -11,7 +11,7 @@ use super::error::{Code, refuse};
 use super::output::Out;
 use super::{CmdResult, Globals};
 use crate::protocol::TokenRole;
-use crate::server::{DbUrl, auth};
+use crate::server::{Backpressure, DbUrl, auth};
 
 #[derive(Debug, Args)]
 #[command(
@@ -31,6 +31,16 @@ pub struct ServerArgs {
     /// clear): only behind a TLS-terminating proxy on the same host or a trusted network.
     #[arg(long, conflicts_with = "tls_cert")]
     insecure_http: bool,
+    /// Pushes and pulls this process serves at once; one more is answered 429 with
+    /// Retry-After (the station waits and retries). Each server process counts its own.
+    #[arg(long, value_name = "N", default_value_t = Backpressure::default().max_in_flight as u32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_in_flight: u32,
+    /// Seconds a request waits for its turn (on PostgreSQL: a database connection, the push
+    /// lock) before it is answered 429 with Retry-After.
+    #[arg(long, value_name = "SECONDS", default_value_t = Backpressure::default().max_wait.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    max_wait: u64,
     #[command(subcommand)]
     command: Option<ServerCommand>,
 }
@@ -216,8 +226,15 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let limits = Backpressure {
+        max_in_flight: args.max_in_flight as usize,
+        max_wait: std::time::Duration::from_secs(args.max_wait),
+    };
     rt.block_on(async move {
-        let db = url.open().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let db = url
+            .open_waiting(limits.max_wait)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         match args.command {
             None => {
                 // One line per request on stderr (stdout says where it listens).
@@ -225,7 +242,7 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                     .with_writer(std::io::stderr)
                     .with_target(false)
                     .try_init();
-                crate::server::serve(args.listen, db, tls)
+                crate::server::serve(args.listen, db, tls, limits)
                     .await
                     .with_context(|| format!("serving on {}", args.listen))?;
                 Ok(ExitCode::SUCCESS)

@@ -33,6 +33,10 @@ pub enum DbError {
     /// A stored event does not decode (written by a newer Lotline, or damaged).
     #[error("stored event {pos} does not decode: {reason}")]
     BadEvent { pos: i64, reason: String },
+    /// The request waited its longest for its turn (the push lock, a database connection):
+    /// the server is overloaded and answers 429, to be tried again later.
+    #[error("the server is busy: {0}")]
+    Busy(String),
 }
 
 impl From<rusqlite::Error> for DbError {
@@ -43,10 +47,14 @@ impl From<rusqlite::Error> for DbError {
 
 impl From<tokio_postgres::Error> for DbError {
     fn from(e: tokio_postgres::Error) -> Self {
-        DbError::Backend(match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => e.to_string(),
-        })
+        match e.as_db_error() {
+            // `lock_timeout` ran out waiting for the push lock: other pushes hold it.
+            Some(db) if *db.code() == tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE => {
+                DbError::Busy("other pushes held the push lock for too long".into())
+            }
+            Some(db) => DbError::Backend(format!("{}: {}", db.code().code(), db.message())),
+            None => DbError::Backend(e.to_string()),
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::Backpressure;
 use super::auth::{self, Caller, CheckError};
 use super::db::{ChainStep, DbError, NewEvent, ServerStore};
 use super::people as server_people;
@@ -60,16 +61,31 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 type Db = Arc<dyn ServerStore>;
 
-/// The API's router over a database.
-pub fn router(db: Db) -> Router {
-    let v1 = Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(openapi))
+/// The API's router over a database. Past `limits.max_in_flight` pushes and pulls at once, the
+/// next is answered 429 with `Retry-After` before its body is read or its token checked.
+pub fn router(db: Db, limits: Backpressure) -> Router {
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(limits.max_in_flight.max(1)));
+    let shed = tower::ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(
+            |_: tower::BoxError| async {
+                ApiError::busy("it is serving as many pushes and pulls as it takes at once")
+            },
+        ))
+        .load_shed()
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::with_semaphore(
+            in_flight,
+        ));
+    let sync = Router::new()
         .route(
             "/sync/push",
             post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BODY)),
         )
         .route("/sync/pull", get(pull))
+        .route_layer(shed);
+    let v1 = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .merge(sync)
         .route("/sync/server", get(identity))
         .route("/events", get(events))
         .route("/lots/{gtin}/{batch}", get(lot))
@@ -139,6 +155,8 @@ async fn note_route(req: Request, next: axum::middleware::Next) -> Response {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    /// Seconds for `Retry-After` (an overloaded server's 429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -149,6 +167,22 @@ impl ApiError {
                 error: error.into(),
                 hint: hint.into(),
             },
+            retry_after: None,
+        }
+    }
+
+    /// 429: the server is overloaded (`why`); nothing of the request was done.
+    fn busy(why: impl std::fmt::Display) -> ApiError {
+        let secs = Backpressure::RETRY_AFTER_SECS;
+        ApiError {
+            retry_after: Some(secs),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("the server is busy: {why}; nothing of this request was done"),
+                format!(
+                    "send it again after {secs} s (Retry-After); stations wait and retry by themselves"
+                ),
+            )
         }
     }
 
@@ -159,12 +193,20 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut resp = (self.status, Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
     }
 }
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
+        if let DbError::Busy(why) = e {
+            return ApiError::busy(why);
+        }
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             e.to_string(),

@@ -21,6 +21,7 @@ pub mod views;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use db::{DbError, ServerStore};
 
@@ -57,10 +58,47 @@ impl DbUrl {
 
     /// Opens (creating tables if needed) the database.
     pub async fn open(&self) -> Result<Arc<dyn ServerStore>, DbError> {
+        self.open_waiting(Backpressure::default().max_wait).await
+    }
+
+    /// [`Self::open`], a request waiting at most `max_wait` for its turn (PostgreSQL: a
+    /// connection of the pool, the push lock).
+    pub async fn open_waiting(&self, max_wait: Duration) -> Result<Arc<dyn ServerStore>, DbError> {
         Ok(match self {
             DbUrl::Sqlite(path) => Arc::new(sqlite::SqliteStore::open(path)?),
-            DbUrl::Postgres(url) => Arc::new(postgres::PgStore::open(url).await?),
+            DbUrl::Postgres(url) => Arc::new(postgres::PgStore::open(url, max_wait).await?),
         })
+    }
+}
+
+/// How much one server process takes on before it answers 429 Too Many Requests (with
+/// `Retry-After`) instead of letting requests queue until the stations' requests time out.
+/// Each process has its own limits: N processes behind a load balancer take N times as much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backpressure {
+    /// Pushes and pulls served at once (`--max-in-flight`); one more is answered 429 at once,
+    /// before its body is read or its token checked.
+    pub max_in_flight: usize,
+    /// The longest a request waits for its turn (`--max-wait`): on PostgreSQL, for a database
+    /// connection and for the push lock; then it is answered 429, nothing of it stored.
+    pub max_wait: Duration,
+}
+
+impl Backpressure {
+    /// What `Retry-After` tells a refused client to wait, in seconds: slots free up in
+    /// milliseconds, so a short pause (the station adds jitter) spreads the retries.
+    pub const RETRY_AFTER_SECS: u64 = 2;
+}
+
+impl Default for Backpressure {
+    /// 64 at once (four times the 16 database connections a process keeps: a push waits for a
+    /// connection rather than being refused while the lock turns over), waiting at most 5 s
+    /// (well inside a station's 15–30 s request timeout).
+    fn default() -> Self {
+        Backpressure {
+            max_in_flight: 64,
+            max_wait: Duration::from_secs(5),
+        }
     }
 }
 
@@ -74,13 +112,15 @@ pub struct TlsFiles {
 /// Serves the API on `listen` until the process is stopped (Ctrl-C or SIGTERM end it
 /// cleanly; a SIGKILL loses nothing either: every answered request was committed). With
 /// `tls`, HTTPS only (rustls on the pure-Rust `ring` provider, so a server host needs no
-/// OpenSSL or C toolchain beyond what `ring` builds with).
+/// OpenSSL or C toolchain beyond what `ring` builds with). Past `limits`, requests are answered
+/// 429 with `Retry-After`.
 pub async fn serve(
     listen: SocketAddr,
     db: Arc<dyn ServerStore>,
     tls: Option<TlsFiles>,
+    limits: Backpressure,
 ) -> std::io::Result<()> {
-    let app = http::router(db);
+    let app = http::router(db, limits);
     let Some(tls) = tls else {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         announce("http", listener.local_addr()?);

@@ -1,12 +1,14 @@
 //! The PostgreSQL server database (production): tokio-postgres over a deadpool pool. Pushes
 //! take a transaction-scoped advisory lock, so positions are assigned and committed in order
 //! even with several server processes on one database: a pull never skips a position that
-//! commits later.
+//! commits later. A push waits for that lock, and any request for a connection, at most the
+//! server's `max_wait` ([`crate::server::Backpressure`]); then it is answered as busy (429).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use super::db::{
@@ -18,16 +20,65 @@ use super::db::{
 use super::scope::{Known, Wanted};
 use crate::protocol::{Acked, ServerEvent, SiteInfo, StationView, TokenRole};
 
-/// The advisory lock key that serialises pushes (and schema set-up).
-const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
+/// The advisory lock key that serialises pushes (and schema set-up), across every server
+/// process on the database.
+pub const PUSH_LOCK: i64 = 0x004c_4f54_4c49_4e45;
+
+/// Connections one server process keeps to the database.
+const POOL_SIZE: usize = 16;
+
+/// The events of a push the server holds already (and their positions).
+const HELD_SQL: &str =
+    "SELECT id, at, station, actor, payload, pos FROM server_events WHERE id = ANY($1)";
+
+/// A station's last link.
+const CHAIN_HEAD_SQL: &str = "SELECT head FROM server_chains WHERE station = $1";
+
+/// A push's new events, in the batch's order; answers their positions.
+const INSERT_SQL: &str = "INSERT INTO server_events (id, at, station, actor, kind, payload,
+        origin, gtin, batch, into_gtin, into_batch, expiry, status_to, received, signature, site)
+     SELECT u.id, u.at, u.station, u.actor, u.kind, u.payload, u.origin, u.gtin, u.batch,
+        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14, u.signature, u.site
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+        $15::text[], $16::text[])
+        WITH ORDINALITY AS u(id, at, station, actor, kind, payload, origin, gtin, batch,
+        into_gtin, into_batch, expiry, status_to, signature, site, n)
+     ORDER BY u.n
+     ON CONFLICT (id) DO NOTHING
+     RETURNING id, pos";
+
+/// A station's new last link.
+const CHAIN_SET_SQL: &str = "INSERT INTO server_chains (station, head) VALUES ($1, $2)
+     ON CONFLICT (station) DO UPDATE SET head = excluded.head";
+
+/// A station's last push: when, its backlog, how many events it added.
+const STATION_PUSHED_SQL: &str =
+    "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
+        backlog = excluded.backlog, pushed = server_stations.pushed + excluded.pushed";
 
 pub struct PgStore {
     pool: Pool,
     id: String,
+    /// `SET LOCAL lock_timeout` and the push lock, in one statement: a push waits for the lock
+    /// at most the server's `max_wait`.
+    lock_push: String,
 }
 
 fn pool_err(e: impl std::fmt::Display) -> DbError {
     DbError::Backend(format!("PostgreSQL: {e}"))
+}
+
+/// A connection not had within `max_wait` means every one is busy: the server is overloaded.
+fn pool_get_err(e: PoolError) -> DbError {
+    match e {
+        PoolError::Timeout(_) => DbError::Busy(format!(
+            "all {POOL_SIZE} of its database connections stayed in use"
+        )),
+        PoolError::Backend(e) => e.into(),
+        e => pool_err(e),
+    }
 }
 
 fn now() -> String {
@@ -35,8 +86,9 @@ fn now() -> String {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user@host:port/db`) and creates the tables if needed.
-    pub async fn open(url: &str) -> Result<PgStore, DbError> {
+    /// Connects to `url` (`postgres://user@host:port/db`) and creates the tables if needed. A
+    /// request waits at most `max_wait` for a connection or the push lock.
+    pub async fn open(url: &str, max_wait: Duration) -> Result<PgStore, DbError> {
         let cfg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| DbError::Refused(format!("the PostgreSQL URL {url} is not valid: {e}")))?;
@@ -47,8 +99,13 @@ impl PgStore {
                 recycling_method: RecyclingMethod::Fast,
             },
         );
-        let pool = Pool::builder(mgr).max_size(16).build().map_err(pool_err)?;
-        let mut client = pool.get().await.map_err(pool_err)?;
+        let pool = Pool::builder(mgr)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(max_wait))
+            .build()
+            .map_err(pool_err)?;
+        let mut client = pool.get().await.map_err(pool_get_err)?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
             .await?;
@@ -72,11 +129,19 @@ impl PgStore {
         let id: String = tx.query_one(READ_ID, &[]).await?.get(0);
         tx.commit().await?;
         drop(client);
-        Ok(PgStore { pool, id })
+        let lock_push = format!(
+            "SET LOCAL lock_timeout = {}; SELECT pg_advisory_xact_lock({PUSH_LOCK})",
+            max_wait.as_millis().clamp(1, i32::MAX as u128)
+        );
+        Ok(PgStore {
+            pool,
+            id,
+            lock_push,
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, DbError> {
-        self.pool.get().await.map_err(pool_err)
+        self.pool.get().await.map_err(pool_get_err)
     }
 
     async fn read(
@@ -259,28 +324,49 @@ impl ServerStore for PgStore {
         Box::pin(async move {
             let all_ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let mut client = self.client().await?;
+            // Prepared once per connection, before the lock: under it, each statement is then
+            // one round trip (a statement given as text is two: parse, then run).
+            let (held_q, head_q, insert_q, chain_q, seen_q) = tokio::try_join!(
+                client.prepare_cached(HELD_SQL),
+                client.prepare_cached(CHAIN_HEAD_SQL),
+                client.prepare_cached(INSERT_SQL),
+                client.prepare_cached(CHAIN_SET_SQL),
+                client.prepare_cached(STATION_PUSHED_SQL),
+            )?;
             let tx = client.transaction().await?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_LOCK])
-                .await?;
-            let held: HashMap<String, HeldRow> = tx
-                .query(
-                    "SELECT id, at, station, actor, payload FROM server_events WHERE id = ANY($1)",
-                    &[&all_ids],
-                )
-                .await?
-                .iter()
-                .map(|r| {
-                    (
-                        r.get(0),
-                        HeldRow {
-                            at: r.get(1),
-                            station: r.get(2),
-                            actor: r.get(3),
-                            payload: r.get(4),
-                        },
-                    )
-                })
-                .collect();
+            // The lock, then what the push is checked against, pipelined: sent in this order
+            // (`biased`), so both reads run once the lock is had, in one round trip with it.
+            // Pushes from every server process take turns from here to the commit.
+            let chained = origin.filter(|_| !chain.is_empty());
+            let held_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&all_ids];
+            let (_, held_rows, head) = tokio::try_join!(
+                biased;
+                tx.batch_execute(&self.lock_push),
+                tx.query(&held_q, &held_params),
+                async {
+                    Ok(match chained {
+                        Some(station) => tx
+                            .query_opt(&head_q, &[&station])
+                            .await?
+                            .map(|r| r.get::<_, String>(0)),
+                        None => None,
+                    })
+                },
+            )?;
+            let mut pos: HashMap<String, i64> = HashMap::with_capacity(events.len());
+            let mut held: HashMap<String, HeldRow> = HashMap::with_capacity(held_rows.len());
+            for r in &held_rows {
+                pos.insert(r.get(0), r.get(5));
+                held.insert(
+                    r.get(0),
+                    HeldRow {
+                        at: r.get(1),
+                        station: r.get(2),
+                        actor: r.get(3),
+                        payload: r.get(4),
+                    },
+                );
+            }
             let conflicts = conflicts(events, &held);
             if all_or_nothing && !conflicts.is_empty() {
                 // Rolled back when dropped: nothing of the batch is written.
@@ -289,15 +375,8 @@ impl ServerStore for PgStore {
                     ..Ingested::default()
                 });
             }
-            let walked = match origin {
-                Some(station) if !chain.is_empty() => {
-                    let head: Option<String> = tx
-                        .query_opt(
-                            "SELECT head FROM server_chains WHERE station = $1",
-                            &[&station],
-                        )
-                        .await?
-                        .map(|r| r.get(0));
+            let walked = match chained {
+                Some(station) => {
                     let walk = |refused_before: &HashMap<String, String>| {
                         walk_chain(
                             head.clone(),
@@ -336,7 +415,7 @@ impl ServerStore for PgStore {
                         }
                     }
                 }
-                _ => None,
+                None => None,
             };
             let events: Vec<&NewEvent> = events
                 .iter()
@@ -344,79 +423,57 @@ impl ServerStore for PgStore {
                 .filter(|(i, _)| conflicts.binary_search(i).is_err())
                 .map(|(_, e)| e)
                 .collect();
-            let col = |f: fn(&NewEvent) -> Option<&str>| -> Vec<Option<&str>> {
-                events.iter().map(|e| f(e)).collect()
-            };
-            let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-            let at = col(|e| Some(&e.at));
-            let station = col(|e| Some(&e.station));
-            let actor = col(|e| Some(&e.actor));
-            let kind = col(|e| Some(&e.kind));
-            let payload = col(|e| Some(&e.payload));
-            let origins = col(|e| e.origin.as_deref());
-            let gtin = col(|e| e.gtin.as_deref());
-            let batch = col(|e| e.batch.as_deref());
-            let into_gtin = col(|e| e.into_gtin.as_deref());
-            let into_batch = col(|e| e.into_batch.as_deref());
-            let expiry = col(|e| e.expiry.as_deref());
-            let status_to = col(|e| e.status_to.as_deref());
-            let signature = col(|e| e.signature.as_deref());
-            let sites = col(|e| e.site.as_deref());
-            let received = now();
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO server_events (id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, received, signature, site)
-                     SELECT u.id, u.at, u.station, u.actor, u.kind, u.payload, u.origin, u.gtin, u.batch,
-                        u.into_gtin, u.into_batch, u.expiry, u.status_to, $14, u.signature, u.site
-                     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                        $15::text[], $16::text[])
-                        WITH ORDINALITY AS u(id, at, station, actor, kind, payload, origin, gtin, batch,
-                        into_gtin, into_batch, expiry, status_to, signature, site, n)
-                     ORDER BY u.n
-                     ON CONFLICT (id) DO NOTHING
-                     RETURNING id, pos",
-                )
-                .await?;
-            let inserted = tx
-                .query(
-                    &insert,
-                    &[
-                        &ids,
-                        &at,
-                        &station,
-                        &actor,
-                        &kind,
-                        &payload,
-                        &origins,
-                        &gtin,
-                        &batch,
-                        &into_gtin,
-                        &into_batch,
-                        &expiry,
-                        &status_to,
-                        &received,
-                        &signature,
-                        &sites,
-                    ],
-                )
-                .await?;
-            let stored = inserted.len() as u64;
-            let new_pos: HashMap<String, i64> =
-                inserted.iter().map(|r| (r.get(0), r.get(1))).collect();
-            let new: Vec<(&NewEvent, i64)> = events
+            // Only the events not held yet are inserted: a resent one would take a position
+            // from the sequence and leave a gap in the order (`ON CONFLICT` stays for the
+            // same id twice in one batch).
+            let new: Vec<&NewEvent> = events
                 .iter()
-                .filter_map(|e| new_pos.get(&e.id).map(|&p| (*e, p)))
+                .copied()
+                .filter(|e| !held.contains_key(&e.id))
                 .collect();
-            write_plan(&tx, &new).await?;
-            let rows = tx
-                .query(
-                    "SELECT id, pos FROM server_events WHERE id = ANY($1)",
-                    &[&ids],
-                )
-                .await?;
-            let pos: HashMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            let received = now();
+            let stored = if new.is_empty() {
+                0
+            } else {
+                let col = |f: fn(&NewEvent) -> Option<&str>| -> Vec<Option<&str>> {
+                    new.iter().map(|e| f(e)).collect()
+                };
+                let ids: Vec<&str> = new.iter().map(|e| e.id.as_str()).collect();
+                let inserted = tx
+                    .query(
+                        &insert_q,
+                        &[
+                            &ids,
+                            &col(|e| Some(&e.at)),
+                            &col(|e| Some(&e.station)),
+                            &col(|e| Some(&e.actor)),
+                            &col(|e| Some(&e.kind)),
+                            &col(|e| Some(&e.payload)),
+                            &col(|e| e.origin.as_deref()),
+                            &col(|e| e.gtin.as_deref()),
+                            &col(|e| e.batch.as_deref()),
+                            &col(|e| e.into_gtin.as_deref()),
+                            &col(|e| e.into_batch.as_deref()),
+                            &col(|e| e.expiry.as_deref()),
+                            &col(|e| e.status_to.as_deref()),
+                            &received,
+                            &col(|e| e.signature.as_deref()),
+                            &col(|e| e.site.as_deref()),
+                        ],
+                    )
+                    .await?;
+                let mut inserted_pos: HashMap<String, i64> =
+                    inserted.iter().map(|r| (r.get(0), r.get(1))).collect();
+                // The new events with their positions, in the batch's order (an id twice in
+                // the batch once).
+                let placed: Vec<(&NewEvent, i64)> = new
+                    .iter()
+                    .filter_map(|e| inserted_pos.remove(&e.id).map(|p| (*e, p)))
+                    .collect();
+                write_plan(&tx, &placed).await?;
+                pos.extend(placed.iter().map(|(e, p)| (e.id.clone(), *p)));
+                inserted.len() as u64
+            };
             let acked = events
                 .iter()
                 .map(|e| {
@@ -428,10 +485,18 @@ impl ServerStore for PgStore {
                         .ok_or_else(|| DbError::Backend(format!("event {} was not stored", e.id)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            if let Some((station, (head, refusals))) = walked {
-                // One statement for all of them: a push of a station's backlog may carry
-                // thousands of refusals.
-                if !refusals.is_empty() {
+            // The station's chain, the refusals that joined it and its last-seen row: three
+            // tables, written pipelined (one round trip).
+            let (head, refusals) = match &walked {
+                Some((_, (head, refusals))) => (head.as_deref(), refusals.as_slice()),
+                None => (None, &[][..]),
+            };
+            let refused = async {
+                if let Some(station) = chained
+                    && !refusals.is_empty()
+                {
+                    // One statement for all of them: a push of a station's backlog may carry
+                    // thousands of refusals.
                     let ids: Vec<&str> = refusals.iter().map(|r| r.id.as_str()).collect();
                     let hashes: Vec<&str> = refusals.iter().map(|r| r.hash.as_str()).collect();
                     let statuses: Vec<i32> = refusals.iter().map(|r| i32::from(r.status)).collect();
@@ -446,24 +511,25 @@ impl ServerStore for PgStore {
                     )
                     .await?;
                 }
-                if let Some(head) = head {
+                Ok(())
+            };
+            let chain_moved = async {
+                if let (Some(station), Some(head)) = (chained, head) {
+                    tx.execute(&chain_q, &[&station, &head]).await?;
+                }
+                Ok(())
+            };
+            let seen = async {
+                if let Some(name) = origin {
                     tx.execute(
-                        "INSERT INTO server_chains (station, head) VALUES ($1, $2)
-                         ON CONFLICT (station) DO UPDATE SET head = excluded.head",
-                        &[&station, &head],
+                        &seen_q,
+                        &[&name, &received, &(backlog as i64), &(stored as i64)],
                     )
                     .await?;
                 }
-            }
-            if let Some(name) = origin {
-                tx.execute(
-                    "INSERT INTO server_stations (name, last_seen, backlog, pushed) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen,
-                        backlog = excluded.backlog, pushed = server_stations.pushed + excluded.pushed",
-                    &[&name, &received, &(backlog as i64), &(stored as i64)],
-                )
-                .await?;
-            }
+                Ok::<_, tokio_postgres::Error>(())
+            };
+            tokio::try_join!(refused, chain_moved, seen)?;
             tx.commit().await?;
             Ok(Ingested {
                 acked,
@@ -710,12 +776,13 @@ impl ServerStore for PgStore {
     fn token_by_hash(&self, hash: String) -> Fut<'_, Option<TokenRecord>> {
         Box::pin(async move {
             let client = self.client().await?;
-            let row = client
-                .query_opt(
+            // Every request's: prepared once per connection, then one round trip.
+            let stmt = client
+                .prepare_cached(
                     "SELECT id, hash, station, role, created, expires, revoked, site FROM server_tokens WHERE hash = $1",
-                    &[&hash],
                 )
                 .await?;
+            let row = client.query_opt(&stmt, &[&hash]).await?;
             Ok(row.as_ref().map(token_row))
         })
     }

@@ -92,7 +92,17 @@ pub enum SyncError {
         "the server refused ({error}): this station needs a token with the station role, put as `token` under [sync] in the station config"
     )]
     NotAStationToken { error: String },
-    /// The server refused otherwise (413 too large, 429 busy, 5xx, …).
+    /// The server is overloaded (429): nothing of the request was done; the station waits at
+    /// least what the server asks (`Retry-After`) before trying again.
+    #[error(
+        "the server is busy ({error}); scans are kept here and sent when it has room{}",
+        retry_after.map_or(String::new(), |d| format!(" (it asks to wait {} s)", d.as_secs()))
+    )]
+    Busy {
+        error: String,
+        retry_after: Option<Duration>,
+    },
+    /// The server refused otherwise (413 too large, 5xx, …).
     #[error("the server refused ({status}): {error} ({hint})")]
     ServerRefused {
         status: u16,
@@ -143,7 +153,7 @@ impl SyncError {
     /// Whether retrying soon can help (a refused token will not).
     pub fn is_transient(&self) -> bool {
         match self {
-            SyncError::Unreachable { .. } | SyncError::Protocol(_) => true,
+            SyncError::Unreachable { .. } | SyncError::Protocol(_) | SyncError::Busy { .. } => true,
             SyncError::ServerRefused { status, .. } => *status >= 500 || *status == 429,
             SyncError::TokenRefused { .. }
             | SyncError::NotAStationToken { .. }
@@ -156,9 +166,18 @@ impl SyncError {
         }
     }
 
-    /// The error for a refusal with HTTP `status` and the server's error body.
-    fn refused(status: u16, body: ErrorBody) -> SyncError {
+    /// The error for a refusal with HTTP `status`, the server's error body and its
+    /// `Retry-After` (seconds).
+    fn refused(status: u16, body: ErrorBody, retry_after: Option<Duration>) -> SyncError {
         match status {
+            429 => SyncError::Busy {
+                // A Lotline server says it is busy in its own words: not twice.
+                error: body
+                    .error
+                    .strip_prefix("the server is busy: ")
+                    .map_or(body.error.clone(), str::to_string),
+                retry_after,
+            },
             401 => SyncError::TokenRefused {
                 error: body.error,
                 hint: body.hint,
@@ -623,6 +642,11 @@ impl HttpTransport {
         let net = |e: ureq::Error| self.net_error(e);
         let mut resp = resp.map_err(net)?;
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(retry_after);
         let body = resp
             .body_mut()
             .with_config()
@@ -634,7 +658,7 @@ impl HttpTransport {
                 error: String::from_utf8_lossy(&body).chars().take(200).collect(),
                 hint: "is this a Lotline server?".into(),
             });
-            return Err(SyncError::refused(status, e));
+            return Err(SyncError::refused(status, e, retry_after));
         }
         serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()))
     }
@@ -642,6 +666,12 @@ impl HttpTransport {
     fn auth(&self) -> String {
         format!("Bearer {}", self.token)
     }
+}
+
+/// A `Retry-After` header's pause: whole seconds (the form a Lotline server sends; the
+/// HTTP-date form is not used by it and is ignored).
+fn retry_after(value: &str) -> Option<Duration> {
+    value.trim().parse().ok().map(Duration::from_secs)
 }
 
 /// The TLS set-up for `server`: with a CA file, that CA as the only root (and `https://`
@@ -733,6 +763,7 @@ mod tests {
                 error: "the token is not known to this server".into(),
                 hint: "ask an admin for a new token (`lotline server token create`)".into(),
             },
+            None,
         );
         assert!(matches!(e, SyncError::TokenRefused { .. }), "{e:?}");
         assert!(!e.is_transient());
@@ -750,12 +781,21 @@ mod tests {
             hint: "wait".into(),
         };
         assert!(matches!(
-            SyncError::refused(403, body()),
+            SyncError::refused(403, body(), None),
             SyncError::NotAStationToken { .. }
         ));
-        let busy = SyncError::refused(503, body());
+        let busy = SyncError::refused(503, body(), None);
         assert!(matches!(busy, SyncError::ServerRefused { status: 503, .. }));
         assert!(busy.is_transient());
-        assert!(!SyncError::refused(413, body()).is_transient());
+        assert!(!SyncError::refused(413, body(), None).is_transient());
+        let overloaded = SyncError::refused(429, body(), retry_after(" 7"));
+        assert!(
+            matches!(overloaded, SyncError::Busy { retry_after: Some(d), .. } if d.as_secs() == 7),
+            "{overloaded:?}"
+        );
+        assert!(overloaded.is_transient());
+        assert!(overloaded.to_string().contains("wait 7 s"), "{overloaded}");
+        // A date instead of seconds is not understood: the station's own backoff applies.
+        assert_eq!(retry_after("Wed, 21 Oct 2026 07:28:00 GMT"), None);
     }
 }

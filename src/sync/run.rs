@@ -113,13 +113,27 @@ fn backoff(attempt: u32, max: Duration) -> Duration {
     Duration::from_secs(secs).min(max)
 }
 
-/// The pause after `failures` failed rounds in a row ending with `e`.
+/// The pause after `failures` failed rounds in a row ending with `e`. An overloaded server
+/// that says how long to wait (`Retry-After`) is taken at its word, with jitter.
 fn retry_wait(e: &SyncError, failures: u32) -> Duration {
-    if e.is_transient() {
-        backoff(failures, MAX_BACKOFF)
-    } else {
-        MAX_BACKOFF
+    match e {
+        SyncError::Busy {
+            retry_after: Some(asked),
+            ..
+        } => busy_wait(*asked, rand::random::<f64>()),
+        e if e.is_transient() => backoff(failures, MAX_BACKOFF),
+        _ => MAX_BACKOFF,
     }
+}
+
+/// The pause after a server asked to wait `asked`: at least that, plus up to half of it again
+/// (at least up to a second) picked by `jitter` (0 to 1), so stations refused together do not
+/// come back together; never more than the longest pause ([`MAX_BACKOFF`]), whatever the
+/// server asks.
+fn busy_wait(asked: Duration, jitter: f64) -> Duration {
+    let asked = asked.min(MAX_BACKOFF);
+    let spread = (asked / 2).max(Duration::from_secs(1));
+    (asked + spread.mul_f64(jitter.clamp(0.0, 1.0))).min(MAX_BACKOFF)
 }
 
 #[cfg(test)]
@@ -132,6 +146,36 @@ mod tests {
         let waits: Vec<u64> = (1..=8).map(|a| backoff(a, max).as_secs()).collect();
         assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
         assert_eq!(backoff(200, max), max);
+    }
+
+    #[test]
+    fn a_busy_server_is_waited_for_at_least_as_long_as_it_asks_with_jitter() {
+        let secs = |d: Duration| d.as_secs_f64();
+        // At least what was asked, at most half as much again (at least a second of spread).
+        assert_eq!(secs(busy_wait(Duration::from_secs(2), 0.0)), 2.0);
+        assert_eq!(secs(busy_wait(Duration::from_secs(2), 0.5)), 2.5);
+        assert_eq!(secs(busy_wait(Duration::from_secs(2), 1.0)), 3.0);
+        assert_eq!(secs(busy_wait(Duration::from_secs(10), 1.0)), 15.0);
+        assert_eq!(secs(busy_wait(Duration::ZERO, 1.0)), 1.0);
+        // Bounded: an hour asked is the longest pause.
+        assert_eq!(busy_wait(Duration::from_secs(3600), 0.0), MAX_BACKOFF);
+        assert_eq!(busy_wait(Duration::from_secs(50), 1.0), MAX_BACKOFF);
+        // The loop's wait after a 429: what was asked and the jitter, whatever failed before;
+        // without Retry-After, the usual backoff.
+        let busy = |asked| SyncError::Busy {
+            error: "busy".into(),
+            retry_after: asked,
+        };
+        for failures in [1, 5] {
+            let w = retry_wait(&busy(Some(Duration::from_secs(2))), failures);
+            assert!((2.0..=3.0).contains(&secs(w)), "{w:?}");
+        }
+        assert_eq!(retry_wait(&busy(None), 3), Duration::from_secs(4));
+        // Different stations pick different pauses.
+        let waits: std::collections::BTreeSet<_> = (0..20)
+            .map(|_| retry_wait(&busy(Some(Duration::from_secs(2))), 1))
+            .collect();
+        assert!(waits.len() > 1, "no jitter: {waits:?}");
     }
 
     /// Remembers what the loop showed it; stops after `rounds` rounds.

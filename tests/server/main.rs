@@ -6,8 +6,10 @@ mod costs;
 mod fault;
 mod hostile;
 mod identity;
+mod instances;
 mod scale;
 mod shipments;
+mod sim;
 mod sites;
 #[path = "../support/mod.rs"]
 mod support;
