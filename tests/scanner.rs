@@ -368,6 +368,7 @@ fn a_watched_folder_scans_each_new_image_once_and_files_it_away() {
     let config = ScannerConfig {
         image: lotline::scanner::config::ImageConfig {
             poll_interval_ms: 20,
+            ..Default::default()
         },
         ..ScannerConfig::default()
     };

@@ -9,10 +9,15 @@
 mod datamatrix;
 mod decode;
 mod encode;
+pub mod policy;
 mod render;
 
-pub use decode::{Decoded, decode_image_bytes, decode_luma};
+pub use decode::{
+    DecodeOptions, Decoded, Decoder, decode_image_bytes, decode_image_bytes_with, decode_luma,
+    decode_luma_with,
+};
 pub use encode::{Matrix, Symbol, encode};
+pub use policy::Accepted;
 pub use render::{to_png, to_svg};
 
 use std::fmt;

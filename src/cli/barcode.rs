@@ -45,6 +45,10 @@ enum BarcodeCommand {
         /// One JSON object per image.
         #[arg(long)]
         json: bool,
+        /// Only these symbologies, comma-separated (default: all Lotline prints), e.g.
+        /// `--accept gs1-128,gs1-datamatrix,gs1-qr`.
+        #[arg(long, value_delimiter = ',')]
+        accept: Vec<SymbolKind>,
     },
 }
 
@@ -92,12 +96,24 @@ pub fn run(args: BarcodeArgs, _globals: &Globals, out: &mut Out) -> CmdResult {
             std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
             Ok(ExitCode::SUCCESS)
         }
-        BarcodeCommand::Decode { images, json } => {
+        BarcodeCommand::Decode {
+            images,
+            json,
+            accept,
+        } => {
+            let options = barcode::DecodeOptions {
+                accepted: if accept.is_empty() {
+                    barcode::Accepted::default()
+                } else {
+                    barcode::Accepted::new(accept)
+                },
+                ..Default::default()
+            };
             let (mut read, mut failed) = (0, 0);
             for path in images {
                 let result = std::fs::read(&path)
                     .map_err(|e| barcode::BarcodeError::BadImage(e.to_string()))
-                    .and_then(|bytes| barcode::decode_image_bytes(&bytes));
+                    .and_then(|bytes| barcode::decode_image_bytes_with(&bytes, &options));
                 if result.is_ok() {
                     read += 1;
                 }

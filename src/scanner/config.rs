@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::camera::CameraConfig;
 use super::serial::SerialConfig;
 use super::wedge::WedgeConfig;
+use crate::barcode::{Accepted, DecodeOptions};
 
 /// Scanner settings (see docs/scanners.md for every field with an example).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +19,7 @@ pub struct ScannerConfig {
     pub serial: SerialConfig,
     pub wedge: WedgeConfig,
     pub image: ImageConfig,
+    pub camera: CameraConfig,
 }
 
 impl Default for ScannerConfig {
@@ -27,22 +30,39 @@ impl Default for ScannerConfig {
             serial: SerialConfig::default(),
             wedge: WedgeConfig::default(),
             image: ImageConfig::default(),
+            camera: CameraConfig::default(),
         }
     }
 }
 
-/// Image sources (files, a watched folder, frames on stdin).
+/// Image sources (files, a watched folder, frames on stdin) and cameras.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImageConfig {
     /// How often a watched folder is listed for new images.
     pub poll_interval_ms: u64,
+    /// The symbologies decoded from images and camera frames (names as in label templates:
+    /// `gs1-128`, `gs1-datamatrix`, `gs1-qr`, `qr`, `ean-13`, `upc-a`, `itf-14`, `code128`,
+    /// `datamatrix`). By default all of them; a dock that sees only GS1 labels lists the three
+    /// GS1 ones, and a stray UPC is never read.
+    pub accept: Accepted,
 }
 
 impl Default for ImageConfig {
     fn default() -> Self {
         ImageConfig {
             poll_interval_ms: 500,
+            accept: Accepted::default(),
+        }
+    }
+}
+
+impl ImageConfig {
+    /// The decoder settings these give.
+    pub fn decode_options(&self) -> DecodeOptions {
+        DecodeOptions {
+            accepted: self.accept.clone(),
+            ..Default::default()
         }
     }
 }
@@ -79,6 +99,18 @@ mod tests {
             cfg.wedge.min_burst_len,
             WedgeConfig::default().min_burst_len
         );
+    }
+
+    #[test]
+    fn accepted_symbologies_are_all_by_default_and_can_be_narrowed() {
+        let cfg: ScannerConfig = toml::from_str("").unwrap();
+        assert_eq!(cfg.image.accept, Accepted::default());
+        let cfg: ScannerConfig =
+            toml::from_str("[image]\naccept = [\"gs1-128\", \"gs1-datamatrix\", \"gs1-qr\"]\n")
+                .unwrap();
+        assert_eq!(cfg.image.accept, Accepted::gs1_only());
+        let err = toml::from_str::<ScannerConfig>("[image]\naccept = [\"upc\"]\n").unwrap_err();
+        assert!(err.to_string().contains("upc"), "{err}");
     }
 
     #[test]

@@ -17,35 +17,48 @@ use std::time::{Duration, Instant};
 use super::config::ImageConfig;
 use super::source::Emitter;
 use super::{Reject, ScannerError, SourceState};
+use crate::barcode::DecodeOptions;
 
 /// Decodes every barcode in a greyscale image. Returns the frames (AIM id + data), top first.
-pub fn decode_luma(luma: Vec<u8>, width: u32, height: u32) -> Result<Vec<Vec<u8>>, Reject> {
-    let found =
-        crate::barcode::decode_luma(luma, width, height).map_err(|e| Reject::NoBarcode {
+pub fn decode_luma(
+    luma: &[u8],
+    width: u32,
+    height: u32,
+    options: &DecodeOptions,
+) -> Result<Vec<Vec<u8>>, Reject> {
+    let found = crate::barcode::decode_luma_with(luma, width, height, options).map_err(|e| {
+        Reject::NoBarcode {
             what: match e {
                 crate::barcode::BarcodeError::NoBarcode { .. } => {
                     format!("the {width}×{height} image")
                 }
                 other => other.to_string(),
             },
-        })?;
+        }
+    })?;
     Ok(found.iter().map(|d| d.scan_data().into_bytes()).collect())
 }
 
 /// Decodes an encoded image (PNG, JPEG or binary PGM).
-pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Reject> {
+pub fn decode_image_bytes(bytes: &[u8], options: &DecodeOptions) -> Result<Vec<Vec<u8>>, Reject> {
+    let (luma, width, height) = luma_of(bytes)?;
+    decode_luma(&luma, width, height, options)
+}
+
+/// The grey pixels of an encoded image (PNG, JPEG or binary PGM).
+pub fn luma_of(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), Reject> {
     if bytes.starts_with(b"P5") {
         let (width, height, pixels) = parse_pgm(bytes).ok_or_else(|| Reject::NoBarcode {
             what: "a malformed PGM image".into(),
         })?;
-        return decode_luma(pixels.to_vec(), width, height);
+        return Ok((pixels.to_vec(), width, height));
     }
     let image = image::load_from_memory(bytes).map_err(|e| Reject::NoBarcode {
         what: format!("an unreadable image ({e})"),
     })?;
     let luma = image.to_luma8();
     let (width, height) = luma.dimensions();
-    decode_luma(luma.into_raw(), width, height)
+    Ok((luma.into_raw(), width, height))
 }
 
 /// Header and pixels of a binary PGM with 8-bit samples: `P5 <w> <h> <maxval>` + w×h bytes.
@@ -151,9 +164,15 @@ fn png_len(buf: &[u8]) -> Option<usize> {
     }
 }
 
-/// What an `image:PATH` source reads.
+/// What an `image:PATH` source reads, and how it decodes.
 #[derive(Debug)]
-pub enum ImageSource {
+pub struct ImageSource {
+    input: ImageInput,
+    options: DecodeOptions,
+}
+
+#[derive(Debug)]
+enum ImageInput {
     File(PathBuf),
     Folder { dir: PathBuf, poll: Duration },
     Stdin,
@@ -161,8 +180,31 @@ pub enum ImageSource {
 
 impl ImageSource {
     pub fn new(path: &str, config: &ImageConfig) -> Result<Self, ScannerError> {
+        Ok(ImageSource {
+            input: ImageInput::new(path, config)?,
+            options: config.decode_options(),
+        })
+    }
+
+    /// Runs the source to its end (file, stdin) or until stopped (folder).
+    pub fn run(self, emitter: Emitter) {
+        emitter.state(SourceState::Connected);
+        let options = &self.options;
+        match self.input {
+            ImageInput::File(path) => {
+                scan_file(&path, &emitter, options);
+            }
+            ImageInput::Folder { dir, poll } => watch_folder(&dir, poll, &emitter, options),
+            ImageInput::Stdin => read_stream(std::io::stdin().lock(), &emitter, options),
+        }
+        emitter.state(SourceState::Closed);
+    }
+}
+
+impl ImageInput {
+    fn new(path: &str, config: &ImageConfig) -> Result<Self, ScannerError> {
         if path == "-" {
-            return Ok(ImageSource::Stdin);
+            return Ok(ImageInput::Stdin);
         }
         let p = PathBuf::from(path);
         let meta = std::fs::metadata(&p).map_err(|source| ScannerError::Io {
@@ -170,37 +212,24 @@ impl ImageSource {
             source,
         })?;
         Ok(if meta.is_dir() {
-            ImageSource::Folder {
+            ImageInput::Folder {
                 dir: p,
                 poll: Duration::from_millis(config.poll_interval_ms.max(10)),
             }
         } else {
-            ImageSource::File(p)
+            ImageInput::File(p)
         })
-    }
-
-    /// Runs the source to its end (file, stdin) or until stopped (folder).
-    pub fn run(self, emitter: Emitter) {
-        emitter.state(SourceState::Connected);
-        match self {
-            ImageSource::File(path) => {
-                scan_file(&path, &emitter);
-            }
-            ImageSource::Folder { dir, poll } => watch_folder(&dir, poll, &emitter),
-            ImageSource::Stdin => read_stream(std::io::stdin().lock(), &emitter),
-        }
-        emitter.state(SourceState::Closed);
     }
 }
 
 /// Decodes one image file and sends its scans. True when a barcode was found.
-fn scan_file(path: &Path, emitter: &Emitter) -> bool {
+fn scan_file(path: &Path, emitter: &Emitter, options: &DecodeOptions) -> bool {
     let arrived = Instant::now();
     let decoded = std::fs::read(path)
         .map_err(|e| Reject::NoBarcode {
             what: format!("{} (cannot read: {e})", path.display()),
         })
-        .and_then(|bytes| decode_image_bytes(&bytes))
+        .and_then(|bytes| decode_image_bytes(&bytes, options))
         .map_err(|reject| match reject {
             Reject::NoBarcode { what } if what.starts_with("the ") => Reject::NoBarcode {
                 what: path.display().to_string(),
@@ -233,7 +262,7 @@ fn is_image(path: &Path) -> bool {
     !hidden && matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "pgm"))
 }
 
-fn watch_folder(dir: &Path, poll: Duration, emitter: &Emitter) {
+fn watch_folder(dir: &Path, poll: Duration, emitter: &Emitter, options: &DecodeOptions) {
     // Sizes seen at the previous poll: a file is taken when its size has not changed.
     let mut seen: HashMap<PathBuf, u64> = HashMap::new();
     while !emitter.stopped() {
@@ -256,7 +285,7 @@ fn watch_folder(dir: &Path, poll: Duration, emitter: &Emitter) {
         }
         ready.sort();
         for (_, path) in ready {
-            let found = scan_file(&path, emitter);
+            let found = scan_file(&path, emitter, options);
             let sub = if found { "done" } else { "failed" };
             if let Err(e) = move_into(dir, sub, &path) {
                 // Leaving it would scan it again at every poll: stop instead.
@@ -279,7 +308,7 @@ fn move_into(dir: &Path, sub: &str, path: &Path) -> std::io::Result<()> {
     std::fs::rename(path, target.join(name))
 }
 
-fn read_stream(mut input: impl Read, emitter: &Emitter) {
+fn read_stream(mut input: impl Read, emitter: &Emitter, options: &DecodeOptions) {
     let mut splitter = ImageStreamSplitter::default();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -291,7 +320,7 @@ fn read_stream(mut input: impl Read, emitter: &Emitter) {
         while let Some(split) = splitter.next_image() {
             let arrived = Instant::now();
             let ok = match split {
-                Split::Image(bytes) => match decode_image_bytes(&bytes) {
+                Split::Image(bytes) => match decode_image_bytes(&bytes, options) {
                     Ok(frames) => frames.into_iter().all(|f| emitter.frame(f, arrived)),
                     Err(reject) => emitter.reject(reject),
                 },
@@ -386,14 +415,14 @@ mod tests {
         ];
         for (symbology, data, want) in cases {
             let (luma, w, h) = render(symbology, data);
-            let frames = decode_luma(luma, w, h).unwrap();
+            let frames = decode_luma(&luma, w, h, &DecodeOptions::default()).unwrap();
             assert_eq!(frames, vec![want.as_bytes().to_vec()], "{symbology}");
         }
     }
 
     #[test]
     fn a_blank_image_has_no_barcode() {
-        let err = decode_luma(vec![255; 64 * 64], 64, 64).unwrap_err();
+        let err = decode_luma(&[255; 64 * 64], 64, 64, &DecodeOptions::default()).unwrap_err();
         assert!(matches!(err, Reject::NoBarcode { .. }));
     }
 }

@@ -13,9 +13,11 @@
 //! - [`dedup`]: the same data from the same source within a window counts once.
 //!
 //! Device adapters: [`serial`] (serialport, reopen with backoff), [`hid`] (Linux hidraw),
-//! [`image`] (files, a watched folder, stdin frames), and [`source`] which parses a
+//! [`image`] (files, a watched folder, stdin frames), [`camera`] (V4L2 through a capture
+//! command, decoded off the UI thread), and [`source`] which parses a
 //! `--source` spec and starts the right one.
 
+pub mod camera;
 pub mod config;
 pub mod dedup;
 pub mod framer;
@@ -89,7 +91,7 @@ pub enum SourceEvent {
 pub enum ScannerError {
     /// The `--source` text does not name a source Lotline knows.
     #[error(
-        "bad scanner source {spec:?}: {reason} (expected serial:PATH[@BAUD], serial:auto, wedge, hid:PATH or image:PATH)"
+        "bad scanner source {spec:?}: {reason} (expected serial:PATH[@BAUD], serial:auto, wedge, hid:PATH, image:PATH or camera:N)"
     )]
     BadSpec { spec: String, reason: String },
     /// `serial:auto` found no USB serial port.

@@ -1,4 +1,5 @@
-//! Source specs (`serial:PATH@BAUD`, `wedge`, `hid:PATH`, `image:PATH`) and starting sources.
+//! Source specs (`serial:PATH@BAUD`, `wedge`, `hid:PATH`, `image:PATH`, `camera:N`) and
+//! starting sources.
 //!
 //! Every source runs on its own thread and sends [`SourceEvent`]s into one channel; the
 //! [`Emitter`] is its end of that channel.
@@ -30,6 +31,10 @@ pub enum SourceSpec {
     /// An image file, a folder to watch, or `-` for image frames on stdin.
     Image {
         path: String,
+    },
+    /// A camera (V4L2 device), `camera:0` for /dev/video0.
+    Camera {
+        device: String,
     },
 }
 
@@ -67,7 +72,11 @@ impl SourceSpec {
             "image" if !rest.is_empty() => Ok(SourceSpec::Image {
                 path: rest.to_owned(),
             }),
+            "camera" if !rest.is_empty() => Ok(SourceSpec::Camera {
+                device: super::camera::device_path(rest),
+            }),
             "hid" | "image" => Err(bad("name the path after the colon")),
+            "camera" => Err(bad("name the camera after the colon, e.g. camera:0")),
             _ => Err(bad("unknown source kind")),
         }
     }
@@ -86,6 +95,7 @@ impl SourceSpec {
             SourceSpec::Wedge => "wedge".to_owned(),
             SourceSpec::Hid { path } => format!("hid:{path}"),
             SourceSpec::Image { path } => format!("image:{path}"),
+            SourceSpec::Camera { device } => format!("camera:{device}"),
         })
     }
 }
@@ -205,6 +215,11 @@ pub fn start(spec: &SourceSpec, cfg: &ScannerConfig) -> Result<RunningSource, Sc
             let source = super::image::ImageSource::new(path, &cfg.image)?;
             std::thread::spawn(move || source.run(emitter))
         }
+        SourceSpec::Camera { device } => {
+            let source =
+                super::camera::CameraSource::new(device, &cfg.camera, cfg.image.decode_options());
+            std::thread::spawn(move || source.run(emitter))
+        }
     };
     Ok(RunningSource {
         id,
@@ -243,6 +258,10 @@ mod tests {
             SourceSpec::parse("image:-").unwrap(),
             SourceSpec::Image { path: "-".into() }
         );
+        assert_eq!(
+            SourceSpec::parse("camera:0").unwrap().id().0,
+            "camera:/dev/video0"
+        );
     }
 
     #[test]
@@ -250,7 +269,8 @@ mod tests {
         for (spec, says) in [
             ("serial:/dev/ttyUSB0@fast", "baud"),
             ("serial:", "name the port"),
-            ("camera:0", "unknown source kind"),
+            ("camera:", "name the camera"),
+            ("webcam:0", "unknown source kind"),
             ("hid:", "path"),
         ] {
             let msg = SourceSpec::parse(spec).unwrap_err().to_string();
