@@ -30,7 +30,7 @@ pub use log::RecordedEvent;
 pub use lookup::{ExpiringLot, Lot, Pallet, Product};
 pub use schema::latest_version as latest_schema_version;
 pub use shipment::OpenShipment;
-pub use sync::{PulledEvent, SyncStatus};
+pub use sync::{PulledEvent, SyncStatus, site_label};
 pub use trace::GenealogyEdge;
 
 use std::path::Path;

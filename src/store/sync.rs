@@ -33,6 +33,11 @@ pub struct PulledEvent {
     pub other_site: bool,
 }
 
+/// A site as the station shows it: "name (GLN)".
+pub fn site_label(gln: &str, name: &str) -> String {
+    format!("{name} ({gln})")
+}
+
 /// The station's sync state, as the UI shows it (`Station::sync_state`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncStatus {
@@ -267,7 +272,7 @@ impl Store {
                     site: r
                         .get::<_, Option<String>>(5)?
                         .zip(r.get::<_, Option<String>>(6)?)
-                        .map(|(gln, name)| format!("{name} ({gln})")),
+                        .map(|(gln, name)| site_label(&gln, &name)),
                 })
             },
         )?)

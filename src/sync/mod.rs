@@ -30,7 +30,7 @@ use crate::protocol::{
     ErrorBody, Link, MAX_PUSH_BODY, PREFIX, PUSH_BATCH_BYTES, PullResponse, PushRequest,
     PushResponse, ServerIdentity, WireEvent,
 };
-use crate::store::{PulledEvent, RecordedEvent, Store, StoreError};
+use crate::store::{PulledEvent, RecordedEvent, Store, StoreError, site_label};
 
 /// Events per push (well under the server's limit).
 pub const PUSH_BATCH: usize = 2_000;
@@ -255,7 +255,10 @@ pub fn sync_once(
         ..Round::default()
     };
     let altered = push_outbox(store, transport, &mut round, progress)?;
-    let site = store.site()?.map(|(gln, _)| gln);
+    // The site the server named just now (bind_server): whose events are another site's.
+    let site = store.site()?;
+    round.site = site.as_ref().map(|(gln, name)| site_label(gln, name));
+    let site = site.map(|(gln, _)| gln);
     let mut after = store.pull_cursor()?;
     let mut resp = transport.pull(after, PULL_BATCH)?;
     loop {
@@ -306,7 +309,6 @@ pub fn sync_once(
     }
     round.backlog = store.outbox_len()?;
     round.cursor = store.pull_cursor()?;
-    round.site = store.sync_status()?.site;
     match altered {
         Some(e) => Err(e),
         None => Ok(round),
