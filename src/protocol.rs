@@ -189,6 +189,27 @@ pub struct PullResponse {
     pub more: bool,
 }
 
+/// `GET /sync/snapshot`: the newest snapshot of the token's site, a store file a new station
+/// starts from instead of pulling the site's whole history (`store::snapshot`). Its file is
+/// `GET /sync/snapshot/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotMeta {
+    pub id: String,
+    /// The site it is the state of (GLN); `None`: every site (for stations without one).
+    pub site: Option<String>,
+    /// The server position it holds its site's events up to: the pull goes on after it.
+    pub pos: i64,
+    /// The hash of its log's last event, which the server computed from its own events.
+    pub hash: String,
+    /// Events in its log, and of those the ones whose content was pruned.
+    pub events: u64,
+    pub pruned: u64,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// When it was made (RFC 3339, UTC).
+    pub made_at: String,
+}
+
 /// `GET /sync/server`: who the server is, how far its order goes, and whom the token speaks
 /// for. The id is made once, at random, when the server's database is created, and kept in
 /// it: another server (or a new database) has another id. A station ties its pull cursor and

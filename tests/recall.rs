@@ -765,7 +765,7 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
     // server positions by event id (schema 11 changed both; every event still waits), no
     // push_refused (schema 12), no cost facts and no prices or days on shipments (schema 17:
     // refilled from the log, so the costs a file's events carry survive the upgrade), no
-    // shipment closes (schema 19), no site (schema 20).
+    // shipment closes (schema 19), no site (schema 20), no pruned history (schema 21).
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(
         "DROP TABLE lot_events;
@@ -791,6 +791,16 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          ALTER TABLE sync_state DROP COLUMN site_gln;
          ALTER TABLE sync_state DROP COLUMN site_name;
          ALTER TABLE events DROP COLUMN other_site;
+         ALTER TABLE events DROP COLUMN pruned;
+         DROP TABLE base_lots;
+         DROP TABLE base_lot_status_log;
+         DROP TABLE base_pallets;
+         DROP TABLE base_shipments;
+         DROP TABLE base_genealogy;
+         DROP TABLE base_receipts;
+         DROP TABLE base_lot_costs;
+         DROP TABLE base_shipment_closes;
+         DROP TABLE base_sequences;
          PRAGMA user_version = 9;",
     )
     .unwrap();

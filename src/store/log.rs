@@ -90,10 +90,11 @@ impl Store {
         Ok(recorded)
     }
 
-    /// Every event in order.
+    /// Every event in order, but those whose content was pruned ([`Self::prune`]: the server
+    /// holds them).
     pub fn events(&self) -> Result<Vec<RecordedEvent>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT seq, id, at, station, actor, payload, hash FROM events ORDER BY seq",
+            "SELECT seq, id, at, station, actor, payload, hash FROM events WHERE NOT pruned ORDER BY seq",
         )?;
         read_events(&mut stmt, [])
     }
@@ -105,27 +106,47 @@ impl Store {
 
     /// Checks the hash chain from event `first` to event `last` (sequence numbers; the range
     /// is cut at the end of the log): each event follows the one before it and its content
-    /// matches its hash. What the sync checks before it pushes events. Returns the number of
-    /// events checked.
+    /// matches its hash. What the sync checks before it pushes events. A pruned event (its
+    /// content dropped, [`Self::prune`]) is checked for its place only: it follows the event
+    /// before it and the next follows it. Returns the number of events checked.
     pub fn verify_range(&self, first: i64, last: i64) -> Result<u64, StoreError> {
+        verify_in(&self.conn, first, last)
+    }
+
+    /// Events in the log.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+}
+
+/// [`Store::verify_range`] over any connection to a store file (a snapshot before it is
+/// loaded).
+pub(super) fn verify_in(
+    conn: &rusqlite::Connection,
+    first: i64,
+    last: i64,
+) -> Result<u64, StoreError> {
+    {
         let first = first.max(1);
         let mut prev = if first == 1 {
             GENESIS.to_string()
         } else {
-            self.conn
-                .query_row(
-                    "SELECT hash FROM events WHERE seq = ?1",
-                    params![first - 1],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .ok_or_else(|| StoreError::ChainBroken {
-                    seq: first - 1,
-                    reason: "the event is missing".into(),
-                })?
+            conn.query_row(
+                "SELECT hash FROM events WHERE seq = ?1",
+                params![first - 1],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::ChainBroken {
+                seq: first - 1,
+                reason: "the event is missing".into(),
+            })?
         };
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, id, at, station, actor, payload, prev_hash, hash FROM events
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, id, at, station, actor, payload, prev_hash, hash, pruned FROM events
              WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
         )?;
         let mut rows = stmt.query(params![first, last])?;
@@ -162,7 +183,8 @@ impl Store {
                     reason: "it does not follow the event before it".into(),
                 });
             }
-            if chain_hash(&prev, &id, &at, &station, &actor, &payload) != hash {
+            let pruned: bool = r.get(8)?;
+            if !pruned && chain_hash(&prev, &id, &at, &station, &actor, &payload) != hash {
                 return Err(StoreError::ChainBroken {
                     seq,
                     reason: "its content does not match its hash".into(),
@@ -173,14 +195,6 @@ impl Store {
             count += 1;
         }
         Ok(count)
-    }
-
-    /// Events in the log.
-    pub fn event_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))?
-            as u64)
     }
 }
 

@@ -11,25 +11,31 @@
 //! - [`trace`]: genealogy, trace and recall queries;
 //! - [`outbox`]: what the server does not hold yet: a position in the log, no row per event;
 //! - [`sync`]: events pulled from the server and the station's sync state;
+//! - [`history`]: dropping old history (the server keeps it);
+//! - [`snapshot`]: a new station started from a copy of its site's store;
 //! - `shipment`: open and closed shipments, the station's SSCC serials;
 //! - `schema` (migrations), `stock` (a transaction's stock writes), `checkpoint` (WAL housekeeping).
 
 mod checkpoint;
 mod cost;
+mod history;
 mod log;
 mod lookup;
 mod outbox;
 mod projection;
 mod schema;
 mod shipment;
+mod snapshot;
 mod stock;
 mod sync;
 mod trace;
 
+pub use history::Pruned;
 pub use log::RecordedEvent;
 pub use lookup::{ExpiringLot, Lot, Pallet, Product};
 pub use schema::latest_version as latest_schema_version;
 pub use shipment::OpenShipment;
+pub use snapshot::{SnapshotError, SnapshotInfo};
 pub use sync::{PulledEvent, SyncStatus, site_label};
 pub use trace::GenealogyEdge;
 

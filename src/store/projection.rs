@@ -9,7 +9,9 @@ use super::{Store, StoreError, exec, schema, stock, write_tx};
 use crate::domain::{EventKind, LotStatus};
 
 impl Store {
-    /// Rebuilds every derived table by replaying the log.
+    /// Rebuilds every derived table by replaying the log: what pruning folded into the
+    /// `base_` tables first (the pruned lots, see [`Store::prune`]), then every event whose
+    /// content the store still holds.
     pub fn rebuild(&mut self) -> Result<u64, StoreError> {
         let events = self.events()?;
         let other_site: std::collections::HashSet<i64> = self
@@ -19,6 +21,12 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let tx = write_tx(&mut self.conn)?;
         schema::clear_derived(&tx)?;
+        for table in schema::FOLDED {
+            tx.execute(
+                &format!("INSERT INTO {table} SELECT * FROM base_{table}"),
+                [],
+            )?;
+        }
         let mut deferred = Deferred::default();
         for e in &events {
             apply_event(

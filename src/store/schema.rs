@@ -258,6 +258,37 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sync_state ADD COLUMN site_gln TEXT;
     ALTER TABLE sync_state ADD COLUMN site_name TEXT;
     ALTER TABLE events ADD COLUMN other_site INTEGER NOT NULL DEFAULT 0;",
+    // 21 (old history): an event whose content the station dropped (`pruned`, see
+    // `store::history`) keeps its row, id, time, station, actor, kind and hashes, so the chain
+    // still links and the rows that name it still find it; its payload is ''. What replaying
+    // the log can no longer derive of a pruned lot (its lot row and settled status, pallets,
+    // shipments, genealogy, receipts, costs, closes, the sequences its events moved) is folded
+    // into `base_*` tables of the same columns, which `rebuild` loads before it replays. A
+    // later migration that changes one of these derived tables changes its `base_` twin too.
+    "ALTER TABLE events ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE base_lots AS SELECT * FROM lots WHERE 0;
+    CREATE TABLE base_lot_status_log AS SELECT * FROM lot_status_log WHERE 0;
+    CREATE TABLE base_pallets AS SELECT * FROM pallets WHERE 0;
+    CREATE TABLE base_shipments AS SELECT * FROM shipments WHERE 0;
+    CREATE TABLE base_genealogy AS SELECT * FROM genealogy WHERE 0;
+    CREATE TABLE base_receipts AS SELECT * FROM receipts WHERE 0;
+    CREATE TABLE base_lot_costs AS SELECT * FROM lot_costs WHERE 0;
+    CREATE TABLE base_shipment_closes AS SELECT * FROM shipment_closes WHERE 0;
+    CREATE TABLE base_sequences AS SELECT * FROM sequences WHERE 0;",
+];
+
+/// The derived tables whose rows of pruned lots are folded into a `base_` twin
+/// (`store::history`): loaded by `rebuild` before the replay of the events that remain.
+pub(super) const FOLDED: &[&str] = &[
+    "lots",
+    "lot_status_log",
+    "pallets",
+    "shipments",
+    "genealogy",
+    "receipts",
+    "lot_costs",
+    "shipment_closes",
+    "sequences",
 ];
 
 /// Tables derived from the events, with the order that makes a snapshot comparable.

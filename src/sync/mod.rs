@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use crate::protocol::{
     ErrorBody, Link, MAX_PUSH_BODY, PREFIX, PUSH_BATCH_BYTES, PullResponse, PushRequest,
-    PushResponse, ServerIdentity, WireEvent,
+    PushResponse, ServerIdentity, SnapshotMeta, WireEvent,
 };
 use crate::store::{PulledEvent, RecordedEvent, Store, StoreError, site_label};
 
@@ -199,6 +199,18 @@ pub trait Transport: Sync {
     fn identity(&self, at: Option<i64>) -> Result<Option<ServerIdentity>, SyncError>;
     fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError>;
     fn pull(&self, after: i64, limit: usize) -> Result<PullResponse, SyncError>;
+    /// The newest snapshot of the station's site, if the server has one (a server that makes
+    /// none, or too old to know of them, has none).
+    fn snapshot(&self) -> Result<Option<SnapshotMeta>, SyncError> {
+        Ok(None)
+    }
+    /// Downloads snapshot `id`'s file to `to`; returns its size.
+    fn download_snapshot(&self, id: &str, to: &std::path::Path) -> Result<u64, SyncError> {
+        let _ = to;
+        Err(SyncError::Protocol(format!(
+            "this transport cannot download snapshot {id}"
+        )))
+    }
 }
 
 /// An event the server refused for good in this round (recorded in the store, not pushed

@@ -1,0 +1,165 @@
+//! Snapshots: a new station starts from a copy of a site's store as it stands at a server
+//! position, instead of pulling and replaying the site's whole history.
+//!
+//! The copy is made from a store that only pulls (the server's replica of a site, see
+//! `lotline server snapshot`), pruned of old history ([`Store::prune`]) and compacted
+//! (`VACUUM INTO`): current state, recent events, and the rows and chain links of the old
+//! ones. A new station checks it (the file's integrity, its schema, its whole hash chain) and
+//! loads it page by page (SQLite's backup), then pulls the events after its position as usual.
+//! Its own chain continues from the snapshot's last hash, which the server computes from its
+//! own events to vouch for the snapshot before handing it out.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Store, StoreError, schema};
+
+/// What a snapshot stands for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SnapshotInfo {
+    /// The server position it holds every event of its site up to (its pull cursor).
+    pub pos: i64,
+    /// The hash of its log's last event: where the chain of a station started from it goes on.
+    pub hash: String,
+    /// Events in its log (pruned ones included).
+    pub events: u64,
+    /// Of those, events whose content was pruned: the server holds them.
+    pub pruned: u64,
+    /// The site it is the state of (GLN; `None`: every site).
+    pub site: Option<String>,
+    /// The server it was pulled from.
+    pub server_id: Option<String>,
+}
+
+/// Why a snapshot cannot be made or used.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Only a store whose every event the server holds can stand for the server's state.
+    #[error(
+        "this store holds {0} event(s) the server does not: a snapshot is made from a store that only pulls"
+    )]
+    NotSynced(u64),
+    /// A station that recorded or pulled anything keeps its own log.
+    #[error(
+        "this store is not new ({0} event(s), pull cursor {1}): a snapshot only starts a new station"
+    )]
+    NotNew(u64, i64),
+    /// The file is not a snapshot this Lotline can load.
+    #[error("the snapshot file is unusable: {0}")]
+    Unusable(String),
+}
+
+impl From<rusqlite::Error> for SnapshotError {
+    fn from(e: rusqlite::Error) -> SnapshotError {
+        SnapshotError::Store(e.into())
+    }
+}
+
+impl Store {
+    /// Whether nothing was ever recorded, pulled or bound to a server here: a store a snapshot
+    /// can start.
+    pub fn is_new(&self) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM events) AND pull_cursor = 0 AND server_id IS NULL
+             FROM sync_state",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// What this store would stand for as a snapshot.
+    pub fn snapshot_info(&self) -> Result<SnapshotInfo, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT s.pull_cursor, coalesce((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), ?1),
+                    (SELECT count(*) FROM events), (SELECT count(*) FROM events WHERE pruned),
+                    s.site_gln, s.server_id
+             FROM sync_state s",
+            [super::log::GENESIS],
+            |r| {
+                Ok(SnapshotInfo {
+                    pos: r.get(0)?,
+                    hash: r.get(1)?,
+                    events: r.get::<_, i64>(2)? as u64,
+                    pruned: r.get::<_, i64>(3)? as u64,
+                    site: r.get(4)?,
+                    server_id: r.get(5)?,
+                })
+            },
+        )?)
+    }
+
+    /// Writes a compacted copy of this store to `path` (which must not exist) and returns what
+    /// it stands for. Refused when the store holds events the server does not.
+    pub fn write_snapshot(&self, path: &Path) -> Result<SnapshotInfo, SnapshotError> {
+        let waiting = self.outbox_len()?;
+        if waiting > 0 {
+            return Err(SnapshotError::NotSynced(waiting));
+        }
+        let info = self.snapshot_info()?;
+        self.conn.execute(
+            "VACUUM INTO ?1",
+            [path.to_str().ok_or_else(|| {
+                SnapshotError::Unusable(format!("{} is not a UTF-8 path", path.display()))
+            })?],
+        )?;
+        Ok(info)
+    }
+
+    /// Starts this new store ([`Self::is_new`]) from the snapshot file at `path`: checks the
+    /// file (integrity, schema version, the whole hash chain), then copies it in. Returns what
+    /// it stands for; the next pull goes on after its position.
+    pub fn start_from_snapshot(&mut self, path: &Path) -> Result<SnapshotInfo, SnapshotError> {
+        if !self.is_new()? {
+            return Err(SnapshotError::NotNew(
+                self.event_count()?,
+                self.pull_cursor()?,
+            ));
+        }
+        let source = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| SnapshotError::Unusable(format!("{}: {e}", path.display())))?;
+        let unusable = |e: rusqlite::Error| SnapshotError::Unusable(e.to_string());
+        let check: String = source
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(unusable)?;
+        if check != "ok" {
+            return Err(SnapshotError::Unusable(format!(
+                "the file is damaged ({check})"
+            )));
+        }
+        let version: i64 = source
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(unusable)?;
+        if version != schema::latest_version() {
+            return Err(SnapshotError::Unusable(format!(
+                "it is store schema {version}, this Lotline writes {}: the server and the station run different Lotline versions",
+                schema::latest_version()
+            )));
+        }
+        let is_store: bool = source
+            .query_row(
+                "SELECT count(*) = 2 FROM sqlite_master WHERE name IN ('events', 'sync_state')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(unusable)?;
+        if !is_store {
+            return Err(SnapshotError::Unusable("it is not a station store".into()));
+        }
+        // The station vouches for its log from its first event: the chain must hold.
+        super::log::verify_in(&source, 1, i64::MAX)
+            .map_err(|e| SnapshotError::Unusable(format!("its hash chain does not hold: {e}")))?;
+        rusqlite::backup::Backup::new(&source, &mut self.conn)?.run_to_completion(
+            4096,
+            std::time::Duration::ZERO,
+            None,
+        )?;
+        self.conn.execute(
+            "UPDATE sync_state SET last_success = NULL, last_error = NULL, last_error_at = NULL",
+            [],
+        )?;
+        Ok(self.snapshot_info()?)
+    }
+}
