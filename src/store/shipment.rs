@@ -74,7 +74,8 @@ impl Store {
     }
 
     /// The closes of shipments, oldest first: all of them, or those of one customer and
-    /// reference (`None`: their unreferenced shipments).
+    /// reference (`None`: their unreferenced shipments). Closes pruned as old history are left
+    /// out (the server holds them).
     pub fn shipment_closes(
         &self,
         of: Option<(&str, Option<&str>)>,
@@ -84,14 +85,15 @@ impl Store {
             None => {
                 let mut stmt = self.conn.prepare_cached(&format!(
                     "SELECT {cols} FROM shipment_closes c JOIN events e ON e.seq = c.event_seq
-                     ORDER BY c.event_seq"
+                     WHERE NOT e.pruned ORDER BY c.event_seq"
                 ))?;
                 read_events(&mut stmt, [])
             }
             Some((customer, shipment)) => {
                 let mut stmt = self.conn.prepare_cached(&format!(
                     "SELECT {cols} FROM shipment_closes c JOIN events e ON e.seq = c.event_seq
-                     WHERE c.customer = ?1 AND c.shipment IS ?2 ORDER BY c.event_seq"
+                     WHERE c.customer = ?1 AND c.shipment IS ?2 AND NOT e.pruned
+                     ORDER BY c.event_seq"
                 ))?;
                 read_events(&mut stmt, params![customer, shipment])
             }

@@ -163,3 +163,45 @@ impl Store {
         Ok(self.snapshot_info()?)
     }
 }
+
+impl Store {
+    /// The store's file (`None` for an in-memory store).
+    pub fn file_path(&self) -> Option<std::path::PathBuf> {
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
+    /// Empties a store just started from a snapshot that turned out not to be the one the
+    /// server named: it is new again. Refused once anything of this station's own is in it.
+    pub fn undo_snapshot(&mut self) -> Result<(), SnapshotError> {
+        let own = self.outbox_len()?;
+        if own > 0 {
+            return Err(SnapshotError::NotSynced(own));
+        }
+        let tables: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                 AND name NOT LIKE 'sqlite_%' AND name <> 'sync_state'",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let tx = super::write_tx(&mut self.conn)?;
+        for t in &tables {
+            tx.execute(&format!("DELETE FROM \"{t}\""), [])?;
+        }
+        // The log numbers from 1 again (its chain is checked from event 1).
+        tx.execute("DELETE FROM sqlite_sequence", [])?;
+        tx.execute(
+            "UPDATE sync_state SET pull_cursor = 0, pushed_through = 0, server_id = NULL,
+                 site_gln = NULL, site_name = NULL",
+            [],
+        )?;
+        tx.commit()?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+}
