@@ -11,6 +11,7 @@ mod scale;
 mod shipments;
 mod sim;
 mod sites;
+mod snapshots;
 #[path = "../support/mod.rs"]
 mod support;
 mod tls;
