@@ -393,6 +393,38 @@ fn snapshots_serve_new_stations(backend: Backend) {
     assert!(matches!(e, SyncError::Unreachable { .. }), "{e:?}");
     assert!(!cut.exists());
 
+    // A file of several chunks streams whole, one chunk after the other; cut after its first
+    // chunk, the part is not kept. (Its content is not a store: the server vouches for the
+    // hash and keeps the bytes it is given.)
+    let big: Vec<u8> = (0..9 << 20).map(|i: u32| (i * 7 % 253) as u8).collect();
+    let big_file = dir.path().join("big.snapshot");
+    std::fs::write(&big_file, &big).unwrap();
+    let big_meta = SnapshotMeta {
+        id: "big".into(),
+        size: big.len() as u64,
+        made_at: "2999-01-01T00:00:00.000000Z".into(),
+        ..mu.clone()
+    };
+    lib.rt
+        .block_on(snapshot::put(lib.db.as_ref(), &big_meta, &big_file))
+        .unwrap();
+    let got = dir.path().join("big.download");
+    let size = transport(&url, &tb1)
+        .download_snapshot("big", &got)
+        .unwrap();
+    assert_eq!(size, big.len() as u64);
+    assert!(std::fs::read(&got).unwrap() == big, "the download differs");
+    backend.execute("DELETE FROM server_snapshot_chunks WHERE snapshot = 'big' AND n = 1");
+    let e = transport(&url, &tb1)
+        .download_snapshot("big", &cut)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("after 4194304 of {} bytes", big.len())),
+        "{e}"
+    );
+    assert!(!cut.exists());
+
     // An unknown site is refused; the text output says what was made.
     let (ok, _, err) = server_cmd(&db, &["snapshot", "--site", "4012345000023"]);
     assert!(!ok && err.contains("no site 4012345000023"), "{err}");
