@@ -157,6 +157,15 @@ impl RoundPresenter for Shown {
         if let Ok(round) = &report.outcome
             && !self.json
         {
+            if let Some(s) = &round.joined {
+                eprintln!(
+                    "started from the server's snapshot {} (made {}): {} events up to position {}, {} of them old history kept at the server; pulling what came after",
+                    s.id, s.made_at, s.events, s.pos, s.pruned
+                );
+            }
+            if let Some(why) = &round.snapshot_refused {
+                eprintln!("{why}");
+            }
             if let Some(why) = &round.started_over {
                 eprintln!(
                     "{why}: pulled again from the start and pushed again this station's events (the server keeps each once)"

@@ -287,6 +287,21 @@ pub enum StoreCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Drop old history: the content of the events of lots that left this site more than
+    /// DAYS ago (no stock here, no open shipment, no recall, every event held by the server).
+    /// The server keeps every event; lookups of that history go to it. Lots, statuses,
+    /// pallets, shipments and traces stay.
+    Prune {
+        /// Age in days past which a lot that left is pruned.
+        #[arg(long, value_name = "DAYS")]
+        older_than: u32,
+        /// Then compact the file (VACUUM) so it shrinks; takes a while on a large store.
+        #[arg(long)]
+        compact: bool,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Whether a command records events (and so signs them as the person signed in).
@@ -362,6 +377,14 @@ pub fn run(cmd: WorkflowCommand, globals: &Globals, out: &mut Out) -> CmdResult 
         WorkflowCommand::Store {
             command: StoreCommand::Rebuild { json },
         } => store_rebuild(station, json, out),
+        WorkflowCommand::Store {
+            command:
+                StoreCommand::Prune {
+                    older_than,
+                    compact,
+                    json,
+                },
+        } => store_prune(station, older_than, compact, json, out),
         WorkflowCommand::Trace(_) | WorkflowCommand::Lot { .. } => unreachable!("handled above"),
     }
 }
@@ -674,8 +697,45 @@ fn store_verify(station: &mut Station, json: bool, out: &mut Out) -> CmdResult {
     if json {
         out.json(&json!({"ok": true, "events": n, "outbox": outbox}))?;
     } else {
+        let pruned = station.store().pruned_count()?;
         out.line(format_args!(
-            "event log intact: {n} events ({outbox} not yet synced)"
+            "event log intact: {n} events ({outbox} not yet synced{})",
+            match pruned {
+                0 => String::new(),
+                p => format!("; {p} pruned as old history, checked for their place only"),
+            }
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn store_prune(
+    station: &mut Station,
+    days: u32,
+    compact: bool,
+    json: bool,
+    out: &mut Out,
+) -> CmdResult {
+    let before = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let pruned = station.store_mut().prune(&before)?;
+    if compact {
+        station.store_mut().compact()?;
+    }
+    let total = station.store().pruned_count()?;
+    if json {
+        out.json(&json!({"lots": pruned.lots, "events": pruned.events, "pruned_in_all": total}))?;
+    } else {
+        out.line(format_args!(
+            "pruned {} event(s) of {} lot(s) that left before {}; {total} event(s) of old history are kept at the server only{}",
+            pruned.events,
+            pruned.lots,
+            &before[..10],
+            if compact || pruned.events == 0 {
+                ""
+            } else {
+                " (--compact shrinks the file)"
+            }
         ))?;
     }
     Ok(ExitCode::SUCCESS)

@@ -2,7 +2,8 @@
 //! (the server keeps every event; lookups of that history go to it).
 //!
 //! A lot is pruned whole, or not at all, when nothing at the site can still need its events:
-//! - none of it is in stock here, and no dispatch of it waits for its shipment to close;
+//! - none of it is in stock here (a dispatch whose shipment was never closed does not keep it:
+//!   its line stays in the open shipment, without its pallet's SSCC, which was in the payload);
 //! - no recall names it (a recall's record stays whole at every station that has it);
 //! - every one of its events is older than the cut-off, held by the server (it has a server
 //!   position) and not refused by it: a station never drops what only it holds;
@@ -53,6 +54,13 @@ impl Store {
         Ok(pruned)
     }
 
+    /// Compacts the file (`VACUUM`): after a prune, it shrinks by what was dropped. Other
+    /// writers wait meanwhile.
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("VACUUM")?;
+        Ok(())
+    }
+
     /// Events whose content was pruned (their rows remain, in the chain).
     pub fn pruned_count(&self) -> Result<u64, StoreError> {
         Ok(self
@@ -82,16 +90,14 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
          CREATE TEMP TABLE prune_events (seq INTEGER NOT NULL, gtin TEXT NOT NULL,
              batch TEXT NOT NULL, PRIMARY KEY (seq, gtin, batch)) WITHOUT ROWID;",
     )?;
-    // The lots that left: nothing in stock, no open dispatch, no recall, and every event old,
-    // at the server and not refused (a lot whose events were all pruned has none left).
+    // The lots that left: nothing in stock, no recall, and every event old, at the server and
+    // not refused (a lot whose events were all pruned has none left).
     tx.execute(
         "INSERT INTO temp.prune_lots (gtin, batch)
          SELECT l.gtin, l.batch FROM lots l
          WHERE EXISTS (SELECT 1 FROM lot_events le WHERE le.gtin = l.gtin AND le.batch = l.batch)
            AND NOT EXISTS (SELECT 1 FROM stock s
                            WHERE s.gtin = l.gtin AND s.batch = l.batch AND s.quantity <> 0)
-           AND NOT EXISTS (SELECT 1 FROM shipments s
-                           WHERE s.gtin = l.gtin AND s.batch = l.batch AND s.closed_seq IS NULL)
            AND NOT EXISTS (SELECT 1 FROM recall_lots r WHERE r.gtin = l.gtin AND r.batch = l.batch)
            AND NOT EXISTS (SELECT 1 FROM recall_items r WHERE r.gtin = l.gtin AND r.batch = l.batch)
            AND NOT EXISTS (SELECT 1 FROM recall_accounting r
@@ -192,4 +198,316 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
         lots: lots as u64,
         events,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::shipment::{OutgoingPallet, PalletLine};
+    use crate::domain::status::Role;
+    use crate::domain::{EventKind, LotStatus};
+    use crate::store::{PulledEvent, RecordedEvent, SnapshotError};
+
+    const GTIN: &str = "09501101530003";
+    const OLD: &str = "9999-12-31T00:00:00Z";
+
+    fn received(batch: &str, quantity: u64, sscc: Option<&str>) -> EventKind {
+        EventKind::LotReceived {
+            gtin: GTIN.into(),
+            batch: batch.into(),
+            expiry: None,
+            quantity,
+            location: "DOCK".into(),
+            status: LotStatus::Released,
+            supplier: Some("Farm".into()),
+            sscc: sscc.map(Into::into),
+            po: None,
+            unit_cost: None,
+        }
+    }
+
+    fn dispatched(batch: &str, quantity: u64, sscc: Option<&str>) -> EventKind {
+        EventKind::LotDispatched {
+            gtin: GTIN.into(),
+            batch: batch.into(),
+            quantity,
+            customer: "Northwind".into(),
+            shipment: Some("SH-1".into()),
+            from: vec![("DOCK".into(), quantity)],
+            sscc: sscc.map(Into::into),
+            unit_price: None,
+        }
+    }
+
+    fn counted_to_zero(batch: &str, had: u64) -> EventKind {
+        EventKind::LotCounted {
+            gtin: GTIN.into(),
+            batch: batch.into(),
+            location: "DOCK".into(),
+            counted: 0,
+            difference: -(had as i64),
+        }
+    }
+
+    fn status(batch: &str, from: LotStatus, to: LotStatus) -> EventKind {
+        EventKind::LotStatusChanged {
+            gtin: GTIN.into(),
+            batch: batch.into(),
+            from,
+            to,
+            role: Role::Supervisor,
+            reason: "QC".into(),
+        }
+    }
+
+    fn produced(batch: &str, quantity: u64, key: &str, sequence: u64) -> EventKind {
+        EventKind::BatchProduced {
+            gtin: GTIN.into(),
+            batch: batch.into(),
+            quantity,
+            location: "DOCK".into(),
+            expiry: None,
+            status: LotStatus::Released,
+            sequence_key: key.into(),
+            sequence,
+            costs: None,
+        }
+    }
+
+    /// A station's day: lots that left (shipped and closed; produced and counted out), lots
+    /// still here, a lot tied to one still here by production, one whose last event the
+    /// server does not hold yet, one whose dispatch waits for its shipment to close.
+    fn station_day(store: &mut Store) -> Vec<RecordedEvent> {
+        let mut all = Vec::new();
+        let mut add = |store: &mut Store, e: EventKind| {
+            let r = store.append("A", "w", e).unwrap();
+            all.push(r.clone());
+            r
+        };
+        add(store, received("GONE", 10, Some("000950110100000017")));
+        add(
+            store,
+            status("GONE", LotStatus::Released, LotStatus::OnHold),
+        );
+        add(
+            store,
+            status("GONE", LotStatus::OnHold, LotStatus::Released),
+        );
+        let dispatch = add(store, dispatched("GONE", 10, Some("000950110100000017")));
+        add(
+            store,
+            EventKind::ShipmentClosed {
+                customer: "Northwind".into(),
+                shipment: Some("SH-1".into()),
+                pallets: vec![OutgoingPallet {
+                    sscc: "000950110100000017".into(),
+                    allocated_under: None,
+                    lines: vec![PalletLine {
+                        dispatch: dispatch.id.clone(),
+                        gtin: GTIN.into(),
+                        batch: "GONE".into(),
+                        expiry: None,
+                        quantity: 10,
+                    }],
+                }],
+            },
+        );
+        add(store, produced("RUN-3", 6, "run-seq", 3));
+        add(store, counted_to_zero("RUN-3", 6));
+        add(store, received("HERE", 5, None));
+        add(store, received("INPUT", 4, None));
+        add(store, produced("OUTPUT", 2, "run-seq", 2));
+        add(
+            store,
+            EventKind::LotConsumed {
+                gtin: GTIN.into(),
+                batch: "INPUT".into(),
+                quantity: 4,
+                into_gtin: GTIN.into(),
+                into_batch: "OUTPUT".into(),
+                from: vec![("DOCK".into(), 4)],
+            },
+        );
+        add(store, received("OPEN", 3, Some("000950110100000024")));
+        add(store, dispatched("OPEN", 3, Some("000950110100000024")));
+        add(store, received("WAITING", 3, None));
+        add(store, counted_to_zero("WAITING", 3));
+        all
+    }
+
+    /// The server holds every event but `except` (positions in log order).
+    fn synced(store: &mut Store, events: &[RecordedEvent], except: Option<&str>) {
+        let acked: Vec<(String, i64)> = events
+            .iter()
+            .filter(|e| Some(e.id.as_str()) != except)
+            .map(|e| (e.id.clone(), e.seq))
+            .collect();
+        store.acknowledge(&acked).unwrap();
+    }
+
+    #[test]
+    fn only_lots_that_left_go_and_the_store_still_answers_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        let events = station_day(&mut store);
+        let last = events.last().unwrap().id.clone();
+        synced(&mut store, &events, Some(&last));
+        let total = store.event_count().unwrap();
+
+        // Nothing is old yet.
+        assert_eq!(
+            store.prune("2000-01-01T00:00:00Z").unwrap(),
+            Pruned::default()
+        );
+
+        let pruned = store.prune(OLD).unwrap();
+        // GONE (receipt, hold, release, dispatch, close), RUN-3 (produced, counted out) and
+        // OPEN (received, dispatched on a shipment never closed): not HERE (in stock), INPUT
+        // (its consumption names OUTPUT, in stock) nor WAITING (the server lacks its count).
+        assert_eq!(pruned, Pruned { lots: 3, events: 9 });
+        assert_eq!(store.pruned_count().unwrap(), 9);
+        // The open shipment still lists its line (its pallet's SSCC went with the payload).
+        let open = store
+            .open_shipment_lines("Northwind", Some("SH-1"))
+            .unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (open[0].line.batch.as_str(), open[0].sscc.as_deref()),
+            ("OPEN", None)
+        );
+        assert_eq!(store.open_shipments().unwrap().len(), 1);
+        assert_eq!(store.event_count().unwrap(), total, "the rows stay");
+        assert_eq!(store.verify().unwrap(), total, "the chain still links");
+
+        // What the rules and traces read stays: the lot and its settled status, its pallet
+        // (received once), its shipment, the sequence its run moved.
+        let gone = store.lot(GTIN, "GONE").unwrap().expect("the lot stays");
+        assert_eq!(gone.status, LotStatus::Released);
+        let pallet = store.pallet("000950110100000017").unwrap().unwrap();
+        assert_eq!(pallet.batch, "GONE");
+        assert!(pallet.shipped.is_some(), "{pallet:?}");
+        assert_eq!(store.last_sequence("run-seq").unwrap(), 3);
+        assert!(store.lot_history_pruned(GTIN, "GONE").unwrap());
+        assert!(!store.lot_history_pruned(GTIN, "HERE").unwrap());
+        assert!(store.lot_events(GTIN, "GONE", 50).unwrap().is_empty());
+        assert_eq!(store.lot_events(GTIN, "INPUT", 50).unwrap().len(), 2);
+        assert!(matches!(
+            store.event(&events[0].id),
+            Err(StoreError::Pruned { .. })
+        ));
+        assert_eq!(
+            store.shipment_closes(None).unwrap().len(),
+            0,
+            "its close went"
+        );
+
+        // A rebuild lands on exactly what the store holds.
+        let held = store.derived_snapshot().unwrap();
+        store.rebuild().unwrap();
+        assert_eq!(store.derived_snapshot().unwrap(), held);
+
+        // The lot lives on: a hold pulled later settles after what was pruned, and it can
+        // be pruned again.
+        let hold = PulledEvent {
+            id: "0193a000-0000-7000-8000-000000000001".into(),
+            at: "2026-12-01T10:00:00.000000Z".into(),
+            station: "B".into(),
+            actor: "s".into(),
+            event: status("GONE", LotStatus::Released, LotStatus::OnHold),
+            pos: 1_000,
+            signature: None,
+            other_site: false,
+        };
+        store.apply_pulled(&[hold], 1_000).unwrap();
+        assert_eq!(
+            store.lot(GTIN, "GONE").unwrap().unwrap().status,
+            LotStatus::OnHold
+        );
+        let held = store.derived_snapshot().unwrap();
+        store.rebuild().unwrap();
+        assert_eq!(store.derived_snapshot().unwrap(), held);
+        assert_eq!(store.prune(OLD).unwrap(), Pruned { lots: 1, events: 1 });
+        assert_eq!(
+            store.lot(GTIN, "GONE").unwrap().unwrap().status,
+            LotStatus::OnHold
+        );
+        let held = store.derived_snapshot().unwrap();
+        store.rebuild().unwrap();
+        assert_eq!(store.derived_snapshot().unwrap(), held);
+        assert_eq!(store.last_sequence("run-seq").unwrap(), 3);
+    }
+
+    #[test]
+    fn a_new_store_starts_from_a_snapshot_and_its_chain_goes_on_from_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut replica = Store::open(&dir.path().join("replica.db")).unwrap();
+        let events = station_day(&mut replica);
+        let last = events.last().unwrap().id.clone();
+        synced(&mut replica, &events, Some(&last));
+        replica.bind_server("server-1", "nobody", false).unwrap();
+        replica.apply_pulled(&[], 40).unwrap();
+        replica.prune(OLD).unwrap();
+        let file = dir.path().join("snapshot.db");
+        assert!(matches!(
+            replica.write_snapshot(&file),
+            Err(SnapshotError::NotSynced(1))
+        ));
+        synced(&mut replica, &events, None);
+        let info = replica.write_snapshot(&file).unwrap();
+        assert_eq!((info.pos, info.events, info.pruned), (40, 15, 9));
+        assert_eq!(info.server_id.as_deref(), Some("server-1"));
+        assert_eq!(info.hash, events.last().unwrap().hash);
+
+        let mut station = Store::open(&dir.path().join("station.db")).unwrap();
+        assert!(station.is_new().unwrap());
+        assert_eq!(station.start_from_snapshot(&file).unwrap(), info);
+        assert_eq!(
+            station.derived_snapshot().unwrap(),
+            replica.derived_snapshot().unwrap()
+        );
+        assert_eq!(station.pull_cursor().unwrap(), 40);
+        assert_eq!(station.outbox_len().unwrap(), 0);
+        // Its own events chain on from the snapshot's last hash, and wait to be pushed.
+        let mine = station
+            .append("NEW", "w", received("NEW", 1, None))
+            .unwrap();
+        assert_eq!(station.verify().unwrap(), 16);
+        assert_eq!(station.outbox_len().unwrap(), 1);
+        assert_eq!(
+            station.events().unwrap().last().unwrap().hash,
+            mine.hash,
+            "after the snapshot's events"
+        );
+        // Only once, and only into a new store.
+        assert!(matches!(
+            station.start_from_snapshot(&file),
+            Err(SnapshotError::NotNew(16, 40))
+        ));
+
+        // A snapshot altered on its way is refused, and the store stays new.
+        let bad = dir.path().join("bad.db");
+        std::fs::copy(&file, &bad).unwrap();
+        let conn = rusqlite::Connection::open(&bad).unwrap();
+        conn.execute(
+            "UPDATE events SET payload = replace(payload, '\"quantity\":5', '\"quantity\":500')
+             WHERE NOT pruned",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let mut other = Store::open(&dir.path().join("other.db")).unwrap();
+        let refused = other.start_from_snapshot(&bad).unwrap_err();
+        assert!(
+            refused.to_string().contains("hash chain does not hold"),
+            "{refused}"
+        );
+        assert!(other.is_new().unwrap());
+        let garbage = dir.path().join("garbage.db");
+        std::fs::write(&garbage, b"not a database at all").unwrap();
+        assert!(matches!(
+            other.start_from_snapshot(&garbage),
+            Err(SnapshotError::Unusable(_))
+        ));
+        assert!(other.is_new().unwrap());
+    }
 }

@@ -217,6 +217,9 @@ pub(super) fn read_events(
     let mut out = Vec::new();
     for row in rows {
         let ((seq, id, at, station), actor, payload, hash, signature) = row?;
+        if payload.is_empty() {
+            return Err(StoreError::Pruned { seq });
+        }
         let event = serde_json::from_str(&payload).map_err(|e| StoreError::BadEvent {
             seq,
             reason: e.to_string(),

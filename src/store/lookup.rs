@@ -203,10 +203,12 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT p.sscc, p.gtin, p.batch, p.quantity, l.expiry, p.location, r.at, r.station,
-                        d.at, json_extract(d.payload, '$.customer')
+                        d.at, sh.customer
                  FROM pallets p JOIN events r ON r.seq = p.received_seq
                  LEFT JOIN lots l ON l.gtin = p.gtin AND l.batch = p.batch
                  LEFT JOIN events d ON d.seq = p.dispatched_seq
+                 LEFT JOIN shipments sh ON sh.gtin = p.gtin AND sh.batch = p.batch
+                     AND sh.event_seq = p.dispatched_seq
                  WHERE p.sscc = ?1",
             )?
             .query_row(params![sscc], |r| {

@@ -91,6 +91,11 @@ pub enum StoreError {
     /// [`EventKind::validate`]: crate::domain::EventKind::validate
     #[error("the event cannot be recorded: {0}")]
     Invalid(Box<crate::domain::Invalid>),
+    /// The event's content was pruned from this store ([`Store::prune`]); the server holds it.
+    #[error(
+        "event {seq}'s content was dropped from this store as old history: the server holds it (look it up there)"
+    )]
+    Pruned { seq: i64 },
     /// The hash chain does not hold: the history was edited or events were deleted.
     #[error("the event log was altered at event {seq}: {reason}")]
     ChainBroken { seq: i64, reason: String },

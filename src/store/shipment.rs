@@ -30,7 +30,8 @@ impl Store {
         shipment: Option<&str>,
     ) -> Result<Vec<ShippedLine>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.id, s.gtin, s.batch, l.expiry, s.quantity, json_extract(e.payload, '$.sscc')
+            "SELECT e.id, s.gtin, s.batch, l.expiry, s.quantity,
+                    CASE WHEN e.pruned THEN NULL ELSE json_extract(e.payload, '$.sscc') END
              FROM shipments s INDEXED BY shipments_open
              JOIN events e ON e.seq = s.event_seq
              LEFT JOIN lots l ON l.gtin = s.gtin AND l.batch = s.batch
@@ -74,7 +75,8 @@ impl Store {
     }
 
     /// The closes of shipments, oldest first: all of them, or those of one customer and
-    /// reference (`None`: their unreferenced shipments).
+    /// reference (`None`: their unreferenced shipments). Closes pruned as old history are left
+    /// out (the server holds them).
     pub fn shipment_closes(
         &self,
         of: Option<(&str, Option<&str>)>,
@@ -84,14 +86,15 @@ impl Store {
             None => {
                 let mut stmt = self.conn.prepare_cached(&format!(
                     "SELECT {cols} FROM shipment_closes c JOIN events e ON e.seq = c.event_seq
-                     ORDER BY c.event_seq"
+                     WHERE NOT e.pruned ORDER BY c.event_seq"
                 ))?;
                 read_events(&mut stmt, [])
             }
             Some((customer, shipment)) => {
                 let mut stmt = self.conn.prepare_cached(&format!(
                     "SELECT {cols} FROM shipment_closes c JOIN events e ON e.seq = c.event_seq
-                     WHERE c.customer = ?1 AND c.shipment IS ?2 ORDER BY c.event_seq"
+                     WHERE c.customer = ?1 AND c.shipment IS ?2 AND NOT e.pruned
+                     ORDER BY c.event_seq"
                 ))?;
                 read_events(&mut stmt, params![customer, shipment])
             }

@@ -151,15 +151,68 @@ impl Store {
         // The station vouches for its log from its first event: the chain must hold.
         super::log::verify_in(&source, 1, i64::MAX)
             .map_err(|e| SnapshotError::Unusable(format!("its hash chain does not hold: {e}")))?;
-        rusqlite::backup::Backup::new(&source, &mut self.conn)?.run_to_completion(
-            4096,
-            std::time::Duration::ZERO,
-            None,
-        )?;
+        // In one step: the store's other connections (the UI's, the sync thread's) see it
+        // empty or whole, never half copied.
+        let backup = rusqlite::backup::Backup::new(&source, &mut self.conn)?;
+        let mut tries = 0;
+        while backup.step(-1)? != rusqlite::backup::StepResult::Done {
+            // Another connection was writing: wait for it (10 s at most, as long again as a
+            // write waits).
+            tries += 1;
+            if tries > 200 {
+                return Err(SnapshotError::Unusable(
+                    "the store stayed busy (another program writing to it?): try again".into(),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        drop(backup);
         self.conn.execute(
             "UPDATE sync_state SET last_success = NULL, last_error = NULL, last_error_at = NULL",
             [],
         )?;
         Ok(self.snapshot_info()?)
+    }
+}
+
+impl Store {
+    /// The store's file (`None` for an in-memory store).
+    pub fn file_path(&self) -> Option<std::path::PathBuf> {
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
+    /// Empties a store just started from a snapshot that turned out not to be the one the
+    /// server named: it is new again. Refused once anything of this station's own is in it.
+    pub fn undo_snapshot(&mut self) -> Result<(), SnapshotError> {
+        let own = self.outbox_len()?;
+        if own > 0 {
+            return Err(SnapshotError::NotSynced(own));
+        }
+        let tables: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                 AND name NOT LIKE 'sqlite_%' AND name <> 'sync_state'",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let tx = super::write_tx(&mut self.conn)?;
+        for t in &tables {
+            tx.execute(&format!("DELETE FROM \"{t}\""), [])?;
+        }
+        // The log numbers from 1 again (its chain is checked from event 1).
+        tx.execute("DELETE FROM sqlite_sequence", [])?;
+        tx.execute(
+            "UPDATE sync_state SET pull_cursor = 0, pushed_through = 0, server_id = NULL,
+                 site_gln = NULL, site_name = NULL",
+            [],
+        )?;
+        tx.commit()?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
     }
 }

@@ -245,6 +245,13 @@ pub struct Round {
     /// events only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// The snapshot this new station started from, instead of pulling its site's whole
+    /// history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joined: Option<SnapshotMeta>,
+    /// Why the server's snapshot was not used (the station pulled from the start instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_refused: Option<String>,
 }
 
 /// Progress for a progress bar: `(done, total)` of the push, then pulled counts.
@@ -262,10 +269,11 @@ pub fn sync_once(
     transport: &dyn Transport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Round, SyncError> {
-    let mut round = Round {
-        started_over: bind_server(store, transport)?,
-        ..Round::default()
-    };
+    let mut round = Round::default();
+    if store.is_new()? {
+        join_from_snapshot(store, transport, &mut round)?;
+    }
+    round.started_over = bind_server(store, transport)?;
     let altered = push_outbox(store, transport, &mut round, progress)?;
     // The site the server named just now (bind_server): whose events are another site's.
     let site = store.site()?;
@@ -331,6 +339,56 @@ pub(crate) fn pulled_event(e: ServerEvent, site: Option<&str>) -> PulledEvent {
         signature: e.event.signature,
         other_site: e.site.is_some() && e.site.as_deref() != site,
     }
+}
+
+/// A new station starts from its site's newest snapshot, when the server has one, instead of
+/// pulling the site's whole history: downloaded beside the store, checked and copied in
+/// ([`Store::start_from_snapshot`]), then the pull goes on after its position. A snapshot that
+/// cannot be used is said in the round, and the station pulls from the start as before.
+fn join_from_snapshot(
+    store: &mut Store,
+    transport: &dyn Transport,
+    round: &mut Round,
+) -> Result<(), SyncError> {
+    let Some(meta) = transport.snapshot()? else {
+        return Ok(());
+    };
+    let file = store.file_path().map_or_else(
+        || std::env::temp_dir().join(format!("lotline-snapshot-{}.db", meta.id)),
+        |p| p.with_extension("snapshot"),
+    );
+    let _ = std::fs::remove_file(&file);
+    let loaded = transport
+        .download_snapshot(&meta.id, &file)
+        .map(|_| store.start_from_snapshot(&file));
+    let _ = std::fs::remove_file(&file);
+    let refused = match loaded {
+        Ok(Ok(info))
+            if info.pos == meta.pos && info.hash == meta.hash && info.site == meta.site =>
+        {
+            round.joined = Some(meta);
+            return Ok(());
+        }
+        // Loaded, but not what the server said it is: emptied again below.
+        Ok(Ok(info)) => format!(
+            "it holds position {} with hash {}, not {} with {} as the server said",
+            info.pos, info.hash, meta.pos, meta.hash
+        ),
+        Ok(Err(e)) => e.to_string(),
+        Err(e @ (SyncError::Unreachable { .. } | SyncError::Busy { .. })) => return Err(e),
+        Err(e) => e.to_string(),
+    };
+    if !store.is_new()? {
+        store.undo_snapshot().map_err(|e| match e {
+            crate::store::SnapshotError::Store(e) => SyncError::Store(e),
+            other => SyncError::Protocol(other.to_string()),
+        })?;
+    }
+    round.snapshot_refused = Some(format!(
+        "snapshot {} was not used ({refused}); pulling the site's events from the start",
+        meta.id
+    ));
+    Ok(())
 }
 
 /// Ties the store's sync state to the server that answers, and starts over with it when it
