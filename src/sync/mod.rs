@@ -56,6 +56,10 @@ pub struct SyncConfig {
     /// The private CA (PEM) the server's certificate must chain to. Set, the station speaks
     /// only HTTPS and trusts that CA alone (not the public roots).
     pub ca_cert: Option<std::path::PathBuf>,
+    /// Drop old history after sync rounds (at most once an hour): the content of the events of
+    /// lots that left this site more than this many days ago, which the server holds
+    /// (`lotline store prune`). Unset: the station keeps every event.
+    pub keep_history_days: Option<u32>,
 }
 
 impl SyncConfig {
@@ -252,6 +256,16 @@ pub struct Round {
     /// Why the server's snapshot was not used (the station pulled from the start instead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_refused: Option<String>,
+    /// Events whose content was pruned as old history after the round (`keep_history_days`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub history_pruned: u64,
+    /// Why pruning old history after the round failed (it is tried again later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune_failed: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Progress for a progress bar: `(done, total)` of the push, then pulled counts.

@@ -4,6 +4,7 @@
 mod common;
 mod costs;
 mod fault;
+mod history;
 mod hostile;
 mod identity;
 mod instances;
