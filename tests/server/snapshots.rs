@@ -310,6 +310,18 @@ fn snapshots_serve_new_stations(backend: Backend) {
         "a station started from the snapshot and one that pulled everything stand alike"
     );
 
+    // A new station syncing for the first time starts from Hamburg's snapshot by itself, and
+    // ends where the station that pulled everything stands.
+    let ta4 = sited_token(&db, "A4", HAMBURG);
+    let a4 = Station::new(dir.path(), "A4");
+    let r = a4.sync_ok(&url, &ta4);
+    assert_eq!(r["joined"]["id"], hh.id.as_str(), "{r}");
+    assert_eq!(
+        a4.store().snapshot_info().unwrap().hash,
+        a2.store().snapshot_info().unwrap().hash
+    );
+    assert_eq!(a4.lot(PASSATA, "L3")["status"], "released");
+
     // A snapshot whose hash is not the feed's is refused, and nothing of it is stored.
     let forged = SnapshotMeta {
         id: "forged".into(),
