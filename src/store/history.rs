@@ -435,6 +435,15 @@ mod tests {
         store.rebuild().unwrap();
         assert_eq!(store.derived_snapshot().unwrap(), held);
         assert_eq!(store.last_sequence("run-seq").unwrap(), 3);
+
+        // Another server: this station's events go to it again, but the pruned ones, which
+        // it no longer holds (said, not sent, never an unreadable outbox).
+        // (B's hold, pruned too, is not this station's to send.)
+        assert_eq!(store.bind_server("server-2", "A", true).unwrap(), 9);
+        let waiting = store.outbox_batch(1_000).unwrap();
+        assert_eq!(waiting.len() as u64, store.outbox_len().unwrap());
+        assert_eq!(waiting.len() as u64, total - 9);
+        assert_eq!(store.furthest_server_pos("A").unwrap(), 0);
     }
 
     #[test]

@@ -442,11 +442,16 @@ fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<St
         )),
         _ => None,
     };
-    store.bind_server(&who.server_id, &who.station, why.is_some())?;
+    let unsendable = store.bind_server(&who.server_id, &who.station, why.is_some())?;
     if moved && why.is_none() {
         store.pull_again()?;
     }
-    Ok(why)
+    Ok(why.map(|why| match unsendable {
+        0 => why,
+        n => format!(
+            "{why}; {n} of this station's events were pruned here as old history and cannot be sent again: if this server lacks them, restore them from the old server's database"
+        ),
+    }))
 }
 
 /// Room for the push envelope around the events (`{"events":[…],"backlog":N}`).
