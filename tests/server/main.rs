@@ -12,6 +12,7 @@ mod scale;
 mod shipments;
 mod sim;
 mod sites;
+mod snapshots;
 #[path = "../support/mod.rs"]
 mod support;
 mod tls;

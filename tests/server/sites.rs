@@ -10,7 +10,7 @@ use super::common::*;
 use super::{PASSATA, SAUCE, scan};
 
 pub(super) const HAMBURG: &str = "4012345000009";
-const MUNICH: &str = "4012345000016";
+pub(super) const MUNICH: &str = "4012345000016";
 
 /// `lotline --db DB server ARGS…`: its output, and whether it succeeded.
 pub(super) fn server_cmd(db: &str, args: &[&str]) -> (bool, String, String) {
