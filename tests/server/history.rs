@@ -2,13 +2,15 @@
 //! server keeps them), and a new station of a site starts from the site's snapshot instead of
 //! pulling its whole history; both go on syncing as before.
 
-use serde_json::json;
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
 
 use super::common::*;
 use super::sites::{HAMBURG, server_cmd, sited_token};
-use super::{PASSATA, scan};
+use super::{PASSATA, SAUCE, scan};
 
-fn old_history_goes_after_sync_rounds(backend: Backend) {
+fn old_history_goes_and_new_stations_start_from_the_sites_snapshot(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = backend.url();
     let (ok, out, err) = server_cmd(&db, &["site", "add", HAMBURG, "--name", "Hamburg DC"]);
@@ -57,15 +59,66 @@ fn old_history_goes_after_sync_rounds(backend: Backend) {
     assert_eq!(verify["ok"], true, "{verify}");
     a.ok(&["store", "rebuild", "--json"]);
     assert_eq!(a.store().derived_snapshot().unwrap(), held);
+
+    // The server makes the site's snapshot, its old history pruned the same way.
+    let (ok, out, err) = server_cmd(&db, &["snapshot", "--site", HAMBURG, "--keep-days", "0"]);
+    assert!(ok, "{out}{err}");
+
+    // A new station of the site starts from it: nothing left to pull, the same lots and
+    // events as A, a chain that holds.
+    let n = Station::new(dir.path(), "N");
+    let tn = sited_token(&db, "N", HAMBURG);
+    let r = n.sync_ok(&url, &tn);
+    assert_eq!(r["joined"]["site"], HAMBURG, "{r}");
+    assert_eq!(r["pulled"], 0, "{r}");
+    assert_eq!(n.event_ids(), a.event_ids());
+    assert_eq!(
+        n.store().event_count().unwrap(),
+        a.store().event_count().unwrap()
+    );
+    assert_eq!(n.store().pruned_count().unwrap(), 2);
+    for batch in ["GONE", "HERE"] {
+        assert_eq!(n.lot(PASSATA, batch), a.lot(PASSATA, batch), "{batch}");
+    }
+    let verify = n.ok(&["store", "verify", "--json"]);
+    assert_eq!(verify["ok"], true, "{verify}");
+
+    // It records and syncs like any station; A gets its receipt, and it gets A's next one.
+    n.ok(&["receive", &scan(PASSATA, "NEW"), "--qty", "2", "--json"]);
+    assert_eq!(n.sync_ok(&url, &tn)["pushed"], 1);
+    a.ok(&["receive", &scan(PASSATA, "LATER"), "--qty", "3", "--json"]);
+    a.sync_ok(&url, &ta);
+    n.sync_ok(&url, &tn);
+    let lots = |s: &Station| -> BTreeSet<String> {
+        ["NEW", "LATER", "HERE"]
+            .into_iter()
+            .filter(|b| {
+                s.run(&["lot", "show", b, "--gtin", PASSATA, "--json"])
+                    .status
+                    .success()
+            })
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(lots(&a), lots(&n));
+    assert_eq!(lots(&n).len(), 3);
+
+    // A station that recorded something first keeps its own log and pulls from the start.
+    let m = Station::new(dir.path(), "M");
+    let tm = sited_token(&db, "M", HAMBURG);
+    m.ok(&["product", "add", SAUCE, "--name", "Sauce", "--json"]);
+    let r: Value = m.sync_ok(&url, &tm);
+    assert!(r.get("joined").is_none(), "{r}");
+    assert!(r["pulled"].as_u64().unwrap() > 0, "{r}");
 }
 
 #[test]
-fn old_history_goes_after_sync_rounds_on_sqlite() {
+fn old_history_goes_and_new_stations_start_from_the_sites_snapshot_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    old_history_goes_after_sync_rounds(Backend::sqlite(dir.path()));
+    old_history_goes_and_new_stations_start_from_the_sites_snapshot(Backend::sqlite(dir.path()));
 }
 
 #[test]
-fn old_history_goes_after_sync_rounds_on_postgres() {
-    old_history_goes_after_sync_rounds(Backend::postgres());
+fn old_history_goes_and_new_stations_start_from_the_sites_snapshot_on_postgres() {
+    old_history_goes_and_new_stations_start_from_the_sites_snapshot(Backend::postgres());
 }
