@@ -158,6 +158,12 @@ fn load(globals: &Globals, site_gln: &str) -> anyhow::Result<Vec<Cte>> {
     let db = globals.db_path();
     let store = Store::open(&db).with_context(|| format!("opening the store {}", db.display()))?;
     let events = store.events().context("reading the event log")?;
+    let pruned = store.pruned_count().context("reading the event log")?;
+    if pruned > 0 {
+        eprintln!(
+            "warning: {pruned} event(s) of old history were pruned from this store (`lotline store prune`) and are not in this export; the server holds them"
+        );
+    }
     let describe = |gtin: &str| {
         store
             .product(gtin)

@@ -22,6 +22,7 @@ pub mod recall;
 pub mod report;
 pub mod scan;
 pub mod server;
+pub mod server_snapshot;
 pub mod shipment;
 pub mod sync;
 pub mod trace;

@@ -406,7 +406,10 @@ fn text_line(event: &LoopEvent<'_, Outcome>) -> String {
                 Taken::Refused => "REFUSED",
                 Taken::Invalid => "INVALID",
             };
-            format!("{tag:<9} {}  {}", visible(&scan.text), message(outcome))
+            let message = message(outcome);
+            // The tag says REFUSED already: not twice.
+            let message = message.strip_prefix("REFUSED: ").unwrap_or(&message);
+            format!("{tag:<9} {}  {message}", visible(&scan.text))
         }
         LoopEvent::Duplicate { scan } => {
             format!(
@@ -469,4 +472,44 @@ fn json_line(event: &LoopEvent<'_, Outcome>) -> String {
         }
     };
     value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::rules::DispatchRefusal;
+    use crate::domain::trace::LotRef;
+    use crate::domain::{LotStatus, scan::SourceId};
+
+    /// A refusal's line says REFUSED once, in its tag (found on a dock day: "REFUSED …
+    /// REFUSED: LOT-S: …").
+    #[test]
+    fn a_refused_scan_line_says_refused_once() {
+        let scan = Scan {
+            raw: b"(01)09501101530003(10)LOT-S".to_vec(),
+            text: "(01)09501101530003(10)LOT-S".into(),
+            aim_id: None,
+            symbology: None,
+            source: SourceId::new("test"),
+            received_at: chrono::Utc::now(),
+            arrived: std::time::Instant::now(),
+        };
+        let outcome = Outcome::Refused(Refusal::MayNotShip {
+            lot: LotRef::new("09501101530003", "LOT-S"),
+            input: false,
+            why: DispatchRefusal::NotReleased {
+                status: LotStatus::OnHold,
+            },
+        });
+        let line = text_line(&LoopEvent::Handled {
+            scan: &scan,
+            outcome,
+            latency: Duration::ZERO,
+        });
+        assert_eq!(line.matches("REFUSED").count(), 1, "{line}");
+        assert!(
+            line.ends_with("LOT-S: lot is on_hold: only released lots may ship"),
+            "{line}"
+        );
+    }
 }

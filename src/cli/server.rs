@@ -69,6 +69,26 @@ pub enum ServerCommand {
         #[command(subcommand)]
         command: SiteCommand,
     },
+    /// Make each site's snapshot: its store as a new station of the site would pull it, old
+    /// history pruned, for new stations to start from (docs/server.md, "Snapshots"). Run it
+    /// nightly; each site keeps its two newest.
+    Snapshot {
+        /// Only this site (GLN); default: every site, and one for stations without a site.
+        #[arg(long, value_name = "GLN")]
+        site: Option<String>,
+        /// Keep the full history of the last N days; lots that left the site before that keep
+        /// their state but not their events' content (the server keeps those).
+        #[arg(long, value_name = "N", default_value_t = 30,
+              value_parser = clap::value_parser!(u32).range(0..=36_500))]
+        keep_days: u32,
+        /// Where the site's store is built before it is stored (default: the system's temporary
+        /// folder); it needs room for the site's whole store, twice.
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// The stations the server has seen: site, last seen, backlog, events pushed, pull cursor.
     Stations {
         /// Print the result as JSON; errors become JSON objects on stderr (docs/cli.md).
@@ -250,6 +270,22 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
             Some(ServerCommand::Token { command }) => token(command, db.as_ref(), out).await,
             Some(ServerCommand::Person { command }) => person(command, db.as_ref(), out).await,
             Some(ServerCommand::Site { command }) => site(command, db.as_ref(), out).await,
+            Some(ServerCommand::Snapshot {
+                site,
+                keep_days,
+                work_dir,
+                json,
+            }) => {
+                super::server_snapshot::run(
+                    db.as_ref(),
+                    site.as_deref(),
+                    keep_days,
+                    work_dir.as_deref(),
+                    json,
+                    out,
+                )
+                .await
+            }
             Some(ServerCommand::Stations { json }) => {
                 let stations = db.stations().await.map_err(|e| anyhow::anyhow!("{e}"))?;
                 if json {

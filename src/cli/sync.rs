@@ -79,7 +79,8 @@ pub fn run(args: SyncArgs, globals: &Globals) -> CmdResult {
         ca.as_deref(),
         config.interval(),
         config.timeout_or(DEFAULT_TIMEOUT),
-    );
+    )
+    .keep_history_days(config.keep_history_days);
     let mut station = super::workflow::open_station(globals)?;
     if args.retry_refused {
         let n = station.store_mut().retry_refused()?;
@@ -165,6 +166,15 @@ impl RoundPresenter for Shown {
             }
             if let Some(why) = &round.snapshot_refused {
                 eprintln!("{why}");
+            }
+            if round.history_pruned > 0 {
+                eprintln!(
+                    "pruned {} event(s) of old history (keep_history_days); the server holds them",
+                    round.history_pruned
+                );
+            }
+            if let Some(why) = &round.prune_failed {
+                eprintln!("pruning old history failed ({why}); it is tried again later");
             }
             if let Some(why) = &round.started_over {
                 eprintln!(

@@ -6,8 +6,10 @@
 //! `server_events` (every event once, by id, `pos` = the server's order, with the lot columns
 //! the views look up by), `server_stations` (last seen, reported backlog, pull cursor),
 //! `server_tokens` (hashed bearer tokens), `server_meta` (the server's id), `server_chains`
-//! (each station's last chain link, [`walk_chain`]) and `server_refused` (the events of a
-//! station's chain refused for their content, so a resend is answered alike).
+//! (each station's last chain link, [`walk_chain`]), `server_refused` (the events of a
+//! station's chain refused for their content, so a resend is answered alike), and
+//! `server_snapshots` with `server_snapshot_chunks` (each site's newest store snapshots, their
+//! files in chunks of [`SNAPSHOT_CHUNK`] bytes; see [`super::snapshot`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,7 +18,9 @@ use chrono::NaiveDate;
 
 use super::scope::{self, Known, Plan, Route, Wanted};
 use crate::domain::{EventKind, LotStatus};
-use crate::protocol::{Acked, ServerEvent, SiteInfo, StationView, TokenRole, WireEvent};
+use crate::protocol::{
+    Acked, ServerEvent, SiteInfo, SnapshotMeta, StationView, TokenRole, WireEvent,
+};
 
 /// A boxed future, so the trait can be used as `dyn ServerStore`.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + Send + 'a>>;
@@ -358,9 +362,88 @@ pub struct TokenRecord {
 }
 
 /// The server's tables, for both back-ends; `pos` is the column type of the server's order
-/// (`INTEGER PRIMARY KEY AUTOINCREMENT` in SQLite, `BIGSERIAL PRIMARY KEY` in PostgreSQL).
-pub(super) fn schema(pos: &str) -> String {
-    SCHEMA.replace("{pos}", pos)
+/// (`INTEGER PRIMARY KEY AUTOINCREMENT` in SQLite, `BIGSERIAL PRIMARY KEY` in PostgreSQL), `blob`
+/// the type of bytes (`BLOB`, `BYTEA`). Every table is `IF NOT EXISTS`: a database from before a
+/// table gets it when it is next opened.
+pub(super) fn schema(pos: &str, blob: &str) -> String {
+    SCHEMA.replace("{pos}", pos).replace("{blob}", blob)
+}
+
+/// The bytes of a snapshot file kept in one row of `server_snapshot_chunks`: no single value is
+/// huge, and a download streams it row by row.
+pub const SNAPSHOT_CHUNK: usize = 4 << 20;
+
+/// A snapshot's file as it is stored: its chunks in order, read as they are written (a file is
+/// read 4 MiB at a time, never whole).
+pub type SnapshotChunks = Box<dyn Iterator<Item = std::io::Result<Vec<u8>>> + Send>;
+
+/// Snapshots kept per site: the newest, and the one before it for a station still downloading
+/// it when the newest arrived.
+pub const SNAPSHOTS_KEPT: i64 = 2;
+
+/// The `site` column of a snapshot: its GLN, or [`scope::EVERY_SITE`] for stations without a
+/// site.
+pub(super) fn snapshot_site(site: Option<&str>) -> &str {
+    site.unwrap_or(scope::EVERY_SITE)
+}
+
+/// The newest snapshot of a site.
+pub(super) const LATEST_SNAPSHOT: &str = "SELECT id, site, pos, hash, events, pruned, size, made_at
+    FROM server_snapshots WHERE site = $1 ORDER BY made_at DESC, id DESC LIMIT 1";
+
+/// A snapshot by id.
+pub(super) const SNAPSHOT_BY_ID: &str =
+    "SELECT id, site, pos, hash, events, pruned, size, made_at FROM server_snapshots WHERE id = $1";
+
+/// The snapshots of a site but its [`SNAPSHOTS_KEPT`] newest: their chunks, then their rows.
+pub(super) const DROP_OLD_SNAPSHOTS: [&str; 2] = [
+    "DELETE FROM server_snapshot_chunks WHERE snapshot IN (
+        SELECT id FROM server_snapshots WHERE site = $1 AND id NOT IN (
+            SELECT id FROM server_snapshots WHERE site = $1
+            ORDER BY made_at DESC, id DESC LIMIT $2))",
+    "DELETE FROM server_snapshots WHERE site = $1 AND id NOT IN (
+        SELECT id FROM server_snapshots WHERE site = $1 ORDER BY made_at DESC, id DESC LIMIT $2)",
+];
+
+/// A snapshot row as read, its columns in the order of [`LATEST_SNAPSHOT`] (`site` as stored:
+/// `*` for every site).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn snapshot_meta(
+    id: String,
+    site: String,
+    pos: i64,
+    hash: String,
+    events: i64,
+    pruned: i64,
+    size: i64,
+    made_at: String,
+) -> SnapshotMeta {
+    SnapshotMeta {
+        id,
+        site: (site != scope::EVERY_SITE).then_some(site),
+        pos,
+        hash,
+        events: events as u64,
+        pruned: pruned as u64,
+        size: size as u64,
+        made_at,
+    }
+}
+
+/// Why a snapshot's chunks do not make its file: not the size its row says.
+pub(super) fn chunks_mismatch(meta: &SnapshotMeta, written: u64) -> DbError {
+    DbError::Refused(format!(
+        "snapshot {}: its file is {written} bytes, not {} as its record says; nothing was stored",
+        meta.id, meta.size
+    ))
+}
+
+/// Why a snapshot's file could not be read while it was stored.
+pub(super) fn chunk_unreadable(meta: &SnapshotMeta, e: std::io::Error) -> DbError {
+    DbError::Refused(format!(
+        "snapshot {}: its file could not be read ({e}); nothing was stored",
+        meta.id
+    ))
 }
 
 const SCHEMA: &str = "
@@ -404,6 +487,14 @@ CREATE TABLE IF NOT EXISTS server_site_products (
 );
 CREATE TABLE IF NOT EXISTS server_recall_sites (
     recall TEXT NOT NULL, site TEXT NOT NULL, PRIMARY KEY (recall, site)
+);
+CREATE TABLE IF NOT EXISTS server_snapshots (
+    id TEXT PRIMARY KEY, site TEXT NOT NULL, pos BIGINT NOT NULL, hash TEXT NOT NULL,
+    events BIGINT NOT NULL, pruned BIGINT NOT NULL, size BIGINT NOT NULL, made_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS server_snapshots_site ON server_snapshots (site, made_at);
+CREATE TABLE IF NOT EXISTS server_snapshot_chunks (
+    snapshot TEXT NOT NULL, n BIGINT NOT NULL, data {blob} NOT NULL, PRIMARY KEY (snapshot, n)
 );
 ";
 
@@ -653,6 +744,23 @@ pub trait ServerStore: Send + Sync + 'static {
 
     /// Marks a token revoked; false when there is no such token.
     fn revoke_token(&self, id: String, at: String) -> Fut<'_, bool>;
+
+    /// Stores a snapshot: its record and its file's chunks (numbered from 0), in one
+    /// transaction that also drops the site's older snapshots but the [`SNAPSHOTS_KEPT`] newest
+    /// (their chunks with them). Chunks that do not add up to `meta.size` bytes, or a chunk that
+    /// cannot be read, store nothing. Checked before it is called ([`super::snapshot::put`]):
+    /// the snapshot's hash is the site's feed's.
+    fn put_snapshot(&self, meta: SnapshotMeta, chunks: SnapshotChunks) -> Fut<'_, ()>;
+
+    /// The newest snapshot of `site` (a GLN; `None`: the one for stations without a site).
+    fn latest_snapshot<'a>(&'a self, site: Option<&'a str>) -> Fut<'a, Option<SnapshotMeta>>;
+
+    /// A snapshot's record, by id.
+    fn snapshot<'a>(&'a self, id: &'a str) -> Fut<'a, Option<SnapshotMeta>>;
+
+    /// Chunk `n` (from 0) of a snapshot's file; `None` when there is no such chunk (the snapshot
+    /// was dropped by a newer one).
+    fn snapshot_chunk<'a>(&'a self, id: &'a str, n: i64) -> Fut<'a, Option<Vec<u8>>>;
 }
 
 #[cfg(test)]

@@ -21,8 +21,11 @@ use serde::{Deserialize, Serialize};
 
 use super::Backpressure;
 use super::auth::{self, Caller, CheckError};
+use super::db::SNAPSHOT_CHUNK;
 use super::db::{ChainStep, DbError, NewEvent, ServerStore};
+use super::feed;
 use super::people as server_people;
+use super::snapshot;
 use super::views::{self, StatusError};
 use crate::domain::trace::{Direction, LotRef};
 use crate::domain::validate;
@@ -30,8 +33,8 @@ use crate::domain::{EventKind, LotStatus};
 use crate::people::created_released;
 use crate::protocol::LotEvents;
 use crate::protocol::{
-    self, ErrorBody, IdentityQuery, MAX_BODY, MAX_PULL_EVENTS, MAX_PUSH_BODY, MAX_PUSH_EVENTS,
-    NewToken, PullResponse, PushQuery, PushResponse, RefusedEvent, ServerIdentity, SiteInfo,
+    self, ErrorBody, IdentityQuery, MAX_BODY, MAX_PUSH_BODY, MAX_PUSH_EVENTS, NewToken,
+    PullResponse, PushQuery, PushResponse, RefusedEvent, ServerIdentity, SiteInfo, SnapshotMeta,
     StatusChange, TokenRequest, TokenRole, WireEvent,
 };
 
@@ -45,6 +48,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
     ("post", "/sync/push"),
     ("get", "/sync/pull"),
+    ("get", "/sync/snapshot"),
+    ("get", "/sync/snapshot/{id}"),
     ("get", "/sync/server"),
     ("get", "/events"),
     ("get", "/lots/{gtin}/{batch}"),
@@ -83,6 +88,8 @@ pub fn router(db: Db, limits: Backpressure) -> Router {
             post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BODY)),
         )
         .route("/sync/pull", get(pull))
+        .route("/sync/snapshot", get(latest_snapshot))
+        .route("/sync/snapshot/{id}", get(snapshot_file))
         .route_layer(shed);
     let v1 = Router::new()
         .route("/health", get(health))
@@ -751,54 +758,98 @@ async fn pull(
 ) -> ApiResult<PullResponse> {
     caller.require(TokenRole::Station)?;
     let Query(q) = q?;
-    let page = match &caller.site {
-        // A station of a site pulls its site's feed, not the whole company's events.
-        Some(site) => site_page(db.as_ref(), site, &q, &caller.station).await?,
-        None => page(db.as_ref(), &q, Some(&caller.station)).await?,
-    };
+    // A station of a site pulls its site's feed, not the whole company's events; never what it
+    // pushed itself.
+    let page = feed::pull_page(
+        db.as_ref(),
+        caller.site.as_deref(),
+        q.after,
+        feed::page_limit(q.limit),
+        Some(&caller.station),
+    )
+    .await?;
     db.note_pull(&caller.station, q.after).await?;
     Ok(Json(page))
 }
 
-/// A page of `site`'s feed after the cursor, without what `station` pushed itself.
-async fn site_page(
-    db: &dyn ServerStore,
-    site: &str,
-    q: &PullQuery,
-    station: &str,
-) -> Result<PullResponse, DbError> {
-    let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
-    let feed = db.feed_after(site, q.after, limit).await?;
-    let events = feed
-        .events
-        .into_iter()
-        .filter(|(_, origin)| origin.as_deref() != Some(station))
-        .map(|(e, _)| e)
-        .collect();
-    Ok(PullResponse {
-        events,
-        next: feed.next,
-        more: feed.full,
-    })
+/// The newest snapshot of the caller's site (for a token without a site, the one of every
+/// site): what a new station starts from before it pulls the events after it.
+async fn latest_snapshot(State(db): State<Db>, caller: Caller) -> ApiResult<SnapshotMeta> {
+    caller.require(TokenRole::Station)?;
+    match db.latest_snapshot(caller.site.as_deref()).await? {
+        Some(meta) => Ok(Json(meta)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!(
+                "this server has no snapshot of {} yet",
+                snapshot::site_name(caller.site.as_deref())
+            ),
+            "a new station pulls its site's events from the start instead (nothing to do); \
+             an admin makes snapshots with `lotline server snapshot` (docs/server.md, \"Snapshots\")",
+        )),
+    }
 }
 
-/// A page of events after the cursor, without those `exclude` pushed; `next` is the last
-/// position looked at, so a page of only excluded events still moves the cursor.
-async fn page(
-    db: &dyn ServerStore,
-    q: &PullQuery,
-    exclude: Option<&str>,
-) -> Result<PullResponse, DbError> {
-    let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
-    let rows = db.events_after(q.after, limit).await?;
-    let more = rows.len() == limit;
-    let next = rows.last().map_or(q.after, |(e, _)| e.pos);
-    let events = rows
-        .into_iter()
-        .filter(|(_, origin)| exclude.is_none() || origin.as_deref() != exclude)
-        .map(|(e, _)| e)
-        .collect();
-    Ok(PullResponse { events, next, more })
+/// A snapshot's file, streamed chunk by chunk from the database with its length; only to a
+/// station of the snapshot's site (another site's is not found, as if it did not exist).
+async fn snapshot_file(
+    State(db): State<Db>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(TokenRole::Station)?;
+    let Path(id) = id?;
+    let meta = db
+        .snapshot(&id)
+        .await?
+        .filter(|m| m.site == caller.site)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "no snapshot {id} of {} at this server",
+                    snapshot::site_name(caller.site.as_deref())
+                ),
+                "ask for the newest one (GET /api/v1/sync/snapshot): an older one is dropped \
+                 once two newer ones are made",
+            )
+        })?;
+    let (size, id) = (meta.size, meta.id);
+    let chunks = size.div_ceil(SNAPSHOT_CHUNK as u64) as i64;
+    // One chunk in memory at a time. A chunk gone meanwhile (the snapshot dropped by newer
+    // ones) or a failing database ends the body short of its length: the station sees a cut
+    // download and does not use it.
+    let body = futures_util::stream::unfold(0i64, move |n| {
+        let (db, id) = (db.clone(), id.clone());
+        async move {
+            if n >= chunks {
+                return None;
+            }
+            let chunk = match db.snapshot_chunk(&id, n).await {
+                Ok(Some(data)) => Ok(Bytes::from(data)),
+                Ok(None) => Err(std::io::Error::other(format!(
+                    "chunk {n} of snapshot {id} is gone (dropped by a newer snapshot)"
+                ))),
+                Err(e) => Err(std::io::Error::other(e.to_string())),
+            };
+            if let Err(e) = &chunk {
+                tracing::warn!(snapshot = %id, "a snapshot download was cut: {e}");
+            }
+            let next = if chunk.is_ok() { n + 1 } else { chunks };
+            Some((chunk, next))
+        }
+    });
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CONTENT_LENGTH, HeaderValue::from(size)),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
 }
 
 /// Every event in the server's order (audit, checks): admin only.
@@ -809,7 +860,9 @@ async fn events(
 ) -> ApiResult<PullResponse> {
     caller.require(TokenRole::Admin)?;
     let Query(q) = q?;
-    Ok(Json(page(db.as_ref(), &q, None).await?))
+    Ok(Json(
+        feed::pull_page(db.as_ref(), None, q.after, feed::page_limit(q.limit), None).await?,
+    ))
 }
 
 fn lot_ref(gtin: &str, batch: &str) -> Result<LotRef, ApiError> {

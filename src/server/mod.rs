@@ -8,13 +8,18 @@
 //! - [`auth`]: bearer tokens (random, shown once, stored as SHA-256) and roles.
 //! - [`views`]: lot look-up, cross-site trace, expiry and recall lists over the events.
 //! - [`http`]: the routes, role checks, size limits and JSON errors.
+//! - [`feed`]: what a station pulls (one function for the pull route and for snapshots).
+//! - [`snapshot`]: store snapshots a new station starts from: the hash they must stand for,
+//!   and their files in chunks.
 
 pub mod auth;
 pub mod db;
+pub mod feed;
 pub mod http;
 pub mod people;
 pub mod postgres;
 pub mod scope;
+pub mod snapshot;
 pub mod sqlite;
 pub mod views;
 

@@ -12,13 +12,15 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::NoTls;
 
 use super::db::{
-    CLAIM_ID, ChainStep, DbError, EventFilter, FEED_FROM_BEFORE_SITES, FEED_PAGE, FeedPage, Fut,
-    HEAD, HeldRow, ID_AT, Ingested, LOT_HISTORY, LotFilter, NewEvent, PERSON_KINDS, READ_ID,
-    STATION_SITE, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, place,
-    schema, walk_chain, wanted, with_history,
+    CLAIM_ID, ChainStep, DROP_OLD_SNAPSHOTS, DbError, EventFilter, FEED_FROM_BEFORE_SITES,
+    FEED_PAGE, FeedPage, Fut, HEAD, HeldRow, ID_AT, Ingested, LATEST_SNAPSHOT, LOT_HISTORY,
+    LotFilter, NewEvent, PERSON_KINDS, READ_ID, SNAPSHOT_BY_ID, SNAPSHOTS_KEPT, STATION_SITE,
+    ServerStore, SnapshotChunks, Stored, TokenRecord, chunk_unreadable, chunks_mismatch, conflicts,
+    decode_row, new_server_id, place, schema, snapshot_meta, snapshot_site, walk_chain, wanted,
+    with_history,
 };
 use super::scope::{Known, Wanted};
-use crate::protocol::{Acked, ServerEvent, SiteInfo, StationView, TokenRole};
+use crate::protocol::{Acked, ServerEvent, SiteInfo, SnapshotMeta, StationView, TokenRole};
 
 /// The advisory lock key that serialises pushes (and schema set-up), across every server
 /// process on the database.
@@ -117,7 +119,8 @@ impl PgStore {
              END $$;",
         )
         .await?;
-        tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY")).await?;
+        tx.batch_execute(&schema("BIGSERIAL PRIMARY KEY", "BYTEA"))
+            .await?;
         // A database from before sites.
         tx.batch_execute(
             "ALTER TABLE server_tokens ADD COLUMN IF NOT EXISTS site TEXT;
@@ -301,6 +304,28 @@ async fn write_plan(
         }
     }
     Ok(())
+}
+
+fn snapshot_row(r: &tokio_postgres::Row) -> SnapshotMeta {
+    snapshot_meta(
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        r.get(5),
+        r.get(6),
+        r.get(7),
+    )
+}
+
+/// The next chunk of a snapshot's file, read on tokio's blocking pool (a file read).
+async fn next_chunk(
+    mut chunks: SnapshotChunks,
+) -> Result<(Option<std::io::Result<Vec<u8>>>, SnapshotChunks), DbError> {
+    tokio::task::spawn_blocking(move || (chunks.next(), chunks))
+        .await
+        .map_err(|e| DbError::Backend(format!("reading a snapshot's file failed: {e}")))
 }
 
 fn token_row(r: &tokio_postgres::Row) -> TokenRecord {
@@ -824,6 +849,84 @@ impl ServerStore for PgStore {
                 .execute("DELETE FROM server_chains WHERE station = $1", &[&station])
                 .await?
                 > 0)
+        })
+    }
+
+    fn put_snapshot(&self, meta: SnapshotMeta, chunks: SnapshotChunks) -> Fut<'_, ()> {
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            let site = snapshot_site(meta.site.as_deref()).to_string();
+            tx.execute(
+                "INSERT INTO server_snapshots (id, site, pos, hash, events, pruned, size, made_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &meta.id,
+                    &site,
+                    &meta.pos,
+                    &meta.hash,
+                    &(meta.events as i64),
+                    &(meta.pruned as i64),
+                    &(meta.size as i64),
+                    &meta.made_at,
+                ],
+            )
+            .await?;
+            let insert = tx
+                .prepare(
+                    "INSERT INTO server_snapshot_chunks (snapshot, n, data) VALUES ($1, $2, $3)",
+                )
+                .await?;
+            let (mut written, mut n, mut chunks) = (0u64, 0i64, chunks);
+            loop {
+                let (chunk, rest) = next_chunk(chunks).await?;
+                chunks = rest;
+                let Some(chunk) = chunk else { break };
+                // Dropped uncommitted on any error: nothing of it is stored.
+                let chunk = chunk.map_err(|e| chunk_unreadable(&meta, e))?;
+                written += chunk.len() as u64;
+                tx.execute(&insert, &[&meta.id, &n, &chunk]).await?;
+                n += 1;
+            }
+            if written != meta.size {
+                return Err(chunks_mismatch(&meta, written));
+            }
+            for sql in DROP_OLD_SNAPSHOTS {
+                tx.execute(sql, &[&site, &SNAPSHOTS_KEPT]).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn latest_snapshot<'a>(&'a self, site: Option<&'a str>) -> Fut<'a, Option<SnapshotMeta>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(LATEST_SNAPSHOT, &[&snapshot_site(site)])
+                .await?;
+            Ok(row.as_ref().map(snapshot_row))
+        })
+    }
+
+    fn snapshot<'a>(&'a self, id: &'a str) -> Fut<'a, Option<SnapshotMeta>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client.query_opt(SNAPSHOT_BY_ID, &[&id]).await?;
+            Ok(row.as_ref().map(snapshot_row))
+        })
+    }
+
+    fn snapshot_chunk<'a>(&'a self, id: &'a str, n: i64) -> Fut<'a, Option<Vec<u8>>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT data FROM server_snapshot_chunks WHERE snapshot = $1 AND n = $2",
+                    &[&id, &n],
+                )
+                .await?;
+            Ok(row.map(|r| r.get(0)))
         })
     }
 }

@@ -9,13 +9,15 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{
-    CLAIM_ID, ChainStep, DbError, EventFilter, FEED_FROM_BEFORE_SITES, FEED_PAGE, FeedPage, Fut,
-    HEAD, HeldRow, ID_AT, Ingested, LOT_HISTORY, LotFilter, NewEvent, PERSON_KINDS, READ_ID,
-    STATION_SITE, ServerStore, Stored, TokenRecord, conflicts, decode_row, new_server_id, place,
-    schema, walk_chain, wanted, with_history,
+    CLAIM_ID, ChainStep, DROP_OLD_SNAPSHOTS, DbError, EventFilter, FEED_FROM_BEFORE_SITES,
+    FEED_PAGE, FeedPage, Fut, HEAD, HeldRow, ID_AT, Ingested, LATEST_SNAPSHOT, LOT_HISTORY,
+    LotFilter, NewEvent, PERSON_KINDS, READ_ID, SNAPSHOT_BY_ID, SNAPSHOTS_KEPT, STATION_SITE,
+    ServerStore, SnapshotChunks, Stored, TokenRecord, chunk_unreadable, chunks_mismatch, conflicts,
+    decode_row, new_server_id, place, schema, snapshot_meta, snapshot_site, walk_chain, wanted,
+    with_history,
 };
 use super::scope::{Known, Wanted};
-use crate::protocol::{Acked, ServerEvent, SiteInfo, StationView, TokenRole};
+use crate::protocol::{Acked, ServerEvent, SiteInfo, SnapshotMeta, StationView, TokenRole};
 
 const COLUMNS: &str = "pos, id, at, station, actor, payload, origin, signature";
 
@@ -58,7 +60,7 @@ impl SqliteStore {
             // A database from before signatures: the column, then the rest of the schema.
             conn.execute_batch("ALTER TABLE server_events ADD COLUMN signature TEXT")?;
         }
-        conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT"))?;
+        conn.execute_batch(&schema("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"))?;
         // A database from before sites: the site of tokens and of events.
         for table in ["server_tokens", "server_events"] {
             let sited: bool = conn.query_row(
@@ -218,6 +220,19 @@ fn write_plan(tx: &rusqlite::Transaction, new: &[(&NewEvent, i64)]) -> Result<()
         }
     }
     Ok(())
+}
+
+fn snapshot_row(r: &rusqlite::Row) -> rusqlite::Result<SnapshotMeta> {
+    Ok(snapshot_meta(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
 }
 
 fn token_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRecord> {
@@ -655,6 +670,79 @@ impl ServerStore for SqliteStore {
                 "DELETE FROM server_chains WHERE station = ?1",
                 params![station],
             )? > 0)
+        })
+    }
+
+    fn put_snapshot(&self, meta: SnapshotMeta, chunks: SnapshotChunks) -> Fut<'_, ()> {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let site = snapshot_site(meta.site.as_deref()).to_string();
+            tx.execute(
+                "INSERT INTO server_snapshots (id, site, pos, hash, events, pruned, size, made_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    meta.id,
+                    site,
+                    meta.pos,
+                    meta.hash,
+                    meta.events as i64,
+                    meta.pruned as i64,
+                    meta.size as i64,
+                    meta.made_at
+                ],
+            )?;
+            let mut written = 0u64;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO server_snapshot_chunks (snapshot, n, data) VALUES (?1, ?2, ?3)",
+                )?;
+                for (n, chunk) in chunks.enumerate() {
+                    // Dropped uncommitted on any error: nothing of it is stored.
+                    let chunk = chunk.map_err(|e| chunk_unreadable(&meta, e))?;
+                    written += chunk.len() as u64;
+                    insert.execute(params![meta.id, n as i64, chunk])?;
+                }
+            }
+            if written != meta.size {
+                return Err(chunks_mismatch(&meta, written));
+            }
+            for sql in DROP_OLD_SNAPSHOTS {
+                tx.execute(sql, params![site, SNAPSHOTS_KEPT])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn latest_snapshot<'a>(&'a self, site: Option<&'a str>) -> Fut<'a, Option<SnapshotMeta>> {
+        let site = snapshot_site(site).to_string();
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(LATEST_SNAPSHOT)?
+                .query_row(params![site], snapshot_row)
+                .optional()?)
+        })
+    }
+
+    fn snapshot<'a>(&'a self, id: &'a str) -> Fut<'a, Option<SnapshotMeta>> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(SNAPSHOT_BY_ID)?
+                .query_row(params![id], snapshot_row)
+                .optional()?)
+        })
+    }
+
+    fn snapshot_chunk<'a>(&'a self, id: &'a str, n: i64) -> Fut<'a, Option<Vec<u8>>> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT data FROM server_snapshot_chunks WHERE snapshot = ?1 AND n = ?2",
+                )?
+                .query_row(params![id, n], |r| r.get(0))
+                .optional()?)
         })
     }
 }

@@ -2,7 +2,8 @@
 //! (the server keeps every event; lookups of that history go to it).
 //!
 //! A lot is pruned whole, or not at all, when nothing at the site can still need its events:
-//! - none of it is in stock here, and no dispatch of it waits for its shipment to close;
+//! - none of it is in stock here (a dispatch whose shipment was never closed does not keep it:
+//!   its line stays in the open shipment, without its pallet's SSCC, which was in the payload);
 //! - no recall names it (a recall's record stays whole at every station that has it);
 //! - every one of its events is older than the cut-off, held by the server (it has a server
 //!   position) and not refused by it: a station never drops what only it holds;
@@ -89,16 +90,14 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
          CREATE TEMP TABLE prune_events (seq INTEGER NOT NULL, gtin TEXT NOT NULL,
              batch TEXT NOT NULL, PRIMARY KEY (seq, gtin, batch)) WITHOUT ROWID;",
     )?;
-    // The lots that left: nothing in stock, no open dispatch, no recall, and every event old,
-    // at the server and not refused (a lot whose events were all pruned has none left).
+    // The lots that left: nothing in stock, no recall, and every event old, at the server and
+    // not refused (a lot whose events were all pruned has none left).
     tx.execute(
         "INSERT INTO temp.prune_lots (gtin, batch)
          SELECT l.gtin, l.batch FROM lots l
          WHERE EXISTS (SELECT 1 FROM lot_events le WHERE le.gtin = l.gtin AND le.batch = l.batch)
            AND NOT EXISTS (SELECT 1 FROM stock s
                            WHERE s.gtin = l.gtin AND s.batch = l.batch AND s.quantity <> 0)
-           AND NOT EXISTS (SELECT 1 FROM shipments s
-                           WHERE s.gtin = l.gtin AND s.batch = l.batch AND s.closed_seq IS NULL)
            AND NOT EXISTS (SELECT 1 FROM recall_lots r WHERE r.gtin = l.gtin AND r.batch = l.batch)
            AND NOT EXISTS (SELECT 1 FROM recall_items r WHERE r.gtin = l.gtin AND r.batch = l.batch)
            AND NOT EXISTS (SELECT 1 FROM recall_accounting r
@@ -329,8 +328,8 @@ mod tests {
                 from: vec![("DOCK".into(), 4)],
             },
         );
-        add(store, received("OPEN", 3, None));
-        add(store, dispatched("OPEN", 3, None));
+        add(store, received("OPEN", 3, Some("000950110100000024")));
+        add(store, dispatched("OPEN", 3, Some("000950110100000024")));
         add(store, received("WAITING", 3, None));
         add(store, counted_to_zero("WAITING", 3));
         all
@@ -362,11 +361,21 @@ mod tests {
         );
 
         let pruned = store.prune(OLD).unwrap();
-        // GONE (receipt, hold, release, dispatch, close) and RUN-3 (produced, counted out):
-        // not HERE (in stock), INPUT (its consumption names OUTPUT, in stock), OPEN (its
-        // dispatch's shipment is open) nor WAITING (the server lacks its count).
-        assert_eq!(pruned, Pruned { lots: 2, events: 7 });
-        assert_eq!(store.pruned_count().unwrap(), 7);
+        // GONE (receipt, hold, release, dispatch, close), RUN-3 (produced, counted out) and
+        // OPEN (received, dispatched on a shipment never closed): not HERE (in stock), INPUT
+        // (its consumption names OUTPUT, in stock) nor WAITING (the server lacks its count).
+        assert_eq!(pruned, Pruned { lots: 3, events: 9 });
+        assert_eq!(store.pruned_count().unwrap(), 9);
+        // The open shipment still lists its line (its pallet's SSCC went with the payload).
+        let open = store
+            .open_shipment_lines("Northwind", Some("SH-1"))
+            .unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (open[0].line.batch.as_str(), open[0].sscc.as_deref()),
+            ("OPEN", None)
+        );
+        assert_eq!(store.open_shipments().unwrap().len(), 1);
         assert_eq!(store.event_count().unwrap(), total, "the rows stay");
         assert_eq!(store.verify().unwrap(), total, "the chain still links");
 
@@ -426,6 +435,15 @@ mod tests {
         store.rebuild().unwrap();
         assert_eq!(store.derived_snapshot().unwrap(), held);
         assert_eq!(store.last_sequence("run-seq").unwrap(), 3);
+
+        // Another server: this station's events go to it again, but the pruned ones, which
+        // it no longer holds (said, not sent, never an unreadable outbox).
+        // (B's hold, pruned too, is not this station's to send.)
+        assert_eq!(store.bind_server("server-2", "A", true).unwrap(), 9);
+        let waiting = store.outbox_batch(1_000).unwrap();
+        assert_eq!(waiting.len() as u64, store.outbox_len().unwrap());
+        assert_eq!(waiting.len() as u64, total - 9);
+        assert_eq!(store.furthest_server_pos("A").unwrap(), 0);
     }
 
     #[test]
@@ -445,7 +463,7 @@ mod tests {
         ));
         synced(&mut replica, &events, None);
         let info = replica.write_snapshot(&file).unwrap();
-        assert_eq!((info.pos, info.events, info.pruned), (40, 15, 7));
+        assert_eq!((info.pos, info.events, info.pruned), (40, 15, 9));
         assert_eq!(info.server_id.as_deref(), Some("server-1"));
         assert_eq!(info.hash, events.last().unwrap().hash);
 

@@ -30,7 +30,8 @@ impl Store {
         shipment: Option<&str>,
     ) -> Result<Vec<ShippedLine>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.id, s.gtin, s.batch, l.expiry, s.quantity, json_extract(e.payload, '$.sscc')
+            "SELECT e.id, s.gtin, s.batch, l.expiry, s.quantity,
+                    CASE WHEN e.pruned THEN NULL ELSE json_extract(e.payload, '$.sscc') END
              FROM shipments s INDEXED BY shipments_open
              JOIN events e ON e.seq = s.event_seq
              LEFT JOIN lots l ON l.gtin = s.gtin AND l.batch = s.batch

@@ -151,11 +151,22 @@ impl Store {
         // The station vouches for its log from its first event: the chain must hold.
         super::log::verify_in(&source, 1, i64::MAX)
             .map_err(|e| SnapshotError::Unusable(format!("its hash chain does not hold: {e}")))?;
-        rusqlite::backup::Backup::new(&source, &mut self.conn)?.run_to_completion(
-            4096,
-            std::time::Duration::ZERO,
-            None,
-        )?;
+        // In one step: the store's other connections (the UI's, the sync thread's) see it
+        // empty or whole, never half copied.
+        let backup = rusqlite::backup::Backup::new(&source, &mut self.conn)?;
+        let mut tries = 0;
+        while backup.step(-1)? != rusqlite::backup::StepResult::Done {
+            // Another connection was writing: wait for it (10 s at most, as long again as a
+            // write waits).
+            tries += 1;
+            if tries > 200 {
+                return Err(SnapshotError::Unusable(
+                    "the store stayed busy (another program writing to it?): try again".into(),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        drop(backup);
         self.conn.execute(
             "UPDATE sync_state SET last_success = NULL, last_error = NULL, last_error_at = NULL",
             [],

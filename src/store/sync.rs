@@ -157,7 +157,7 @@ impl Store {
     pub fn furthest_server_pos(&self, station: &str) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(
             "SELECT max(pull_cursor, coalesce((SELECT max(p.pos) FROM server_pos p
-                 JOIN events e ON e.seq = p.seq WHERE e.station = ?1), 0))
+                 JOIN events e ON e.seq = p.seq WHERE e.station = ?1 AND NOT e.pruned), 0))
              FROM sync_state",
             params![station],
             |r| r.get(0),
@@ -181,20 +181,29 @@ impl Store {
     /// events of `station` (this station's own, the ones it may push) forget their server
     /// positions and wait in the outbox again. The next push sends them: the server keeps
     /// each id once, so it acknowledges those it holds and stores those it lacks; the pull from
-    /// 0 gives the others' events their new positions. Nothing is skipped.
+    /// 0 gives the others' events their new positions. Nothing is skipped but this station's
+    /// events pruned as old history ([`Store::prune`]), which it no longer holds: they keep
+    /// their old positions and are not sent again. Returns how many those are.
     pub fn bind_server(
         &mut self,
         server_id: &str,
         station: &str,
         start_over: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         let tx = super::write_tx(&mut self.conn)?;
+        let mut unsendable = 0;
         if start_over {
             exec(
                 &tx,
-                "DELETE FROM server_pos WHERE seq IN (SELECT seq FROM events WHERE station = ?1)",
+                "DELETE FROM server_pos
+                 WHERE seq IN (SELECT seq FROM events WHERE station = ?1 AND NOT pruned)",
                 params![station],
             )?;
+            unsendable = tx.query_row(
+                "SELECT count(*) FROM events WHERE station = ?1 AND pruned",
+                params![station],
+                |r| r.get::<_, i64>(0),
+            )? as u64;
             exec(
                 &tx,
                 "UPDATE sync_state SET pull_cursor = 0, pushed_through = 0",
@@ -212,7 +221,7 @@ impl Store {
             params![server_id],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(unsendable)
     }
 
     /// The last server position pulled and applied (0 before the first pull).

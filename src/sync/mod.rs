@@ -56,6 +56,10 @@ pub struct SyncConfig {
     /// The private CA (PEM) the server's certificate must chain to. Set, the station speaks
     /// only HTTPS and trusts that CA alone (not the public roots).
     pub ca_cert: Option<std::path::PathBuf>,
+    /// Drop old history after sync rounds (at most once an hour): the content of the events of
+    /// lots that left this site more than this many days ago, which the server holds
+    /// (`lotline store prune`). Unset: the station keeps every event.
+    pub keep_history_days: Option<u32>,
 }
 
 impl SyncConfig {
@@ -267,6 +271,16 @@ pub struct Round {
     /// Why the server's snapshot was not used (the station pulled from the start instead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_refused: Option<String>,
+    /// Events whose content was pruned as old history after the round (`keep_history_days`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub history_pruned: u64,
+    /// Why pruning old history after the round failed (it is tried again later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune_failed: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Progress for a progress bar: `(done, total)` of the push, then pulled counts.
@@ -443,11 +457,16 @@ fn bind_server(store: &mut Store, transport: &dyn Transport) -> Result<Option<St
         )),
         _ => None,
     };
-    store.bind_server(&who.server_id, &who.station, why.is_some())?;
+    let unsendable = store.bind_server(&who.server_id, &who.station, why.is_some())?;
     if moved && why.is_none() {
         store.pull_again()?;
     }
-    Ok(why)
+    Ok(why.map(|why| match unsendable {
+        0 => why,
+        n => format!(
+            "{why}; {n} of this station's events were pruned here as old history and cannot be sent again: if this server lacks them, restore them from the old server's database"
+        ),
+    }))
 }
 
 /// Room for the push envelope around the events (`{"events":[…],"backlog":N}`).
@@ -884,6 +903,92 @@ impl Transport for HttpTransport {
                 .header("Authorization", self.auth())
                 .call(),
         )
+    }
+
+    fn snapshot(&self) -> Result<Option<SnapshotMeta>, SyncError> {
+        let answer = self.answer(
+            self.agent()?
+                .get(format!("{}/sync/snapshot", self.base))
+                .header("Authorization", self.auth())
+                .call(),
+        );
+        match answer {
+            Ok(meta) => Ok(Some(meta)),
+            // None of its site yet, or a server from before snapshots: pull from the start.
+            Err(SyncError::ServerRefused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn download_snapshot(&self, id: &str, to: &std::path::Path) -> Result<u64, SyncError> {
+        let agent = self.agent()?;
+        // A snapshot may take longer than a request's time to arrive: the request's timeout
+        // holds for the answer's start and for each read, not for the whole body.
+        let timeout = agent.config().timeouts().global;
+        let resp = agent
+            .get(format!("{}/sync/snapshot/{id}", self.base))
+            .header("Authorization", self.auth())
+            .config()
+            .timeout_global(None)
+            .timeout_connect(timeout)
+            .timeout_recv_response(timeout)
+            .timeout_per_read(timeout)
+            .build()
+            .call();
+        let mut resp = resp.map_err(|e| self.net_error(e))?;
+        if resp.status().as_u16() >= 400 {
+            return Err(self
+                .answer::<serde_json::Value>(Ok(resp))
+                .expect_err("a refusal"));
+        }
+        let Some(expected) = resp.body().content_length() else {
+            return Err(SyncError::Protocol(format!(
+                "snapshot {id} came without its length (Content-Length)"
+            )));
+        };
+        let file_error = |source| {
+            SyncError::Store(StoreError::File {
+                path: to.to_path_buf(),
+                source,
+            })
+        };
+        let copied = std::fs::File::create(to).map_err(file_error).and_then(|mut file| {
+            let mut body = resp.body_mut().as_reader();
+            let mut buf = vec![0; 256 * 1024];
+            let mut got = 0u64;
+            loop {
+                let n = match std::io::Read::read(&mut body, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        return Err(SyncError::Unreachable {
+                            server: self.base.clone(),
+                            reason: format!(
+                                "the download of snapshot {id} broke off after {got} of {expected} bytes ({e})"
+                            ),
+                        });
+                    }
+                };
+                std::io::Write::write_all(&mut file, &buf[..n]).map_err(file_error)?;
+                got += n as u64;
+            }
+            if got != expected {
+                return Err(SyncError::Unreachable {
+                    server: self.base.clone(),
+                    reason: format!(
+                        "the download of snapshot {id} ended after {got} of {expected} bytes"
+                    ),
+                });
+            }
+            file.sync_all().map_err(file_error)?;
+            Ok(got)
+        });
+        if copied.is_err() {
+            // A part of a snapshot is no snapshot.
+            let _ = std::fs::remove_file(to);
+        }
+        copied
     }
 }
 

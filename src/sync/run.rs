@@ -3,7 +3,7 @@
 //! backoff after failures (a refused token waits the longest pause at once: retrying soon
 //! cannot help). A front end only presents the [`RoundReport`]s and says how to pause.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{HttpTransport, Progress, Round, SyncError, Transport, sync_once};
 use crate::store::Store;
@@ -38,7 +38,12 @@ pub struct SyncLoop {
     interval: Duration,
     /// Failed rounds in a row.
     failures: u32,
+    /// Old history pruned after rounds: its age, and when it last ran.
+    keep_history: Option<(Duration, Option<Instant>)>,
 }
+
+/// How often a sync loop prunes old history at most.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 impl SyncLoop {
     /// Syncs with the server at base URL `server` with `token`, checking `https://` servers
@@ -67,7 +72,15 @@ impl SyncLoop {
             transport,
             interval,
             failures: 0,
+            keep_history: None,
         }
+    }
+
+    /// After successful rounds (at most once an hour), drops the history of lots that left
+    /// more than `days` ago ([`Store::prune`]): the server holds it. `None`: keep everything.
+    pub fn keep_history_days(mut self, days: Option<u32>) -> SyncLoop {
+        self.keep_history = days.map(|d| (Duration::from_secs(u64::from(d) * 86_400), None));
+        self
     }
 
     /// One round: push, pull, and record how it ended in the store.
@@ -79,6 +92,19 @@ impl SyncLoop {
         {
             // A round the store cannot record did not end well: the status would lie.
             outcome = Err(e.into());
+        }
+        if let Ok(round) = &mut outcome
+            && let Some((age, last)) = &mut self.keep_history
+            && last.is_none_or(|t| t.elapsed() >= PRUNE_EVERY)
+        {
+            *last = Some(Instant::now());
+            let before = chrono::Utc::now()
+                - chrono::Duration::from_std(*age).unwrap_or(chrono::Duration::MAX);
+            match store.prune(&before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)) {
+                Ok(pruned) => round.history_pruned = pruned.events,
+                // History kept is no loss: said, and tried again next time.
+                Err(e) => round.prune_failed = Some(e.to_string()),
+            }
         }
         let next_in = match &outcome {
             Ok(_) => {

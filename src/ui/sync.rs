@@ -39,6 +39,7 @@ impl SyncThread {
         let interval = config.interval();
         let timeout = config.timeout_or(DEFAULT_TIMEOUT);
         let ca = config.ca_cert.clone();
+        let keep_days = config.keep_history_days;
         let (stop, stopped) = channel::<()>();
         let thread = std::thread::Builder::new()
             .name("lotline-ui-sync".into())
@@ -47,7 +48,8 @@ impl SyncThread {
                     Ok(store) => store,
                     Err(e) => return report(Err(format!("sync cannot open the store: {e}"))),
                 };
-                let mut sync = SyncLoop::https(&server, &token, ca.as_deref(), interval, timeout);
+                let mut sync = SyncLoop::https(&server, &token, ca.as_deref(), interval, timeout)
+                    .keep_history_days(keep_days);
                 sync.run(&mut store, &mut StatusBar { report, stopped });
             })
             .ok()?;

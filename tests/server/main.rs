@@ -5,6 +5,7 @@ mod common;
 mod costs;
 mod fault;
 mod history;
+mod lot_history;
 mod hostile;
 mod identity;
 mod instances;
@@ -12,6 +13,7 @@ mod scale;
 mod shipments;
 mod sim;
 mod sites;
+mod snapshots;
 #[path = "../support/mod.rs"]
 mod support;
 mod tls;

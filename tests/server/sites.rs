@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use super::common::*;
 use super::{PASSATA, SAUCE, scan};
 
-const HAMBURG: &str = "4012345000009";
-const MUNICH: &str = "4012345000016";
+pub(super) const HAMBURG: &str = "4012345000009";
+pub(super) const MUNICH: &str = "4012345000016";
 
 /// `lotline --db DB server ARGS…`: its output, and whether it succeeded.
-fn server_cmd(db: &str, args: &[&str]) -> (bool, String, String) {
+pub(super) fn server_cmd(db: &str, args: &[&str]) -> (bool, String, String) {
     let out = crate::support::lotline()
         .args(["--db", db, "server"])
         .args(args)
@@ -26,7 +26,7 @@ fn server_cmd(db: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-fn sited_token(db: &str, station: &str, site: &str) -> String {
+pub(super) fn sited_token(db: &str, station: &str, site: &str) -> String {
     let (ok, out, err) = server_cmd(
         db,
         &[
