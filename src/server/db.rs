@@ -816,3 +816,102 @@ mod chain_tests {
         assert_eq!(head.as_deref(), Some("h3"));
     }
 }
+
+#[cfg(test)]
+mod feed_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::{EventKind, LotStatus};
+    use crate::protocol::WireEvent;
+
+    fn stored(pos: i64, id: String) -> Stored {
+        let event = WireEvent {
+            id,
+            at: "2026-12-07T10:00:00Z".into(),
+            station: "S".into(),
+            actor: "w".into(),
+            event: EventKind::ProductRegistered {
+                gtin: "09501101530003".into(),
+                name: "x".into(),
+                receive_as: LotStatus::Released,
+                receiving: Default::default(),
+            },
+            signature: None,
+            link: None,
+        };
+        (
+            ServerEvent {
+                pos,
+                event,
+                site: None,
+            },
+            None,
+        )
+    }
+
+    /// A site's feed read page by page, whatever the page size, gives what one page holding
+    /// everything gives: every row once, in order, each transfer's lot history just before
+    /// it and in the same page, and every page moves the cursor on.
+    fn pages(feed: &[(i64, Option<usize>)], histories: &[usize], limit: usize) -> Vec<Vec<String>> {
+        let history = |lot: usize, before: i64| -> Result<Vec<Stored>, ()> {
+            Ok((0..histories[lot])
+                .map(|n| stored(before - 1, format!("h{lot}-{n}")))
+                .collect())
+        };
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            // What FEED_PAGE reads: the rows after the cursor, `limit` of them.
+            let rows: Vec<FeedRowRead> = feed
+                .iter()
+                .filter(|(pos, _)| *pos > after)
+                .take(limit)
+                .map(|(pos, lot)| {
+                    (
+                        stored(*pos, format!("e{pos}")),
+                        lot.map(|l| (l.to_string(), "B".to_string())),
+                    )
+                })
+                .collect();
+            let page = with_history(rows, after, limit, |gtin, _, before| {
+                history(gtin.parse().unwrap(), before)
+            })
+            .unwrap();
+            assert!(page.next >= after);
+            if page.events.is_empty() {
+                assert!(!page.full);
+                return out;
+            }
+            assert!(page.next > after, "a page that moves nothing on");
+            out.push(page.events.into_iter().map(|(e, _)| e.event.id).collect());
+            after = page.next;
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn paging_a_feed_with_transfer_histories_loses_and_repeats_nothing(
+            rows in proptest::collection::vec(proptest::option::weighted(0.3, 0usize..4), 1..40),
+            histories in proptest::collection::vec(0usize..6, 4),
+            limit in 1usize..8,
+        ) {
+            let feed: Vec<(i64, Option<usize>)> = rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, lot)| (i as i64 * 10 + 10, lot))
+                .collect();
+            let whole: Vec<String> = pages(&feed, &histories, 10_000).concat();
+            let paged = pages(&feed, &histories, limit);
+            prop_assert_eq!(paged.concat(), whole.clone());
+            // A history stays with its transfer: no page starts with a transfer's history
+            // whose row is in the page before.
+            for page in &paged {
+                let last = page.last().unwrap();
+                prop_assert!(last.starts_with('e'), "a page ends inside a history: {:?}", page);
+            }
+            let rows = whole.iter().filter(|id| id.starts_with('e')).count();
+            prop_assert_eq!(rows, feed.len());
+        }
+    }
+}

@@ -253,3 +253,51 @@ fn sites_scope_what_stations_pull_on_sqlite() {
 fn sites_scope_what_stations_pull_on_postgres() {
     sites_scope_what_stations_pull(Backend::postgres());
 }
+
+/// A server database from before sites holds events and no feed. Opened by this Lotline, its
+/// events go under every site and every site holds their lots: a station given a site's token
+/// pulls all of it, and a hold on one of those lots reaches it.
+fn a_database_from_before_sites_serves_sited_stations(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = backend.url();
+    let tc = token(&db, "C", "station", None);
+    enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
+    let c = Station::new(dir.path(), "C");
+    {
+        let server = Server::start(&db);
+        c.register_released(&server.url, &tc, PASSATA, "Passata");
+        c.ok(&["receive", &scan(PASSATA, "OLD"), "--qty", "10", "--json"]);
+        c.sync_ok(&server.url, &tc);
+    }
+    // What a database from before sites holds: the events, nothing of the feed.
+    backend.execute(
+        "DELETE FROM server_feed; DELETE FROM server_site_lots; DELETE FROM server_site_products;",
+    );
+    let (ok, out, err) = server_cmd(&db, &["site", "add", HAMBURG, "--name", "Hamburg DC"]);
+    assert!(ok, "{out}{err}");
+    let ta = sited_token(&db, "A", HAMBURG);
+    let server = Server::start(&db);
+    let a = Station::new(dir.path(), "A");
+    a.sync_ok(&server.url, &ta);
+    assert_eq!(
+        a.lot(PASSATA, "OLD")["stock"],
+        json!([{"location": "RECEIVING", "quantity": 10}])
+    );
+    c.ok(&[
+        "lot", "hold", "OLD", "--gtin", PASSATA, "--reason", "mould", "--json",
+    ]);
+    c.sync_ok(&server.url, &tc);
+    a.sync_ok(&server.url, &ta);
+    assert_eq!(a.lot(PASSATA, "OLD")["status"], "on_hold");
+}
+
+#[test]
+fn a_database_from_before_sites_serves_sited_stations_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_database_from_before_sites_serves_sited_stations(Backend::sqlite(dir.path()));
+}
+
+#[test]
+fn a_database_from_before_sites_serves_sited_stations_on_postgres() {
+    a_database_from_before_sites_serves_sited_stations(Backend::postgres());
+}
