@@ -189,6 +189,16 @@ pub struct PullResponse {
     pub more: bool,
 }
 
+/// `GET /lots/{gtin}/{batch}/events`: every event of a lot the server holds, in its order (the
+/// lot's own events and the consumptions into it). A station that dropped a lot's old history
+/// looks it up here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LotEvents {
+    pub gtin: String,
+    pub batch: String,
+    pub events: Vec<ServerEvent>,
+}
+
 /// `GET /sync/snapshot`: the newest snapshot of the token's site, a store file a new station
 /// starts from instead of pulling the site's whole history (`store::snapshot`). Its file is
 /// `GET /sync/snapshot/{id}`.

@@ -5,6 +5,7 @@
 //! - [`fsma`]: FSMA 204 sortable spreadsheet rows (one row per CTE per lot) and their CSV form.
 //! - [`report`]: the trace (and recall) report model over [`crate::domain::trace::Trace`]s, with
 //!   its PDF and CSV renderers.
+//! - [`history`]: a lot's history as lines for people (Lot lookup, `lotline lot history`).
 //! - [`suppliers`]: the supplier quality report as a table or CSV.
 //! - [`costs`]: the cost report (COGS, revenue, margin, stock value) as a table, CSV or XLSX.
 //! - [`sheet`]: aligned text tables and one-sheet XLSX workbooks for the reports.
@@ -20,6 +21,7 @@ pub mod despatch;
 pub mod epcis;
 pub mod from_store;
 pub mod fsma;
+pub mod history;
 pub mod report;
 pub mod sheet;
 pub mod suppliers;

@@ -31,6 +31,7 @@ use crate::domain::trace::{Direction, LotRef};
 use crate::domain::validate;
 use crate::domain::{EventKind, LotStatus};
 use crate::people::created_released;
+use crate::protocol::LotEvents;
 use crate::protocol::{
     self, ErrorBody, IdentityQuery, MAX_BODY, MAX_PUSH_BODY, MAX_PUSH_EVENTS, NewToken,
     PullResponse, PushQuery, PushResponse, RefusedEvent, ServerIdentity, SiteInfo, SnapshotMeta,
@@ -52,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/sync/server"),
     ("get", "/events"),
     ("get", "/lots/{gtin}/{batch}"),
+    ("get", "/lots/{gtin}/{batch}/events"),
     ("post", "/lots/{gtin}/{batch}/status"),
     ("get", "/trace/{gtin}/{batch}"),
     ("get", "/expiry"),
@@ -96,6 +98,7 @@ pub fn router(db: Db, limits: Backpressure) -> Router {
         .route("/sync/server", get(identity))
         .route("/events", get(events))
         .route("/lots/{gtin}/{batch}", get(lot))
+        .route("/lots/{gtin}/{batch}/events", get(lot_events))
         .route("/lots/{gtin}/{batch}/status", post(change_status))
         .route("/trace/{gtin}/{batch}", get(trace))
         .route("/expiry", get(expiry))
@@ -898,6 +901,26 @@ async fn lot(
         .await?
         .ok_or_else(|| no_lot(&l))?;
     Ok(Json(state).into_response())
+}
+
+/// Every event of a lot in the server's order: what a station that pruned the lot's history
+/// shows of it.
+async fn lot_events(
+    State(db): State<Db>,
+    caller: Caller,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> ApiResult<LotEvents> {
+    caller.require(TokenRole::Station)?;
+    let Path((gtin, batch)) = p?;
+    let l = lot_ref(&gtin, &batch)?;
+    let events = views::lot_events(db.as_ref(), &l)
+        .await?
+        .ok_or_else(|| no_lot(&l))?;
+    Ok(Json(LotEvents {
+        gtin: l.gtin,
+        batch: l.batch,
+        events,
+    }))
 }
 
 #[derive(Serialize)]

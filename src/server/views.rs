@@ -16,7 +16,7 @@ use crate::domain::trace::{
     self, Direction, Link, LotRef, ReceiptLine, ShipmentLine, Trace, TraceFacts,
 };
 use crate::domain::{EventKind, LotStatus};
-use crate::protocol::{Acked, WireEvent};
+use crate::protocol::{Acked, ServerEvent, WireEvent};
 
 /// Most lots one trace visits: far beyond a real recall, a guard against runaway data.
 const MAX_TRACE_LOTS: usize = 100_000;
@@ -34,6 +34,34 @@ pub async fn lot(db: &dyn ServerStore, l: &LotRef) -> Result<Option<LotState>, D
         &l.batch,
         events.iter().map(|e| &e.event.event),
     ))
+}
+
+/// Every event of a lot, in the server's order: its own events and the consumptions into it
+/// (as a station's history of the lot holds them); `None` when the server has no such lot.
+pub async fn lot_events(
+    db: &dyn ServerStore,
+    l: &LotRef,
+) -> Result<Option<Vec<ServerEvent>>, DbError> {
+    let own = db
+        .events_where(EventFilter::Lot {
+            gtin: l.gtin.clone(),
+            batch: l.batch.clone(),
+        })
+        .await?;
+    if LotState::fold(&l.gtin, &l.batch, own.iter().map(|e| &e.event.event)).is_none() {
+        return Ok(None);
+    }
+    let into = db
+        .events_where(EventFilter::ConsumedInto {
+            gtin: l.gtin.clone(),
+            batch: l.batch.clone(),
+        })
+        .await?;
+    let mut events: Vec<ServerEvent> = own.into_iter().chain(into).collect();
+    events.sort_by_key(|e| e.pos);
+    // A consumption of a lot into itself would be read twice.
+    events.dedup_by_key(|e| e.pos);
+    Ok(Some(events))
 }
 
 /// The trace of a lot across every station's events; `None` when the server has no such lot.

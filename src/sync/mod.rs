@@ -74,6 +74,21 @@ impl SyncConfig {
             .map_or(default, Duration::from_secs)
             .max(Duration::from_secs(1))
     }
+
+    /// The server this section names, spoken to with its token and CA, requests given up after
+    /// `timeout` (else `default`); `None` unless both a server and a token are set.
+    pub fn transport(&self, default: Duration) -> Option<HttpTransport> {
+        fn set(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let (server, token) = (set(&self.server)?, set(&self.token)?);
+        Some(HttpTransport::new(
+            server,
+            token,
+            self.timeout_or(default),
+            self.ca_cert.as_deref(),
+        ))
+    }
 }
 
 /// Why a sync round stopped. The next round picks up from where this one left. The message
@@ -763,6 +778,49 @@ impl HttpTransport {
     fn auth(&self) -> String {
         format!("Bearer {}", self.token)
     }
+
+    /// Every event the server holds of a lot, in its order (`GET /lots/{gtin}/{batch}/events`):
+    /// the lot's whole history, for a station that pruned its own. `None`: the server has no
+    /// such lot.
+    pub fn lot_history(
+        &self,
+        gtin: &str,
+        batch: &str,
+    ) -> Result<Option<Vec<ServerEvent>>, SyncError> {
+        let url = format!(
+            "{}/lots/{}/{}/events",
+            self.base,
+            path_segment(gtin),
+            path_segment(batch)
+        );
+        let answer: Result<crate::protocol::LotEvents, SyncError> = self.answer(
+            self.agent()?
+                .get(url)
+                .header("Authorization", self.auth())
+                .call(),
+        );
+        match answer {
+            Ok(lot) => Ok(Some(lot.events)),
+            // A route it does not know (a server older than this call) is no answer.
+            Err(SyncError::ServerRefused {
+                status: 404, error, ..
+            }) if error != "no such route" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A value as one segment of a URL path: a GS1 batch may hold `/`, `%`, `?` or `#`.
+fn path_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A `Retry-After` header's pause: whole seconds (the form a Lotline server sends; the

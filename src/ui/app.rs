@@ -78,6 +78,9 @@ struct State {
     sync_config: crate::sync::SyncConfig,
     /// A sync round has ended since the window opened (until then the stored state is old).
     sync_live: bool,
+    /// The history fetch of the lot Lot lookup shows, if its history is being fetched: only
+    /// that fetch's answer replaces the history shown.
+    look_fetch: Option<u64>,
     /// A serial/HID/image scanner from `[scanner] source`, besides the keyboard wedge.
     _device: Option<DeviceSource>,
     /// Doubled keyboard-wedge reads are dropped like the scan loop drops them.
@@ -160,6 +163,7 @@ pub fn start(opts: UiOptions) -> Result<App, UiError> {
         _sync: sync,
         sync_config: opts.config.sync.clone(),
         sync_live: false,
+        look_fetch: None,
         _device: device::start_device(&opts.config, window.as_weak()),
         dedup: DuplicateFilter::new(Duration::from_millis(
             opts.config.scanner.duplicate_window_ms,
@@ -545,8 +549,19 @@ fn apply(w: &AppWindow, st: &Rc<RefCell<State>>, done: Done) {
         Done::Lookup(v) => {
             let verdict = v.shown.verdict;
             let found = matches!(v.lot, Some(Some(_)));
+            if v.lot.is_some() {
+                st.borrow_mut().look_fetch = v.history_fetch.as_ref().map(|f| f.id);
+            }
             view::show_lookup(&ui, v);
             ((!found && verdict != Verdict::Ok).then_some(verdict), None)
+        }
+        Done::LookupHistory(fetched) => {
+            // A later look-up may have shown another lot meanwhile.
+            if st.borrow().look_fetch == Some(fetched.id) {
+                st.borrow_mut().look_fetch = None;
+                view::show_lookup_history(&ui, fetched.history);
+            }
+            (None, None)
         }
         Done::Expiry(Ok(board)) => {
             view::show_expiry(&ui, board);

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::compliance::history;
 use crate::compliance::report::{TreeEntry, tree_rows};
+use crate::domain::LotStatus;
 use crate::domain::assembly::{GaveUp, Lacking, PartialLabel};
 use crate::domain::rules::DispatchRefusal;
 use crate::domain::trace::TraceNode;
-use crate::domain::{EventKind, LotStatus};
 use crate::store::{ExpiringLot, Lot, RecordedEvent, SyncStatus};
 use crate::workflow::{Needed, Outcome, ReceiveOutcome, Refusal};
 
@@ -457,118 +458,23 @@ pub fn lot_facts(lot: &Lot, product: Option<&str>) -> Vec<(String, String)> {
     ]
 }
 
-/// A lot's history, newest last: one line per event that names it, QC changes coloured.
+/// A lot's history, newest last: one line per event that names it ([`history::history_line`],
+/// the words `lotline lot history` prints too), QC changes coloured.
 pub fn history_lines(events: &[RecordedEvent]) -> Vec<ShownLine> {
     events
         .iter()
         .map(|e| {
-            let at = e.at.get(..16).unwrap_or(&e.at).replace('T', " ");
-            let (what, verdict) = describe(&e.event);
+            let line = history::history_line(e);
             ShownLine {
-                text: format!("{at}  {what}  ({}, {})", e.actor, e.station),
-                verdict,
+                text: line.text(),
+                verdict: line.mark.map(|m| match m {
+                    history::Mark::Undone => Verdict::Warn,
+                    history::Mark::Status(to) => status_verdict(to),
+                }),
                 indent: 0,
             }
         })
         .collect()
-}
-
-fn describe(e: &EventKind) -> (String, Option<Verdict>) {
-    match e {
-        EventKind::LotReceived {
-            quantity,
-            location,
-            supplier,
-            status,
-            ..
-        } => (
-            format!(
-                "received {quantity} into {location}{} as {}",
-                supplier
-                    .as_ref()
-                    .map(|s| format!(" from {s}"))
-                    .unwrap_or_default(),
-                status_text(status.name())
-            ),
-            None,
-        ),
-        EventKind::BatchProduced {
-            quantity, location, ..
-        } => (format!("produced {quantity} into {location}"), None),
-        EventKind::LotConsumed {
-            quantity,
-            into_batch,
-            ..
-        } => (format!("{quantity} consumed into batch {into_batch}"), None),
-        EventKind::LotDispatched {
-            quantity,
-            customer,
-            shipment,
-            ..
-        } => (
-            format!(
-                "{quantity} shipped to {customer}{}",
-                shipment
-                    .as_ref()
-                    .map(|s| format!(" ({s})"))
-                    .unwrap_or_default()
-            ),
-            None,
-        ),
-        EventKind::DispatchVoided {
-            quantity,
-            customer,
-            reason,
-            ..
-        } => (
-            format!("VOID: {quantity} shipped to {customer} undone, back in stock: {reason}"),
-            Some(Verdict::Warn),
-        ),
-        EventKind::LotMoved {
-            quantity, from, to, ..
-        } => (format!("{quantity} moved {from} → {to}"), None),
-        EventKind::LotCounted {
-            location,
-            counted,
-            difference,
-            ..
-        } => (
-            format!("counted {counted} at {location} ({difference:+})"),
-            None,
-        ),
-        EventKind::LotStatusChanged {
-            from, to, reason, ..
-        } => (
-            format!(
-                "QC: {} → {}: {reason}",
-                status_text(from.name()),
-                status_text(to.name())
-            ),
-            Some(status_verdict(*to)),
-        ),
-        EventKind::ShipmentClosed {
-            customer,
-            shipment,
-            pallets,
-        } => (
-            format!(
-                "shipment {}to {customer} closed: left on {}",
-                shipment
-                    .as_ref()
-                    .map(|s| format!("{s} "))
-                    .unwrap_or_default(),
-                pallets
-                    .iter()
-                    .map(|p| format!("pallet {}", p.sscc))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            None,
-        ),
-        // No amounts: the history is shown at every station, costs only where they are.
-        EventKind::CostCorrected { reason, .. } => (format!("cost corrected: {reason}"), None),
-        other => (format!("{other:?}"), None),
-    }
 }
 
 /// The colour a status deserves: released is fine, quarantine and hold want a look, rejected

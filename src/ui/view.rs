@@ -160,6 +160,11 @@ pub fn show_lookup(ui: &Ui, v: LookupView) {
     }
 }
 
+/// The history of the lot shown, fetched from the server after it was shown.
+pub fn show_lookup_history(ui: &Ui, history: Vec<ShownLine>) {
+    ui.set_look_history(lines_model(history));
+}
+
 /// What the supervisor typed in the Products form.
 pub fn product_form(ui: &Ui) -> ProductForm {
     ProductForm {

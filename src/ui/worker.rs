@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use super::controllers::{
-    DispatchController, DispatchForm, DispatchView, ExpiryBoard, ExpiryController,
+    DispatchController, DispatchForm, DispatchView, ExpiryBoard, ExpiryController, FetchedHistory,
     LookupController, LookupView, NewProductForm, ProduceController, ProduceForm, ProduceView,
     ProductForm, ProductsController, ProductsView, ReceiveController, ReceiveForm, ReceiveView,
     SessionView, StatusForm, session,
@@ -92,6 +92,9 @@ pub enum Done {
     /// `key_in` for an input scan; `None` for a batch started.
     Produce(ProduceView, Option<Instant>),
     Lookup(LookupView),
+    /// Not from the worker: the history of a lot shown, fetched from the server on a thread of
+    /// its own.
+    LookupHistory(FetchedHistory),
     Expiry(Result<ExpiryBoard, Shown>),
     Products(ProductsView),
     /// The store is empty: no products, no events (the set-up guide shows).
@@ -114,12 +117,12 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker thread over `station` with `config`; `report` receives every result
-    /// (on the worker thread).
+    /// (on the worker thread, or the thread that fetched a lot's history from the server).
     pub fn start(
         station: Station,
         config: StationConfig,
         gate: SharedGate,
-        report: impl Fn(Done) + Send + 'static,
+        report: impl Fn(Done) + Clone + Send + 'static,
     ) -> Worker {
         let (jobs, rx) = channel::<Job>();
         let thread = std::thread::Builder::new()
@@ -162,6 +165,31 @@ fn costing(config: &StationConfig) -> Option<crate::domain::money::Currency> {
     config.ui.show_costs.then_some(config.site.currency)
 }
 
+/// The server Lot lookup fetches a lot's pruned history from (`[sync]`), if one is set up.
+fn history_server(config: &StationConfig) -> Option<super::controllers::SharedHistoryServer> {
+    let transport = config.sync.transport(super::sync::DEFAULT_TIMEOUT)?;
+    Some(std::sync::Arc::new(transport))
+}
+
+/// Fetches the history a Lookup view asks for on a thread of its own (the network may take
+/// the whole request timeout; scans go on meanwhile), and reports it.
+fn fetch_history(
+    view: &LookupView,
+    lookup: &LookupController,
+    report: &(impl Fn(Done) + Clone + Send + 'static),
+) {
+    let (Some(fetch), Some(server)) = (view.history_fetch.clone(), lookup.server()) else {
+        return;
+    };
+    let report = report.clone();
+    let spawned = std::thread::Builder::new()
+        .name("lotline-ui-history".into())
+        .spawn(move || report(Done::LookupHistory(fetch.run(server.as_ref()))));
+    if let Err(e) = spawned {
+        tracing::warn!("cannot fetch a lot's history from the server: {e}");
+    }
+}
+
 /// Runs a supervisor's decision with the PIN lockout (shared with Settings) held and the
 /// station PIN's hash from `config`.
 fn with_proof<R>(
@@ -190,6 +218,8 @@ struct Modes {
 impl Modes {
     fn new(station: Station, config: StationConfig, gate: SharedGate) -> Modes {
         let costs = costing(&config);
+        let mut lookup = LookupController::costing(costs);
+        lookup.set_server(history_server(&config));
         Modes {
             station,
             config,
@@ -197,7 +227,7 @@ impl Modes {
             receive: ReceiveController::costing(costs),
             dispatch: DispatchController::default(),
             produce: ProduceController::default(),
-            lookup: LookupController::costing(costs),
+            lookup,
             expiry: ExpiryController,
             products: ProductsController,
         }
@@ -208,7 +238,7 @@ impl Modes {
     }
 
     /// Runs one job; most give one result, a batch started also its preview.
-    fn run(&mut self, job: Job, report: &impl Fn(Done)) {
+    fn run(&mut self, job: Job, report: &(impl Fn(Done) + Clone + Send + 'static)) {
         let gs = self.gs();
         let done = match job {
             Job::Receive { form, text, key_in } => Done::Receive(
@@ -256,7 +286,11 @@ impl Modes {
                 }
                 Done::Preview(self.preview(&template))
             }
-            Job::Lookup { query } => Done::Lookup(self.lookup.find(&self.station, &query, gs)),
+            Job::Lookup { query } => {
+                let view = self.lookup.find(&self.station, &query, gs);
+                fetch_history(&view, &self.lookup, report);
+                Done::Lookup(view)
+            }
             Job::SignIn { person, pin } => {
                 let mut gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
                 Done::Session(session::sign_in(
@@ -268,10 +302,12 @@ impl Modes {
             }
             Job::SignOut => Done::Session(session::sign_out(&mut self.station)),
             Job::SetStatus { to, form } => {
-                Done::Lookup(with_proof(&self.gate, &self.config, |gate, hash| {
+                let view = with_proof(&self.gate, &self.config, |gate, hash| {
                     self.lookup
                         .change_status(&mut self.station, gate, hash, &form, to)
-                }))
+                });
+                fetch_history(&view, &self.lookup, report);
+                Done::Lookup(view)
             }
             Job::Report { format } => {
                 let dir = (self.config.ui.report_dir.clone()).unwrap_or_else(|| PathBuf::from("."));
@@ -302,6 +338,7 @@ impl Modes {
                 // label, the lot on screen) stays; only the costing setting changes.
                 self.receive.set_costs(costing(&self.config));
                 self.lookup.set_costs(costing(&self.config));
+                self.lookup.set_server(history_server(&self.config));
                 return;
             }
         };

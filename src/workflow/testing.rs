@@ -75,3 +75,55 @@ pub fn signed_by(s: &Station, e: &crate::store::RecordedEvent, public_key: &str)
     let bytes = crate::people::signing_bytes(&e.id, &e.at, &e.station, &e.actor, &e.event);
     crate::people::verify(public_key, &bytes, &signature)
 }
+
+/// Empties lot `batch` of `gtin` (counted 0 at DOCK), has the server hold every event (each at
+/// its own sequence number as position) and prunes: the lot's history is at the server only.
+/// Returns the lot's history as it was.
+pub fn prune_lot(s: &mut Station, gtin: &str, batch: &str) -> Vec<crate::store::RecordedEvent> {
+    s.count(gtin, batch, "DOCK", 0).unwrap();
+    let history = s.store().lot_events(gtin, batch, 1000).unwrap();
+    let acked: Vec<(String, i64)> = s
+        .store()
+        .events()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.id, e.seq))
+        .collect();
+    s.store_mut().acknowledge(&acked).unwrap();
+    let pruned = s.store_mut().prune("9999-12-31T00:00:00Z").unwrap();
+    assert!(pruned.lots >= 1, "{pruned:?}");
+    assert!(s.store().lot_history_pruned(gtin, batch).unwrap());
+    history
+}
+
+/// A server that answers a lot's history with what it was given (an error as a function: a
+/// [`crate::sync::SyncError`] is not `Clone`).
+pub struct Answers(
+    pub Result<Option<Vec<crate::protocol::ServerEvent>>, fn() -> crate::sync::SyncError>,
+);
+
+impl super::lookup::HistoryServer for Answers {
+    fn lot_history(
+        &self,
+        _: &crate::domain::trace::LotRef,
+    ) -> Result<Option<Vec<crate::protocol::ServerEvent>>, crate::sync::SyncError> {
+        self.0.clone().map_err(|e| e())
+    }
+}
+
+/// The server's copy of a recorded event, at `pos`.
+pub fn at_server(e: &crate::store::RecordedEvent, pos: i64) -> crate::protocol::ServerEvent {
+    crate::protocol::ServerEvent {
+        pos,
+        event: crate::protocol::WireEvent {
+            id: e.id.clone(),
+            at: e.at.clone(),
+            station: e.station.clone(),
+            actor: e.actor.clone(),
+            event: e.event.clone(),
+            signature: e.signature.clone(),
+            link: None,
+        },
+        site: None,
+    }
+}

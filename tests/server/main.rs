@@ -8,6 +8,7 @@ mod history;
 mod hostile;
 mod identity;
 mod instances;
+mod lot_history;
 mod scale;
 mod shipments;
 mod sim;

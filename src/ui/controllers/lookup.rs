@@ -1,17 +1,26 @@
 //! Lot lookup: a lot found by a scan or its batch number, its facts, stock, history and
 //! genealogy; a worker's hold, a supervisor's release/reject/recall behind the PIN; its trace
 //! report.
+//!
+//! A lot whose older history was pruned here is shown at once with what the station has and a
+//! line saying the rest is at the server; the whole history is fetched from the server
+//! ([`HistoryFetch`], run away from the UI thread and the worker) and replaces it when it
+//! comes, or the line says why it could not be had.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::compliance::report::ReportFormat;
 use crate::domain::LotStatus;
 use crate::domain::money::Currency;
 use crate::domain::status::Role;
 use crate::domain::trace::{Direction, LotRef};
+use crate::store::RecordedEvent;
 use crate::ui::pin::PinGate;
 use crate::ui::present::{self, ScanKind, Shown, ShownLine, Verdict};
-use crate::workflow::lookup::LotDetails;
+use crate::workflow::lookup::{
+    HistoryServer, LotDetails, LotHistory, OlderHistory, complete_history,
+};
 use crate::workflow::recall::{RecallRequest, RecallStarted};
 use crate::workflow::{Outcome, Station, StatusRequest};
 
@@ -53,6 +62,9 @@ pub struct LookupView {
     pub clear_pin: bool,
     /// Clear the reason field (after a change went through).
     pub clear_reason: bool,
+    /// The lot shown has its older history at the server: fetch it (on a thread of its own)
+    /// and show it in place of the lot's history if the lot is still the one shown.
+    pub history_fetch: Option<HistoryFetch>,
 }
 
 impl LookupView {
@@ -62,19 +74,122 @@ impl LookupView {
             lot: None,
             clear_pin: false,
             clear_reason: false,
+            history_fetch: None,
         }
     }
 }
 
+/// A lot's whole history to fetch from the server, with what the station showed of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryFetch {
+    /// Which lot shown it is for: each shown lot whose history is fetched has its own.
+    pub id: u64,
+    lot: LotRef,
+    /// What the station holds of the lot's history, oldest first.
+    local: Vec<RecordedEvent>,
+}
+
+impl HistoryFetch {
+    /// Asks `server` for the lot's whole history (this waits on the network: never on the UI
+    /// thread) and returns the history lines to show: the server's whole history with the
+    /// station's events it lacks yet; else what the station has, under a line saying why the
+    /// rest could not be had.
+    pub fn run(self, server: &dyn HistoryServer) -> FetchedHistory {
+        let local = LotHistory {
+            lot: self.lot,
+            events: self.local,
+            older: OlderHistory::AtServer,
+        };
+        FetchedHistory {
+            id: self.id,
+            history: history_view(&complete_history(local, Some(server))),
+        }
+    }
+}
+
+/// The history lines of a lot shown, fetched from the server ([`HistoryFetch::run`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedHistory {
+    /// The [`HistoryFetch::id`] it answers.
+    pub id: u64,
+    pub history: Vec<ShownLine>,
+}
+
+/// The line that says the older history is being fetched from the server.
+pub const LOADING: &str = "Older history is kept at the server — loading…";
+
+/// A lot's history as Lot lookup shows it: where its older part is when it is not all here,
+/// then one line per event.
+fn history_view(h: &LotHistory) -> Vec<ShownLine> {
+    let note = match &h.older {
+        OlderHistory::Here | OlderHistory::FromServer => None,
+        OlderHistory::AtServer => Some(
+            "Older history is kept at the server (no server is set up for this station).".into(),
+        ),
+        OlderHistory::NotAtServer => {
+            Some("Older history was pruned here, and the server does not hold this lot.".into())
+        }
+        OlderHistory::Failed {
+            unreachable: true,
+            why,
+        } => Some(format!(
+            "Older history is kept at the server, which could not be reached ({why})."
+        )),
+        OlderHistory::Failed {
+            unreachable: false,
+            why,
+        } => Some(format!(
+            "Older history is kept at the server, which did not give it: {why}"
+        )),
+    };
+    note.map(|text| ShownLine {
+        text,
+        verdict: Some(Verdict::Warn),
+        indent: 0,
+    })
+    .into_iter()
+    .chain(present::history_lines(&h.events))
+    .collect()
+}
+
+/// Where Lot lookup asks for a lot's whole history: the server set up for the station.
+pub type SharedHistoryServer = Arc<dyn HistoryServer + Send + Sync>;
+
 /// The Lot lookup mode: the lot shown, which the status buttons and the report act on.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct LookupController {
     shown_lot: Option<LotRef>,
     /// The site currency where the station shows costs (`[ui] show_costs`).
     costs: Option<Currency>,
+    /// The server a pruned history is fetched from, when one is set up (`[sync]`).
+    server: Option<SharedHistoryServer>,
+    /// History fetches asked for so far (the last one's id).
+    fetches: u64,
+}
+
+impl std::fmt::Debug for LookupController {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookupController")
+            .field("shown_lot", &self.shown_lot)
+            .field("costs", &self.costs)
+            .field("server", &self.server.is_some())
+            .field("fetches", &self.fetches)
+            .finish()
+    }
 }
 
 impl LookupController {
+    /// The server a lot's history pruned here is fetched from; `None`: no server is set up
+    /// (Lot lookup then says the older history is at the server).
+    pub fn set_server(&mut self, server: Option<SharedHistoryServer>) {
+        self.server = server;
+    }
+
+    /// The server a lot's pruned history is fetched from, if any.
+    pub fn server(&self) -> Option<SharedHistoryServer> {
+        self.server.clone()
+    }
+
     /// A controller that shows each lot's unit cost in `currency`.
     pub fn costing(currency: Option<Currency>) -> LookupController {
         LookupController {
@@ -118,8 +233,29 @@ impl LookupController {
                         unit_cost_text(station, &details.lot.gtin, &details.lot.batch, currency),
                     ));
                 }
+                // Older history pruned here: what is here now, the whole from the server later.
+                let mut history_fetch = None;
+                if details.history_pruned {
+                    let lot = LotHistory {
+                        lot: LotRef::new(&details.lot.gtin, &details.lot.batch),
+                        events: details.history,
+                        older: OlderHistory::AtServer,
+                    };
+                    view.history = history_view(&lot);
+                    if self.server.is_some() {
+                        view.history[0].text = LOADING.into();
+                        view.history[0].verdict = Some(Verdict::Pending);
+                        self.fetches += 1;
+                        history_fetch = Some(HistoryFetch {
+                            id: self.fetches,
+                            lot: lot.lot,
+                            local: lot.events,
+                        });
+                    }
+                }
                 LookupView {
                     lot: Some(Some(view)),
+                    history_fetch,
                     ..LookupView::banner(present::lot_banner(&details.lot))
                 }
             }
@@ -547,6 +683,118 @@ mod tests {
                 .signature
                 .is_some()
         );
+    }
+
+    /// Lot lookup of a lot whose older history was pruned here: what is here at once, with a
+    /// line saying the rest is at the server; then the server's whole history (fetched away
+    /// from the UI), or why it could not be had.
+    #[test]
+    fn a_pruned_history_is_fetched_from_the_server_or_said_to_be_there() {
+        use crate::sync::{HttpTransport, SyncError};
+        use crate::workflow::testing::{Answers, at_server, prune_lot};
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = station(&dir);
+        receive(&mut s, TOMATOES, "B7", 12);
+        receive(&mut s, TOMATOES, "KEPT", 5);
+        let old = prune_lot(&mut s, TOMATOES, "B7");
+        let history = |v: &LookupView| -> Vec<String> {
+            let lot = v.lot.clone().unwrap().unwrap();
+            lot.history.into_iter().map(|l| l.text).collect()
+        };
+
+        // No server set up: the line says where the older history is; nothing to fetch.
+        let mut c = LookupController::default();
+        let v = c.find(&s, "B7", None);
+        assert_eq!(v.shown.headline, "RELEASED", "{}", v.shown.message);
+        assert_eq!(
+            history(&v),
+            ["Older history is kept at the server (no server is set up for this station)."]
+        );
+        assert!(v.history_fetch.is_none());
+        // A lot whose history is all here: no line, no fetch, whatever the server.
+        c.set_server(Some(Arc::new(Answers(Err(|| {
+            SyncError::Protocol("asked".into())
+        })))));
+        let v = c.find(&s, "KEPT", None);
+        assert!(v.history_fetch.is_none());
+        assert_eq!(history(&v).len(), 1);
+        assert!(
+            history(&v)[0].contains("received 5 into DOCK"),
+            "{:?}",
+            history(&v)
+        );
+
+        // A server: what is here (a hold since the prune) under "loading…", then the whole.
+        s.set_status(&crate::workflow::StatusRequest {
+            gtin: TOMATOES.into(),
+            batch: "B7".into(),
+            to: LotStatus::OnHold,
+            role: Role::Worker,
+            reason: "smell".into(),
+        })
+        .unwrap();
+        let server = Answers(Ok(Some(vec![at_server(&old[0], 1), at_server(&old[1], 2)])));
+        let v = c.find(&s, "B7", None);
+        let shown = history(&v);
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert_eq!(shown[0], LOADING);
+        assert_eq!(
+            v.lot.clone().unwrap().unwrap().history[0].verdict,
+            Some(Verdict::Pending)
+        );
+        assert!(
+            shown[1].contains("QC: released → on hold: smell"),
+            "{shown:?}"
+        );
+        let fetch = v.history_fetch.clone().unwrap();
+        let fetched = fetch.clone().run(&server);
+        assert_eq!(fetched.id, fetch.id);
+        let lines: Vec<&str> = fetched.history.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].contains("received 12 into DOCK"), "{lines:?}");
+        assert!(lines[1].contains("counted 0 at DOCK (-12)"), "{lines:?}");
+        assert!(lines[2].contains("on hold: smell"), "{lines:?}");
+        // The same lines as a history kept whole here: one presentation.
+        assert_eq!(
+            fetched.history[..2],
+            present::history_lines(&old)[..],
+            "{lines:?}"
+        );
+        // Each look-up that fetches has its own id: an old answer is told apart.
+        let again = c.find(&s, "B7", None).history_fetch.unwrap();
+        assert_ne!(again.id, fetch.id);
+
+        // Offline: what is here, and that the server could not be reached, in its words.
+        let offline = HttpTransport::new(
+            "http://127.0.0.1:9",
+            "llt_x",
+            std::time::Duration::from_secs(5),
+            None,
+        );
+        let fetched = fetch.clone().run(&offline);
+        let lines: Vec<&str> = fetched.history.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with(
+                "Older history is kept at the server, which could not be reached (http://127.0.0.1:9"
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(fetched.history[0].verdict, Some(Verdict::Warn));
+        assert!(lines[1].contains("on hold: smell"), "{lines:?}");
+        // A server that does not hold the lot, or refuses.
+        let lines = fetch.clone().run(&Answers(Ok(None))).history;
+        assert!(
+            lines[0].text.contains("does not hold this lot"),
+            "{lines:?}"
+        );
+        let refused = Answers(Err(|| SyncError::TokenRefused {
+            error: "revoked".into(),
+            hint: "ask for a new one".into(),
+        }));
+        let lines = fetch.run(&refused).history;
+        assert!(lines[0].text.contains("which did not give it"), "{lines:?}");
+        assert!(lines[0].text.contains("revoked"), "{lines:?}");
     }
 
     #[test]

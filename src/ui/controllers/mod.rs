@@ -18,7 +18,10 @@ pub mod settings;
 
 pub use dispatch::{DispatchController, DispatchForm, DispatchView};
 pub use expiry::{ExpiryBoard, ExpiryController};
-pub use lookup::{LookupController, LookupView, LotView, StatusForm};
+pub use lookup::{
+    FetchedHistory, HistoryFetch, LookupController, LookupView, LotView, SharedHistoryServer,
+    StatusForm,
+};
 pub use produce::{ProduceController, ProduceForm, ProduceView};
 pub use products::{ProductForm, ProductRow, ProductsController, ProductsView};
 pub use receive::{NewProductForm, ReceiveController, ReceiveForm, ReceiveView};
