@@ -41,6 +41,16 @@ pub struct ServerArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = Backpressure::default().max_wait.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3_600))]
     max_wait: u64,
+    /// Also make every site's snapshot (as `lotline server snapshot` does) when the server
+    /// starts and every HOURS hours after, so new stations start from a recent one. With
+    /// several server processes, give it to one of them.
+    #[arg(long, value_name = "HOURS",
+          value_parser = clap::value_parser!(u32).range(1..=8_760))]
+    snapshot_every: Option<u32>,
+    /// With --snapshot-every: the history the snapshots keep, in days (as --keep-days).
+    #[arg(long, value_name = "DAYS", default_value_t = 30, requires = "snapshot_every",
+          value_parser = clap::value_parser!(u32).range(0..=36_500))]
+    snapshot_keep_days: u32,
     #[command(subcommand)]
     command: Option<ServerCommand>,
 }
@@ -262,6 +272,9 @@ pub fn run(args: ServerArgs, globals: &Globals, out: &mut Out) -> CmdResult {
                     .with_writer(std::io::stderr)
                     .with_target(false)
                     .try_init();
+                if let Some(hours) = args.snapshot_every {
+                    make_snapshots_every(db.clone(), hours, args.snapshot_keep_days);
+                }
                 crate::server::serve(args.listen, db, tls, limits)
                     .await
                     .with_context(|| format!("serving on {}", args.listen))?;
@@ -522,4 +535,39 @@ async fn person(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Makes every site's snapshot now and every `hours` hours, on a thread of its own (building a
+/// site's store is blocking work, kept off the threads that answer requests). A round that
+/// fails is said on stderr and tried again at the next.
+fn make_snapshots_every(
+    db: std::sync::Arc<dyn crate::server::ServerStore>,
+    hours: u32,
+    keep_days: u32,
+) {
+    let rt = tokio::runtime::Handle::current();
+    let every = std::time::Duration::from_secs(u64::from(hours) * 3600);
+    let spawned = std::thread::Builder::new()
+        .name("lotline-snapshots".into())
+        .spawn(move || {
+            loop {
+                let mut out = Out::stdout();
+                if let Err(e) = rt.block_on(super::server_snapshot::run(
+                    db.as_ref(),
+                    None,
+                    keep_days,
+                    None,
+                    false,
+                    &mut out,
+                )) {
+                    eprintln!("snapshots: {e:#}; tried again in {hours} h");
+                }
+                std::thread::sleep(every);
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!(
+            "snapshots: cannot start their thread ({e}); run `lotline server snapshot` from a timer instead"
+        );
+    }
 }

@@ -112,6 +112,56 @@ fn old_history_goes_and_new_stations_start_from_the_sites_snapshot(backend: Back
     assert!(r["pulled"].as_u64().unwrap() > 0, "{r}");
 }
 
+/// A server started with `--snapshot-every` makes its sites' snapshots by itself (at start,
+/// then every so many hours): a new station starts from one with no admin at a timer.
+fn the_server_makes_snapshots_by_itself(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = backend.url();
+    let (ok, out, err) = server_cmd(&db, &["site", "add", HAMBURG, "--name", "Hamburg DC"]);
+    assert!(ok, "{out}{err}");
+    let ta = sited_token(&db, "A", HAMBURG);
+    let a = Station::new(dir.path(), "A");
+    {
+        let server = Server::start(&db);
+        a.ok(&["product", "add", PASSATA, "--name", "Passata", "--json"]);
+        a.ok(&["receive", &scan(PASSATA, "L1"), "--qty", "10", "--json"]);
+        a.sync_ok(&server.url, &ta);
+    }
+    let server = Server::start_with(&db, 0, &["--snapshot-every", "24"]);
+    let tn = sited_token(&db, "N", HAMBURG);
+    let mut snapshot = Value::Null;
+    for _ in 0..300 {
+        let (code, body) = http(
+            "GET",
+            &format!("{}/api/v1/sync/snapshot", server.url),
+            Some(&tn),
+            None,
+        );
+        if code == 200 {
+            snapshot = body;
+            break;
+        }
+        assert_eq!(code, 404, "{body}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(snapshot["site"], HAMBURG, "no snapshot made within 30 s");
+    let n = Station::new(dir.path(), "N");
+    let r = n.sync_ok(&server.url, &tn);
+    assert_eq!(r["joined"]["id"], snapshot["id"], "{r}");
+    assert_eq!(n.lot(PASSATA, "L1"), a.lot(PASSATA, "L1"));
+}
+
+#[test]
+fn the_server_makes_snapshots_by_itself_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    the_server_makes_snapshots_by_itself(Backend::sqlite(dir.path()));
+}
+
+#[test]
+fn the_server_makes_snapshots_by_itself_on_postgres() {
+    the_server_makes_snapshots_by_itself(Backend::postgres());
+}
+
 #[test]
 fn old_history_goes_and_new_stations_start_from_the_sites_snapshot_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
