@@ -434,8 +434,9 @@ pub fn dispatch_line(shown: &Shown) -> ShownLine {
     }
 }
 
-/// The facts panel of a looked-up lot.
-pub fn lot_facts(lot: &Lot, product: Option<&str>) -> Vec<(String, String)> {
+/// The facts panel of a looked-up lot; `received` says whether it came in from outside (a
+/// lot received without a supplier's name is not one of ours).
+pub fn lot_facts(lot: &Lot, product: Option<&str>, received: bool) -> Vec<(String, String)> {
     vec![
         (
             "Product".into(),
@@ -451,9 +452,13 @@ pub fn lot_facts(lot: &Lot, product: Option<&str>) -> Vec<(String, String)> {
         ("On hand".into(), lot.on_hand().to_string()),
         (
             "Supplier".into(),
-            lot.supplier
-                .clone()
-                .unwrap_or_else(|| "(own production)".into()),
+            lot.supplier.clone().unwrap_or_else(|| {
+                if received {
+                    "(none recorded)".into()
+                } else {
+                    "(own production)".into()
+                }
+            }),
         ),
     ]
 }
@@ -872,5 +877,34 @@ mod tests {
         let no_token = sync_shown(SyncSetup::NoToken, &good, true);
         assert!(!no_token.online);
         assert!(no_token.problem.unwrap().contains("[sync]"));
+    }
+}
+
+#[cfg(test)]
+mod facts_tests {
+    use super::*;
+    use crate::domain::LotStatus;
+
+    /// A lot received without a supplier's name is not "own production" (seen by hand: a
+    /// received lot's Lookup said so).
+    #[test]
+    fn a_lot_without_a_supplier_is_own_production_only_when_made_here() {
+        let lot = Lot {
+            gtin: "09501101530003".into(),
+            batch: "B7".into(),
+            expiry: None,
+            status: LotStatus::Released,
+            supplier: None,
+            stock: Vec::new(),
+        };
+        let supplier = |received| {
+            lot_facts(&lot, None, received)
+                .into_iter()
+                .find(|(k, _)| k == "Supplier")
+                .unwrap()
+                .1
+        };
+        assert_eq!(supplier(true), "(none recorded)");
+        assert_eq!(supplier(false), "(own production)");
     }
 }

@@ -451,7 +451,14 @@ fn lot_view(d: &LotDetails) -> LotView {
     LotView {
         query: d.lot.batch.clone(),
         status: d.lot.status.name().to_string(),
-        facts: present::lot_facts(&d.lot, d.product.as_deref()),
+        facts: present::lot_facts(
+            &d.lot,
+            d.product.as_deref(),
+            d.trace
+                .receipts
+                .iter()
+                .any(|r| r.lot.gtin == d.lot.gtin && r.lot.batch == d.lot.batch),
+        ),
         stock,
         history: present::history_lines(&d.history),
         up: present::tree_lines(d.trace.backward.as_ref(), false, &d.names),
