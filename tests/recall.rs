@@ -799,7 +799,6 @@ fn a_lots_history_names_every_event_of_it_and_an_old_file_gets_it_on_upgrade() {
          DROP TABLE base_genealogy;
          DROP TABLE base_receipts;
          DROP TABLE base_lot_costs;
-         DROP TABLE base_shipment_closes;
          DROP TABLE base_sequences;
          PRAGMA user_version = 9;",
     )

@@ -2,8 +2,8 @@
 //! (the server keeps every event; lookups of that history go to it).
 //!
 //! A lot is pruned whole, or not at all, when nothing at the site can still need its events:
-//! - none of it is in stock here (a dispatch whose shipment was never closed does not keep it:
-//!   its line stays in the open shipment, without its pallet's SSCC, which was in the payload);
+//! - none of it is in stock here, and no dispatch of it waits for its shipment to close (the
+//!   close reads the dispatch's pallet, a void the dispatch itself);
 //! - no recall names it (a recall's record stays whole at every station that has it);
 //! - every one of its events is older than the cut-off, held by the server (it has a server
 //!   position) and not refused by it: a station never drops what only it holds;
@@ -13,16 +13,18 @@
 //! A pruned event keeps its row, id, time, station, actor, kind and hashes: the hash chain still
 //! links, and the rows that name it (a pallet's receipt, a shipment's dispatch) still find its
 //! time. Only its payload goes. What the station keeps of a pruned lot is what its rules and its
-//! traces read without the events: the lot and its settled status (a recalled lot received again
-//! is still recalled), its pallets (a pallet is received once), its shipments, genealogy,
-//! receipts and costs (a recall and a trace reach every customer it went to), and the
-//! sequences its events moved (a batch or SSCC number is never given twice). Those rows are
-//! also folded into the `base_` tables, from which `rebuild` starts before it replays the events
-//! that remain, so a rebuild still gives exactly the tables the store holds.
+//! traces read without the events: the lot and its status history (each step with its event's
+//! server position, so a step that arrives later, a transferred lot's history from another site,
+//! settles exactly as at a station that pruned nothing; a recalled lot received again is still
+//! recalled), its pallets (a pallet is received once), its shipments, genealogy, receipts and
+//! costs (a recall and a trace reach every customer it went to), and the sequences its events
+//! moved (a batch or SSCC number is never given twice). Shipment closes are never pruned. Those
+//! rows are also folded into the `base_` tables, from which `rebuild` starts before it replays
+//! the events that remain, so a rebuild still gives exactly the tables the store holds.
 
 use rusqlite::{Transaction, params};
 
-use super::{Store, StoreError, schema, write_tx};
+use super::{Store, StoreError, write_tx};
 
 /// What one [`Store::prune`] dropped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -90,12 +92,16 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
          CREATE TEMP TABLE prune_events (seq INTEGER NOT NULL, gtin TEXT NOT NULL,
              batch TEXT NOT NULL, PRIMARY KEY (seq, gtin, batch)) WITHOUT ROWID;",
     )?;
-    // The lots that left: nothing in stock, no recall, and every event old, at the server and
-    // not refused (a lot whose events were all pruned has none left).
+    // The lots that left: nothing in stock, no dispatch waiting for its shipment's close (its
+    // close needs the pallet in the dispatch, a void needs the dispatch), no recall, and every
+    // event old, at the server and not refused (a lot whose events were all pruned has none
+    // left).
     tx.execute(
         "INSERT INTO temp.prune_lots (gtin, batch)
          SELECT l.gtin, l.batch FROM lots l
          WHERE EXISTS (SELECT 1 FROM lot_events le WHERE le.gtin = l.gtin AND le.batch = l.batch)
+           AND NOT EXISTS (SELECT 1 FROM shipments s
+                           WHERE s.gtin = l.gtin AND s.batch = l.batch AND s.closed_seq IS NULL)
            AND NOT EXISTS (SELECT 1 FROM stock s
                            WHERE s.gtin = l.gtin AND s.batch = l.batch AND s.quantity <> 0)
            AND NOT EXISTS (SELECT 1 FROM recall_lots r WHERE r.gtin = l.gtin AND r.batch = l.batch)
@@ -139,29 +145,15 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
                AND q.batch = prune_events.batch)",
         [],
     )?;
+    // A shipment's close stays whole (one per truck): a closed reference is refused for new
+    // dispatches by it, and its despatch note and labels are made again from it.
+    tx.execute(
+        "DELETE FROM temp.prune_events
+         WHERE seq IN (SELECT seq FROM events WHERE kind = 'shipment_closed')",
+        [],
+    )?;
     let in_lots = "(gtin, batch) IN (SELECT gtin, batch FROM temp.prune_lots)";
     let in_events = "IN (SELECT seq FROM temp.prune_events)";
-    // The settled status stays as the lot's one status step: the step of its last synced
-    // status event, now the creation of the status it settled at. A later event of the lot
-    // comes after it in the server's order (or is not synced yet), so it settles the same.
-    tx.execute(
-        &format!(
-            "DELETE FROM lot_status_log WHERE {in_lots} AND event_seq NOT IN (
-                 SELECT (SELECT s.event_seq FROM lot_status_log s JOIN server_pos p ON p.seq = s.event_seq
-                         WHERE s.gtin = q.gtin AND s.batch = q.batch ORDER BY p.pos DESC LIMIT 1)
-                 FROM temp.prune_lots q)"
-        ),
-        [],
-    )?;
-    tx.execute(
-        &format!(
-            "UPDATE lot_status_log SET change = 0, status = (
-                 SELECT l.status FROM lots l
-                 WHERE l.gtin = lot_status_log.gtin AND l.batch = lot_status_log.batch)
-             WHERE {in_lots}"
-        ),
-        [],
-    )?;
     for table in BY_LOT {
         tx.execute(&format!("DELETE FROM base_{table} WHERE {in_lots}"), [])?;
         tx.execute(
@@ -176,16 +168,10 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
         &format!("INSERT INTO base_genealogy SELECT * FROM genealogy WHERE {genealogy}"),
         [],
     )?;
-    tx.execute(
-        &format!(
-            "INSERT INTO base_shipment_closes SELECT * FROM shipment_closes WHERE event_seq {in_events}"
-        ),
-        [],
-    )?;
     tx.execute_batch(
         "DELETE FROM base_sequences; INSERT INTO base_sequences SELECT * FROM sequences;",
     )?;
-    tx.execute(&format!("DELETE FROM lot_events WHERE {in_lots}"), [])?;
+    tx.execute(&format!("DELETE FROM lot_events WHERE seq {in_events}"), [])?;
     tx.execute(&format!("DELETE FROM stock WHERE {in_lots}"), [])?;
     let events = tx.execute(
         &format!("UPDATE events SET payload = '', pruned = 1 WHERE seq {in_events}"),
@@ -193,7 +179,6 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
     )? as u64;
     let lots: i64 = tx.query_row("SELECT count(*) FROM temp.prune_lots", [], |r| r.get(0))?;
     tx.execute_batch("DROP TABLE temp.prune_lots; DROP TABLE temp.prune_events;")?;
-    debug_assert!(schema::FOLDED.len() == BY_LOT.len() + 3);
     Ok(Pruned {
         lots: lots as u64,
         events,
@@ -329,7 +314,13 @@ mod tests {
             },
         );
         add(store, received("OPEN", 3, Some("000950110100000024")));
-        add(store, dispatched("OPEN", 3, Some("000950110100000024")));
+        add(store, {
+            let mut e = dispatched("OPEN", 3, Some("000950110100000024"));
+            if let EventKind::LotDispatched { shipment, .. } = &mut e {
+                *shipment = Some("SH-2".into());
+            }
+            e
+        });
         add(store, received("WAITING", 3, None));
         add(store, counted_to_zero("WAITING", 3));
         all
@@ -361,21 +352,28 @@ mod tests {
         );
 
         let pruned = store.prune(OLD).unwrap();
-        // GONE (receipt, hold, release, dispatch, close), RUN-3 (produced, counted out) and
-        // OPEN (received, dispatched on a shipment never closed): not HERE (in stock), INPUT
-        // (its consumption names OUTPUT, in stock) nor WAITING (the server lacks its count).
-        assert_eq!(pruned, Pruned { lots: 3, events: 9 });
-        assert_eq!(store.pruned_count().unwrap(), 9);
-        // The open shipment still lists its line (its pallet's SSCC went with the payload).
+        // GONE (receipt, hold, release, dispatch; its shipment's close stays whole) and RUN-3
+        // (produced, counted out): not HERE (in stock), INPUT (its consumption names OUTPUT,
+        // in stock), OPEN (its dispatch waits for its shipment's close) nor WAITING (the
+        // server lacks its count).
+        assert_eq!(pruned, Pruned { lots: 2, events: 6 });
+        assert_eq!(store.pruned_count().unwrap(), 6);
         let open = store
-            .open_shipment_lines("Northwind", Some("SH-1"))
+            .open_shipment_lines("Northwind", Some("SH-2"))
             .unwrap();
         assert_eq!(open.len(), 1);
         assert_eq!(
             (open[0].line.batch.as_str(), open[0].sscc.as_deref()),
-            ("OPEN", None)
+            ("OPEN", Some("000950110100000024"))
         );
-        assert_eq!(store.open_shipments().unwrap().len(), 1);
+        // The closed reference stays closed to new dispatches.
+        assert_eq!(
+            store
+                .shipment_closes(Some(("Northwind", Some("SH-1"))))
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(store.event_count().unwrap(), total, "the rows stay");
         assert_eq!(store.verify().unwrap(), total, "the chain still links");
 
@@ -389,17 +387,14 @@ mod tests {
         assert_eq!(store.last_sequence("run-seq").unwrap(), 3);
         assert!(store.lot_history_pruned(GTIN, "GONE").unwrap());
         assert!(!store.lot_history_pruned(GTIN, "HERE").unwrap());
-        assert!(store.lot_events(GTIN, "GONE", 50).unwrap().is_empty());
+        let left = store.lot_events(GTIN, "GONE", 50).unwrap();
+        assert_eq!(left.len(), 1, "only its shipment's close");
+        assert_eq!(left[0].event.name(), "shipment_closed");
         assert_eq!(store.lot_events(GTIN, "INPUT", 50).unwrap().len(), 2);
         assert!(matches!(
             store.event(&events[0].id),
             Err(StoreError::Pruned { .. })
         ));
-        assert_eq!(
-            store.shipment_closes(None).unwrap().len(),
-            0,
-            "its close went"
-        );
 
         // A rebuild lands on exactly what the store holds.
         let held = store.derived_snapshot().unwrap();
@@ -439,11 +434,77 @@ mod tests {
         // Another server: this station's events go to it again, but the pruned ones, which
         // it no longer holds (said, not sent, never an unreadable outbox).
         // (B's hold, pruned too, is not this station's to send.)
-        assert_eq!(store.bind_server("server-2", "A", true).unwrap(), 9);
+        assert_eq!(store.bind_server("server-2", "A", true).unwrap(), 6);
         let waiting = store.outbox_batch(1_000).unwrap();
         assert_eq!(waiting.len() as u64, store.outbox_len().unwrap());
-        assert_eq!(waiting.len() as u64, total - 9);
+        assert_eq!(waiting.len() as u64, total - 6);
         assert_eq!(store.furthest_server_pos("A").unwrap(), 0);
+    }
+
+    /// A pruned lot's status settles as at a station that pruned nothing when a step with an
+    /// earlier server position arrives later: a transferred lot's history from another site
+    /// (found in review: a compacted status made the two disagree).
+    #[test]
+    fn a_pruned_lots_status_settles_as_if_nothing_was_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut pruned = Store::open(&dir.path().join("pruned.db")).unwrap();
+        let mut whole = Store::open(&dir.path().join("whole.db")).unwrap();
+        let mine = [
+            pruned.append("B", "w", received("X", 5, None)).unwrap(),
+            pruned.append("B", "w", counted_to_zero("X", 5)).unwrap(),
+        ];
+        let acked: Vec<(String, i64)> = mine
+            .iter()
+            .zip([100, 101])
+            .map(|(e, pos)| (e.id.clone(), pos))
+            .collect();
+        pruned.acknowledge(&acked).unwrap();
+        let as_pulled = |e: &RecordedEvent, pos: i64, other_site: bool| PulledEvent {
+            id: e.id.clone(),
+            at: e.at.clone(),
+            station: e.station.clone(),
+            actor: e.actor.clone(),
+            event: e.event.clone(),
+            pos,
+            signature: None,
+            other_site,
+        };
+        whole
+            .apply_pulled(
+                &[
+                    as_pulled(&mine[0], 100, false),
+                    as_pulled(&mine[1], 101, false),
+                ],
+                101,
+            )
+            .unwrap();
+        assert_eq!(pruned.prune(OLD).unwrap(), Pruned { lots: 1, events: 2 });
+        // Site A had received X quarantined, before B (position 50); its history comes with
+        // A's transfer of X to B.
+        let mut elsewhere = received("X", 7, None);
+        if let EventKind::LotReceived { status, .. } = &mut elsewhere {
+            *status = LotStatus::Quarantined;
+        }
+        let history = PulledEvent {
+            id: "0193a000-0000-7000-8000-0000000000a1".into(),
+            at: "2026-11-01T10:00:00.000000Z".into(),
+            station: "A".into(),
+            actor: "w".into(),
+            event: elsewhere,
+            pos: 50,
+            signature: None,
+            other_site: true,
+        };
+        for s in [&mut pruned, &mut whole] {
+            s.apply_pulled(std::slice::from_ref(&history), 2_000)
+                .unwrap();
+        }
+        let status = |s: &Store| s.lot(GTIN, "X").unwrap().unwrap().status;
+        assert_eq!(status(&whole), LotStatus::Quarantined);
+        assert_eq!(status(&pruned), status(&whole));
+        let held = pruned.derived_snapshot().unwrap();
+        pruned.rebuild().unwrap();
+        assert_eq!(pruned.derived_snapshot().unwrap(), held);
     }
 
     #[test]
@@ -463,7 +524,7 @@ mod tests {
         ));
         synced(&mut replica, &events, None);
         let info = replica.write_snapshot(&file).unwrap();
-        assert_eq!((info.pos, info.events, info.pruned), (40, 15, 9));
+        assert_eq!((info.pos, info.events, info.pruned), (40, 15, 6));
         assert_eq!(info.server_id.as_deref(), Some("server-1"));
         assert_eq!(info.hash, events.last().unwrap().hash);
 

@@ -593,9 +593,9 @@ pub(super) fn log_status(
     Ok(())
 }
 
-/// Sets a lot's status from its whole history in the order that decides: what pruning left of
-/// it first (one step, the status it had settled at: `store::history`), then synced events in
-/// the server's order, then local ones not yet synced in log order
+/// Sets a lot's status from its whole history in the order that decides: synced events in
+/// the server's order (pruned ones too: their steps and positions stay), then local ones not
+/// yet synced in log order
 /// ([`crate::domain::status::settle`]). The same history gives the same status at every
 /// station, whatever order the events reached it in. A status change the server refused for
 /// good (an unsigned release, say) stays in the log but counts for nothing, here as at every
@@ -607,8 +607,7 @@ pub(super) fn settle_status(tx: &Transaction, gtin: &str, batch: &str) -> Result
          LEFT JOIN server_pos p ON p.seq = s.event_seq
          WHERE s.gtin = ?1 AND s.batch = ?2
            AND NOT (s.change AND EXISTS (SELECT 1 FROM push_refused r WHERE r.seq = s.event_seq))
-         ORDER BY (SELECT e.pruned FROM events e WHERE e.seq = s.event_seq) DESC,
-                  p.pos IS NULL, p.pos, s.event_seq",
+         ORDER BY p.pos IS NULL, p.pos, s.event_seq",
     )?;
     let steps = stmt
         .query_map(params![gtin, batch], |r| {

@@ -262,7 +262,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // `store::history`) keeps its row, id, time, station, actor, kind and hashes, so the chain
     // still links and the rows that name it still find it; its payload is ''. What replaying
     // the log can no longer derive of a pruned lot (its lot row and settled status, pallets,
-    // shipments, genealogy, receipts, costs, closes, the sequences its events moved) is folded
+    // shipments, genealogy, receipts, costs, the sequences its events moved) is folded
     // into `base_*` tables of the same columns, which `rebuild` loads before it replays. A
     // later migration that changes one of these derived tables changes its `base_` twin too.
     "ALTER TABLE events ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
@@ -273,8 +273,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TABLE base_genealogy AS SELECT * FROM genealogy WHERE 0;
     CREATE TABLE base_receipts AS SELECT * FROM receipts WHERE 0;
     CREATE TABLE base_lot_costs AS SELECT * FROM lot_costs WHERE 0;
-    CREATE TABLE base_shipment_closes AS SELECT * FROM shipment_closes WHERE 0;
-    CREATE TABLE base_sequences AS SELECT * FROM sequences WHERE 0;",
+    CREATE TABLE base_sequences AS SELECT * FROM sequences WHERE 0;
+    CREATE INDEX base_lots_lot ON base_lots (gtin, batch);",
 ];
 
 /// The derived tables whose rows of pruned lots are folded into a `base_` twin
@@ -287,7 +287,6 @@ pub(super) const FOLDED: &[&str] = &[
     "genealogy",
     "receipts",
     "lot_costs",
-    "shipment_closes",
     "sequences",
 ];
 

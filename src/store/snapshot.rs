@@ -153,6 +153,18 @@ impl Store {
             .map_err(|e| SnapshotError::Unusable(format!("its hash chain does not hold: {e}")))?;
         // In one step: the store's other connections (the UI's, the sync thread's) see it
         // empty or whole, never half copied.
+        // Still new, right before the copy: a scan recorded meanwhile on another connection
+        // (the UI's) would be overwritten. The copy holds the write lock from its start; a
+        // commit by another connection between this check and it shows in `data_version`.
+        if !self.is_new()? {
+            return Err(SnapshotError::NotNew(
+                self.event_count()?,
+                self.pull_cursor()?,
+            ));
+        }
+        let seen: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
         let backup = rusqlite::backup::Backup::new(&source, &mut self.conn)?;
         let mut tries = 0;
         while backup.step(-1)? != rusqlite::backup::StepResult::Done {
@@ -167,6 +179,14 @@ impl Store {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         drop(backup);
+        let now: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if now != seen {
+            return Err(SnapshotError::Unusable(
+                "another program wrote to the store while the snapshot was copied in: what it wrote may be lost; check the store (lotline store verify) and the station's last scans".into(),
+            ));
+        }
         self.conn.execute(
             "UPDATE sync_state SET last_success = NULL, last_error = NULL, last_error_at = NULL",
             [],

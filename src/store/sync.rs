@@ -169,7 +169,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT e.id FROM server_pos p JOIN events e ON e.seq = p.seq WHERE p.pos = ?1",
+                "SELECT e.id FROM server_pos p JOIN events e ON e.seq = p.seq
+                 WHERE p.pos = ?1 AND NOT e.pruned",
                 params![pos],
                 |r| r.get(0),
             )

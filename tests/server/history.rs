@@ -26,20 +26,37 @@ fn old_history_goes_and_new_stations_start_from_the_sites_snapshot(backend: Back
     config.push_str("\n[sync]\nkeep_history_days = 0\n");
     std::fs::write(&a.config, config).unwrap();
     a.register_released(&url, &ta, PASSATA, "Passata");
-    a.ok(&["receive", &scan(PASSATA, "GONE"), "--qty", "10", "--json"]);
+    // GONE arrives on a pallet that leaves whole on a shipment closed at the dock.
+    const PALLET: &str = "009501101000000018";
+    a.ok(&[
+        "receive",
+        &format!("(00){PALLET}(02){PASSATA}(37)10(17)271231(10)GONE"),
+        "--json",
+    ]);
     a.ok(&[
         "dispatch",
-        &scan(PASSATA, "GONE"),
-        "--qty",
-        "10",
+        &format!("(00){PALLET}"),
         "--customer",
         "Northwind",
+        "--json",
+    ]);
+    let out = dir.path().join("documents");
+    a.ok(&[
+        "shipment",
+        "close",
+        "--customer",
+        "Northwind",
+        "--out",
+        out.to_str().unwrap(),
         "--json",
     ]);
     a.ok(&["receive", &scan(PASSATA, "HERE"), "--qty", "5", "--json"]);
     // Not yet at the server, so nothing goes before the round pushes it.
     let r = a.sync_ok(&url, &ta);
-    assert_eq!(r["history_pruned"], 2, "GONE's receipt and dispatch: {r}");
+    assert_eq!(
+        r["history_pruned"], 2,
+        "GONE's receipt and dispatch; the shipment's close stays: {r}"
+    );
     let store = a.store();
     assert!(store.lot_history_pruned(PASSATA, "GONE").unwrap());
     assert!(!store.lot_history_pruned(PASSATA, "HERE").unwrap());
