@@ -7,7 +7,10 @@
 //! the views look up by), `server_stations` (last seen, reported backlog, pull cursor),
 //! `server_tokens` (hashed bearer tokens), `server_meta` (the server's id), `server_chains`
 //! (each station's last chain link, [`walk_chain`]), `server_refused` (the events of a
-//! station's chain refused for their content, so a resend is answered alike), and
+//! station's chain refused for their content, so a resend is answered alike), the sites'
+//! feeds and what places events in them (`server_feed`, `server_site_lots`,
+//! `server_site_products`, `server_recall_sites`, and `server_recall_lots`: the lots each
+//! recall's start names, with the positions of its start and close), and
 //! `server_snapshots` with `server_snapshot_chunks` (each site's newest store snapshots, their
 //! files in chunks of [`SNAPSHOT_CHUNK`] bytes; see [`super::snapshot`]).
 
@@ -16,7 +19,7 @@ use std::pin::Pin;
 
 use chrono::NaiveDate;
 
-use super::scope::{self, Known, Plan, Route, Wanted};
+use super::scope::{self, Known, Lot, Plan, Route, Wanted};
 use crate::domain::{EventKind, LotStatus};
 use crate::protocol::{
     Acked, ServerEvent, SiteInfo, SnapshotMeta, StationView, TokenRole, WireEvent,
@@ -488,6 +491,12 @@ CREATE TABLE IF NOT EXISTS server_site_products (
 CREATE TABLE IF NOT EXISTS server_recall_sites (
     recall TEXT NOT NULL, site TEXT NOT NULL, PRIMARY KEY (recall, site)
 );
+CREATE TABLE IF NOT EXISTS server_recall_lots (
+    recall TEXT NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL, pos BIGINT NOT NULL,
+    closed BIGINT, PRIMARY KEY (recall, gtin, batch)
+);
+CREATE INDEX IF NOT EXISTS server_recall_lots_lot ON server_recall_lots (gtin, batch);
+CREATE INDEX IF NOT EXISTS server_recall_lots_pos ON server_recall_lots (pos);
 CREATE TABLE IF NOT EXISTS server_snapshots (
     id TEXT PRIMARY KEY, site TEXT NOT NULL, pos BIGINT NOT NULL, hash TEXT NOT NULL,
     events BIGINT NOT NULL, pruned BIGINT NOT NULL, size BIGINT NOT NULL, made_at TEXT NOT NULL
@@ -531,11 +540,89 @@ FROM (
 ) AS f JOIN server_events e ON e.pos = f.pos
 ORDER BY f.pos LIMIT $3";
 
-/// A lot's events before a position (the history a transfer brings).
+/// A lot's events before a position (the history a transfer brings): its own, and the starts
+/// of the recalls naming it with the closes of those closed by then (`server_recall_lots`: a
+/// recall names its lots in its payload, not in the lot columns).
 pub(super) const LOT_HISTORY: &str = "
 SELECT pos, id, at, station, actor, payload, origin, signature, site FROM server_events
 WHERE ((gtin = $1 AND batch = $2) OR (into_gtin = $1 AND into_batch = $2)) AND pos < $3
+UNION
+SELECT e.pos, e.id, e.at, e.station, e.actor, e.payload, e.origin, e.signature, e.site
+FROM server_recall_lots r JOIN server_events e ON e.pos = r.pos
+WHERE r.gtin = $1 AND r.batch = $2 AND r.pos < $3
+UNION
+SELECT e.pos, e.id, e.at, e.station, e.actor, e.payload, e.origin, e.signature, e.site
+FROM server_recall_lots r JOIN server_events e ON e.pos = r.closed
+WHERE r.gtin = $1 AND r.batch = $2 AND r.closed < $3
 ORDER BY pos";
+
+/// A lot a recall's start names (at `$4`, the start's position).
+pub(super) const INSERT_RECALL_LOT: &str =
+    "INSERT INTO server_recall_lots (recall, gtin, batch, pos)
+VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+
+/// A recall closed at position `$1` (its first close counts).
+pub(super) const CLOSE_RECALL: &str =
+    "UPDATE server_recall_lots SET closed = $1 WHERE recall = $2 AND closed IS NULL";
+
+/// The open recalls naming a lot.
+pub(super) const OPEN_RECALLS_OF_LOT: &str =
+    "SELECT recall FROM server_recall_lots WHERE gtin = $1 AND batch = $2 AND closed IS NULL";
+
+/// A database from before `server_recall_lots`: the recall starts it does not list yet, with
+/// their payloads, and every close. Read when it is opened, to fill it ([`recalls_from_before`]).
+pub(super) const RECALL_STARTS_UNLISTED: &str = "SELECT pos, payload FROM server_events e
+WHERE kind = 'recall_started'
+  AND NOT EXISTS (SELECT 1 FROM server_recall_lots r WHERE r.pos = e.pos) ORDER BY pos";
+pub(super) const RECALL_CLOSES: &str =
+    "SELECT pos, payload FROM server_events WHERE kind = 'recall_closed' ORDER BY pos";
+
+/// What `server_recall_lots` lacks of the recall starts and closes given (position, payload):
+/// the (recall, lot, position) rows of the starts, and the (position, recall) of the closes.
+/// A payload that does not decode is skipped (so is it elsewhere: the feed sends it as stored).
+#[allow(clippy::type_complexity)]
+pub(super) fn recalls_from_before(
+    starts: &[(i64, String)],
+    closes: &[(i64, String)],
+) -> (Vec<(String, Lot, i64)>, Vec<(i64, String)>) {
+    let mut lots = Vec::new();
+    for (pos, payload) in starts {
+        if let Ok(e) = serde_json::from_str::<EventKind>(payload)
+            && let EventKind::RecallStarted { recall, .. } = &e
+        {
+            for (g, b) in e.lots() {
+                lots.push((recall.clone(), (g.to_string(), b.to_string()), *pos));
+            }
+        }
+    }
+    let closed = closes
+        .iter()
+        .filter_map(|(pos, payload)| match serde_json::from_str(payload) {
+            Ok(EventKind::RecallClosed { recall, .. }) => Some((*pos, recall)),
+            _ => None,
+        })
+        .collect();
+    (lots, closed)
+}
+
+/// A push's recall rows to write: the lots its recall starts name (recall, lot, position) and
+/// its closes (position, recall), from the plan.
+#[allow(clippy::type_complexity)]
+pub(super) fn recall_writes(
+    new: &[(&NewEvent, i64)],
+    plan: &Plan,
+) -> (Vec<(String, Lot, i64)>, Vec<(i64, String)>) {
+    (
+        plan.recall_lots
+            .iter()
+            .map(|(i, r, l)| (r.clone(), l.clone(), new[*i].1))
+            .collect(),
+        plan.recall_closes
+            .iter()
+            .map(|(i, r)| (new[*i].1, r.clone()))
+            .collect(),
+    )
+}
 
 /// A station's site: the site of its newest token that is not revoked.
 pub(super) const STATION_SITE: &str = "(SELECT t.site FROM server_tokens t

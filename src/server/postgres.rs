@@ -12,12 +12,13 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod
 use tokio_postgres::NoTls;
 
 use super::db::{
-    CLAIM_ID, ChainStep, DROP_OLD_SNAPSHOTS, DbError, EventFilter, FEED_FROM_BEFORE_SITES,
-    FEED_PAGE, FeedPage, Fut, HEAD, HeldRow, ID_AT, Ingested, LATEST_SNAPSHOT, LOT_HISTORY,
-    LotFilter, NewEvent, PERSON_KINDS, READ_ID, SNAPSHOT_BY_ID, SNAPSHOTS_KEPT, STATION_SITE,
-    ServerStore, SnapshotChunks, Stored, TokenRecord, chunk_unreadable, chunks_mismatch, conflicts,
-    decode_row, new_server_id, place, schema, snapshot_meta, snapshot_site, walk_chain, wanted,
-    with_history,
+    CLAIM_ID, CLOSE_RECALL, ChainStep, DROP_OLD_SNAPSHOTS, DbError, EventFilter,
+    FEED_FROM_BEFORE_SITES, FEED_PAGE, FeedPage, Fut, HEAD, HeldRow, ID_AT, Ingested,
+    LATEST_SNAPSHOT, LOT_HISTORY, LotFilter, NewEvent, PERSON_KINDS, READ_ID, RECALL_CLOSES,
+    RECALL_STARTS_UNLISTED, SNAPSHOT_BY_ID, SNAPSHOTS_KEPT, STATION_SITE, ServerStore,
+    SnapshotChunks, Stored, TokenRecord, chunk_unreadable, chunks_mismatch, conflicts, decode_row,
+    new_server_id, place, recall_writes, recalls_from_before, schema, snapshot_meta, snapshot_site,
+    walk_chain, wanted, with_history,
 };
 use super::scope::{Known, Wanted};
 use crate::protocol::{Acked, ServerEvent, SiteInfo, SnapshotMeta, StationView, TokenRole};
@@ -128,6 +129,16 @@ impl PgStore {
         )
         .await?;
         tx.batch_execute(FEED_FROM_BEFORE_SITES).await?;
+        // A database from before `server_recall_lots`: the lots its recalls name, their closes.
+        let read = |rows: Vec<tokio_postgres::Row>| -> Vec<(i64, String)> {
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+        };
+        let starts = read(tx.query(RECALL_STARTS_UNLISTED, &[]).await?);
+        if !starts.is_empty() {
+            let closes = read(tx.query(RECALL_CLOSES, &[]).await?);
+            let (lots, closed) = recalls_from_before(&starts, &closes);
+            write_recalls(&tx, &lots, &closed).await?;
+        }
         tx.execute(CLAIM_ID, &[&new_server_id()]).await?;
         let id: String = tx.query_one(READ_ID, &[]).await?.get(0);
         tx.commit().await?;
@@ -180,12 +191,55 @@ fn stored_row(r: &tokio_postgres::Row) -> Result<Stored, DbError> {
     ))
 }
 
+/// Writes the lots recall starts name and the recalls' closes ([`recall_writes`]).
+async fn write_recalls(
+    tx: &tokio_postgres::Transaction<'_>,
+    lots: &[(String, (String, String), i64)],
+    closed: &[(i64, String)],
+) -> Result<(), DbError> {
+    if !lots.is_empty() {
+        let recall: Vec<&str> = lots.iter().map(|l| l.0.as_str()).collect();
+        let gtin: Vec<&str> = lots.iter().map(|l| l.1.0.as_str()).collect();
+        let batch: Vec<&str> = lots.iter().map(|l| l.1.1.as_str()).collect();
+        let pos: Vec<i64> = lots.iter().map(|l| l.2).collect();
+        tx.execute(
+            "INSERT INTO server_recall_lots (recall, gtin, batch, pos)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+             ON CONFLICT DO NOTHING",
+            &[&recall, &gtin, &batch, &pos],
+        )
+        .await?;
+    }
+    for (pos, recall) in closed {
+        tx.execute(CLOSE_RECALL, &[pos, recall]).await?;
+    }
+    Ok(())
+}
+
 /// What the server knows of the sites that a push's new events need ([`Wanted`]).
 async fn known(tx: &tokio_postgres::Transaction<'_>, w: &Wanted) -> Result<Known, DbError> {
     let mut known = Known::default();
+    let mut recalls = w.recalls.clone();
     if !w.lots.is_empty() {
         let gtins: Vec<&str> = w.lots.iter().map(|l| l.0.as_str()).collect();
         let batches: Vec<&str> = w.lots.iter().map(|l| l.1.as_str()).collect();
+        for r in tx
+            .query(
+                "SELECT r.gtin, r.batch, r.recall FROM server_recall_lots r
+                 JOIN unnest($1::text[], $2::text[]) AS u(gtin, batch)
+                   ON r.gtin = u.gtin AND r.batch = u.batch
+                 WHERE r.closed IS NULL",
+                &[&gtins, &batches],
+            )
+            .await?
+        {
+            recalls.insert(r.get(2));
+            known
+                .lot_recalls
+                .entry((r.get(0), r.get(1)))
+                .or_default()
+                .insert(r.get(2));
+        }
         for r in tx
             .query(
                 "SELECT s.gtin, s.batch, s.site FROM server_site_lots s
@@ -219,11 +273,11 @@ async fn known(tx: &tokio_postgres::Transaction<'_>, w: &Wanted) -> Result<Known
                 .insert(r.get(1));
         }
     }
-    if !w.recalls.is_empty() {
+    if !recalls.is_empty() {
         for r in tx
             .query(
                 "SELECT recall, site FROM server_recall_sites WHERE recall = ANY($1)",
-                &[&list(&w.recalls)],
+                &[&list(&recalls)],
             )
             .await?
         {
@@ -258,6 +312,8 @@ async fn write_plan(
     }
     let mut known = known(tx, &wanted(new)).await?;
     let (rows, plan) = place(new, &mut known);
+    let (recall_lots, recall_closes) = recall_writes(new, &plan);
+    write_recalls(tx, &recall_lots, &recall_closes).await?;
     let sites: Vec<&str> = rows.iter().map(|r| r.site.as_str()).collect();
     let pos: Vec<i64> = rows.iter().map(|r| r.pos).collect();
     let hg: Vec<Option<&str>> = rows

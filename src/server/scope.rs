@@ -17,7 +17,9 @@
 //! - A dispatch to a customer that is a site (its GLN) reaches that site. When the sender's site
 //!   holds the lot it is a transfer: the receiving site holds the lot from then on and, the
 //!   first time, learns the lot's history with it (the pull sends the lot's earlier events
-//!   before the transfer).
+//!   before the transfer, with the starts of recalls that name the lot and the closes of those
+//!   closed before it). The receiving site also joins the reach of the recalls still open on
+//!   the lot, so their close reaches it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -177,8 +179,11 @@ pub struct Known {
     pub lot_sites: BTreeMap<Lot, BTreeSet<String>>,
     /// The sites that stock or stocked each product.
     pub product_sites: BTreeMap<String, BTreeSet<String>>,
-    /// The sites each recall's start reached.
+    /// The sites each recall's start reached (of the recalls wanted, and of those in
+    /// `lot_recalls`).
     pub recall_sites: BTreeMap<String, BTreeSet<String>>,
+    /// The open recalls naming each lot (of the lots wanted).
+    pub lot_recalls: BTreeMap<Lot, BTreeSet<String>>,
     /// The customers that are sites.
     pub sites: BTreeSet<String>,
 }
@@ -202,6 +207,10 @@ pub struct Plan {
     pub site_products: Vec<(String, String)>,
     /// New (recall, site) reaches.
     pub recall_sites: Vec<(String, String)>,
+    /// Lots named by a recall's start: (the start's index in the push, recall, lot).
+    pub recall_lots: Vec<(usize, String, Lot)>,
+    /// Recalls closed: (the close's index in the push, recall).
+    pub recall_closes: Vec<(usize, String)>,
 }
 
 /// Places a push's new events, in order: each is `(its route, its site)`, the site being
@@ -239,14 +248,30 @@ pub fn plan<'a>(
                     reach.extend(known.product_sites.get(p).into_iter().flatten().cloned());
                 }
                 recall_of = recall.clone();
-            }
-            Reach::RecallReached(recall) => match known.recall_sites.get(recall) {
-                Some(sites) if !sites.is_empty() => reach.extend(sites.iter().cloned()),
-                // Started before sites: every site had it.
-                _ => {
-                    reach.insert(EVERY_SITE.into());
+                if let Some(r) = recall {
+                    for l in lots {
+                        known
+                            .lot_recalls
+                            .entry(l.clone())
+                            .or_default()
+                            .insert(r.clone());
+                        plan.recall_lots.push((i, r.clone(), l.clone()));
+                    }
                 }
-            },
+            }
+            Reach::RecallReached(recall) => {
+                match known.recall_sites.get(recall) {
+                    Some(sites) if !sites.is_empty() => reach.extend(sites.iter().cloned()),
+                    // Started before sites: every site had it.
+                    _ => {
+                        reach.insert(EVERY_SITE.into());
+                    }
+                }
+                for open in known.lot_recalls.values_mut() {
+                    open.remove(recall);
+                }
+                plan.recall_closes.push((i, recall.clone()));
+            }
             Reach::Customer {
                 customer,
                 lot,
@@ -263,6 +288,17 @@ pub fn plan<'a>(
                             history = Some((customer.clone(), lot.clone()));
                         }
                         hold(known, &mut plan, customer, lot);
+                        // The recalls open on the lot reach the receiving site from now on
+                        // (their close, too). One started before sites has no reach recorded:
+                        // its close goes to every site, and must stay so.
+                        for r in known.lot_recalls.get(lot).into_iter().flatten() {
+                            if let Some(sites) = known.recall_sites.get_mut(r)
+                                && !sites.is_empty()
+                                && sites.insert(customer.clone())
+                            {
+                                plan.recall_sites.push((r.clone(), customer.clone()));
+                            }
+                        }
                     }
                 }
             }
@@ -566,6 +602,82 @@ mod tests {
                 ("R1".to_string(), B.to_string())
             ]
         );
+    }
+
+    #[test]
+    fn a_transfer_under_an_open_recall_joins_the_receiving_site_to_the_recall() {
+        let covered = |batch: &str| crate::domain::recall::CoveredLot {
+            lot: LotRef::new(GTIN, batch),
+            named: true,
+            status: LotStatus::Released,
+            on_hand: 1,
+        };
+        let start = |recall: &str, batch: &str| EventKind::RecallStarted {
+            recall: recall.into(),
+            reason: "glass".into(),
+            role: Role::Supervisor,
+            include_derived: false,
+            named: vec![LotRef::new(GTIN, batch)],
+            lots: vec![covered(batch)],
+            items: Vec::new(),
+        };
+        let close = |recall: &str| EventKind::RecallClosed {
+            recall: recall.into(),
+            role: Role::Supervisor,
+            forced: true,
+            reason: Some("done".into()),
+            outstanding: 1,
+        };
+        let mut known = Known {
+            sites: [B.to_string()].into(),
+            ..Known::default()
+        };
+        let p = place(
+            &[
+                (received(GTIN, "L1"), Some(A)),
+                (received(GTIN, "L2"), Some(A)),
+                (start("R1", "L1"), Some(A)),
+                (start("R2", "L2"), Some(A)),
+                (close("R2"), Some(A)),
+                (dispatched("L1", B), Some(A)),
+                (dispatched("L2", B), Some(A)),
+                (close("R1"), Some(A)),
+            ],
+            &mut known,
+        );
+        let l = |b: &str| (GTIN.to_string(), b.to_string());
+        assert_eq!(
+            p.recall_lots,
+            [
+                (2, "R1".to_string(), l("L1")),
+                (3, "R2".to_string(), l("L2"))
+            ]
+        );
+        assert_eq!(
+            p.recall_closes,
+            [(4, "R2".to_string()), (7, "R1".to_string())]
+        );
+        // R1 was open at L1's transfer: B joins it, and R1's close reaches B. R2 was closed
+        // before L2's: B gets its start and close with the lot's history, not a reach.
+        assert!(p.recall_sites.contains(&("R1".to_string(), B.to_string())));
+        assert!(!p.recall_sites.contains(&("R2".to_string(), B.to_string())));
+        assert_eq!(sites_of(&p, 7), [A, B]);
+        assert!(known.lot_recalls[&l("L1")].is_empty());
+
+        // A recall started before sites (no reach recorded) keeps its close going to every
+        // site after a transfer.
+        let mut known = Known {
+            sites: [B.to_string()].into(),
+            lot_sites: [(l("L3"), [A.to_string()].into())].into(),
+            lot_recalls: [(l("L3"), ["R0".to_string()].into())].into(),
+            ..Known::default()
+        };
+        let p = place(
+            &[(dispatched("L3", B), Some(A)), (close("R0"), Some(A))],
+            &mut known,
+        );
+        assert!(p.recall_sites.is_empty());
+        assert_eq!(sites_of(&p, 1), [EVERY_SITE]);
     }
 
     #[test]

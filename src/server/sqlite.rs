@@ -9,12 +9,13 @@ use chrono::{SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db::{
-    CLAIM_ID, ChainStep, DROP_OLD_SNAPSHOTS, DbError, EventFilter, FEED_FROM_BEFORE_SITES,
-    FEED_PAGE, FeedPage, Fut, HEAD, HeldRow, ID_AT, Ingested, LATEST_SNAPSHOT, LOT_HISTORY,
-    LotFilter, NewEvent, PERSON_KINDS, READ_ID, SNAPSHOT_BY_ID, SNAPSHOTS_KEPT, STATION_SITE,
+    CLAIM_ID, CLOSE_RECALL, ChainStep, DROP_OLD_SNAPSHOTS, DbError, EventFilter,
+    FEED_FROM_BEFORE_SITES, FEED_PAGE, FeedPage, Fut, HEAD, HeldRow, ID_AT, INSERT_RECALL_LOT,
+    Ingested, LATEST_SNAPSHOT, LOT_HISTORY, LotFilter, NewEvent, OPEN_RECALLS_OF_LOT, PERSON_KINDS,
+    READ_ID, RECALL_CLOSES, RECALL_STARTS_UNLISTED, SNAPSHOT_BY_ID, SNAPSHOTS_KEPT, STATION_SITE,
     ServerStore, SnapshotChunks, Stored, TokenRecord, chunk_unreadable, chunks_mismatch, conflicts,
-    decode_row, new_server_id, place, schema, snapshot_meta, snapshot_site, walk_chain, wanted,
-    with_history,
+    decode_row, new_server_id, place, recall_writes, recalls_from_before, schema, snapshot_meta,
+    snapshot_site, walk_chain, wanted, with_history,
 };
 use super::scope::{Known, Wanted};
 use crate::protocol::{Acked, ServerEvent, SiteInfo, SnapshotMeta, StationView, TokenRole};
@@ -34,7 +35,7 @@ impl SqliteStore {
         }
         crate::private_file::create(path)
             .map_err(|e| DbError::Refused(format!("{}: {e}", path.display())))?;
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let station_store: bool = conn.query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE name IN ('outbox', 'sync_state')",
@@ -77,6 +78,7 @@ impl SqliteStore {
         conn.execute_batch(&format!(
             "BEGIN IMMEDIATE; {FEED_FROM_BEFORE_SITES} COMMIT;"
         ))?;
+        list_recalls_from_before(&mut conn)?;
         conn.execute(CLAIM_ID, params![new_server_id()])?;
         let id = conn.query_row(READ_ID, [], |r| r.get(0))?;
         Ok(SqliteStore {
@@ -149,16 +151,60 @@ fn read_events(
     rows.map(|row| decode(row?)).collect()
 }
 
+/// A database from before `server_recall_lots`: the lots its recalls name, and their closes.
+fn list_recalls_from_before(conn: &mut Connection) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let read = |sql: &str| -> Result<Vec<(i64, String)>, DbError> {
+        let mut stmt = tx.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let starts = read(RECALL_STARTS_UNLISTED)?;
+    if starts.is_empty() {
+        return Ok(());
+    }
+    let closes = read(RECALL_CLOSES)?;
+    let (lots, closed) = recalls_from_before(&starts, &closes);
+    write_recalls(&tx, &lots, &closed)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes the lots recall starts name and the recalls' closes ([`recall_writes`]).
+fn write_recalls(
+    tx: &rusqlite::Transaction,
+    lots: &[(String, (String, String), i64)],
+    closed: &[(i64, String)],
+) -> Result<(), DbError> {
+    let mut insert = tx.prepare_cached(INSERT_RECALL_LOT)?;
+    for (recall, (gtin, batch), pos) in lots {
+        insert.execute(params![recall, gtin, batch, pos])?;
+    }
+    let mut close = tx.prepare_cached(CLOSE_RECALL)?;
+    for (pos, recall) in closed {
+        close.execute(params![pos, recall])?;
+    }
+    Ok(())
+}
+
 /// What the server knows of the sites that a push's new events need ([`Wanted`]).
 fn known(tx: &rusqlite::Transaction, w: &Wanted) -> Result<Known, DbError> {
     let mut known = Known::default();
     let mut lot =
         tx.prepare_cached("SELECT site FROM server_site_lots WHERE gtin = ?1 AND batch = ?2")?;
+    let mut open = tx.prepare_cached(OPEN_RECALLS_OF_LOT)?;
+    let mut recalls = w.recalls.clone();
     for l in &w.lots {
         let sites = lot.query_map(params![l.0, l.1], |r| r.get::<_, String>(0))?;
         known
             .lot_sites
             .insert(l.clone(), sites.collect::<Result<_, _>>()?);
+        let rows = open.query_map(params![l.0, l.1], |r| r.get::<_, String>(0))?;
+        let named: std::collections::BTreeSet<String> = rows.collect::<Result<_, _>>()?;
+        if !named.is_empty() {
+            recalls.extend(named.iter().cloned());
+            known.lot_recalls.insert(l.clone(), named);
+        }
     }
     let mut product = tx.prepare_cached("SELECT site FROM server_site_products WHERE gtin = ?1")?;
     for p in &w.products {
@@ -168,7 +214,7 @@ fn known(tx: &rusqlite::Transaction, w: &Wanted) -> Result<Known, DbError> {
             .insert(p.clone(), sites.collect::<Result<_, _>>()?);
     }
     let mut recall = tx.prepare_cached("SELECT site FROM server_recall_sites WHERE recall = ?1")?;
-    for r in &w.recalls {
+    for r in &recalls {
         let sites = recall.query_map(params![r], |r| r.get::<_, String>(0))?;
         known
             .recall_sites
@@ -190,6 +236,8 @@ fn write_plan(tx: &rusqlite::Transaction, new: &[(&NewEvent, i64)]) -> Result<()
     }
     let mut known = known(tx, &wanted(new))?;
     let (rows, plan) = place(new, &mut known);
+    let (recall_lots, recall_closes) = recall_writes(new, &plan);
+    write_recalls(tx, &recall_lots, &recall_closes)?;
     let mut feed = tx.prepare_cached(
         "INSERT INTO server_feed (site, pos, history_gtin, history_batch) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT DO NOTHING",

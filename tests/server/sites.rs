@@ -301,3 +301,159 @@ fn a_database_from_before_sites_serves_sited_stations_on_sqlite() {
 fn a_database_from_before_sites_serves_sited_stations_on_postgres() {
     a_database_from_before_sites_serves_sited_stations(Backend::postgres());
 }
+
+/// The recalls of a station's store: (id, closed or not).
+fn recalls(s: &Station) -> Vec<(String, bool)> {
+    let list = s.ok(&["recall", "list", "--json"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                !r["closed"].is_null(),
+            )
+        })
+        .collect()
+}
+
+/// A lot transferred while under a recall brings the recall with it: the receiving site gets
+/// the recall's start with the lot's history (and its close, when it was closed before the
+/// transfer), and a recall still open reaches it from then on, so its close does too.
+fn a_transfer_brings_the_recalls_of_its_lot(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = backend.url();
+    for (gln, name) in [(HAMBURG, "Hamburg DC"), (MUNICH, "Munich DC")] {
+        let (ok, out, err) = server_cmd(&db, &["site", "add", gln, "--name", name]);
+        assert!(ok, "{out}{err}");
+    }
+    let (ta1, ta2, ta3, tb) = (
+        sited_token(&db, "A1", HAMBURG),
+        sited_token(&db, "A2", HAMBURG),
+        sited_token(&db, "A3", HAMBURG),
+        sited_token(&db, "B1", MUNICH),
+    );
+    enrol(&db, SUPERVISOR.0, "supervisor", SUPERVISOR.1);
+    let mut server = Server::start(&db);
+    let url = server.url.clone();
+    let (a1, a2, a3, b) = (
+        Station::new(dir.path(), "A1"),
+        Station::new(dir.path(), "A2"),
+        Station::new(dir.path(), "A3"),
+        Station::new(dir.path(), "B1"),
+    );
+
+    // Hamburg receives three lots; its stations know them.
+    a1.register_released(&url, &ta1, PASSATA, "Passata");
+    for lot in ["L1", "L2", "L3"] {
+        a1.ok(&["receive", &scan(PASSATA, lot), "--qty", "10", "--json"]);
+    }
+    a1.sync_ok(&url, &ta1);
+    a2.sync_ok(&url, &ta2);
+    a3.sync_ok(&url, &ta3);
+    b.sync_ok(&url, &tb);
+
+    // At A1 a supervisor recalls L1, and recalls and closes L2's recall; A2, not yet synced,
+    // sends part of each lot to Munich: transfers of lots under (or after) a recall.
+    let start = |lot: &str| {
+        let r = a1.ok_as(
+            SUPERVISOR,
+            &[
+                "recall", "start", lot, "--gtin", PASSATA, "--reason", "glass", "--json",
+            ],
+        );
+        r["id"].as_str().unwrap().to_string()
+    };
+    let r1 = start("L1");
+    let r2 = start("L2");
+    let r3 = start("L3");
+    a1.ok_as(
+        SUPERVISOR,
+        &[
+            "recall",
+            "close",
+            &r2,
+            "--force",
+            "--reason",
+            "supplier withdrew it",
+            "--json",
+        ],
+    );
+    a1.sync_ok(&url, &ta1);
+    for lot in ["L1", "L2"] {
+        a2.ok(&[
+            "dispatch",
+            &scan(PASSATA, lot),
+            "--qty",
+            "4",
+            "--customer",
+            MUNICH,
+            "--json",
+        ]);
+    }
+    a2.sync_ok(&url, &ta2);
+
+    // Munich gets the lots recalled, with the recalls: R1 open, R2 closed.
+    b.sync_ok(&url, &tb);
+    for lot in ["L1", "L2"] {
+        assert_eq!(b.lot(PASSATA, lot)["status"], "recalled", "{lot}");
+    }
+    let mut got = recalls(&b);
+    got.sort();
+    let mut want = vec![(r1.clone(), false), (r2.clone(), true)];
+    want.sort();
+    assert_eq!(got, want, "Munich's recalls");
+
+    // R1 closes at Hamburg: Munich, which holds part of L1 since the transfer, gets the close.
+    a1.sync_ok(&url, &ta1);
+    a1.ok_as(
+        SUPERVISOR,
+        &[
+            "recall",
+            "close",
+            &r1,
+            "--force",
+            "--reason",
+            "destroyed at both sites",
+            "--json",
+        ],
+    );
+    a1.sync_ok(&url, &ta1);
+    b.sync_ok(&url, &tb);
+    let mut got = recalls(&b);
+    got.sort();
+    let mut want = vec![(r1, true), (r2, true)];
+    want.sort();
+    assert_eq!(got, want, "Munich's recalls after R1's close");
+
+    // A database from before the server listed recalls' lots: opened again, it lists them, and
+    // L3 sent now (by A3, which has not pulled its recall) brings its open recall.
+    server.kill();
+    backend.execute("DELETE FROM server_recall_lots");
+    let server = Server::start(&db);
+    let url = server.url.clone();
+    a3.ok(&[
+        "dispatch",
+        &scan(PASSATA, "L3"),
+        "--qty",
+        "4",
+        "--customer",
+        MUNICH,
+        "--json",
+    ]);
+    a3.sync_ok(&url, &ta3);
+    b.sync_ok(&url, &tb);
+    assert_eq!(b.lot(PASSATA, "L3")["status"], "recalled");
+    assert!(recalls(&b).contains(&(r3, false)), "{:?}", recalls(&b));
+}
+
+#[test]
+fn a_transfer_brings_the_recalls_of_its_lot_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_transfer_brings_the_recalls_of_its_lot(Backend::sqlite(dir.path()));
+}
+
+#[test]
+fn a_transfer_brings_the_recalls_of_its_lot_on_postgres() {
+    a_transfer_brings_the_recalls_of_its_lot(Backend::postgres());
+}
