@@ -48,11 +48,14 @@ pub enum Reach {
     /// Every site (master data).
     EverySite,
     /// Its site and every site holding one of `lots` or stocking one of `products`; a recall's
-    /// start also remembers whom it reached, under `recall`.
+    /// start also remembers whom it reached, under `recall`. With `reached_by`, also every
+    /// site that recall's start reached (a recall's accounting: every site keeping the recall
+    /// sees what was accounted for, not only those holding the lot accounted).
     Holders {
         lots: Vec<Lot>,
         products: Vec<String>,
         recall: Option<String>,
+        reached_by: Option<String>,
     },
     /// Its site and the sites the start of `recall` reached.
     RecallReached(String),
@@ -90,11 +93,22 @@ impl Route {
             | EventKind::PersonEnrolled { .. }
             | EventKind::PersonCredentialChanged { .. }
             | EventKind::PersonRemoved { .. } => Reach::EverySite,
-            EventKind::LotStatusChanged { gtin, batch, .. }
-            | EventKind::RecallAccounted { gtin, batch, .. } => Reach::Holders {
+            EventKind::LotStatusChanged { gtin, batch, .. } => Reach::Holders {
                 lots: vec![lot(gtin, batch)],
                 products: Vec::new(),
                 recall: None,
+                reached_by: None,
+            },
+            EventKind::RecallAccounted {
+                recall,
+                gtin,
+                batch,
+                ..
+            } => Reach::Holders {
+                lots: vec![lot(gtin, batch)],
+                products: Vec::new(),
+                recall: None,
+                reached_by: Some(recall.clone()),
             },
             EventKind::RecallStarted { recall, .. } => {
                 let lots: Vec<Lot> = event.lots().into_iter().map(|(g, b)| lot(g, b)).collect();
@@ -103,6 +117,7 @@ impl Route {
                     lots,
                     products: products.into_iter().collect(),
                     recall: Some(recall.clone()),
+                    reached_by: None,
                 }
             }
             EventKind::RecallClosed { recall, .. } => Reach::RecallReached(recall.clone()),
@@ -134,9 +149,15 @@ impl Route {
     /// What the server must look up to place this event.
     fn wants(&self, w: &mut Wanted) {
         match &self.reach {
-            Reach::Holders { lots, products, .. } => {
+            Reach::Holders {
+                lots,
+                products,
+                reached_by,
+                ..
+            } => {
                 w.lots.extend(lots.iter().cloned());
                 w.products.extend(products.iter().cloned());
+                w.recalls.extend(reached_by.iter().cloned());
             }
             Reach::RecallReached(recall) => {
                 w.recalls.insert(recall.clone());
@@ -240,9 +261,15 @@ pub fn plan<'a>(
                 lots,
                 products,
                 recall,
+                reached_by,
             } => {
                 for l in lots {
                     reach.extend(known.lot_sites.get(l).into_iter().flatten().cloned());
+                }
+                // A recall started before sites reached every site and recorded none: its
+                // accounting keeps to the lot's holders, as it did then.
+                if let Some(r) = reached_by {
+                    reach.extend(known.recall_sites.get(r).into_iter().flatten().cloned());
                 }
                 for p in products {
                     reach.extend(known.product_sites.get(p).into_iter().flatten().cloned());
@@ -570,6 +597,18 @@ mod tests {
                     None,
                 ),
                 (
+                    EventKind::RecallAccounted {
+                        recall: "R1".into(),
+                        gtin: GTIN.into(),
+                        batch: "L1".into(),
+                        customer: None,
+                        quantity: 10,
+                        how: crate::domain::recall::Disposition::Destroyed,
+                        note: None,
+                    },
+                    Some(A),
+                ),
+                (
                     EventKind::RecallClosed {
                         recall: "R1".into(),
                         role: Role::Supervisor,
@@ -582,9 +621,12 @@ mod tests {
             ],
             &mut known,
         );
-        // A holds L1; B stocks the product (another lot); C does not.
+        // A holds L1; B stocks the product (another lot); C does not. The accounting of L1
+        // reaches every site that keeps the recall, not only L1's holders, so B's outstanding
+        // figures follow it; the close reaches the same sites.
         assert_eq!(sites_of(&p, 3), [A, B]);
         assert_eq!(sites_of(&p, 4), [A, B]);
+        assert_eq!(sites_of(&p, 5), [A, B]);
         // A recall started before sites (the server knows no reach of it): every site.
         let close = EventKind::RecallClosed {
             recall: "R0".into(),
