@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::image::{ImageStreamSplitter, Split, decode_luma, luma_of};
+use super::image::{Split, decode_luma, luma_of, split_stream};
 use super::source::Emitter;
 use super::{Reject, SourceState};
 use crate::barcode::DecodeOptions;
@@ -242,16 +242,12 @@ impl CameraSource {
 }
 
 /// The reader thread: splits the command's stdout into frames and keeps the newest.
-fn read_frames(mut input: impl Read, latest: &Latest, emitter: &Emitter) {
-    let mut splitter = ImageStreamSplitter::default();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        splitter.push(&buf[..n]);
-        while let Some(split) = splitter.next_image() {
+fn read_frames(input: impl Read, latest: &Latest, emitter: &Emitter) {
+    split_stream(
+        input,
+        256 * 1024,
+        || emitter.stopped(),
+        |split| {
             match split {
                 Split::Image(bytes) => {
                     let mut state = latest.slot.lock().unwrap_or_else(|e| e.into_inner());
@@ -268,11 +264,9 @@ fn read_frames(mut input: impl Read, latest: &Latest, emitter: &Emitter) {
                     });
                 }
             }
-        }
-        if emitter.stopped() {
-            break;
-        }
-    }
+            true
+        },
+    );
     let mut state = latest.slot.lock().unwrap_or_else(|e| e.into_inner());
     state.ended = true;
     latest.ready.notify_one();

@@ -308,16 +308,12 @@ fn move_into(dir: &Path, sub: &str, path: &Path) -> std::io::Result<()> {
     std::fs::rename(path, target.join(name))
 }
 
-fn read_stream(mut input: impl Read, emitter: &Emitter, options: &DecodeOptions) {
-    let mut splitter = ImageStreamSplitter::default();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        splitter.push(&buf[..n]);
-        while let Some(split) = splitter.next_image() {
+fn read_stream(input: impl Read, emitter: &Emitter, options: &DecodeOptions) {
+    split_stream(
+        input,
+        64 * 1024,
+        || emitter.stopped(),
+        |split| {
             let arrived = Instant::now();
             let ok = match split {
                 Split::Image(bytes) => match decode_image_bytes(&bytes, options) {
@@ -328,9 +324,35 @@ fn read_stream(mut input: impl Read, emitter: &Emitter, options: &DecodeOptions)
                     what: format!("{len} bytes on stdin that are not a PNG or PGM image"),
                 }),
             };
-            if !ok || emitter.stopped() {
+            ok && !emitter.stopped()
+        },
+    );
+}
+
+/// Reads `input` in reads of `buf_size` bytes until it ends, and hands `each` every image (or
+/// run of bytes that is none) the stream splits into; stops early when `each` says so, or when
+/// `stopped` says so after a read. One reader for stdin images and camera frames.
+pub(super) fn split_stream(
+    mut input: impl Read,
+    buf_size: usize,
+    stopped: impl Fn() -> bool,
+    mut each: impl FnMut(Split) -> bool,
+) {
+    let mut splitter = ImageStreamSplitter::default();
+    let mut buf = vec![0u8; buf_size];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        splitter.push(&buf[..n]);
+        while let Some(split) = splitter.next_image() {
+            if !each(split) {
                 return;
             }
+        }
+        if stopped() {
+            return;
         }
     }
 }

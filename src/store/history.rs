@@ -191,6 +191,7 @@ mod tests {
     use crate::domain::shipment::{OutgoingPallet, PalletLine};
     use crate::domain::status::Role;
     use crate::domain::{EventKind, LotStatus};
+    use crate::store::sync::tests::pulled;
     use crate::store::{PulledEvent, RecordedEvent, SnapshotError};
 
     const GTIN: &str = "09501101530003";
@@ -459,24 +460,8 @@ mod tests {
             .map(|(e, pos)| (e.id.clone(), pos))
             .collect();
         pruned.acknowledge(&acked).unwrap();
-        let as_pulled = |e: &RecordedEvent, pos: i64, other_site: bool| PulledEvent {
-            id: e.id.clone(),
-            at: e.at.clone(),
-            station: e.station.clone(),
-            actor: e.actor.clone(),
-            event: e.event.clone(),
-            pos,
-            signature: None,
-            other_site,
-        };
         whole
-            .apply_pulled(
-                &[
-                    as_pulled(&mine[0], 100, false),
-                    as_pulled(&mine[1], 101, false),
-                ],
-                101,
-            )
+            .apply_pulled(&[pulled(&mine[0], 100), pulled(&mine[1], 101)], 101)
             .unwrap();
         assert_eq!(pruned.prune(OLD).unwrap(), Pruned { lots: 1, events: 2 });
         // Site A had received X quarantined, before B (position 50); its history comes with

@@ -299,7 +299,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::LotStatus;
     use crate::domain::status::Role;
@@ -331,7 +331,8 @@ mod tests {
         }
     }
 
-    fn pulled(e: &RecordedEvent, pos: i64) -> PulledEvent {
+    /// A recorded event as another station pulls it, at server position `pos`.
+    pub(in crate::store) fn pulled(e: &RecordedEvent, pos: i64) -> PulledEvent {
         PulledEvent {
             id: e.id.clone(),
             at: e.at.clone(),
