@@ -94,12 +94,15 @@ fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
     )?;
     // The lots that left: nothing in stock, no dispatch waiting for its shipment's close (its
     // close needs the pallet in the dispatch, a void needs the dispatch), no recall, and every
-    // event old, at the server and not refused (a lot whose events were all pruned has none
-    // left).
+    // event old, at the server and not refused; and something left to prune (a pruned event
+    // has no `lot_events` row, and a shipment's close is never pruned), so a lot pruned
+    // before is not folded again for nothing.
     tx.execute(
         "INSERT INTO temp.prune_lots (gtin, batch)
          SELECT l.gtin, l.batch FROM lots l
-         WHERE EXISTS (SELECT 1 FROM lot_events le WHERE le.gtin = l.gtin AND le.batch = l.batch)
+         WHERE EXISTS (SELECT 1 FROM lot_events le JOIN events e ON e.seq = le.seq
+                       WHERE le.gtin = l.gtin AND le.batch = l.batch
+                         AND e.kind <> 'shipment_closed')
            AND NOT EXISTS (SELECT 1 FROM shipments s
                            WHERE s.gtin = l.gtin AND s.batch = l.batch AND s.closed_seq IS NULL)
            AND NOT EXISTS (SELECT 1 FROM stock s
@@ -423,6 +426,8 @@ mod tests {
         store.rebuild().unwrap();
         assert_eq!(store.derived_snapshot().unwrap(), held);
         assert_eq!(store.prune(OLD).unwrap(), Pruned { lots: 1, events: 1 });
+        // Nothing new: nothing to prune, nothing folded again.
+        assert_eq!(store.prune(OLD).unwrap(), Pruned::default());
         assert_eq!(
             store.lot(GTIN, "GONE").unwrap().unwrap().status,
             LotStatus::OnHold
