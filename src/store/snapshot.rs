@@ -70,6 +70,17 @@ impl Store {
         )?)
     }
 
+    /// [`Self::is_new`], or the refusal that says what the store holds.
+    fn ensure_new(&self) -> Result<(), SnapshotError> {
+        if self.is_new()? {
+            return Ok(());
+        }
+        Err(SnapshotError::NotNew(
+            self.event_count()?,
+            self.pull_cursor()?,
+        ))
+    }
+
     /// What this store would stand for as a snapshot.
     pub fn snapshot_info(&self) -> Result<SnapshotInfo, StoreError> {
         Ok(self.conn.query_row(
@@ -112,12 +123,7 @@ impl Store {
     /// file (integrity, schema version, the whole hash chain), then copies it in. Returns what
     /// it stands for; the next pull goes on after its position.
     pub fn start_from_snapshot(&mut self, path: &Path) -> Result<SnapshotInfo, SnapshotError> {
-        if !self.is_new()? {
-            return Err(SnapshotError::NotNew(
-                self.event_count()?,
-                self.pull_cursor()?,
-            ));
-        }
+        self.ensure_new()?;
         let source = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| SnapshotError::Unusable(format!("{}: {e}", path.display())))?;
         let unusable = |e: rusqlite::Error| SnapshotError::Unusable(e.to_string());
@@ -151,20 +157,15 @@ impl Store {
         // The station vouches for its log from its first event: the chain must hold.
         super::log::verify_in(&source, 1, i64::MAX)
             .map_err(|e| SnapshotError::Unusable(format!("its hash chain does not hold: {e}")))?;
-        // In one step: the store's other connections (the UI's, the sync thread's) see it
-        // empty or whole, never half copied.
         // Still new, right before the copy: a scan recorded meanwhile on another connection
         // (the UI's) would be overwritten. The copy holds the write lock from its start; a
         // commit by another connection between this check and it shows in `data_version`.
-        if !self.is_new()? {
-            return Err(SnapshotError::NotNew(
-                self.event_count()?,
-                self.pull_cursor()?,
-            ));
-        }
+        self.ensure_new()?;
         let seen: i64 = self
             .conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        // In one step: the store's other connections (the UI's, the sync thread's) see it
+        // empty or whole, never half copied.
         let backup = rusqlite::backup::Backup::new(&source, &mut self.conn)?;
         let mut tries = 0;
         while backup.step(-1)? != rusqlite::backup::StepResult::Done {
