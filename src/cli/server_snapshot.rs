@@ -177,9 +177,7 @@ async fn make(
     if store.pull_cursor()? == 0 {
         return Ok(None);
     }
-    let cutoff = (Utc::now() - chrono::Duration::days(i64::from(keep_days)))
-        .to_rfc3339_opts(SecondsFormat::Micros, true);
-    store.prune(&cutoff)?;
+    store.prune(&crate::store::days_ago(keep_days))?;
     let file = dir.0.join("snapshot.db");
     let info = store.write_snapshot(&file)?;
     drop(store);

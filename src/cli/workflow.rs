@@ -716,8 +716,7 @@ fn store_prune(
     json: bool,
     out: &mut Out,
 ) -> CmdResult {
-    let before = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let before = crate::store::days_ago(days);
     let pruned = station.store_mut().prune(&before)?;
     if compact {
         station.store_mut().compact()?;

@@ -83,6 +83,13 @@ impl Store {
     }
 }
 
+/// The cut-off for [`Store::prune`] of the lots that left more than `days` days ago: that
+/// moment, RFC 3339 UTC, as events record their time.
+pub fn days_ago(days: u32) -> String {
+    (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
 fn prune(tx: &Transaction, before: &str) -> Result<Pruned, StoreError> {
     tx.execute_batch(
         "DROP TABLE IF EXISTS temp.prune_lots;

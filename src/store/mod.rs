@@ -30,7 +30,7 @@ mod stock;
 mod sync;
 mod trace;
 
-pub use history::Pruned;
+pub use history::{Pruned, days_ago};
 pub use log::RecordedEvent;
 pub use lookup::{ExpiringLot, Lot, Pallet, Product};
 pub use schema::latest_version as latest_schema_version;

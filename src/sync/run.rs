@@ -39,7 +39,7 @@ pub struct SyncLoop {
     /// Failed rounds in a row.
     failures: u32,
     /// Old history pruned after rounds: its age, and when it last ran.
-    keep_history: Option<(Duration, Option<Instant>)>,
+    keep_history: Option<(u32, Option<Instant>)>,
 }
 
 /// How often a sync loop prunes old history at most.
@@ -79,7 +79,7 @@ impl SyncLoop {
     /// After successful rounds (at most once an hour), drops the history of lots that left
     /// more than `days` ago ([`Store::prune`]): the server holds it. `None`: keep everything.
     pub fn keep_history_days(mut self, days: Option<u32>) -> SyncLoop {
-        self.keep_history = days.map(|d| (Duration::from_secs(u64::from(d) * 86_400), None));
+        self.keep_history = days.map(|d| (d, None));
         self
     }
 
@@ -94,13 +94,11 @@ impl SyncLoop {
             outcome = Err(e.into());
         }
         if let Ok(round) = &mut outcome
-            && let Some((age, last)) = &mut self.keep_history
+            && let Some((days, last)) = &mut self.keep_history
             && last.is_none_or(|t| t.elapsed() >= PRUNE_EVERY)
         {
             *last = Some(Instant::now());
-            let before = chrono::Utc::now()
-                - chrono::Duration::from_std(*age).unwrap_or(chrono::Duration::MAX);
-            match store.prune(&before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)) {
+            match store.prune(&crate::store::days_ago(*days)) {
                 Ok(pruned) => round.history_pruned = pruned.events,
                 // History kept is no loss: said, and tried again next time.
                 Err(e) => round.prune_failed = Some(e.to_string()),
